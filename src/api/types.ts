@@ -1,0 +1,95 @@
+/**
+ * The public types a job author sees: keys, window results, aggregators, keyed state handles, timers and the
+ * context a keyed process function runs in. Everything here is plain TypeScript; nothing imports the runtime.
+ */
+
+/** A partitioning key. Numbers are keyed by their decimal string, so 7 and "7" are the same key. */
+export type Key = string;
+
+/** Milliseconds: event time, durations, timer times. */
+export type Millis = number;
+
+/** What a window step emits for each fired window. */
+export interface WindowResult<R> {
+  key: Key;
+  /** Window start, inclusive (ms). */
+  start: Millis;
+  /** Window end, exclusive (ms). */
+  end: Millis;
+  value: R;
+}
+
+/**
+ * An incremental aggregation, as in Flink's AggregateFunction. `merge` combines two accumulators (session windows
+ * merge; sliding windows may share partials). Accumulators must be plain data (they are stored in LMDB).
+ */
+export interface Aggregator<In, Acc, Out> {
+  create(): Acc;
+  add(acc: Acc, value: In): Acc;
+  merge(a: Acc, b: Acc): Acc;
+  result(acc: Acc): Out;
+}
+
+export interface ValueState<T> {
+  get(): T | undefined;
+  set(value: T): void;
+  clear(): void;
+}
+
+export interface MapState<V> {
+  get(entry: string): V | undefined;
+  set(entry: string, value: V): void;
+  delete(entry: string): void;
+  /** Entries in key order. */
+  entries(): Array<[string, V]>;
+}
+
+export interface StateOptions {
+  /**
+   * Time to live in event time: the value expires once the watermark passes its last write plus `ttl` ms.
+   * Event time (not wall-clock) keeps a replay after a crash identical to the run that was never interrupted.
+   */
+  ttl?: Millis;
+}
+
+export interface TimerService {
+  /** Registers an event-time timer for the current key; `namespace` tells timers of one key apart. */
+  register(time: Millis, namespace?: string): void;
+  delete(time: Millis, namespace?: string): void;
+}
+
+/** What a keyed process function can do while it handles one record or one timer. */
+export interface ProcessContext<Out> {
+  readonly key: Key;
+  /** Event time of the record being processed, or the time of the firing timer. */
+  readonly timestamp: Millis;
+  /** The current watermark of this slot. */
+  readonly watermark: Millis;
+  state<T>(name: string, options?: StateOptions): ValueState<T>;
+  mapState<V>(name: string, options?: StateOptions): MapState<V>;
+  readonly timers: TimerService;
+  /** Sends a record downstream; its event time defaults to the current timestamp. */
+  emit(value: Out, timestamp?: Millis): void;
+  /** Sends a record to a named side output (e.g. `late`), which a job can route to its own sink. */
+  sideOutput(tag: string, value: unknown, timestamp?: Millis): void;
+}
+
+export interface FiredTimer {
+  time: Millis;
+  namespace: string;
+}
+
+/** A keyed process function, as Flink's KeyedProcessFunction: one required method, an optional timer hook. */
+export interface KeyedProcessor<In, Out> {
+  onRecord(value: In, ctx: ProcessContext<Out>): void;
+  onTimer?(timer: FiredTimer, ctx: ProcessContext<Out>): void;
+}
+
+/** Metadata of a record, as map/filter functions may want it. */
+export interface RecordInfo {
+  readonly timestamp: Millis;
+  readonly key: Key | null;
+}
+
+/** On-error policy of a step: stop the job, skip the record (counted), or send it to the dead-letter sink. */
+export type ErrorPolicy = 'fail' | 'skip' | 'deadLetter';

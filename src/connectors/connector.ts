@@ -1,0 +1,90 @@
+/**
+ * The contract between the runtime and every source and sink. A source hands over records with a stable position
+ * (partition, offset) so that state can record exactly what it applied; a sink acknowledges what it has durably
+ * delivered so that the outbox entry can be deleted. Sources and sinks live on the main thread only.
+ */
+
+/** A record as a source hands it over. */
+export interface SourceRecord {
+  /** Partition index inside this source (Kafka partition; 0 for a file; a shard for a generator). */
+  partition: number;
+  /** Position inside the partition, strictly increasing; replaying from an offset gives the same records again. */
+  offset: number;
+  /** The message key, when the source has one. */
+  key: string | null;
+  /** The decoded payload. Undefined when it could not be decoded (then `error` says why and `raw` holds it). */
+  value: unknown;
+  /** The source's own timestamp in ms (Kafka message timestamp), or null. */
+  timestamp: number | null;
+  /** Why the payload could not be decoded; such a record goes to the dead-letter destination, never lost. */
+  error?: string;
+  /** The undecodable payload as received, for the dead-letter record. */
+  raw?: string;
+}
+
+export interface SourceOpenOptions {
+  /** Next offset to read per partition, taken from the state store (the source of truth). Missing: from the start. */
+  startOffsets: ReadonlyMap<number, number>;
+}
+
+export interface SourceConnector {
+  readonly id: string;
+  /** A human-readable name of where records come from, for errors and dead letters (a topic, a file path). */
+  readonly origin: string;
+  open(options: SourceOpenOptions): Promise<void>;
+  /** The partitions this source reads, known after open(). */
+  partitions(): readonly number[];
+  /** Up to `max` records in partition order; an empty array when nothing is available right now. */
+  poll(max: number): Promise<SourceRecord[]>;
+  /** True for a bounded source (file, finite generator) once every record has been returned by poll(). */
+  finished(): boolean;
+  /** Offsets (next to read) that state has durably applied; a Kafka source commits them for lag monitoring. */
+  commit?(applied: ReadonlyMap<number, number>): Promise<void>;
+  /** Readiness: false while the source cannot reach its origin (broker down); the reason goes to /readyz. */
+  health?(): { ready: boolean; reason?: string };
+  /** Records known to be waiting per partition (consumer lag), when the source can tell. */
+  lag?(): ReadonlyMap<number, number>;
+  close(): Promise<void>;
+}
+
+/** A record on its way out. `id` is deterministic: a replay after a crash produces the same id. */
+export interface SinkRecord {
+  id: string;
+  key: string | null;
+  value: unknown;
+  /** Event time of the record, ms. */
+  timestamp: number;
+  headers?: Record<string, string>;
+}
+
+export interface SinkConnector {
+  readonly id: string;
+  readonly destination: string;
+  open(): Promise<void>;
+  /** Delivers the records; resolves only when every one is acknowledged by the destination. */
+  write(records: readonly SinkRecord[]): Promise<void>;
+  health?(): { ready: boolean; reason?: string };
+  close(): Promise<void>;
+}
+
+/** What a connector factory gets besides its own validated options. */
+export interface ConnectorContext {
+  jobName: string;
+  /** Directory that relative paths in the options are resolved against (the topology file's folder, or cwd). */
+  baseDir: string;
+  /** The step id of the source or sink, for errors. */
+  stepId: string;
+}
+
+/** A connector type: a JSON schema for its options (validated at load, defaults applied) and a factory. */
+export interface SourceType<Options = Record<string, unknown>> {
+  readonly type: string;
+  readonly optionsSchema: object;
+  create(options: Options, ctx: ConnectorContext): SourceConnector;
+}
+
+export interface SinkType<Options = Record<string, unknown>> {
+  readonly type: string;
+  readonly optionsSchema: object;
+  create(options: Options, ctx: ConnectorContext): SinkConnector;
+}

@@ -1,0 +1,27 @@
+/**
+ * What the query endpoint may see of a running job: liveness, readiness with reasons, the plan, metrics in
+ * Prometheus text format and keyed state through read transactions. The runner provides it; tests can build one.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { StateReader } from '../state/reader.js';
+
+export interface Readiness {
+  ready: boolean;
+  /** Why not ready (broker unreachable, restoring state, ...); empty when ready. */
+  reasons: string[];
+}
+
+export interface RuntimeView {
+  readonly jobName: string;
+  live(): boolean;
+  readiness(): Readiness;
+  /** The running plan as data (stages, steps, slots, key groups). */
+  topology(): unknown;
+  /** Metrics in the Prometheus text exposition format. */
+  metrics(): Promise<string>;
+  readonly contentType: string;
+  readonly state: StateReader;
+}
+
+/** Routes a step contributes to the query endpoint (e.g. `/features/users/:id` of a feature step). */
+export type QueryRoutes = (app: FastifyInstance, step: { stepId: string; state: StateReader }) => void;
