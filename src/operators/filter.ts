@@ -14,7 +14,7 @@ export const filterOperator: OperatorType = {
     const predicate = userFunction<(v: unknown, info: RecordInfo) => boolean>(step, 'fn');
     return {
       onRecord: (value, ctx) => {
-        if (predicate(value, ctx)) ctx.emit(value);
+        if (predicate(value, ctx)) ctx.forward(value, ctx.timestamp);
       },
     };
   },

@@ -12,6 +12,6 @@ export const mapOperator: OperatorType = {
   codeRefs: ['fn'],
   create(step: StepSpec): Operator {
     const fn = userFunction<(v: unknown, info: RecordInfo) => unknown>(step, 'fn');
-    return { onRecord: (value, ctx) => ctx.emit(fn(value, ctx)) };
+    return { onRecord: (value, ctx) => ctx.forward(fn(value, ctx), ctx.timestamp) };
   },
 };

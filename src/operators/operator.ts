@@ -5,7 +5,10 @@
 import type { FiredTimer, Millis, ProcessContext } from '../api/types.js';
 import type { StepSpec } from '../graph/model.js';
 
-export type OperatorContext = ProcessContext<unknown>;
+export interface OperatorContext extends ProcessContext<unknown> {
+  /** Passes a one-to-one result on under the input record's id (map, filter). */
+  forward(value: unknown, timestamp: Millis): void;
+}
 
 export interface Operator {
   onRecord(value: unknown, ctx: OperatorContext): void;

@@ -123,6 +123,7 @@ export class OperatorHarness {
         delete: (time, namespace = '') => this.timers.delete([key, time, namespace].join(SEP)),
       },
       emit: (value, ts) => this.outputs.push({ key, value, timestamp: ts ?? timestamp }),
+      forward: (value, ts) => this.outputs.push({ key, value, timestamp: ts }),
       sideOutput: (tag, value, ts) => {
         const list = this.sideOutputs.get(tag) ?? [];
         list.push({ key, value, timestamp: ts ?? timestamp });

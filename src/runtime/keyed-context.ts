@@ -1,0 +1,105 @@
+/**
+ * The context a step's operator runs in for one record or one timer: the current key and event time, keyed state
+ * handles scoped to (step, key group, key), timers, and emit/sideOutput that hand records to the downstream nodes
+ * with deterministic ids. One context object per node is reused for every call (the graph is acyclic, so a node is
+ * never re-entered while it runs).
+ */
+import type { FiredTimer, Key, MapState, Millis, ProcessContext, StateOptions, TimerService, ValueState } from '../api/types.js';
+import { MAIN_PORT } from '../graph/model.js';
+import type { SlotBatch } from '../state/slot-batch.js';
+import { ErrorCodes, FlywheelError } from './errors.js';
+import { derivedId, timerCause } from './record-id.js';
+
+/** Where a node's emissions go: the executor implements it. */
+export interface EmitTarget {
+  emitFrom(stepId: string, port: string, value: unknown, timestamp: Millis, id: string, key: Key, kg: number): void;
+  readonly watermark: Millis;
+}
+
+export class NodeContext implements ProcessContext<unknown> {
+  key: Key = '';
+  kg = 0;
+  timestamp: Millis = 0;
+  /** Id of the record being processed, or the cause of the firing timer. */
+  cause = '';
+  private emitted = 0;
+  readonly timers: TimerService;
+
+  constructor(
+    readonly stepId: string,
+    private readonly target: EmitTarget,
+    private readonly batch: SlotBatch | null,
+  ) {
+    this.timers = {
+      register: (time, namespace = '') => this.requireBatch('timers').registerTimer(this.stepId, this.kg, this.key, time, namespace),
+      delete: (time, namespace = '') => this.requireBatch('timers').deleteTimer(this.stepId, this.kg, this.key, time, namespace),
+    };
+  }
+
+  get watermark(): Millis {
+    return this.target.watermark;
+  }
+
+  forRecord(key: Key, kg: number, timestamp: Millis, id: string): this {
+    this.key = key;
+    this.kg = kg;
+    this.timestamp = timestamp;
+    this.cause = id;
+    this.emitted = 0;
+    return this;
+  }
+
+  forTimer(key: Key, kg: number, timer: FiredTimer): this {
+    return this.forRecord(key, kg, timer.time, timerCause(this.stepId, key, timer.namespace, timer.time));
+  }
+
+  emit(value: unknown, timestamp?: Millis): void {
+    const id = derivedId(this.cause, this.stepId, MAIN_PORT, this.emitted++);
+    this.target.emitFrom(this.stepId, MAIN_PORT, value, timestamp ?? this.timestamp, id, this.key, this.kg);
+  }
+
+  /** Passes the input record on unchanged, keeping its id (map and filter are one-to-one). */
+  forward(value: unknown, timestamp: Millis): void {
+    this.emitted++;
+    this.target.emitFrom(this.stepId, MAIN_PORT, value, timestamp, this.cause, this.key, this.kg);
+  }
+
+  sideOutput(tag: string, value: unknown, timestamp?: Millis): void {
+    const id = derivedId(this.cause, this.stepId, tag, this.emitted++);
+    this.target.emitFrom(this.stepId, tag, value, timestamp ?? this.timestamp, id, this.key, this.kg);
+  }
+
+  state<T>(name: string, options?: StateOptions): ValueState<T> {
+    const batch = this.requireBatch('state');
+    const { stepId, kg, key } = this;
+    const expiresAt = this.expiry(options);
+    return {
+      get: () => batch.getValue(stepId, kg, key, name) as T | undefined,
+      set: (value: T) => batch.setValue(stepId, kg, key, name, value, expiresAt),
+      clear: () => batch.clearValue(stepId, kg, key, name),
+    };
+  }
+
+  mapState<V>(name: string, options?: StateOptions): MapState<V> {
+    const batch = this.requireBatch('state');
+    const { stepId, kg, key } = this;
+    const expiresAt = this.expiry(options);
+    return {
+      get: (entry) => batch.mapGet(stepId, kg, key, name, entry) as V | undefined,
+      set: (entry, value) => batch.mapSet(stepId, kg, key, name, entry, value, expiresAt),
+      delete: (entry) => batch.mapDelete(stepId, kg, key, name, entry),
+      entries: () => batch.mapEntries(stepId, kg, key, name) as Array<[string, V]>,
+    };
+  }
+
+  private expiry(options?: StateOptions): number | undefined {
+    return options?.ttl === undefined ? undefined : this.timestamp + options.ttl;
+  }
+
+  private requireBatch(what: string): SlotBatch {
+    if (!this.batch) {
+      throw new FlywheelError(ErrorCodes.GRAPH_INVALID, `step uses ${what} but runs before any keyBy`, { stepId: this.stepId }, 'put a keyBy step before a step that keeps state or timers');
+    }
+    return this.batch;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * What crosses between the main thread and the workers. Only data crosses: record lists travel as msgpack buffers
+ * that are transferred, not cloned; errors travel as plain objects (see errors.ts).
+ */
+import type { PlainError } from './errors.js';
+import type { StepCounts } from './step-metrics.js';
+
+/** How a worker finds the job: a module export (TypeScript job) or a topology file (YAML). */
+export type JobRef = { kind: 'module'; url: string; exportName: string } | { kind: 'topology'; file: string };
+
+/**
+ * A record in a slot batch: source partition index (into SlotTask.partitionIds, or -1 for a record forwarded by an
+ * earlier stage), offset, event time, the watermark when the record was read, key, key group, id, value.
+ */
+export type BatchRecord = [number, number, number, number, string, number, string, unknown];
+
+/** An output on its way to a sink: sink step id, record id, key, value, event time, headers. */
+export type OutputTuple = [string, string, string | null, unknown, number, Record<string, string> | null];
+
+/** A record for a later stage: stage, id, key, key group, value, event time. */
+export type ForwardTuple = [number, string, string, number, unknown, number];
+
+export interface SlotTask {
+  job: JobRef;
+  graphHash: string;
+  stateDir: string;
+  slots: number;
+  stage: number;
+  slot: number;
+  /** The watermark the slot reached with its previous batch. */
+  startWatermark: number;
+  /** The watermark after the last record of this batch. */
+  watermark: number;
+  partitionIds: string[];
+  /** Per source partition, the last offset routed before this batch was cut: everything of it for this slot is in. */
+  frontier: Array<[string, number]>;
+  records: Uint8Array;
+}
+
+export interface SlotResult {
+  outputs: Uint8Array;
+  forwards: Uint8Array;
+  counts: StepCounts;
+  skipped: number;
+  watermark: number;
+  nextTimer: number;
+  error?: PlainError;
+}

@@ -1,0 +1,101 @@
+/**
+ * The worker-thread side of a slot batch: rebuild the job (once per thread, hash-checked), run the batch's records
+ * through the stage's fused steps with the slot's state, and commit state, timers, outputs, forwards and the source
+ * frontier in one LMDB transaction. Records a slot has already applied (offset at or below its frontier) are
+ * skipped, which is what makes a replay after a crash apply every record exactly once.
+ */
+import type { JobGraph } from '../graph/model.js';
+import { keyGroupsOfSlot, planGraph, type Plan } from '../graph/planner.js';
+import { openState } from '../state/backend.js';
+import { SlotBatch } from '../state/slot-batch.js';
+import { packList, unpackList } from './batch-codec.js';
+import { ErrorCodes, FlywheelError, toPlainError } from './errors.js';
+import { loadJobGraph } from './job-loader.js';
+import { operatorType } from '../operators/registry.js';
+import type { BatchRecord, ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
+import { StageExecutor } from './stage-executor.js';
+
+interface SlotRunner {
+  batch: SlotBatch;
+  executor: StageExecutor;
+  entry: string;
+}
+
+const plans = new Map<string, Promise<Plan>>();
+const runners = new Map<string, SlotRunner>();
+
+function planFor(job: JobRef, slots: number): Promise<Plan> {
+  const id = `${JSON.stringify(job)}#${slots}`;
+  let plan = plans.get(id);
+  if (!plan) {
+    plan = loadJobGraph(job).then((graph: JobGraph) => planGraph(graph, slots));
+    plans.set(id, plan);
+  }
+  return plan;
+}
+
+function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
+  const id = `${task.stateDir}#${task.stage}#${task.slot}`;
+  let runner = runners.get(id);
+  if (!runner) {
+    const stagePlan = plan.stages[task.stage]!;
+    // Only keyed operators (window, process) can hold timers.
+    const timerSteps = stagePlan.steps.filter((id) => operatorType(plan.graph.steps.find((s) => s.id === id)!.kind)?.keyed);
+    const batch = new SlotBatch(openState(task.stateDir), task.stage, task.slot, keyGroupsOfSlot(task.slot, plan.keyGroups, plan.slots), timerSteps);
+    const executor = new StageExecutor(
+      plan,
+      task.stage,
+      {
+        sink: (sink, id, key, value, timestamp, headers) => batch.addOutput({ sink, id, key, value, timestamp, ...(headers ? { headers } : {}) }),
+        exit: (stage, id, key, kg, value, timestamp) => batch.addForward({ stage, id, key, kg, value, timestamp }),
+      },
+      batch,
+    );
+    runner = { batch, executor, entry: stagePlan.entry! };
+    runners.set(id, runner);
+  }
+  return runner;
+}
+
+export default async function runSlotTask(task: SlotTask): Promise<SlotResult> {
+  try {
+    const plan = await planFor(task.job, task.slots);
+    if (plan.graph.hash !== task.graphHash) {
+      throw new FlywheelError(ErrorCodes.GRAPH_MISMATCH, `worker built graph ${plan.graph.hash}, main thread runs ${task.graphHash}`, {}, 'the job module must build the same graph on every import: no randomness or environment-dependent steps');
+    }
+    const { batch, executor, entry } = runnerFor(plan, task);
+    batch.begin();
+    batch.watermark = task.startWatermark;
+    executor.watermark = task.startWatermark;
+    executor.counts = {};
+    let skipped = 0;
+    for (const [pidIndex, offset, timestamp, watermark, key, kg, id, value] of unpackList<BatchRecord>(task.records)) {
+      if (pidIndex >= 0) {
+        const partitionId = task.partitionIds[pidIndex]!;
+        if (offset <= batch.appliedOffset(partitionId)) {
+          skipped++;
+          continue;
+        }
+        executor.origin = { partitionId, offset };
+      } else {
+        batch.consumeForward(task.stage, id);
+        executor.origin = { partitionId: null, offset: -1 };
+      }
+      if (watermark > executor.watermark) executor.advanceWatermark(watermark, batch);
+      executor.processRecord(entry, value, timestamp, id, key, kg);
+    }
+    executor.advanceWatermark(task.watermark, batch);
+    batch.setFrontier(task.frontier);
+    batch.commit();
+    return {
+      outputs: packList(batch.pendingOutputs.map((o): OutputTuple => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null])),
+      forwards: packList(batch.pendingForwards.map((f): ForwardTuple => [f.stage, f.id, f.key, f.kg, f.value, f.timestamp])),
+      counts: executor.counts,
+      skipped,
+      watermark: executor.watermark,
+      nextTimer: executor.nextTimer(batch),
+    };
+  } catch (err) {
+    return { outputs: new Uint8Array(0), forwards: new Uint8Array(0), counts: {}, skipped: 0, watermark: task.startWatermark, nextTimer: Infinity, error: toPlainError(err, ErrorCodes.INTERNAL) };
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * The state of one slot while one batch runs: a write-back cache over LMDB for value and map state, the slot's
+ * event-time timers, the outputs and forwarded records, and the source frontier. Reads see the state as of the
+ * slot's previous batch plus this batch's own writes; `commit()` writes everything in ONE LMDB transaction, so a
+ * batch is applied entirely or not at all.
+ */
+import type { StateDatabases } from './backend.js';
+import { appliedKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, timerKey, valueKey, type StateKey, type StoredValue } from './keys.js';
+
+interface CachedValue {
+  key: StateKey;
+  stored: StoredValue | undefined;
+  dirty: boolean;
+}
+
+interface CachedMap {
+  stepId: string;
+  kg: number;
+  key: string;
+  name: string;
+  complete: boolean;
+  entries: Map<string, { stored: StoredValue | undefined; dirty: boolean }>;
+}
+
+export interface DueTimer {
+  kg: number;
+  key: string;
+  time: number;
+  namespace: string;
+}
+
+interface TimerEntry extends DueTimer {
+  stepId: string;
+}
+
+export interface OutboxRecord {
+  sink: string;
+  id: string;
+  key: string | null;
+  value: unknown;
+  timestamp: number;
+  headers?: Record<string, string>;
+}
+
+export interface ForwardRecord {
+  stage: number;
+  id: string;
+  key: string;
+  kg: number;
+  value: unknown;
+  timestamp: number;
+}
+
+const SEP = '\u0000';
+const timerId = (stepId: string, kg: number, time: number, key: string, ns: string) => `${stepId}${SEP}${kg}${SEP}${time}${SEP}${key}${SEP}${ns}`;
+
+export class SlotBatch {
+  watermark = -Infinity;
+  private values = new Map<string, CachedValue>();
+  private maps = new Map<string, CachedMap>();
+  private addedTimers = new Map<string, TimerEntry>();
+  private removedTimers = new Map<string, TimerEntry>();
+  private persistedTimerMin = new Map<string, number>();
+  private outputs: OutboxRecord[] = [];
+  private forwards: ForwardRecord[] = [];
+  private consumed: Array<[number, string]> = [];
+  private frontier: Array<[string, number]> = [];
+  private applied = new Map<string, number>();
+
+  constructor(
+    private readonly dbs: StateDatabases,
+    readonly stage: number,
+    readonly slot: number,
+    private readonly keyGroups: readonly number[],
+    private readonly timerSteps: readonly string[],
+  ) {}
+
+  /** Starts a batch: a fresh read snapshot (the slot's previous batch may have committed on another thread). */
+  begin(): void {
+    this.dbs.env.resetReadTxn();
+    this.values.clear();
+    this.maps.clear();
+    this.addedTimers.clear();
+    this.removedTimers.clear();
+    this.persistedTimerMin.clear();
+    this.outputs = [];
+    this.forwards = [];
+    this.consumed = [];
+    this.frontier = [];
+    this.applied.clear();
+    for (const { key, value } of this.dbs.progress.getRange({ start: ['applied', this.stage, this.slot], end: ['applied', this.stage, this.slot + 1] })) {
+      this.applied.set((key as StateKey)[3] as string, value as number);
+    }
+    for (const stepId of this.timerSteps) this.persistedTimerMin.set(stepId, this.firstPersistedTimer(stepId, -Infinity));
+  }
+
+  /** The last offset of a source partition this slot has applied (-1 when none). */
+  appliedOffset(partitionId: string): number {
+    return this.applied.get(partitionId) ?? -1;
+  }
+
+  getValue(stepId: string, kg: number, key: string, name: string): unknown {
+    const stored = this.valueEntry(stepId, kg, key, name).stored;
+    return stored === undefined || isExpired(stored, this.watermark) ? undefined : stored[0];
+  }
+
+  setValue(stepId: string, kg: number, key: string, name: string, value: unknown, expiresAt?: number): void {
+    const entry = this.valueEntry(stepId, kg, key, name);
+    entry.stored = expiresAt === undefined ? [value] : [value, expiresAt];
+    entry.dirty = true;
+  }
+
+  clearValue(stepId: string, kg: number, key: string, name: string): void {
+    const entry = this.valueEntry(stepId, kg, key, name);
+    entry.stored = undefined;
+    entry.dirty = true;
+  }
+
+  mapGet(stepId: string, kg: number, key: string, name: string, entryName: string): unknown {
+    const map = this.mapEntry(stepId, kg, key, name);
+    let entry = map.entries.get(entryName);
+    if (!entry) {
+      const stored = map.complete ? undefined : (this.dbs.state.get(mapEntryKey(stepId, kg, key, name, entryName)) as StoredValue | undefined);
+      entry = { stored, dirty: false };
+      map.entries.set(entryName, entry);
+    }
+    return entry.stored === undefined || isExpired(entry.stored, this.watermark) ? undefined : entry.stored[0];
+  }
+
+  mapSet(stepId: string, kg: number, key: string, name: string, entryName: string, value: unknown, expiresAt?: number): void {
+    this.mapEntry(stepId, kg, key, name).entries.set(entryName, { stored: expiresAt === undefined ? [value] : [value, expiresAt], dirty: true });
+  }
+
+  mapDelete(stepId: string, kg: number, key: string, name: string, entryName: string): void {
+    this.mapEntry(stepId, kg, key, name).entries.set(entryName, { stored: undefined, dirty: true });
+  }
+
+  mapEntries(stepId: string, kg: number, key: string, name: string): Array<[string, unknown]> {
+    const map = this.mapEntry(stepId, kg, key, name);
+    if (!map.complete) {
+      for (const { key: k, value } of this.dbs.state.getRange({ start: mapPrefix(stepId, kg, key, name), end: mapRangeEnd(stepId, kg, key, name) })) {
+        const entryName = (k as StateKey)[5] as string;
+        if (!map.entries.has(entryName)) map.entries.set(entryName, { stored: value as StoredValue, dirty: false });
+      }
+      map.complete = true;
+    }
+    const live: Array<[string, unknown]> = [];
+    for (const [entryName, { stored }] of map.entries) {
+      if (stored !== undefined && !isExpired(stored, this.watermark)) live.push([entryName, stored[0]]);
+    }
+    return live.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  registerTimer(stepId: string, kg: number, key: string, time: number, namespace: string): void {
+    const t = Math.floor(time);
+    const id = timerId(stepId, kg, t, key, namespace);
+    this.addedTimers.set(id, { stepId, kg, key, time: t, namespace });
+  }
+
+  deleteTimer(stepId: string, kg: number, key: string, time: number, namespace: string): void {
+    const t = Math.floor(time);
+    const id = timerId(stepId, kg, t, key, namespace);
+    this.addedTimers.delete(id);
+    this.removedTimers.set(id, { stepId, kg, key, time: t, namespace });
+  }
+
+  /** The earliest timer of a step in this slot (persisted or added in this batch), or Infinity. */
+  nextTimer(stepId: string): number {
+    let min = this.persistedTimerMin.get(stepId) ?? Infinity;
+    for (const t of this.addedTimers.values()) if (t.stepId === stepId && t.time < min) min = t.time;
+    return min;
+  }
+
+  /** Removes and returns, in (time, key group, key, namespace) order, the timers of a step due at `upTo`. */
+  takeDueTimers(stepId: string, upTo: number): DueTimer[] {
+    if (this.nextTimer(stepId) > upTo) return [];
+    const due = new Map<string, TimerEntry>();
+    const end = Math.floor(upTo) + 1;
+    for (const kg of this.keyGroups) {
+      for (const k of this.dbs.timers.getKeys({ start: [stepId, kg], end: [stepId, kg, end] })) {
+        const [, , time, key, namespace] = k as [string, number, number, string, string];
+        const id = timerId(stepId, kg, time, key, namespace);
+        if (!this.removedTimers.has(id)) due.set(id, { stepId, kg, key, time, namespace });
+      }
+    }
+    for (const [id, t] of this.addedTimers) if (t.stepId === stepId && t.time <= upTo) due.set(id, t);
+    for (const [id, t] of due) {
+      this.addedTimers.delete(id);
+      this.removedTimers.set(id, t);
+    }
+    this.persistedTimerMin.set(stepId, this.firstPersistedTimer(stepId, upTo));
+    return [...due.values()].sort((a, b) => a.time - b.time || a.kg - b.kg || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+  }
+
+  addOutput(record: OutboxRecord): void {
+    this.outputs.push(record);
+  }
+
+  addForward(record: ForwardRecord): void {
+    this.forwards.push(record);
+  }
+
+  /** Marks a forwarded record as applied: it is deleted from the forward table in this batch's transaction. */
+  consumeForward(stage: number, id: string): void {
+    this.consumed.push([stage, id]);
+  }
+
+  setFrontier(frontier: ReadonlyArray<[string, number]>): void {
+    this.frontier = [...frontier];
+  }
+
+  get pendingOutputs(): readonly OutboxRecord[] {
+    return this.outputs;
+  }
+
+  get pendingForwards(): readonly ForwardRecord[] {
+    return this.forwards;
+  }
+
+  /** Writes every change of the batch, the outputs, the forwards and the frontier in one transaction. */
+  commit(): void {
+    const { env, state, timers, progress, outbox, forward } = this.dbs;
+    env.transactionSync(() => {
+      for (const v of this.values.values()) {
+        if (!v.dirty) continue;
+        if (v.stored === undefined) state.removeSync(v.key);
+        else state.putSync(v.key, v.stored);
+      }
+      for (const m of this.maps.values()) {
+        for (const [entryName, e] of m.entries) {
+          if (!e.dirty) continue;
+          const k = mapEntryKey(m.stepId, m.kg, m.key, m.name, entryName);
+          if (e.stored === undefined) state.removeSync(k);
+          else state.putSync(k, e.stored);
+        }
+      }
+      for (const t of this.removedTimers.values()) timers.removeSync(timerKey(t.stepId, t.kg, t.time, t.key, t.namespace));
+      for (const t of this.addedTimers.values()) timers.putSync(timerKey(t.stepId, t.kg, t.time, t.key, t.namespace), 1);
+      for (const [pid, offset] of this.frontier) {
+        if (offset > this.appliedOffset(pid)) progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
+      }
+      for (const o of this.outputs) outbox.putSync([o.sink, o.id], [o.key, o.value, o.timestamp, o.headers ?? null]);
+      for (const f of this.forwards) forward.putSync([f.stage, f.id], [f.key, f.kg, f.value, f.timestamp]);
+      for (const [stage, id] of this.consumed) forward.removeSync([stage, id]);
+    });
+  }
+
+  private valueEntry(stepId: string, kg: number, key: string, name: string): CachedValue {
+    const id = `${stepId}${SEP}${kg}${SEP}${key}${SEP}${name}`;
+    let entry = this.values.get(id);
+    if (!entry) {
+      const k = valueKey(stepId, kg, key, name);
+      entry = { key: k, stored: this.dbs.state.get(k) as StoredValue | undefined, dirty: false };
+      this.values.set(id, entry);
+    }
+    return entry;
+  }
+
+  private mapEntry(stepId: string, kg: number, key: string, name: string): CachedMap {
+    const id = `${stepId}${SEP}${kg}${SEP}${key}${SEP}${name}`;
+    let map = this.maps.get(id);
+    if (!map) {
+      map = { stepId, kg, key, name, complete: false, entries: new Map() };
+      this.maps.set(id, map);
+    }
+    return map;
+  }
+
+  private firstPersistedTimer(stepId: string, after: number): number {
+    let min = Infinity;
+    for (const kg of this.keyGroups) {
+      const start = after === -Infinity ? [stepId, kg] : [stepId, kg, Math.floor(after) + 1];
+      for (const k of this.dbs.timers.getKeys({ start, end: [stepId, kg + 1] })) {
+        const [, , time, key, namespace] = k as [string, number, number, string, string];
+        if (this.removedTimers.has(timerId(stepId, kg, time, key, namespace))) continue;
+        if (time < min) min = time;
+        break;
+      }
+    }
+    return min;
+  }
+}
