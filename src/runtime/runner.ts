@@ -1,0 +1,415 @@
+/**
+ * Runs a planned job: opens state, sinks and sources (at the offsets state says were applied), restores what a
+ * crash left (outputs not yet acknowledged, records not yet handed to the next stage), then loops: poll sources,
+ * route records to slot mailboxes, dispatch at most one batch per slot to the worker pool, deliver outputs, route
+ * forwarded records, advance watermarks. A bounded job ends when every source is finished and everything is
+ * applied and delivered; an unbounded one runs until stopped.
+ */
+import type { Millis } from '../api/types.js';
+import type { SinkConnector, SinkRecord } from '../connectors/connector.js';
+import { sinkType, sourceType } from '../connectors/registry.js';
+import type { ConnectorSpec, JobGraph } from '../graph/model.js';
+import { planGraph, slotOfKeyGroup, type Plan } from '../graph/planner.js';
+import { closeState, openState, type StateDatabases } from '../state/backend.js';
+import { appliedKey, metaKey } from '../state/keys.js';
+import { packList, unpackList } from './batch-codec.js';
+import { ErrorCodes, FlywheelError } from './errors.js';
+import type { BatchRecord, ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
+import { JobMetrics } from './metrics.js';
+import { SinkDelivery } from './sink-delivery.js';
+import { SlotMailbox } from './slot-mailbox.js';
+import { intakeSource, SourceIntake, sourceError, type IntakeSource } from './source-intake.js';
+import { StageExecutor } from './stage-executor.js';
+import { WorkerPool } from './worker-pool.js';
+
+export interface RunOptions {
+  job: JobRef;
+  graph: JobGraph;
+  stateDir: string;
+  workers: number;
+  slots?: number;
+  /** Largest batch a slot is sent, and the longest a record waits for more to join it (ms). */
+  batch?: { maxRecords?: number; maxDelay?: Millis };
+  /** Directory that connector paths are relative to. */
+  baseDir?: string;
+  /** Most records read but not yet applied; polling pauses above it (backpressure). */
+  maxQueued?: number;
+  /** How often each idle slot commits the source frontier (ms). */
+  frontierInterval?: Millis;
+  signal?: AbortSignal;
+}
+
+export interface RunSummary {
+  recordsRead: number;
+  batches: number;
+  watermark: Millis;
+}
+
+const STAGE0_SLOT = 0;
+
+export class JobRunner {
+  readonly plan: Plan;
+  readonly metrics: JobMetrics;
+  private dbs!: StateDatabases;
+  private pool!: WorkerPool;
+  private intake!: SourceIntake;
+  private delivery!: SinkDelivery;
+  private stage0!: StageExecutor;
+  private readonly sinks = new Map<string, SinkConnector>();
+  private readonly mailboxes: SlotMailbox[][] = [];
+  private readonly sourceFed: boolean[] = [];
+  private readonly current = { pidIndex: -1, offset: -1, watermark: -Infinity };
+  private stage0Pending: Array<Promise<void>> = [];
+  private stage0Progress: Promise<void> = Promise.resolve();
+  private routedVersion = 0;
+  private readonly frontierVersion = new Map<SlotMailbox, number>();
+  private inFlightRecords = 0;
+  private batches = 0;
+  private failure: FlywheelError | null = null;
+  private wake: (() => void) | null = null;
+  private stopping = false;
+  private readonly maxRecords: number;
+  private readonly maxDelay: Millis;
+  private readonly maxQueued: number;
+  private readonly frontierInterval: Millis;
+  ready = false;
+  sourceHealth: string[] = [];
+
+  constructor(private readonly options: RunOptions) {
+    this.plan = planGraph(options.graph, options.slots);
+    this.metrics = new JobMetrics(options.graph.name);
+    this.maxRecords = options.batch?.maxRecords ?? 8192;
+    this.maxDelay = options.batch?.maxDelay ?? 5;
+    this.maxQueued = options.maxQueued ?? 200_000;
+    this.frontierInterval = options.frontierInterval ?? 1_000;
+    options.signal?.addEventListener('abort', () => this.stop());
+  }
+
+  get watermark(): Millis {
+    return this.intake?.watermark(Date.now()) ?? -Infinity;
+  }
+
+  get state(): StateDatabases {
+    return this.dbs;
+  }
+
+  stop(): void {
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  async run(): Promise<RunSummary> {
+    await this.open();
+    try {
+      await this.loop();
+    } finally {
+      await this.close();
+    }
+    if (this.failure) throw this.failure;
+    return { recordsRead: this.intake.recordsRead, batches: this.batches, watermark: this.watermark };
+  }
+
+  private async open(): Promise<void> {
+    const { graph } = this.plan;
+    this.dbs = openState(this.options.stateDir);
+    this.checkLayout();
+    const baseDir = this.options.baseDir ?? process.cwd();
+    for (const step of graph.steps.filter((s) => s.kind === 'sink')) {
+      const spec = step.config.connector as ConnectorSpec;
+      const sink = sinkType(spec.type)!.create(spec.options, { jobName: graph.name, baseDir, stepId: step.id });
+      await sink.open();
+      this.sinks.set(step.id, sink);
+    }
+    this.delivery = new SinkDelivery(this.sinks, this.dbs);
+    this.stage0 = new StageExecutor(this.plan, 0, {
+      sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Pending.push(this.delivery.deliver(sinkId, [{ id, key, value, timestamp, ...(headers ? { headers } : {}) }], false)),
+      exit: (stage, id, key, kg, value, timestamp) => this.route(stage, [this.current.pidIndex, this.current.offset, timestamp, this.current.watermark, key, kg, id, value]),
+    }, null);
+    for (const stage of this.plan.stages) {
+      this.mailboxes.push(Array.from({ length: this.plan.slots }, (_, slot) => new SlotMailbox(stage.index, slot)));
+      this.sourceFed.push(stage.entry !== null && stage.upstream.includes(0));
+    }
+    const startOffsets = this.startOffsets();
+    const sources: IntakeSource[] = [];
+    for (const step of graph.steps.filter((s) => s.kind === 'source')) {
+      const spec = step.config.connector as ConnectorSpec;
+      const connector = sourceType(spec.type)!.create(spec.options, { jobName: graph.name, baseDir, stepId: step.id });
+      const offsets = new Map<number, number>();
+      for (const [pid, next] of startOffsets) if (pid.startsWith(`${step.id}:`)) offsets.set(Number(pid.slice(step.id.length + 1)), next);
+      try {
+        await connector.open({ startOffsets: offsets });
+      } catch (err) {
+        throw err instanceof FlywheelError ? err : sourceError(step, `source failed to open: ${(err as Error).message}`, err);
+      }
+      sources.push(intakeSource(step, connector));
+    }
+    this.intake = new SourceIntake(sources, this.stage0, {
+      current: this.current,
+      deadLetter: (source, record, reason) => this.deadLetterAtSource(source, record, reason),
+    });
+    this.pool = new WorkerPool(this.options.workers);
+    this.restoreAfterCrash();
+    this.ready = true;
+  }
+
+  /** Key groups and slots shape the stored state; a state directory written with others cannot be read. */
+  private checkLayout(): void {
+    const layout = { keyGroups: this.plan.keyGroups, slots: this.plan.slots };
+    const stored = this.dbs.progress.get(metaKey('layout')) as typeof layout | undefined;
+    if (stored && (stored.keyGroups !== layout.keyGroups || stored.slots !== layout.slots)) {
+      throw new FlywheelError(ErrorCodes.STATE, `state in ${this.options.stateDir} was written with ${stored.keyGroups} key groups over ${stored.slots} slots, the job now has ${layout.keyGroups} over ${layout.slots}`, {}, 'run with the same keyGroups and slots, or start from an empty state directory');
+    }
+    if (!stored) this.dbs.progress.putSync(metaKey('layout'), layout);
+  }
+
+  /** Per source partition, the next offset to read: one past the smallest frontier any stage holds for it. */
+  private startOffsets(): Map<string, number> {
+    const frontiers = new Map<string, Map<string, number>>();
+    for (const { key, value } of this.dbs.progress.getRange({ start: ['applied'], end: ['applied\u0000'] })) {
+      const [, stage, slot, pid] = key as [string, number, number, string];
+      const holder = `${stage}/${slot}`;
+      let perPid = frontiers.get(pid);
+      if (!perPid) frontiers.set(pid, (perPid = new Map()));
+      perPid.set(holder, value as number);
+    }
+    const holders = [`0/${STAGE0_SLOT}`];
+    this.sourceFed.forEach((fed, stage) => {
+      if (fed) for (let slot = 0; slot < this.plan.slots; slot++) holders.push(`${stage}/${slot}`);
+    });
+    const next = new Map<string, number>();
+    for (const [pid, perPid] of frontiers) {
+      let min = Infinity;
+      for (const h of holders) min = Math.min(min, perPid.get(h) ?? -1);
+      next.set(pid, min + 1);
+    }
+    return next;
+  }
+
+  /** Redelivers outputs a crash left unacknowledged and re-routes records not yet applied by their next stage. */
+  private restoreAfterCrash(): void {
+    const bySink = new Map<string, SinkRecord[]>();
+    for (const { key, value } of this.dbs.outbox.getRange({})) {
+      const [sink, id] = key as [string, string];
+      const [k, v, timestamp, headers] = value as [string | null, unknown, number, Record<string, string> | null];
+      const list = bySink.get(sink) ?? [];
+      list.push({ id, key: k, value: v, timestamp, ...(headers ? { headers } : {}) });
+      bySink.set(sink, list);
+    }
+    for (const [sink, records] of bySink) if (this.sinks.has(sink)) void this.delivery.deliver(sink, records, true);
+    for (const { key, value } of this.dbs.forward.getRange({})) {
+      const [stage, id] = key as [number, string];
+      const [k, kg, v, timestamp] = value as [string, number, unknown, number];
+      this.route(stage, [-1, -1, timestamp, -Infinity, k, kg, id, v]);
+    }
+  }
+
+  private deadLetterAtSource(source: IntakeSource, record: { partition: number; offset: number; key: string | null; value: unknown; raw?: string }, reason: string): void {
+    const dlq = this.plan.graph.settings.deadLetter;
+    const where = `${source.connector.origin} partition ${record.partition} offset ${record.offset}`;
+    if (dlq === undefined) {
+      throw new FlywheelError(ErrorCodes.BAD_RECORD, `${reason} (${where})`, { stepId: source.step.id, partition: record.partition, offset: record.offset }, 'declare a deadLetter sink so bad records are kept with their reason instead of stopping the job');
+    }
+    const headers = { 'flywheel-reason': reason, 'flywheel-step': source.step.id, 'flywheel-source': `${source.step.id}:${record.partition}@${record.offset}` };
+    const value = { reason, step: source.step.id, source: source.connector.origin, partition: record.partition, offset: record.offset, record: record.raw ?? record.value ?? null };
+    this.stage0Pending.push(this.delivery.deliver(dlq, [{ id: `${source.step.id}/${record.partition}/${record.offset}/dead-letter`, key: record.key, value, timestamp: Date.now(), headers }], false));
+    this.metrics.addCounts({ [source.step.id]: { in: 1, out: 0, errors: 1, skipped: 0, deadLettered: 1, late: 0 } });
+  }
+
+  private route(stage: number, record: BatchRecord): void {
+    const slot = slotOfKeyGroup(record[5], this.plan.keyGroups, this.plan.slots);
+    this.mailboxes[stage]![slot]!.push(record, Date.now());
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.failure) {
+      const queued = this.queuedRecords();
+      let polled = 0;
+      if (!this.stopping && queued < this.maxQueued && this.delivery.pending < this.maxQueued) {
+        polled = await this.intake.poll(Math.min(4096, this.maxQueued - queued));
+        if (polled > 0) this.routedVersion++;
+        this.commitStage0Progress();
+      }
+      this.metrics.queued.set(this.queuedRecords());
+      this.metrics.outboxPending.set(this.delivery.pending);
+      const waitMs = this.dispatch();
+      if (this.stopping && this.inFlightRecords === 0 && this.allInFlightDone()) break;
+      if (this.intake.finished && this.allIdle()) break;
+      if (polled === 0 || this.stopping) await this.sleep(waitMs);
+    }
+    if (this.failure) return;
+    await this.delivery.drain();
+    await this.stage0Progress;
+  }
+
+  /** After stage 0's outputs of a poll are acknowledged, its frontier moves past the records that produced them. */
+  private commitStage0Progress(): void {
+    const pending = this.stage0Pending;
+    this.stage0Pending = [];
+    const routed = [...this.intake.routed];
+    this.stage0Progress = this.stage0Progress
+      .then(() => Promise.all(pending))
+      .then(async () => {
+        for (const [pid, offset] of routed) await this.dbs.progress.put(appliedKey(0, STAGE0_SLOT, pid), offset);
+      })
+      .catch((err: unknown) => this.fail(err));
+  }
+
+  /** Sends every slot that can take a batch its batch; returns how long to wait before the next look (ms). */
+  private dispatch(): number {
+    const now = Date.now();
+    let wait = 50;
+    const ending = this.intake.finished || this.stopping;
+    for (const stage of this.plan.stages) {
+      if (stage.entry === null) continue;
+      const inputWatermark = this.inputWatermark(stage.index, now);
+      for (const box of this.mailboxes[stage.index]!) {
+        if (box.inFlight) continue;
+        if (box.queue.length > 0) {
+          const age = now - box.oldestAt;
+          if (box.queue.length >= this.maxRecords || age >= this.maxDelay || ending) this.send(box, inputWatermark, now);
+          else wait = Math.min(wait, this.maxDelay - age);
+          continue;
+        }
+        const timersDue = inputWatermark > box.watermark && box.nextTimer <= inputWatermark;
+        const frontierBehind = this.sourceFed[stage.index]! && (this.frontierVersion.get(box) ?? -1) < this.routedVersion;
+        if (timersDue || (frontierBehind && (ending || now - box.frontierAt >= this.frontierInterval))) this.send(box, inputWatermark, now);
+        else if (frontierBehind) wait = Math.min(wait, this.frontierInterval - (now - box.frontierAt));
+      }
+    }
+    return Math.max(1, wait);
+  }
+
+  private send(box: SlotMailbox, inputWatermark: Millis, now: number): void {
+    const records = box.take(this.maxRecords);
+    const remainder = box.queue;
+    // With records left behind, the batch may only claim what it holds: its watermark is its last record's stamp
+    // and, for a partition with records still queued, its frontier stops just before the first of them.
+    const watermark = remainder.length > 0 ? Math.max(box.watermark, records[records.length - 1]![3]) : Math.max(box.watermark, inputWatermark);
+    const frontier: Array<[string, number]> = [];
+    if (this.sourceFed[box.stage]) {
+      const firstQueued = new Map<number, number>();
+      for (const r of remainder) if (r[0] >= 0 && !firstQueued.has(r[0])) firstQueued.set(r[0], r[1]);
+      for (const [pid, offset] of this.intake.routed) {
+        const queuedAt = firstQueued.get(this.intake.indexOf(pid));
+        frontier.push([pid, queuedAt === undefined ? offset : queuedAt - 1]);
+      }
+      this.frontierVersion.set(box, remainder.length > 0 ? -1 : this.routedVersion);
+      box.frontierAt = now;
+    }
+    const task: SlotTask = {
+      job: this.options.job,
+      graphHash: this.plan.graph.hash,
+      stateDir: this.options.stateDir,
+      slots: this.plan.slots,
+      stage: box.stage,
+      slot: box.slot,
+      startWatermark: box.watermark,
+      watermark,
+      partitionIds: this.intake.partitionIds,
+      frontier,
+      records: packList(records),
+    };
+    box.inFlight = true;
+    this.inFlightRecords += records.length;
+    this.batches++;
+    const started = process.hrtime.bigint();
+    this.pool.run(task).then(
+      (result) => this.onResult(box, records.length, result, started),
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  private onResult(box: SlotMailbox, count: number, result: SlotResult, started: bigint): void {
+    this.inFlightRecords -= count;
+    this.metrics.batchSeconds.observe({ stage: String(box.stage) }, Number(process.hrtime.bigint() - started) / 1e9);
+    if (result.error) {
+      this.fail(FlywheelError.fromPlain(result.error));
+      return;
+    }
+    this.metrics.addCounts(result.counts);
+    if (result.skipped) this.metrics.replaySkipped.inc(result.skipped);
+    const bySink = new Map<string, SinkRecord[]>();
+    for (const [sink, id, key, value, timestamp, headers] of unpackList<OutputTuple>(result.outputs)) {
+      const list = bySink.get(sink) ?? [];
+      list.push({ id, key, value, timestamp, ...(headers ? { headers } : {}) });
+      bySink.set(sink, list);
+    }
+    for (const [sink, records] of bySink) this.delivery.deliver(sink, records, true).catch((err: unknown) => this.fail(err));
+    const now = Date.now();
+    for (const [stage, id, key, kg, value, timestamp] of unpackList<ForwardTuple>(result.forwards)) {
+      this.route(stage, [-1, -1, timestamp, this.inputWatermark(stage, now), key, kg, id, value]);
+    }
+    box.watermark = result.watermark;
+    box.nextTimer = result.nextTimer;
+    box.inFlight = false;
+    this.metrics.watermark.set({ stage: String(box.stage) }, Number.isFinite(result.watermark) ? result.watermark : 0);
+    this.wake?.();
+  }
+
+  /** The watermark a stage's input has reached: the sources' for a source-fed stage, else its upstream stages'. */
+  private inputWatermark(stage: number, now: number): Millis {
+    const upstream = this.plan.stages[stage]!.upstream;
+    let min = Infinity;
+    for (const u of upstream) min = Math.min(min, u === 0 ? this.intake.watermark(now) : this.stageWatermark(u, now));
+    return min;
+  }
+
+  /** A stage's output watermark: the least a slot has reached; an idle slot with nothing due counts as caught up. */
+  private stageWatermark(stage: number, now: number): Millis {
+    const input = this.inputWatermark(stage, now);
+    let min = Infinity;
+    for (const box of this.mailboxes[stage]!) min = Math.min(min, box.idleAt(input) ? input : box.watermark);
+    return min;
+  }
+
+  private queuedRecords(): number {
+    let n = this.inFlightRecords;
+    for (const stage of this.mailboxes) for (const box of stage) n += box.queue.length;
+    return n;
+  }
+
+  private allInFlightDone(): boolean {
+    return this.mailboxes.every((stage) => stage.every((b) => !b.inFlight));
+  }
+
+  private allIdle(): boolean {
+    const now = Date.now();
+    for (const stage of this.plan.stages) {
+      if (stage.entry === null) continue;
+      const input = this.inputWatermark(stage.index, now);
+      for (const box of this.mailboxes[stage.index]!) {
+        if (!box.idleAt(input)) return false;
+        if (this.sourceFed[stage.index] && (this.frontierVersion.get(box) ?? -1) < this.routedVersion) return false;
+      }
+    }
+    return true;
+  }
+
+  private fail(err: unknown): void {
+    if (!this.failure) this.failure = err instanceof FlywheelError ? err : new FlywheelError(ErrorCodes.INTERNAL, (err as Error)?.message ?? String(err), {}, undefined, err);
+    this.wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async close(): Promise<void> {
+    this.ready = false;
+    this.delivery?.stop();
+    await this.pool?.close();
+    for (const s of this.intake?.sources ?? []) await s.connector.close();
+    for (const sink of this.sinks.values()) await sink.close();
+    await closeState(this.options.stateDir);
+  }
+}
+

@@ -1,0 +1,66 @@
+/**
+ * Delivers outputs to their sinks from the main thread. Each sink has one ordered chain of writes; a failed write
+ * (destination down) is retried with capped exponential backoff for as long as the job runs, and an output taken
+ * from the outbox is deleted from it only after its sink acknowledged it. Outputs of stage 0 (no keyed state) are
+ * not in the outbox: the caller learns of their acknowledgement through the returned promise.
+ */
+import type { SinkConnector, SinkRecord } from '../connectors/connector.js';
+import type { StateDatabases } from '../state/backend.js';
+
+const MAX_BACKOFF_MS = 5_000;
+
+export class SinkDelivery {
+  private readonly chains = new Map<string, Promise<void>>();
+  private pendingRecords = 0;
+  private stopped = false;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly sinks: ReadonlyMap<string, SinkConnector>,
+    private readonly dbs: StateDatabases,
+  ) {}
+
+  /** Records taken or written but not yet acknowledged. */
+  get pending(): number {
+    return this.pendingRecords;
+  }
+
+  /** Delivers records; `fromOutbox` entries are deleted from the outbox once acknowledged. */
+  deliver(sinkId: string, records: SinkRecord[], fromOutbox: boolean): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    const sink = this.sinks.get(sinkId)!;
+    this.pendingRecords += records.length;
+    const previous = this.chains.get(sinkId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      await this.writeWithRetry(sink, records);
+      if (fromOutbox) for (const r of records) void this.dbs.outbox.remove([sinkId, r.id]);
+      this.pendingRecords -= records.length;
+    });
+    this.chains.set(sinkId, next);
+    return next;
+  }
+
+  /** Resolves when everything handed over so far has been acknowledged. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.chains.values()]);
+    await this.dbs.outbox.flushed;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async writeWithRetry(sink: SinkConnector, records: SinkRecord[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await sink.write(records);
+        this.lastError = null;
+        return;
+      } catch (err) {
+        this.lastError = `sink ${sink.id} (${sink.destination}): ${(err as Error).message}`;
+        if (this.stopped) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt)));
+      }
+    }
+  }
+}

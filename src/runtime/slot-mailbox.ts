@@ -1,0 +1,50 @@
+/**
+ * One ordered queue per (stage, slot): records wait here until the slot's previous batch has committed, so a slot
+ * never has two batches in flight and per-key order holds whatever thread runs the batch. Batches adapt by
+ * themselves: while a batch runs, records accumulate, so a busy slot sends large batches and an idle one sends a
+ * record after at most `maxDelay`.
+ */
+import type { Millis } from '../api/types.js';
+import type { BatchRecord } from './messages.js';
+
+export class SlotMailbox {
+  queue: BatchRecord[] = [];
+  inFlight = false;
+  /** Watermark reached by the slot's last committed batch. */
+  watermark: Millis = -Infinity;
+  /** Earliest timer the slot holds, as its last batch reported. */
+  nextTimer: Millis = Infinity;
+  /** Wall-clock time the oldest queued record arrived. */
+  oldestAt = 0;
+  /** Wall-clock time the slot's source frontier was last committed. */
+  frontierAt = 0;
+  /** Source-routed records the slot has been sent since its frontier was last committed. */
+  frontierDirty = false;
+
+  constructor(
+    readonly stage: number,
+    readonly slot: number,
+  ) {}
+
+  push(record: BatchRecord, now: number): void {
+    if (this.queue.length === 0) this.oldestAt = now;
+    this.queue.push(record);
+  }
+
+  /** Takes up to `max` queued records, oldest first. */
+  take(max: number): BatchRecord[] {
+    if (this.queue.length <= max) {
+      const all = this.queue;
+      this.queue = [];
+      return all;
+    }
+    const head = this.queue.slice(0, max);
+    this.queue = this.queue.slice(max);
+    return head;
+  }
+
+  /** True when the slot has nothing queued, nothing running, and no timer due at `watermark`. */
+  idleAt(watermark: Millis): boolean {
+    return this.queue.length === 0 && !this.inFlight && this.nextTimer > watermark;
+  }
+}

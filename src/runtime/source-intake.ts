@@ -1,0 +1,127 @@
+/**
+ * The main thread's intake: polls every source, assigns event time, tracks watermarks per partition, runs stage 0
+ * (the stateless steps before the first keyBy) in source order, and hands each keyed record to the mailbox of its
+ * slot, stamped with the watermark current when it was read. Undecodable records and records without a usable event
+ * time go to the dead-letter sink with the reason and their source position.
+ */
+import { readPath } from '../api/aggregators.js';
+import type { Millis } from '../api/types.js';
+import type { SourceConnector, SourceRecord } from '../connectors/connector.js';
+import type { EventTimeConfig, StepSpec } from '../graph/model.js';
+import { ErrorCodes, FlywheelError } from './errors.js';
+import { sourceRecordId } from './record-id.js';
+import type { StageExecutor } from './stage-executor.js';
+import { SourceWatermarks } from './watermarks.js';
+
+export interface IntakeSource {
+  step: StepSpec;
+  connector: SourceConnector;
+  watermarks: SourceWatermarks;
+  timestampOf: (record: SourceRecord) => number;
+  done: boolean;
+}
+
+export interface IntakeTarget {
+  /** The record's partition id, offset and watermark stamp, for routing what stage 0 emits. */
+  current: { pidIndex: number; offset: number; watermark: Millis };
+  deadLetter(source: IntakeSource, record: SourceRecord, reason: string): void;
+}
+
+export function intakeSource(step: StepSpec, connector: SourceConnector): IntakeSource {
+  const et = step.config.eventTime as EventTimeConfig;
+  const fn = step.code.timestampOf as ((value: unknown) => number) | undefined;
+  const field = et.field;
+  const timestampOf = fn
+    ? (r: SourceRecord) => fn(r.value)
+    : field !== undefined
+      ? (r: SourceRecord) => Number(readPath(r.value, field))
+      : (r: SourceRecord) => r.timestamp ?? NaN;
+  return { step, connector, watermarks: new SourceWatermarks(et.maxOutOfOrderness, et.idleTimeout), timestampOf, done: false };
+}
+
+export class SourceIntake {
+  /** Last offset routed per partition id: everything at or before it has been handed to the stages. */
+  readonly routed = new Map<string, number>();
+  readonly partitionIds: string[] = [];
+  private readonly pidIndex = new Map<string, number>();
+  recordsRead = 0;
+
+  constructor(
+    readonly sources: IntakeSource[],
+    private readonly stage0: StageExecutor,
+    private readonly target: IntakeTarget,
+  ) {
+    for (const s of sources) {
+      for (const p of s.connector.partitions()) this.indexOf(`${s.step.id}:${p}`);
+      s.watermarks.track(s.connector.partitions());
+    }
+  }
+
+  indexOf(partitionId: string): number {
+    let i = this.pidIndex.get(partitionId);
+    if (i === undefined) {
+      i = this.partitionIds.length;
+      this.partitionIds.push(partitionId);
+      this.pidIndex.set(partitionId, i);
+    }
+    return i;
+  }
+
+  /** The job's watermark: the minimum over its sources. */
+  watermark(now: number): Millis {
+    let min = Infinity;
+    for (const s of this.sources) min = Math.min(min, s.watermarks.watermark(now));
+    return min;
+  }
+
+  get finished(): boolean {
+    return this.sources.every((s) => s.done);
+  }
+
+  /** Polls each source once; returns the number of records read. */
+  async poll(max: number): Promise<number> {
+    let total = 0;
+    for (const source of this.sources) {
+      if (source.done) continue;
+      const records = await source.connector.poll(max);
+      total += records.length;
+      this.route(source, records);
+      if (records.length === 0 && source.connector.finished()) {
+        source.done = true;
+        source.watermarks.end();
+      }
+    }
+    this.recordsRead += total;
+    return total;
+  }
+
+  private route(source: IntakeSource, records: SourceRecord[]): void {
+    const now = Date.now();
+    const stepId = source.step.id;
+    const current = this.target.current;
+    for (const record of records) {
+      const partitionId = `${stepId}:${record.partition}`;
+      current.pidIndex = this.indexOf(partitionId);
+      current.offset = record.offset;
+      this.stage0.origin = { partitionId, offset: record.offset };
+      this.routed.set(partitionId, record.offset);
+      if (record.error !== undefined) {
+        this.target.deadLetter(source, record, record.error);
+        continue;
+      }
+      const timestamp = source.timestampOf(record);
+      if (!Number.isFinite(timestamp)) {
+        this.target.deadLetter(source, record, 'no event time: the event-time field is missing or not a number');
+        continue;
+      }
+      source.watermarks.observe(record.partition, timestamp, now);
+      current.watermark = this.watermark(now);
+      const id = sourceRecordId(stepId, record.partition, record.offset);
+      this.stage0.processRecord(stepId, record.value, timestamp, id, record.key ?? '', 0);
+    }
+  }
+}
+
+export function sourceError(step: StepSpec, message: string, err: unknown): FlywheelError {
+  return new FlywheelError(ErrorCodes.SOURCE, message, { stepId: step.id }, 'check the source configuration and that its origin is reachable', err);
+}

@@ -1,0 +1,60 @@
+/**
+ * Watermarks per source partition with bounded out-of-orderness, combined by minimum. A partition that has seen no
+ * record for `idleTimeout` (wall clock) stops holding the watermark back until it produces again; if every
+ * partition is idle the watermark stays where it is. A finished bounded source ends with +Infinity, which fires
+ * every remaining timer (as Flink's MAX_WATERMARK does).
+ */
+import type { Millis } from '../api/types.js';
+
+interface PartitionClock {
+  maxTimestamp: Millis;
+  lastSeen: number;
+}
+
+export class SourceWatermarks {
+  private readonly partitions = new Map<number, PartitionClock>();
+  private current = -Infinity;
+  private ended = false;
+
+  constructor(
+    private readonly maxOutOfOrderness: Millis,
+    private readonly idleTimeout: Millis,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Declares the partitions this source reads, so a silent one holds the watermark until it turns idle. */
+  track(partitions: readonly number[]): void {
+    const now = this.now();
+    for (const p of partitions) if (!this.partitions.has(p)) this.partitions.set(p, { maxTimestamp: -Infinity, lastSeen: now });
+  }
+
+  observe(partition: number, timestamp: Millis, now: number): void {
+    let clock = this.partitions.get(partition);
+    if (!clock) {
+      clock = { maxTimestamp: -Infinity, lastSeen: now };
+      this.partitions.set(partition, clock);
+    }
+    if (timestamp > clock.maxTimestamp) clock.maxTimestamp = timestamp;
+    clock.lastSeen = now;
+  }
+
+  /** The watermark now; never goes backwards. */
+  watermark(now: number = this.now()): Millis {
+    if (this.ended) return Infinity;
+    let min = Infinity;
+    for (const clock of this.partitions.values()) {
+      if (now - clock.lastSeen >= this.idleTimeout) continue;
+      min = Math.min(min, clock.maxTimestamp - this.maxOutOfOrderness);
+    }
+    if (min !== Infinity && min > this.current) this.current = min;
+    return this.current;
+  }
+
+  end(): void {
+    this.ended = true;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+}
