@@ -5,12 +5,14 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { JobGraph } from '../graph/model.js';
-import { loadTopology } from '../graph/yaml-loader.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import type { JobRef } from './messages.js';
 
 export async function loadJobGraph(ref: JobRef): Promise<JobGraph> {
-  if (ref.kind === 'topology') return (await loadTopology(ref.file)).graph;
+  if (ref.kind === 'topology') {
+    const { loadTopology } = await import('../graph/yaml-loader.js');
+    return (await loadTopology(ref.file)).graph;
+  }
   const module = (await import(ref.url)) as Record<string, unknown>;
   const graph = module[ref.exportName] as JobGraph | undefined;
   if (!graph || typeof graph !== 'object' || !Array.isArray(graph.steps) || typeof graph.hash !== 'string') {

@@ -45,6 +45,6 @@ export class SlotMailbox {
 
   /** True when the slot has nothing queued, nothing running, and no timer due at `watermark`. */
   idleAt(watermark: Millis): boolean {
-    return this.queue.length === 0 && !this.inFlight && this.nextTimer > watermark;
+    return this.queue.length === 0 && !this.inFlight && (this.nextTimer === Infinity || this.nextTimer > watermark);
   }
 }
