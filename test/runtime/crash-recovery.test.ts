@@ -1,0 +1,93 @@
+/**
+ * Crash recovery: a file-sourced job is killed with SIGKILL at random moments (several times, several seeds),
+ * restarted on the same state directory each time, and finally run to completion. Its final state (every LMDB state
+ * entry) and the set of output ids must equal those of a run that was never interrupted; duplicates of an output id
+ * are allowed (at-least-once delivery) and counted, but no id may be missing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { open } from 'lmdb';
+import { makeEvents, mulberry32 } from './fixtures/events.js';
+import { OUT_OF_ORDERNESS } from './fixtures/jobs.js';
+
+const entry = fileURLToPath(new URL('./fixtures/run-file-job.js', import.meta.url));
+
+function runJob(dir: string, killAfterMs: number | null): Promise<'finished' | 'killed'> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry, join(dir, 'state'), '2'], {
+      env: { ...process.env, FW_TEST_INPUT: join(dir, 'events.jsonl'), FW_TEST_OUTPUT: join(dir, 'out.jsonl') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('exit', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (signal === 'SIGKILL') resolve('killed');
+      else if (code === 0 && stdout.includes('FINISHED')) resolve('finished');
+      else reject(new Error(`job exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+function readState(dir: string): Map<string, unknown> {
+  const env = open({ path: join(dir, 'state'), maxDbs: 8, readOnly: true });
+  const out = new Map<string, unknown>();
+  for (const name of ['state', 'timers', 'outbox', 'forward']) {
+    const db = env.openDB({ name, encoding: 'msgpack' });
+    for (const { key, value } of db.getRange({})) out.set(`${name}:${JSON.stringify(key)}`, value);
+  }
+  void env.close();
+  return out;
+}
+
+function outputIds(dir: string): string[] {
+  const file = join(dir, 'out.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
+}
+
+function prepare(seed: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-crash-'));
+  const [events] = makeEvents({ seed, count: 150_000, users: 500, partitions: 1, skewed: seed % 2 === 0, disorder: OUT_OF_ORDERNESS });
+  writeFileSync(join(dir, 'events.jsonl'), events!.map((r) => JSON.stringify(r.value)).join('\n') + '\n');
+  return dir;
+}
+
+for (const seed of [11, 12]) {
+  test(`kill -9 at random moments, restart: same final state and output ids as an uninterrupted run (seed ${seed})`, { timeout: 240_000 }, async (t) => {
+    const clean = prepare(seed);
+    const crashed = prepare(seed);
+    try {
+      assert.equal(await runJob(clean, null), 'finished');
+      const rand = mulberry32(seed);
+      let kills = 0;
+      for (let attempt = 0; attempt < 20 && kills < 5; attempt++) {
+        const outcome = await runJob(crashed, 300 + Math.floor(rand() * 900));
+        if (outcome === 'finished') break;
+        kills++;
+      }
+      assert.ok(kills >= 5, `the job was killed ${kills} times; the test needs at least 5 kills mid-run`);
+      if (!outputIds(crashed).length || (await runJob(crashed, null)) !== 'finished') assert.fail('restarted job did not finish');
+      assert.deepEqual(readState(crashed), readState(clean), 'final state equals the uninterrupted run');
+      const expected = new Set(outputIds(clean));
+      const got = outputIds(crashed);
+      const gotSet = new Set(got);
+      assert.equal(outputIds(clean).length, expected.size, 'an uninterrupted run writes each id once');
+      assert.deepEqual([...expected].filter((id) => !gotSet.has(id)), [], 'no output id is missing');
+      assert.deepEqual([...gotSet].filter((id) => !expected.has(id)), [], 'no output id that the clean run lacks');
+      const duplicates = got.length - gotSet.size;
+      t.diagnostic(`seed ${seed}: ${kills} kills, ${expected.size} outputs, ${duplicates} duplicate deliveries (at-least-once)`);
+    } finally {
+      rmSync(clean, { recursive: true, force: true });
+      rmSync(crashed, { recursive: true, force: true });
+    }
+  });
+}
