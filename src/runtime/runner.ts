@@ -37,6 +37,20 @@ export interface RunOptions {
   /** How often each idle slot commits the source frontier (ms). */
   frontierInterval?: Millis;
   signal?: AbortSignal;
+  /** Called every `statusInterval` ms (default 5 s) with a progress snapshot. */
+  onStatus?: (status: RunStatus) => void;
+  statusInterval?: Millis;
+}
+
+export interface RunStatus {
+  recordsRead: number;
+  recordsPerSecond: number;
+  watermark: Millis;
+  /** Records waiting in the sources (consumer lag) where they can tell, else null. */
+  sourceLag: number | null;
+  queued: number;
+  outboxPending: number;
+  batches: number;
 }
 
 export interface RunSummary {
@@ -100,13 +114,70 @@ export class JobRunner {
 
   async run(): Promise<RunSummary> {
     await this.open();
+    const status = this.options.onStatus ? this.reportStatus(this.options.onStatus) : null;
     try {
       await this.loop();
     } finally {
+      if (status) clearInterval(status);
       await this.close();
     }
     if (this.failure) throw this.failure;
     return { recordsRead: this.intake.recordsRead, batches: this.batches, watermark: this.watermark };
+  }
+
+  /** Readiness reasons: empty when the job is open and every source and sink can reach its destination. */
+  notReadyReasons(): string[] {
+    if (!this.ready) return ['job is starting or stopping'];
+    const reasons: string[] = [];
+    for (const s of this.intake.sources) {
+      const h = s.connector.health?.();
+      if (h && !h.ready) reasons.push(`source ${s.step.id}: ${h.reason ?? 'not ready'}`);
+    }
+    for (const sink of this.sinks.values()) {
+      const h = sink.health?.();
+      if (h && !h.ready) reasons.push(`sink ${sink.id}: ${h.reason ?? 'not ready'}`);
+    }
+    if (this.delivery.lastError) reasons.push(this.delivery.lastError);
+    return reasons;
+  }
+
+  status(elapsedMs: number, readBefore: number): RunStatus {
+    let lag: number | null = null;
+    for (const s of this.intake.sources) {
+      const perPartition = s.connector.lag?.();
+      if (!perPartition) continue;
+      for (const [partition, n] of perPartition) {
+        lag = (lag ?? 0) + n;
+        this.metrics.consumerLag.set({ source: s.step.id, partition: String(partition) }, n);
+      }
+    }
+    const watermark = this.watermark;
+    for (const stage of this.plan.stages) {
+      if (stage.entry !== null && Number.isFinite(watermark)) this.metrics.watermarkLag.set({ stage: String(stage.index) }, Date.now() - watermark);
+    }
+    return {
+      recordsRead: this.intake.recordsRead,
+      recordsPerSecond: elapsedMs > 0 ? ((this.intake.recordsRead - readBefore) * 1000) / elapsedMs : 0,
+      watermark,
+      sourceLag: lag,
+      queued: this.queuedRecords(),
+      outboxPending: this.delivery.pending,
+      batches: this.batches,
+    };
+  }
+
+  private reportStatus(onStatus: (s: RunStatus) => void): NodeJS.Timeout {
+    let last = Date.now();
+    let readBefore = 0;
+    const timer = setInterval(() => {
+      const now = Date.now();
+      const s = this.status(now - last, readBefore);
+      last = now;
+      readBefore = s.recordsRead;
+      onStatus(s);
+    }, this.options.statusInterval ?? 5_000);
+    timer.unref();
+    return timer;
   }
 
   private async open(): Promise<void> {

@@ -1,0 +1,31 @@
+/** The RuntimeView of a running job, as the query endpoint sees it: health, readiness, plan, metrics, state. */
+import type { RuntimeView } from '../query/runtime-view.js';
+import { LmdbStateReader } from '../state/lmdb-reader.js';
+import type { JobRunner } from './runner.js';
+
+export function jobView(runner: JobRunner): RuntimeView {
+  const plan = runner.plan;
+  let reader: LmdbStateReader | null = null;
+  return {
+    jobName: plan.graph.name,
+    live: () => true,
+    readiness: () => {
+      const reasons = runner.notReadyReasons();
+      return { ready: reasons.length === 0, reasons };
+    },
+    topology: () => ({
+      name: plan.graph.name,
+      graphHash: plan.graph.hash,
+      keyGroups: plan.keyGroups,
+      slots: plan.slots,
+      stages: plan.stages,
+      steps: plan.graph.steps.map((s) => ({ id: s.id, kind: s.kind, from: s.inputs.map((i) => (i.port === 'main' ? i.step : `${i.step}.${i.port}`)), config: s.config, onError: s.onError })),
+    }),
+    metrics: () => runner.metrics.text(),
+    contentType: runner.metrics.contentType,
+    get state() {
+      reader ??= new LmdbStateReader(runner.state, plan.keyGroups, () => runner.watermark);
+      return reader;
+    },
+  };
+}
