@@ -61,6 +61,8 @@ export class SlotBatch {
   private addedTimers = new Map<string, TimerEntry>();
   private removedTimers = new Map<string, TimerEntry>();
   private persistedTimerMin = new Map<string, number>();
+  /** Earliest added timer per step; absent when unknown (recomputed on demand). */
+  private addedTimerMin = new Map<string, number>();
   private outputs: OutboxRecord[] = [];
   private forwards: ForwardRecord[] = [];
   private consumed: Array<[number, string]> = [];
@@ -83,6 +85,7 @@ export class SlotBatch {
     this.addedTimers.clear();
     this.removedTimers.clear();
     this.persistedTimerMin.clear();
+    this.addedTimerMin.clear();
     this.outputs = [];
     this.forwards = [];
     this.consumed = [];
@@ -155,20 +158,26 @@ export class SlotBatch {
     const t = Math.floor(time);
     const id = timerId(stepId, kg, t, key, namespace);
     this.addedTimers.set(id, { stepId, kg, key, time: t, namespace });
+    const min = this.addedTimerMin.get(stepId);
+    if (min !== undefined && t < min) this.addedTimerMin.set(stepId, t);
   }
 
   deleteTimer(stepId: string, kg: number, key: string, time: number, namespace: string): void {
     const t = Math.floor(time);
     const id = timerId(stepId, kg, t, key, namespace);
-    this.addedTimers.delete(id);
+    if (this.addedTimers.delete(id)) this.addedTimerMin.delete(stepId);
     this.removedTimers.set(id, { stepId, kg, key, time: t, namespace });
   }
 
   /** The earliest timer of a step in this slot (persisted or added in this batch), or Infinity. */
   nextTimer(stepId: string): number {
-    let min = this.persistedTimerMin.get(stepId) ?? Infinity;
-    for (const t of this.addedTimers.values()) if (t.stepId === stepId && t.time < min) min = t.time;
-    return min;
+    let added = this.addedTimerMin.get(stepId);
+    if (added === undefined) {
+      added = Infinity;
+      for (const t of this.addedTimers.values()) if (t.stepId === stepId && t.time < added) added = t.time;
+      this.addedTimerMin.set(stepId, added);
+    }
+    return Math.min(this.persistedTimerMin.get(stepId) ?? Infinity, added);
   }
 
   /** Removes and returns, in (time, key group, key, namespace) order, the timers of a step due at `upTo`. */
@@ -188,6 +197,7 @@ export class SlotBatch {
       this.addedTimers.delete(id);
       this.removedTimers.set(id, t);
     }
+    this.addedTimerMin.delete(stepId);
     this.persistedTimerMin.set(stepId, this.firstPersistedTimer(stepId, upTo));
     return [...due.values()].sort((a, b) => a.time - b.time || a.kg - b.kg || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
   }
