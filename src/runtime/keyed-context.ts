@@ -82,13 +82,13 @@ export class NodeContext implements ProcessContext<unknown> {
 
   mapState<V>(name: string, options?: StateOptions): MapState<V> {
     const batch = this.requireBatch('state');
-    const { stepId, kg, key } = this;
+    const map = batch.map(this.stepId, this.kg, this.key, name);
     const expiresAt = this.expiry(options);
     return {
-      get: (entry) => batch.mapGet(stepId, kg, key, name, entry) as V | undefined,
-      set: (entry, value) => batch.mapSet(stepId, kg, key, name, entry, value, expiresAt),
-      delete: (entry) => batch.mapDelete(stepId, kg, key, name, entry),
-      entries: () => batch.mapEntries(stepId, kg, key, name) as Array<[string, V]>,
+      get: (entry) => batch.mapGet(map, entry) as V | undefined,
+      set: (entry, value) => batch.mapSet(map, entry, value, expiresAt),
+      delete: (entry) => batch.mapDelete(map, entry),
+      entries: () => batch.mapEntries(map) as Array<[string, V]>,
     };
   }
 

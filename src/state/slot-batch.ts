@@ -13,7 +13,7 @@ interface CachedValue {
   dirty: boolean;
 }
 
-interface CachedMap {
+export interface CachedMap {
   stepId: string;
   kg: number;
   key: string;
@@ -119,28 +119,32 @@ export class SlotBatch {
     entry.dirty = true;
   }
 
-  mapGet(stepId: string, kg: number, key: string, name: string, entryName: string): unknown {
-    const map = this.mapEntry(stepId, kg, key, name);
+  /** The cached map state of (step, key group, key, name), to pass to the map* methods below. */
+  map(stepId: string, kg: number, key: string, name: string): CachedMap {
+    return this.mapEntry(stepId, kg, key, name);
+  }
+
+  mapGet(map: CachedMap, entryName: string): unknown {
     let entry = map.entries.get(entryName);
     if (!entry) {
-      const stored = map.complete ? undefined : (this.dbs.state.get(mapEntryKey(stepId, kg, key, name, entryName)) as StoredValue | undefined);
+      const stored = map.complete ? undefined : (this.dbs.state.get(mapEntryKey(map.stepId, map.kg, map.key, map.name, entryName)) as StoredValue | undefined);
       entry = { stored, dirty: false };
       map.entries.set(entryName, entry);
     }
     return entry.stored === undefined || isExpired(entry.stored, this.watermark) ? undefined : entry.stored[0];
   }
 
-  mapSet(stepId: string, kg: number, key: string, name: string, entryName: string, value: unknown, expiresAt?: number): void {
-    this.mapEntry(stepId, kg, key, name).entries.set(entryName, { stored: expiresAt === undefined ? [value] : [value, expiresAt], dirty: true });
+  mapSet(map: CachedMap, entryName: string, value: unknown, expiresAt?: number): void {
+    map.entries.set(entryName, { stored: expiresAt === undefined ? [value] : [value, expiresAt], dirty: true });
   }
 
-  mapDelete(stepId: string, kg: number, key: string, name: string, entryName: string): void {
-    this.mapEntry(stepId, kg, key, name).entries.set(entryName, { stored: undefined, dirty: true });
+  mapDelete(map: CachedMap, entryName: string): void {
+    map.entries.set(entryName, { stored: undefined, dirty: true });
   }
 
-  mapEntries(stepId: string, kg: number, key: string, name: string): Array<[string, unknown]> {
-    const map = this.mapEntry(stepId, kg, key, name);
+  mapEntries(map: CachedMap): Array<[string, unknown]> {
     if (!map.complete) {
+      const { stepId, kg, key, name } = map;
       for (const { key: k, value } of this.dbs.state.getRange({ start: mapPrefix(stepId, kg, key, name), end: mapRangeEnd(stepId, kg, key, name) })) {
         const entryName = (k as StateKey)[5] as string;
         if (!map.entries.has(entryName)) map.entries.set(entryName, { stored: value as StoredValue, dirty: false });
