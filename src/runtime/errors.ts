@@ -33,6 +33,8 @@ export interface ErrorPlace {
   /** YAML/JSON path inside `file`, e.g. `steps[2].window.size`. */
   path?: string;
   line?: number;
+  /** The source step a record came from (for Kafka sources the topic is set too). */
+  source?: string;
   topic?: string;
   partition?: number;
   offset?: number;
@@ -98,6 +100,7 @@ export function describePlace(place: ErrorPlace): string {
   if (place.path) parts.push(`at ${place.path}`);
   if (place.stepId) parts.push(`step ${place.stepId}`);
   if (place.key !== undefined) parts.push(`key ${place.key}`);
+  if (place.source !== undefined) parts.push(`source ${place.source}`);
   if (place.topic !== undefined) parts.push(`topic ${place.topic}`);
   if (place.partition !== undefined) parts.push(`partition ${place.partition}`);
   if (place.offset !== undefined) parts.push(`offset ${place.offset}`);

@@ -78,6 +78,7 @@ export class JobRunner {
   private routedVersion = 0;
   private readonly frontierVersion = new Map<SlotMailbox, number>();
   private inFlightRecords = 0;
+  private readonly inFlightTasks = new Set<Promise<void>>();
   private batches = 0;
   private failure: FlywheelError | null = null;
   private wake: (() => void) | null = null;
@@ -384,10 +385,12 @@ export class JobRunner {
     this.inFlightRecords += records.length;
     this.batches++;
     const started = process.hrtime.bigint();
-    this.pool.run(task).then(
+    const done = this.pool.run(task).then(
       (result) => this.onResult(box, records.length, result, started),
       (err: unknown) => this.fail(err),
     );
+    this.inFlightTasks.add(done);
+    void done.finally(() => this.inFlightTasks.delete(done));
   }
 
   private onResult(box: SlotMailbox, count: number, result: SlotResult, started: bigint): void {
@@ -477,6 +480,7 @@ export class JobRunner {
   private async close(): Promise<void> {
     this.ready = false;
     this.delivery?.stop();
+    await Promise.allSettled([...this.inFlightTasks]);
     await this.pool?.close();
     for (const s of this.intake?.sources ?? []) await s.connector.close();
     for (const sink of this.sinks.values()) await sink.close();

@@ -187,7 +187,7 @@ export class StageExecutor implements EmitTarget {
     if (key !== '') place.key = key;
     if (this.origin.partitionId !== null) {
       const [source, partition] = this.origin.partitionId.split(':');
-      place.topic = source!;
+      place.source = source!;
       place.partition = Number(partition);
       place.offset = this.origin.offset;
     }
