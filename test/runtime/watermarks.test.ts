@@ -1,0 +1,42 @@
+/** Per-partition watermarks: bounded out-of-orderness, minimum across partitions, idleness, end of input. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SourceWatermarks } from '../../src/runtime/watermarks.js';
+
+test('the watermark trails the smallest partition maximum by the allowed out-of-orderness and never goes back', () => {
+  let now = 0;
+  const w = new SourceWatermarks(100, 10_000, () => now);
+  w.track([0, 1]);
+  w.observe(0, 1_000, now);
+  assert.equal(w.watermark(now), -Infinity, 'partition 1 has not produced yet');
+  w.observe(1, 500, now);
+  assert.equal(w.watermark(now), 400);
+  w.observe(1, 300, now); // out of order: does not lower anything
+  assert.equal(w.watermark(now), 400);
+  w.observe(1, 2_000, now);
+  assert.equal(w.watermark(now), 900);
+});
+
+test('an idle partition stops holding the watermark back, and holds it again once it produces', () => {
+  let now = 0;
+  const w = new SourceWatermarks(0, 1_000, () => now);
+  w.track([0, 1]);
+  w.observe(0, 5_000, now);
+  w.observe(1, 100, now);
+  assert.equal(w.watermark(now), 100);
+  now = 1_500;
+  w.observe(0, 6_000, now);
+  assert.equal(w.watermark(now), 6_000, 'partition 1 idle for 1.5 s');
+  w.observe(1, 200, now);
+  assert.equal(w.watermark(now), 6_000, 'never goes backwards');
+  w.observe(0, 7_000, now);
+  w.observe(1, 6_500, now);
+  assert.equal(w.watermark(now), 6_500);
+});
+
+test('a finished source ends with +Infinity', () => {
+  const w = new SourceWatermarks(0, 1_000);
+  w.observe(0, 10, Date.now());
+  w.end();
+  assert.equal(w.watermark(), Infinity);
+});
