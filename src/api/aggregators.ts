@@ -14,12 +14,24 @@ export const AGGREGATE_TYPES: readonly AggregateSpec['type'][] = ['count', 'sum'
 
 /** Reads a dotted path (`a.b.c`) of a record. */
 export function readPath(record: unknown, path: string): unknown {
-  let value: unknown = record;
-  for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[part];
+  return pathReader(path)(record);
+}
+
+/** A reader for a dotted path, compiled once: hot paths call it per record. */
+export function pathReader(path: string): (record: unknown) => unknown {
+  const parts = path.split('.');
+  if (parts.length === 1) {
+    const field = parts[0]!;
+    return (record) => (record !== null && typeof record === 'object' ? (record as Record<string, unknown>)[field] : undefined);
   }
-  return value;
+  return (record) => {
+    let value: unknown = record;
+    for (const part of parts) {
+      if (value === null || typeof value !== 'object') return undefined;
+      value = (value as Record<string, unknown>)[part];
+    }
+    return value;
+  };
 }
 
 export function count<T>(): Aggregator<T, number, number> {
@@ -64,9 +76,9 @@ export function latest<T>(): Aggregator<T, T | null, T | null> {
 
 /** The aggregator a YAML spec names. The field must hold a number; a record without one counts as 0 for sums. */
 export function aggregatorFromSpec(spec: AggregateSpec): Aggregator<unknown, unknown, unknown> {
-  const field = spec.field ?? '';
+  const read = pathReader(spec.field ?? '');
   const numberAt = (v: unknown): number => {
-    const n = readPath(v, field);
+    const n = read(v);
     return typeof n === 'number' ? n : Number(n ?? 0);
   };
   switch (spec.type) {

@@ -73,7 +73,8 @@ export class JobRunner {
   private readonly mailboxes: SlotMailbox[][] = [];
   private readonly sourceFed: boolean[] = [];
   private readonly current = { pidIndex: -1, offset: -1, watermark: -Infinity };
-  private stage0Pending: Array<Promise<void>> = [];
+  /** Outputs stage 0 produced during the current poll, per sink: delivered together after the poll. */
+  private stage0Outputs = new Map<string, SinkRecord[]>();
   private stage0Progress: Promise<void> = Promise.resolve();
   private routedVersion = 0;
   private readonly frontierVersion = new Map<SlotMailbox, number>();
@@ -194,7 +195,7 @@ export class JobRunner {
     }
     this.delivery = new SinkDelivery(this.sinks, this.dbs);
     this.stage0 = new StageExecutor(this.plan, 0, {
-      sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Pending.push(this.delivery.deliver(sinkId, [{ id, key, value, timestamp, ...(headers ? { headers } : {}) }], false)),
+      sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Output(sinkId, { id, key, value, timestamp, ...(headers ? { headers } : {}) }),
       exit: (stage, id, key, kg, value, timestamp) => this.route(stage, [this.current.pidIndex, this.current.offset, timestamp, this.current.watermark, key, kg, id, value]),
     }, null);
     for (const stage of this.plan.stages) {
@@ -283,8 +284,14 @@ export class JobRunner {
     }
     const headers = { 'flywheel-reason': reason, 'flywheel-step': source.step.id, 'flywheel-source': `${source.step.id}:${record.partition}@${record.offset}` };
     const value = { reason, step: source.step.id, source: source.connector.origin, partition: record.partition, offset: record.offset, record: record.raw ?? record.value ?? null };
-    this.stage0Pending.push(this.delivery.deliver(dlq, [{ id: `${source.step.id}/${record.partition}/${record.offset}/dead-letter`, key: record.key, value, timestamp: Date.now(), headers }], false));
+    this.stage0Output(dlq, { id: `${source.step.id}/${record.partition}/${record.offset}/dead-letter`, key: record.key, value, timestamp: Date.now(), headers });
     this.metrics.addCounts({ [source.step.id]: { in: 1, out: 0, errors: 1, skipped: 0, deadLettered: 1, late: 0 } });
+  }
+
+  private stage0Output(sinkId: string, record: SinkRecord): void {
+    let list = this.stage0Outputs.get(sinkId);
+    if (!list) this.stage0Outputs.set(sinkId, (list = []));
+    list.push(record);
   }
 
   private route(stage: number, record: BatchRecord): void {
@@ -315,8 +322,8 @@ export class JobRunner {
 
   /** After stage 0's outputs of a poll are acknowledged, its frontier moves past the records that produced them. */
   private commitStage0Progress(): void {
-    const pending = this.stage0Pending;
-    this.stage0Pending = [];
+    const pending = [...this.stage0Outputs].map(([sinkId, records]) => this.delivery.deliver(sinkId, records, false));
+    this.stage0Outputs = new Map();
     const routed = [...this.intake.routed];
     this.stage0Progress = this.stage0Progress
       .then(() => Promise.all(pending))

@@ -4,7 +4,7 @@
  * slot, stamped with the watermark current when it was read. Undecodable records and records without a usable event
  * time go to the dead-letter sink with the reason and their source position.
  */
-import { readPath } from '../api/aggregators.js';
+import { pathReader } from '../api/aggregators.js';
 import type { Millis } from '../api/types.js';
 import type { SourceConnector, SourceRecord } from '../connectors/connector.js';
 import type { EventTimeConfig, StepSpec } from '../graph/model.js';
@@ -30,11 +30,11 @@ export interface IntakeTarget {
 export function intakeSource(step: StepSpec, connector: SourceConnector): IntakeSource {
   const et = step.config.eventTime as EventTimeConfig;
   const fn = step.code.timestampOf as ((value: unknown) => number) | undefined;
-  const field = et.field;
+  const read = et.field === undefined ? null : pathReader(et.field);
   const timestampOf = fn
     ? (r: SourceRecord) => fn(r.value)
-    : field !== undefined
-      ? (r: SourceRecord) => Number(readPath(r.value, field))
+    : read !== null
+      ? (r: SourceRecord) => Number(read(r.value))
       : (r: SourceRecord) => r.timestamp ?? NaN;
   return { step, connector, watermarks: new SourceWatermarks(et.maxOutOfOrderness, et.idleTimeout), timestampOf, done: false };
 }
@@ -99,9 +99,16 @@ export class SourceIntake {
     const now = Date.now();
     const stepId = source.step.id;
     const current = this.target.current;
+    let lastPartition = -1;
+    let partitionId = '';
+    let pidIndex = -1;
     for (const record of records) {
-      const partitionId = `${stepId}:${record.partition}`;
-      current.pidIndex = this.indexOf(partitionId);
+      if (record.partition !== lastPartition) {
+        lastPartition = record.partition;
+        partitionId = `${stepId}:${record.partition}`;
+        pidIndex = this.indexOf(partitionId);
+      }
+      current.pidIndex = pidIndex;
       current.offset = record.offset;
       this.stage0.origin = { partitionId, offset: record.offset };
       this.routed.set(partitionId, record.offset);

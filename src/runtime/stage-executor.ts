@@ -5,7 +5,7 @@
  * fail stops the job with the step, key and source position; skip counts the record; deadLetter sends it, with the
  * reason, to the job's dead-letter sink.
  */
-import { readPath } from '../api/aggregators.js';
+import { pathReader } from '../api/aggregators.js';
 import type { Key, Millis } from '../api/types.js';
 import { LATE_PORT, MAIN_PORT, type JobGraph, type StepSpec } from '../graph/model.js';
 import type { Plan } from '../graph/planner.js';
@@ -221,6 +221,6 @@ export class StageExecutor implements EmitTarget {
 
 export function keyFunction(step: StepSpec): (value: unknown) => unknown {
   const field = step.config.field as string | undefined;
-  if (field !== undefined) return (value) => readPath(value, field);
+  if (field !== undefined) return pathReader(field);
   return step.code.keyOf as (value: unknown) => unknown;
 }
