@@ -25,6 +25,8 @@ export interface SlotTask {
   graphHash: string;
   stateDir: string;
   slots: number;
+  /** The slot always runs on this thread, so its state cache stays valid between batches. */
+  pinned: boolean;
   stage: number;
   slot: number;
   /** The watermark the slot reached with its previous batch. */

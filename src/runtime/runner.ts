@@ -20,7 +20,7 @@ import { SinkDelivery } from './sink-delivery.js';
 import { SlotMailbox } from './slot-mailbox.js';
 import { intakeSource, SourceIntake, sourceError, type IntakeSource } from './source-intake.js';
 import { StageExecutor } from './stage-executor.js';
-import { WorkerPool } from './worker-pool.js';
+import { WorkerPool, type SlotPlacement } from './worker-pool.js';
 
 export interface RunOptions {
   job: JobRef;
@@ -28,6 +28,8 @@ export interface RunOptions {
   stateDir: string;
   workers: number;
   slots?: number;
+  /** Slot placement on worker threads (see worker-pool.ts); default `any`. */
+  placement?: SlotPlacement;
   /** Largest batch a slot is sent, and the longest a record waits for more to join it (ms). */
   batch?: { maxRecords?: number; maxDelay?: Millis };
   /** Directory that connector paths are relative to. */
@@ -220,7 +222,7 @@ export class JobRunner {
       current: this.current,
       deadLetter: (source, record, reason) => this.deadLetterAtSource(source, record, reason),
     });
-    this.pool = new WorkerPool(this.options.workers);
+    this.pool = new WorkerPool(this.options.workers, this.options.placement ?? 'any');
     this.restoreAfterCrash();
     this.ready = true;
   }
@@ -380,6 +382,7 @@ export class JobRunner {
       graphHash: this.plan.graph.hash,
       stateDir: this.options.stateDir,
       slots: this.plan.slots,
+      pinned: this.pool.placement === 'pinned',
       stage: box.stage,
       slot: box.slot,
       startWatermark: box.watermark,

@@ -41,7 +41,7 @@ function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
     const stagePlan = plan.stages[task.stage]!;
     // Only keyed operators (window, process) can hold timers.
     const timerSteps = stagePlan.steps.filter((id) => operatorType(plan.graph.steps.find((s) => s.id === id)!.kind)?.keyed);
-    const batch = new SlotBatch(openState(task.stateDir), task.stage, task.slot, keyGroupsOfSlot(task.slot, plan.keyGroups, plan.slots), timerSteps);
+    const batch = new SlotBatch(openState(task.stateDir), task.stage, task.slot, keyGroupsOfSlot(task.slot, plan.keyGroups, plan.slots), timerSteps, task.pinned);
     const executor = new StageExecutor(
       plan,
       task.stage,

@@ -13,13 +13,18 @@ interface CachedValue {
   dirty: boolean;
 }
 
+interface CachedEntry {
+  stored: StoredValue | undefined;
+  dirty: boolean;
+}
+
 export interface CachedMap {
   stepId: string;
   kg: number;
   key: string;
   name: string;
   complete: boolean;
-  entries: Map<string, { stored: StoredValue | undefined; dirty: boolean }>;
+  entries: Map<string, CachedEntry>;
 }
 
 export interface DueTimer {
@@ -58,6 +63,8 @@ export class SlotBatch {
   watermark = -Infinity;
   private values = new Map<string, CachedValue>();
   private maps = new Map<string, CachedMap>();
+  private dirtyValues: CachedValue[] = [];
+  private dirtyEntries: Array<[CachedMap, string, CachedEntry]> = [];
   private addedTimers = new Map<string, TimerEntry>();
   private removedTimers = new Map<string, TimerEntry>();
   private persistedTimerMin = new Map<string, number>();
@@ -69,19 +76,29 @@ export class SlotBatch {
   private frontier: Array<[string, number]> = [];
   private applied = new Map<string, number>();
 
+  /**
+   * With `keepCache` (a slot pinned to one thread) cached state stays valid between batches, since only this slot
+   * writes its key groups; it is dropped when it grows past `cacheLimit` entries.
+   */
   constructor(
     private readonly dbs: StateDatabases,
     readonly stage: number,
     readonly slot: number,
     private readonly keyGroups: readonly number[],
     private readonly timerSteps: readonly string[],
+    private readonly keepCache = false,
+    private readonly cacheLimit = 200_000,
   ) {}
 
   /** Starts a batch: a fresh read snapshot (the slot's previous batch may have committed on another thread). */
   begin(): void {
     this.dbs.env.resetReadTxn();
-    this.values.clear();
-    this.maps.clear();
+    if (!this.keepCache || this.values.size + this.maps.size > this.cacheLimit) {
+      this.values.clear();
+      this.maps.clear();
+    }
+    this.dirtyValues = [];
+    this.dirtyEntries = [];
     this.addedTimers.clear();
     this.removedTimers.clear();
     this.persistedTimerMin.clear();
@@ -108,15 +125,32 @@ export class SlotBatch {
   }
 
   setValue(stepId: string, kg: number, key: string, name: string, value: unknown, expiresAt?: number): void {
-    const entry = this.valueEntry(stepId, kg, key, name);
-    entry.stored = expiresAt === undefined ? [value] : [value, expiresAt];
-    entry.dirty = true;
+    this.writeValue(this.valueEntry(stepId, kg, key, name), expiresAt === undefined ? [value] : [value, expiresAt]);
   }
 
   clearValue(stepId: string, kg: number, key: string, name: string): void {
-    const entry = this.valueEntry(stepId, kg, key, name);
-    entry.stored = undefined;
-    entry.dirty = true;
+    this.writeValue(this.valueEntry(stepId, kg, key, name), undefined);
+  }
+
+  private writeValue(entry: CachedValue, stored: StoredValue | undefined): void {
+    entry.stored = stored;
+    if (!entry.dirty) {
+      entry.dirty = true;
+      this.dirtyValues.push(entry);
+    }
+  }
+
+  private writeEntry(map: CachedMap, entryName: string, stored: StoredValue | undefined): void {
+    let entry = map.entries.get(entryName);
+    if (!entry) {
+      entry = { stored, dirty: false };
+      map.entries.set(entryName, entry);
+    }
+    entry.stored = stored;
+    if (!entry.dirty) {
+      entry.dirty = true;
+      this.dirtyEntries.push([map, entryName, entry]);
+    }
   }
 
   /** The cached map state of (step, key group, key, name), to pass to the map* methods below. */
@@ -135,11 +169,11 @@ export class SlotBatch {
   }
 
   mapSet(map: CachedMap, entryName: string, value: unknown, expiresAt?: number): void {
-    map.entries.set(entryName, { stored: expiresAt === undefined ? [value] : [value, expiresAt], dirty: true });
+    this.writeEntry(map, entryName, expiresAt === undefined ? [value] : [value, expiresAt]);
   }
 
   mapDelete(map: CachedMap, entryName: string): void {
-    map.entries.set(entryName, { stored: undefined, dirty: true });
+    this.writeEntry(map, entryName, undefined);
   }
 
   mapEntries(map: CachedMap): Array<[string, unknown]> {
@@ -235,18 +269,16 @@ export class SlotBatch {
   commit(): void {
     const { env, state, timers, progress, outbox, forward } = this.dbs;
     env.transactionSync(() => {
-      for (const v of this.values.values()) {
-        if (!v.dirty) continue;
+      for (const v of this.dirtyValues) {
         if (v.stored === undefined) state.removeSync(v.key);
         else state.putSync(v.key, v.stored);
+        v.dirty = false;
       }
-      for (const m of this.maps.values()) {
-        for (const [entryName, e] of m.entries) {
-          if (!e.dirty) continue;
-          const k = mapEntryKey(m.stepId, m.kg, m.key, m.name, entryName);
-          if (e.stored === undefined) state.removeSync(k);
-          else state.putSync(k, e.stored);
-        }
+      for (const [m, entryName, e] of this.dirtyEntries) {
+        const k = mapEntryKey(m.stepId, m.kg, m.key, m.name, entryName);
+        if (e.stored === undefined) state.removeSync(k);
+        else state.putSync(k, e.stored);
+        e.dirty = false;
       }
       for (const t of this.removedTimers.values()) timers.removeSync(timerKey(t.stepId, t.kg, t.time, t.key, t.namespace));
       for (const t of this.addedTimers.values()) timers.putSync(timerKey(t.stepId, t.kg, t.time, t.key, t.namespace), 1);

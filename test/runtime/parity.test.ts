@@ -20,12 +20,12 @@ import type { JobGraph } from '../../src/graph/model.js';
 
 const jobsModule = fileURLToPath(new URL('./fixtures/jobs.js', import.meta.url));
 
-async function runOnce(graph: JobGraph, exportName: string, workers: number, input: ReturnType<typeof makeEvents>) {
+async function runOnce(graph: JobGraph, exportName: string, workers: number, input: ReturnType<typeof makeEvents>, placement: 'any' | 'pinned' = 'any') {
   clearMemoryChannels();
   setMemoryInput('events', input);
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-parity-'));
   try {
-    const runner = new JobRunner({ job: moduleJobRef(jobsModule, exportName), graph, stateDir, workers, slots: 8, batch: { maxRecords: 512, maxDelay: 2 } });
+    const runner = new JobRunner({ job: moduleJobRef(jobsModule, exportName), graph, stateDir, workers, slots: 8, placement, batch: { maxRecords: 512, maxDelay: 2 } });
     await runner.run();
     return [...memoryOutput('out')];
   } finally {
@@ -58,4 +58,12 @@ test('two keyed stages (repartition by window): 1 worker = 2 workers = reference
     assert.equal(out.length, expected.size, `${workers} worker(s): one result per window`);
     assert.deepEqual(got, expected);
   }
+});
+
+test('slots pinned to threads (state cached between batches) give the same results as the reference', async () => {
+  const input = makeEvents({ seed: 5, count: 6000, users: 150, partitions: 2, skewed: true, disorder: OUT_OF_ORDERNESS });
+  const expected = referencePerWindowSums(input);
+  const out = await runOnce(twoStage, 'twoStage', 2, input, 'pinned');
+  const got = new Map(out.map((r) => { const v = r.value as { windowStart: number; users: number; sum: number }; return [v.windowStart, { users: v.users, sum: v.sum }]; }));
+  assert.deepEqual(got, expected);
 });
