@@ -1,0 +1,25 @@
+/** The one-line progress status a running job prints every few seconds: rate, watermark, lag, queue, outbox. */
+import type { RunStatus } from './runner.js';
+
+function formatWatermark(wm: number): string {
+  if (wm === -Infinity) return 'none yet';
+  if (wm === Infinity) return 'end of input';
+  return new Date(wm).toISOString().replace('.000Z', 'Z');
+}
+
+function formatCount(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n));
+}
+
+export function statusLine(jobName: string, s: RunStatus): string {
+  const lagMs = Number.isFinite(s.watermark) ? Date.now() - s.watermark : null;
+  return [
+    `[${jobName}]`,
+    `${formatCount(s.recordsPerSecond)} events/s`,
+    `read ${formatCount(s.recordsRead)}`,
+    `watermark ${formatWatermark(s.watermark)}${lagMs !== null ? ` (${(lagMs / 1000).toFixed(1)} s behind)` : ''}`,
+    `source lag ${s.sourceLag === null ? 'n/a' : formatCount(s.sourceLag)}`,
+    `queued ${formatCount(s.queued)}`,
+    `outbox ${formatCount(s.outboxPending)}`,
+  ].join(' | ');
+}
