@@ -1,4 +1,4 @@
-/** The one explicit list of source and sink types a connector spec's `type` can name. */
+/** The one explicit list of source and sink types a connector spec's `type` can name, plus registered custom ones. */
 import type { SinkType, SourceType } from './connector.js';
 import { discardSinkType } from './discard/discard-sink.js';
 import { fileSinkType } from './file/file-sink.js';
@@ -9,8 +9,19 @@ import { memorySourceType } from './memory/memory-source.js';
 type AnySourceType = SourceType<never>;
 type AnySinkType = SinkType<never>;
 
-const sources: ReadonlyMap<string, AnySourceType> = new Map(([fileSourceType, memorySourceType] as AnySourceType[]).map((t) => [t.type, t]));
-const sinks: ReadonlyMap<string, AnySinkType> = new Map(([fileSinkType, memorySinkType, discardSinkType] as AnySinkType[]).map((t) => [t.type, t]));
+const sources = new Map<string, AnySourceType>(([fileSourceType, memorySourceType] as AnySourceType[]).map((t) => [t.type, t]));
+const sinks = new Map<string, AnySinkType>(([fileSinkType, memorySinkType, discardSinkType] as AnySinkType[]).map((t) => [t.type, t]));
+
+/** Adds a connector type of the application's own (a custom source); its name must not shadow a built-in one. */
+export function registerSourceType(type: SourceType<never>): void {
+  if (sources.has(type.type)) throw new Error(`source type '${type.type}' is already registered`);
+  sources.set(type.type, type);
+}
+
+export function registerSinkType(type: SinkType<never>): void {
+  if (sinks.has(type.type)) throw new Error(`sink type '${type.type}' is already registered`);
+  sinks.set(type.type, type);
+}
 
 export function sourceType(type: string): SourceType | undefined {
   return sources.get(type) as SourceType | undefined;
