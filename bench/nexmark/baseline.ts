@@ -1,0 +1,93 @@
+/**
+ * The "no framework" baselines: each Nexmark query written as a plain single-threaded loop over the events, with the
+ * same semantics as the Flywheel jobs (watermark = highest event time seen minus 4 s; a window fires when the
+ * watermark passes its end; everything left fires at the end of input).
+ */
+import { higher, type HighestBid, type HotItems } from './queries.js';
+import { NEXMARK_WATERMARK_DELAY, type Bid, type NexmarkEvent } from './model.js';
+
+export type Emit = (value: unknown, timestamp: number) => void;
+
+export function baselineQ1(events: Iterable<NexmarkEvent>, emit: Emit): void {
+  for (const e of events) {
+    if (e.kind !== 'bid') continue;
+    emit({ auction: e.auction, bidder: e.bidder, price: Math.floor(e.price * 0.908), dateTime: e.dateTime, extra: e.extra }, e.dateTime);
+  }
+}
+
+export function baselineQ2(events: Iterable<NexmarkEvent>, emit: Emit): void {
+  for (const e of events) if (e.kind === 'bid' && e.auction % 123 === 0) emit({ auction: e.auction, price: e.price }, e.dateTime);
+}
+
+/** Fires windows (keyed by end) in end order once the watermark passes end - 1. */
+function fireDue<W>(windows: Map<number, W>, watermark: number, fire: (end: number, w: W) => void): void {
+  const due = [...windows.keys()].filter((end) => end - 1 <= watermark).sort((a, b) => a - b);
+  for (const end of due) {
+    fire(end, windows.get(end)!);
+    windows.delete(end);
+  }
+}
+
+export function baselineQ5(events: Iterable<NexmarkEvent>, emit: Emit): void {
+  const windows = new Map<number, Map<number, number>>();
+  let maxTs = -Infinity;
+  let fired = -Infinity;
+  const fire = (end: number, counts: Map<number, number>) => {
+    let count = 0;
+    let auctions: number[] = [];
+    for (const [auction, n] of counts) {
+      if (n > count) {
+        count = n;
+        auctions = [auction];
+      } else if (n === count) auctions.push(auction);
+    }
+    const result: HotItems = { windowEnd: end, auctions: auctions.sort((a, b) => a - b), count };
+    emit(result, end - 1);
+  };
+  for (const e of events) {
+    if (e.kind !== 'bid') continue;
+    if (e.dateTime > maxTs) maxTs = e.dateTime;
+    for (let start = e.dateTime - (((e.dateTime % 2_000) + 2_000) % 2_000); start > e.dateTime - 10_000; start -= 2_000) {
+      const end = start + 10_000;
+      if (end - 1 <= fired) continue;
+      let counts = windows.get(end);
+      if (!counts) windows.set(end, (counts = new Map()));
+      counts.set(e.auction, (counts.get(e.auction) ?? 0) + 1);
+    }
+    const watermark = maxTs - NEXMARK_WATERMARK_DELAY;
+    if (watermark > fired) {
+      fireDue(windows, watermark, fire);
+      fired = watermark;
+    }
+  }
+  fireDue(windows, Infinity, fire);
+}
+
+export function baselineQ7(events: Iterable<NexmarkEvent>, emit: Emit): void {
+  const windows = new Map<number, Bid>();
+  let maxTs = -Infinity;
+  let fired = -Infinity;
+  const fire = (end: number, b: Bid) => {
+    const result: HighestBid = { windowEnd: end, auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime };
+    emit(result, end - 1);
+  };
+  for (const e of events) {
+    if (e.kind !== 'bid') continue;
+    if (e.dateTime > maxTs) maxTs = e.dateTime;
+    const end = e.dateTime - (((e.dateTime % 10_000) + 10_000) % 10_000) + 10_000;
+    if (end - 1 > fired) windows.set(end, higher(windows.get(end) ?? null, e)!);
+    const watermark = maxTs - NEXMARK_WATERMARK_DELAY;
+    if (watermark > fired) {
+      fireDue(windows, watermark, fire);
+      fired = watermark;
+    }
+  }
+  fireDue(windows, Infinity, fire);
+}
+
+export const baselines: Record<string, (events: Iterable<NexmarkEvent>, emit: Emit) => void> = {
+  q1: baselineQ1,
+  q2: baselineQ2,
+  q5: baselineQ5,
+  q7: baselineQ7,
+};

@@ -1,0 +1,124 @@
+/**
+ * Nexmark queries as Flywheel jobs over the in-process nexmark generator (options from the environment, which worker
+ * threads share, so every thread builds the same graph):
+ * - q1 currency conversion (map), q2 selection (filter);
+ * - q5 hot items: bids per auction in sliding 10 s windows every 2 s, then per window the auctions with the most;
+ * - q7 highest bid per 10 s tumbling window: the highest bid per auction, then the highest over auctions.
+ * Results go to the sink named by NEXMARK_SINK (`discard` by default).
+ */
+import { job } from '../../src/api/job.js';
+import { sliding, tumbling } from '../../src/api/windows.js';
+import type { Aggregator, KeyedProcessor, WindowResult } from '../../src/api/types.js';
+import type { ConnectorSpec } from '../../src/graph/model.js';
+import { NEXMARK_WATERMARK_DELAY, type Bid, type NexmarkEvent } from './model.js';
+
+function sourceSpec(): ConnectorSpec {
+  return { type: 'nexmark', options: JSON.parse(process.env.NEXMARK_OPTIONS ?? '{}') as Record<string, unknown> };
+}
+
+function sinkSpec(): ConnectorSpec {
+  return JSON.parse(process.env.NEXMARK_SINK ?? '{"type":"discard","options":{}}') as ConnectorSpec;
+}
+
+const eventTime = { eventTime: { field: 'dateTime' as const, maxOutOfOrderness: NEXMARK_WATERMARK_DELAY } };
+const isBid = (e: NexmarkEvent): boolean => e.kind === 'bid';
+
+export const q1 = job('nexmark-q1', (j) => {
+  j.source<NexmarkEvent>('events', sourceSpec(), eventTime)
+    .filter('bids', isBid)
+    .map('to-euro', (e) => {
+      const b = e as Bid;
+      return { auction: b.auction, bidder: b.bidder, price: Math.floor(b.price * 0.908), dateTime: b.dateTime, extra: b.extra };
+    })
+    .sink('out', sinkSpec());
+});
+
+export const q2 = job('nexmark-q2', (j) => {
+  j.source<NexmarkEvent>('events', sourceSpec(), eventTime)
+    .filter('selected', (e) => e.kind === 'bid' && e.auction % 123 === 0)
+    .map('project', (e) => ({ auction: (e as Bid).auction, price: (e as Bid).price }))
+    .sink('out', sinkSpec());
+});
+
+const bidCount: Aggregator<NexmarkEvent, number, number> = { create: () => 0, add: (n) => n + 1, merge: (a, b) => a + b, result: (n) => n };
+
+export interface HotItems {
+  windowEnd: number;
+  auctions: number[];
+  count: number;
+}
+
+/** Per window (keyed by its end): the auctions whose bid count equals the window's maximum, emitted at window end. */
+export const hottest: KeyedProcessor<WindowResult<number>, HotItems> = {
+  onRecord(r, ctx) {
+    const best = ctx.state<{ count: number; auctions: number[] }>('best');
+    const b = best.get();
+    if (!b || r.value > b.count) best.set({ count: r.value, auctions: [Number(r.key)] });
+    else if (r.value === b.count) best.set({ count: b.count, auctions: [...b.auctions, Number(r.key)] });
+    ctx.timers.register(r.end - 1);
+  },
+  onTimer(_t, ctx) {
+    const best = ctx.state<{ count: number; auctions: number[] }>('best');
+    const b = best.get()!;
+    ctx.emit({ windowEnd: Number(ctx.key), auctions: [...b.auctions].sort((x, y) => x - y), count: b.count });
+    best.clear();
+  },
+};
+
+export const q5 = job('nexmark-q5', (j) => {
+  j.source<NexmarkEvent>('events', sourceSpec(), eventTime)
+    .filter('bids', isBid)
+    .keyBy('by-auction', (e) => (e as Bid).auction)
+    .window('bids-per-auction', sliding(10_000, 2_000), bidCount)
+    .keyBy('by-window', (r) => r.end)
+    .process('hottest', hottest)
+    .sink('out', sinkSpec());
+});
+
+export interface HighestBid {
+  windowEnd: number;
+  auction: number;
+  bidder: number;
+  price: number;
+  dateTime: number;
+}
+
+/** The highest bid; ties keep the earliest in event time, then the lowest bidder, so the result is deterministic. */
+export function higher(a: Bid | null, b: Bid | null): Bid | null {
+  if (!a) return b;
+  if (!b) return a;
+  if (b.price !== a.price) return b.price > a.price ? b : a;
+  if (b.dateTime !== a.dateTime) return b.dateTime < a.dateTime ? b : a;
+  return b.bidder < a.bidder ? b : a;
+}
+
+const maxBid: Aggregator<NexmarkEvent, Bid | null, Bid | null> = {
+  create: () => null,
+  add: (acc, e) => higher(acc, e as Bid),
+  merge: higher,
+  result: (acc) => acc,
+};
+
+export const highestOverAuctions: KeyedProcessor<WindowResult<Bid | null>, HighestBid> = {
+  onRecord(r, ctx) {
+    const best = ctx.state<Bid | null>('best');
+    best.set(higher(best.get() ?? null, r.value));
+    ctx.timers.register(r.end - 1);
+  },
+  onTimer(_t, ctx) {
+    const best = ctx.state<Bid | null>('best');
+    const b = best.get()!;
+    ctx.emit({ windowEnd: Number(ctx.key), auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime });
+    best.clear();
+  },
+};
+
+export const q7 = job('nexmark-q7', (j) => {
+  j.source<NexmarkEvent>('events', sourceSpec(), eventTime)
+    .filter('bids', isBid)
+    .keyBy('by-auction', (e) => (e as Bid).auction)
+    .window('max-per-auction', tumbling(10_000), maxBid)
+    .keyBy('by-window', (r) => r.end)
+    .process('highest', highestOverAuctions)
+    .sink('out', sinkSpec());
+});
