@@ -16,7 +16,8 @@ import type { Operator, OperatorContext, OperatorType } from './operator.js';
 const PURGE = 'purge:';
 const WINDOWS_STATE = 'windows';
 
-const durationSchema = { type: 'number', minimum: 1 };
+/** Durations: ms, or `10s`-style strings in YAML (converted at load by the `duration` keyword). */
+const durationSchema = { duration: true };
 
 export const windowOperator: OperatorType = {
   kind: 'window',
@@ -42,7 +43,7 @@ export const windowOperator: OperatorType = {
         additionalProperties: false,
       },
       aggregator: { type: 'string', description: "'./file.js#export': a custom {create, add, merge, result}" },
-      allowedLateness: { type: 'number', minimum: 0, default: 0 },
+      allowedLateness: { duration: true, default: 0 },
     },
     required: ['assigner'],
     additionalProperties: false,

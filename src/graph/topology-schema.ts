@@ -1,0 +1,123 @@
+/**
+ * JSON schemas of a topology file: the top level, the run settings, the keys every step has, and the keys of the
+ * structural steps (source, sink, keyBy, union). Operator steps add their own config schema from the operator
+ * registry, and connectors their options schema from the connector registry. `topologyJsonSchema()` assembles all
+ * of it into one schema for editors (topologies/topology.schema.json).
+ */
+import { operatorKinds, operatorType } from '../operators/registry.js';
+import { sinkType, sinkTypes, sourceType, sourceTypes } from '../connectors/registry.js';
+
+const ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]*$';
+
+export const runtimeSchema = {
+  type: 'object',
+  properties: {
+    workers: { type: 'integer', minimum: 1, maximum: 256 },
+    slots: { type: 'integer', minimum: 1, maximum: 32768, default: 16 },
+    placement: { enum: ['any', 'pinned'], default: 'any' },
+    stateDir: { type: 'string', minLength: 1 },
+    http: {
+      type: 'object',
+      properties: { port: { type: 'integer', minimum: 0, maximum: 65535 }, host: { type: 'string', default: '127.0.0.1' } },
+      required: ['port'],
+      additionalProperties: false,
+    },
+    batch: {
+      type: 'object',
+      properties: { maxRecords: { type: 'integer', minimum: 1, default: 8192 }, maxDelay: { duration: true, default: 5 } },
+      additionalProperties: false,
+      default: {},
+    },
+    statusInterval: { duration: true, default: 5000 },
+  },
+  additionalProperties: false,
+  default: {},
+} as const;
+
+export const topLevelSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', pattern: ID_PATTERN },
+    keyGroups: { type: 'integer', minimum: 1, maximum: 32768, default: 128 },
+    deadLetter: { type: 'string', pattern: ID_PATTERN },
+    runtime: runtimeSchema,
+    steps: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', properties: { id: { type: 'string', pattern: ID_PATTERN }, op: { type: 'string' } }, required: ['id', 'op'] },
+    },
+  },
+  required: ['name', 'steps'],
+  additionalProperties: false,
+} as const;
+
+/** Keys every step may have, besides its kind's own. */
+export const COMMON_STEP_KEYS = ['id', 'op', 'from', 'onError'] as const;
+
+export const commonStepSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    op: { type: 'string' },
+    from: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+    onError: { enum: ['fail', 'skip', 'deadLetter'], default: 'fail' },
+  },
+} as const;
+
+export const eventTimeSchema = {
+  type: 'object',
+  properties: {
+    field: { type: 'string', minLength: 1 },
+    maxOutOfOrderness: { duration: true, default: 0 },
+    idleTimeout: { duration: true, default: 10_000 },
+  },
+  additionalProperties: false,
+  default: {},
+} as const;
+
+const connectorSchema = { type: 'object', properties: { type: { type: 'string' } }, required: ['type'] } as const;
+
+/** Own keys of the structural step kinds. */
+export const structuralSchemas: Record<string, object> = {
+  source: { type: 'object', properties: { connector: connectorSchema, eventTime: eventTimeSchema }, required: ['connector'], additionalProperties: false },
+  sink: { type: 'object', properties: { connector: connectorSchema }, required: ['connector'], additionalProperties: false },
+  keyBy: {
+    type: 'object',
+    properties: { field: { type: 'string', minLength: 1 }, fn: { type: 'string', minLength: 1 } },
+    additionalProperties: false,
+  },
+  union: { type: 'object', properties: {}, additionalProperties: false },
+};
+
+export const STRUCTURAL_OPS = Object.keys(structuralSchemas);
+
+export function allOps(): string[] {
+  return [...STRUCTURAL_OPS, ...operatorKinds()];
+}
+
+/** One schema of the whole file, for editors; each step's keys are checked by its `op`. */
+export function topologyJsonSchema(): object {
+  const connector = (types: string[], options: (t: string) => object | undefined) => ({
+    oneOf: types.map((t) => {
+      const o = options(t) as { properties?: object; required?: string[] };
+      return { type: 'object', properties: { type: { const: t }, ...(o.properties ?? {}) }, required: ['type', ...(o.required ?? [])], additionalProperties: false };
+    }),
+  });
+  const stepVariants = allOps().map((op) => {
+    const own = (op === 'source'
+      ? { properties: { connector: connector(sourceTypes(), (t) => sourceType(t)?.optionsSchema), eventTime: eventTimeSchema } }
+      : op === 'sink'
+        ? { properties: { connector: connector(sinkTypes(), (t) => sinkType(t)?.optionsSchema) } }
+        : (structuralSchemas[op] ?? operatorType(op)!.configSchema)) as { properties?: object };
+    return {
+      if: { properties: { op: { const: op } } },
+      then: { properties: { ...commonStepSchema.properties, op: { const: op }, ...(own.properties ?? {}) }, additionalProperties: false },
+    };
+  });
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'Flywheel topology',
+    ...topLevelSchema,
+    properties: { ...topLevelSchema.properties, steps: { type: 'array', minItems: 1, items: { type: 'object', required: ['id', 'op'], properties: { op: { enum: allOps() } }, allOf: stepVariants } } },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * Compiles a YAML topology into the same frozen graph the TypeScript builder produces, plus its run settings. Every
+ * problem stops loading before any data is touched, with the file, the YAML path, the line, and what is expected.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { sinkType, sinkTypes, sourceType, sourceTypes } from '../connectors/registry.js';
+import { operatorType } from '../operators/registry.js';
+import { ErrorCodes, FlywheelError } from '../runtime/errors.js';
+import type { ErrorPolicy } from '../api/types.js';
+import { checkGraph } from './checks.js';
+import { CodeRefError, resolveCodeRef } from './code-refs.js';
+import { freezeGraph, MAIN_PORT, type InputRef, type JobGraph, type StepSpec } from './model.js';
+import { validateAgainst } from './schema-validator.js';
+import { allOps, COMMON_STEP_KEYS, commonStepSchema, structuralSchemas, topLevelSchema } from './topology-schema.js';
+import { lineOf, printPath, type YamlPath } from './yaml-positions.js';
+
+export interface RuntimeSettings {
+  workers: number;
+  slots: number;
+  placement: 'any' | 'pinned';
+  stateDir: string;
+  http?: { port: number; host: string };
+  batch: { maxRecords: number; maxDelay: number };
+  statusInterval: number;
+}
+
+export interface LoadedTopology {
+  file: string;
+  graph: JobGraph;
+  runtime: RuntimeSettings;
+}
+
+interface RawStep extends Record<string, unknown> {
+  id: string;
+  op: string;
+  from?: string | string[];
+  onError?: ErrorPolicy;
+}
+
+class Loader {
+  private readonly lines = new LineCounter();
+  private readonly doc: Document;
+  private readonly baseDir: string;
+
+  constructor(
+    private readonly file: string,
+    text: string,
+  ) {
+    this.baseDir = dirname(file);
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false });
+    const err = this.doc.errors[0];
+    if (err) {
+      const line = this.lines.linePos(err.pos[0]).line;
+      throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `YAML syntax: ${err.message.split('\n')[0]}`, { file, line }, 'fix the YAML syntax (indentation, quotes, colons)');
+    }
+  }
+
+  fail(path: YamlPath, message: string, hint: string): never {
+    const line = lineOf(this.doc, this.lines, path);
+    throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, message, { file: this.file, path: printPath(path) || '(top level)', ...(line !== undefined ? { line } : {}) }, hint);
+  }
+
+  check(schema: object, data: unknown, at: YamlPath, hint: string): void {
+    const problem = validateAgainst(schema, data);
+    if (problem) this.fail([...at, ...problem.path], `${printPath([...at, ...problem.path]) || 'topology'} ${problem.message}`, hint);
+  }
+
+  async load(overrides: Partial<RuntimeSettings>): Promise<LoadedTopology> {
+    const data = this.doc.toJS() as Record<string, unknown> | null;
+    if (!data || typeof data !== 'object') this.fail([], 'the topology is empty', 'write a mapping with name and steps');
+    this.check(topLevelSchema, data, [], 'see docs/topology.md for the topology format');
+    const raw = data.steps as RawStep[];
+    const steps: StepSpec[] = [];
+    for (let i = 0; i < raw.length; i++) steps.push(await this.step(raw[i]!, i, raw[i - 1]));
+    const deadLetter = data.deadLetter as string | undefined;
+    if (deadLetter !== undefined && !raw.some((s) => s.id === deadLetter)) {
+      this.fail(['deadLetter'], `deadLetter names '${deadLetter}', which is not a step`, 'name the id of a sink step');
+    }
+    const graph = freezeGraph(data.name as string, { keyGroups: data.keyGroups as number, ...(deadLetter ? { deadLetter } : {}) }, steps);
+    checkGraph(graph);
+    return { file: this.file, graph, runtime: this.runtime(data.runtime as Record<string, unknown>, graph.name, overrides) };
+  }
+
+  private async step(raw: RawStep, index: number, previous: RawStep | undefined): Promise<StepSpec> {
+    const at: YamlPath = ['steps', index];
+    if (!allOps().includes(raw.op)) this.fail([...at, 'op'], `unknown op '${raw.op}' in step '${raw.id}'`, `use one of: ${allOps().join(', ')}`);
+    const common: Record<string, unknown> = {};
+    const own: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(raw)) ((COMMON_STEP_KEYS as readonly string[]).includes(k) ? common : own)[k] = v;
+    this.check(commonStepSchema, common, at, 'from is a step id, step.port, or a list; onError is fail, skip or deadLetter');
+    const type = operatorType(raw.op);
+    this.check(structuralSchemas[raw.op] ?? type!.configSchema, own, at, `see the keys of op '${raw.op}' in docs/topology.md`);
+    const origin = { file: this.file, path: printPath(at), ...(lineOf(this.doc, this.lines, at) !== undefined ? { line: lineOf(this.doc, this.lines, at)! } : {}) };
+    const inputs = this.inputs(raw, previous, at);
+    const code: Record<string, unknown> = {};
+    let config: Record<string, unknown> = own;
+    if (raw.op === 'source' || raw.op === 'sink') config = this.connector(raw, own, at);
+    if (raw.op === 'keyBy' && (own.field === undefined) === (own.fn === undefined)) {
+      this.fail(at, `keyBy '${raw.id}' needs exactly one of 'field' or 'fn'`, "key by a field (field: userId) or by your own function (fn: ./keys.js#userOf)");
+    }
+    if (raw.op === 'keyBy' && own.fn !== undefined) code.keyOf = await this.code(own.fn as string, [...at, 'fn']);
+    for (const name of type?.codeRefs ?? []) {
+      if (own[name] === undefined) continue;
+      let resolved = await this.code(own[name] as string, [...at, name]);
+      if (typeof resolved === 'function' && name === 'processor') resolved = (resolved as (o: unknown) => unknown)(own.with ?? {});
+      code[name] = resolved;
+    }
+    if (raw.op === 'window') this.windowShape(own, at);
+    return { id: raw.id, kind: raw.op, inputs, config, code, onError: (common.onError as ErrorPolicy) ?? 'fail', origin };
+  }
+
+  private inputs(raw: RawStep, previous: RawStep | undefined, at: YamlPath): InputRef[] {
+    if (raw.op === 'source') {
+      if (raw.from !== undefined) this.fail([...at, 'from'], `source '${raw.id}' cannot read from another step`, "remove 'from'");
+      return [];
+    }
+    const from = raw.from ?? (previous ? previous.id : []);
+    const list = Array.isArray(from) ? from : [from];
+    if (raw.op === 'union' && list.length < 2) this.fail([...at, 'from'], `union '${raw.id}' needs at least two inputs`, 'list the steps to combine: from: [a, b]');
+    return list.map((ref) => {
+      const dot = ref.indexOf('.');
+      return dot === -1 ? { step: ref, port: MAIN_PORT } : { step: ref.slice(0, dot), port: ref.slice(dot + 1) };
+    });
+  }
+
+  private connector(raw: RawStep, own: Record<string, unknown>, at: YamlPath): Record<string, unknown> {
+    const { type, ...options } = own.connector as { type: string } & Record<string, unknown>;
+    const connectorType = raw.op === 'source' ? sourceType(type) : sinkType(type);
+    if (!connectorType) {
+      this.fail([...at, 'connector', 'type'], `unknown ${raw.op} connector type '${type}'`, `use one of: ${(raw.op === 'source' ? sourceTypes() : sinkTypes()).join(', ')}`);
+    }
+    this.check(connectorType.optionsSchema, options, [...at, 'connector'], `see the options of the ${type} connector in docs/topology.md`);
+    return { ...own, connector: { type, options } };
+  }
+
+  private windowShape(own: Record<string, unknown>, at: YamlPath): void {
+    const a = own.assigner as Record<string, unknown>;
+    const needs: Record<string, string[]> = { tumbling: ['size'], sliding: ['size', 'slide'], session: ['gap'] };
+    for (const key of needs[a.type as string]!) {
+      if (a[key] === undefined) this.fail([...at, 'assigner'], `a ${String(a.type)} window needs '${key}'`, `give ${needs[a.type as string]!.join(' and ')} as durations, e.g. 10s`);
+    }
+    if (own.aggregate !== undefined && own.aggregator !== undefined) this.fail([...at, 'aggregator'], 'give either aggregate or aggregator, not both', 'aggregate names a built-in; aggregator is your own module#export');
+  }
+
+  private async code(ref: string, at: YamlPath): Promise<unknown> {
+    try {
+      return await resolveCodeRef(ref, this.baseDir);
+    } catch (err) {
+      if (err instanceof CodeRefError) this.fail(at, err.message, "write './file.js#exportName' relative to the topology file, or 'flywheel:jobs/...#export'");
+      throw err;
+    }
+  }
+
+  private runtime(raw: Record<string, unknown>, name: string, overrides: Partial<RuntimeSettings>): RuntimeSettings {
+    const batch = raw.batch as { maxRecords: number; maxDelay: number };
+    const http = raw.http as { port: number; host: string } | undefined;
+    return {
+      workers: (raw.workers as number | undefined) ?? Math.max(1, availableParallelism() - 1),
+      slots: raw.slots as number,
+      placement: raw.placement as 'any' | 'pinned',
+      stateDir: resolve(this.baseDir, (raw.stateDir as string | undefined) ?? `state/${name}`),
+      ...(http ? { http } : {}),
+      batch,
+      statusInterval: raw.statusInterval as number,
+      ...overrides,
+    };
+  }
+}
+
+export async function loadTopology(file: string, overrides: Partial<RuntimeSettings> = {}): Promise<LoadedTopology> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `cannot read topology: ${(err as Error).message}`, { file: path }, 'check the path of the topology file');
+  }
+  return new Loader(path, text).load(overrides);
+}
