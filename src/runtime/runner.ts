@@ -91,7 +91,9 @@ export class JobRunner {
   private readonly maxQueued: number;
   private readonly frontierInterval: Millis;
   ready = false;
-  sourceHealth: string[] = [];
+  private markOpened!: () => void;
+  /** Resolves once state, sources and sinks are open and the job processes records. */
+  readonly opened = new Promise<void>((resolve) => (this.markOpened = resolve));
 
   constructor(private readonly options: RunOptions) {
     this.plan = planGraph(options.graph, options.slots);
@@ -225,6 +227,7 @@ export class JobRunner {
     this.pool = new WorkerPool(this.options.workers, this.options.placement ?? 'any');
     this.restoreAfterCrash();
     this.ready = true;
+    this.markOpened();
   }
 
   /** Key groups and slots shape the stored state; a state directory written with others cannot be read. */

@@ -1,0 +1,33 @@
+/**
+ * The query endpoint of a running job, as a fastify app built by a factory (no listen() inside: tests use inject()).
+ * Built-in routes: /healthz, /readyz (503 with reasons when not ready), /metrics (Prometheus text), /topology.
+ * Steps add their own routes over keyed state (e.g. a feature step's /features/users/:id). Every route validates its
+ * input with a JSON schema; bad input is a 400 with a message saying what is expected.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { QueryRoutes, RuntimeView } from './runtime-view.js';
+
+export interface RouteContribution {
+  stepId: string;
+  routes: QueryRoutes;
+}
+
+export function buildQueryApp(view: RuntimeView, contributions: readonly RouteContribution[] = []): FastifyInstance {
+  const app = Fastify({ logger: false });
+  app.setErrorHandler((err: FastifyError, _req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    void reply.code(status).send({ error: status < 500 ? 'bad request' : 'internal error', message: err.message, ...(err.code ? { code: err.code } : {}) });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}; see GET /topology for what this job serves` });
+  });
+  app.get('/healthz', async () => ({ status: view.live() ? 'ok' : 'down', job: view.jobName }));
+  app.get('/readyz', async (_req, reply) => {
+    const r = view.readiness();
+    return reply.code(r.ready ? 200 : 503).send({ ready: r.ready, reasons: r.reasons });
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(view.contentType).send(await view.metrics()));
+  app.get('/topology', async () => view.topology());
+  for (const { stepId, routes } of contributions) routes(app, { stepId, state: view.state });
+  return app;
+}

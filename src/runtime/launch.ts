@@ -1,0 +1,77 @@
+/**
+ * Runs a loaded job the way `flywheel run` does: the runner, its query endpoint on the configured port (with the
+ * routes its steps contribute), a status line every few seconds, and a clean stop on SIGINT/SIGTERM (in-flight
+ * batches commit; anything not yet applied is replayed on the next start).
+ */
+import type { JobGraph } from '../graph/model.js';
+import { buildQueryApp, type RouteContribution } from '../query/app.js';
+import type { QueryRoutes } from '../query/runtime-view.js';
+import { startQueryServer, type RunningServer } from '../query/server.js';
+import type { JobRef } from './messages.js';
+import { jobView } from './job-view.js';
+import { JobRunner, type RunSummary } from './runner.js';
+import { statusLine } from './status-line.js';
+import type { SlotPlacement } from './worker-pool.js';
+
+export interface LaunchOptions {
+  job: JobRef;
+  graph: JobGraph;
+  stateDir: string;
+  workers: number;
+  slots: number;
+  placement: SlotPlacement;
+  batch: { maxRecords: number; maxDelay: number };
+  statusInterval: number;
+  baseDir: string;
+  http?: { port: number; host: string };
+  log?: (line: string) => void;
+  /** Called once the job is open and its endpoint listening. */
+  onStarted?: (info: { url: string | null; runner: JobRunner }) => void;
+}
+
+/** Routes contributed by process steps whose processor carries `queryRoutes`. */
+export function routeContributions(graph: JobGraph): RouteContribution[] {
+  return graph.steps
+    .filter((s) => s.kind === 'process')
+    .flatMap((s) => {
+      const routes = (s.code.processor as { queryRoutes?: QueryRoutes } | undefined)?.queryRoutes;
+      return routes ? [{ stepId: s.id, routes }] : [];
+    });
+}
+
+export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
+  const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  const controller = new AbortController();
+  const runner = new JobRunner({
+    job: options.job,
+    graph: options.graph,
+    stateDir: options.stateDir,
+    workers: options.workers,
+    slots: options.slots,
+    placement: options.placement,
+    batch: options.batch,
+    baseDir: options.baseDir,
+    signal: controller.signal,
+    statusInterval: options.statusInterval,
+    onStatus: (s) => log(statusLine(options.graph.name, s)),
+  });
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let server: RunningServer | null = null;
+  const view = jobView(runner);
+  try {
+    const running = runner.run();
+    await Promise.race([runner.opened, running]);
+    if (options.http) {
+      server = await startQueryServer(buildQueryApp(view, routeContributions(options.graph)), options.http.port, options.http.host);
+      log(`[${options.graph.name}] query endpoint on ${server.url} (/healthz /readyz /metrics /topology)`);
+    }
+    options.onStarted?.({ url: server?.url ?? null, runner });
+    return await running;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await server?.close();
+  }
+}
