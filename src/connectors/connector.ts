@@ -43,7 +43,7 @@ export interface SourceConnector {
   /** Readiness: false while the source cannot reach its origin (broker down); the reason goes to /readyz. */
   health?(): { ready: boolean; reason?: string };
   /** Records known to be waiting per partition (consumer lag), when the source can tell. */
-  lag?(): ReadonlyMap<number, number>;
+  lag?(): ReadonlyMap<number, number> | undefined;
   close(): Promise<void>;
 }
 
