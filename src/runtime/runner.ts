@@ -332,9 +332,7 @@ export class JobRunner {
     const routed = [...this.intake.routed];
     this.stage0Progress = this.stage0Progress
       .then(() => Promise.all(pending))
-      .then(async () => {
-        for (const [pid, offset] of routed) await this.dbs.progress.put(appliedKey(0, STAGE0_SLOT, pid), offset);
-      })
+      .then(() => this.dbs.env.transactionSync(() => routed.forEach(([pid, offset]) => this.dbs.progress.putSync(appliedKey(0, STAGE0_SLOT, pid), offset))))
       .catch((err: unknown) => this.fail(err));
   }
 

@@ -33,7 +33,8 @@ export class SinkDelivery {
     const previous = this.chains.get(sinkId) ?? Promise.resolve();
     const next = previous.then(async () => {
       await this.writeWithRetry(sink, records);
-      if (fromOutbox) for (const r of records) void this.dbs.outbox.remove([sinkId, r.id]);
+      // Synchronous, like every write of the job: LMDB's single writer lock is then only ever taken by transactionSync.
+      if (fromOutbox) this.dbs.env.transactionSync(() => records.forEach((r) => this.dbs.outbox.removeSync([sinkId, r.id])));
       this.pendingRecords -= records.length;
     });
     this.chains.set(sinkId, next);
@@ -43,7 +44,6 @@ export class SinkDelivery {
   /** Resolves when everything handed over so far has been acknowledged. */
   async drain(): Promise<void> {
     await Promise.all([...this.chains.values()]);
-    await this.dbs.outbox.flushed;
   }
 
   stop(): void {

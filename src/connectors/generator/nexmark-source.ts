@@ -6,7 +6,9 @@ import type { SourceType } from '../connector.js';
 import { nexmarkEvent, type NexmarkOptions } from './nexmark-model.js';
 import { ShardedSource } from './sharded-source.js';
 
-export interface NexmarkSourceOptions extends NexmarkOptions {
+export interface NexmarkSourceOptions extends Omit<NexmarkOptions, 'startTime'> {
+  /** Event time of event 0; `now` follows the wall clock (paced runs where event time should be real time). */
+  startTime: number | 'now';
   partitions: number;
   count?: number;
   rate: number;
@@ -20,7 +22,7 @@ export const nexmarkOptionsSchema = {
     count: { type: 'integer', minimum: 1 },
     rate: { type: 'number', minimum: 0, default: 0 },
     eventsPerSecondOfEventTime: { type: 'number', exclusiveMinimum: 0, default: 100_000 },
-    startTime: { type: 'integer', default: 1_767_225_600_000 },
+    startTime: { anyOf: [{ type: 'integer' }, { const: 'now' }], default: 1_767_225_600_000 },
     outOfOrderness: { type: 'integer', minimum: 0, default: 0 },
   },
   additionalProperties: false,
@@ -28,17 +30,21 @@ export const nexmarkOptionsSchema = {
 
 export const NEXMARK_DEFAULTS: NexmarkSourceOptions = { seed: 1, partitions: 4, rate: 0, eventsPerSecondOfEventTime: 100_000, startTime: 1_767_225_600_000, outOfOrderness: 0 };
 
+function resolveStart<T extends { startTime: number | 'now' }>(o: T): T & { startTime: number } {
+  return { ...o, startTime: o.startTime === 'now' ? Date.now() : o.startTime };
+}
+
 /** The whole stream in event-number order. */
 export function* nexmarkEvents(options: Partial<NexmarkSourceOptions> & { count: number }): Generator<Record<string, unknown>> {
-  const o = { ...NEXMARK_DEFAULTS, ...options };
-  for (let n = 0; n < o.count; n++) yield nexmarkEvent(o, n);
+  const o = resolveStart({ ...NEXMARK_DEFAULTS, ...options });
+  for (let n = 0; n < options.count; n++) yield nexmarkEvent(o, n);
 }
 
 export const nexmarkSourceType: SourceType<NexmarkSourceOptions> = {
   type: 'nexmark',
   optionsSchema: nexmarkOptionsSchema,
   create(options, ctx) {
-    const o = { ...NEXMARK_DEFAULTS, ...options };
+    const o = resolveStart({ ...NEXMARK_DEFAULTS, ...options });
     const P = o.partitions;
     return new ShardedSource(ctx.stepId, `nexmark(seed ${o.seed})`, o, (p, offset) => {
       let k = offset;
