@@ -327,6 +327,8 @@ export class JobRunner {
 
   /** After stage 0's outputs of a poll are acknowledged, its frontier moves past the records that produced them. */
   private commitStage0Progress(): void {
+    this.metrics.addCounts(this.stage0.counts);
+    this.stage0.counts = {};
     const pending = [...this.stage0Outputs].map(([sinkId, records]) => this.delivery.deliver(sinkId, records, false));
     this.stage0Outputs = new Map();
     const routed = [...this.intake.routed];
