@@ -77,8 +77,9 @@ export class StageExecutor implements EmitTarget {
 
   /** The entry node's step id for keyed stages; records of stage 0 enter at their source step. */
   processRecord(entryStep: string, value: unknown, timestamp: Millis, id: string, key: Key, kg: number): void {
+    // An entry keyBy's input is counted where the record left the upstream stage; a source's here.
     const node = this.nodes.get(entryStep)!;
-    countersFor(this.counts, entryStep).in++;
+    if (node.step.kind === 'source') countersFor(this.counts, entryStep).in++;
     this.passOn(node, MAIN_PORT, value, timestamp, id, key, kg);
   }
 

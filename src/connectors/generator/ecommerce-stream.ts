@@ -51,11 +51,10 @@ export class EcommerceShard {
   }
 
   next(): GeneratedRecord {
+    // Every event advances the shard's clock by one step, so event time runs at exactly eventsPerSecondOfEventTime.
+    this.clock += this.step;
     const due = this.heap.peek();
-    if (!due || due.time > this.clock) {
-      this.clock += this.step;
-      this.startView();
-    }
+    if (!due || due.time > this.clock) this.startView();
     return this.perturb(this.heap.pop()!.event);
   }
 

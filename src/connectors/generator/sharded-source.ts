@@ -22,6 +22,8 @@ export class ShardedSource implements SourceConnector {
   private limits: number[] = [];
   private openedAt = 0;
   private emitted = 0;
+  /** Partition the next poll starts with, rotating so a small (paced) budget is shared fairly. */
+  private firstPartition = 0;
 
   constructor(
     readonly id: string,
@@ -48,10 +50,13 @@ export class ShardedSource implements SourceConnector {
     let budget = max;
     if (this.options.rate > 0) budget = Math.min(budget, Math.floor((this.options.rate * (Date.now() - this.openedAt)) / 1000) - this.emitted);
     const out: SourceRecord[] = [];
+    const P = this.shards.length;
+    const chunk = Math.max(1, Math.min(64, Math.ceil(budget / P)));
     for (let progressed = true; progressed && out.length < budget; ) {
       progressed = false;
-      for (let p = 0; p < this.shards.length && out.length < budget; p++) {
-        for (let n = 0; n < 64 && out.length < budget && this.nextOffset[p]! < this.limits[p]!; n++) {
+      for (let i = 0; i < P && out.length < budget; i++) {
+        const p = (this.firstPartition + i) % P;
+        for (let n = 0; n < chunk && out.length < budget && this.nextOffset[p]! < this.limits[p]!; n++) {
           const offset = this.nextOffset[p]!++;
           const g = this.shards[p]!.next();
           out.push('event' in g ? { partition: p, offset, key: null, value: g.event, timestamp: null } : { partition: p, offset, key: null, value: undefined, timestamp: null, error: 'not JSON: truncated payload', raw: g.malformed });
@@ -60,6 +65,7 @@ export class ShardedSource implements SourceConnector {
       }
     }
     this.emitted += out.length;
+    this.firstPartition = (this.firstPartition + 1) % P;
     return out;
   }
 
