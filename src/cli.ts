@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describePlan, planGraph } from './graph/planner.js';
 import { topologyJsonSchema } from './graph/topology-schema.js';
 import { loadTopology } from './graph/yaml-loader.js';
@@ -64,6 +65,14 @@ const commands: Record<string, Command> = {
       const summary = await launchJob({ job: { kind: 'topology', file: t.file }, graph: t.graph, ...t.runtime, ...(http ? { http } : {}), baseDir: dirname(t.file) });
       process.stdout.write(`[${t.graph.name}] finished: ${summary.recordsRead} records read in ${summary.batches} batches\n`);
       return 0;
+    },
+  },
+  demo: {
+    usage: 'demo [--port N]',
+    summary: 'run the demo flywheel (topologies/demo.yaml): generated shop events, live state over HTTP',
+    async run(args) {
+      const demo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'topologies', 'demo.yaml');
+      return commands.run!.run([demo, ...args]);
     },
   },
   schema: {

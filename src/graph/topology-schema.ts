@@ -114,10 +114,19 @@ export function topologyJsonSchema(): object {
       then: { properties: { ...commonStepSchema.properties, op: { const: op }, ...(own.properties ?? {}) }, additionalProperties: false },
     };
   });
-  return {
+  return editorDurations({
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'Flywheel topology',
     ...topLevelSchema,
     properties: { ...topLevelSchema.properties, steps: { type: 'array', minItems: 1, items: { type: 'object', required: ['id', 'op'], properties: { op: { enum: allOps() } }, allOf: stepVariants } } },
-  };
+  }) as object;
+}
+
+/** Editors do not know the loader's `duration` keyword: spell it out as "a number of ms or a 5s-style string". */
+function editorDurations(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(editorDurations);
+  if (node === null || typeof node !== 'object') return node;
+  const { duration, ...rest } = node as Record<string, unknown>;
+  const out = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, editorDurations(v)]));
+  return duration === true ? { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$' }], ...out } : out;
 }

@@ -1,0 +1,28 @@
+/** The shipped topologies load, and the committed editor schema is the one the code generates (and accepts them). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { loadTopology } from '../../src/graph/yaml-loader.js';
+import { topologyJsonSchema } from '../../src/graph/topology-schema.js';
+
+const topologies = resolve(dirname(fileURLToPath(import.meta.url)), '../../../topologies');
+const yamlFiles = readdirSync(topologies).filter((f) => f.endsWith('.yaml'));
+
+test('topologies/ holds the shipped topologies', () => assert.ok(yamlFiles.includes('demo.yaml')));
+
+for (const file of yamlFiles) {
+  test(`topologies/${file} loads and validates against the editor schema`, async () => {
+    const loaded = await loadTopology(join(topologies, file));
+    assert.ok(loaded.graph.steps.length > 0);
+    const validate = new Ajv({ strict: false }).compile(topologyJsonSchema());
+    assert.equal(validate(parse(readFileSync(join(topologies, file), 'utf8'))), true, JSON.stringify(validate.errors));
+  });
+}
+
+test('topologies/topology.schema.json is up to date (regenerate with: flywheel schema --out topologies/topology.schema.json)', () => {
+  assert.deepEqual(JSON.parse(readFileSync(join(topologies, 'topology.schema.json'), 'utf8')), topologyJsonSchema());
+});
