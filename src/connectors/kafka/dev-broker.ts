@@ -1,0 +1,65 @@
+/**
+ * The dev broker: librdkafka's mock cluster, a real Kafka-protocol broker on 127.0.0.1 started by any librdkafka
+ * client created with `test.mock.num.brokers`. `startDevBroker` runs it in this process; `spawnDevBroker` runs
+ * `broker-main.js` as a child process (tests kill it to simulate an outage). Known limits are in docs/kafka.md:
+ * topics are auto-created with 4 partitions, retention is small, nothing persists, transactions are not enforced.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import Kafka from 'node-rdkafka';
+
+export interface DevBroker {
+  bootstrap: string;
+  stop(): Promise<void>;
+}
+
+export function startDevBroker(options: { brokers?: number } = {}): Promise<DevBroker> {
+  const holder = new Kafka.Producer({ 'test.mock.num.brokers': options.brokers ?? 1, 'bootstrap.servers': '', 'client.id': 'flywheel-dev-broker' } as Kafka.ProducerGlobalConfig);
+  return new Promise((resolve, reject) => {
+    holder.connect({}, (err, metadata) => {
+      if (err) return reject(new Error(`dev broker failed to start: ${err.message}`));
+      const bootstrap = metadata.brokers.map((b) => `${b.host}:${b.port}`).join(',');
+      resolve({ bootstrap, stop: () => new Promise<void>((done) => holder.disconnect(() => done())) });
+    });
+  });
+}
+
+export interface SpawnedBroker extends DevBroker {
+  process: ChildProcess;
+}
+
+/** Starts the dev broker in a child process and resolves once it prints its bootstrap address. */
+export function spawnDevBroker(options: { brokers?: number } = {}): Promise<SpawnedBroker> {
+  const main = fileURLToPath(new URL('./broker-main.js', import.meta.url));
+  const child = spawn(process.execPath, [main, '--brokers', String(options.brokers ?? 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /FLYWHEEL_BROKER bootstrap=(\S+)/.exec(out);
+      if (m) {
+        const stop = () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          });
+        resolve({ bootstrap: m[1]!, process: child, stop });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`dev broker process exited with ${code} before it was ready`)));
+  });
+}
+
+/** `flywheel broker [--brokers N]`: runs the dev broker in the foreground until interrupted. */
+export async function runBrokerCommand(argv: string[]): Promise<number> {
+  const i = argv.indexOf('--brokers');
+  const broker = await startDevBroker({ brokers: i >= 0 ? Number(argv[i + 1]) : 1 });
+  process.stdout.write(`FLYWHEEL_BROKER bootstrap=${broker.bootstrap}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await broker.stop();
+  return 0;
+}

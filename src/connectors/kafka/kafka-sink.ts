@@ -1,0 +1,122 @@
+/**
+ * The Kafka sink (type `kafka`): a node-rdkafka Producer with delivery reports and idempotence. Every message
+ * carries the record's deterministic id in the `flywheel-id` header (consumers deduplicate with it) plus the record's
+ * own headers; the key is the record's key. write() resolves only when every message has its delivery report, and
+ * rejects on a failed report, so the runtime keeps the outbox entry and retries.
+ */
+import Kafka from 'node-rdkafka';
+import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import type { SinkConnector, SinkRecord, SinkType } from '../connector.js';
+import { commonProperties, encodeValue, type KafkaCommonOptions } from './kafka-options.js';
+
+export interface KafkaSinkOptions extends KafkaCommonOptions {
+  connectTimeout: number;
+}
+
+interface Pending {
+  remaining: number;
+  failed: Error | null;
+  done: () => void;
+}
+
+class KafkaSink implements SinkConnector {
+  readonly destination: string;
+  private producer: Kafka.Producer | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextBatch = 0;
+  private problem: string | null = null;
+
+  constructor(
+    readonly id: string,
+    private readonly o: KafkaSinkOptions,
+  ) {
+    this.destination = `kafka:${o.topic}`;
+  }
+
+  async open(): Promise<void> {
+    const producer = new Kafka.Producer({
+      'bootstrap.servers': this.o.brokers,
+      dr_cb: true,
+      'enable.idempotence': true,
+      'linger.ms': 5,
+      'queue.buffering.max.messages': 500_000,
+      ...(this.o.rdkafka ?? {}),
+    } as Kafka.ProducerGlobalConfig);
+    producer.on('event.error', (err) => (this.problem = `broker error: ${err.message}`));
+    producer.on('delivery-report', (err, report) => {
+      const batch = this.pending.get(report.opaque as number);
+      if (!batch) return;
+      if (err) batch.failed ??= new Error(err.message);
+      if (--batch.remaining === 0) batch.done();
+    });
+    await new Promise<void>((resolve, reject) => producer.connect({ timeout: this.o.connectTimeout }, (err) => (err ? reject(err) : resolve()))).catch((err: Error) => {
+      throw new FlywheelError(ErrorCodes.BROKER_UNAVAILABLE, `cannot reach Kafka at ${this.o.brokers}: ${err.message}`, { stepId: this.id, topic: this.o.topic }, 'start the broker (flywheel broker for development) or fix `brokers`');
+    });
+    producer.setPollInterval(5);
+    this.producer = producer;
+  }
+
+  async write(records: readonly SinkRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const producer = this.producer!;
+    const batchId = this.nextBatch++;
+    const delivered = new Promise<void>((resolve, reject) => {
+      const batch: Pending = {
+        remaining: records.length,
+        failed: null,
+        done: () => {
+          this.pending.delete(batchId);
+          if (batch.failed) {
+            this.problem = `delivery failed: ${batch.failed.message}`;
+            reject(batch.failed);
+          } else {
+            this.problem = null;
+            resolve();
+          }
+        },
+      };
+      this.pending.set(batchId, batch);
+    });
+    for (const r of records) {
+      const headers: Kafka.MessageHeader[] = [{ 'flywheel-id': r.id }, ...Object.entries(r.headers ?? {}).map(([k, v]) => ({ [k]: v }))];
+      await this.produce(producer, r, headers, batchId);
+    }
+    return delivered;
+  }
+
+  /** Produces one message, waiting while librdkafka's local queue is full. */
+  private async produce(producer: Kafka.Producer, r: SinkRecord, headers: Kafka.MessageHeader[], batchId: number): Promise<void> {
+    for (;;) {
+      try {
+        producer.produce(this.o.topic, null, encodeValue(r.value, this.o.format), r.key ?? null, Math.floor(r.timestamp), batchId, headers);
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code !== Kafka.CODES.ERRORS.ERR__QUEUE_FULL) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+  }
+
+  health(): { ready: boolean; reason?: string } {
+    return this.problem ? { ready: false, reason: this.problem } : { ready: true };
+  }
+
+  async close(): Promise<void> {
+    const producer = this.producer;
+    this.producer = null;
+    if (!producer) return;
+    await new Promise<void>((resolve) => producer.flush(5_000, () => resolve()));
+    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+  }
+}
+
+export const kafkaSinkType: SinkType<KafkaSinkOptions> = {
+  type: 'kafka',
+  optionsSchema: {
+    type: 'object',
+    properties: { ...commonProperties, connectTimeout: { type: 'integer', minimum: 100, default: 10_000 } },
+    required: ['topic', 'brokers'],
+    additionalProperties: false,
+  },
+  create: (options, ctx) => new KafkaSink(ctx.stepId, options),
+};

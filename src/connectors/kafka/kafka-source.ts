@@ -1,0 +1,163 @@
+/**
+ * The Kafka source (type `kafka`): a node-rdkafka KafkaConsumer in non-flowing mode, assigned the topic's partitions
+ * at the offsets the state store says come next (state is the source of truth; a missing offset starts at the
+ * beginning), read in batches. A message that does not decode, or is larger than `maxMessageBytes`, becomes an error
+ * record (dead letter), never a crash. `commit()` stores offsets state has applied in the consumer group so lag shows
+ * in standard Kafka tooling. While the broker is unreachable, poll() returns nothing and health() says why.
+ */
+import Kafka from 'node-rdkafka';
+import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import type { ConnectorContext, SourceConnector, SourceOpenOptions, SourceRecord, SourceType } from '../connector.js';
+import { commonProperties, decodeValue, type KafkaCommonOptions } from './kafka-options.js';
+
+export interface KafkaSourceOptions extends KafkaCommonOptions {
+  groupId?: string;
+  /** Read up to the end offsets found at start, then finish (a bounded replay, as Flink's bounded Kafka source). */
+  bounded: boolean;
+  maxMessageBytes: number;
+  connectTimeout: number;
+}
+
+const OFFSET_BEGINNING = -2;
+
+class KafkaSource implements SourceConnector {
+  readonly origin: string;
+  private consumer: Kafka.KafkaConsumer | null = null;
+  private partitionIds: number[] = [];
+  private readonly next = new Map<number, number>();
+  private problem: string | null = null;
+  /** End offsets of a bounded source, taken when it opened. */
+  private readonly ends = new Map<number, number>();
+
+  constructor(
+    readonly id: string,
+    private readonly o: KafkaSourceOptions,
+    private readonly jobName: string,
+  ) {
+    this.origin = `kafka:${o.topic}`;
+  }
+
+  async open(options: SourceOpenOptions): Promise<void> {
+    const consumer = new Kafka.KafkaConsumer(
+      {
+        'bootstrap.servers': this.o.brokers,
+        'group.id': this.o.groupId ?? `flywheel-${this.jobName}`,
+        'enable.auto.commit': false,
+        'enable.partition.eof': false,
+        'queued.min.messages': 20_000,
+        'fetch.wait.max.ms': 10,
+        'socket.keepalive.enable': true,
+        ...(this.o.rdkafka ?? {}),
+      } as Kafka.ConsumerGlobalConfig,
+      { 'auto.offset.reset': 'earliest' },
+    );
+    consumer.on('event.error', (err) => (this.problem = `broker error: ${err.message}`));
+    const metadata = await new Promise<Kafka.Metadata>((resolve, reject) =>
+      consumer.connect({ topic: this.o.topic, timeout: this.o.connectTimeout }, (err, md) => (err ? reject(err) : resolve(md))),
+    ).catch((err: Error) => {
+      throw new FlywheelError(ErrorCodes.BROKER_UNAVAILABLE, `cannot reach Kafka at ${this.o.brokers}: ${err.message}`, { stepId: this.id, topic: this.o.topic }, 'start the broker (flywheel broker for development) or fix `brokers`');
+    });
+    const topic = metadata.topics.find((t) => t.name === this.o.topic);
+    if (!topic || topic.partitions.length === 0) {
+      throw new FlywheelError(ErrorCodes.SOURCE, `topic ${this.o.topic} has no partitions at ${this.o.brokers}`, { stepId: this.id, topic: this.o.topic }, 'create the topic first');
+    }
+    this.partitionIds = topic.partitions.map((p) => p.id).sort((a, b) => a - b);
+    for (const p of this.partitionIds) this.next.set(p, options.startOffsets.get(p) ?? 0);
+    consumer.assign(this.partitionIds.map((p) => ({ topic: this.o.topic, partition: p, offset: options.startOffsets.get(p) ?? OFFSET_BEGINNING })));
+    consumer.setDefaultConsumeTimeout(20);
+    this.consumer = consumer;
+    if (this.o.bounded) {
+      for (const p of this.partitionIds) {
+        const high = await new Promise<number>((resolve, reject) =>
+          consumer.queryWatermarkOffsets(this.o.topic, p, this.o.connectTimeout, (err, offsets) => (err ? reject(err) : resolve(offsets.highOffset))),
+        );
+        this.ends.set(p, high);
+      }
+    }
+  }
+
+  partitions(): readonly number[] {
+    return this.partitionIds;
+  }
+
+  poll(max: number): Promise<SourceRecord[]> {
+    const consumer = this.consumer!;
+    return new Promise((resolve) => {
+      consumer.consume(Math.min(max, 10_000), (err, messages) => {
+        if (err) {
+          this.problem = `consume failed: ${err.message}`;
+          return resolve([]);
+        }
+        if (messages.length > 0) this.problem = null;
+        resolve(messages.map((m) => this.toRecord(m)));
+      });
+    });
+  }
+
+  private toRecord(m: Kafka.Message): SourceRecord {
+    this.next.set(m.partition, m.offset + 1);
+    const key = m.key === undefined || m.key === null ? null : m.key.toString();
+    const base = { partition: m.partition, offset: m.offset, key, timestamp: m.timestamp ?? null };
+    const bytes = m.value ?? Buffer.alloc(0);
+    if (bytes.length > this.o.maxMessageBytes) {
+      return { ...base, value: undefined, error: `message of ${bytes.length} bytes exceeds maxMessageBytes ${this.o.maxMessageBytes}`, raw: bytes.subarray(0, 1024).toString('utf8') };
+    }
+    const decoded = decodeValue(bytes, this.o.format);
+    return 'value' in decoded ? { ...base, value: decoded.value } : { ...base, value: undefined, error: decoded.error, raw: bytes.toString('utf8') };
+  }
+
+  finished(): boolean {
+    return this.o.bounded && this.partitionIds.every((p) => (this.next.get(p) ?? 0) >= (this.ends.get(p) ?? 0));
+  }
+
+  async commit(applied: ReadonlyMap<number, number>): Promise<void> {
+    const offsets = [...applied].filter(([, next]) => next > 0).map(([partition, offset]) => ({ topic: this.o.topic, partition, offset }));
+    if (offsets.length === 0 || !this.consumer) return;
+    try {
+      this.consumer.commit(offsets);
+    } catch (err) {
+      this.problem = `offset commit failed: ${(err as Error).message}`;
+    }
+  }
+
+  health(): { ready: boolean; reason?: string } {
+    return this.problem ? { ready: false, reason: this.problem } : { ready: true };
+  }
+
+  lag(): ReadonlyMap<number, number> | undefined {
+    if (!this.consumer) return undefined;
+    const lag = new Map<number, number>();
+    for (const p of this.partitionIds) {
+      try {
+        const { highOffset } = this.consumer.getWatermarkOffsets(this.o.topic, p);
+        if (highOffset >= 0) lag.set(p, Math.max(0, highOffset - (this.next.get(p) ?? 0)));
+      } catch {
+        return undefined;
+      }
+    }
+    return lag;
+  }
+
+  async close(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = null;
+    if (consumer) await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  }
+}
+
+export const kafkaSourceType: SourceType<KafkaSourceOptions> = {
+  type: 'kafka',
+  optionsSchema: {
+    type: 'object',
+    properties: {
+      ...commonProperties,
+      groupId: { type: 'string', minLength: 1 },
+      bounded: { type: 'boolean', default: false },
+      maxMessageBytes: { type: 'integer', minimum: 1, default: 1_048_576 },
+      connectTimeout: { type: 'integer', minimum: 100, default: 10_000 },
+    },
+    required: ['topic', 'brokers'],
+    additionalProperties: false,
+  },
+  create: (options, ctx: ConnectorContext) => new KafkaSource(ctx.stepId, options, ctx.jobName),
+};
