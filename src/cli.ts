@@ -4,13 +4,14 @@
  * and run the demo. Each command is one entry of the table below.
  */
 import { writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describePlan, planGraph } from './graph/planner.js';
 import { topologyJsonSchema } from './graph/topology-schema.js';
 import { loadTopology } from './graph/yaml-loader.js';
 import { FlywheelError } from './runtime/errors.js';
 import { launchJob } from './runtime/launch.js';
+import { runBrokerCommand, startDevBroker } from './connectors/kafka/dev-broker.js';
 
 interface Command {
   usage: string;
@@ -69,11 +70,13 @@ const commands: Record<string, Command> = {
   },
   demo: {
     usage: 'demo [--port N]',
-    summary: 'run the demo flywheel (topologies/demo.yaml): generated shop events, live state over HTTP',
-    async run(args) {
-      const demo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'topologies', 'demo.yaml');
-      return commands.run!.run([demo, ...args]);
-    },
+    summary: 'run the demo flywheel: embedded dev broker, generated shop events into Kafka, the job, live state over HTTP',
+    run: (args) => runDemo(option(args, 'port')),
+  },
+  broker: {
+    usage: 'broker [--brokers N] [--topic NAME]...',
+    summary: "start the dev Kafka broker (librdkafka's mock cluster) and print its bootstrap address",
+    run: (args) => runBrokerCommand(args),
   },
   schema: {
     usage: 'schema [--out FILE]',
@@ -87,6 +90,31 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+/**
+ * The demo: a dev broker in this process (unless FLYWHEEL_BROKERS names one), the feed job (generator -> topic
+ * `events`) and the flywheel job (topic -> features -> HTTP) running side by side until Ctrl-C.
+ */
+async function runDemo(port: string | undefined): Promise<number> {
+  const topologies = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'topologies');
+  const broker = process.env.FLYWHEEL_BROKERS ? null : await startDevBroker({ topics: ['events'] });
+  if (broker) {
+    process.env.FLYWHEEL_BROKERS = broker.bootstrap;
+    process.stdout.write(`[demo] embedded Kafka dev broker on ${broker.bootstrap}\n`);
+  }
+  try {
+    const feed = await loadTopology(join(topologies, 'demo-feed.yaml'));
+    const main = await loadTopology(join(topologies, 'demo.yaml'));
+    const http = port !== undefined ? { port: Number(port), host: '127.0.0.1' } : main.runtime.http;
+    await Promise.all([
+      launchJob({ job: { kind: 'topology', file: feed.file }, graph: feed.graph, ...feed.runtime, baseDir: topologies }),
+      launchJob({ job: { kind: 'topology', file: main.file }, graph: main.graph, ...main.runtime, ...(http ? { http } : {}), baseDir: topologies }),
+    ]);
+  } finally {
+    await broker?.stop();
+  }
+  return 0;
+}
 
 function help(): string {
   const width = Math.max(...Object.values(commands).map((c) => c.usage.length));

@@ -11,6 +11,7 @@ import { operatorType } from '../operators/registry.js';
 import { ErrorCodes, FlywheelError } from '../runtime/errors.js';
 import type { ErrorPolicy } from '../api/types.js';
 import { checkGraph } from './checks.js';
+import { interpolateEnv } from './env-interpolation.js';
 import { CodeRefError, resolveCodeRef } from './code-refs.js';
 import { freezeGraph, MAIN_PORT, type InputRef, type JobGraph, type StepSpec } from './model.js';
 import { validateAgainst } from './schema-validator.js';
@@ -178,5 +179,10 @@ export async function loadTopology(file: string, overrides: Partial<RuntimeSetti
   } catch (err) {
     throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `cannot read topology: ${(err as Error).message}`, { file: path }, 'check the path of the topology file');
   }
-  return new Loader(path, text).load(overrides);
+  const interpolated = interpolateEnv(text, process.env);
+  const missing = interpolated.missing[0];
+  if (missing) {
+    throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `environment variable ${missing.name} is not set`, { file: path, line: missing.line }, `set ${missing.name}, or give a default: \${${missing.name}:-value}`);
+  }
+  return new Loader(path, interpolated.text).load(overrides);
 }

@@ -121,9 +121,11 @@ export class JobRunner {
   async run(): Promise<RunSummary> {
     await this.open();
     const status = this.options.onStatus ? this.reportStatus(this.options.onStatus) : null;
+    const offsets = setInterval(() => void this.commitSourceOffsets(), 1_000);
     try {
       await this.loop();
     } finally {
+      clearInterval(offsets);
       if (status) clearInterval(status);
       await this.close();
     }
@@ -261,6 +263,20 @@ export class JobRunner {
       next.set(pid, min + 1);
     }
     return next;
+  }
+
+  /** Tells each source what state has applied (a Kafka source commits it to its group, for lag monitoring). */
+  private async commitSourceOffsets(): Promise<void> {
+    const next = this.startOffsets();
+    for (const s of this.intake.sources) {
+      if (!s.connector.commit) continue;
+      const applied = new Map<number, number>();
+      for (const p of s.connector.partitions()) {
+        const offset = next.get(`${s.step.id}:${p}`);
+        if (offset !== undefined) applied.set(p, offset);
+      }
+      await s.connector.commit(applied);
+    }
   }
 
   /** Redelivers outputs a crash left unacknowledged and re-routes records not yet applied by their next stage. */

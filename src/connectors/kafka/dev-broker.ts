@@ -13,15 +13,17 @@ export interface DevBroker {
   stop(): Promise<void>;
 }
 
-export function startDevBroker(options: { brokers?: number } = {}): Promise<DevBroker> {
-  const holder = new Kafka.Producer({ 'test.mock.num.brokers': options.brokers ?? 1, 'bootstrap.servers': '', 'client.id': 'flywheel-dev-broker' } as Kafka.ProducerGlobalConfig);
-  return new Promise((resolve, reject) => {
-    holder.connect({}, (err, metadata) => {
-      if (err) return reject(new Error(`dev broker failed to start: ${err.message}`));
-      const bootstrap = metadata.brokers.map((b) => `${b.host}:${b.port}`).join(',');
-      resolve({ bootstrap, stop: () => new Promise<void>((done) => holder.disconnect(() => done())) });
-    });
-  });
+/** Starts the mock cluster; each named topic is created (the mock gives every topic 4 partitions). */
+export async function startDevBroker(options: { brokers?: number; topics?: string[] } = {}): Promise<DevBroker> {
+  const holder = new Kafka.Producer({ 'test.mock.num.brokers': options.brokers ?? 1, 'bootstrap.servers': '', 'client.id': 'flywheel-dev-broker', 'allow.auto.create.topics': true } as Kafka.ProducerGlobalConfig);
+  const metadata = await new Promise<Kafka.Metadata>((resolve, reject) =>
+    holder.connect({}, (err, md) => (err ? reject(new Error(`dev broker failed to start: ${err.message}`)) : resolve(md))),
+  );
+  for (const topic of options.topics ?? []) {
+    await new Promise<void>((resolve, reject) => holder.getMetadata({ topic, timeout: 5_000 }, (err) => (err ? reject(err) : resolve())));
+  }
+  const bootstrap = metadata.brokers.map((b) => `${b.host}:${b.port}`).join(',');
+  return { bootstrap, stop: () => new Promise<void>((done) => holder.disconnect(() => done())) };
 }
 
 export interface SpawnedBroker extends DevBroker {
@@ -29,9 +31,10 @@ export interface SpawnedBroker extends DevBroker {
 }
 
 /** Starts the dev broker in a child process and resolves once it prints its bootstrap address. */
-export function spawnDevBroker(options: { brokers?: number } = {}): Promise<SpawnedBroker> {
+export function spawnDevBroker(options: { brokers?: number; topics?: string[] } = {}): Promise<SpawnedBroker> {
   const main = fileURLToPath(new URL('./broker-main.js', import.meta.url));
-  const child = spawn(process.execPath, [main, '--brokers', String(options.brokers ?? 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const topicArgs = (options.topics ?? []).flatMap((t) => ['--topic', t]);
+  const child = spawn(process.execPath, [main, '--brokers', String(options.brokers ?? 1), ...topicArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -51,10 +54,11 @@ export function spawnDevBroker(options: { brokers?: number } = {}): Promise<Spaw
   });
 }
 
-/** `flywheel broker [--brokers N]`: runs the dev broker in the foreground until interrupted. */
+/** `flywheel broker [--brokers N] [--topic NAME]...`: runs the dev broker in the foreground until interrupted. */
 export async function runBrokerCommand(argv: string[]): Promise<number> {
   const i = argv.indexOf('--brokers');
-  const broker = await startDevBroker({ brokers: i >= 0 ? Number(argv[i + 1]) : 1 });
+  const topics = argv.flatMap((a, k) => (a === '--topic' && argv[k + 1] ? [argv[k + 1]!] : []));
+  const broker = await startDevBroker({ brokers: i >= 0 ? Number(argv[i + 1]) : 1, topics });
   process.stdout.write(`FLYWHEEL_BROKER bootstrap=${broker.bootstrap}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

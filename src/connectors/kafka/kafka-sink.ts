@@ -4,7 +4,8 @@
  * own headers; the key is the record's key. write() resolves only when every message has its delivery report, and
  * rejects on a failed report, so the runtime keeps the outbox entry and retries.
  */
-import Kafka from 'node-rdkafka';
+import type Kafka from 'node-rdkafka';
+import { loadRdkafka } from './rdkafka.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 import type { SinkConnector, SinkRecord, SinkType } from '../connector.js';
 import { commonProperties, encodeValue, type KafkaCommonOptions } from './kafka-options.js';
@@ -33,8 +34,12 @@ class KafkaSink implements SinkConnector {
     this.destination = `kafka:${o.topic}`;
   }
 
+  private queueFullCode = 0;
+
   async open(): Promise<void> {
-    const producer = new Kafka.Producer({
+    const rdkafka = await loadRdkafka();
+    this.queueFullCode = rdkafka.CODES.ERRORS.ERR__QUEUE_FULL;
+    const producer = new rdkafka.Producer({
       'bootstrap.servers': this.o.brokers,
       dr_cb: true,
       'enable.idempotence': true,
@@ -91,7 +96,7 @@ class KafkaSink implements SinkConnector {
         producer.produce(this.o.topic, null, encodeValue(r.value, this.o.format), r.key ?? null, Math.floor(r.timestamp), batchId, headers);
         return;
       } catch (err) {
-        if ((err as { code?: number }).code !== Kafka.CODES.ERRORS.ERR__QUEUE_FULL) throw err;
+        if ((err as { code?: number }).code !== this.queueFullCode) throw err;
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     }

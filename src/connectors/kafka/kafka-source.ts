@@ -5,7 +5,8 @@
  * record (dead letter), never a crash. `commit()` stores offsets state has applied in the consumer group so lag shows
  * in standard Kafka tooling. While the broker is unreachable, poll() returns nothing and health() says why.
  */
-import Kafka from 'node-rdkafka';
+import type Kafka from 'node-rdkafka';
+import { loadRdkafka } from './rdkafka.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 import type { ConnectorContext, SourceConnector, SourceOpenOptions, SourceRecord, SourceType } from '../connector.js';
 import { commonProperties, decodeValue, type KafkaCommonOptions } from './kafka-options.js';
@@ -38,7 +39,8 @@ class KafkaSource implements SourceConnector {
   }
 
   async open(options: SourceOpenOptions): Promise<void> {
-    const consumer = new Kafka.KafkaConsumer(
+    const rdkafka = await loadRdkafka();
+    const consumer = new rdkafka.KafkaConsumer(
       {
         'bootstrap.servers': this.o.brokers,
         'group.id': this.o.groupId ?? `flywheel-${this.jobName}`,
