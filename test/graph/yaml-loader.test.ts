@@ -101,3 +101,15 @@ test('unknown connector type and bad connector options', async () => {
 });
 
 test('YAML syntax errors give the line', () => expectError('name: t\nsteps:\n  - id: e\n   op: source\n  bad: [\n', { message: /YAML syntax/ }));
+
+test('environment variables are interpolated, with defaults; an unset one without a default names its line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-yaml-'));
+  const file = join(dir, 'topology.yaml');
+  writeFileSync(file, 'name: t\nkeyGroups: ${FW_TEST_GROUPS:-32}\nsteps:\n  - id: e\n    op: source\n    connector: { type: memory, name: "${FW_TEST_CHANNEL}" }\n');
+  process.env.FW_TEST_CHANNEL = 'events';
+  const loaded = await loadTopology(file);
+  assert.equal(loaded.graph.settings.keyGroups, 32);
+  assert.deepEqual((loaded.graph.steps[0]!.config.connector as { options: unknown }).options, { name: 'events' });
+  delete process.env.FW_TEST_CHANNEL;
+  await assert.rejects(loadTopology(file), (err: unknown) => err instanceof FlywheelError && /FW_TEST_CHANNEL is not set/.test(err.message) && err.place.line === 6);
+});
