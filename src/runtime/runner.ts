@@ -78,6 +78,7 @@ export class JobRunner {
   /** Outputs stage 0 produced during the current poll, per sink: delivered together after the poll. */
   private stage0Outputs = new Map<string, SinkRecord[]>();
   private stage0Progress: Promise<void> = Promise.resolve();
+  private stage0ProgressAt = 0;
   private routedVersion = 0;
   private readonly frontierVersion = new Map<SlotMailbox, number>();
   private inFlightRecords = 0;
@@ -337,20 +338,28 @@ export class JobRunner {
       if (polled === 0 || this.stopping) await this.sleep(waitMs);
     }
     if (this.failure) return;
+    this.commitStage0Progress(true);
     await this.delivery.drain();
     await this.stage0Progress;
   }
 
   /** After stage 0's outputs of a poll are acknowledged, its frontier moves past the records that produced them. */
-  private commitStage0Progress(): void {
+  private commitStage0Progress(force = false): void {
     this.metrics.addCounts(this.stage0.counts);
     this.stage0.counts = {};
     const pending = [...this.stage0Outputs].map(([sinkId, records]) => this.delivery.deliver(sinkId, records, false));
     this.stage0Outputs = new Map();
-    const routed = [...this.intake.routed];
+    // The frontier is written at most every 100 ms (each write waits for LMDB's writer lock); a later write covers the
+    // polls in between, and it runs only after their outputs were acknowledged, since the chain is in order.
+    const now = Date.now();
+    const write = force || now - this.stage0ProgressAt >= 100;
+    const routed = write ? [...this.intake.routed] : [];
+    if (write) this.stage0ProgressAt = now;
     this.stage0Progress = this.stage0Progress
       .then(() => Promise.all(pending))
-      .then(() => this.dbs.env.transactionSync(() => routed.forEach(([pid, offset]) => this.dbs.progress.putSync(appliedKey(0, STAGE0_SLOT, pid), offset))))
+      .then(() => {
+        if (routed.length) this.dbs.env.transactionSync(() => routed.forEach(([pid, offset]) => this.dbs.progress.putSync(appliedKey(0, STAGE0_SLOT, pid), offset)));
+      })
       .catch((err: unknown) => this.fail(err));
   }
 

@@ -8,11 +8,15 @@ import type { SinkConnector, SinkRecord } from '../connectors/connector.js';
 import type { StateDatabases } from '../state/backend.js';
 
 const MAX_BACKOFF_MS = 5_000;
+/** Acknowledged outbox entries are deleted together at most this often: each delete waits for LMDB's writer lock. */
+const REMOVE_EVERY_MS = 50;
 
 export class SinkDelivery {
   private readonly chains = new Map<string, Promise<void>>();
   private pendingRecords = 0;
   private stopped = false;
+  private acknowledged: Array<[string, string]> = [];
+  private removeTimer: NodeJS.Timeout | null = null;
   lastError: string | null = null;
 
   constructor(
@@ -33,17 +37,31 @@ export class SinkDelivery {
     const previous = this.chains.get(sinkId) ?? Promise.resolve();
     const next = previous.then(async () => {
       await this.writeWithRetry(sink, records);
-      // Synchronous, like every write of the job: LMDB's single writer lock is then only ever taken by transactionSync.
-      if (fromOutbox) this.dbs.env.transactionSync(() => records.forEach((r) => this.dbs.outbox.removeSync([sinkId, r.id])));
+      if (fromOutbox) this.scheduleRemoval(sinkId, records);
       this.pendingRecords -= records.length;
     });
     this.chains.set(sinkId, next);
     return next;
   }
 
-  /** Resolves when everything handed over so far has been acknowledged. */
+  /** Resolves when everything handed over so far has been acknowledged and removed from the outbox. */
   async drain(): Promise<void> {
     await Promise.all([...this.chains.values()]);
+    this.removeAcknowledged();
+  }
+
+  private scheduleRemoval(sinkId: string, records: readonly SinkRecord[]): void {
+    for (const r of records) this.acknowledged.push([sinkId, r.id]);
+    this.removeTimer ??= setTimeout(() => this.removeAcknowledged(), REMOVE_EVERY_MS);
+  }
+
+  /** Deletes acknowledged entries in one synchronous transaction (every write of the job is a transactionSync). */
+  private removeAcknowledged(): void {
+    if (this.removeTimer) clearTimeout(this.removeTimer);
+    this.removeTimer = null;
+    const keys = this.acknowledged;
+    this.acknowledged = [];
+    if (keys.length) this.dbs.env.transactionSync(() => keys.forEach((k) => this.dbs.outbox.removeSync(k)));
   }
 
   stop(): void {
