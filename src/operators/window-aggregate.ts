@@ -12,6 +12,7 @@ import type { Aggregator, FiredTimer, Millis, WindowResult } from '../api/types.
 import { assignWindows, type TimeWindow, type WindowAssigner } from '../api/windows.js';
 import { LATE_PORT, type StepSpec } from '../graph/model.js';
 import type { Operator, OperatorContext, OperatorType } from './operator.js';
+import { SlidingPanes } from './window-panes.js';
 
 const PURGE = 'purge:';
 const WINDOWS_STATE = 'windows';
@@ -55,9 +56,11 @@ export const windowOperator: OperatorType = {
     const assigner = step.config.assigner as WindowAssigner;
     const lateness = (step.config.allowedLateness as number | undefined) ?? 0;
     const aggregator = resolveAggregator(step);
-    return assigner.type === 'session'
-      ? new SessionWindows(assigner.gap, lateness, aggregator)
-      : new AlignedWindows(assigner, lateness, aggregator);
+    if (assigner.type === 'session') return new SessionWindows(assigner.gap, lateness, aggregator);
+    if (assigner.type === 'sliding' && SlidingPanes.applies(assigner.size, assigner.slide, lateness)) {
+      return new SlidingPanes(assigner.size, assigner.slide, assigner.offset ?? 0, aggregator);
+    }
+    return new AlignedWindows(assigner, lateness, aggregator);
   },
 };
 
