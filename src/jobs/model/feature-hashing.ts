@@ -85,17 +85,41 @@ export function hashFeatures(features: NamedFeatures, spec: HashingSpec): Sparse
   return mergeCollisions(indices, values);
 }
 
-/** Sorts by coordinate and sums the values of repeated coordinates. */
+/** Sorts by coordinate (in place) and sums the values of repeated coordinates. */
 function mergeCollisions(indices: number[], values: number[]): SparseFeatures {
-  const order = indices.map((_, i) => i).sort((a, b) => indices[a]! - indices[b]!);
-  const out: SparseFeatures = { indices: [], values: [] };
-  for (const i of order) {
-    const last = out.indices.length - 1;
-    if (last >= 0 && out.indices[last] === indices[i]) out.values[last]! += values[i]!;
+  sortPairs(indices, values);
+  let last = -1;
+  for (let i = 0; i < indices.length; i++) {
+    if (last >= 0 && indices[last] === indices[i]) values[last]! += values[i]!;
     else {
-      out.indices.push(indices[i]!);
-      out.values.push(values[i]!);
+      last++;
+      indices[last] = indices[i]!;
+      values[last] = values[i]!;
     }
   }
-  return out;
+  indices.length = last + 1;
+  values.length = last + 1;
+  return { indices, values };
+}
+
+/** Insertion sort for the usual few dozen features; an index sort beyond that. */
+function sortPairs(indices: number[], values: number[]): void {
+  const n = indices.length;
+  if (n > 64) {
+    const order = indices.map((_, i) => i).sort((a, b) => indices[a]! - indices[b]!);
+    const [si, sv] = [order.map((i) => indices[i]!), order.map((i) => values[i]!)];
+    for (let i = 0; i < n; i++) [indices[i], values[i]] = [si[i]!, sv[i]!];
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const index = indices[i]!;
+    const value = values[i]!;
+    let j = i - 1;
+    for (; j >= 0 && indices[j]! > index; j--) {
+      indices[j + 1] = indices[j]!;
+      values[j + 1] = values[j]!;
+    }
+    indices[j + 1] = index;
+    values[j + 1] = value;
+  }
 }
