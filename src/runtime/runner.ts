@@ -366,7 +366,8 @@ export class JobRunner {
   /** Sends every slot that can take a batch its batch; returns how long to wait before the next look (ms). */
   private dispatch(): number {
     const now = Date.now();
-    let wait = 50;
+    // With nothing to read, look again within maxDelay: a paced or quiet source should not add latency.
+    let wait = this.maxDelay;
     const ending = this.intake.finished || this.stopping;
     for (const stage of this.plan.stages) {
       if (stage.entry === null) continue;
