@@ -9,6 +9,7 @@ import { ErrorCodes, FlywheelError } from '../../../runtime/errors.js';
 import { describeValue, ExpressionTypeError } from './expression-functions.js';
 import type { Scope } from './expression-compiler.js';
 import { checkedValue } from './plain-data-access.js';
+import { OFFER_SLOT, SCORE_SLOT } from './scope-layout.js';
 import type { CompiledRule, LocatedExpression, RuleSet, Scalar } from './rules-loader.js';
 
 export interface FiredRule {
@@ -34,8 +35,6 @@ export interface Decision {
   firedRules: FiredRule[];
 }
 
-type MutableScope = Record<string, unknown>;
-
 function evaluate(rules: RuleSet, rule: CompiledRule, located: LocatedExpression, scope: Scope): unknown {
   try {
     return located.expression.evaluate(scope);
@@ -50,26 +49,26 @@ function failure(rules: RuleSet, rule: CompiledRule, located: LocatedExpression,
   return new FlywheelError(ErrorCodes.EXPRESSION, `rule '${rule.id}': ${message} in \`${located.expression.source}\``, place, 'guard the expression for missing or mistyped inputs (e.g. x != null && ...)');
 }
 
-function scopeFor(rules: RuleSet, context: Readonly<Record<string, unknown>>, modelScore: number): MutableScope {
-  const scope: MutableScope = Object.create(null);
-  Object.assign(scope, rules.constants);
+/** The values of one decision by slot, in the order of scope-layout.ts: built-ins, inputs, constants. */
+function scopeFor(rules: RuleSet, context: Readonly<Record<string, unknown>>, modelScore: number): unknown[] {
+  const scope: unknown[] = [modelScore, modelScore, { ...rules.decision.offer }];
   for (const name of rules.inputs) {
-    if (!Object.hasOwn(context, name)) {
+    const own = Object.getOwnPropertyDescriptor(context, name);
+    if (!own) {
       throw new FlywheelError(ErrorCodes.EXPRESSION, `the decision context has no input '${name}'`, { file: rules.file, path: 'inputs' }, `pass every input the rules declare: ${rules.inputs.join(', ')} (null when unknown)`);
     }
     try {
-      scope[name] = checkedValue(Object.getOwnPropertyDescriptor(context, name)!.value, `input '${name}'`);
+      if (!('value' in own)) throw new ExpressionTypeError(`input '${name}' is an accessor, not data`);
+      scope.push(checkedValue(own.value, `input '${name}'`));
     } catch (err) {
       throw new FlywheelError(ErrorCodes.EXPRESSION, (err as Error).message, { file: rules.file, path: 'inputs' }, 'decision inputs must be plain data (JSON-like values)');
     }
   }
-  scope.modelScore = modelScore;
-  scope.score = modelScore;
-  scope.offer = { ...rules.decision.offer };
+  for (const value of Object.values(rules.constants)) scope.push(value);
   return scope;
 }
 
-function adjust(rules: RuleSet, rule: CompiledRule, scope: MutableScope): FiredRule {
+function adjust(rules: RuleSet, rule: CompiledRule, scope: unknown[]): FiredRule {
   const fired: FiredRule = { id: rule.id, kind: 'adjust' };
   // All of a rule's expressions see the state before the rule; its effects apply together.
   let score: number | undefined;
@@ -78,7 +77,7 @@ function adjust(rules: RuleSet, rule: CompiledRule, scope: MutableScope): FiredR
     if (typeof value !== 'number' || !Number.isFinite(value)) throw failure(rules, rule, rule.score, `the score must be a finite number, got ${describeValue(value)}`);
     score = value;
   }
-  const offer = scope.offer as Record<string, Scalar>;
+  const offer = scope[OFFER_SLOT] as Record<string, Scalar>;
   const changes: Array<[string, Scalar]> = rule.offer.map(({ field, value }) => {
     const v = evaluate(rules, rule, value, scope);
     const ok = typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
@@ -86,8 +85,8 @@ function adjust(rules: RuleSet, rule: CompiledRule, scope: MutableScope): FiredR
     return [field, v];
   });
   if (score !== undefined) {
-    fired.score = { from: scope.score as number, to: score };
-    scope.score = score;
+    fired.score = { from: scope[SCORE_SLOT] as number, to: score };
+    scope[SCORE_SLOT] = score;
   }
   if (changes.length > 0) {
     const next = { ...offer };
@@ -96,7 +95,7 @@ function adjust(rules: RuleSet, rule: CompiledRule, scope: MutableScope): FiredR
       fired.offer[field] = { from: offer[field]!, to };
       next[field] = to;
     }
-    scope.offer = next;
+    scope[OFFER_SLOT] = next;
   }
   return fired;
 }
@@ -112,11 +111,11 @@ export function decide(rules: RuleSet, context: Readonly<Record<string, unknown>
     if (holds !== true) continue;
     if (rule.kind === 'reject') {
       firedRules.push({ id: rule.id, kind: 'reject', reason: rule.reason! });
-      return { action: null, offer: scope.offer as Record<string, Scalar>, score: modelScore, adjustedScore: scope.score as number, rejected: true, reason: rule.reason!, firedRules };
+      return { action: null, offer: scope[OFFER_SLOT] as Record<string, Scalar>, score: modelScore, adjustedScore: scope[SCORE_SLOT] as number, rejected: true, reason: rule.reason!, firedRules };
     }
     firedRules.push(adjust(rules, rule, scope));
   }
-  const adjustedScore = scope.score as number;
+  const adjustedScore = scope[SCORE_SLOT] as number;
   const action = adjustedScore >= rules.decision.threshold ? rules.decision.action : null;
-  return { action, offer: scope.offer as Record<string, Scalar>, score: modelScore, adjustedScore, rejected: false, firedRules };
+  return { action, offer: scope[OFFER_SLOT] as Record<string, Scalar>, score: modelScore, adjustedScore, rejected: false, firedRules };
 }

@@ -14,8 +14,8 @@ export const MAX_EXPRESSION_LENGTH = 1000;
 export const MAX_EXPRESSION_NODES = 200;
 export const MAX_EXPRESSION_DEPTH = 24;
 
-/** The names an expression may read, mapped to their values; built with a null prototype. */
-export type Scope = Readonly<Record<string, unknown>>;
+/** The values an expression may read, by slot (see scope-layout.ts). */
+export type Scope = readonly unknown[];
 type Evaluator = (scope: Scope) => unknown;
 
 export interface CompiledExpression {
@@ -62,7 +62,7 @@ function truth(where: string, value: unknown): boolean {
 class Compiler {
   private nodes = 0;
 
-  constructor(private readonly names: ReadonlySet<string>) {}
+  constructor(private readonly slots: ReadonlyMap<string, number>) {}
 
   compile(node: jsep.Expression, depth: number): Evaluator {
     if (++this.nodes > MAX_EXPRESSION_NODES) throw new ExpressionCompileError(`the expression has more than ${MAX_EXPRESSION_NODES} parts; split the rule`);
@@ -112,8 +112,9 @@ class Compiler {
   private identifier(name: string): Evaluator {
     if (FORBIDDEN_NAMES.has(name)) throw new ExpressionCompileError(`the name '${name}' is not allowed`);
     if (expressionFunction(name)) throw new ExpressionCompileError(`'${name}' is a function; call it as ${expressionFunction(name)!.usage}`);
-    if (!this.names.has(name)) throw new ExpressionCompileError(`unknown name '${name}'; known names: ${[...this.names].sort().join(', ')}`);
-    return (s) => s[name];
+    const slot = this.slots.get(name);
+    if (slot === undefined) throw new ExpressionCompileError(`unknown name '${name}'; known names: ${[...this.slots.keys()].sort().join(', ')}`);
+    return (s) => s[slot];
   }
 
   private member(node: jsep.MemberExpression, depth: number): Evaluator {
@@ -201,8 +202,11 @@ class Compiler {
   }
 }
 
-/** Parses and checks `source` against the names it may read; throws ExpressionCompileError saying what is wrong. */
-export function compileExpression(source: string, names: ReadonlySet<string>): CompiledExpression {
+/**
+ * Parses and checks `source` against the names it may read (name -> scope slot); throws ExpressionCompileError
+ * saying what is wrong.
+ */
+export function compileExpression(source: string, slots: ReadonlyMap<string, number>): CompiledExpression {
   if (source.length > MAX_EXPRESSION_LENGTH) throw new ExpressionCompileError(`the expression is longer than ${MAX_EXPRESSION_LENGTH} characters`);
   let ast: jsep.Expression;
   try {
@@ -211,6 +215,6 @@ export function compileExpression(source: string, names: ReadonlySet<string>): C
     throw new ExpressionCompileError(`syntax error: ${(err as Error).message}`);
   }
   if (ast.type === 'Compound' && (ast as jsep.Compound).body.length === 0) throw new ExpressionCompileError('the expression is empty');
-  const evaluate = new Compiler(names).compile(ast, 0);
+  const evaluate = new Compiler(slots).compile(ast, 0);
   return { source, evaluate };
 }

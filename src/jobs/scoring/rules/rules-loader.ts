@@ -12,11 +12,9 @@ import { compileExpression, ExpressionCompileError, type CompiledExpression } fr
 import { FUNCTION_NAMES } from './expression-functions.js';
 import { FORBIDDEN_NAMES } from './plain-data-access.js';
 import { rulesFileSchema } from './rules-schema.js';
+import { BUILT_IN_NAMES, scopeLayout } from './scope-layout.js';
 
 export type Scalar = number | string | boolean;
-
-/** Names every expression can read besides the inputs and constants. */
-export const BUILT_IN_NAMES = ['score', 'modelScore', 'offer'] as const;
 
 /** A compiled expression and where it was written, for errors raised while evaluating it. */
 export interface LocatedExpression {
@@ -67,7 +65,7 @@ const FORMAT_HINT = 'a rules file has inputs: [names], constants: {name: value},
 class RulesLoader {
   private readonly lines = new LineCounter();
   private readonly doc: Document;
-  private names = new Set<string>();
+  private slots = new Map<string, number>();
 
   constructor(
     private readonly file: string,
@@ -108,20 +106,21 @@ class RulesLoader {
 
   private checkNames(data: RawRules): void {
     const reserved = new Set<string>([...BUILT_IN_NAMES, ...FUNCTION_NAMES, ...FORBIDDEN_NAMES]);
+    const declared = new Set<string>();
     const declare = (name: string, path: YamlPath) => {
       if (reserved.has(name)) this.fail(path, `'${name}' is a reserved name`, `rename it; reserved: ${[...BUILT_IN_NAMES, ...FUNCTION_NAMES].join(', ')}`);
-      if (this.names.has(name)) this.fail(path, `'${name}' is declared twice (as an input and a constant)`, 'give the constant another name');
-      this.names.add(name);
+      if (declared.has(name)) this.fail(path, `'${name}' is declared twice (as an input and a constant)`, 'give the constant another name');
+      declared.add(name);
     };
     data.inputs.forEach((name, i) => declare(name, ['inputs', i]));
     for (const name of Object.keys(data.constants)) declare(name, ['constants', name]);
-    for (const name of BUILT_IN_NAMES) this.names.add(name);
+    this.slots = scopeLayout(data.inputs, Object.keys(data.constants));
   }
 
   private expression(source: string | number | boolean, path: YamlPath): LocatedExpression {
     try {
       const line = lineOf(this.doc, this.lines, path);
-      return { expression: compileExpression(String(source), this.names), path: printPath(path), ...(line !== undefined ? { line } : {}) };
+      return { expression: compileExpression(String(source), this.slots), path: printPath(path), ...(line !== undefined ? { line } : {}) };
     } catch (err) {
       if (!(err instanceof ExpressionCompileError)) throw err;
       this.fail(path, `${printPath(path)}: ${err.message} in \`${String(source)}\``, 'expressions use inputs, constants, score, modelScore, offer, arithmetic, comparisons, && || ! ?: and the functions ' + FUNCTION_NAMES.join(', '));

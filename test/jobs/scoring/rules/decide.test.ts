@@ -116,6 +116,11 @@ test('bad contexts, scores and results are errors naming the rule, path and line
     () => decide(numeric, { n: 1 }, 0.5),
     (e: unknown) => e instanceof FlywheelError && e.place.file === 'numeric.yaml' && e.place.path === 'rules[0].when' && e.place.line === 5 && /must give true or false, got number 2/.test(e.message),
   );
+  let getterRan = false;
+  const withGetter = { user: quietUser };
+  Object.defineProperty(withGetter, 'now', { get: () => ((getterRan = true), now), enumerable: true });
+  assert.throws(() => decide(rules, withGetter, 0.5), expressionError(/input 'now' is an accessor/));
+  assert.equal(getterRan, false);
   const inherited = Object.create({ user: quietUser, now });
   assert.throws(() => decide(rules, inherited, 0.5), expressionError(/no input 'user'/), 'inherited context properties are not inputs');
 });

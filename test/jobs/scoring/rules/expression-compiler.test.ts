@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { compileExpression, ExpressionCompileError, MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH, type Scope } from '../../../../src/jobs/scoring/rules/expression-compiler.js';
 import { ExpressionTypeError } from '../../../../src/jobs/scoring/rules/expression-functions.js';
 
-const names = new Set(['user', 'item', 'now', 'tags', 'n']);
-const scope = (values: Record<string, unknown>): Scope => Object.assign(Object.create(null), values);
+const slotNames = ['user', 'item', 'now', 'tags', 'n'];
+const names = new Map(slotNames.map((name, slot) => [name, slot]));
+const scope = (values: Record<string, unknown>): Scope => slotNames.map((name) => values[name]);
 const base = scope({
   user: { gmv: 620, vip: true, segment: 'gold', lastContact: null, history: [3, 5, 8], nested: { deep: { x: 2 } } },
   item: { price: 19.5, category: 'shoes' },
