@@ -9,7 +9,7 @@ import { ErrorCodes, FlywheelError } from '../../../runtime/errors.js';
 import { describeValue, ExpressionTypeError } from './expression-functions.js';
 import type { Scope } from './expression-compiler.js';
 import { checkedValue } from './plain-data-access.js';
-import { OFFER_SLOT, SCORE_SLOT } from './scope-layout.js';
+import { MODEL_SCORE_SLOT, OFFER_SLOT, SCORE_SLOT } from './scope-layout.js';
 import type { CompiledRule, LocatedExpression, RuleSet, Scalar } from './rules-loader.js';
 
 export interface FiredRule {
@@ -51,7 +51,10 @@ function failure(rules: RuleSet, rule: CompiledRule, located: LocatedExpression,
 
 /** The values of one decision by slot, in the order of scope-layout.ts: built-ins, inputs, constants. */
 function scopeFor(rules: RuleSet, context: Readonly<Record<string, unknown>>, modelScore: number): unknown[] {
-  const scope: unknown[] = [modelScore, modelScore, { ...rules.decision.offer }];
+  const scope: unknown[] = [];
+  scope[SCORE_SLOT] = modelScore;
+  scope[MODEL_SCORE_SLOT] = modelScore;
+  scope[OFFER_SLOT] = { ...rules.decision.offer };
   for (const name of rules.inputs) {
     const own = Object.getOwnPropertyDescriptor(context, name);
     if (!own) {

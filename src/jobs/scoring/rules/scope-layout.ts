@@ -9,7 +9,6 @@ export const BUILT_IN_NAMES = ['score', 'modelScore', 'offer'] as const;
 export const SCORE_SLOT = 0;
 export const MODEL_SCORE_SLOT = 1;
 export const OFFER_SLOT = 2;
-export const FIRST_INPUT_SLOT = BUILT_IN_NAMES.length;
 
 /** Name -> slot for a rules file with these inputs and constant names (which must be distinct). */
 export function scopeLayout(inputs: readonly string[], constantNames: readonly string[]): Map<string, number> {
