@@ -6,47 +6,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { open } from 'lmdb';
-import { makeEvents, mulberry32 } from './fixtures/events.js';
+import { makeEvents } from './fixtures/events.js';
 import { OUT_OF_ORDERNESS } from './fixtures/jobs.js';
+import { killWhileRunning, readStateDir, runJobProcess } from '../harness/crash-harness.js';
 
 const entry = fileURLToPath(new URL('./fixtures/run-file-job.js', import.meta.url));
 
-function runJob(dir: string, killAfterMs: number | null): Promise<'finished' | 'killed'> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, join(dir, 'state'), '2'], {
-      env: { ...process.env, FW_TEST_INPUT: join(dir, 'events.jsonl'), FW_TEST_OUTPUT: join(dir, 'out.jsonl') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (signal === 'SIGKILL') resolve('killed');
-      else if (code === 0 && stdout.includes('FINISHED')) resolve('finished');
-      else reject(new Error(`job exited with ${code}: ${stderr}`));
-    });
-  });
-}
+const runJob = (dir: string, killAfterMs: number | null) =>
+  runJobProcess(entry, [join(dir, 'state'), '2'], { FW_TEST_INPUT: join(dir, 'events.jsonl'), FW_TEST_OUTPUT: join(dir, 'out.jsonl') }, killAfterMs);
 
-function readState(dir: string): Map<string, unknown> {
-  const env = open({ path: join(dir, 'state'), maxDbs: 8, readOnly: true });
-  const out = new Map<string, unknown>();
-  for (const name of ['state', 'timers', 'outbox', 'forward']) {
-    const db = env.openDB({ name, encoding: 'msgpack' });
-    for (const { key, value } of db.getRange({})) out.set(`${name}:${JSON.stringify(key)}`, value);
-  }
-  void env.close();
-  return out;
-}
+const readState = (dir: string) => readStateDir(join(dir, 'state'));
 
 function outputIds(dir: string): string[] {
   const file = join(dir, 'out.jsonl');
@@ -67,17 +40,8 @@ for (const seed of [11, 12]) {
     const crashed = prepare(seed);
     try {
       assert.equal(await runJob(clean, null), 'finished');
-      const rand = mulberry32(seed);
-      let kills = 0;
-      // A kill counts once the job had started writing results: it must interrupt processing, not start-up.
-      for (let attempt = 0; attempt < 25 && kills < 5; attempt++) {
-        const before = outputIds(crashed).length;
-        const outcome = await runJob(crashed, 300 + Math.floor(rand() * 900));
-        if (outcome === 'finished') break;
-        if (outputIds(crashed).length > before || before > 0) kills++;
-      }
+      const kills = await killWhileRunning((ms) => runJob(crashed, ms), () => outputIds(crashed).length, seed);
       assert.ok(kills >= 5, `the job was killed ${kills} times mid-run; the test needs at least 5`);
-      if (!outputIds(crashed).length || (await runJob(crashed, null)) !== 'finished') assert.fail('restarted job did not finish');
       assert.deepEqual(readState(crashed), readState(clean), 'final state equals the uninterrupted run');
       const expected = new Set(outputIds(clean));
       const got = outputIds(crashed);

@@ -1,0 +1,56 @@
+/**
+ * Helpers for crash tests: run a job entry in a child process (optionally SIGKILLed after a delay), kill it
+ * repeatedly while it makes progress, and read every entry of a state directory for comparison.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { mulberry32 } from '../runtime/fixtures/events.js';
+
+export function runJobProcess(entry: string, args: string[], env: NodeJS.ProcessEnv, killAfterMs: number | null): Promise<'finished' | 'killed'> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('exit', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (signal === 'SIGKILL') resolve('killed');
+      else if (code === 0 && stdout.includes('FINISHED')) resolve('finished');
+      else reject(new Error(`job exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+/**
+ * Kills the job at random moments until it has been killed `kills` times while making progress (`progress()` grew
+ * or was already non-zero), then lets it finish. Returns how many such kills happened.
+ */
+export async function killWhileRunning(run: (killAfterMs: number | null) => Promise<'finished' | 'killed'>, progress: () => Promise<number> | number, seed: number, kills = 5): Promise<number> {
+  const rand = mulberry32(seed);
+  let counted = 0;
+  for (let attempt = 0; attempt < 25 && counted < kills; attempt++) {
+    const before = await progress();
+    const outcome = await run(300 + Math.floor(rand() * 900));
+    if (outcome === 'finished') break;
+    if ((await progress()) > before || before > 0) counted++;
+  }
+  if ((await run(null)) !== 'finished') throw new Error('the restarted job did not finish');
+  return counted;
+}
+
+/** Every entry of the state databases that must match between runs (keyed state, timers, pending outputs). */
+export function readStateDir(dir: string): Map<string, unknown> {
+  const env = open({ path: dir, maxDbs: 8, readOnly: true });
+  const out = new Map<string, unknown>();
+  for (const name of ['state', 'timers', 'outbox', 'forward']) {
+    const db = env.openDB({ name, encoding: 'msgpack' });
+    for (const { key, value } of db.getRange({})) out.set(`${name}:${JSON.stringify(key)}`, value);
+  }
+  void env.close();
+  return out;
+}
+
+export const stateDirOf = (dir: string): string => join(dir, 'state');
