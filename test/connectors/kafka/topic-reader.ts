@@ -1,0 +1,31 @@
+/** Reads every message of a topic (all 4 partitions of the dev broker) with its `flywheel-id` header, for tests. */
+import Kafka from 'node-rdkafka';
+
+export interface ReadMessage {
+  id: string | null;
+  value: string;
+}
+
+export async function readTopic(brokers: string, topic: string): Promise<ReadMessage[]> {
+  const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': brokers, 'group.id': `reader-${topic}-${Date.now()}`, 'enable.auto.commit': false }, {});
+  await new Promise<void>((resolve, reject) => consumer.connect({ topic }, (err) => (err ? reject(err) : resolve())));
+  const ends = new Map<number, number>();
+  for (let p = 0; p < 4; p++) {
+    // A topic nothing was written to yet has no partitions: it reads as empty.
+    ends.set(p, await new Promise<number>((resolve) => consumer.queryWatermarkOffsets(topic, p, 5_000, (err, o) => resolve(err ? 0 : o.highOffset))));
+  }
+  consumer.assign([...ends.keys()].map((partition) => ({ topic, partition, offset: 0 })));
+  consumer.setDefaultConsumeTimeout(50);
+  const next = new Map([...ends.keys()].map((p) => [p, 0]));
+  const out: ReadMessage[] = [];
+  while ([...ends].some(([p, end]) => next.get(p)! < end)) {
+    const messages = await new Promise<Kafka.Message[]>((resolve, reject) => consumer.consume(5_000, (err, m) => (err ? reject(err) : resolve(m))));
+    for (const m of messages) {
+      next.set(m.partition, m.offset + 1);
+      const header = m.headers?.find((h) => 'flywheel-id' in h);
+      out.push({ id: header ? String(header['flywheel-id']) : null, value: m.value?.toString() ?? '' });
+    }
+  }
+  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  return out;
+}
