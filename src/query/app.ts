@@ -13,7 +13,7 @@ export interface RouteContribution {
 }
 
 export function buildQueryApp(view: RuntimeView, contributions: readonly RouteContribution[] = []): FastifyInstance {
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, maxParamLength: 1024 });
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     void reply.code(status).send({ error: status < 500 ? 'bad request' : 'internal error', message: err.message, ...(err.code ? { code: err.code } : {}) });

@@ -21,6 +21,8 @@ export interface RuntimeView {
   metrics(): Promise<string>;
   readonly contentType: string;
   readonly state: StateReader;
+  /** Releases what the view holds open (its read-only state handle). */
+  close?(): Promise<void>;
 }
 
 /** Routes a step contributes to the query endpoint (e.g. `/features/users/:id` of a feature step). */

@@ -1,10 +1,13 @@
 /** The RuntimeView of a running job, as the query endpoint sees it: health, readiness, plan, metrics, state. */
 import type { RuntimeView } from '../query/runtime-view.js';
 import { LmdbStateReader } from '../state/lmdb-reader.js';
+import { openStateReadOnly } from '../state/backend.js';
 import type { JobRunner } from './runner.js';
 
-export function jobView(runner: JobRunner): RuntimeView {
+/** The view reads state through a read-only handle of its own, so it keeps answering while the job restarts. */
+export function jobView(runner: JobRunner, stateDir: string): RuntimeView {
   const plan = runner.plan;
+  let handle: ReturnType<typeof openStateReadOnly> | null = null;
   let reader: LmdbStateReader | null = null;
   return {
     jobName: plan.graph.name,
@@ -24,8 +27,14 @@ export function jobView(runner: JobRunner): RuntimeView {
     metrics: () => runner.metrics.text(),
     contentType: runner.metrics.contentType,
     get state() {
-      reader ??= new LmdbStateReader(runner.state, plan.keyGroups, () => runner.watermark);
+      handle ??= openStateReadOnly(stateDir);
+      reader ??= new LmdbStateReader(handle, plan.keyGroups, () => runner.watermark);
       return reader;
+    },
+    async close() {
+      await handle?.env.close();
+      handle = null;
+      reader = null;
     },
   };
 }

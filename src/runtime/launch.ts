@@ -59,7 +59,7 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let server: RunningServer | null = null;
-  const view = jobView(runner);
+  const view = jobView(runner, options.stateDir);
   try {
     const running = runner.run();
     await Promise.race([runner.opened, running]);
@@ -73,5 +73,6 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await server?.close();
+    await view.close?.();
   }
 }

@@ -46,3 +46,12 @@ export async function closeState(dir: string): Promise<void> {
   opened.delete(dir);
   await dbs.env.close();
 }
+
+/**
+ * A read-only handle of its own on a state directory, for the query endpoint: it stays valid while the job closes and
+ * reopens its own handle (a restart), and never takes the writer lock.
+ */
+export function openStateReadOnly(dir: string): Pick<StateDatabases, 'env' | 'state'> {
+  const env = open({ path: dir, maxDbs: 8, readOnly: true });
+  return { env, state: env.openDB({ name: 'state', encoding: 'msgpack' }) };
+}

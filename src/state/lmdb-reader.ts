@@ -9,7 +9,7 @@ import type { StateReader } from './reader.js';
 
 export class LmdbStateReader implements StateReader {
   constructor(
-    private readonly dbs: StateDatabases,
+    private readonly dbs: Pick<StateDatabases, 'state'>,
     private readonly keyGroups: number,
     private readonly watermark: () => number,
   ) {}
