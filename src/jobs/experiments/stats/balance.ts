@@ -1,0 +1,91 @@
+/**
+ * Diagnostics of an observational comparison, which the weighting estimate is only as good as.
+ * Covariate balance: the standardized mean difference (mean_T - mean_C) / sqrt((s_T^2 + s_C^2) / 2) of each
+ * covariate before weighting and after (weighted means), both over the same unweighted pooled standard deviation so
+ * the two are comparable (the default of R's cobalt; Austin and Stuart 2015). |SMD| above 0.1 after weighting is
+ * flagged as imbalance (Austin 2009).
+ * Overlap: the share of each arm's units in propensity bins where the other arm has no unit (outside common
+ * support), the share of units whose propensity was clipped, and Kish's effective sample size of each arm's weights.
+ * Over 5% outside common support or clipped, or an effective sample size under 10% of the arm, is flagged.
+ */
+import { meanOf, varianceOf, effectiveCount } from './moments.js';
+import type { Estimand, ObservationalArm } from './observational-arm.js';
+import { StatsWarningCodes, type StatsWarning } from './warnings.js';
+
+export const SMD_THRESHOLD = 0.1;
+export const OUTSIDE_SUPPORT_THRESHOLD = 0.05;
+export const CLIPPED_THRESHOLD = 0.05;
+export const EFFECTIVE_SHARE_THRESHOLD = 0.1;
+
+export interface CovariateBalance {
+  covariate: string;
+  /** Null when the covariate does not vary in either arm. */
+  before: number | null;
+  after: number | null;
+}
+
+export interface ArmOverlap {
+  count: number;
+  /** Share of the arm's units in propensity bins the other arm does not reach. */
+  outsideCommonSupport: number;
+  effectiveSampleSize: number;
+}
+
+export interface OverlapDiagnostics {
+  control: ArmOverlap;
+  treated: ArmOverlap;
+  clippedShare: number;
+}
+
+/** SMD of each covariate before and after weighting, with a warning for each one still imbalanced. */
+export function covariateBalance(control: ObservationalArm, treated: ObservationalArm, covariates: readonly string[]): { balance: CovariateBalance[]; warnings: StatsWarning[] } {
+  const warnings: StatsWarning[] = [];
+  const balance = covariates.map((covariate) => {
+    const sd = Math.sqrt((varianceOf(control.raw, covariate) + varianceOf(treated.raw, covariate)) / 2);
+    const smd = (t: number, c: number): number | null => (sd > 0 ? (t - c) / sd : null);
+    const before = smd(meanOf(treated.raw, covariate), meanOf(control.raw, covariate));
+    const after = smd(meanOf(treated.weighted, covariate), meanOf(control.weighted, covariate));
+    if (after !== null && Math.abs(after) > SMD_THRESHOLD) {
+      warnings.push({ code: StatsWarningCodes.COVARIATE_IMBALANCE, message: `covariate "${covariate}" is imbalanced after weighting (standardized mean difference ${after.toFixed(3)}, above ${SMD_THRESHOLD}); the propensity model misses something about it` });
+    }
+    return { covariate, before, after };
+  });
+  return { balance, warnings };
+}
+
+function outsideShare(own: readonly number[], other: readonly number[]): number {
+  const total = own.reduce((a, b) => a + b, 0);
+  const outside = own.reduce((acc, v, i) => acc + (other[i] === 0 ? v : 0), 0);
+  return total === 0 ? 0 : outside / total;
+}
+
+/** Overlap of the arms' propensities and the spread of their weights; which arm's support matters follows the estimand. */
+export function overlapDiagnostics(control: ObservationalArm, treated: ObservationalArm, estimand: Estimand): { overlap: OverlapDiagnostics; warnings: StatsWarning[] } {
+  const arm = (own: ObservationalArm, other: ObservationalArm): ArmOverlap => ({
+    count: own.raw.count,
+    outsideCommonSupport: outsideShare(own.propensityHistogram, other.propensityHistogram),
+    effectiveSampleSize: effectiveCount(own.weighted),
+  });
+  const total = control.raw.count + treated.raw.count;
+  const overlap = { control: arm(control, treated), treated: arm(treated, control), clippedShare: total === 0 ? 0 : (control.clipped + treated.clipped) / total };
+  const warnings: StatsWarning[] = [];
+  // For the effect on the treated, controls unlike every treated unit just get weight near 0; treated units without
+  // comparable controls are the problem. For the average effect, both directions are.
+  const supportArms = estimand === 'att' ? (['treated'] as const) : (['treated', 'control'] as const);
+  for (const name of supportArms) {
+    const share = overlap[name].outsideCommonSupport;
+    if (share > OUTSIDE_SUPPORT_THRESHOLD) {
+      warnings.push({ code: StatsWarningCodes.POOR_OVERLAP, arm: name, message: `${(share * 100).toFixed(1)}% of ${name} units have propensities the other arm never reaches; the weighted estimate extrapolates there` });
+    }
+  }
+  if (overlap.clippedShare > CLIPPED_THRESHOLD) {
+    warnings.push({ code: StatsWarningCodes.POOR_OVERLAP, message: `${(overlap.clippedShare * 100).toFixed(1)}% of units had their propensity clipped; the arms barely overlap` });
+  }
+  for (const name of ['treated', 'control'] as const) {
+    const a = overlap[name];
+    if (a.count > 0 && a.effectiveSampleSize < EFFECTIVE_SHARE_THRESHOLD * a.count) {
+      warnings.push({ code: StatsWarningCodes.EXTREME_WEIGHTS, arm: name, message: `the ${name} weights leave an effective sample of ${a.effectiveSampleSize.toFixed(1)} of ${a.count} units; a few units carry the estimate` });
+    }
+  }
+  return { overlap, warnings };
+}
