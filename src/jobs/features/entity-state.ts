@@ -1,0 +1,50 @@
+/**
+ * The keyed state of a feature processor (plain data, stored as msgpack) and the feature record it emits and keeps
+ * for the query routes. Per key:
+ *   staging   value  [next sequence number, time of the last snapshot or null]
+ *   staged    map    sequence -> StagedEvent: events waiting for their snapshot time
+ *   aggregate value  EntityAggregate: lifetime tally, window buckets, decayed counts
+ *   distinct  value  one sliding HyperLogLog per distinct dimension
+ *   prices    value  t-digest centroids (items)
+ *   features  value  FeatureRecord: the latest snapshot, as emitted
+ */
+import type { Buckets, Tally } from './activity-windows.js';
+import type { DecayedCounts } from './decayed-rate.js';
+import type { EntityKind } from './entity-spec.js';
+import type { SlidingHll } from './hyperloglog.js';
+
+export const STATE = {
+  staging: 'staging',
+  staged: 'staged',
+  aggregate: 'aggregate',
+  distinct: 'distinct',
+  prices: 'prices',
+  features: 'features',
+} as const;
+
+/** [snapshot time, type index, ts, amount in cents, price or null, hash per distinct dimension or null]. */
+export type StagedEvent = [number, number, number, number, number | null, ...Array<number | null>];
+
+export interface EntityAggregate {
+  lifetime: Tally;
+  firstSeen: number | null;
+  lastSeen: number | null;
+  /** One bucket list per configured window, in option order. */
+  buckets: Buckets[];
+  decay: DecayedCounts;
+}
+
+export type FeatureValues = Record<string, number | null>;
+
+export interface FeatureRecord {
+  entity: EntityKind;
+  id: string;
+  /** The snapshot time: the features describe the events with ts < asOf. */
+  asOf: number;
+  features: {
+    /** Not windowed: first and last seen, activity rates and trend, price quantiles (items). */
+    current: FeatureValues;
+    /** Per window name, and `lifetime`. */
+    windows: Record<string, FeatureValues>;
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Distinct counts over sliding windows with HyperLogLog (Flajolet, Fusy, Gandouet, Meunier 2007, "HyperLogLog: the
+ * analysis of a near-optimal cardinality estimation algorithm"), kept as plain data for keyed state.
+ *
+ * A 32-bit hash is split into a register index (its first p bits) and rho, the position of the first 1-bit in the
+ * remaining 32 - p bits. Each register keeps its lifetime maximum and, for sliding windows, the list of (time, rho)
+ * pairs that can still be the maximum of some window ending now (as in Chabchoub and Hebrail 2010, "Sliding
+ * HyperLogLog"): a pair is dropped once a later pair has a rho at least as large. The maximum of a register over the
+ * window starting at time s is then the rho of its first pair with time >= s. Relative standard error: 1.04/sqrt(m).
+ */
+
+/** Register index (as a string, for a sparse record) -> [lifetime max, t1, rho1, t2, rho2, ...], t ascending, rho descending. */
+export type SlidingHll = Record<string, number[]>;
+
+export function hllStandardError(precision: number): number {
+  return 1.04 / Math.sqrt(2 ** precision);
+}
+
+/** The register a hash lands in and its rho. */
+export function hllCell(hash: number, precision: number): { register: number; rho: number } {
+  const register = hash >>> (32 - precision);
+  const rest = (hash << precision) >>> 0;
+  return { register, rho: rest === 0 ? 32 - precision + 1 : Math.clz32(rest) + 1 };
+}
+
+/**
+ * Records a hash seen at time `t` (in any integer unit the caller also uses for window starts) and drops pairs older
+ * than `horizon`, which no window can reach any more.
+ */
+export function hllAdd(sketch: SlidingHll, precision: number, hash: number, t: number, horizon: number): void {
+  const { register, rho } = hllCell(hash, precision);
+  const name = String(register);
+  const cell = sketch[name] ?? [0];
+  const pairs: Array<[number, number]> = [];
+  for (let i = 1; i < cell.length; i += 2) if (cell[i]! >= horizon) pairs.push([cell[i]!, cell[i + 1]!]);
+  const dominated = pairs.some(([pt, pr]) => pt >= t && pr >= rho);
+  const kept = dominated ? pairs : pairs.filter(([pt, pr]) => pt > t || pr > rho);
+  if (!dominated && t >= horizon) kept.push([t, rho]);
+  kept.sort((a, b) => a[0] - b[0]);
+  sketch[name] = [Math.max(cell[0]!, rho), ...kept.flat()];
+}
+
+/** The estimate over the pairs with time >= `start`, or over the lifetime maxima when `start` is null. */
+export function hllEstimate(sketch: SlidingHll, precision: number, start: number | null): number {
+  const m = 2 ** precision;
+  let sum = 0;
+  let zeros = m;
+  for (const cell of Object.values(sketch)) {
+    const value = start === null ? cell[0]! : windowMax(cell, start);
+    if (value === 0) continue;
+    zeros--;
+    sum += 2 ** -value;
+  }
+  sum += zeros;
+  const raw = (alpha(m) * m * m) / sum;
+  if (raw <= 2.5 * m) return zeros > 0 ? m * Math.log(m / zeros) : raw;
+  const two32 = 2 ** 32;
+  return raw <= two32 / 30 ? raw : -two32 * Math.log(1 - raw / two32);
+}
+
+function windowMax(cell: number[], start: number): number {
+  for (let i = 1; i < cell.length; i += 2) if (cell[i]! >= start) return cell[i + 1]!;
+  return 0;
+}
+
+/** The bias correction constant alpha_m of the paper. */
+function alpha(m: number): number {
+  if (m === 16) return 0.673;
+  if (m === 32) return 0.697;
+  if (m === 64) return 0.709;
+  return 0.7213 / (1 + 1.079 / m);
+}
