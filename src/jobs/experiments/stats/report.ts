@@ -8,7 +8,7 @@
  * The Bayesian prior of an effect is N(0, tau^2), the same distribution that mixes the sequential test.
  */
 import { ErrorCodes, FlywheelError } from '../../../runtime/errors.js';
-import { alwaysValid, type AlwaysValidResult } from './always-valid.js';
+import { alwaysValid, MIN_UNITS_PER_ARM, type AlwaysValidResult } from './always-valid.js';
 import { posteriorEffect, type PosteriorEffect } from './bayesian.js';
 import type { Estimate } from './estimate.js';
 import { fuseEstimates, type Fusion } from './fusion.js';
@@ -68,6 +68,7 @@ export interface ArmComparison {
   differenceInDifferences?: Estimate | null;
   ratioDifference?: Estimate | null;
   nonCompliance?: ComplierAnalysis | null;
+  /** Null until each arm has MIN_UNITS_PER_ARM units (see always-valid.ts). */
   alwaysValid: AlwaysValidResult | null;
   bayesian: PosteriorEffect | null;
   /** The difference's p-value after the correction across arms (and metrics). */
@@ -109,7 +110,7 @@ function compare(arm: string, control: Moments, treatment: Moments, config: Metr
     arm,
     difference,
     relativeLift: lift,
-    alwaysValid: difference ? alwaysValid(difference.estimate, difference.standardError ** 2, tau2, alpha, previousAlwaysValidP) : null,
+    alwaysValid: difference && Math.min(control.count, treatment.count) >= MIN_UNITS_PER_ARM ? alwaysValid(difference.estimate, difference.standardError ** 2, tau2, alpha, previousAlwaysValidP) : null,
     bayesian: difference ? posteriorEffect({ mean: 0, variance: tau2 }, difference.estimate, difference.standardError, alpha) : null,
     adjustedPValue: null,
     adjustedAlwaysValidPValue: null,
