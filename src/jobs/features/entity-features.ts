@@ -5,9 +5,10 @@
  * feature record (read by the query routes) and emits it: at most one change per key per emit interval, and a
  * snapshot as of T describes exactly the events with ts < T, whatever the batching and watermark progress were.
  *
- * Events arriving after their key's last snapshot time are staged for the next one. After a snapshot, a timer is set
- * for the time the oldest bucket leaves its window, so a key that falls silent still sees its windows drain and
- * emits the change; once the input has ended (watermark +infinity) no such refreshes are scheduled.
+ * Events arriving after their key's last snapshot time are staged for the next one (last + E). After a snapshot, a
+ * timer is set for the refresh step (see feature-options.ts) at or after the time the oldest bucket leaves its
+ * window, so a key that falls silent still sees its windows drain; once the input has ended (watermark +infinity) no
+ * such refreshes are scheduled.
  */
 import type { FiredTimer, KeyedProcessor, ProcessContext } from '../../api/types.js';
 import type { BehaviourEvent } from '../events/parse-event.js';
@@ -18,7 +19,7 @@ import type { EntitySpec } from './entity-spec.js';
 import { STATE, type EntityAggregate, type FeatureRecord, type StagedEvent } from './entity-state.js';
 import type { ResolvedFeatureOptions } from './feature-options.js';
 import { featuresAsOf } from './feature-snapshot.js';
-import { hllAdd, type SlidingHll } from './hyperloglog.js';
+import { emptyHll, hllAdd, type SlidingHll } from './hyperloglog.js';
 import { addToDigest } from './seeded-tdigest.js';
 
 const EMIT = 'emit';
@@ -66,7 +67,7 @@ export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions
       decay: emptyDecay(asOf),
     };
     const distinctState = ctx.state<SlidingHll[]>(STATE.distinct);
-    const sketches = distinctState.get() ?? spec.distinct.map(() => ({}));
+    const sketches = distinctState.get() ?? spec.distinct.map(emptyHll);
     const horizon = windowStart(longest, asOf) / E;
     const prices: number[] = [];
     const activity: number[] = [];
@@ -84,10 +85,11 @@ export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions
     aggregate.decay = advanceDecay(aggregate.decay, asOf, activity, options.halfLives);
     aggregateState.set(aggregate);
     if (due.length > 0) distinctState.set(sketches);
-    let digest = ctx.state<number[]>(STATE.prices).get() ?? [];
+    const priceState = ctx.state<number[]>(STATE.prices);
+    let digest = spec.prices ? (priceState.get() ?? []) : [];
     if (prices.length > 0) {
       digest = addToDigest(digest, prices, options.priceCompression, murmur3(ctx.key));
-      ctx.state<number[]>(STATE.prices).set(digest);
+      priceState.set(digest);
     }
     const staging = ctx.state<Staging>(STATE.staging);
     staging.set([(staging.get() ?? [0, null])[0], asOf]);
@@ -95,8 +97,11 @@ export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions
     ctx.state<FeatureRecord>(STATE.features).set(record);
     ctx.emit(record, asOf);
     if (ctx.watermark === Infinity) return;
-    const expiries = options.windows.map((w, i) => nextExpiry(aggregate.buckets[i]!, w, E)).filter((t): t is number => t !== null);
-    if (expiries.length > 0) ctx.timers.register(Math.min(...expiries), EMIT);
+    const refreshes = options.windows.flatMap((w, i) => {
+      const expiry = nextExpiry(aggregate.buckets[i]!, w, E);
+      return expiry === null ? [] : [Math.ceil(expiry / w.refresh) * w.refresh];
+    });
+    if (refreshes.length > 0) ctx.timers.register(Math.min(...refreshes), EMIT);
   }
 
   return {

@@ -3,7 +3,8 @@
  * defaults, and resolved into window geometry: each window of size S is covered by `bucketsPerWindow` buckets of
  * size B = S / bucketsPerWindow, aligned to multiples of B from time 0. Snapshots are taken at multiples of the emit
  * interval E, which must divide every bucket size so that a snapshot time never falls inside the time a bucket and a
- * window boundary disagree on.
+ * window boundary disagree on. A key that falls silent is refreshed as its windows drain, at multiples of
+ * size / refreshesPerWindow of each window, so a window's snapshot is never more than that stale.
  */
 import { DURATION_FORMS, parseDuration } from '../../graph/durations.js';
 import { validateAgainst } from '../../graph/schema-validator.js';
@@ -14,6 +15,8 @@ export interface FeatureOptions {
   windows?: Array<string | number>;
   /** Buckets per window (default 60): a window's time resolution is its size divided by this. */
   bucketsPerWindow?: number;
+  /** Refreshes of a draining window of a silent key per window length (default 10). */
+  refreshesPerWindow?: number;
   /** Event time between snapshots of one key (default 1m): changes of a key are coalesced to one per interval. */
   emitInterval?: string | number;
   /** HyperLogLog precision p (m = 2^p registers, standard error 1.04/sqrt(m)); default 8. */
@@ -34,6 +37,8 @@ export interface WindowSpec {
   size: number;
   bucket: number;
   buckets: number;
+  /** Refresh step of this window while it drains. */
+  refresh: number;
 }
 
 export interface ResolvedFeatureOptions {
@@ -54,6 +59,7 @@ const optionsSchema = {
   properties: {
     windows: { type: 'array', minItems: 1, maxItems: 8, items: durationSchema },
     bucketsPerWindow: { type: 'integer', minimum: 1, maximum: 1000, default: 60 },
+    refreshesPerWindow: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
     emitInterval: { ...durationSchema, default: '1m' },
     distinctPrecision: { type: 'integer', minimum: 4, maximum: 16, default: 8 },
     trendHalfLives: {
@@ -96,7 +102,9 @@ export function resolveFeatureOptions(options: FeatureOptions = {}): ResolvedFea
     const bucket = size / o.bucketsPerWindow;
     if (!Number.isInteger(bucket)) invalid(`window ${String(raw)} is not a whole number of ms per bucket with ${o.bucketsPerWindow} buckets`, `windows.${i}`);
     if (bucket % emitInterval !== 0) invalid(`the emit interval (${emitInterval} ms) must divide the bucket size of window ${String(raw)} (${bucket} ms)`, 'emitInterval');
-    return { label: typeof raw === 'string' ? raw.trim() : labelOf(size), size, bucket, buckets: o.bucketsPerWindow };
+    const refresh = size / o.refreshesPerWindow;
+    if (refresh % emitInterval !== 0) invalid(`the emit interval (${emitInterval} ms) must divide the refresh step of window ${String(raw)} (${refresh} ms)`, 'refreshesPerWindow');
+    return { label: typeof raw === 'string' ? raw.trim() : labelOf(size), size, bucket, buckets: o.bucketsPerWindow, refresh };
   });
   const labels = windows.map((w) => w.label);
   const repeated = labels.find((l, i) => labels.indexOf(l) !== i || l === 'lifetime');

@@ -7,10 +7,22 @@
  * pairs that can still be the maximum of some window ending now (as in Chabchoub and Hebrail 2010, "Sliding
  * HyperLogLog"): a pair is dropped once a later pair has a rho at least as large. The maximum of a register over the
  * window starting at time s is then the rho of its first pair with time >= s. Relative standard error: 1.04/sqrt(m).
+ *
+ * Small sets are kept exactly first, as in HyperLogLog++'s sparse mode (Heule, Nunkesser, Hall 2013): each distinct
+ * hash with the latest time it was seen, until there are more than m/4 of them; then they are replayed into the
+ * registers. Below that size counts are exact up to 32-bit hash collisions (about n^2 / 2^33 of them).
  */
 
-/** Register index (as a string, for a sparse record) -> [lifetime max, t1, rho1, t2, rho2, ...], t ascending, rho descending. */
-export type SlidingHll = Record<string, number[]>;
+export interface SlidingHll {
+  /** Hash (base 36) -> latest time seen, while the set is small; null once the sketch uses registers. */
+  exact: Record<string, number> | null;
+  /** Register index -> [lifetime max, t1, rho1, t2, rho2, ...], t ascending, rho descending. */
+  registers: Record<string, number[]>;
+}
+
+export function emptyHll(): SlidingHll {
+  return { exact: {}, registers: {} };
+}
 
 export function hllStandardError(precision: number): number {
   return 1.04 / Math.sqrt(2 ** precision);
@@ -28,24 +40,38 @@ export function hllCell(hash: number, precision: number): { register: number; rh
  * than `horizon`, which no window can reach any more.
  */
 export function hllAdd(sketch: SlidingHll, precision: number, hash: number, t: number, horizon: number): void {
+  if (sketch.exact !== null) {
+    const name = hash.toString(36);
+    sketch.exact[name] = Math.max(sketch.exact[name] ?? -Infinity, t);
+    if (Object.keys(sketch.exact).length <= 2 ** precision / 4) return;
+    const exact = sketch.exact;
+    sketch.exact = null;
+    for (const [h, seen] of Object.entries(exact)) addToRegister(sketch.registers, precision, parseInt(h, 36), seen, horizon);
+    return;
+  }
+  addToRegister(sketch.registers, precision, hash, t, horizon);
+}
+
+function addToRegister(registers: SlidingHll['registers'], precision: number, hash: number, t: number, horizon: number): void {
   const { register, rho } = hllCell(hash, precision);
   const name = String(register);
-  const cell = sketch[name] ?? [0];
+  const cell = registers[name] ?? [0];
   const pairs: Array<[number, number]> = [];
   for (let i = 1; i < cell.length; i += 2) if (cell[i]! >= horizon) pairs.push([cell[i]!, cell[i + 1]!]);
   const dominated = pairs.some(([pt, pr]) => pt >= t && pr >= rho);
   const kept = dominated ? pairs : pairs.filter(([pt, pr]) => pt > t || pr > rho);
   if (!dominated && t >= horizon) kept.push([t, rho]);
   kept.sort((a, b) => a[0] - b[0]);
-  sketch[name] = [Math.max(cell[0]!, rho), ...kept.flat()];
+  registers[name] = [Math.max(cell[0]!, rho), ...kept.flat()];
 }
 
 /** The estimate over the pairs with time >= `start`, or over the lifetime maxima when `start` is null. */
 export function hllEstimate(sketch: SlidingHll, precision: number, start: number | null): number {
+  if (sketch.exact !== null) return Object.values(sketch.exact).filter((t) => start === null || t >= start).length;
   const m = 2 ** precision;
   let sum = 0;
   let zeros = m;
-  for (const cell of Object.values(sketch)) {
+  for (const cell of Object.values(sketch.registers)) {
     const value = start === null ? cell[0]! : windowMax(cell, start);
     if (value === 0) continue;
     zeros--;
