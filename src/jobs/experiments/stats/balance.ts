@@ -5,16 +5,21 @@
  * the two are comparable (the default of R's cobalt; Austin and Stuart 2015). |SMD| above 0.1 after weighting is
  * flagged as imbalance (Austin 2009).
  * Overlap: the share of each arm's units in propensity bins where the other arm has no unit (outside common
- * support), the share of units whose propensity was clipped, and Kish's effective sample size of each arm's weights.
- * Over 5% outside common support or clipped, or an effective sample size under 10% of the arm, is flagged.
+ * support), the share with a propensity outside [0.1, 0.9] (the region of good overlap by the rule of thumb of Crump,
+ * Hotz, Imbens and Mitnik 2009), the share of units whose propensity was clipped, and Kish's effective sample size of
+ * each arm's weights. Flagged: over 5% outside common support or clipped, over 10% outside [0.1, 0.9], an effective
+ * sample size under 10% of the arm. For the effect on the treated only treated units need comparable controls (and
+ * a propensity below 0.9); controls unlike every treated unit just get weight near 0.
  */
 import { meanOf, varianceOf, effectiveCount } from './moments.js';
-import type { Estimand, ObservationalArm } from './observational-arm.js';
+import { PROPENSITY_BINS, type Estimand, type ObservationalArm } from './observational-arm.js';
 import { StatsWarningCodes, type StatsWarning } from './warnings.js';
 
 export const SMD_THRESHOLD = 0.1;
 export const OUTSIDE_SUPPORT_THRESHOLD = 0.05;
 export const CLIPPED_THRESHOLD = 0.05;
+export const GOOD_OVERLAP: readonly [number, number] = [0.1, 0.9];
+export const OUTSIDE_GOOD_OVERLAP_THRESHOLD = 0.1;
 export const EFFECTIVE_SHARE_THRESHOLD = 0.1;
 
 export interface CovariateBalance {
@@ -28,6 +33,9 @@ export interface ArmOverlap {
   count: number;
   /** Share of the arm's units in propensity bins the other arm does not reach. */
   outsideCommonSupport: number;
+  /** Share of the arm's units with a propensity below 0.1 (lowTail) or above 0.9 (highTail). */
+  lowTail: number;
+  highTail: number;
   effectiveSampleSize: number;
 }
 
@@ -53,29 +61,38 @@ export function covariateBalance(control: ObservationalArm, treated: Observation
   return { balance, warnings };
 }
 
-function outsideShare(own: readonly number[], other: readonly number[]): number {
-  const total = own.reduce((a, b) => a + b, 0);
-  const outside = own.reduce((acc, v, i) => acc + (other[i] === 0 ? v : 0), 0);
-  return total === 0 ? 0 : outside / total;
+/** Share of the histogram's units in the bins `inside` selects. */
+function shareWhere(histogram: readonly number[], inside: (bin: number) => boolean): number {
+  const total = histogram.reduce((a, b) => a + b, 0);
+  const selected = histogram.reduce((acc, v, bin) => acc + (inside(bin) ? v : 0), 0);
+  return total === 0 ? 0 : selected / total;
 }
+
+// GOOD_OVERLAP's ends fall on bin edges (bins are 1 / PROPENSITY_BINS wide).
+const LOW_BINS = Math.round(GOOD_OVERLAP[0] * PROPENSITY_BINS);
+const HIGH_BINS_FROM = Math.round(GOOD_OVERLAP[1] * PROPENSITY_BINS);
 
 /** Overlap of the arms' propensities and the spread of their weights; which arm's support matters follows the estimand. */
 export function overlapDiagnostics(control: ObservationalArm, treated: ObservationalArm, estimand: Estimand): { overlap: OverlapDiagnostics; warnings: StatsWarning[] } {
   const arm = (own: ObservationalArm, other: ObservationalArm): ArmOverlap => ({
     count: own.raw.count,
-    outsideCommonSupport: outsideShare(own.propensityHistogram, other.propensityHistogram),
+    outsideCommonSupport: shareWhere(own.propensityHistogram, (bin) => other.propensityHistogram[bin] === 0),
+    lowTail: shareWhere(own.propensityHistogram, (bin) => bin < LOW_BINS),
+    highTail: shareWhere(own.propensityHistogram, (bin) => bin >= HIGH_BINS_FROM),
     effectiveSampleSize: effectiveCount(own.weighted),
   });
   const total = control.raw.count + treated.raw.count;
   const overlap = { control: arm(control, treated), treated: arm(treated, control), clippedShare: total === 0 ? 0 : (control.clipped + treated.clipped) / total };
   const warnings: StatsWarning[] = [];
-  // For the effect on the treated, controls unlike every treated unit just get weight near 0; treated units without
-  // comparable controls are the problem. For the average effect, both directions are.
   const supportArms = estimand === 'att' ? (['treated'] as const) : (['treated', 'control'] as const);
   for (const name of supportArms) {
-    const share = overlap[name].outsideCommonSupport;
-    if (share > OUTSIDE_SUPPORT_THRESHOLD) {
-      warnings.push({ code: StatsWarningCodes.POOR_OVERLAP, arm: name, message: `${(share * 100).toFixed(1)}% of ${name} units have propensities the other arm never reaches; the weighted estimate extrapolates there` });
+    const a = overlap[name];
+    if (a.outsideCommonSupport > OUTSIDE_SUPPORT_THRESHOLD) {
+      warnings.push({ code: StatsWarningCodes.POOR_OVERLAP, arm: name, message: `${(a.outsideCommonSupport * 100).toFixed(1)}% of ${name} units have propensities the other arm never reaches; the weighted estimate extrapolates there` });
+    }
+    const tails = estimand === 'att' ? a.highTail : a.lowTail + a.highTail;
+    if (tails > OUTSIDE_GOOD_OVERLAP_THRESHOLD) {
+      warnings.push({ code: StatsWarningCodes.POOR_OVERLAP, arm: name, message: `${(tails * 100).toFixed(1)}% of ${name} units have propensities ${estimand === 'att' ? 'above 0.9' : 'outside [0.1, 0.9]'}, where few comparable units of the other arm exist` });
     }
   }
   if (overlap.clippedShare > CLIPPED_THRESHOLD) {

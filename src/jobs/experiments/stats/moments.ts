@@ -38,8 +38,8 @@ export interface Moments {
   crossSquaredWeight: number[];
 }
 
-/** One unit's values by variable name. */
-export type Observation = Readonly<Record<string, number>>;
+/** One unit's values by variable name (other fields are ignored; the accumulated ones must be finite numbers). */
+export type Observation = Readonly<Record<string, unknown>>;
 
 const triangleSize = (k: number): number => (k * (k + 1)) / 2;
 

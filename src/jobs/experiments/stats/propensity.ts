@@ -38,7 +38,7 @@ export function createPropensityModel(covariates: readonly string[], priorPrecis
   return { covariates: [...covariates], coefficients: new Array<number>(d).fill(0), inverseHessian, count: 0 };
 }
 
-function designRow(model: PropensityModel, covariates: Readonly<Record<string, number>>): number[] {
+function designRow(model: PropensityModel, covariates: Readonly<Record<string, unknown>>): number[] {
   return [
     1,
     ...model.covariates.map((name) => {
@@ -54,12 +54,12 @@ function designRow(model: PropensityModel, covariates: Readonly<Record<string, n
 const dot = (a: readonly number[], b: readonly number[]): number => a.reduce((acc, v, i) => acc + v * b[i]!, 0);
 
 /** The probability of treatment given covariates, under the current coefficients. */
-export function propensityOf(model: PropensityModel, covariates: Readonly<Record<string, number>>): number {
+export function propensityOf(model: PropensityModel, covariates: Readonly<Record<string, unknown>>): number {
   return sigmoid(dot(model.coefficients, designRow(model, covariates)));
 }
 
 /** Learns from one unit (in place): its covariates and whether it chose treatment. Returns the propensity before. */
-export function learnPropensity(model: PropensityModel, covariates: Readonly<Record<string, number>>, treated: boolean): number {
+export function learnPropensity(model: PropensityModel, covariates: Readonly<Record<string, unknown>>, treated: boolean): number {
   const z = designRow(model, covariates);
   const d = z.length;
   const p = sigmoid(dot(model.coefficients, z));
