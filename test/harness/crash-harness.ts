@@ -26,14 +26,17 @@ export function runJobProcess(entry: string, args: string[], env: NodeJS.Process
 
 /**
  * Kills the job at random moments until it has been killed `kills` times while making progress (`progress()` grew
- * or was already non-zero), then lets it finish. Returns how many such kills happened.
+ * or was already non-zero), then lets it finish. Kill times are drawn between 15% and 35% of `cleanRunMs`, the
+ * duration of an uninterrupted run measured on the same machine: late enough to pass start-up however loaded the
+ * machine is, early enough that a restarted run (which resumes, so has less left to do) is still interrupted.
+ * Returns how many such kills happened.
  */
-export async function killWhileRunning(run: (killAfterMs: number | null) => Promise<'finished' | 'killed'>, progress: () => Promise<number> | number, seed: number, kills = 5): Promise<number> {
+export async function killWhileRunning(run: (killAfterMs: number | null) => Promise<'finished' | 'killed'>, progress: () => Promise<number> | number, seed: number, cleanRunMs: number, kills = 5): Promise<number> {
   const rand = mulberry32(seed);
   let counted = 0;
   for (let attempt = 0; attempt < 25 && counted < kills; attempt++) {
     const before = await progress();
-    const outcome = await run(300 + Math.floor(rand() * 900));
+    const outcome = await run(Math.floor(cleanRunMs * (0.15 + 0.2 * rand())));
     if (outcome === 'finished') break;
     if ((await progress()) > before || before > 0) counted++;
   }
@@ -54,3 +57,10 @@ export function readStateDir(dir: string): Map<string, unknown> {
 }
 
 export const stateDirOf = (dir: string): string => join(dir, 'state');
+
+/** Runs an uninterrupted job and returns how long it took (ms). */
+export async function timedRun(run: (killAfterMs: number | null) => Promise<'finished' | 'killed'>): Promise<number> {
+  const started = Date.now();
+  if ((await run(null)) !== 'finished') throw new Error('the uninterrupted run did not finish');
+  return Date.now() - started;
+}

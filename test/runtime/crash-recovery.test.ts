@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeEvents } from './fixtures/events.js';
 import { OUT_OF_ORDERNESS } from './fixtures/jobs.js';
-import { killWhileRunning, readStateDir, runJobProcess } from '../harness/crash-harness.js';
+import { killWhileRunning, readStateDir, runJobProcess, timedRun } from '../harness/crash-harness.js';
 
 const entry = fileURLToPath(new URL('./fixtures/run-file-job.js', import.meta.url));
 
@@ -39,8 +39,8 @@ for (const seed of [11, 12]) {
     const clean = prepare(seed);
     const crashed = prepare(seed);
     try {
-      assert.equal(await runJob(clean, null), 'finished');
-      const kills = await killWhileRunning((ms) => runJob(crashed, ms), () => outputIds(crashed).length, seed);
+      const cleanMs = await timedRun((ms) => runJob(clean, ms));
+      const kills = await killWhileRunning((ms) => runJob(crashed, ms), () => outputIds(crashed).length, seed, cleanMs);
       assert.ok(kills >= 5, `the job was killed ${kills} times mid-run; the test needs at least 5`);
       assert.deepEqual(readState(crashed), readState(clean), 'final state equals the uninterrupted run');
       const expected = new Set(outputIds(clean));

@@ -17,7 +17,7 @@ import { JobRunner } from '../../../src/runtime/runner.js';
 import type { JobGraph } from '../../../src/graph/model.js';
 import { makeEvents } from '../../runtime/fixtures/events.js';
 import { OUT_OF_ORDERNESS } from '../../runtime/fixtures/jobs.js';
-import { killWhileRunning, readStateDir, runJobProcess } from '../../harness/crash-harness.js';
+import { killWhileRunning, readStateDir, runJobProcess, timedRun } from '../../harness/crash-harness.js';
 import { readTopic } from './topic-reader.js';
 
 const entry = fileURLToPath(new URL('./fixtures/run-kafka-crash-job.js', import.meta.url));
@@ -45,8 +45,8 @@ test('kill -9 a Kafka-in Kafka-out job at random moments: same state and output 
   const crashed = mkdtempSync(join(tmpdir(), 'fw-kcrash-'));
   const runJob = (dir: string, out: string) => (ms: number | null) => runJobProcess(entry, [join(dir, 'state')], { FW_KAFKA_IN: `events-${run}`, FW_KAFKA_OUT: out }, ms);
   try {
-    assert.equal(await runJob(clean, `clean-${run}`)(null), 'finished');
-    const kills = await killWhileRunning(runJob(crashed, `crashed-${run}`), async () => (await readTopic(broker.bootstrap, `crashed-${run}`)).length, 32);
+    const cleanMs = await timedRun(runJob(clean, `clean-${run}`));
+    const kills = await killWhileRunning(runJob(crashed, `crashed-${run}`), async () => (await readTopic(broker.bootstrap, `crashed-${run}`)).length, 32, cleanMs);
     assert.ok(kills >= 5, `killed ${kills} times while making progress; the test needs at least 5`);
     assert.deepEqual(readStateDir(join(crashed, 'state')), readStateDir(join(clean, 'state')), 'final state equals the uninterrupted run');
     const expected = await readTopic(broker.bootstrap, `clean-${run}`);
