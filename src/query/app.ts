@@ -2,10 +2,12 @@
  * The query endpoint of a running job, as a fastify app built by a factory (no listen() inside: tests use inject()).
  * Built-in routes: /healthz, /readyz (503 with reasons when not ready), /metrics (Prometheus text), /topology.
  * Steps add their own routes over keyed state (e.g. a feature step's /features/users/:id). Every route validates its
- * input with a JSON schema; bad input is a 400 with a message saying what is expected.
+ * input with a JSON schema; bad input is a 400 with a message saying what is expected (unknown properties included:
+ * they are refused, not silently removed).
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { QueryRoutes, RuntimeView } from './runtime-view.js';
+import { schemaErrorMessage } from './validation-messages.js';
 
 export interface RouteContribution {
   stepId: string;
@@ -13,7 +15,7 @@ export interface RouteContribution {
 }
 
 export function buildQueryApp(view: RuntimeView, contributions: readonly RouteContribution[] = []): FastifyInstance {
-  const app = Fastify({ logger: false, maxParamLength: 1024 });
+  const app = Fastify({ logger: false, maxParamLength: 1024, ajv: { customOptions: { removeAdditional: false } }, schemaErrorFormatter: schemaErrorMessage });
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     void reply.code(status).send({ error: status < 500 ? 'bad request' : 'internal error', message: err.message, ...(err.code ? { code: err.code } : {}) });

@@ -1,0 +1,25 @@
+/** A StateReader over a plain map of value states (no map states), for query tests that build a RuntimeView by hand. */
+import type { StateReader } from '../../src/state/reader.js';
+
+const SEP = '\u0000';
+
+export class MemoryStateReader implements StateReader {
+  private readonly values = new Map<string, unknown>();
+
+  setValue(stepId: string, key: string, name: string, value: unknown): this {
+    this.values.set([stepId, key, name].join(SEP), structuredClone(value));
+    return this;
+  }
+
+  value<T>(stepId: string, key: string, name: string): T | undefined {
+    return structuredClone(this.values.get([stepId, key, name].join(SEP))) as T | undefined;
+  }
+
+  mapEntry<V>(): V | undefined {
+    return undefined;
+  }
+
+  mapEntries<V>(): Array<[string, V]> {
+    return [];
+  }
+}
