@@ -4,8 +4,11 @@
  * regression). The state is the coefficients (intercept first) and the inverse of the accumulated Hessian
  *   H = lambda I + sum_i p_i (1 - p_i) z_i z_i^T,   z = (1, covariates),
  * kept up to date by the Sherman-Morrison identity; each unit moves the coefficients by P z (y - p), a Newton step
- * on its log-likelihood. Because the step is scaled by the inverse Hessian it does not depend on the covariates'
- * units, unlike plain stochastic gradient descent, and after one pass it is close to the maximum-likelihood fit.
+ * on its log-likelihood, so after one pass it is close to the maximum-likelihood fit.
+ * The recursion is not invariant to the covariates' units (the prior and the first, roughest steps are not): on
+ * LaLonde's CPS comparison with earnings in $1000s and their squares, one pass reached a log-likelihood of -16128
+ * raw and -451 standardized, against -414 at the maximum. So covariates are standardized inside the model by a
+ * configured center and scale per covariate (typical values: a mean and a standard deviation known beforehand).
  * The model is plain data (JSON and msgpack safe).
  */
 import { ErrorCodes, FlywheelError } from '../../../runtime/errors.js';
@@ -14,7 +17,10 @@ import { sigmoid } from '../../model/logistic.js';
 export interface PropensityModel {
   /** Covariate names, in the order of coefficients[1..]. */
   covariates: string[];
-  /** Intercept, then one coefficient per covariate. */
+  /** Per covariate, the value subtracted and the divisor applied before the covariate enters the model. */
+  center: number[];
+  scale: number[];
+  /** Intercept, then one coefficient per standardized covariate. */
   coefficients: number[];
   /** The inverse Hessian, (d x d) row by row, d = covariates + 1. */
   inverseHessian: number[];
@@ -28,25 +34,37 @@ export const DEFAULT_PRIOR_PRECISION = 1e-2;
 /** Curvature floor: a confidently predicted unit still adds a little information, which keeps P well conditioned. */
 const MIN_CURVATURE = 1e-6;
 
-export function createPropensityModel(covariates: readonly string[], priorPrecision = DEFAULT_PRIOR_PRECISION): PropensityModel {
+export interface PropensityOptions {
+  /** Per covariate name: its center and scale (default 0 and 1: used as given). */
+  standardization?: Readonly<Record<string, { center: number; scale: number }>>;
+  priorPrecision?: number;
+}
+
+export function createPropensityModel(covariates: readonly string[], options: PropensityOptions = {}): PropensityModel {
+  const priorPrecision = options.priorPrecision ?? DEFAULT_PRIOR_PRECISION;
   if (!(priorPrecision > 0) || !Number.isFinite(priorPrecision)) {
     throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `propensity prior precision must be a finite number > 0, got ${priorPrecision}`, {}, `the default ${DEFAULT_PRIOR_PRECISION} is a weak ridge penalty`);
+  }
+  const given = covariates.map((name) => options.standardization?.[name] ?? { center: 0, scale: 1 });
+  const bad = given.findIndex((g) => !Number.isFinite(g.center) || !(g.scale > 0) || !Number.isFinite(g.scale));
+  if (bad >= 0) {
+    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `standardization of propensity covariate "${covariates[bad]}" needs a finite center and a finite scale > 0`, {}, 'use the covariate\'s mean and standard deviation, e.g. { center: 35, scale: 10 }');
   }
   const d = covariates.length + 1;
   const inverseHessian = new Array<number>(d * d).fill(0);
   for (let i = 0; i < d; i++) inverseHessian[i * d + i] = 1 / priorPrecision;
-  return { covariates: [...covariates], coefficients: new Array<number>(d).fill(0), inverseHessian, count: 0 };
+  return { covariates: [...covariates], center: given.map((g) => g.center), scale: given.map((g) => g.scale), coefficients: new Array<number>(d).fill(0), inverseHessian, count: 0 };
 }
 
 function designRow(model: PropensityModel, covariates: Readonly<Record<string, unknown>>): number[] {
   return [
     1,
-    ...model.covariates.map((name) => {
+    ...model.covariates.map((name, i) => {
       const v = covariates[name];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
         throw new FlywheelError(ErrorCodes.BAD_RECORD, `propensity covariate "${name}" must be a finite number, got ${String(v)}`, {}, `every observational exposure carries covariates [${model.covariates.join(', ')}]`);
       }
-      return v;
+      return (v - model.center[i]!) / model.scale[i]!;
     }),
   ];
 }

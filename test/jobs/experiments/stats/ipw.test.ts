@@ -24,7 +24,7 @@ import { seededRandom } from './simulation.js';
 const ATE: WeightingConfig = DEFAULT_WEIGHTING;
 const ATT: WeightingConfig = { estimand: 'att', clip: [0.01, 0.99] };
 
-test('weights: ATE 1/e and 1/(1 - e), ATT 1 and e/(1 - e), propensities clipped to the stated interval', () => {
+test('weights: ATE 1/e and 1/(1 - e), ATT 1 and e/(1 - e), propensities clipped on the side that makes weights large', () => {
   assert.deepEqual(inverseProbabilityWeight(0.25, true, ATE), { weight: 4, clipped: false });
   assert.deepEqual(inverseProbabilityWeight(0.25, false, ATE), { weight: 4 / 3, clipped: false });
   assert.deepEqual(inverseProbabilityWeight(0.25, true, ATT), { weight: 1, clipped: false });
@@ -32,6 +32,13 @@ test('weights: ATE 1/e and 1/(1 - e), ATT 1 and e/(1 - e), propensities clipped 
   assert.deepEqual(inverseProbabilityWeight(0.001, true, ATE), { weight: 100, clipped: true });
   const clippedHigh = inverseProbabilityWeight(0.9999, false, { estimand: 'ate', clip: [0.05, 0.95] });
   assert.ok(clippedHigh.clipped && Math.abs(clippedHigh.weight - 20) < 1e-12, JSON.stringify(clippedHigh));
+  assert.ok(Math.abs(inverseProbabilityWeight(0.999, false, ATT).weight - 99) < 1e-9, 'ATT controls are bounded at 0.99 / 0.01');
+  // Only the side that makes a weight large is clipped: a treated unit sure of treatment, a control sure of control,
+  // and any treated unit under ATT keep their propensities.
+  assert.deepEqual(inverseProbabilityWeight(0.9999, true, ATE), { weight: 1 / 0.9999, clipped: false });
+  assert.deepEqual(inverseProbabilityWeight(1e-6, false, ATE), { weight: 1 / (1 - 1e-6), clipped: false });
+  assert.deepEqual(inverseProbabilityWeight(1e-6, false, ATT), { weight: 1e-6 / (1 - 1e-6), clipped: false });
+  assert.deepEqual(inverseProbabilityWeight(1e-6, true, ATT), { weight: 1, clipped: false });
   assert.throws(() => inverseProbabilityWeight(1.2, true, ATE), /propensity must lie in \[0, 1\]/);
   assert.throws(() => inverseProbabilityWeight(0.5, true, { estimand: 'ate', clip: [0.5, 0.1] }), /0 < low < high < 1/);
 });
@@ -125,16 +132,26 @@ test('400 confounded experiments of 1000 units: weighted ATE intervals cover 0.5
   assert.ok(Math.abs(sum / 400 - 0.5) < 0.05, `mean estimate ${sum / 400}`);
 });
 
-test('arms that barely overlap are flagged: propensities near 0 and 1, clipped ones', () => {
+test('arms that barely overlap are flagged: propensities near 0 and 1', () => {
   // Six times the selection strength: most units are nearly certain of their choice.
   const { control, treated } = weightedArms(confoundedWorld(63, 5000, 6), ATE);
   const w = weightingEstimate(control, treated, 'y', ['x1', 'x2'], ATE, 0.05)!;
-  const overlapWarnings = w.warnings.filter((x) => x.code === StatsWarningCodes.POOR_OVERLAP);
-  assert.ok(w.overlap.clippedShare > 0.05, `clipped ${w.overlap.clippedShare}`);
   assert.ok(w.overlap.treated.highTail > 0.1 && w.overlap.control.lowTail > 0.1, JSON.stringify(w.overlap));
-  // One warning per arm for the tails, one for the clipping.
-  assert.equal(overlapWarnings.length, 3, JSON.stringify(w.warnings));
+  // One warning per arm for the tails.
+  assert.deepEqual(w.warnings.filter((x) => x.code === StatsWarningCodes.POOR_OVERLAP).map((x) => x.arm), ['treated', 'control']);
   assert.equal(weightingEstimate(createObservationalArm(['y']), treated, 'y', [], ATE, 0.05), null);
+});
+
+test('more than 5% of units with a clipped propensity is flagged', () => {
+  const control = createObservationalArm(['y']);
+  const treated = createObservationalArm(['y']);
+  // 12 of 200 units (6%) are treated units with propensity 0.005, clipped to 0.01; the rest overlap well.
+  for (let i = 0; i < 100; i++) addObservationalUnit(control, { y: i % 5 }, 0.3 + (i % 4) * 0.1, false, ATE);
+  for (let i = 0; i < 88; i++) addObservationalUnit(treated, { y: i % 6 }, 0.3 + (i % 4) * 0.1, true, ATE);
+  for (let i = 0; i < 12; i++) addObservationalUnit(treated, { y: i % 3 }, 0.005, true, ATE);
+  const w = weightingEstimate(control, treated, 'y', [], ATE, 0.05)!;
+  assert.equal(w.overlap.clippedShare, 0.06);
+  assert.ok(w.warnings.some((x) => x.code === StatsWarningCodes.POOR_OVERLAP && x.arm === undefined && /clipped/.test(x.message)), JSON.stringify(w.warnings));
 });
 
 test('treated units with no control anywhere near, and a few units carrying the weights, are flagged', () => {

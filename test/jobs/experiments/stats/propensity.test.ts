@@ -71,8 +71,24 @@ test('one online pass is within one standard error of the batch maximum-likeliho
   assert.equal(model.count, 20000);
 });
 
+test('standardized covariates: the same fitted probabilities, coefficients in standard-deviation units', () => {
+  const rows = world(53, 20000);
+  const raw = createPropensityModel(['age', 'income']);
+  const standardized = createPropensityModel(['age', 'income'], { standardization: { income: { center: 5000, scale: 2000 } } });
+  for (const r of rows) {
+    learnPropensity(raw, r, r.treated);
+    learnPropensity(standardized, r, r.treated);
+  }
+  // Income enters as (income - 5000) / 2000, so its coefficient is 2000 times the raw one (truth -0.8), and the
+  // intercept absorbs 5000 times the raw income coefficient (truth -0.5 - 2 = -2.5). Both are one-pass fits of the
+  // same likelihood; their gap is a few hundredths, well inside the MLE's standard errors (0.02 to 0.06).
+  assert.ok(Math.abs(standardized.coefficients[2]! - 2000 * raw.coefficients[2]!) < 0.05, `${standardized.coefficients} vs ${raw.coefficients}`);
+  assert.ok(Math.abs(standardized.coefficients[0]! - (raw.coefficients[0]! + 5000 * raw.coefficients[2]!)) < 0.05);
+  for (const r of rows.slice(0, 50)) assert.ok(Math.abs(propensityOf(standardized, r) - propensityOf(raw, r)) < 0.01);
+});
+
 test('first step by hand: p = 0.5, h = 0.25, P = I / lambda updated by Sherman-Morrison', () => {
-  const model = createPropensityModel(['x'], 1);
+  const model = createPropensityModel(['x'], { priorPrecision: 1 });
   assert.equal(learnPropensity(model, { x: 2 }, true), 0.5);
   // z = (1, 2), z^T P z = 5, so P_new z = z / (1 + 0.25 * 5) = z / 2.25 and the step is 0.5 * z / 2.25.
   assert.ok(Math.abs(model.coefficients[0]! - 0.5 / 2.25) < 1e-15);
@@ -93,5 +109,6 @@ test('plain data round trip keeps learning identically; bad covariates and setti
   }
   assert.deepEqual(b, a);
   assert.throws(() => learnPropensity(a, { age: 1 }, true), /"income" must be a finite number/);
-  assert.throws(() => createPropensityModel(['x'], 0), FlywheelError);
+  assert.throws(() => createPropensityModel(['x'], { priorPrecision: 0 }), FlywheelError);
+  assert.throws(() => createPropensityModel(['x'], { standardization: { x: { center: 0, scale: 0 } } }), /"x" needs a finite center and a finite scale > 0/);
 });
