@@ -19,7 +19,7 @@ test('worked by hand: three users with (revenue, sessions) (2, 1), (6, 2), (4, 3
   assert.ok(Math.abs(r.variance - 4 / 12) < 1e-15);
 });
 
-test('95% intervals cover the true difference of revenue per session in 93-97% of 1000 experiments', () => {
+test('95% intervals cover the true difference of revenue per session in 93-97% of 1000 experiments', (t) => {
   const random = seededRandom(13);
   // A user's sessions vary with a user-level taste; revenue is sessions times a per-session amount with mean
   // 1.0 (control) or 1.1 (treatment), so revenue and sessions are strongly correlated within a user and the true
@@ -35,5 +35,6 @@ test('95% intervals cover the true difference of revenue per session in 93-97% o
     sampleMoments(['revenue', 'sessions'], 400, user(1.1)),
     'revenue', 'sessions', 0.05), truth);
   // Binomial standard error over 1000 runs: 0.7 points.
+  t.diagnostic(`coverage ${covered}`);
   assert.ok(covered >= 0.93 && covered <= 0.97, `coverage ${covered}`);
 });
