@@ -40,29 +40,45 @@ export function hllCell(hash: number, precision: number): { register: number; rh
  * than `horizon`, which no window can reach any more.
  */
 export function hllAdd(sketch: SlidingHll, precision: number, hash: number, t: number, horizon: number): void {
-  if (sketch.exact !== null) {
-    const name = hash.toString(36);
-    sketch.exact[name] = Math.max(sketch.exact[name] ?? -Infinity, t);
-    if (Object.keys(sketch.exact).length <= 2 ** precision / 4) return;
-    const exact = sketch.exact;
-    sketch.exact = null;
-    for (const [h, seen] of Object.entries(exact)) addToRegister(sketch.registers, precision, parseInt(h, 36), seen, horizon);
+  const exact = sketch.exact;
+  if (exact === null) {
+    addToRegister(sketch.registers, precision, hash, t, horizon);
     return;
   }
-  addToRegister(sketch.registers, precision, hash, t, horizon);
+  const name = hash.toString(36);
+  const seen = exact[name];
+  if (seen !== undefined) {
+    if (t > seen) exact[name] = t;
+    return;
+  }
+  exact[name] = t;
+  if (Object.keys(exact).length <= 2 ** precision / 4) return;
+  sketch.exact = null;
+  for (const [h, last] of Object.entries(exact)) addToRegister(sketch.registers, precision, parseInt(h, 36), last, horizon);
 }
 
 function addToRegister(registers: SlidingHll['registers'], precision: number, hash: number, t: number, horizon: number): void {
   const { register, rho } = hllCell(hash, precision);
   const name = String(register);
-  const cell = registers[name] ?? [0];
-  const pairs: Array<[number, number]> = [];
-  for (let i = 1; i < cell.length; i += 2) if (cell[i]! >= horizon) pairs.push([cell[i]!, cell[i + 1]!]);
-  const dominated = pairs.some(([pt, pr]) => pt >= t && pr >= rho);
-  const kept = dominated ? pairs : pairs.filter(([pt, pr]) => pt > t || pr > rho);
-  if (!dominated && t >= horizon) kept.push([t, rho]);
-  kept.sort((a, b) => a[0] - b[0]);
-  registers[name] = [Math.max(cell[0]!, rho), ...kept.flat()];
+  const cell = registers[name];
+  if (cell === undefined) {
+    registers[name] = t >= horizon ? [rho, t, rho] : [rho];
+    return;
+  }
+  let dominated = false;
+  for (let i = 1; i < cell.length && !dominated; i += 2) dominated = cell[i]! >= t && cell[i + 1]! >= rho;
+  const next = [Math.max(cell[0]!, rho)];
+  let pending = !dominated && t >= horizon;
+  for (let i = 1; i < cell.length; i += 2) {
+    const [pt, pr] = [cell[i]!, cell[i + 1]!];
+    if (pending && pt > t) {
+      next.push(t, rho);
+      pending = false;
+    }
+    if (pt >= horizon && (dominated || pt > t || pr > rho)) next.push(pt, pr);
+  }
+  if (pending) next.push(t, rho);
+  registers[name] = next;
 }
 
 /** The estimate over the pairs with time >= `start`, or over the lifetime maxima when `start` is null. */
