@@ -24,7 +24,7 @@ export type Estimand = 'ate' | 'att';
 
 export interface WeightingConfig {
   estimand: Estimand;
-  /** Propensities are clipped into this interval before weighting. */
+  /** Bounds of the propensity, applied on the side where it would make a weight large (see above). */
   clip: readonly [number, number];
 }
 
