@@ -14,14 +14,14 @@
  */
 
 export interface SlidingHll {
-  /** Hash (base 36) -> latest time seen, while the set is small; null once the sketch uses registers. */
-  exact: Record<string, number> | null;
+  /** [hash1, latest time seen 1, hash2, time2, ...] while the set is small; null once the sketch uses registers. */
+  exact: number[] | null;
   /** Register index -> [lifetime max, t1, rho1, t2, rho2, ...], t ascending, rho descending. */
   registers: Record<string, number[]>;
 }
 
 export function emptyHll(): SlidingHll {
-  return { exact: {}, registers: {} };
+  return { exact: [], registers: {} };
 }
 
 export function hllStandardError(precision: number): number {
@@ -45,16 +45,15 @@ export function hllAdd(sketch: SlidingHll, precision: number, hash: number, t: n
     addToRegister(sketch.registers, precision, hash, t, horizon);
     return;
   }
-  const name = hash.toString(36);
-  const seen = exact[name];
-  if (seen !== undefined) {
-    if (t > seen) exact[name] = t;
+  for (let i = 0; i < exact.length; i += 2) {
+    if (exact[i] !== hash) continue;
+    if (t > exact[i + 1]!) exact[i + 1] = t;
     return;
   }
-  exact[name] = t;
-  if (Object.keys(exact).length <= 2 ** precision / 4) return;
+  exact.push(hash, t);
+  if (exact.length / 2 <= 2 ** precision / 4) return;
   sketch.exact = null;
-  for (const [h, last] of Object.entries(exact)) addToRegister(sketch.registers, precision, parseInt(h, 36), last, horizon);
+  for (let i = 0; i < exact.length; i += 2) addToRegister(sketch.registers, precision, exact[i]!, exact[i + 1]!, horizon);
 }
 
 function addToRegister(registers: SlidingHll['registers'], precision: number, hash: number, t: number, horizon: number): void {
@@ -83,7 +82,11 @@ function addToRegister(registers: SlidingHll['registers'], precision: number, ha
 
 /** The estimate over the pairs with time >= `start`, or over the lifetime maxima when `start` is null. */
 export function hllEstimate(sketch: SlidingHll, precision: number, start: number | null): number {
-  if (sketch.exact !== null) return Object.values(sketch.exact).filter((t) => start === null || t >= start).length;
+  if (sketch.exact !== null) {
+    let n = 0;
+    for (let i = 1; i < sketch.exact.length; i += 2) if (start === null || sketch.exact[i]! >= start) n++;
+    return n;
+  }
   const m = 2 ** precision;
   let sum = 0;
   let zeros = m;
