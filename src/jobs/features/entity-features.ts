@@ -54,10 +54,42 @@ export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions
     ctx.timers.register(due, EMIT);
   }
 
+  /** Removes and returns the staged events due by `asOf`, in arrival order. */
+  function takeDue(asOf: number, ctx: ProcessContext<FeatureRecord>): StagedEvent[] {
+    const staged = ctx.mapState<StagedEvent>(STATE.staged);
+    const due = staged.entries().filter(([, s]) => s[0] <= asOf);
+    for (const [name] of due) staged.delete(name);
+    return due.map(([, s]) => s);
+  }
+
+  /** Folds events into the aggregate and sketches as of `asOf`; returns their prices and activity times. */
+  function fold(events: readonly StagedEvent[], aggregate: EntityAggregate, sketches: SlidingHll[], asOf: number): { prices: number[]; activity: number[] } {
+    const horizon = windowStart(longest, asOf) / E;
+    const prices: number[] = [];
+    const activity: number[] = [];
+    for (const [, typeIndex, ts, cents, price, ...hashes] of events) {
+      addToTally(aggregate.lifetime, typeIndex, cents);
+      aggregate.firstSeen = aggregate.firstSeen === null ? ts : Math.min(aggregate.firstSeen, ts);
+      aggregate.lastSeen = aggregate.lastSeen === null ? ts : Math.max(aggregate.lastSeen, ts);
+      options.windows.forEach((w, i) => addToBuckets(aggregate.buckets[i]!, w, asOf, ts, typeIndex, cents, spec.types.length));
+      hashes.forEach((h, i) => h !== null && hllAdd(sketches[i]!, options.distinctPrecision, h, Math.floor(ts / E), horizon));
+      if (price !== null) prices.push(price);
+      if (spec.types[typeIndex] !== 'exposure') activity.push(ts);
+    }
+    return { prices, activity };
+  }
+
+  /** The next refresh: the refresh step at or after the time the oldest bucket of some window leaves it. */
+  function nextRefresh(aggregate: EntityAggregate): number | null {
+    const times = options.windows.flatMap((w, i) => {
+      const expiry = nextExpiry(aggregate.buckets[i]!, w, E);
+      return expiry === null ? [] : [Math.ceil(expiry / w.refresh) * w.refresh];
+    });
+    return times.length === 0 ? null : Math.min(...times);
+  }
+
   function snapshot(asOf: number, ctx: ProcessContext<FeatureRecord>): void {
-    const stagedState = ctx.mapState<StagedEvent>(STATE.staged);
-    const due = stagedState.entries().filter(([, s]) => s[0] <= asOf);
-    for (const [name] of due) stagedState.delete(name);
+    const due = takeDue(asOf, ctx);
     const aggregateState = ctx.state<EntityAggregate>(STATE.aggregate);
     const aggregate = aggregateState.get() ?? {
       lifetime: emptyTally(spec.types.length),
@@ -68,18 +100,7 @@ export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions
     };
     const distinctState = ctx.state<SlidingHll[]>(STATE.distinct);
     const sketches = distinctState.get() ?? spec.distinct.map(emptyHll);
-    const horizon = windowStart(longest, asOf) / E;
-    const prices: number[] = [];
-    const activity: number[] = [];
-    for (const [, [, typeIndex, ts, cents, price, ...hashes]] of due) {
-      addToTally(aggregate.lifetime, typeIndex, cents);
-      aggregate.firstSeen = aggregate.firstSeen === null ? ts : Math.min(aggregate.firstSeen, ts);
-      aggregate.lastSeen = aggregate.lastSeen === null ? ts : Math.max(aggregate.lastSeen, ts);
-      options.windows.forEach((w, i) => addToBuckets(aggregate.buckets[i]!, w, asOf, ts, typeIndex, cents, spec.types.length));
-      hashes.forEach((h, i) => h !== null && hllAdd(sketches[i]!, options.distinctPrecision, h, Math.floor(ts / E), horizon));
-      if (price !== null) prices.push(price);
-      if (spec.types[typeIndex] !== 'exposure') activity.push(ts);
-    }
+    const { prices, activity } = fold(due, aggregate, sketches, asOf);
     const expired = options.windows.reduce((n, w, i) => n + pruneBuckets(aggregate.buckets[i]!, w, asOf), 0);
     if (due.length === 0 && expired === 0) return;
     aggregate.decay = advanceDecay(aggregate.decay, asOf, activity, options.halfLives);
@@ -96,12 +117,8 @@ export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions
     const record: FeatureRecord = { entity: spec.entity, id: ctx.key, asOf, features: featuresAsOf(spec, options, { aggregate, sketches, prices: digest }, asOf) };
     ctx.state<FeatureRecord>(STATE.features).set(record);
     ctx.emit(record, asOf);
-    if (ctx.watermark === Infinity) return;
-    const refreshes = options.windows.flatMap((w, i) => {
-      const expiry = nextExpiry(aggregate.buckets[i]!, w, E);
-      return expiry === null ? [] : [Math.ceil(expiry / w.refresh) * w.refresh];
-    });
-    if (refreshes.length > 0) ctx.timers.register(Math.min(...refreshes), EMIT);
+    const refresh = nextRefresh(aggregate);
+    if (refresh !== null && ctx.watermark !== Infinity) ctx.timers.register(refresh, EMIT);
   }
 
   return {
