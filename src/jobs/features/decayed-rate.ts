@@ -1,7 +1,9 @@
 /**
  * Popularity trend in event time: exponentially decayed event counts C(T) = sum over events of exp(-(T - ts) / tau),
- * with tau = halfLife / ln 2, kept for a short and a long half-life. For a steady rate r per ms, C tends to r * tau,
- * so C / tau estimates the recent rate; the trend is the short rate over the long rate (above 1: rising).
+ * with tau = halfLife / ln 2, kept for a short and a long half-life. For a steady rate r per ms since a key was first
+ * seen, age ago, C = r * tau * (1 - exp(-age / tau)), so C / (tau * (1 - exp(-age / tau))) estimates the recent rate
+ * without the start-up bias of a key younger than the half-life; the trend is the short rate over the long rate
+ * (above 1: rising).
  */
 
 const HOUR = 3_600_000;
@@ -31,9 +33,14 @@ export function advanceDecay(d: DecayedCounts, at: number, times: readonly numbe
   return { short, long, at };
 }
 
-/** Events per hour by the short and long sums, and their ratio (null when the long rate is 0). */
-export function decayedRates(d: DecayedCounts, halfLives: { short: number; long: number }): { shortRate: number; longRate: number; trend: number | null } {
-  const shortRate = (d.short / tauOf(halfLives.short)) * HOUR;
-  const longRate = (d.long / tauOf(halfLives.long)) * HOUR;
+const rate = (sum: number, halfLife: number, age: number): number => {
+  const tau = tauOf(halfLife);
+  return (sum / (tau * -Math.expm1(-age / tau))) * HOUR;
+};
+
+/** Events per hour by the short and long sums of a key first seen `age` ms ago (> 0), and their ratio (null when the long rate is 0). */
+export function decayedRates(d: DecayedCounts, halfLives: { short: number; long: number }, age: number): { shortRate: number; longRate: number; trend: number | null } {
+  const shortRate = rate(d.short, halfLives.short, age);
+  const longRate = rate(d.long, halfLives.long, age);
   return { shortRate, longRate, trend: longRate > 0 ? shortRate / longRate : null };
 }

@@ -60,7 +60,8 @@ export function featuresAsOf(spec: EntitySpec, options: ResolvedFeatureOptions, 
     windows[w.label] = windowFeatures(spec, tally, s.sketches.map((sketch) => hllEstimate(sketch, p, start)));
   });
   windows[LIFETIME] = windowFeatures(spec, s.aggregate.lifetime, s.sketches.map((sketch) => hllEstimate(sketch, p, null)));
-  const rates = decayedRates(advanceDecay(s.aggregate.decay, asOf, [], options.halfLives), options.halfLives);
+  const age = asOf - (s.aggregate.firstSeen ?? asOf);
+  const rates = decayedRates(advanceDecay(s.aggregate.decay, asOf, [], options.halfLives), options.halfLives, age);
   const current: FeatureValues = {
     firstSeen: s.aggregate.firstSeen,
     lastSeen: s.aggregate.lastSeen,

@@ -43,11 +43,16 @@ export function referenceTally(events: readonly BehaviourEvent[], asOf: number, 
   };
 }
 
-/** Events per hour by an exponentially decayed count with the given half-life, as of `asOf`. */
+/**
+ * Events per hour by an exponentially decayed count with the given half-life, as of `asOf`, divided by what a steady
+ * rate of one event per ms since the key was first seen would give (so a steady key reads its true rate).
+ */
 export function referenceDecayedRate(events: readonly BehaviourEvent[], asOf: number, halfLife: number): number {
   const tau = halfLife / Math.LN2;
-  const sum = events.filter((e) => e.ts < asOf && e.type !== 'exposure').reduce((s, e) => s + Math.exp(-(asOf - e.ts) / tau), 0);
-  return (sum / tau) * 3_600_000;
+  const before = events.filter((e) => e.ts < asOf);
+  const age = asOf - Math.min(...before.map((e) => e.ts));
+  const sum = before.filter((e) => e.type !== 'exposure').reduce((s, e) => s + Math.exp(-(asOf - e.ts) / tau), 0);
+  return (sum / (tau * (1 - Math.exp(-age / tau)))) * 3_600_000;
 }
 
 /** The fraction of `sorted` values at or below x. */
