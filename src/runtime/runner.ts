@@ -16,6 +16,7 @@ import { packList, unpackList } from './batch-codec.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import type { BatchRecord, ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
 import { JobMetrics } from './metrics.js';
+import { checkedOptions } from './connector-options.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { SlotMailbox } from './slot-mailbox.js';
 import { intakeSource, SourceIntake, sourceError, type IntakeSource } from './source-intake.js';
@@ -196,7 +197,8 @@ export class JobRunner {
     const baseDir = this.options.baseDir ?? process.cwd();
     for (const step of graph.steps.filter((s) => s.kind === 'sink')) {
       const spec = step.config.connector as ConnectorSpec;
-      const sink = sinkType(spec.type)!.create(spec.options, { jobName: graph.name, baseDir, stepId: step.id });
+      const type = sinkType(spec.type);
+      const sink = type!.create(checkedOptions(step, spec, type), { jobName: graph.name, baseDir, stepId: step.id });
       await sink.open();
       this.sinks.set(step.id, sink);
     }
@@ -213,7 +215,8 @@ export class JobRunner {
     const sources: IntakeSource[] = [];
     for (const step of graph.steps.filter((s) => s.kind === 'source')) {
       const spec = step.config.connector as ConnectorSpec;
-      const connector = sourceType(spec.type)!.create(spec.options, { jobName: graph.name, baseDir, stepId: step.id });
+      const type = sourceType(spec.type);
+      const connector = type!.create(checkedOptions(step, spec, type), { jobName: graph.name, baseDir, stepId: step.id });
       const offsets = new Map<number, number>();
       for (const [pid, next] of startOffsets) if (pid.startsWith(`${step.id}:`)) offsets.set(Number(pid.slice(step.id.length + 1)), next);
       try {

@@ -84,3 +84,19 @@ test('late records reach the late output and are counted; on-time ones are windo
   assert.deepEqual(windows.map((w) => [w.start, w.value]).sort((x, y) => x[0]! - y[0]!), [[0, 1], [10, 1], [20, 2]]);
   assert.match(await runner.metrics.text(), /flywheel_late_records_total\{step="counts",job="late"\} 1\b/);
 });
+
+test('a TypeScript job gets connector defaults, and bad connector options stop it before any data is read', async () => {
+  const { job } = await import('../../src/api/job.js');
+  const { generatorSource, memorySink } = await import('../../src/api/connectors.js');
+  const withDefaults = job('gen-defaults', (j) => j.source('events', generatorSource({ count: 500, partitions: 1 }), { eventTime: { field: 'ts' } }).sink('out', memorySink({ name: 'out' })));
+  clearMemoryChannels();
+  const stateDir = mkdtempSync(join(tmpdir(), 'fw-opts-'));
+  try {
+    const summary = await new JobRunner({ job: moduleJobRef(modulePath, 'deadLetterJob'), graph: withDefaults, stateDir, workers: 1, slots: 2 }).run();
+    assert.equal(summary.recordsRead, 500, 'the generator ran with its schema defaults');
+    const bad = job('gen-bad', (j) => j.source('events', generatorSource({ count: 5, colour: 'red' }), { eventTime: { field: 'ts' } }).sink('out', memorySink({ name: 'out' })));
+    await assert.rejects(new JobRunner({ job: moduleJobRef(modulePath, 'deadLetterJob'), graph: bad, stateDir: join(stateDir, 'b'), workers: 1 }).run(), (err: unknown) => err instanceof FlywheelError && err.code === 'FW_ERR_CONFIG_INVALID' && err.place.stepId === 'events' && /unknown key 'colour'/.test(err.message));
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
