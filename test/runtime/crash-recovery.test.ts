@@ -24,7 +24,9 @@ const readState = (dir: string) => readStateDir(join(dir, 'state'));
 function outputIds(dir: string): string[] {
   const file = join(dir, 'out.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
+  // After a kill the last line may be torn (the sink cuts it off when the job starts again): read complete lines only.
+  const text = readFileSync(file, 'utf8');
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
 }
 
 function prepare(seed: number): string {

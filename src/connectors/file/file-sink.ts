@@ -1,9 +1,10 @@
 /**
  * The file sink (type `file`): appends one JSON line per record, `{id, key, timestamp, value, headers?}`. A write is
  * acknowledged once the operating system has the bytes (it survives a process crash); `fsync: true` also waits for
- * the disk.
+ * the disk. A crash in the middle of a write can leave a torn last line; it was never acknowledged, so the records
+ * in it are delivered again, and opening the sink cuts the torn tail off first so the file stays valid JSON lines.
  */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { SinkConnector, SinkRecord, SinkType } from '../connector.js';
 
@@ -23,6 +24,7 @@ class FileSink implements SinkConnector {
 
   async open(): Promise<void> {
     await mkdir(dirname(this.destination), { recursive: true });
+    await cutTornTail(this.destination);
     this.handle = await open(this.destination, 'a');
   }
 
@@ -39,6 +41,34 @@ class FileSink implements SinkConnector {
   async close(): Promise<void> {
     await this.handle?.close();
     this.handle = null;
+  }
+}
+
+/** Truncates a file after its last newline, if it does not end with one. */
+async function cutTornTail(path: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return;
+  }
+  try {
+    const { size } = await handle.stat();
+    let end = size;
+    const chunk = Buffer.alloc(64 * 1024);
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+      const nl = chunk.subarray(0, bytesRead).lastIndexOf(10);
+      if (nl !== -1) {
+        if (start + nl + 1 < size) await truncate(path, start + nl + 1);
+        return;
+      }
+      end = start;
+    }
+    if (size > 0) await truncate(path, 0);
+  } finally {
+    await handle.close();
   }
 }
 
