@@ -231,6 +231,7 @@ export class JobRunner {
       deadLetter: (source, record, reason) => this.deadLetterAtSource(source, record, reason),
     });
     this.pool = new WorkerPool(this.options.workers, this.options.placement ?? 'any');
+    await this.pool.start();
     this.restoreAfterCrash();
     this.ready = true;
     this.markOpened();
@@ -429,7 +430,7 @@ export class JobRunner {
     this.batches++;
     const started = process.hrtime.bigint();
     const done = this.pool.run(task).then(
-      (result) => this.onResult(box, records.length, result, started),
+      (result) => this.onResult(box, records.length, result!, started),
       (err: unknown) => this.fail(err),
     );
     this.inFlightTasks.add(done);

@@ -57,7 +57,9 @@ function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
   return runner;
 }
 
-export default async function runSlotTask(task: SlotTask): Promise<SlotResult> {
+/** A null task only starts the thread (the pool starts its threads one at a time); a real task runs a batch. */
+export default async function runSlotTask(task: SlotTask | null): Promise<SlotResult | null> {
+  if (task === null) return null;
   try {
     const plan = await planFor(task.job, task.slots);
     if (plan.graph.hash !== task.graphHash) {

@@ -1,8 +1,11 @@
 /**
- * The worker threads that run slot batches (Piscina), with batch buffers transferred, not cloned. Two placements:
- * - `any`: one pool; any idle thread runs any slot, and a worker keeps nothing between batches that is not in LMDB;
- * - `pinned`: one single-thread pool per worker; a slot always runs on the same thread, which may therefore keep
- *   the slot's state cached between batches and only write what changed.
+ * The worker threads that run slot batches, one single-thread Piscina pool per thread, with batch buffers
+ * transferred, not cloned. Threads start one after another (each loads LMDB's native addon, whose registration is not
+ * safe to run in several threads at once). Two placements:
+ * - `any`: a batch goes to the thread with the fewest batches in flight; a worker keeps nothing between batches that
+ *   is not in LMDB;
+ * - `pinned`: a slot always runs on the same thread, which may therefore keep the slot's state cached between
+ *   batches and only write what changed.
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -12,20 +15,39 @@ import type { SlotResult, SlotTask } from './messages.js';
 export type SlotPlacement = 'any' | 'pinned';
 
 export class WorkerPool {
-  private readonly pools: Piscina[];
+  private readonly pools: Piscina[] = [];
+  private readonly inFlight: number[] = [];
 
   constructor(
     readonly threads: number = Math.max(1, availableParallelism() - 1),
     readonly placement: SlotPlacement = 'any',
-  ) {
+  ) {}
+
+  /** Starts the threads one at a time; each has loaded the slot worker (and LMDB) before the next starts. */
+  async start(): Promise<void> {
     const filename = fileURLToPath(new URL('./slot-worker.js', import.meta.url));
-    const make = (n: number) => new Piscina({ filename, minThreads: n, maxThreads: n, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
-    this.pools = placement === 'pinned' ? Array.from({ length: threads }, () => make(1)) : [make(threads)];
+    for (let i = 0; i < this.threads; i++) {
+      const pool = new Piscina({ filename, minThreads: 1, maxThreads: 1, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
+      await pool.run(null);
+      this.pools.push(pool);
+      this.inFlight.push(0);
+    }
   }
 
-  run(task: SlotTask): Promise<SlotResult> {
-    const pool = this.pools[this.placement === 'pinned' ? task.slot % this.pools.length : 0]!;
-    return pool.run(task, { transferList: [task.records.buffer as ArrayBuffer] }) as Promise<SlotResult>;
+  async run(task: SlotTask): Promise<SlotResult> {
+    const index = this.placement === 'pinned' ? task.slot % this.pools.length : this.leastBusy();
+    this.inFlight[index]!++;
+    try {
+      return (await this.pools[index]!.run(task, { transferList: [task.records.buffer as ArrayBuffer] })) as SlotResult;
+    } finally {
+      this.inFlight[index]!--;
+    }
+  }
+
+  private leastBusy(): number {
+    let best = 0;
+    for (let i = 1; i < this.inFlight.length; i++) if (this.inFlight[i]! < this.inFlight[best]!) best = i;
+    return best;
   }
 
   async close(): Promise<void> {
