@@ -1,48 +1,25 @@
 /**
- * The known ground truth behind the synthetic e-commerce events: who users and items are, the true click and
- * conversion models, and how experiments act (assignment, self-selection, compliance, effects). Everything is a
- * pure function of the seed and ids, so tests can ask the truth for any (user, item) without generating events.
+ * The known ground truth behind the synthetic e-commerce events, in one object: who users and items are, the true
+ * click and conversion models as they act on each user (with the variants the user experiences), how each user was
+ * assigned or chose a variant (with the self-selection propensity and compliance), and each experiment's exact
+ * population effects. `truth(options)` builds it from the same options as the generator; ids in events are
+ * `u<n>` and `i<n>`, and every method here takes the number n.
  */
-import { normal, sigmoid, uniform } from './random.js';
-
-export interface VariantOption {
-  name: string;
-  /** Share of users assigned to (or, observationally, choosing) this variant. */
-  weight: number;
-  /** Shift of the click log-odds for users who use this variant. */
-  clickEffect?: number;
-  /** Shift of the purchase-given-cart log-odds for users who use this variant. */
-  conversionEffect?: number;
-}
-
-export interface ExperimentOption {
-  id: string;
-  /** The first variant is the control. */
-  variants: VariantOption[];
-  randomized: boolean;
-  /** Share of users assigned to a non-control variant who actually use it (randomized only); default 1. */
-  compliance?: number;
-}
-
-export interface TruthOptions {
-  seed: number;
-  users: number;
-  items: number;
-  categories: number;
-  experiments: ExperimentOption[];
-}
-
-/** The coefficients of the true click model: logit P(click | view) = sum of these terms. */
-export const CLICK_MODEL = { intercept: -2.2, quality: 0.8, favouriteCategory: 1.2, logPriceOver20: -0.3, userPropensity: 1 } as const;
-/** logit P(cart | click) = cartIntercept + 0.5 quality + 0.6 highValue; logit P(purchase | cart) = purchaseIntercept + effects. */
-export const FUNNEL = { cartIntercept: -0.8, purchaseIntercept: 0 } as const;
+import { ExperimentPlan, SELECTION_MODEL } from './ecommerce-experiments.js';
+import { experimentTruth, type ExperimentTruth } from './ecommerce-effects.js';
+import { CART_MODEL, CLICK_MODEL, FUNNEL_TIMING, PURCHASE_MODEL, QUANTITY_MAX, TrueModel } from './ecommerce-model.js';
+import { resolveEcommerceOptions, type EcommerceOptions } from './ecommerce-options.js';
+import { DEVICES, EcommerceWorld } from './ecommerce-world.js';
+import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 
 export interface UserTruth {
   favouriteCategory: number;
-  propensity: number;
+  engagement: number;
   highValue: boolean;
   tenureDays: number;
   pastSpend: number;
+  preClicks: number;
+  device: string;
 }
 
 export interface ItemTruth {
@@ -51,95 +28,101 @@ export interface ItemTruth {
   price: number;
 }
 
-export class EcommerceTruth {
-  private readonly users = new Map<number, UserTruth>();
-  private readonly items = new Map<number, ItemTruth>();
+export interface AssignmentTruth {
+  variant: string;
+  /** Whether the user uses the assigned variant (control always counts as used). */
+  used: boolean;
+  /** Whether the user would use a non-control variant if assigned one. */
+  complier: boolean;
+  /** Observational only: the probability that this user chooses the treatment. */
+  propensity: number | null;
+}
 
-  constructor(readonly options: TruthOptions) {}
+/** The coefficients of every true model, for documentation and for tests. */
+export const MODELS = { click: CLICK_MODEL, cart: CART_MODEL, purchase: PURCHASE_MODEL, selection: SELECTION_MODEL, quantityMax: QUANTITY_MAX, timing: FUNNEL_TIMING } as const;
+
+export class EcommerceTruth {
+  readonly world: EcommerceWorld;
+  readonly model: TrueModel;
+  readonly plan: ExperimentPlan;
+  private readonly experimentTruths = new Map<string, ExperimentTruth>();
+
+  constructor(readonly options: EcommerceOptions) {
+    this.world = new EcommerceWorld(options);
+    this.model = new TrueModel(this.world);
+    this.plan = new ExperimentPlan(this.world, options.experiments, options.seed);
+  }
 
   user(u: number): UserTruth {
-    let user = this.users.get(u);
-    if (!user) this.users.set(u, (user = this.computeUser(u)));
-    return user;
+    const w = this.world;
+    return {
+      favouriteCategory: w.favourite[u]!, engagement: w.engagement[u]!, highValue: w.highValue[u] === 1, tenureDays: w.tenureDays[u]!,
+      pastSpend: w.pastSpend[u]!, preClicks: w.preClicks[u]!, device: DEVICES[w.device[u]!]!,
+    };
   }
 
   item(i: number): ItemTruth {
-    let item = this.items.get(i);
-    if (!item) this.items.set(i, (item = this.computeItem(i)));
-    return item;
+    return { category: this.world.itemCategory[i]!, quality: this.world.itemQuality[i]!, price: this.world.itemPrice[i]! };
   }
 
-  private computeUser(u: number): UserTruth {
-    const s = this.options.seed;
-    const highValue = uniform(s, 1, u) < 0.2;
-    return {
-      favouriteCategory: Math.floor(uniform(s, 2, u) * this.options.categories),
-      propensity: 0.5 * normal(s, 3, u),
-      highValue,
-      tenureDays: Math.floor(uniform(s, 4, u) * 1000),
-      pastSpend: Math.round(Math.exp(4 + (highValue ? 1 : 0) + 0.7 * normal(s, 5, u)) * 100) / 100,
-    };
+  /** P(click | view) of user u viewing item i, with the variants u experiences. */
+  clickProbability(u: number, i: number): number {
+    return this.model.clickProbability(u, i, this.plan.clickShift[u]);
   }
 
-  private computeItem(i: number): ItemTruth {
-    const s = this.options.seed;
-    return {
-      category: Math.floor(uniform(s, 6, i) * this.options.categories),
-      quality: normal(s, 7, i),
-      price: Math.round(Math.exp(3 + 0.8 * normal(s, 8, i)) * 100) / 100,
-    };
-  }
-
-  /** True P(click | view) of user u viewing item i, with a click log-odds shift from the variant they use. */
-  clickProbability(u: number, i: number, shift = 0): number {
-    const user = this.user(u);
-    const item = this.item(i);
-    const m = CLICK_MODEL;
-    const logit = m.intercept + m.quality * item.quality + (item.category === user.favouriteCategory ? m.favouriteCategory : 0) + m.logPriceOver20 * Math.log(item.price / 20) + m.userPropensity * user.propensity + shift;
-    return sigmoid(logit);
-  }
-
+  /** P(cart | click). */
   cartProbability(u: number, i: number): number {
-    return sigmoid(FUNNEL.cartIntercept + 0.5 * this.item(i).quality + (this.user(u).highValue ? 0.6 : 0));
+    return this.model.cartProbability(u, i);
   }
 
-  purchaseProbability(shift = 0): number {
-    return sigmoid(FUNNEL.purchaseIntercept + shift);
+  /** P(purchase | cart), with the variants u experiences. */
+  purchaseProbability(u: number, i: number): number {
+    return this.model.purchaseProbability(u, i, this.plan.conversionShift[u]);
   }
 
-  /** Probability that user u chooses the treatment of an observational experiment: confounded by value and taste. */
-  selfSelectionProbability(u: number): number {
-    const user = this.user(u);
-    return sigmoid(-1 + 1.5 * (user.highValue ? 1 : 0) + 1.0 * user.propensity);
+  /** P(purchase | view), with the variants u experiences. */
+  conversionProbability(u: number, i: number): number {
+    return this.model.conversionProbability(u, i, this.plan.clickShift[u], this.plan.conversionShift[u]);
   }
 
-  /** The variant user u is assigned (randomized) or chooses (observational), and whether they use it. */
-  assignment(u: number, e: number): { variant: number; used: boolean } {
-    const exp = this.options.experiments[e]!;
-    const s = this.options.seed;
-    if (!exp.randomized) {
-      const treated = uniform(s, 9, u, e) < this.selfSelectionProbability(u);
-      return { variant: treated ? 1 : 0, used: true };
-    }
-    const total = exp.variants.reduce((t, v) => t + v.weight, 0);
-    let x = uniform(s, 10, u, e) * total;
-    let variant = 0;
-    while (variant < exp.variants.length - 1 && x >= exp.variants[variant]!.weight) x -= exp.variants[variant++]!.weight;
-    const used = variant === 0 || uniform(s, 11, u, e) < (exp.compliance ?? 1);
-    return { variant, used };
+  /** The price user u pays per unit of item i (list price times the revenue multiplier of u's variants). */
+  pricePaid(u: number, i: number): number {
+    return Math.round(this.world.itemPrice[i]! * this.plan.revenueMultiplier[u]! * 100) / 100;
   }
 
-  /** Total click and conversion log-odds shifts for user u across the experiments' variants they use. */
-  shifts(u: number): { click: number; conversion: number } {
-    let click = 0;
-    let conversion = 0;
-    this.options.experiments.forEach((exp, e) => {
-      const a = this.assignment(u, e);
-      if (!a.used) return;
-      const v = exp.variants[a.variant]!;
-      click += v.clickEffect ?? 0;
-      conversion += v.conversionEffect ?? 0;
-    });
-    return { click, conversion };
+  /** The probability that one view of user u shows item i. */
+  viewProbability(u: number, i: number): number {
+    return this.world.viewProbability(u, i);
   }
+
+  assignment(u: number, experimentId: string): AssignmentTruth {
+    const e = this.experimentIndex(experimentId);
+    const a = this.plan.assignments[e]!;
+    return { variant: a.option.variants[a.variant[u]!]!.name, used: this.plan.used(e, u), complier: a.complier[u] === 1, propensity: a.propensity ? a.propensity[u]! : null };
+  }
+
+  /** The true probability that user u chooses the treatment of an observational experiment. */
+  selectionPropensity(u: number, experimentId: string): number {
+    const a = this.plan.assignments[this.experimentIndex(experimentId)]!;
+    if (!a.propensity) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `experiment '${experimentId}' is randomized: it has no self-selection propensity`, {}, 'ask for the propensity of an experiment with randomized: false');
+    return a.propensity[u]!;
+  }
+
+  /** The exact population truth of an experiment (computed on first use: users x items x variants steps). */
+  experiment(experimentId: string): ExperimentTruth {
+    let t = this.experimentTruths.get(experimentId);
+    if (!t) this.experimentTruths.set(experimentId, (t = experimentTruth(this.model, this.plan, this.experimentIndex(experimentId))));
+    return t;
+  }
+
+  private experimentIndex(experimentId: string): number {
+    const e = this.options.experiments.findIndex((x) => x.id === experimentId);
+    if (e < 0) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `no experiment '${experimentId}'`, {}, `configured experiments: ${this.options.experiments.map((x) => x.id).join(', ') || 'none'}`);
+    return e;
+  }
+}
+
+/** The ground truth of the generator with these options (defaults filled in as the generator does). */
+export function truth(options: Partial<EcommerceOptions> = {}): EcommerceTruth {
+  return new EcommerceTruth(resolveEcommerceOptions(options));
 }

@@ -1,89 +1,70 @@
 /**
- * The `generator` source: synthetic e-commerce events with a known truth (see ecommerce-truth.ts), one shard per
- * partition. Options are validated at load; `startTime` defaults to a fixed instant so runs are reproducible
- * (`startTime: now` follows the wall clock, for the demo).
+ * The `generator` source: synthetic e-commerce events with a known truth (ecommerce-truth.ts), one shard per
+ * partition (ecommerce-shard.ts); a restart from offset k replays the shard's steps up to k without building
+ * records. Also `ecommerceEvents()`, the same records as a plain iterator without any connector.
  */
 import type { SourceType } from '../connector.js';
-import { EcommerceShard, type ShardOptions } from './ecommerce-stream.js';
-import { EcommerceTruth, type ExperimentOption } from './ecommerce-truth.js';
-import { ShardedSource } from './sharded-source.js';
+import { EcommerceShard, type ShardRecord } from './ecommerce-shard.js';
+import { checkOptions, ecommerceOptionsSchema, resolveEcommerceOptions, startTimeOf, type EcommerceOptions } from './ecommerce-options.js';
+import { EcommerceTruth } from './ecommerce-truth.js';
+import { partitionShare, ShardedSource } from './sharded-source.js';
 
-export interface GeneratorOptions extends Omit<ShardOptions, 'startTime'> {
-  categories: number;
-  count?: number;
-  rate: number;
-  startTime: number | 'now';
-  experiments: ExperimentOption[];
+/** The options schema under the name topologies and benchmarks validate against. */
+export const generatorOptionsSchema = ecommerceOptionsSchema;
+
+/** The shards of a generator: the world, model and experiments are built once and shared. */
+export class EcommerceShards {
+  readonly truth: EcommerceTruth;
+  private readonly startTime: number;
+
+  constructor(readonly options: EcommerceOptions) {
+    this.truth = new EcommerceTruth(options);
+    this.startTime = startTimeOf(options);
+  }
+
+  /** Shard p positioned at `offset`. */
+  open(p: number, offset = 0): EcommerceShard {
+    const shard = new EcommerceShard(this.truth.model, this.truth.plan, { ...this.options, startTime: this.startTime }, p);
+    shard.skip(offset);
+    return shard;
+  }
 }
 
-const positive = { type: 'integer', minimum: 1 };
-const fraction = { type: 'number', minimum: 0, maximum: 1, default: 0 };
-
-export const generatorOptionsSchema = {
-  type: 'object',
-  properties: {
-    seed: { type: 'integer', default: 1 },
-    users: { ...positive, default: 10_000 },
-    items: { ...positive, default: 2_000 },
-    categories: { ...positive, default: 20 },
-    partitions: { ...positive, default: 4 },
-    count: positive,
-    rate: { type: 'number', minimum: 0, default: 0 },
-    eventsPerSecondOfEventTime: { type: 'number', exclusiveMinimum: 0, default: 1000 },
-    startTime: { anyOf: [{ type: 'integer' }, { const: 'now' }], default: 1_767_225_600_000 },
-    outOfOrderness: { type: 'integer', minimum: 0, default: 0 },
-    lateFraction: fraction,
-    lateBy: { type: 'integer', minimum: 0, default: 600_000 },
-    badFraction: fraction,
-    experiments: {
-      type: 'array',
-      default: [],
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string', minLength: 1 },
-          randomized: { type: 'boolean', default: true },
-          compliance: { type: 'number', minimum: 0, maximum: 1, default: 1 },
-          variants: {
-            type: 'array',
-            minItems: 2,
-            items: {
-              type: 'object',
-              properties: { name: { type: 'string', minLength: 1 }, weight: { type: 'number', exclusiveMinimum: 0, default: 1 }, clickEffect: { type: 'number', default: 0 }, conversionEffect: { type: 'number', default: 0 } },
-              required: ['name'],
-              additionalProperties: false,
-            },
-          },
-        },
-        required: ['id', 'variants'],
-        additionalProperties: false,
-      },
-    },
-  },
-  additionalProperties: false,
-} as const;
-
-export function generatorTruth(o: Pick<GeneratorOptions, 'seed' | 'users' | 'items' | 'categories' | 'experiments'>): EcommerceTruth {
-  return new EcommerceTruth({ seed: o.seed, users: o.users, items: o.items, categories: o.categories, experiments: o.experiments });
+/**
+ * All records of the generator with these options (defaults filled in), partition by partition interleaved one
+ * record at a time, up to `count` (unbounded without it). Each partition's records are its shard's sequence, the same
+ * as the source's offsets 0, 1, 2, ...
+ */
+export function* ecommerceEvents(options: Partial<EcommerceOptions> = {}): Generator<ShardRecord> {
+  const shards = new EcommerceShards(resolveEcommerceOptions(options));
+  const { partitions, count } = shards.options;
+  const open = Array.from({ length: partitions }, (_, p) => shards.open(p));
+  const remaining = Array.from({ length: partitions }, (_, p) => (count === undefined ? Infinity : partitionShare(count, partitions, p)));
+  for (let left = count ?? Infinity; left > 0; ) {
+    for (let p = 0; p < partitions; p++) {
+      if (remaining[p]! === 0) continue;
+      remaining[p]!--;
+      left--;
+      yield open[p]!.next();
+    }
+  }
 }
 
-/** Plain iteration over one shard's events (no connector), for benchmarks and reference computations. */
-export function* ecommerceEvents(o: GeneratorOptions & { startTime: number }, shard = 0, count = Infinity): Generator<ReturnType<EcommerceShard['next']>> {
-  const s = new EcommerceShard(o, generatorTruth(o), shard);
-  for (let n = 0; n < count; n++) yield s.next();
+/** One partition's records from offset `from` on, without connector (`count` bounds the whole generator as above). */
+export function* ecommerceShardEvents(options: Partial<EcommerceOptions>, partition: number, from = 0): Generator<ShardRecord> {
+  const shards = new EcommerceShards(resolveEcommerceOptions(options));
+  const { partitions, count } = shards.options;
+  const limit = count === undefined ? Infinity : partitionShare(count, partitions, partition);
+  const shard = shards.open(partition, from);
+  for (let offset = from; offset < limit; offset++) yield shard.next();
 }
 
-export const generatorSourceType: SourceType<GeneratorOptions> = {
+export const generatorSourceType: SourceType<EcommerceOptions> = {
   type: 'generator',
-  optionsSchema: generatorOptionsSchema,
+  optionsSchema: ecommerceOptionsSchema,
   create(options, ctx) {
-    const startTime = options.startTime === 'now' ? Date.now() : options.startTime;
-    const truth = generatorTruth(options);
-    const shardOptions = { ...options, startTime };
-    return new ShardedSource(ctx.stepId, `generator(seed ${options.seed})`, options, (p, offset) => {
-      const shard = new EcommerceShard(shardOptions, truth, p);
-      for (let n = 0; n < offset; n++) shard.next();
-      return shard;
-    });
+    checkOptions(options, { stepId: ctx.stepId });
+    const shards = new EcommerceShards(options);
+    return new ShardedSource(ctx.stepId, `generator(seed ${options.seed})`, options, (p, offset) => shards.open(p, offset));
   },
 };

@@ -1,110 +1,170 @@
 /**
  * Nexmark events as a pure function of the event number, following the reference generator (nexmark/nexmark,
- * GeneratorConfig and the Person/Auction/Bid generators): out of every 50 events 1 is a person, 3 are auctions and
- * 46 are bids; ids start at 1000; bids go to a hot auction (ratio 2) or a recent one, from a hot bidder (ratio 4) or
- * an active person; prices are 10^(6u) cents; auctions name a hot seller (ratio 4) and one of 5 categories.
- * Because event n depends only on (seed, n), any shard can start at any offset without replay.
+ * nexmark-flink GeneratorConfig, NexmarkGenerator and the Person/Auction/Bid generators, default configuration):
+ * - of every 50 events 1 is a person, 3 are auctions, 46 are bids; person and auction ids start at 1000 and grow
+ *   with the event number; event n happens at startTime + floor(floor(n * interEventDelayUs) / 1000) ms;
+ * - a bid goes to a hot auction (the first of the latest block of 100 auctions) unless 1 in hotAuctionRatio (2),
+ *   else to one of the last 100 auctions or 10 ahead; the bidder is hot (the second person of the latest block of
+ *   100) unless 1 in hotBiddersRatio (4), else one of the last 1000 people or 10 ahead; sellers likewise with
+ *   hotSellersRatio (4), the first person of the block;
+ * - prices are round(10^(6u) * 100) cents; 5 categories from 10; an auction lasts 1 ms to twice the event-time span
+ *   of the next 1666 events (the time 100 more auctions take);
+ * - disorder as the reference's outOfOrderGroupSize: position m of the stream carries event
+ *   floor(m / g) * g + (m * 953) % g, with groups g just short enough that an event lags by at most outOfOrderness.
+ * One deliberate difference: the reference adds FIRST_PERSON_ID to a bidder twice, so its bidders miss the persons;
+ * here it is added once, as in the Beam Nexmark generator the reference derives from.
+ * Because an event depends only on (seed, event number), any partition can start at any offset without replay.
  */
-import { mulberry32, hash32 } from './random.js';
+import { nextChannel, nextExtra, nextString } from './nexmark-strings.js';
+import { hash32, SeededRandom } from './random.js';
 
-const PERSON_PROPORTION = 1;
-const AUCTION_PROPORTION = 3;
-const PROPORTION_DENOMINATOR = 50;
-const FIRST_PERSON_ID = 1000;
-const FIRST_AUCTION_ID = 1000;
-const FIRST_CATEGORY_ID = 10;
-const NUM_CATEGORIES = 5;
-const HOT_AUCTION_RATIO = 2;
-const HOT_BIDDER_RATIO = 4;
-const HOT_SELLER_RATIO = 4;
-const NUM_IN_FLIGHT_AUCTIONS = 100;
-const NUM_ACTIVE_PEOPLE = 1000;
-const AUCTION_ID_LEAD = 10;
+export const NEXMARK_CONFIG = {
+  personProportion: 1,
+  auctionProportion: 3,
+  bidProportion: 46,
+  firstPersonId: 1000,
+  firstAuctionId: 1000,
+  firstCategoryId: 10,
+  numCategories: 5,
+  hotAuctionRatio: 2,
+  hotSellersRatio: 4,
+  hotBiddersRatio: 4,
+  /** Block size behind the hot auction, bidder and seller choice (HOT_*_RATIO constants of the generators). */
+  hotBlock: 100,
+  numInFlightAuctions: 100,
+  numActivePeople: 1000,
+  idLead: 10,
+  avgPersonByteSize: 200,
+  avgAuctionByteSize: 500,
+  avgBidByteSize: 100,
+  /** The reference's default firstEventRate: events per second of event time. */
+  defaultEventsPerSecond: 10_000,
+} as const;
 
-const FIRST_NAMES = ['Peter', 'Paul', 'Luke', 'John', 'Saul', 'Vicky', 'Kate', 'Julie', 'Sarah', 'Deiter', 'Walter'];
-const LAST_NAMES = ['Shultz', 'Abrams', 'Spencer', 'White', 'Bartels', 'Walton', 'Smith', 'Jones', 'Noris'];
+const C = NEXMARK_CONFIG;
+const TOTAL = C.personProportion + C.auctionProportion + C.bidProportion;
 const US_STATES = ['AZ', 'CA', 'ID', 'OR', 'WA', 'WY'];
 const US_CITIES = ['Phoenix', 'Los Angeles', 'San Francisco', 'Boise', 'Portland', 'Bend', 'Redmond', 'Seattle', 'Kent', 'Cheyenne'];
-const CHANNELS = ['Google', 'Facebook', 'Baidu', 'Apple'];
+const FIRST_NAMES = ['Peter', 'Paul', 'Luke', 'John', 'Saul', 'Vicky', 'Kate', 'Julie', 'Sarah', 'Deiter', 'Walter'];
+const LAST_NAMES = ['Shultz', 'Abrams', 'Spencer', 'White', 'Bartels', 'Walton', 'Smith', 'Jones', 'Noris'];
+const CARD_GROUPS = Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0'));
+/** Multipliers for the out-of-order permutation: 953 as in the reference, the next primes when 953 divides g. */
+const PERMUTATION_MULTIPLIERS = [953, 967, 971, 977];
 
-export interface NexmarkOptions {
+export interface NexmarkModelOptions {
   seed: number;
-  /** Events per second of event time: event n has time startTime + n * 1000 / eventsPerSecondOfEventTime. */
   eventsPerSecondOfEventTime: number;
   startTime: number;
-  /** Each event's time may be moved back by up to this many ms (bounded out-of-orderness). */
   outOfOrderness: number;
 }
 
-function lastBase0PersonId(eventId: number): number {
-  const epoch = Math.floor(eventId / PROPORTION_DENOMINATOR);
-  const offset = Math.min(eventId % PROPORTION_DENOMINATOR, PERSON_PROPORTION - 1);
-  return epoch * PERSON_PROPORTION + offset;
+export function lastBase0PersonId(eventId: number): number {
+  const epoch = Math.floor(eventId / TOTAL);
+  const offset = Math.min(eventId % TOTAL, C.personProportion - 1);
+  return epoch * C.personProportion + offset;
 }
 
-function lastBase0AuctionId(eventId: number): number {
-  let epoch = Math.floor(eventId / PROPORTION_DENOMINATOR);
-  let offset = eventId % PROPORTION_DENOMINATOR;
-  if (offset < PERSON_PROPORTION) {
+export function lastBase0AuctionId(eventId: number): number {
+  let epoch = Math.floor(eventId / TOTAL);
+  let offset = eventId % TOTAL;
+  if (offset < C.personProportion) {
     epoch--;
-    offset = AUCTION_PROPORTION - 1;
-  } else if (offset >= PERSON_PROPORTION + AUCTION_PROPORTION) {
-    offset = AUCTION_PROPORTION - 1;
+    offset = C.auctionProportion - 1;
+  } else if (offset >= C.personProportion + C.auctionProportion) {
+    offset = C.auctionProportion - 1;
   } else {
-    offset -= PERSON_PROPORTION;
+    offset -= C.personProportion;
   }
-  return Math.max(0, epoch * AUCTION_PROPORTION + offset);
+  return epoch * C.auctionProportion + offset;
 }
 
-const nextInt = (r: () => number, n: number): number => Math.floor(r() * n);
-const nextPrice = (r: () => number): number => Math.round(Math.pow(10, r() * 6) * 100);
-
-function nextString(r: () => number, maxLength: number): string {
-  const len = 3 + nextInt(r, maxLength - 3);
-  let s = '';
-  for (let i = 0; i < len; i++) s += String.fromCharCode(97 + nextInt(r, 26));
-  return s;
-}
-
-function nextBase0PersonId(eventId: number, r: () => number): number {
+function nextBase0PersonId(eventId: number, r: SeededRandom): number {
   const numPeople = lastBase0PersonId(eventId) + 1;
-  const activePeople = Math.min(numPeople, NUM_ACTIVE_PEOPLE);
-  return numPeople - activePeople + nextInt(r, activePeople);
+  const activePeople = Math.min(numPeople, C.numActivePeople);
+  return numPeople - activePeople + r.int(activePeople + C.idLead);
 }
 
-function nextBase0AuctionId(eventId: number, r: () => number): number {
+function nextBase0AuctionId(eventId: number, r: SeededRandom): number {
   const maxAuction = lastBase0AuctionId(eventId);
-  const minAuction = Math.max(maxAuction - NUM_IN_FLIGHT_AUCTIONS, 0);
-  return minAuction + nextInt(r, maxAuction - minAuction + 1 + AUCTION_ID_LEAD);
+  const minAuction = Math.max(maxAuction - C.numInFlightAuctions, 0);
+  return minAuction + r.int(maxAuction - minAuction + 1 + C.idLead);
 }
 
-export function nexmarkEvent(o: NexmarkOptions, eventId: number): Record<string, unknown> {
-  const r = mulberry32(hash32(o.seed, eventId));
-  const base = o.startTime + Math.floor((eventId * 1000) / o.eventsPerSecondOfEventTime);
-  const dateTime = o.outOfOrderness > 0 ? base - nextInt(r, o.outOfOrderness + 1) : base;
-  const rem = eventId % PROPORTION_DENOMINATOR;
-  if (rem < PERSON_PROPORTION) {
-    const id = FIRST_PERSON_ID + lastBase0PersonId(eventId);
-    return {
-      kind: 'person', id,
-      name: `${FIRST_NAMES[nextInt(r, FIRST_NAMES.length)]} ${LAST_NAMES[nextInt(r, LAST_NAMES.length)]}`,
-      emailAddress: `${nextString(r, 7)}@${nextString(r, 5)}.com`,
-      creditCard: Array.from({ length: 4 }, () => String(1000 + nextInt(r, 9000))).join(' '),
-      city: US_CITIES[nextInt(r, US_CITIES.length)], state: US_STATES[nextInt(r, US_STATES.length)],
-      dateTime, extra: '',
-    };
+const nextPrice = (r: SeededRandom): number => Math.round(Math.pow(10, r.next() * 6) * 100);
+
+export class NexmarkModel {
+  private readonly interEventDelayUs: number;
+  private readonly groupSize: number;
+  private readonly multiplier: number;
+  private readonly random = new SeededRandom(0);
+
+  constructor(private readonly options: NexmarkModelOptions) {
+    this.interEventDelayUs = 1e6 / options.eventsPerSecondOfEventTime;
+    this.groupSize = Math.floor((options.outOfOrderness * 1000) / this.interEventDelayUs) + 1;
+    this.multiplier = PERMUTATION_MULTIPLIERS.find((m) => this.groupSize % m !== 0)!;
   }
-  if (rem < PERSON_PROPORTION + AUCTION_PROPORTION) {
-    const id = FIRST_AUCTION_ID + lastBase0AuctionId(eventId);
-    const seller = FIRST_PERSON_ID + (nextInt(r, HOT_SELLER_RATIO) > 0 ? Math.floor(lastBase0PersonId(eventId) / HOT_SELLER_RATIO) * HOT_SELLER_RATIO : nextBase0PersonId(eventId, r));
+
+  timestampForEvent(eventNumber: number): number {
+    return this.options.startTime + Math.floor(Math.floor(eventNumber * this.interEventDelayUs) / 1000);
+  }
+
+  /** The event number carried at stream position m (the out-of-order permutation inside groups). */
+  eventNumberAt(position: number): number {
+    const g = this.groupSize;
+    if (g === 1) return position;
+    return Math.floor(position / g) * g + ((position % g) * this.multiplier) % g;
+  }
+
+  /** The event at stream position m. */
+  eventAt(position: number): Record<string, unknown> {
+    return this.event(this.eventNumberAt(position));
+  }
+
+  /** Event number n. */
+  event(n: number): Record<string, unknown> {
+    const r = this.random;
+    r.reseed(hash32(this.options.seed, n));
+    const dateTime = this.timestampForEvent(n);
+    const rem = n % TOTAL;
+    if (rem < C.personProportion) return this.person(n, r, dateTime);
+    if (rem < C.personProportion + C.auctionProportion) return this.auction(n, r, dateTime);
+    return this.bid(n, r, dateTime);
+  }
+
+  private person(n: number, r: SeededRandom, dateTime: number): Record<string, unknown> {
+    const name = `${FIRST_NAMES[r.int(FIRST_NAMES.length)]} ${LAST_NAMES[r.int(LAST_NAMES.length)]}`;
+    const emailAddress = `${nextString(r, 7)}@${nextString(r, 5)}.com`;
+    const creditCard = `${CARD_GROUPS[r.int(10_000)]} ${CARD_GROUPS[r.int(10_000)]} ${CARD_GROUPS[r.int(10_000)]} ${CARD_GROUPS[r.int(10_000)]}`;
+    const city = US_CITIES[r.int(US_CITIES.length)]!;
+    const state = US_STATES[r.int(US_STATES.length)]!;
+    const size = 8 + name.length + emailAddress.length + creditCard.length + city.length + state.length;
+    const extra = nextExtra(r, size, C.avgPersonByteSize);
+    return { kind: 'person', id: C.firstPersonId + lastBase0PersonId(n), name, emailAddress, creditCard, city, state, dateTime, extra };
+  }
+
+  private auction(n: number, r: SeededRandom, dateTime: number): Record<string, unknown> {
+    const hotSeller = r.int(C.hotSellersRatio) > 0;
+    const seller = C.firstPersonId + (hotSeller ? Math.floor(lastBase0PersonId(n) / C.hotBlock) * C.hotBlock : nextBase0PersonId(n, r));
+    const category = C.firstCategoryId + r.int(C.numCategories);
     const initialBid = nextPrice(r);
-    return {
-      kind: 'auction', id, itemName: nextString(r, 20), description: nextString(r, 100), initialBid, reserve: initialBid + nextPrice(r),
-      dateTime, expires: dateTime + 10_000 + nextInt(r, 20_000), seller, category: FIRST_CATEGORY_ID + nextInt(r, NUM_CATEGORIES), extra: '',
-    };
+    const eventsForAuctions = Math.floor((C.numInFlightAuctions * TOTAL) / C.auctionProportion);
+    const horizonMs = this.timestampForEvent(n + eventsForAuctions) - dateTime;
+    const expires = dateTime + 1 + r.int(Math.max(horizonMs * 2, 1));
+    const itemName = nextString(r, 20);
+    const description = nextString(r, 100);
+    const reserve = initialBid + nextPrice(r);
+    const extra = nextExtra(r, 8 + itemName.length + description.length + 40, C.avgAuctionByteSize);
+    return { kind: 'auction', id: C.firstAuctionId + lastBase0AuctionId(n), itemName, description, initialBid, reserve, dateTime, expires, seller, category, extra };
   }
-  const auction = FIRST_AUCTION_ID + (nextInt(r, HOT_AUCTION_RATIO) > 0 ? Math.floor(lastBase0AuctionId(eventId) / HOT_AUCTION_RATIO) * HOT_AUCTION_RATIO : nextBase0AuctionId(eventId, r));
-  const bidder = FIRST_PERSON_ID + (nextInt(r, HOT_BIDDER_RATIO) > 0 ? Math.floor(lastBase0PersonId(eventId) / HOT_BIDDER_RATIO) * HOT_BIDDER_RATIO + 1 : nextBase0PersonId(eventId, r));
-  const channel = CHANNELS[nextInt(r, CHANNELS.length)]!;
-  return { kind: 'bid', auction, bidder, price: nextPrice(r), channel, url: `https://www.nexmark.com/${channel.toLowerCase()}/item.htm?query=1`, dateTime, extra: '' };
+
+  private bid(n: number, r: SeededRandom, dateTime: number): Record<string, unknown> {
+    const hotAuction = r.int(C.hotAuctionRatio) > 0;
+    const auction = C.firstAuctionId + (hotAuction ? Math.floor(lastBase0AuctionId(n) / C.hotBlock) * C.hotBlock : nextBase0AuctionId(n, r));
+    const hotBidder = r.int(C.hotBiddersRatio) > 0;
+    const bidder = C.firstPersonId + (hotBidder ? Math.floor(lastBase0PersonId(n) / C.hotBlock) * C.hotBlock + 1 : nextBase0PersonId(n, r));
+    const price = nextPrice(r);
+    const { channel, url } = nextChannel(r);
+    const extra = nextExtra(r, 32, C.avgBidByteSize);
+    return { kind: 'bid', auction, bidder, price, channel, url, dateTime, extra };
+  }
 }

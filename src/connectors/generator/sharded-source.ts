@@ -1,13 +1,19 @@
 /**
  * A source over deterministic shards (one per partition): offsets are positions in a shard, a restart seeks each
  * shard to the offset state asks for, an optional total `count` bounds the source, and an optional `rate` paces it
- * in wall-clock events per second (0 = as fast as it can).
+ * in wall-clock records per second (0 = as fast as it can). An undecodable payload becomes an error record.
  */
 import type { SourceConnector, SourceOpenOptions, SourceRecord } from '../connector.js';
-import type { GeneratedRecord } from './ecommerce-stream.js';
+import { Undecodable } from './malformed-records.js';
 
 export interface Shard {
-  next(): GeneratedRecord;
+  /** The record at the shard's next offset: a value, or an Undecodable payload. */
+  next(): unknown;
+}
+
+/** How many of `count` records partition p of `partitions` holds (the first count % partitions hold one more). */
+export function partitionShare(count: number, partitions: number, p: number): number {
+  return Math.floor(count / partitions) + (p < count % partitions ? 1 : 0);
 }
 
 export interface ShardedOptions {
@@ -37,7 +43,7 @@ export class ShardedSource implements SourceConnector {
     const { partitions, count } = this.options;
     this.nextOffset = Array.from({ length: partitions }, (_, p) => options.startOffsets.get(p) ?? 0);
     this.shards = this.nextOffset.map((offset, p) => this.openShard(p, offset));
-    this.limits = Array.from({ length: partitions }, (_, p) => (count === undefined ? Infinity : Math.floor(count / partitions) + (p < count % partitions ? 1 : 0)));
+    this.limits = Array.from({ length: partitions }, (_, p) => (count === undefined ? Infinity : partitionShare(count, partitions, p)));
     this.openedAt = Date.now();
     this.emitted = 0;
   }
@@ -58,8 +64,8 @@ export class ShardedSource implements SourceConnector {
         const p = (this.firstPartition + i) % P;
         for (let n = 0; n < chunk && out.length < budget && this.nextOffset[p]! < this.limits[p]!; n++) {
           const offset = this.nextOffset[p]!++;
-          const g = this.shards[p]!.next();
-          out.push('event' in g ? { partition: p, offset, key: null, value: g.event, timestamp: null } : { partition: p, offset, key: null, value: undefined, timestamp: null, error: 'not JSON: truncated payload', raw: g.malformed });
+          const value = this.shards[p]!.next();
+          out.push(value instanceof Undecodable ? { partition: p, offset, key: null, value: undefined, timestamp: null, error: value.reason, raw: value.raw } : { partition: p, offset, key: null, value, timestamp: null });
           progressed = true;
         }
       }
