@@ -16,6 +16,8 @@ export class TimingWheel {
   private next = new Int32Array(1024);
   /** The time of the bucket being read; nothing is scheduled before it. */
   private cursor: number;
+  /** How many slots are scheduled and not yet handed out. */
+  private pending = 0;
 
   /** `horizonMs`: how far past the cursor slots may be scheduled; `start`: the earliest time ever scheduled. */
   constructor(horizonMs: number, start: number) {
@@ -40,10 +42,15 @@ export class TimingWheel {
     if (this.tail[b] === NONE) this.head[b] = slot;
     else this.next[this.tail[b]!] = slot;
     this.tail[b] = slot;
+    this.pending++;
   }
 
-  /** The next slot scheduled at or before `limit` (an integer), or -1; the cursor stays at most at `limit`. */
+  /** The next slot scheduled at or before `limit`, or -1; the cursor moves up to `limit` at most (never to Infinity). */
   popUntil(limit: number): number {
+    if (this.pending === 0) {
+      if (Number.isFinite(limit) && limit > this.cursor) this.cursor = Math.floor(limit);
+      return NONE;
+    }
     for (;;) {
       const b = this.cursor & this.mask;
       const slot = this.head[b]!;
@@ -51,6 +58,7 @@ export class TimingWheel {
         const after = this.next[slot]!;
         this.head[b] = after;
         if (after === NONE) this.tail[b] = NONE;
+        this.pending--;
         return slot;
       }
       if (this.cursor >= limit) return NONE;
