@@ -11,13 +11,18 @@ function formatCount(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n));
 }
 
+/** How far event time trails the clock; a generator or a replay may also run ahead of it. */
+function formatLag(lagMs: number): string {
+  return `${(Math.abs(lagMs) / 1000).toFixed(1)} s ${lagMs >= 0 ? 'behind' : 'ahead of'} the clock`;
+}
+
 export function statusLine(jobName: string, s: RunStatus): string {
   const lagMs = Number.isFinite(s.watermark) ? Date.now() - s.watermark : null;
   return [
     `[${jobName}]`,
     `${formatCount(s.recordsPerSecond)} events/s`,
     `read ${formatCount(s.recordsRead)}`,
-    `watermark ${formatWatermark(s.watermark)}${lagMs !== null ? ` (${(lagMs / 1000).toFixed(1)} s behind)` : ''}`,
+    `watermark ${formatWatermark(s.watermark)}${lagMs !== null ? ` (${formatLag(lagMs)})` : ''}`,
     `source lag ${s.sourceLag === null ? 'n/a' : formatCount(s.sourceLag)}`,
     `queued ${formatCount(s.queued)}`,
     `outbox ${formatCount(s.outboxPending)}`,
