@@ -367,13 +367,17 @@ export class JobRunner {
       .catch((err: unknown) => this.fail(err));
   }
 
-  /** Sends every slot that can take a batch its batch; returns how long to wait before the next look (ms). */
+  /**
+   * Sends slots their batches while the pool has room, oldest waiting records first; returns how long to wait before
+   * the next look (ms). A slot that cannot be sent keeps collecting records, so its next batch is larger.
+   */
   private dispatch(): number {
     const now = Date.now();
     // With nothing to read, look again within 50 ms (sooner when a batch or frontier is due). Waking more often cuts
     // many tiny slot batches, whose fixed cost (a task and an LMDB commit each) then dominates: measured on the demo.
     let wait = 50;
     const ending = this.intake.finished || this.stopping;
+    const ready: Array<{ box: SlotMailbox; inputWatermark: Millis; since: number }> = [];
     for (const stage of this.plan.stages) {
       if (stage.entry === null) continue;
       const inputWatermark = this.inputWatermark(stage.index, now);
@@ -381,16 +385,18 @@ export class JobRunner {
         if (box.inFlight) continue;
         if (box.queue.length > 0) {
           const age = now - box.oldestAt;
-          if (box.queue.length >= this.maxRecords || age >= this.maxDelay || ending) this.send(box, inputWatermark, now);
+          if (box.queue.length >= this.maxRecords || age >= this.maxDelay || ending) ready.push({ box, inputWatermark, since: box.oldestAt });
           else wait = Math.min(wait, this.maxDelay - age);
           continue;
         }
         const timersDue = inputWatermark > box.watermark && box.nextTimer <= inputWatermark;
         const frontierBehind = this.sourceFed[stage.index]! && (this.frontierVersion.get(box) ?? -1) < this.routedVersion;
-        if (timersDue || (frontierBehind && (ending || now - box.frontierAt >= this.frontierInterval))) this.send(box, inputWatermark, now);
+        if (timersDue || (frontierBehind && (ending || now - box.frontierAt >= this.frontierInterval))) ready.push({ box, inputWatermark, since: now });
         else if (frontierBehind) wait = Math.min(wait, this.frontierInterval - (now - box.frontierAt));
       }
     }
+    ready.sort((a, b) => a.since - b.since);
+    for (const { box, inputWatermark } of ready) if (this.pool.hasRoomFor(box.slot)) this.send(box, inputWatermark, now);
     return Math.max(1, wait);
   }
 

@@ -6,6 +6,9 @@
  *   is not in LMDB;
  * - `pinned`: a slot always runs on the same thread, which may therefore keep the slot's state cached between
  *   batches and only write what changed.
+ * Each thread takes at most `depth` batches at once (one running, the next waiting, so a thread never idles for a
+ * round trip); the runner holds further batches back in the slot mailboxes, where they grow instead of queueing up
+ * as many small tasks: that is what makes batches large under load.
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +24,7 @@ export class WorkerPool {
   constructor(
     readonly threads: number = Math.max(1, availableParallelism() - 1),
     readonly placement: SlotPlacement = 'any',
+    readonly depth = 2,
   ) {}
 
   /** Starts the threads one at a time; each has loaded the slot worker (and LMDB) before the next starts. */
@@ -34,14 +38,23 @@ export class WorkerPool {
     }
   }
 
+  /** Whether a batch of `slot` would find a thread with room now. */
+  hasRoomFor(slot: number): boolean {
+    return this.inFlight[this.threadFor(slot)]! < this.depth;
+  }
+
   async run(task: SlotTask): Promise<SlotResult> {
-    const index = this.placement === 'pinned' ? task.slot % this.pools.length : this.leastBusy();
+    const index = this.threadFor(task.slot);
     this.inFlight[index]!++;
     try {
       return (await this.pools[index]!.run(task, { transferList: [task.records.buffer as ArrayBuffer] })) as SlotResult;
     } finally {
       this.inFlight[index]!--;
     }
+  }
+
+  private threadFor(slot: number): number {
+    return this.placement === 'pinned' ? slot % this.pools.length : this.leastBusy();
   }
 
   private leastBusy(): number {
