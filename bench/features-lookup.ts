@@ -17,7 +17,7 @@ import { buildQueryApp } from '../src/query/app.js';
 import { startQueryServer } from '../src/query/server.js';
 import { moduleJobRef } from '../src/runtime/job-loader.js';
 import { jobView } from '../src/runtime/job-view.js';
-import { routeContributions } from '../src/runtime/launch.js';
+import { routeContributions } from '../src/runtime/route-contributions.js';
 import { JobRunner } from '../src/runtime/runner.js';
 import { measure } from './measure.js';
 

@@ -2,11 +2,13 @@
  * `npm run bench -- <name> [options]`: runs a benchmark, prints one JSON line per figure, and appends them (with the
  * command, the machine and the time) to bench/results.jsonl.
  *   nexmark [--events N] [--queries q1,q2,q5,q7] [--runs R] [--workers 1,2] [--latency-seconds S]
+ *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,main]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { featureServingBench } from './features/serving.js';
 import { nexmarkBench } from './nexmark/bench.js';
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
@@ -39,7 +41,20 @@ switch (name) {
       report,
     );
     break;
+  case 'features-serving':
+    await featureServingBench(
+      {
+        users: Number(option(args, 'users', '20000')),
+        events: Number(option(args, 'events', '4000000')),
+        rates: option(args, 'rates', '10000').split(',').map(Number),
+        seconds: Number(option(args, 'seconds', '10')),
+        connections: Number(option(args, 'connections', '20')),
+        servers: option(args, 'servers', 'thread,main').split(',') as Array<'thread' | 'main'>,
+      },
+      report,
+    );
+    break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, features-serving\n`);
     process.exitCode = 1;
 }

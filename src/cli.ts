@@ -3,7 +3,7 @@
  * The flywheel command: validate, describe and run topologies, generate the editor schema, start the dev broker,
  * and run the demo. Each command is one entry of the table below.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describePlan, planGraph } from './graph/planner.js';
@@ -93,7 +93,9 @@ const commands: Record<string, Command> = {
 
 /**
  * The demo: a dev broker in this process (unless FLYWHEEL_BROKERS names one), the feed job (generator -> topic
- * `events`) and the flywheel job (topic -> features -> HTTP) running side by side until Ctrl-C.
+ * `events`) and the flywheel job (topic -> features -> HTTP) running side by side until Ctrl-C. The embedded broker
+ * keeps nothing between runs, so with it the demo starts from empty state: offsets kept from an earlier run would
+ * point into a topic that no longer exists.
  */
 async function runDemo(port: string | undefined): Promise<number> {
   const topologies = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'topologies');
@@ -105,6 +107,10 @@ async function runDemo(port: string | undefined): Promise<number> {
   try {
     const feed = await loadTopology(join(topologies, 'demo-feed.yaml'));
     const main = await loadTopology(join(topologies, 'demo.yaml'));
+    if (broker) {
+      for (const stateDir of [feed.runtime.stateDir, main.runtime.stateDir]) rmSync(stateDir, { recursive: true, force: true });
+      process.stdout.write(`[demo] fresh state in ${main.runtime.stateDir} and ${feed.runtime.stateDir} (the embedded broker starts empty)\n`);
+    }
     const http = port !== undefined ? { port: Number(port), host: '127.0.0.1' } : main.runtime.http;
     await Promise.all([
       launchJob({ job: { kind: 'topology', file: feed.file }, graph: feed.graph, ...feed.runtime, baseDir: topologies }),

@@ -29,6 +29,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     pipelining?: number;
+    /** Requests per second over all connections (open-loop pacing); unset: as fast as possible. */
+    overallRate?: number;
     requests?: Request[];
   }
   export default function autocannon(options: Options): Promise<Result>;

@@ -15,7 +15,7 @@ export interface RouteContribution {
 }
 
 export function buildQueryApp(view: RuntimeView, contributions: readonly RouteContribution[] = []): FastifyInstance {
-  const app = Fastify({ logger: false, maxParamLength: 1024, ajv: { customOptions: { removeAdditional: false } }, schemaErrorFormatter: schemaErrorMessage });
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1024 }, ajv: { customOptions: { removeAdditional: false } }, schemaErrorFormatter: schemaErrorMessage });
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     void reply.code(status).send({ error: status < 500 ? 'bad request' : 'internal error', message: err.message, ...(err.code ? { code: err.code } : {}) });
@@ -25,7 +25,7 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
   });
   app.get('/healthz', async () => ({ status: view.live() ? 'ok' : 'down', job: view.jobName }));
   app.get('/readyz', async (_req, reply) => {
-    const r = view.readiness();
+    const r = await view.readiness();
     return reply.code(r.ready ? 200 : 503).send({ ready: r.ready, reasons: r.reasons });
   });
   app.get('/metrics', async (_req, reply) => reply.type(view.contentType).send(await view.metrics()));

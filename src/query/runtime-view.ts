@@ -14,7 +14,7 @@ export interface Readiness {
 export interface RuntimeView {
   readonly jobName: string;
   live(): boolean;
-  readiness(): Readiness;
+  readiness(): Readiness | Promise<Readiness>;
   /** The running plan as data (stages, steps, slots, key groups). */
   topology(): unknown;
   /** Metrics in the Prometheus text exposition format. */

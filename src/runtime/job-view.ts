@@ -1,8 +1,21 @@
 /** The RuntimeView of a running job, as the query endpoint sees it: health, readiness, plan, metrics, state. */
+import type { Plan } from '../graph/planner.js';
 import type { RuntimeView } from '../query/runtime-view.js';
 import { LmdbStateReader } from '../state/lmdb-reader.js';
 import { openStateReadOnly } from '../state/backend.js';
 import type { JobRunner } from './runner.js';
+
+/** The running plan as plain data, for GET /topology. */
+export function topologyOf(plan: Plan): unknown {
+  return {
+    name: plan.graph.name,
+    graphHash: plan.graph.hash,
+    keyGroups: plan.keyGroups,
+    slots: plan.slots,
+    stages: plan.stages,
+    steps: plan.graph.steps.map((s) => ({ id: s.id, kind: s.kind, from: s.inputs.map((i) => (i.port === 'main' ? i.step : `${i.step}.${i.port}`)), config: s.config, onError: s.onError })),
+  };
+}
 
 /** The view reads state through a read-only handle of its own, so it keeps answering while the job restarts. */
 export function jobView(runner: JobRunner, stateDir: string): RuntimeView {
@@ -16,14 +29,7 @@ export function jobView(runner: JobRunner, stateDir: string): RuntimeView {
       const reasons = runner.notReadyReasons();
       return { ready: reasons.length === 0, reasons };
     },
-    topology: () => ({
-      name: plan.graph.name,
-      graphHash: plan.graph.hash,
-      keyGroups: plan.keyGroups,
-      slots: plan.slots,
-      stages: plan.stages,
-      steps: plan.graph.steps.map((s) => ({ id: s.id, kind: s.kind, from: s.inputs.map((i) => (i.port === 'main' ? i.step : `${i.step}.${i.port}`)), config: s.config, onError: s.onError })),
-    }),
+    topology: () => topologyOf(plan),
     metrics: () => runner.metrics.text(),
     contentType: runner.metrics.contentType,
     get state() {

@@ -1,14 +1,12 @@
 /**
- * Runs a loaded job the way `flywheel run` does: the runner, its query endpoint on the configured port (with the
- * routes its steps contribute), a status line every few seconds, and a clean stop on SIGINT/SIGTERM (in-flight
+ * Runs a loaded job the way `flywheel run` does: the runner, its query endpoint on the configured port (on a thread
+ * of its own, with the routes its steps contribute), a status line every few seconds, and a clean stop on SIGINT/SIGTERM (in-flight
  * batches commit; anything not yet applied is replayed on the next start).
  */
 import type { JobGraph } from '../graph/model.js';
-import { buildQueryApp, type RouteContribution } from '../query/app.js';
-import type { QueryRoutes } from '../query/runtime-view.js';
-import { startQueryServer, type RunningServer } from '../query/server.js';
+import type { RunningServer } from '../query/server.js';
 import type { JobRef } from './messages.js';
-import { jobView } from './job-view.js';
+import { startQueryThread } from './query-host.js';
 import { JobRunner, type RunSummary } from './runner.js';
 import { statusLine } from './status-line.js';
 import type { SlotPlacement } from './worker-pool.js';
@@ -27,16 +25,6 @@ export interface LaunchOptions {
   log?: (line: string) => void;
   /** Called once the job is open and its endpoint listening. */
   onStarted?: (info: { url: string | null; runner: JobRunner }) => void;
-}
-
-/** Routes contributed by process steps whose processor carries `queryRoutes`. */
-export function routeContributions(graph: JobGraph): RouteContribution[] {
-  return graph.steps
-    .filter((s) => s.kind === 'process')
-    .flatMap((s) => {
-      const routes = (s.code.processor as { queryRoutes?: QueryRoutes } | undefined)?.queryRoutes;
-      return routes ? [{ stepId: s.id, routes }] : [];
-    });
 }
 
 export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
@@ -59,12 +47,11 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let server: RunningServer | null = null;
-  const view = jobView(runner, options.stateDir);
   try {
     const running = runner.run();
     await Promise.race([runner.opened, running]);
     if (options.http) {
-      server = await startQueryServer(buildQueryApp(view, routeContributions(options.graph)), options.http.port, options.http.host);
+      server = await startQueryThread(runner, options.job, options.stateDir, options.http.port, options.http.host);
       log(`[${options.graph.name}] query endpoint on ${server.url} (/healthz /readyz /metrics /topology)`);
     }
     options.onStarted?.({ url: server?.url ?? null, runner });
@@ -73,6 +60,5 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await server?.close();
-    await view.close?.();
   }
 }

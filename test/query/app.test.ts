@@ -12,7 +12,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { buildQueryApp } from '../../src/query/app.js';
 import { startQueryServer } from '../../src/query/server.js';
 import { jobView } from '../../src/runtime/job-view.js';
-import { routeContributions } from '../../src/runtime/launch.js';
+import { routeContributions } from '../../src/runtime/route-contributions.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { clearMemoryChannels, setMemoryInput } from '../../src/connectors/memory/memory-channels.js';

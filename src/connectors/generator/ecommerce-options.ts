@@ -43,7 +43,7 @@ export interface EcommerceOptions {
   rate: number;
   /** Good events per second of event time over all partitions. */
   eventsPerSecondOfEventTime: number;
-  /** Event time of the first event in ms, or `now` (the wall clock when the source is created). */
+  /** Event time of the first event in ms, or `now`: the wall clock when the source opens (on a restart, minus the event time of the records already read, so it resumes at the clock). */
   startTime: number | 'now';
   /** Most ms an event's ts may lag behind the largest ts its shard emitted before it. */
   outOfOrderness: number;

@@ -22,9 +22,14 @@ export class EcommerceShards {
     this.startTime = startTimeOf(options);
   }
 
-  /** Shard p positioned at `offset`. */
+  /**
+   * Shard p positioned at `offset`. With `startTime: now`, the shard's clock is set back by the event time of its
+   * first `offset` records, so a restart resumes at the clock rather than that far ahead of it.
+   */
   open(p: number, offset = 0): EcommerceShard {
-    const shard = new EcommerceShard(this.truth.model, this.truth.plan, { ...this.options, startTime: this.startTime }, p);
+    const { partitions, eventsPerSecondOfEventTime } = this.options;
+    const startTime = this.options.startTime === 'now' ? this.startTime - Math.floor((offset * 1000 * partitions) / eventsPerSecondOfEventTime) : this.startTime;
+    const shard = new EcommerceShard(this.truth.model, this.truth.plan, { ...this.options, startTime }, p);
     shard.skip(offset);
     return shard;
   }

@@ -14,7 +14,7 @@ import type { FeatureRecord } from '../../../src/jobs/features/entity-state.js';
 import { buildQueryApp } from '../../../src/query/app.js';
 import { moduleJobRef } from '../../../src/runtime/job-loader.js';
 import { jobView } from '../../../src/runtime/job-view.js';
-import { routeContributions } from '../../../src/runtime/launch.js';
+import { routeContributions } from '../../../src/runtime/route-contributions.js';
 import { JobRunner } from '../../../src/runtime/runner.js';
 import { makeEvents } from './event-maker.js';
 import { featuresJob } from './fixtures/features-job.js';

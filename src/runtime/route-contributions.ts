@@ -1,0 +1,14 @@
+/** The query routes a job's steps contribute, found the same way on the main thread and on the query thread. */
+import type { JobGraph } from '../graph/model.js';
+import type { RouteContribution } from '../query/app.js';
+import type { QueryRoutes } from '../query/runtime-view.js';
+
+/** Routes contributed by process steps whose processor carries `queryRoutes`. */
+export function routeContributions(graph: JobGraph): RouteContribution[] {
+  return graph.steps
+    .filter((s) => s.kind === 'process')
+    .flatMap((s) => {
+      const routes = (s.code.processor as { queryRoutes?: QueryRoutes } | undefined)?.queryRoutes;
+      return routes ? [{ stepId: s.id, routes }] : [];
+    });
+}
