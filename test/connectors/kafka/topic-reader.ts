@@ -1,8 +1,9 @@
-/** Reads every message of a topic (all 4 partitions of the dev broker) with its `flywheel-id` header, for tests. */
+/** Reads every message of a topic (all 4 partitions of the dev broker, each in offset order) with its key and `flywheel-id` header, for tests. */
 import Kafka from 'node-rdkafka';
 
 export interface ReadMessage {
   id: string | null;
+  key: string | null;
   value: string;
 }
 
@@ -23,7 +24,7 @@ export async function readTopic(brokers: string, topic: string): Promise<ReadMes
     for (const m of messages) {
       next.set(m.partition, m.offset + 1);
       const header = m.headers?.find((h) => 'flywheel-id' in h);
-      out.push({ id: header ? String(header['flywheel-id']) : null, value: m.value?.toString() ?? '' });
+      out.push({ id: header ? String(header['flywheel-id']) : null, key: m.key === undefined || m.key === null ? null : m.key.toString(), value: m.value?.toString() ?? '' });
     }
   }
   await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
