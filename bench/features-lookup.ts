@@ -35,8 +35,8 @@ const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process
 const report = (figure: object) => process.stdout.write(JSON.stringify({ bench: 'features-lookup', ...figure, machine }) + '\n');
 
 process.env.FEATURES_BENCH_OPTIONS = JSON.stringify({ users, count: events });
-const jobModule = fileURLToPath(new URL('./features/lookup-job.js', import.meta.url));
-const { lookupJob } = (await import(jobModule)) as typeof import('./features/lookup-job.js');
+const jobModule = fileURLToPath(new URL('./features/feature-jobs.js', import.meta.url));
+const { lookupJob } = (await import(jobModule)) as typeof import('./features/feature-jobs.js');
 
 /** One GET on a keep-alive agent; resolves with the status once the body is read. */
 function get(agent: Agent, url: URL): Promise<number> {

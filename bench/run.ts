@@ -2,6 +2,7 @@
  * `npm run bench -- <name> [options]`: runs a benchmark, prints one JSON line per figure, and appends them (with the
  * command, the machine and the time) to bench/results.jsonl.
  *   nexmark [--events N] [--queries q1,q2,q5,q7] [--runs R] [--workers 1,2] [--latency-seconds S]
+ *   features-throughput [--users U] [--events N] [--runs R] [--workers 1,2]
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,main]
  */
 import { appendFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { featureServingBench } from './features/serving.js';
+import { featureThroughputBench } from './features/throughput.js';
 import { nexmarkBench } from './nexmark/bench.js';
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
@@ -41,6 +43,17 @@ switch (name) {
       report,
     );
     break;
+  case 'features-throughput':
+    await featureThroughputBench(
+      {
+        users: Number(option(args, 'users', '20000')),
+        events: Number(option(args, 'events', '300000')),
+        runs: Number(option(args, 'runs', '3')),
+        workers: option(args, 'workers', '1,2').split(',').map(Number),
+      },
+      report,
+    );
+    break;
   case 'features-serving':
     await featureServingBench(
       {
@@ -55,6 +68,6 @@ switch (name) {
     );
     break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, features-serving\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, features-throughput, features-serving\n`);
     process.exitCode = 1;
 }

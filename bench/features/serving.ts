@@ -41,8 +41,8 @@ export async function featureServingBench(o: ServingOptions, report: (figure: ob
 
 async function servingRun(serverPlacement: 'thread' | 'main', o: ServingOptions, report: (figure: object) => void): Promise<void> {
   process.env.FEATURES_BENCH_OPTIONS = JSON.stringify({ users: o.users, count: o.events });
-  const jobModule = fileURLToPath(new URL('./lookup-job.js', import.meta.url));
-  const { lookupJob } = (await import(jobModule)) as typeof import('./lookup-job.js');
+  const jobModule = fileURLToPath(new URL('./feature-jobs.js', import.meta.url));
+  const { lookupJob } = (await import(jobModule)) as typeof import('./feature-jobs.js');
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-features-serving-'));
   const controller = new AbortController();
   const job = moduleJobRef(jobModule, 'lookupJob');

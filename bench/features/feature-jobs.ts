@@ -1,0 +1,31 @@
+/**
+ * The jobs behind the feature benchmarks, over generated shop events sized by FEATURES_BENCH_OPTIONS (JSON: users,
+ * count) in the environment, which worker threads share, so every thread builds the same graph:
+ * - lookupJob: events -> parse -> user features -> discard (the lookup benchmarks serve its state);
+ * - storeJob: the whole feature store of topologies/features.yaml (user features, and item features for events
+ *   with an item), changes discarded, for the throughput benchmark.
+ */
+import { discardSink, generatorSource } from '../../src/api/connectors.js';
+import { job } from '../../src/api/job.js';
+import { hasItem } from '../../src/jobs/events/keys.js';
+import { parseEvent } from '../../src/jobs/events/parse-event.js';
+import { itemFeatures, userFeatures } from '../../src/jobs/features/processors.js';
+import { BENCH_OUT_OF_ORDERNESS, benchGenerator, itemFeatureOptions, userFeatureOptions } from './bench-settings.js';
+
+const { users, count } = JSON.parse(process.env.FEATURES_BENCH_OPTIONS ?? '{"users":20000,"count":300000}') as { users: number; count: number };
+const generator = benchGenerator(users, count);
+const eventTime = { eventTime: { field: 'ts' as const, maxOutOfOrderness: BENCH_OUT_OF_ORDERNESS } };
+
+export const lookupJob = job('features-lookup', (j) => {
+  j.source<{ ts: number }>('events', generatorSource(generator), eventTime)
+    .map('parse', parseEvent)
+    .keyBy('by-user', 'userId')
+    .process('user-features', userFeatures())
+    .sink('changes', discardSink());
+});
+
+export const storeJob = job('features-store', (j) => {
+  const parsed = j.source<{ ts: number }>('events', generatorSource(generator), eventTime).map('parse', parseEvent);
+  parsed.keyBy('by-user', 'userId').process('user-features', userFeatures(userFeatureOptions)).sink('user-changes', discardSink());
+  parsed.filter('with-item', hasItem).keyBy('by-item', 'itemId').process('item-features', itemFeatures(itemFeatureOptions)).sink('item-changes', discardSink());
+});
