@@ -1,24 +1,23 @@
 /**
  * Runs a planned job: opens state, sinks and sources (at the offsets state says were applied), restores what a
- * crash left (outputs not yet acknowledged, records not yet handed to the next stage), then loops: poll sources,
- * route records to slot mailboxes, dispatch at most one batch per slot to the worker pool, deliver outputs, route
- * forwarded records, advance watermarks. A bounded job ends when every source is finished and everything is
+ * crash left (outputs not yet acknowledged, records not yet handed to the next stage), then loops: poll sources (stage
+ * 0 runs here, on the main thread), let the slot scheduler (slot-scheduler.ts) send batches to the worker pool,
+ * deliver outputs, and pause polling while too much is queued. A bounded job ends when every source is finished and everything is
  * applied and delivered; an unbounded one runs until stopped.
  */
 import type { Millis } from '../api/types.js';
 import type { SinkConnector, SinkRecord } from '../connectors/connector.js';
 import { sinkType, sourceType } from '../connectors/registry.js';
 import type { ConnectorSpec, JobGraph } from '../graph/model.js';
-import { planGraph, slotOfKeyGroup, type Plan } from '../graph/planner.js';
+import { planGraph, type Plan } from '../graph/planner.js';
 import { closeState, openState, type StateDatabases } from '../state/backend.js';
 import { appliedKey, metaKey } from '../state/keys.js';
-import { packList, unpackList } from './batch-codec.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
-import type { BatchRecord, ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
+import type { JobRef } from './messages.js';
 import { JobMetrics } from './metrics.js';
 import { checkedOptions } from './connector-options.js';
 import { SinkDelivery } from './sink-delivery.js';
-import { SlotMailbox } from './slot-mailbox.js';
+import { SlotScheduler, sourceFedStages } from './slot-scheduler.js';
 import { intakeSource, SourceIntake, sourceError, type IntakeSource } from './source-intake.js';
 import { StageExecutor } from './stage-executor.js';
 import { WorkerPool, type SlotPlacement } from './worker-pool.js';
@@ -73,18 +72,12 @@ export class JobRunner {
   private delivery!: SinkDelivery;
   private stage0!: StageExecutor;
   private readonly sinks = new Map<string, SinkConnector>();
-  private readonly mailboxes: SlotMailbox[][] = [];
-  private readonly sourceFed: boolean[] = [];
+  private scheduler!: SlotScheduler;
   private readonly current = { pidIndex: -1, offset: -1, watermark: -Infinity };
   /** Outputs stage 0 produced during the current poll, per sink: delivered together after the poll. */
   private stage0Outputs = new Map<string, SinkRecord[]>();
   private stage0Progress: Promise<void> = Promise.resolve();
   private stage0ProgressAt = 0;
-  private routedVersion = 0;
-  private readonly frontierVersion = new Map<SlotMailbox, number>();
-  private inFlightRecords = 0;
-  private readonly inFlightTasks = new Set<Promise<void>>();
-  private batches = 0;
   private failure: FlywheelError | null = null;
   private wake: (() => void) | null = null;
   private stopping = false;
@@ -132,7 +125,7 @@ export class JobRunner {
       await this.close();
     }
     if (this.failure) throw this.failure;
-    return { recordsRead: this.intake.recordsRead, batches: this.batches, watermark: this.watermark };
+    return { recordsRead: this.intake.recordsRead, batches: this.scheduler.batches, watermark: this.watermark };
   }
 
   /** Readiness reasons: empty when the job is open and every source and sink can reach its destination. */
@@ -170,9 +163,9 @@ export class JobRunner {
       recordsPerSecond: elapsedMs > 0 ? ((this.intake.recordsRead - readBefore) * 1000) / elapsedMs : 0,
       watermark,
       sourceLag: lag,
-      queued: this.queuedRecords(),
+      queued: this.scheduler?.queuedRecords() ?? 0,
       outboxPending: this.delivery.pending,
-      batches: this.batches,
+      batches: this.scheduler?.batches ?? 0,
     };
   }
 
@@ -205,12 +198,8 @@ export class JobRunner {
     this.delivery = new SinkDelivery(this.sinks, this.dbs);
     this.stage0 = new StageExecutor(this.plan, 0, {
       sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Output(sinkId, { id, key, value, timestamp, ...(headers ? { headers } : {}) }),
-      exit: (stage, id, key, kg, value, timestamp) => this.route(stage, [this.current.pidIndex, this.current.offset, timestamp, this.current.watermark, key, kg, id, value]),
+      exit: (stage, id, key, kg, value, timestamp) => this.scheduler.route(stage, [this.current.pidIndex, this.current.offset, timestamp, this.current.watermark, key, kg, id, value]),
     }, null);
-    for (const stage of this.plan.stages) {
-      this.mailboxes.push(Array.from({ length: this.plan.slots }, (_, slot) => new SlotMailbox(stage.index, slot)));
-      this.sourceFed.push(stage.entry !== null && stage.upstream.includes(0));
-    }
     const startOffsets = this.startOffsets();
     const sources: IntakeSource[] = [];
     for (const step of graph.steps.filter((s) => s.kind === 'source')) {
@@ -232,6 +221,19 @@ export class JobRunner {
     });
     this.pool = new WorkerPool(this.options.workers, this.options.placement ?? 'any');
     await this.pool.start();
+    this.scheduler = new SlotScheduler({
+      plan: this.plan,
+      pool: this.pool,
+      intake: this.intake,
+      metrics: this.metrics,
+      job: this.options.job,
+      stateDir: this.options.stateDir,
+      batch: { maxRecords: this.maxRecords, maxDelay: this.maxDelay },
+      frontierInterval: this.frontierInterval,
+      deliver: (sink, records) => void this.delivery.deliver(sink, records, true).catch((err: unknown) => this.fail(err)),
+      fail: (err) => this.fail(err),
+      wake: () => this.wake?.(),
+    });
     this.restoreAfterCrash();
     this.ready = true;
     this.markOpened();
@@ -258,7 +260,7 @@ export class JobRunner {
       perPid.set(holder, value as number);
     }
     const holders = [`0/${STAGE0_SLOT}`];
-    this.sourceFed.forEach((fed, stage) => {
+    sourceFedStages(this.plan).forEach((fed, stage) => {
       if (fed) for (let slot = 0; slot < this.plan.slots; slot++) holders.push(`${stage}/${slot}`);
     });
     const next = new Map<string, number>();
@@ -298,7 +300,7 @@ export class JobRunner {
     for (const { key, value } of this.dbs.forward.getRange({})) {
       const [stage, id] = key as [number, string];
       const [k, kg, v, timestamp] = value as [string, number, unknown, number];
-      this.route(stage, [-1, -1, timestamp, -Infinity, k, kg, id, v]);
+      this.scheduler.route(stage, [-1, -1, timestamp, -Infinity, k, kg, id, v]);
     }
   }
 
@@ -320,25 +322,20 @@ export class JobRunner {
     list.push(record);
   }
 
-  private route(stage: number, record: BatchRecord): void {
-    const slot = slotOfKeyGroup(record[5], this.plan.keyGroups, this.plan.slots);
-    this.mailboxes[stage]![slot]!.push(record, Date.now());
-  }
-
   private async loop(): Promise<void> {
     while (!this.failure) {
-      const queued = this.queuedRecords();
+      const queued = this.scheduler.queuedRecords();
       let polled = 0;
       if (!this.stopping && queued < this.maxQueued && this.delivery.pending < this.maxQueued) {
         polled = await this.intake.poll(Math.min(4096, this.maxQueued - queued));
-        if (polled > 0) this.routedVersion++;
+        if (polled > 0) this.scheduler.routedVersion++;
         this.commitStage0Progress();
       }
-      this.metrics.queued.set(this.queuedRecords());
+      this.metrics.queued.set(this.scheduler.queuedRecords());
       this.metrics.outboxPending.set(this.delivery.pending);
-      const waitMs = this.dispatch();
-      if (this.stopping && this.inFlightRecords === 0 && this.allInFlightDone()) break;
-      if (this.intake.finished && this.allIdle()) break;
+      const waitMs = this.scheduler.dispatch(this.intake.finished || this.stopping);
+      if (this.stopping && this.scheduler.drained) break;
+      if (this.intake.finished && this.scheduler.allIdle()) break;
       if (polled === 0 || this.stopping) await this.sleep(waitMs);
     }
     if (this.failure) return;
@@ -367,148 +364,6 @@ export class JobRunner {
       .catch((err: unknown) => this.fail(err));
   }
 
-  /**
-   * Sends slots their batches while the pool has room, oldest waiting records first; returns how long to wait before
-   * the next look (ms). A slot that cannot be sent keeps collecting records, so its next batch is larger.
-   */
-  private dispatch(): number {
-    const now = Date.now();
-    // With nothing to read, look again within 50 ms (sooner when a batch or frontier is due). Waking more often cuts
-    // many tiny slot batches, whose fixed cost (a task and an LMDB commit each) then dominates: measured on the demo.
-    let wait = 50;
-    const ending = this.intake.finished || this.stopping;
-    const ready: Array<{ box: SlotMailbox; inputWatermark: Millis; since: number }> = [];
-    for (const stage of this.plan.stages) {
-      if (stage.entry === null) continue;
-      const inputWatermark = this.inputWatermark(stage.index, now);
-      for (const box of this.mailboxes[stage.index]!) {
-        if (box.inFlight) continue;
-        if (box.queue.length > 0) {
-          const age = now - box.oldestAt;
-          if (box.queue.length >= this.maxRecords || age >= this.maxDelay || ending) ready.push({ box, inputWatermark, since: box.oldestAt });
-          else wait = Math.min(wait, this.maxDelay - age);
-          continue;
-        }
-        const timersDue = inputWatermark > box.watermark && box.nextTimer <= inputWatermark;
-        const frontierBehind = this.sourceFed[stage.index]! && (this.frontierVersion.get(box) ?? -1) < this.routedVersion;
-        if (timersDue || (frontierBehind && (ending || now - box.frontierAt >= this.frontierInterval))) ready.push({ box, inputWatermark, since: now });
-        else if (frontierBehind) wait = Math.min(wait, this.frontierInterval - (now - box.frontierAt));
-      }
-    }
-    ready.sort((a, b) => a.since - b.since);
-    for (const { box, inputWatermark } of ready) if (this.pool.hasRoomFor(box.slot)) this.send(box, inputWatermark, now);
-    return Math.max(1, wait);
-  }
-
-  private send(box: SlotMailbox, inputWatermark: Millis, now: number): void {
-    const records = box.take(this.maxRecords);
-    const remainder = box.queue;
-    // With records left behind, the batch may only claim what it holds: its watermark is its last record's stamp
-    // and, for a partition with records still queued, its frontier stops just before the first of them.
-    const watermark = remainder.length > 0 ? Math.max(box.watermark, records[records.length - 1]![3]) : Math.max(box.watermark, inputWatermark);
-    const frontier: Array<[string, number]> = [];
-    if (this.sourceFed[box.stage]) {
-      const firstQueued = new Map<number, number>();
-      for (const r of remainder) if (r[0] >= 0 && !firstQueued.has(r[0])) firstQueued.set(r[0], r[1]);
-      for (const [pid, offset] of this.intake.routed) {
-        const queuedAt = firstQueued.get(this.intake.indexOf(pid));
-        frontier.push([pid, queuedAt === undefined ? offset : queuedAt - 1]);
-      }
-      this.frontierVersion.set(box, remainder.length > 0 ? -1 : this.routedVersion);
-      box.frontierAt = now;
-    }
-    const task: SlotTask = {
-      job: this.options.job,
-      graphHash: this.plan.graph.hash,
-      stateDir: this.options.stateDir,
-      slots: this.plan.slots,
-      pinned: this.pool.placement === 'pinned',
-      stage: box.stage,
-      slot: box.slot,
-      startWatermark: box.watermark,
-      watermark,
-      partitionIds: this.intake.partitionIds,
-      frontier,
-      records: packList(records),
-    };
-    box.inFlight = true;
-    this.inFlightRecords += records.length;
-    this.batches++;
-    const started = process.hrtime.bigint();
-    const done = this.pool.run(task).then(
-      (result) => this.onResult(box, records.length, result!, started),
-      (err: unknown) => this.fail(err),
-    );
-    this.inFlightTasks.add(done);
-    void done.finally(() => this.inFlightTasks.delete(done));
-  }
-
-  private onResult(box: SlotMailbox, count: number, result: SlotResult, started: bigint): void {
-    this.inFlightRecords -= count;
-    this.metrics.batchSeconds.observe({ stage: String(box.stage) }, Number(process.hrtime.bigint() - started) / 1e9);
-    if (result.error) {
-      this.fail(FlywheelError.fromPlain(result.error));
-      return;
-    }
-    this.metrics.addCounts(result.counts);
-    if (result.skipped) this.metrics.replaySkipped.inc(result.skipped);
-    const bySink = new Map<string, SinkRecord[]>();
-    for (const [sink, id, key, value, timestamp, headers] of unpackList<OutputTuple>(result.outputs)) {
-      const list = bySink.get(sink) ?? [];
-      list.push({ id, key, value, timestamp, ...(headers ? { headers } : {}) });
-      bySink.set(sink, list);
-    }
-    for (const [sink, records] of bySink) this.delivery.deliver(sink, records, true).catch((err: unknown) => this.fail(err));
-    const now = Date.now();
-    for (const [stage, id, key, kg, value, timestamp] of unpackList<ForwardTuple>(result.forwards)) {
-      this.route(stage, [-1, -1, timestamp, this.inputWatermark(stage, now), key, kg, id, value]);
-    }
-    box.watermark = result.watermark;
-    box.nextTimer = result.nextTimer;
-    box.inFlight = false;
-    this.metrics.watermark.set({ stage: String(box.stage) }, Number.isFinite(result.watermark) ? result.watermark : 0);
-    this.wake?.();
-  }
-
-  /** The watermark a stage's input has reached: the sources' for a source-fed stage, else its upstream stages'. */
-  private inputWatermark(stage: number, now: number): Millis {
-    const upstream = this.plan.stages[stage]!.upstream;
-    let min = Infinity;
-    for (const u of upstream) min = Math.min(min, u === 0 ? this.intake.watermark(now) : this.stageWatermark(u, now));
-    return min;
-  }
-
-  /** A stage's output watermark: the least a slot has reached; an idle slot with nothing due counts as caught up. */
-  private stageWatermark(stage: number, now: number): Millis {
-    const input = this.inputWatermark(stage, now);
-    let min = Infinity;
-    for (const box of this.mailboxes[stage]!) min = Math.min(min, box.idleAt(input) ? input : box.watermark);
-    return min;
-  }
-
-  private queuedRecords(): number {
-    let n = this.inFlightRecords;
-    for (const stage of this.mailboxes) for (const box of stage) n += box.queue.length;
-    return n;
-  }
-
-  private allInFlightDone(): boolean {
-    return this.mailboxes.every((stage) => stage.every((b) => !b.inFlight));
-  }
-
-  private allIdle(): boolean {
-    const now = Date.now();
-    for (const stage of this.plan.stages) {
-      if (stage.entry === null) continue;
-      const input = this.inputWatermark(stage.index, now);
-      for (const box of this.mailboxes[stage.index]!) {
-        if (!box.idleAt(input)) return false;
-        if (this.sourceFed[stage.index] && (this.frontierVersion.get(box) ?? -1) < this.routedVersion) return false;
-      }
-    }
-    return true;
-  }
-
   private fail(err: unknown): void {
     if (!this.failure) this.failure = err instanceof FlywheelError ? err : new FlywheelError(ErrorCodes.INTERNAL, (err as Error)?.message ?? String(err), {}, undefined, err);
     this.wake?.();
@@ -530,7 +385,7 @@ export class JobRunner {
   private async close(): Promise<void> {
     this.ready = false;
     this.delivery?.stop();
-    await Promise.allSettled([...this.inFlightTasks]);
+    await Promise.allSettled([...(this.scheduler?.inFlightTasks ?? [])]);
     await this.pool?.close();
     for (const s of this.intake?.sources ?? []) await s.connector.close();
     for (const sink of this.sinks.values()) await sink.close();

@@ -1,0 +1,210 @@
+/**
+ * Schedules slot batches: one ordered mailbox per (stage, slot), at most one batch in flight per slot, batches sent
+ * to the pool while it has room (oldest waiting records first), each batch cut with the watermark and the source
+ * frontier it may claim; committed results come back as outputs for the sinks, records for the next stage, and the
+ * slot's new watermark and earliest timer. Also answers what the runner's loop needs to know: how much is queued,
+ * the watermark each stage's input has reached, and whether everything is idle.
+ */
+import type { Millis } from '../api/types.js';
+import type { SinkRecord } from '../connectors/connector.js';
+import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
+import { packList, unpackList } from './batch-codec.js';
+import { FlywheelError } from './errors.js';
+import type { BatchRecord, ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
+import type { JobMetrics } from './metrics.js';
+import { SlotMailbox } from './slot-mailbox.js';
+import type { SourceIntake } from './source-intake.js';
+import type { WorkerPool } from './worker-pool.js';
+
+export interface SchedulerDeps {
+  plan: Plan;
+  pool: WorkerPool;
+  intake: SourceIntake;
+  metrics: JobMetrics;
+  job: JobRef;
+  stateDir: string;
+  /** Largest batch a slot is sent, and the longest a record waits for more to join it (ms). */
+  batch: { maxRecords: number; maxDelay: Millis };
+  /** How often each idle source-fed slot commits the source frontier (ms). */
+  frontierInterval: Millis;
+  /** Outputs of a committed batch for one sink, to deliver (they are in the outbox until acknowledged). */
+  deliver(sink: string, records: SinkRecord[]): void;
+  fail(err: unknown): void;
+  /** Wakes the runner's loop (a batch finished). */
+  wake(): void;
+}
+
+/** Stages that read records straight from the sources (stage 0 exits into them), by stage index. */
+export function sourceFedStages(plan: Plan): boolean[] {
+  return plan.stages.map((stage) => stage.entry !== null && stage.upstream.includes(0));
+}
+
+export class SlotScheduler {
+  private readonly mailboxes: SlotMailbox[][];
+  private readonly sourceFed: boolean[];
+  private readonly frontierVersion = new Map<SlotMailbox, number>();
+  /** Bumped whenever sources routed records: a slot whose committed frontier is older must commit again. */
+  routedVersion = 0;
+  private inFlightRecords = 0;
+  readonly inFlightTasks = new Set<Promise<void>>();
+  batches = 0;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.mailboxes = deps.plan.stages.map((stage) => Array.from({ length: deps.plan.slots }, (_, slot) => new SlotMailbox(stage.index, slot)));
+    this.sourceFed = sourceFedStages(deps.plan);
+  }
+
+  /** True when no batch is in flight. */
+  get drained(): boolean {
+    return this.inFlightRecords === 0 && this.allInFlightDone();
+  }
+
+  /** Queues a record (read from a source, or forwarded by an earlier stage) in its slot's mailbox. */
+  route(stage: number, record: BatchRecord): void {
+    const slot = slotOfKeyGroup(record[5], this.deps.plan.keyGroups, this.deps.plan.slots);
+    this.mailboxes[stage]![slot]!.push(record, Date.now());
+  }
+
+  /**
+   * Sends slots their batches while the pool has room, oldest waiting records first; returns how long to wait before
+   * the next look (ms). A slot that cannot be sent keeps collecting records, so its next batch is larger.
+   */
+  dispatch(ending: boolean): number {
+    const now = Date.now();
+    // With nothing to read, look again within 50 ms (sooner when a batch or frontier is due). Waking more often cuts
+    // many tiny slot batches, whose fixed cost (a task and an LMDB commit each) then dominates: measured on the demo.
+    let wait = 50;
+    const ready: Array<{ box: SlotMailbox; inputWatermark: Millis; since: number }> = [];
+    for (const stage of this.deps.plan.stages) {
+      if (stage.entry === null) continue;
+      const inputWatermark = this.inputWatermark(stage.index, now);
+      for (const box of this.mailboxes[stage.index]!) {
+        if (box.inFlight) continue;
+        if (box.queue.length > 0) {
+          const age = now - box.oldestAt;
+          if (box.queue.length >= this.deps.batch.maxRecords || age >= this.deps.batch.maxDelay || ending) ready.push({ box, inputWatermark, since: box.oldestAt });
+          else wait = Math.min(wait, this.deps.batch.maxDelay - age);
+          continue;
+        }
+        const timersDue = inputWatermark > box.watermark && box.nextTimer <= inputWatermark;
+        const frontierBehind = this.sourceFed[stage.index]! && (this.frontierVersion.get(box) ?? -1) < this.routedVersion;
+        if (timersDue || (frontierBehind && (ending || now - box.frontierAt >= this.deps.frontierInterval))) ready.push({ box, inputWatermark, since: now });
+        else if (frontierBehind) wait = Math.min(wait, this.deps.frontierInterval - (now - box.frontierAt));
+      }
+    }
+    ready.sort((a, b) => a.since - b.since);
+    for (const { box, inputWatermark } of ready) if (this.deps.pool.hasRoomFor(box.slot)) this.send(box, inputWatermark, now);
+    return Math.max(1, wait);
+  }
+
+  private send(box: SlotMailbox, inputWatermark: Millis, now: number): void {
+    const records = box.take(this.deps.batch.maxRecords);
+    const remainder = box.queue;
+    // With records left behind, the batch may only claim what it holds: its watermark is its last record's stamp
+    // and, for a partition with records still queued, its frontier stops just before the first of them.
+    const watermark = remainder.length > 0 ? Math.max(box.watermark, records[records.length - 1]![3]) : Math.max(box.watermark, inputWatermark);
+    const frontier: Array<[string, number]> = [];
+    if (this.sourceFed[box.stage]) {
+      const firstQueued = new Map<number, number>();
+      for (const r of remainder) if (r[0] >= 0 && !firstQueued.has(r[0])) firstQueued.set(r[0], r[1]);
+      for (const [pid, offset] of this.deps.intake.routed) {
+        const queuedAt = firstQueued.get(this.deps.intake.indexOf(pid));
+        frontier.push([pid, queuedAt === undefined ? offset : queuedAt - 1]);
+      }
+      this.frontierVersion.set(box, remainder.length > 0 ? -1 : this.routedVersion);
+      box.frontierAt = now;
+    }
+    const task: SlotTask = {
+      job: this.deps.job,
+      graphHash: this.deps.plan.graph.hash,
+      stateDir: this.deps.stateDir,
+      slots: this.deps.plan.slots,
+      pinned: this.deps.pool.placement === 'pinned',
+      stage: box.stage,
+      slot: box.slot,
+      startWatermark: box.watermark,
+      watermark,
+      partitionIds: this.deps.intake.partitionIds,
+      frontier,
+      records: packList(records),
+    };
+    box.inFlight = true;
+    this.inFlightRecords += records.length;
+    this.batches++;
+    const started = process.hrtime.bigint();
+    const done = this.deps.pool.run(task).then(
+      (result) => this.onResult(box, records.length, result!, started),
+      (err: unknown) => this.deps.fail(err),
+    );
+    this.inFlightTasks.add(done);
+    void done.finally(() => this.inFlightTasks.delete(done));
+  }
+
+  private onResult(box: SlotMailbox, count: number, result: SlotResult, started: bigint): void {
+    this.inFlightRecords -= count;
+    this.deps.metrics.batchSeconds.observe({ stage: String(box.stage) }, Number(process.hrtime.bigint() - started) / 1e9);
+    if (result.error) {
+      this.deps.fail(FlywheelError.fromPlain(result.error));
+      return;
+    }
+    this.deps.metrics.addCounts(result.counts);
+    if (result.skipped) this.deps.metrics.replaySkipped.inc(result.skipped);
+    const bySink = new Map<string, SinkRecord[]>();
+    for (const [sink, id, key, value, timestamp, headers] of unpackList<OutputTuple>(result.outputs)) {
+      const list = bySink.get(sink) ?? [];
+      list.push({ id, key, value, timestamp, ...(headers ? { headers } : {}) });
+      bySink.set(sink, list);
+    }
+    for (const [sink, records] of bySink) this.deps.deliver(sink, records);
+    const now = Date.now();
+    for (const [stage, id, key, kg, value, timestamp] of unpackList<ForwardTuple>(result.forwards)) {
+      this.route(stage, [-1, -1, timestamp, this.inputWatermark(stage, now), key, kg, id, value]);
+    }
+    box.watermark = result.watermark;
+    box.nextTimer = result.nextTimer;
+    box.inFlight = false;
+    this.deps.metrics.watermark.set({ stage: String(box.stage) }, Number.isFinite(result.watermark) ? result.watermark : 0);
+    this.deps.wake();
+  }
+
+  /** The watermark a stage's input has reached: the sources' for a source-fed stage, else its upstream stages'. */
+  inputWatermark(stage: number, now: number): Millis {
+    const upstream = this.deps.plan.stages[stage]!.upstream;
+    let min = Infinity;
+    for (const u of upstream) min = Math.min(min, u === 0 ? this.deps.intake.watermark(now) : this.stageWatermark(u, now));
+    return min;
+  }
+
+  /** A stage's output watermark: the least a slot has reached; an idle slot with nothing due counts as caught up. */
+  private stageWatermark(stage: number, now: number): Millis {
+    const input = this.inputWatermark(stage, now);
+    let min = Infinity;
+    for (const box of this.mailboxes[stage]!) min = Math.min(min, box.idleAt(input) ? input : box.watermark);
+    return min;
+  }
+
+  /** Records routed and not yet applied: queued in mailboxes or in batches in flight. */
+  queuedRecords(): number {
+    let n = this.inFlightRecords;
+    for (const stage of this.mailboxes) for (const box of stage) n += box.queue.length;
+    return n;
+  }
+
+  allInFlightDone(): boolean {
+    return this.mailboxes.every((stage) => stage.every((b) => !b.inFlight));
+  }
+
+  /** Nothing queued or running, no timer due, every source-fed slot's frontier committed. */
+  allIdle(): boolean {
+    const now = Date.now();
+    for (const stage of this.deps.plan.stages) {
+      if (stage.entry === null) continue;
+      const input = this.inputWatermark(stage.index, now);
+      for (const box of this.mailboxes[stage.index]!) {
+        if (!box.idleAt(input)) return false;
+        if (this.sourceFed[stage.index] && (this.frontierVersion.get(box) ?? -1) < this.routedVersion) return false;
+      }
+    }
+    return true;
+  }
+}
