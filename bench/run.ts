@@ -2,7 +2,7 @@
  * `npm run bench -- <name> [options]`: runs a benchmark, prints one JSON line per figure, and appends them (with the
  * command, the machine and the time) to bench/results.jsonl.
  *   nexmark [--events N] [--queries q1,q2,q5,q7] [--runs R] [--workers 1,2] [--latency-seconds S]
- *   features-throughput [--users U] [--events N] [--runs R] [--workers 1,2]
+ *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2]
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,main]
  */
 import { appendFileSync } from 'node:fs';
@@ -48,6 +48,7 @@ switch (name) {
       {
         users: Number(option(args, 'users', '20000')),
         events: Number(option(args, 'events', '300000')),
+        kafkaEvents: Number(option(args, 'kafka-events', '60000')),
         runs: Number(option(args, 'runs', '3')),
         workers: option(args, 'workers', '1,2').split(',').map(Number),
       },

@@ -1,39 +1,51 @@
 /**
- * The feature store written as a plain single-threaded loop, the "no framework" baseline of the throughput
- * benchmark: generated events -> parse (bad ones dropped) -> the same user and item feature functions, run by
- * PlainKeyedProcess with state in Maps; watermark = highest event time seen minus the jobs' delay; everything left
- * fires at the end of input. Returns the number of changes emitted.
+ * The feature store written as a plain single-threaded program, the "no framework" baseline of the throughput
+ * benchmark: each raw event -> parse (bad ones dropped) -> the same user and item feature functions, run by
+ * PlainKeyedProcess with state in Maps. The watermark is the runtime's: per source partition, the highest event
+ * time seen minus the jobs' delay, and the least of those over the partitions; everything left fires at the end of
+ * input. Counts the changes it emits.
  */
-import { ecommerceEvents } from '../../src/connectors/generator/generator-source.js';
-import type { EcommerceOptions } from '../../src/connectors/generator/ecommerce-options.js';
 import { hasItem } from '../../src/jobs/events/keys.js';
 import { parseEvent, type BehaviourEvent } from '../../src/jobs/events/parse-event.js';
 import { itemFeatures, userFeatures } from '../../src/jobs/features/processors.js';
 import { BENCH_OUT_OF_ORDERNESS, itemFeatureOptions, userFeatureOptions } from './bench-settings.js';
 import { PlainKeyedProcess } from './plain-keyed-process.js';
 
-export function plainFeatureStore(generator: Partial<EcommerceOptions>): number {
-  let changes = 0;
-  const count = () => void changes++;
-  const users = new PlainKeyedProcess(userFeatures(userFeatureOptions), count);
-  const items = new PlainKeyedProcess(itemFeatures(itemFeatureOptions), count);
-  let highest = -Infinity;
-  for (const raw of ecommerceEvents(generator)) {
+export class PlainFeatureStore {
+  changes = 0;
+  private readonly users = new PlainKeyedProcess(userFeatures(userFeatureOptions), () => void this.changes++);
+  private readonly items = new PlainKeyedProcess(itemFeatures(itemFeatureOptions), () => void this.changes++);
+  private readonly highest: number[];
+  private watermark = -Infinity;
+
+  constructor(partitions: number) {
+    this.highest = new Array<number>(partitions).fill(-Infinity);
+  }
+
+  /** One raw event read from `partition`. */
+  push(raw: unknown, partition: number): void {
     let e: BehaviourEvent;
     try {
       e = parseEvent(raw);
     } catch {
-      continue;
+      return;
     }
-    users.onRecord(e.userId, e, e.ts);
-    if (hasItem(e)) items.onRecord(e.itemId!, e, e.ts);
-    if (e.ts > highest) {
-      highest = e.ts;
-      users.advance(highest - BENCH_OUT_OF_ORDERNESS);
-      items.advance(highest - BENCH_OUT_OF_ORDERNESS);
+    this.users.onRecord(e.userId, e, e.ts);
+    if (hasItem(e)) this.items.onRecord(e.itemId!, e, e.ts);
+    if (e.ts <= this.highest[partition]!) return;
+    this.highest[partition] = e.ts;
+    const watermark = Math.min(...this.highest) - BENCH_OUT_OF_ORDERNESS;
+    if (watermark > this.watermark) {
+      this.watermark = watermark;
+      this.users.advance(watermark);
+      this.items.advance(watermark);
     }
   }
-  users.advance(Infinity);
-  items.advance(Infinity);
-  return changes;
+
+  /** End of input: every timer fires. Returns the number of changes emitted. */
+  finish(): number {
+    this.users.advance(Infinity);
+    this.items.advance(Infinity);
+    return this.changes;
+  }
 }
