@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DEFAULT_WORKER_NICENESS } from '../../src/graph/topology-schema.js';
 import { buildQueryApp } from '../../src/query/app.js';
 import { startQueryServer, type RunningServer } from '../../src/query/server.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
@@ -46,7 +47,8 @@ async function servingRun(serverPlacement: 'thread' | 'main', o: ServingOptions,
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-features-serving-'));
   const controller = new AbortController();
   const job = moduleJobRef(jobModule, 'lookupJob');
-  const runner = new JobRunner({ job, graph: lookupJob, stateDir, workers: 2, slots: 16, signal: controller.signal });
+  // Worker niceness as `flywheel run` sets it by default: processing yields to the endpoint when cores are busy.
+  const runner = new JobRunner({ job, graph: lookupJob, stateDir, workers: 2, slots: 16, workerNiceness: DEFAULT_WORKER_NICENESS, signal: controller.signal });
   const running = runner.run();
   await runner.opened;
   const view = jobView(runner, stateDir);

@@ -9,12 +9,22 @@ import { sinkType, sinkTypes, sourceType, sourceTypes } from '../connectors/regi
 
 const ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]*$';
 
+/** Worker threads yield to the query endpoint when cores are busy, unless a topology says otherwise. */
+export const DEFAULT_WORKER_NICENESS = 10;
+
 export const runtimeSchema = {
   type: 'object',
   properties: {
     workers: { type: 'integer', minimum: 1, maximum: 256 },
     slots: { type: 'integer', minimum: 1, maximum: 32768, default: 16 },
     placement: { enum: ['any', 'pinned'], default: 'any' },
+    workerNiceness: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 19,
+      default: DEFAULT_WORKER_NICENESS,
+      description: 'scheduling niceness of the worker threads (Linux): above 0 they yield the CPU to the query endpoint and the main thread when cores are busy',
+    },
     stateDir: { type: 'string', minLength: 1 },
     http: {
       type: 'object',

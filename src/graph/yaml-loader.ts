@@ -22,6 +22,7 @@ export interface RuntimeSettings {
   workers: number;
   slots: number;
   placement: 'any' | 'pinned';
+  workerNiceness: number;
   stateDir: string;
   http?: { port: number; host: string };
   batch: { maxRecords: number; maxDelay: number };
@@ -162,6 +163,7 @@ class Loader {
       workers: (raw.workers as number | undefined) ?? Math.max(1, availableParallelism() - 1),
       slots: raw.slots as number,
       placement: raw.placement as 'any' | 'pinned',
+      workerNiceness: raw.workerNiceness as number,
       stateDir: resolve(this.baseDir, (raw.stateDir as string | undefined) ?? `state/${name}`),
       ...(http ? { http } : {}),
       batch,

@@ -18,6 +18,7 @@ export interface LaunchOptions {
   workers: number;
   slots: number;
   placement: SlotPlacement;
+  workerNiceness: number;
   batch: { maxRecords: number; maxDelay: number };
   statusInterval: number;
   baseDir: string;
@@ -37,6 +38,7 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     workers: options.workers,
     slots: options.slots,
     placement: options.placement,
+    workerNiceness: options.workerNiceness,
     batch: options.batch,
     baseDir: options.baseDir,
     signal: controller.signal,

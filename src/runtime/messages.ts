@@ -39,6 +39,12 @@ export interface SlotTask {
   records: Uint8Array;
 }
 
+/** The first task of a thread: it loads the slot worker (and LMDB) and sets the thread's scheduling niceness. */
+export interface WarmUpTask {
+  warmUp: true;
+  niceness: number;
+}
+
 export interface SlotResult {
   outputs: Uint8Array;
   forwards: Uint8Array;

@@ -30,6 +30,8 @@ export interface RunOptions {
   slots?: number;
   /** Slot placement on worker threads (see worker-pool.ts); default `any`. */
   placement?: SlotPlacement;
+  /** Scheduling niceness of the worker threads (0-19, Linux; default 0): above 0 they yield to other threads when cores are busy. */
+  workerNiceness?: number;
   /** Largest batch a slot is sent, and the longest a record waits for more to join it (ms). */
   batch?: { maxRecords?: number; maxDelay?: Millis };
   /** Directory that connector paths are relative to. */
@@ -219,7 +221,7 @@ export class JobRunner {
       current: this.current,
       deadLetter: (source, record, reason) => this.deadLetterAtSource(source, record, reason),
     });
-    this.pool = new WorkerPool(this.options.workers, this.options.placement ?? 'any');
+    this.pool = new WorkerPool(this.options.workers, this.options.placement ?? 'any', this.options.workerNiceness ?? 0);
     await this.pool.start();
     this.scheduler = new SlotScheduler({
       plan: this.plan,

@@ -4,6 +4,7 @@
  * frontier in one LMDB transaction. Records a slot has already applied (offset at or below its frontier) are
  * skipped, which is what makes a replay after a crash apply every record exactly once.
  */
+import { setPriority } from 'node:os';
 import type { JobGraph } from '../graph/model.js';
 import { keyGroupsOfSlot, planGraph, type Plan } from '../graph/planner.js';
 import { openState } from '../state/backend.js';
@@ -12,7 +13,7 @@ import { packList, unpackList } from './batch-codec.js';
 import { ErrorCodes, FlywheelError, toPlainError } from './errors.js';
 import { loadJobGraph } from './job-loader.js';
 import { operatorType } from '../operators/registry.js';
-import type { BatchRecord, ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
+import type { BatchRecord, ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask, WarmUpTask } from './messages.js';
 import { StageExecutor } from './stage-executor.js';
 
 interface SlotRunner {
@@ -57,9 +58,15 @@ function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
   return runner;
 }
 
-/** A null task only starts the thread (the pool starts its threads one at a time); a real task runs a batch. */
-export default async function runSlotTask(task: SlotTask | null): Promise<SlotResult | null> {
-  if (task === null) return null;
+/**
+ * A warm-up task only starts the thread (the pool starts its threads one at a time) and sets its niceness, which on
+ * Linux applies to the calling thread alone; a real task runs a batch.
+ */
+export default async function runSlotTask(task: SlotTask | WarmUpTask): Promise<SlotResult | null> {
+  if ('warmUp' in task) {
+    if (task.niceness > 0) setPriority(0, task.niceness);
+    return null;
+  }
   try {
     const plan = await planFor(task.job, task.slots);
     if (plan.graph.hash !== task.graphHash) {

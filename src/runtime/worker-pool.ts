@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { SlotResult, SlotTask } from './messages.js';
+import type { SlotResult, SlotTask, WarmUpTask } from './messages.js';
 
 export type SlotPlacement = 'any' | 'pinned';
 
@@ -24,6 +24,8 @@ export class WorkerPool {
   constructor(
     readonly threads: number = Math.max(1, availableParallelism() - 1),
     readonly placement: SlotPlacement = 'any',
+    /** Niceness each thread sets for itself when it starts (0: as the process). */
+    readonly niceness = 0,
     readonly depth = 2,
   ) {}
 
@@ -32,7 +34,7 @@ export class WorkerPool {
     const filename = fileURLToPath(new URL('./slot-worker.js', import.meta.url));
     for (let i = 0; i < this.threads; i++) {
       const pool = new Piscina({ filename, minThreads: 1, maxThreads: 1, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
-      await pool.run(null);
+      await pool.run({ warmUp: true, niceness: this.niceness } satisfies WarmUpTask);
       this.pools.push(pool);
       this.inFlight.push(0);
     }
