@@ -30,6 +30,6 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
   });
   app.get('/metrics', async (_req, reply) => reply.type(view.contentType).send(await view.metrics()));
   app.get('/topology', async () => view.topology());
-  for (const { stepId, routes } of contributions) routes(app, { stepId, state: view.state });
+  for (const { stepId, routes } of contributions) routes(app, { stepId, state: view.state, ...(view.registry ? { registry: view.registry } : {}) });
   return app;
 }

@@ -3,6 +3,7 @@
  * Prometheus text format and keyed state through read transactions. The runner provides it; tests can build one.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { StateReader } from '../state/reader.js';
 
 export interface Readiness {
@@ -21,9 +22,11 @@ export interface RuntimeView {
   metrics(): Promise<string>;
   readonly contentType: string;
   readonly state: StateReader;
+  /** The job's metrics registry, where steps' routes may add metrics read at scrape time. */
+  readonly registry?: Registry;
   /** Releases what the view holds open (its read-only state handle). */
   close?(): Promise<void>;
 }
 
 /** Routes a step contributes to the query endpoint (e.g. `/features/users/:id` of a feature step). */
-export type QueryRoutes = (app: FastifyInstance, step: { stepId: string; state: StateReader }) => void;
+export type QueryRoutes = (app: FastifyInstance, step: { stepId: string; state: StateReader; registry?: Registry }) => void;

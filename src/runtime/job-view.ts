@@ -32,6 +32,7 @@ export function jobView(runner: JobRunner, stateDir: string): RuntimeView {
     topology: () => topologyOf(plan),
     metrics: () => runner.metrics.text(),
     contentType: runner.metrics.contentType,
+    registry: runner.metrics.registry,
     get state() {
       handle ??= openStateReadOnly(stateDir);
       reader ??= new LmdbStateReader(handle, plan.keyGroups, () => runner.watermark);
