@@ -97,6 +97,12 @@ export class KeyedStream<T> extends Stream<T> {
     return super.flatMap(id, fn, options) as KeyedStream<U>;
   }
 
+  /** Streams keyed by the same keyBy stage stay keyed when combined (the planner refuses streams of different ones). */
+  override union(id: string, ...others: Stream<T>[]): KeyedStream<T> {
+    super.union(id, ...others);
+    return new KeyedStream<T>(this.builder, { step: id, port: MAIN_PORT });
+  }
+
   window<A, R>(id: string, assigner: WindowAssigner, aggregator: Aggregator<T, A, R>, options: WindowOptions = {}): WindowedStream<T, R> {
     const { allowedLateness = 0, ...stepOptions } = options;
     this.builder.add({ id, kind: 'window', inputs: [this.input], config: { assigner, allowedLateness }, code: { aggregator }, ...stepOptions });

@@ -5,7 +5,8 @@
  * Contract (docs/model.md):
  * - a view at t is positive when a click, cart or purchase of the same item by the same user has a ts in [t, t + W]
  *   (W = labelWindow), whichever order they arrive in; it is labelled when the watermark passes t + W + L
- *   (L = allowedLateness), so responses up to L behind the watermark still count;
+ *   (L = allowedLateness; label times are rounded up to `timerResolution`), so responses up to L behind the
+ *   watermark still count;
  * - a view arriving after its label time has passed is not labelled: it goes to the `late` side output with the
  *   reason; a response arriving more than L behind the watermark still labels the views not yet final, and a copy
  *   goes to `late` (views it belonged to may already be final);
@@ -41,7 +42,8 @@ const seqKey = (seq: number) => seq.toString(36).padStart(10, '0');
 export function labelJoin(options: LabelOptions): KeyedProcessor<BehaviourEvent | FeatureRecord, TrainingExample> {
   const { labelWindow: W, allowedLateness: L, churnHorizon: H } = options;
 
-  function addPending(ctx: Ctx, due: number, label: PendingLabel): void {
+  function addPending(ctx: Ctx, at: number, label: PendingLabel): void {
+    const due = Math.ceil(at / options.timerResolution) * options.timerResolution;
     ctx.mapState<PendingLabel>(LABEL_STATE.pending).set(`${timeKey(due)}/${seqKey(label.seq)}`, label);
     ctx.timers.register(due, DUE);
   }

@@ -2,6 +2,7 @@
  * Options of the label step (labels.ts): how long a view waits for its click, how long late clicks are still
  * awaited, the churn horizon, and how much per-user history is kept for recommendations and co-visits.
  */
+import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 import { checkedStepOptions } from './step-options.js';
 
 export interface LabelOptions {
@@ -15,6 +16,8 @@ export interface LabelOptions {
   churnObservationEvery: number;
   /** Items kept in a user's recent-items list (recommendation candidates). */
   recentItems: number;
+  /** Label times are rounded up to a multiple of this, so one timer serves all views of a user in that span. */
+  timerResolution: number;
   /** Earlier items of the same session each view is paired with (co-visit counts). */
   sessionPairs: number;
 }
@@ -29,11 +32,16 @@ const schema = {
     allowedLateness: { ...duration, default: '10s' },
     churnHorizon: { ...duration, default: '7d' },
     churnObservationEvery: { ...duration, default: '1d' },
+    timerResolution: { ...duration, default: '1s' },
     recentItems: { type: 'integer', minimum: 1, maximum: 200, default: 20 },
     sessionPairs: { type: 'integer', minimum: 0, maximum: 50, default: 5 },
   },
 } as const;
 
 export function resolveLabelOptions(options: Partial<Record<keyof LabelOptions, string | number>> = {}): LabelOptions {
-  return checkedStepOptions<LabelOptions>(schema, options, 'label step');
+  const resolved = checkedStepOptions<LabelOptions>(schema, options, 'label step');
+  for (const name of ['labelWindow', 'timerResolution'] as const) {
+    if (resolved[name] <= 0) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `label step options: with.${name} must be a positive duration, got ${resolved[name]} ms`, { path: `with.${name}` }, 'e.g. labelWindow: 1m, timerResolution: 1s');
+  }
+  return resolved;
 }
