@@ -12,8 +12,11 @@ export class SlotMailbox {
   inFlight = false;
   /** Watermark reached by the slot's last committed batch. */
   watermark: Millis = -Infinity;
-  /** Earliest timer the slot holds, as its last batch reported. */
-  nextTimer: Millis = Infinity;
+  /**
+   * Earliest timer the slot holds, as its last batch reported. Unknown (-Infinity) until the slot's first batch: after
+   * a restart it may hold persisted timers that are due, and must not count as caught up before it has fired them.
+   */
+  nextTimer: Millis = -Infinity;
   /** Wall-clock time the oldest queued record arrived. */
   oldestAt = 0;
   /** Wall-clock time the slot's source frontier was last committed. */
