@@ -21,7 +21,7 @@ export interface ModelOptions {
   learnEvery: number;
   /** A new version is published after this many examples learned... */
   publishEvery: number;
-  /** ...or once the watermark is this much event time past the first example not yet published (also at input end). */
+  /** ...or at the first learn tick this much event time after the first unpublished examples (and at input end). */
   publishInterval: number;
   /** Versions listed by GET /models per model. */
   keepVersions: number;

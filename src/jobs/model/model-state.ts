@@ -1,7 +1,7 @@
 /**
  * The keyed state of the model step; the key is the model's name, so each model is learned by one slot, in one
  * deterministic order (see docs/model.md, "How the model is keyed"). Plain data, stored as msgpack:
- *   pending   map    `<ts>/<example id>` -> PendingExample: examples waiting for the watermark
+ *   pending   value  PendingExample[]: examples waiting for the watermark, each under `<emission ts>/<example id>`
  *   weights   map    coordinate (base 36) -> [z, n]: the FTRL state, one entry per coordinate touched
  *   progress  value  Progress: examples learned, versions published
  *   metrics   value  RollingMetrics: the progressive (score-before-learn) window
@@ -27,8 +27,8 @@ export const MODEL_STATE = {
   popular: 'popular',
 } as const;
 
-/** [features, label, example ts, itemId or null, category or null, price or null, userId]. */
-export type PendingExample = [NamedFeatures, 0 | 1, number, string | null, number | null, number | null, string];
+/** [`<emission ts>/<example id>` (the learning order), features, label, example ts, itemId, category, price, userId]. */
+export type PendingExample = [string, NamedFeatures, 0 | 1, number, string | null, number | null, number | null, string];
 
 export interface Progress {
   examples: number;
@@ -37,7 +37,7 @@ export interface Progress {
   publishedExamples: number;
   /** Event time of the latest example learned. */
   learnedThrough: number | null;
-  /** Event time of the pending publication deadline, if any. */
+  /** Learn ticks at or after this event time publish the examples not yet published (null: none are). */
   publishDue: number | null;
 }
 

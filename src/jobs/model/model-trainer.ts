@@ -4,7 +4,8 @@
  * order. Each example is first scored (progressive validation: the prediction goes into the rolling metrics and,
  * optionally, downstream) and then learned by FTRL-Proximal. The touched coordinates' (z, n) are written to the
  * step's state in the batch's transaction, so a restart resumes exactly the model LMDB holds. A version is published
- * every `publishEvery` examples, or `publishInterval` of event time after the first unpublished one.
+ * every `publishEvery` examples, at the first learn tick `publishInterval` (event time) or more after the tick that
+ * left the first unpublished example, and at the end of input.
  */
 import type { FiredTimer, KeyedProcessor, MapState, ProcessContext } from '../../api/types.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
@@ -20,7 +21,6 @@ import { createRollingMetrics, observe, rollingSummary, type RollingMetrics } fr
 import { timeKey, type ModelName, type TrainingExample } from './training-example.js';
 
 const LEARN = 'learn';
-const PUBLISH = 'publish';
 
 /** What the step emits per learned example when `emitPredictions` is set. */
 export interface ProgressivePrediction {
@@ -51,8 +51,10 @@ export function onlineModel(options: ModelOptions): OnlineModel {
 
   function onRecord(e: TrainingExample, ctx: Ctx): void {
     specOf(ctx);
-    const pending: PendingExample = [e.features, e.label, e.ts, e.itemId ?? null, e.category ?? null, e.price ?? null, e.userId];
-    ctx.mapState<PendingExample>(MODEL_STATE.pending).set(`${timeKey(ctx.timestamp)}/${e.id}`, pending);
+    const pendingState = ctx.state<PendingExample[]>(MODEL_STATE.pending);
+    const pending = pendingState.get() ?? [];
+    pending.push([`${timeKey(ctx.timestamp)}/${e.id}`, e.features, e.label, e.ts, e.itemId ?? null, e.category ?? null, e.price ?? null, e.userId]);
+    pendingState.set(pending);
     ctx.timers.register(Math.ceil(ctx.timestamp / options.learnEvery) * options.learnEvery, LEARN);
   }
 
@@ -72,20 +74,27 @@ export function onlineModel(options: ModelOptions): OnlineModel {
     }
     progress.version = version;
     progress.publishedExamples = model.examples;
+    progress.publishDue = null;
   }
 
-  function learnOne(ctx: Ctx, spec: ModelSpec, model: FtrlModel, id: string, example: PendingExample, weights: MapState<[number, number]>, metrics: RollingMetrics): void {
-    const [named, label, ts, itemId, category, price, userId] = example;
+  function learnOne(ctx: Ctx, spec: ModelSpec, model: FtrlModel, example: PendingExample, touched: Set<number>, metrics: RollingMetrics): void {
+    const [order, named, label, ts, itemId, category, price, userId] = example;
+    const id = order.slice(17);
     const features = hashFeatures(named, spec.hashing);
     const prediction = update(model, features, label);
     observe(metrics, prediction, label);
+    for (const coord of features.indices) touched.add(coord);
+    if (itemId !== null) recordItemView(ctx.mapState<ItemEntry>(MODEL_STATE.items), itemId, category, price, ts, options.popularHalfLife);
+    if (options.emitPredictions) ctx.emit({ model: ctx.key as ModelName, id, ts, prediction, label, userId, itemId });
+  }
+
+  /** Stores the (z, n) of the coordinates learned in this call: one write each, whatever the examples touching it. */
+  function writeCoordinates(model: FtrlModel, touched: Set<number>, weights: MapState<[number, number]>): void {
     const { coords } = model;
-    for (const coord of features.indices) {
+    for (const coord of touched) {
       const s = findSlot(coords, coord);
       weights.set(coord.toString(36), [coords.z[s]!, coords.n[s]!]);
     }
-    if (itemId !== null) recordItemView(ctx.mapState<ItemEntry>(MODEL_STATE.items), itemId, category, price, ts, options.popularHalfLife);
-    if (options.emitPredictions) ctx.emit({ model: ctx.key as ModelName, id, ts, prediction, label, userId, itemId });
   }
 
   function onTimer(timer: FiredTimer, ctx: Ctx): void {
@@ -96,24 +105,27 @@ export function onlineModel(options: ModelOptions): OnlineModel {
     const model = cache.model(ctx.key, progress.examples, spec.ftrl, weights);
     const metricsState = ctx.state<RollingMetrics>(MODEL_STATE.metrics);
     const metrics = metricsState.get() ?? createRollingMetrics(options.metrics);
-    if (timer.namespace === LEARN) {
-      const pending = ctx.mapState<PendingExample>(MODEL_STATE.pending);
-      const horizon = timeKey(timer.time);
-      for (const [name, example] of pending.entries()) {
-        if (name.slice(0, 16) > horizon) break;
-        pending.delete(name);
-        learnOne(ctx, spec, model, name.slice(17), example, weights, metrics);
-        progress.learnedThrough = Math.max(progress.learnedThrough ?? -Infinity, example[2]);
-        if (model.examples - progress.publishedExamples >= options.publishEvery) publish(ctx, spec, model, progress, metrics);
-      }
-    } else {
-      progress.publishDue = null;
-      if (model.examples > progress.publishedExamples) publish(ctx, spec, model, progress, metrics);
+    const unpublished = () => model.examples > progress.publishedExamples;
+    // The interval deadline is checked at learn ticks (not by a timer of its own), so versions fall on the same
+    // examples however far one batch moves the watermark.
+    if (progress.publishDue !== null && timer.time >= progress.publishDue && unpublished()) publish(ctx, spec, model, progress, metrics);
+    const pendingState = ctx.state<PendingExample[]>(MODEL_STATE.pending);
+    const horizon = timeKey(timer.time);
+    const pending = (pendingState.get() ?? []).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    let due = 0;
+    while (due < pending.length && pending[due]![0].slice(0, 16) <= horizon) due++;
+    const touched = new Set<number>();
+    for (const example of pending.slice(0, due)) {
+      learnOne(ctx, spec, model, example, touched, metrics);
+      progress.learnedThrough = Math.max(progress.learnedThrough ?? -Infinity, example[3]);
+      if (model.examples - progress.publishedExamples >= options.publishEvery) publish(ctx, spec, model, progress, metrics);
     }
-    if (model.examples > progress.publishedExamples && progress.publishDue === null) {
-      progress.publishDue = timer.time + options.publishInterval;
-      ctx.timers.register(progress.publishDue, PUBLISH);
-    }
+    if (due === pending.length) pendingState.clear();
+    else pendingState.set(pending.slice(due));
+    writeCoordinates(model, touched, weights);
+    // At the end of input the last tick publishes whatever is left.
+    if (ctx.watermark === Infinity && due === pending.length && unpublished()) publish(ctx, spec, model, progress, metrics);
+    if (unpublished() && progress.publishDue === null) progress.publishDue = timer.time + options.publishInterval;
     progress.examples = model.examples;
     progressState.set(progress);
     metricsState.set(metrics);
