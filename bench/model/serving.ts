@@ -1,6 +1,6 @@
 /**
  * Serving latency while the model trains, side by side in one run. The flywheel topology (topologies/flywheel.yaml)
- * runs with its generator paced at `--rate` events/s; once the click model has published `--warmup` examples:
+ * runs with its generator paced at `--rate` events/s and its query endpoint on its own thread; once the click model has published `--warmup` examples:
  *   1. POST /score at `--score-rate` req/s for `--seconds` s from a separate client process (autocannon), against the
  *      Flywheel endpoint, then against a plain node:http scorer over in-memory copies of the same version's weights,
  *      profiles and catalogue (plain-scorer.ts), with the job still training;
@@ -24,10 +24,8 @@ import { MODEL_STATE, type ItemEntry, type PublishedModel } from '../../src/jobs
 import { profileOf, type UserProfile } from '../../src/jobs/model/user-profile.js';
 import { candidatesFor } from '../../src/jobs/scoring/candidates.js';
 import { resolveScoringOptions } from '../../src/jobs/scoring/scoring-options.js';
-import { buildQueryApp } from '../../src/query/app.js';
-import { startQueryServer } from '../../src/query/server.js';
 import { jobView } from '../../src/runtime/job-view.js';
-import { routeContributions } from '../../src/runtime/launch.js';
+import { startQueryThread } from '../../src/runtime/query-host.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { plainRecommend, startPlainScorer, type PlainInputs } from './plain-scorer.js';
 
@@ -76,7 +74,8 @@ const running = runner.run();
 try {
   await runner.opened;
   const view = jobView(runner, stateDir);
-  const server = await startQueryServer(buildQueryApp(view, routeContributions(topology.graph)), 0, '127.0.0.1');
+  // The endpoint on its own thread, as `flywheel run` serves it.
+  const server = await startQueryThread(runner, { kind: 'topology', file }, stateDir, 0, '127.0.0.1');
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const click = async () => (JSON.parse(await get(agent, new URL('/models?model=click', server.url))) as { models: ModelReport[] }).models[0]!;
   while (((await click()).published?.examples ?? 0) < warmup) await new Promise((r) => setTimeout(r, 1000));

@@ -5,6 +5,7 @@
  * only for what lives there: metrics and readiness.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { Registry } from 'prom-client';
 import { buildQueryApp } from '../query/app.js';
 import type { Readiness, RuntimeView } from '../query/runtime-view.js';
 import { startQueryServer } from '../query/server.js';
@@ -40,6 +41,9 @@ function ask(kind: QueryThreadRequest['kind']): Promise<QueryThreadReply> {
 }
 
 const handle = openStateReadOnly(data.stateDir);
+/** Metrics that steps' routes compute on this thread from state (e.g. a model's progressive AUC), after the job's. */
+const stateMetrics = new Registry();
+stateMetrics.setDefaultLabels({ job: data.jobName });
 const view: RuntimeView = {
   jobName: data.jobName,
   live: () => true,
@@ -48,7 +52,8 @@ const view: RuntimeView = {
     return { ready: reply.reasons!.length === 0, reasons: reply.reasons! };
   },
   topology: () => data.topology,
-  metrics: async () => (await ask('metrics')).text!,
+  metrics: async () => (await ask('metrics')).text! + (await stateMetrics.metrics()),
+  registry: stateMetrics,
   contentType: data.contentType,
   state: new LmdbStateReader(handle, data.keyGroups, () => watermark[0]!),
 };

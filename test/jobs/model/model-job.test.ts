@@ -19,7 +19,7 @@ import type { ProgressivePrediction } from '../../../src/jobs/model/model-traine
 import { buildQueryApp } from '../../../src/query/app.js';
 import { moduleJobRef } from '../../../src/runtime/job-loader.js';
 import { jobView } from '../../../src/runtime/job-view.js';
-import { routeContributions } from '../../../src/runtime/launch.js';
+import { routeContributions } from '../../../src/runtime/route-contributions.js';
 import { JobRunner } from '../../../src/runtime/runner.js';
 
 process.env.FW_MODEL_TEST_COUNT = '100000';

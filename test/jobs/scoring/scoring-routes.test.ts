@@ -24,7 +24,7 @@ import { resolveScoringOptions } from '../../../src/jobs/scoring/scoring-options
 import { buildQueryApp } from '../../../src/query/app.js';
 import { moduleJobRef } from '../../../src/runtime/job-loader.js';
 import { jobView } from '../../../src/runtime/job-view.js';
-import { routeContributions } from '../../../src/runtime/launch.js';
+import { routeContributions } from '../../../src/runtime/route-contributions.js';
 import { JobRunner } from '../../../src/runtime/runner.js';
 import { MemoryStateReader } from '../../query/memory-state-reader.js';
 
