@@ -27,6 +27,7 @@ import { resolveScoringOptions } from '../../src/jobs/scoring/scoring-options.js
 import { jobView } from '../../src/runtime/job-view.js';
 import { startQueryThread } from '../../src/runtime/query-host.js';
 import { JobRunner } from '../../src/runtime/runner.js';
+import { median } from '../measure.js';
 import { plainRecommend, startPlainScorer, type PlainInputs } from './plain-scorer.js';
 
 const { values: args } = parseArgs({
@@ -78,7 +79,18 @@ try {
   const server = await startQueryThread(runner, { kind: 'topology', file }, stateDir, 0, '127.0.0.1');
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const click = async () => (JSON.parse(await get(agent, new URL('/models?model=click', server.url))) as { models: ModelReport[] }).models[0]!;
-  while (((await click()).published?.examples ?? 0) < warmup) await new Promise((r) => setTimeout(r, 1000));
+  // Publication delay, sampled once a second while warming up: examples learned but not yet in the published
+  // version, and the wall-clock age of that version.
+  const unpublished: number[] = [];
+  const ages: number[] = [];
+  for (let m = await click(); (m.published?.examples ?? 0) < warmup; m = await click()) {
+    if (m.published) {
+      unpublished.push(m.unpublishedExamples);
+      ages.push(Date.now() - m.published.publishedAt);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  report({ figure: 'publication delay while training', samples: ages.length, unpublishedExamples: { median: median(unpublished), max: Math.max(...unpublished) }, versionAgeMs: { median: median(ages), max: Math.max(...ages) } });
 
   const before = await click();
   const flywheel = await load(server.url);
