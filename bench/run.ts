@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- <name> [options]`: runs a benchmark, prints one JSON line per figure, and appends them (with the
  * command, the machine and the time) to bench/results.jsonl.
- *   nexmark [--events N] [--queries q1,q2,q5,q7] [--runs R] [--workers 1,2] [--latency-seconds S]
+ *   nexmark [--events N] [--queries q0,q1,q2,q3,q5,q7,q8,q11] [--runs R] [--workers 1,2] [--latency-seconds S]
+ *   nexmark-kafka [--events N] [--queries ...] [--workers 1,2]
  *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2]
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,main]
  */
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { featureServingBench } from './features/serving.js';
 import { featureThroughputBench } from './features/throughput.js';
 import { nexmarkBench } from './nexmark/bench.js';
+import { nexmarkKafkaBench } from './nexmark/kafka-bench.js';
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
 
@@ -35,10 +37,20 @@ switch (name) {
     await nexmarkBench(
       {
         events: Number(option(args, 'events', '2000000')),
-        queries: option(args, 'queries', 'q1,q2,q5,q7').split(','),
+        queries: option(args, 'queries', 'q0,q1,q2,q3,q5,q7,q8,q11').split(','),
         runs: Number(option(args, 'runs', '3')),
         workers: option(args, 'workers', '1,2').split(',').map(Number),
         latencySeconds: Number(option(args, 'latency-seconds', '10')),
+      },
+      report,
+    );
+    break;
+  case 'nexmark-kafka':
+    await nexmarkKafkaBench(
+      {
+        events: Number(option(args, 'events', '300000')),
+        queries: option(args, 'queries', 'q0,q1,q2,q3,q5,q7,q8,q11').split(','),
+        workers: option(args, 'workers', '1,2').split(',').map(Number),
       },
       report,
     );
@@ -69,6 +81,6 @@ switch (name) {
     );
     break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, features-throughput, features-serving\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, features-serving, features-throughput, features-serving\n`);
     process.exitCode = 1;
 }

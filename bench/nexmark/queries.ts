@@ -1,6 +1,6 @@
 /**
- * Nexmark queries as Flywheel jobs over the in-process nexmark generator (options from the environment, which worker
- * threads share, so every thread builds the same graph):
+ * Nexmark queries as Flywheel jobs over the in-process nexmark generator or a Kafka topic of its events (options
+ * from the environment, which worker threads share, so every thread builds the same graph):
  * - q0 pass-through (the bids, projected), q1 currency conversion (map), q2 selection (filter);
  * - q3 incremental join: sellers in OR, ID or CA with their auctions of category 10, keyed state on both sides;
  * - q5 hot items: bids per auction in sliding 10 s windows every 2 s, then per window the auctions with the most;
@@ -16,7 +16,9 @@ import type { ConnectorSpec } from '../../src/graph/model.js';
 import { NEXMARK_WATERMARK_DELAY, type Bid, type NexmarkEvent } from './model.js';
 import { incrementalJoin, isQ3Input, newUserOf, newUserWindow, personKey } from './joins.js';
 
+/** NEXMARK_SOURCE: a whole source spec (a Kafka topic of Nexmark events); else the generator with NEXMARK_OPTIONS. */
 function sourceSpec(): ConnectorSpec {
+  if (process.env.NEXMARK_SOURCE) return JSON.parse(process.env.NEXMARK_SOURCE) as ConnectorSpec;
   return { type: 'nexmark', options: JSON.parse(process.env.NEXMARK_OPTIONS ?? '{}') as Record<string, unknown> };
 }
 
