@@ -3,6 +3,8 @@
  * command, the machine and the time) to bench/results.jsonl.
  *   nexmark [--events N] [--queries q0,q1,q2,q3,q5,q7,q8,q11] [--runs R] [--workers 1,2] [--latency-seconds S]
  *   nexmark-kafka [--events N] [--queries ...] [--workers 1,2]
+ *   scaling [--keys 10000,100000,1000000,10000000] [--min-events N] [--workers W] [--rates 10000,...] [--rate-seconds S]
+ *   ceiling [--events N] [--keys K] [--workers 1,2] [--runs R]
  *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2]
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,main]
  */
@@ -14,6 +16,8 @@ import { featureServingBench } from './features/serving.js';
 import { featureThroughputBench } from './features/throughput.js';
 import { nexmarkBench } from './nexmark/bench.js';
 import { nexmarkKafkaBench } from './nexmark/kafka-bench.js';
+import { ceilingBench } from './scaling/ceiling-bench.js';
+import { scalingBench } from './scaling/scaling-bench.js';
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
 
@@ -55,6 +59,30 @@ switch (name) {
       report,
     );
     break;
+  case 'scaling':
+    await scalingBench(
+      {
+        keys: option(args, 'keys', '10000,100000,1000000,10000000').split(',').map(Number),
+        minEvents: Number(option(args, 'min-events', '1000000')),
+        workers: Number(option(args, 'workers', '2')),
+        rates: option(args, 'rates', '10000,30000,100000').split(',').map(Number),
+        rateKeys: Number(option(args, 'rate-keys', '100000')),
+        rateSeconds: Number(option(args, 'rate-seconds', '10')),
+      },
+      report,
+    );
+    break;
+  case 'ceiling':
+    await ceilingBench(
+      {
+        events: Number(option(args, 'events', '2000000')),
+        keys: Number(option(args, 'keys', '100000')),
+        workers: option(args, 'workers', '1,2').split(',').map(Number),
+        runs: Number(option(args, 'runs', '3')),
+      },
+      report,
+    );
+    break;
   case 'features-throughput':
     await featureThroughputBench(
       {
@@ -81,6 +109,6 @@ switch (name) {
     );
     break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, features-serving, features-throughput, features-serving\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, features-throughput, features-serving\n`);
     process.exitCode = 1;
 }
