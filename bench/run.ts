@@ -27,6 +27,9 @@ function option(args: string[], name: string, fallback: string): string {
 }
 
 const [name, ...args] = process.argv.slice(2);
+const num = (flag: string, fallback: number): number => Number(option(args, flag, String(fallback)));
+const nums = (flag: string, fallback: string): number[] => option(args, flag, fallback).split(',').map(Number);
+const ALL_QUERIES = 'q0,q1,q2,q3,q5,q7,q8,q11';
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
 const at = new Date().toISOString();
@@ -39,47 +42,32 @@ const report = (figure: object) => {
 switch (name) {
   case 'nexmark':
     await nexmarkBench(
-      {
-        events: Number(option(args, 'events', '2000000')),
-        queries: option(args, 'queries', 'q0,q1,q2,q3,q5,q7,q8,q11').split(','),
-        runs: Number(option(args, 'runs', '3')),
-        workers: option(args, 'workers', '1,2').split(',').map(Number),
-        latencySeconds: Number(option(args, 'latency-seconds', '10')),
-      },
+      { events: num('events', 2_000_000), queries: option(args, 'queries', ALL_QUERIES).split(','), runs: num('runs', 3), workers: nums('workers', '1,2'), latencySeconds: num('latency-seconds', 10) },
       report,
     );
     break;
   case 'nexmark-kafka':
     await nexmarkKafkaBench(
-      {
-        events: Number(option(args, 'events', '300000')),
-        queries: option(args, 'queries', 'q0,q1,q2,q3,q5,q7,q8,q11').split(','),
-        workers: option(args, 'workers', '1,2').split(',').map(Number),
-      },
+      { events: num('events', 300_000), queries: option(args, 'queries', ALL_QUERIES).split(','), workers: nums('workers', '1,2') },
       report,
     );
     break;
   case 'scaling':
     await scalingBench(
       {
-        keys: option(args, 'keys', '10000,100000,1000000,10000000').split(',').map(Number),
-        minEvents: Number(option(args, 'min-events', '1000000')),
-        workers: Number(option(args, 'workers', '2')),
-        rates: option(args, 'rates', '10000,30000,100000').split(',').map(Number),
-        rateKeys: Number(option(args, 'rate-keys', '100000')),
-        rateSeconds: Number(option(args, 'rate-seconds', '10')),
+        keys: nums('keys', '10000,100000,1000000,10000000'),
+        minEvents: num('min-events', 1_000_000),
+        workers: num('workers', 2),
+        rates: nums('rates', '10000,30000,100000'),
+        rateKeys: num('rate-keys', 100_000),
+        rateSeconds: num('rate-seconds', 10),
       },
       report,
     );
     break;
   case 'ceiling':
     await ceilingBench(
-      {
-        events: Number(option(args, 'events', '2000000')),
-        keys: Number(option(args, 'keys', '100000')),
-        workers: option(args, 'workers', '1,2').split(',').map(Number),
-        runs: Number(option(args, 'runs', '3')),
-      },
+      { events: num('events', 2_000_000), keys: num('keys', 100_000), workers: nums('workers', '1,2'), runs: num('runs', 3) },
       report,
     );
     break;
