@@ -2,10 +2,10 @@
 import { execFileSync } from 'node:child_process';
 import type { JobRunner } from '../src/runtime/runner.js';
 
-/** Records that reached the sink step (default id `out`), from the job's own metrics. */
-export async function outputsOf(runner: JobRunner, sinkStep = 'out'): Promise<number> {
+/** Records a step received (by default the sink step `out`, so its outputs), from the job's own metrics. */
+export async function outputsOf(runner: JobRunner, step = 'out'): Promise<number> {
   const metric = (await runner.metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'flywheel_records_in_total');
-  return Number(metric?.values.find((v) => v.labels.step === sinkStep)?.value ?? 0);
+  return Number(metric?.values.find((v) => v.labels.step === step)?.value ?? 0);
 }
 
 /** Disk use of a directory (du), MiB: LMDB's data file holds free pages too, so this is what the state costs on disk. */

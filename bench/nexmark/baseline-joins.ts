@@ -36,7 +36,7 @@ export function baselineQ8(events: Iterable<NexmarkEvent>, emit: Emit): void {
     }
   };
   for (const e of events) {
-    if (e.kind === 'bid') continue;
+    if (e.kind !== 'person' && e.kind !== 'auction') continue;
     if (e.dateTime > maxTs) maxTs = e.dateTime;
     const end = tumblingEnd(e.dateTime, 10_000);
     if (end - 1 > fired) {

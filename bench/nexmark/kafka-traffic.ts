@@ -32,6 +32,7 @@ const PARTITIONS = 4;
 const o = childOptions<TrafficOptions>();
 let jobRead = 0;
 let stopping = false;
+process.once('disconnect', () => process.exit(1));
 process.on('message', (m: { read?: number; stop?: boolean }) => {
   if (m.read !== undefined) jobRead = m.read;
   if (m.stop) stopping = true;

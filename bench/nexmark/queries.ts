@@ -149,7 +149,7 @@ export const q7 = job('nexmark-q7', (j) => {
 
 export const q8 = job('nexmark-q8', (j) => {
   j.source<NexmarkEvent>('events', sourceSpec(), eventTime)
-    .filter('persons-and-auctions', (e) => e.kind !== 'bid')
+    .filter('persons-and-auctions', (e) => e.kind === 'person' || e.kind === 'auction')
     .keyBy('by-person', personKey)
     .window('person-window', tumbling(10_000), newUserWindow)
     .flatMap('new-users', (r) => {
