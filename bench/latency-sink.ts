@@ -2,9 +2,9 @@
  * A sink for paced benchmark runs, where event time follows the wall clock: for each delivered record it records
  * how long after the earliest moment it could exist it was delivered, `now - (timestamp + readyAfter)`, where
  * `readyAfter` is the watermark delay for windowed results (a window can only fire once the watermark passes it)
- * and 0 for one-to-one results. A result delivered before that moment was released by the end of the input (a
- * bounded run fires every open window at its end); it is counted but has no latency. Latencies go to a t-digest
- * shared by name with the benchmark.
+ * and 0 for one-to-one results. A result delivered before that moment (released by the end of the input, since a
+ * bounded run fires every open window at its end, or computed from an event handed over ahead of the clock) is
+ * counted but has no latency. Latencies go to a t-digest shared by name with the benchmark.
  */
 import { TDigest } from 'tdigest';
 import type { SinkConnector, SinkRecord, SinkType } from '../src/connectors/connector.js';
@@ -13,21 +13,21 @@ export interface Latencies {
   digest: TDigest;
   /** Results with a latency (in the digest). */
   count: number;
-  /** Results released by the end of the input before they were due. */
-  releasedAtEnd: number;
+  /** Results delivered before they were due. */
+  releasedEarly: number;
 }
 
 const digests = new Map<string, Latencies>();
 
 export function latencyDigest(name: string): Latencies {
   let d = digests.get(name);
-  if (!d) digests.set(name, (d = { digest: new TDigest(), count: 0, releasedAtEnd: 0 }));
+  if (!d) digests.set(name, (d = { digest: new TDigest(), count: 0, releasedEarly: 0 }));
   return d;
 }
 
-/** Adds one result's latency, or counts it as released at the end when it came before it was due. */
+/** Adds one result's latency, or counts it as released early when it came before it was due. */
 export function recordLatency(d: Latencies, now: number, due: number): void {
-  if (now < due) d.releasedAtEnd++;
+  if (now < due) d.releasedEarly++;
   else {
     d.digest.push(now - due);
     d.count++;

@@ -24,7 +24,7 @@ function table(title: string, columns: Array<[string, string]>, list: Row[]): st
 const NEXMARK: Array<[string, string]> = [
   ['impl', 'implementation'], ['eventsPerSecond', 'events/s'], ['eventsPerCpuSecond', 'events/s per core'], ['cpuCores', 'cores used'],
   ['peakRssMiB', 'peak RSS MiB'], ['stateMiB', 'state MiB'], ['outputs', 'outputs'], ['pacedRate', 'paced at (events/s)'],
-  ['pacedEventsPerSecond', 'paced achieved'], ['latencySamples', 'latency samples'], ['p50LatencyMs', 'p50 ms'], ['p99LatencyMs', 'p99 ms'],
+  ['pacedEventsPerSecond', 'paced achieved'], ['latencySamples', 'latency samples'], ['releasedEarly', 'released early'], ['p50LatencyMs', 'p50 ms'], ['p99LatencyMs', 'p99 ms'],
 ];
 const KAFKA: Array<[string, string]> = [
   ['query', 'query'], ['impl', 'implementation'], ['eventsPerSecond', 'events/s'], ['ofRawClientRate', 'of raw client'], ['eventsPerCpuSecond', 'events/s per core'],

@@ -29,11 +29,13 @@ export interface Figure extends RateFigures {
   pacedRate: number | null;
   pacedEventsPerSecond: number | null;
   latencySamples: number | null;
+  /** Paced outputs delivered before their due moment (released by the end of input, or ahead of the clock). */
+  releasedEarly: number | null;
   p50LatencyMs: number | null;
   p99LatencyMs: number | null;
 }
 
-type LatencyField = 'pacedRate' | 'pacedEventsPerSecond' | 'latencySamples' | 'p50LatencyMs' | 'p99LatencyMs';
+type LatencyField = 'pacedRate' | 'pacedEventsPerSecond' | 'latencySamples' | 'releasedEarly' | 'p50LatencyMs' | 'p99LatencyMs';
 
 const implName = (workers: number): string => (workers === 0 ? 'baseline' : `flywheel-${workers}`);
 
@@ -62,11 +64,11 @@ export async function nexmarkBench(o: NexmarkBenchOptions, report: (f: Figure) =
     for (const row of rows) if (row.outputs !== baselineOutputs) throw new Error(`${query} ${row.impl}: ${row.outputs} outputs, the baseline ${baselineOutputs}`);
     const rate = Math.round(Math.min(...rows.slice(1).map((r) => r.eventsPerSecond)) / 2);
     for (const [i, row] of rows.entries()) {
-      let latency: Pick<Figure, LatencyField> = { pacedRate: null, pacedEventsPerSecond: null, latencySamples: null, p50LatencyMs: null, p99LatencyMs: null };
+      let latency: Pick<Figure, LatencyField> = { pacedRate: null, pacedEventsPerSecond: null, latencySamples: null, releasedEarly: null, p50LatencyMs: null, p99LatencyMs: null };
       if (o.latencySeconds > 0) {
         const events = rate * o.latencySeconds;
         const r = await runChild<QueryRunResult>(script, { query, workers: impls[i]!, events, rate } satisfies QueryRun);
-        latency = { pacedRate: rate, pacedEventsPerSecond: Math.round(events / r.seconds), latencySamples: r.latencySamples, p50LatencyMs: r.p50LatencyMs, p99LatencyMs: r.p99LatencyMs };
+        latency = { pacedRate: rate, pacedEventsPerSecond: Math.round(events / r.seconds), latencySamples: r.latencySamples, releasedEarly: r.releasedEarly, p50LatencyMs: r.p50LatencyMs, p99LatencyMs: r.p99LatencyMs };
       }
       const figure: Figure = { ...row, ...latency };
       figures.push(figure);

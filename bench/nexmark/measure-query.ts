@@ -35,9 +35,9 @@ export interface QueryRunResult {
   peakRssMiB: number;
   stateMiB: number | null;
   outputs: number;
-  /** Paced runs: outputs with a latency, and outputs released by the end of the input before they were due. */
+  /** Paced runs: outputs with a latency, and outputs delivered before they were due (see latency-sink.ts). */
   latencySamples: number | null;
-  releasedAtEnd: number | null;
+  releasedEarly: number | null;
   p50LatencyMs: number | null;
   p99LatencyMs: number | null;
 }
@@ -59,7 +59,7 @@ const m = await measure(async () => {
   if (o.workers === 0) {
     if (paced) {
       found.latency = pacedBaseline(o.query, o.rate, o.events, readyAfter);
-      found.outputs = found.latency.count + found.latency.releasedAtEnd;
+      found.outputs = found.latency.count + found.latency.releasedEarly;
     } else baselines[o.query]!(nexmarkEvents({ count: o.events, partitions: 4 }) as Iterable<NexmarkEvent>, () => found.outputs++);
     return;
   }
@@ -85,7 +85,7 @@ const result: QueryRunResult = {
   stateMiB: found.stateMiB,
   outputs: found.outputs,
   latencySamples: found.latency?.count ?? null,
-  releasedAtEnd: found.latency?.releasedAtEnd ?? null,
+  releasedEarly: found.latency?.releasedEarly ?? null,
   p50LatencyMs: quantile(found.latency, 0.5),
   p99LatencyMs: quantile(found.latency, 0.99),
 };
