@@ -1,5 +1,8 @@
-/** Measuring a run: wall time, CPU time of the whole process (all threads), and peak resident memory. */
-import { cpuUsage, memoryUsage } from 'node:process';
+/**
+ * Measuring a run: wall time, CPU time of the whole process (all threads), and peak resident memory (the process's
+ * own high-water mark, so a run measured in a fresh process reports its own peak).
+ */
+import { cpuUsage, memoryUsage, resourceUsage } from 'node:process';
 
 export interface Measurement {
   seconds: number;
@@ -19,7 +22,7 @@ export async function measure(run: () => Promise<void>): Promise<Measurement> {
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuUsage(cpu0);
-  peak = Math.max(peak, memoryUsage().rss);
+  peak = Math.max(peak, memoryUsage().rss, resourceUsage().maxRSS * 1024);
   return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMiB: Math.round(peak / 2 ** 20) };
 }
 

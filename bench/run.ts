@@ -1,7 +1,10 @@
 /**
  * `npm run bench -- <name> [options]`: runs a benchmark, prints one JSON line per figure, and appends them (with the
  * command, the machine and the time) to bench/results.jsonl.
- *   nexmark [--events N] [--queries q1,q2,q5,q7] [--runs R] [--workers 1,2] [--latency-seconds S]
+ *   nexmark [--events N] [--queries q0,q1,q2,q3,q5,q7,q8,q11] [--runs R] [--workers 1,2] [--latency-seconds S]
+ *   nexmark-kafka [--events N] [--queries ...] [--workers 1,2]
+ *   scaling [--keys 10000,100000,1000000,10000000] [--min-events N] [--workers W] [--rates 10000,...] [--rate-seconds S]
+ *   ceiling [--events N] [--keys K] [--workers 1,2] [--runs R]
  *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2]
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,main]
  */
@@ -12,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { featureServingBench } from './features/serving.js';
 import { featureThroughputBench } from './features/throughput.js';
 import { nexmarkBench } from './nexmark/bench.js';
+import { nexmarkKafkaBench } from './nexmark/kafka-bench.js';
+import { ceilingBench } from './scaling/ceiling-bench.js';
+import { scalingBench } from './scaling/scaling-bench.js';
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
 
@@ -21,6 +27,9 @@ function option(args: string[], name: string, fallback: string): string {
 }
 
 const [name, ...args] = process.argv.slice(2);
+const num = (flag: string, fallback: number): number => Number(option(args, flag, String(fallback)));
+const nums = (flag: string, fallback: string): number[] => option(args, flag, fallback).split(',').map(Number);
+const ALL_QUERIES = 'q0,q1,q2,q3,q5,q7,q8,q11';
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
 const at = new Date().toISOString();
@@ -33,13 +42,32 @@ const report = (figure: object) => {
 switch (name) {
   case 'nexmark':
     await nexmarkBench(
+      { events: num('events', 2_000_000), queries: option(args, 'queries', ALL_QUERIES).split(','), runs: num('runs', 3), workers: nums('workers', '1,2'), latencySeconds: num('latency-seconds', 10) },
+      report,
+    );
+    break;
+  case 'nexmark-kafka':
+    await nexmarkKafkaBench(
+      { events: num('events', 300_000), queries: option(args, 'queries', ALL_QUERIES).split(','), workers: nums('workers', '1,2') },
+      report,
+    );
+    break;
+  case 'scaling':
+    await scalingBench(
       {
-        events: Number(option(args, 'events', '2000000')),
-        queries: option(args, 'queries', 'q1,q2,q5,q7').split(','),
-        runs: Number(option(args, 'runs', '3')),
-        workers: option(args, 'workers', '1,2').split(',').map(Number),
-        latencySeconds: Number(option(args, 'latency-seconds', '10')),
+        keys: nums('keys', '10000,100000,1000000,10000000'),
+        minEvents: num('min-events', 1_000_000),
+        workers: num('workers', 2),
+        rates: nums('rates', '10000,30000,100000'),
+        rateKeys: num('rate-keys', 100_000),
+        rateSeconds: num('rate-seconds', 10),
       },
+      report,
+    );
+    break;
+  case 'ceiling':
+    await ceilingBench(
+      { events: num('events', 2_000_000), keys: num('keys', 100_000), workers: nums('workers', '1,2'), runs: num('runs', 3) },
       report,
     );
     break;
@@ -69,6 +97,6 @@ switch (name) {
     );
     break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, features-throughput, features-serving\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, features-throughput, features-serving\n`);
     process.exitCode = 1;
 }

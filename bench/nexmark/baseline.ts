@@ -1,12 +1,22 @@
 /**
- * The "no framework" baselines: each Nexmark query written as a plain single-threaded loop over the events, with the
+ * The "no framework" baselines: each Nexmark query (q3 and q8 in baseline-joins.ts, q11 in baseline-sessions.ts) written as a plain single-threaded loop over the events, with the
  * same semantics as the Flywheel jobs (watermark = highest event time seen minus 4 s; a window fires when the
  * watermark passes its end; everything left fires at the end of input).
  */
 import { higher, type HighestBid, type HotItems } from './queries.js';
 import { NEXMARK_WATERMARK_DELAY, type Bid, type NexmarkEvent } from './model.js';
+import { fireDue, tumblingEnd, type Emit } from './baseline-windows.js';
+import { baselineQ3, baselineQ8 } from './baseline-joins.js';
+import { baselineQ11 } from './baseline-sessions.js';
 
-export type Emit = (value: unknown, timestamp: number) => void;
+export type { Emit };
+
+export function baselineQ0(events: Iterable<NexmarkEvent>, emit: Emit): void {
+  for (const e of events) {
+    if (e.kind !== 'bid') continue;
+    emit({ auction: e.auction, bidder: e.bidder, price: e.price, dateTime: e.dateTime, extra: e.extra }, e.dateTime);
+  }
+}
 
 export function baselineQ1(events: Iterable<NexmarkEvent>, emit: Emit): void {
   for (const e of events) {
@@ -17,15 +27,6 @@ export function baselineQ1(events: Iterable<NexmarkEvent>, emit: Emit): void {
 
 export function baselineQ2(events: Iterable<NexmarkEvent>, emit: Emit): void {
   for (const e of events) if (e.kind === 'bid' && e.auction % 123 === 0) emit({ auction: e.auction, price: e.price }, e.dateTime);
-}
-
-/** Fires windows (keyed by end) in end order once the watermark passes end - 1. */
-function fireDue<W>(windows: Map<number, W>, watermark: number, fire: (end: number, w: W) => void): void {
-  const due = [...windows.keys()].filter((end) => end - 1 <= watermark).sort((a, b) => a - b);
-  for (const end of due) {
-    fire(end, windows.get(end)!);
-    windows.delete(end);
-  }
 }
 
 export function baselineQ5(events: Iterable<NexmarkEvent>, emit: Emit): void {
@@ -74,7 +75,7 @@ export function baselineQ7(events: Iterable<NexmarkEvent>, emit: Emit): void {
   for (const e of events) {
     if (e.kind !== 'bid') continue;
     if (e.dateTime > maxTs) maxTs = e.dateTime;
-    const end = e.dateTime - (((e.dateTime % 10_000) + 10_000) % 10_000) + 10_000;
+    const end = tumblingEnd(e.dateTime, 10_000);
     if (end - 1 > fired) windows.set(end, higher(windows.get(end) ?? null, e)!);
     const watermark = maxTs - NEXMARK_WATERMARK_DELAY;
     if (watermark > fired) {
@@ -86,8 +87,12 @@ export function baselineQ7(events: Iterable<NexmarkEvent>, emit: Emit): void {
 }
 
 export const baselines: Record<string, (events: Iterable<NexmarkEvent>, emit: Emit) => void> = {
+  q0: baselineQ0,
   q1: baselineQ1,
   q2: baselineQ2,
+  q3: baselineQ3,
   q5: baselineQ5,
   q7: baselineQ7,
+  q8: baselineQ8,
+  q11: baselineQ11,
 };

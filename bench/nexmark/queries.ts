@@ -1,18 +1,24 @@
 /**
- * Nexmark queries as Flywheel jobs over the in-process nexmark generator (options from the environment, which worker
- * threads share, so every thread builds the same graph):
- * - q1 currency conversion (map), q2 selection (filter);
+ * Nexmark queries as Flywheel jobs over the in-process nexmark generator or a Kafka topic of its events (options
+ * from the environment, which worker threads share, so every thread builds the same graph):
+ * - q0 pass-through (the bids, projected), q1 currency conversion (map), q2 selection (filter);
+ * - q3 incremental join: sellers in OR, ID or CA with their auctions of category 10, keyed state on both sides;
  * - q5 hot items: bids per auction in sliding 10 s windows every 2 s, then per window the auctions with the most;
- * - q7 highest bid per 10 s tumbling window: the highest bid per auction, then the highest over auctions.
+ * - q7 highest bid per 10 s tumbling window: the highest bid per auction, then the highest over auctions;
+ * - q8 new users: persons who opened an auction in the same 10 s tumbling window (a windowed join on person id);
+ * - q11 bids per bidder in session windows with a 10 s gap.
  * Results go to the sink named by NEXMARK_SINK (`discard` by default).
  */
 import { job } from '../../src/api/job.js';
-import { sliding, tumbling } from '../../src/api/windows.js';
+import { session, sliding, tumbling } from '../../src/api/windows.js';
 import type { Aggregator, KeyedProcessor, WindowResult } from '../../src/api/types.js';
 import type { ConnectorSpec } from '../../src/graph/model.js';
 import { NEXMARK_WATERMARK_DELAY, type Bid, type NexmarkEvent } from './model.js';
+import { incrementalJoin, isQ3Input, newUserOf, newUserWindow, personKey } from './joins.js';
 
+/** NEXMARK_SOURCE: a whole source spec (a Kafka topic of Nexmark events); else the generator with NEXMARK_OPTIONS. */
 function sourceSpec(): ConnectorSpec {
+  if (process.env.NEXMARK_SOURCE) return JSON.parse(process.env.NEXMARK_SOURCE) as ConnectorSpec;
   return { type: 'nexmark', options: JSON.parse(process.env.NEXMARK_OPTIONS ?? '{}') as Record<string, unknown> };
 }
 
@@ -22,6 +28,16 @@ function sinkSpec(): ConnectorSpec {
 
 const eventTime = { eventTime: { field: 'dateTime' as const, maxOutOfOrderness: NEXMARK_WATERMARK_DELAY } };
 const isBid = (e: NexmarkEvent): boolean => e.kind === 'bid';
+
+export const q0 = job('nexmark-q0', (j) => {
+  j.source<NexmarkEvent>('events', sourceSpec(), eventTime)
+    .filter('bids', isBid)
+    .map('project', (e) => {
+      const b = e as Bid;
+      return { auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime, extra: b.extra };
+    })
+    .sink('out', sinkSpec());
+});
 
 export const q1 = job('nexmark-q1', (j) => {
   j.source<NexmarkEvent>('events', sourceSpec(), eventTime)
@@ -37,6 +53,14 @@ export const q2 = job('nexmark-q2', (j) => {
   j.source<NexmarkEvent>('events', sourceSpec(), eventTime)
     .filter('selected', (e) => e.kind === 'bid' && e.auction % 123 === 0)
     .map('project', (e) => ({ auction: (e as Bid).auction, price: (e as Bid).price }))
+    .sink('out', sinkSpec());
+});
+
+export const q3 = job('nexmark-q3', (j) => {
+  j.source<NexmarkEvent>('events', sourceSpec(), eventTime)
+    .filter('sellers-and-auctions', isQ3Input)
+    .keyBy('by-person', personKey)
+    .process('join', incrementalJoin)
     .sink('out', sinkSpec());
 });
 
@@ -120,5 +144,26 @@ export const q7 = job('nexmark-q7', (j) => {
     .window('max-per-auction', tumbling(10_000), maxBid)
     .keyBy('by-window', (r) => r.end)
     .process('highest', highestOverAuctions)
+    .sink('out', sinkSpec());
+});
+
+export const q8 = job('nexmark-q8', (j) => {
+  j.source<NexmarkEvent>('events', sourceSpec(), eventTime)
+    .filter('persons-and-auctions', (e) => e.kind === 'person' || e.kind === 'auction')
+    .keyBy('by-person', personKey)
+    .window('person-window', tumbling(10_000), newUserWindow)
+    .flatMap('new-users', (r) => {
+      const user = newUserOf(r.value, r.start);
+      return user ? [user] : [];
+    })
+    .sink('out', sinkSpec());
+});
+
+export const q11 = job('nexmark-q11', (j) => {
+  j.source<NexmarkEvent>('events', sourceSpec(), eventTime)
+    .filter('bids', isBid)
+    .keyBy('by-bidder', (e) => (e as Bid).bidder)
+    .window('bidder-sessions', session(10_000), bidCount)
+    .map('session-count', (r) => ({ bidder: Number(r.key), bidCount: r.value, starttime: r.start, endtime: r.end }))
     .sink('out', sinkSpec());
 });

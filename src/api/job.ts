@@ -79,7 +79,9 @@ export class Stream<T> {
 
   protected operator<U>(id: string, kind: string, code: Record<string, unknown>, options: StepOptions): Stream<U> {
     this.builder.add({ id, kind, inputs: [this.input], config: {}, code, ...options });
-    return new (this.constructor as new (b: GraphBuilder, i: InputRef) => Stream<U>)(this.builder, { step: id, port: MAIN_PORT });
+    // A step on a keyed stream (a window's results included) keeps the key; the subclass's own constructor may differ.
+    const next = this instanceof KeyedStream ? KeyedStream : Stream;
+    return new next<U>(this.builder, { step: id, port: MAIN_PORT });
   }
 }
 

@@ -66,3 +66,13 @@ test('the planner cuts stages at keyBy and describes them', () => {
   assert.match(text, /stage 2 \(keyed by by-start, in worker slots\) <- stage 1/);
   assert.match(text, /128 key groups over 4 slots/);
 });
+
+test('map, filter and flatMap on window results read the window step and keep the key', () => {
+  const graph = job('j', (j) =>
+    j.source<{ k: string }>('in', src).keyBy('by-k', 'k').window('w', tumbling(10), count()).map('m', (r) => r.value).filter('f', (v) => v > 0).flatMap('fm', (v) => [v]).sink('out', sink),
+  );
+  const inputOf = (id: string) => graph.steps.find((s) => s.id === id)!.inputs;
+  assert.deepEqual(inputOf('m'), [{ step: 'w', port: 'main' }]);
+  assert.deepEqual(inputOf('f'), [{ step: 'm', port: 'main' }]);
+  assert.deepEqual(inputOf('out'), [{ step: 'fm', port: 'main' }]);
+});
