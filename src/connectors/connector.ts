@@ -40,6 +40,9 @@ export interface SourceConnector {
   finished(): boolean;
   /** Offsets (next to read) that state has durably applied; a Kafka source commits them for lag monitoring. */
   commit?(applied: ReadonlyMap<number, number>): Promise<void>;
+  /** Stop fetching ahead while the job is full (backpressure); poll() is not called until resume(). */
+  pause?(): void;
+  resume?(): void;
   /** Readiness: false while the source cannot reach its origin (broker down); the reason goes to /readyz. */
   health?(): { ready: boolean; reason?: string };
   /** Records known to be waiting per partition (consumer lag), when the source can tell. */
