@@ -4,6 +4,7 @@
  *   nexmark [--events N] [--queries q1,q2,q5,q7] [--runs R] [--workers 1,2] [--latency-seconds S]
  *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2]
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,main]
+ *   kafka [--events N] [--users U] [--runs R] [--workers W] [--latency-seconds S]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { featureServingBench } from './features/serving.js';
 import { featureThroughputBench } from './features/throughput.js';
 import { nexmarkBench } from './nexmark/bench.js';
+import { kafkaBench } from './kafka/bench.js';
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
 
@@ -68,7 +70,19 @@ switch (name) {
       report,
     );
     break;
+  case 'kafka':
+    await kafkaBench(
+      {
+        events: Number(option(args, 'events', '160000')),
+        users: Number(option(args, 'users', '1000')),
+        runs: Number(option(args, 'runs', '3')),
+        workers: Number(option(args, 'workers', '2')),
+        latencySeconds: Number(option(args, 'latency-seconds', '10')),
+      },
+      report,
+    );
+    break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, features-throughput, features-serving\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, features-throughput, features-serving, kafka\n`);
     process.exitCode = 1;
 }

@@ -64,6 +64,11 @@ export interface SinkConnector {
   readonly id: string;
   readonly destination: string;
   open(): Promise<void>;
+  /**
+   * True when write() may be called again before earlier calls resolved (it keeps their order): the runtime then
+   * hands over each batch at once instead of waiting for the previous one's acknowledgement.
+   */
+  readonly pipelined?: boolean;
   /** Delivers the records; resolves only when every one is acknowledged by the destination. */
   write(records: readonly SinkRecord[]): Promise<void>;
   health?(): { ready: boolean; reason?: string };

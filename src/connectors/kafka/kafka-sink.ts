@@ -26,6 +26,9 @@ interface Pending {
 
 class KafkaSink implements SinkConnector {
   readonly destination: string;
+  readonly pipelined = true;
+  /** Batches are produced one after another, so messages keep the order of write() calls. */
+  private producing: Promise<void> = Promise.resolve();
   private producer: Kafka.Producer | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextBatch = 0;
@@ -90,10 +93,14 @@ class KafkaSink implements SinkConnector {
       };
       this.pending.set(batchId, batch);
     });
-    for (const r of records) {
-      const headers: Kafka.MessageHeader[] = [{ 'flywheel-id': r.id }, ...Object.entries(r.headers ?? {}).map(([k, v]) => ({ [k]: v }))];
-      await this.produce(producer, r, headers, batchId);
-    }
+    const produced = this.producing.then(async () => {
+      for (const r of records) {
+        const headers: Kafka.MessageHeader[] = [{ 'flywheel-id': r.id }, ...Object.entries(r.headers ?? {}).map(([k, v]) => ({ [k]: v }))];
+        await this.produce(producer, r, headers, batchId);
+      }
+    });
+    this.producing = produced.catch(() => undefined);
+    await produced;
     return delivered;
   }
 

@@ -30,6 +30,7 @@ export interface KafkaSourceOptions extends KafkaCommonOptions {
 const OFFSET_BEGINNING = -2;
 /** librdkafka's code when a fetch offset is out of range and `auto.offset.reset` is `error`. */
 const ERR_AUTO_OFFSET_RESET = -140;
+const FIRST_MESSAGE_WAIT_MS = 20;
 
 class KafkaSource implements SourceConnector {
   readonly origin: string;
@@ -82,7 +83,6 @@ class KafkaSource implements SourceConnector {
     for (const p of this.partitionIds) this.next.set(p, options.startOffsets.get(p) ?? 0);
     for (const p of options.startOffsets.keys()) this.positioned.add(p);
     consumer.assign(this.partitionIds.map((p) => ({ topic: this.o.topic, partition: p, offset: options.startOffsets.get(p) ?? OFFSET_BEGINNING })));
-    consumer.setDefaultConsumeTimeout(20);
     this.consumer = consumer;
     this.probe = new BrokerProbe(this.o.brokers, () => this.checkOffsets(consumer), this.o.healthInterval);
     this.probe.start();
@@ -100,24 +100,42 @@ class KafkaSource implements SourceConnector {
     return this.partitionIds;
   }
 
+  /**
+   * Waits up to 20 ms for a first message, then takes only what is already fetched. (node-rdkafka's consume(n) waits
+   * up to its timeout for *each* message, so a steady stream would hold a poll until n messages arrived.)
+   */
   async poll(max: number): Promise<SourceRecord[]> {
     if (this.fatal) throw this.fatal;
     const consumer = this.consumer!;
-    const result = await new Promise<SourceRecord[] | Error>((resolve) => {
-      consumer.consume(Math.min(max, 10_000), (err, messages) => {
+    const first = await this.consume(consumer, 1, FIRST_MESSAGE_WAIT_MS);
+    if (first instanceof Error) return this.consumeFailed(consumer, first);
+    if (first.length === 0 || max <= 1) return first;
+    const rest = await this.consume(consumer, Math.min(max, 10_000) - 1, 0);
+    // An error after the first message is not lost: the probe finds an offset out of range on its own.
+    if (rest instanceof Error) return first;
+    rest.unshift(first[0]!);
+    return rest;
+  }
+
+  private async consumeFailed(consumer: Kafka.KafkaConsumer, err: Error): Promise<SourceRecord[]> {
+    if ((err as { code?: number }).code !== ERR_AUTO_OFFSET_RESET) {
+      this.problem = `consume failed: ${err.message}`;
+      return [];
+    }
+    // Which partition is out of range: ask the broker for every partition's log now.
+    await this.checkOffsets(consumer).catch(() => undefined);
+    throw this.fatal ?? new FlywheelError(ErrorCodes.SOURCE, `an offset of topic ${this.o.topic} is out of range at ${this.o.brokers}: ${err.message}`, { stepId: this.id, topic: this.o.topic }, 'see docs/kafka.md, "When the broker loses data"');
+  }
+
+  private consume(consumer: Kafka.KafkaConsumer, count: number, timeoutMs: number): Promise<SourceRecord[] | Error> {
+    consumer.setDefaultConsumeTimeout(timeoutMs);
+    return new Promise((resolve) => {
+      consumer.consume(count, (err, messages) => {
         if (err) return resolve(Object.assign(new Error(err.message), { code: err.code }));
         if (messages.length > 0) this.problem = null;
         resolve(messages.map((m) => this.toRecord(m)));
       });
     });
-    if (!(result instanceof Error)) return result;
-    if ((result as { code?: number }).code !== ERR_AUTO_OFFSET_RESET) {
-      this.problem = `consume failed: ${result.message}`;
-      return [];
-    }
-    // Which partition is out of range: ask the broker for every partition's log now.
-    await this.checkOffsets(consumer).catch(() => undefined);
-    throw this.fatal ?? new FlywheelError(ErrorCodes.SOURCE, `an offset of topic ${this.o.topic} is out of range at ${this.o.brokers}: ${result.message}`, { stepId: this.id, topic: this.o.topic }, 'see docs/kafka.md, "When the broker loses data"');
   }
 
   /** The probe's check: every partition's log range, compared with the next offset to read. */
