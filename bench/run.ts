@@ -5,6 +5,7 @@
  *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2]
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,main]
  *   kafka [--events N] [--users U] [--runs R] [--workers W] [--latency-seconds S]
+ *   kafka-mock [--groups G]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -14,6 +15,7 @@ import { featureServingBench } from './features/serving.js';
 import { featureThroughputBench } from './features/throughput.js';
 import { nexmarkBench } from './nexmark/bench.js';
 import { kafkaBench } from './kafka/bench.js';
+import { mockLimits } from './kafka/mock-limits.js';
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
 
@@ -82,7 +84,10 @@ switch (name) {
       report,
     );
     break;
+  case 'kafka-mock':
+    report(await mockLimits(Number(option(args, 'groups', '3'))));
+    break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, features-throughput, features-serving, kafka\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, features-throughput, features-serving, kafka, kafka-mock\n`);
     process.exitCode = 1;
 }
