@@ -1,12 +1,14 @@
 /**
  * The plain node-rdkafka side of the Kafka benchmark, no Flywheel: consume-only (assign every partition from the
  * start, consume in batches until all messages arrived) and passthrough (the same, plus the stateless job's work:
- * parse, map, filter, serialize, produce, and wait for every delivery report). Timed from the first consume call to
+ * parse, map, filter, serialize, produce with the same deterministic id header Flywheel's sink writes, so both put the
+ * same bytes on the broker, and wait for every delivery report). Timed from the first consume call to
  * the last message (consume-only) or the last delivery report (passthrough).
  */
 import Kafka from 'node-rdkafka';
 import { CONSUMER_TUNING, PRODUCER_TUNING, keepsEvent, type BenchEvent } from './events.js';
 import { connectProducer, disconnect, PARTITIONS } from './topics.js';
+import { derivedId, sourceRecordId } from '../../src/runtime/record-id.js';
 
 async function assignedConsumer(brokers: string, topic: string): Promise<Kafka.KafkaConsumer> {
   const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': brokers, 'group.id': `bench-raw-${process.pid}`, 'enable.auto.commit': false, ...CONSUMER_TUNING }, { 'auto.offset.reset': 'earliest' });
@@ -54,7 +56,8 @@ export async function rawPassthrough(brokers: string, input: string, output: str
       const e = JSON.parse(m.value!.toString()) as BenchEvent;
       const mapped = { ...e, cents: e.amount * 100 };
       if (!keepsEvent(mapped)) continue;
-      producer.produce(output, null, Buffer.from(JSON.stringify(mapped)), m.key ?? null, mapped.ts);
+      const id = derivedId(sourceRecordId('events', m.partition, m.offset), 'paid', 'main', 0);
+      producer.produce(output, null, Buffer.from(JSON.stringify(mapped)), m.key ?? null, mapped.ts, undefined, [{ 'flywheel-id': id }]);
       produced++;
     }
   }
