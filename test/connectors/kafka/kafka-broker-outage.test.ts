@@ -146,9 +146,10 @@ test('broker killed mid-run: 503 with the reason, state holds exactly what was a
       await new Promise((r) => setTimeout(r, 300));
       const now = appliedOffsets(dir);
       const settled = runner.status(1, 0).queued === 0 && [...now].every(([pid, list]) => new Set(list).size === 1 && before.get(pid)?.[0] === list[0]);
-      return settled && now.size === 4 ? new Map([...now].map(([pid, list]) => [Number(pid.split(':')[1]), list[0]!])) : undefined;
+      return settled && now.size > 0 ? new Map([...now].map(([pid, list]) => [Number(pid.split(':')[1]), list[0]!])) : undefined;
     });
-    const applied = placed.filter((p) => p.offset <= frontier.get(p.partition)!);
+    // A partition not read before the kill has no stored offset: nothing of it was applied.
+    const applied = placed.filter((p) => p.offset <= (frontier.get(p.partition) ?? -1));
     assert.ok(applied.length < placed.length, `the kill landed mid-run (${applied.length} of ${placed.length} applied)`);
     const state = runningTotals(dir, 'running');
     assert.deepEqual(state, reference(applied), 'state holds each record up to the stored offsets exactly once, and nothing else');
