@@ -5,6 +5,7 @@
  */
 import type { JobGraph } from '../graph/model.js';
 import type { RunningServer } from '../query/server.js';
+import { openState } from '../state/backend.js';
 import type { JobRef } from './messages.js';
 import { startQueryThread } from './query-host.js';
 import { JobRunner, type RunSummary } from './runner.js';
@@ -54,6 +55,8 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
   try {
     // The endpoint listens before the job opens, so /readyz can say why start-up waits (a broker unreachable).
     if (options.http) {
+      // The query thread reads state read-only, so the environment must exist before it; the runner reuses this handle.
+      openState(options.stateDir);
       server = await startQueryThread(runner, options.job, options.stateDir, options.http.port, options.http.host);
       log(`[${options.graph.name}] query endpoint on ${server.url} (/healthz /readyz /metrics /topology)`);
     }
