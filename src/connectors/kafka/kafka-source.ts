@@ -77,6 +77,7 @@ class KafkaSource implements SourceConnector {
     });
     const topic = metadata.topics.find((t) => t.name === this.o.topic);
     if (!topic || topic.partitions.length === 0) {
+      await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
       throw new FlywheelError(ErrorCodes.SOURCE, `topic ${this.o.topic} has no partitions at ${this.o.brokers}`, { stepId: this.id, topic: this.o.topic }, 'create the topic first');
     }
     this.partitionIds = topic.partitions.map((p) => p.id).sort((a, b) => a - b);
