@@ -7,6 +7,8 @@
  *   ceiling [--events N] [--keys K] [--workers 1,2] [--runs R]
  *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2]
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,main]
+ *   kafka [--events N] [--users U] [--runs R] [--workers W] [--latency-seconds S]
+ *   kafka-mock [--groups G]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -18,6 +20,8 @@ import { nexmarkBench } from './nexmark/bench.js';
 import { nexmarkKafkaBench } from './nexmark/kafka-bench.js';
 import { ceilingBench } from './scaling/ceiling-bench.js';
 import { scalingBench } from './scaling/scaling-bench.js';
+import { kafkaBench } from './kafka/bench.js';
+import { mockLimits } from './kafka/mock-limits.js';
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
 
@@ -96,7 +100,22 @@ switch (name) {
       report,
     );
     break;
+  case 'kafka':
+    await kafkaBench(
+      {
+        events: Number(option(args, 'events', '160000')),
+        users: Number(option(args, 'users', '1000')),
+        runs: Number(option(args, 'runs', '3')),
+        workers: Number(option(args, 'workers', '2')),
+        latencySeconds: Number(option(args, 'latency-seconds', '10')),
+      },
+      report,
+    );
+    break;
+  case 'kafka-mock':
+    report(await mockLimits(Number(option(args, 'groups', '3'))));
+    break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, features-throughput, features-serving\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, features-throughput, features-serving, kafka, kafka-mock\n`);
     process.exitCode = 1;
 }

@@ -40,6 +40,9 @@ export interface SourceConnector {
   finished(): boolean;
   /** Offsets (next to read) that state has durably applied; a Kafka source commits them for lag monitoring. */
   commit?(applied: ReadonlyMap<number, number>): Promise<void>;
+  /** Stop fetching ahead while the job is full (backpressure); poll() is not called until resume(). */
+  pause?(): void;
+  resume?(): void;
   /** Readiness: false while the source cannot reach its origin (broker down); the reason goes to /readyz. */
   health?(): { ready: boolean; reason?: string };
   /** Records known to be waiting per partition (consumer lag), when the source can tell. */
@@ -61,6 +64,11 @@ export interface SinkConnector {
   readonly id: string;
   readonly destination: string;
   open(): Promise<void>;
+  /**
+   * True when write() may be called again before earlier calls resolved (it keeps their order): the runtime then
+   * hands over each batch at once instead of waiting for the previous one's acknowledgement.
+   */
+  readonly pipelined?: boolean;
   /** Delivers the records; resolves only when every one is acknowledged by the destination. */
   write(records: readonly SinkRecord[]): Promise<void>;
   health?(): { ready: boolean; reason?: string };

@@ -5,6 +5,7 @@
  */
 import type { JobGraph } from '../graph/model.js';
 import type { RunningServer } from '../query/server.js';
+import { openState } from '../state/backend.js';
 import type { JobRef } from './messages.js';
 import { startQueryThread } from './query-host.js';
 import { JobRunner, type RunSummary } from './runner.js';
@@ -24,6 +25,8 @@ export interface LaunchOptions {
   baseDir: string;
   http?: { port: number; host: string };
   log?: (line: string) => void;
+  /** Called once the endpoint listens, before the job opens its state and connectors. */
+  onListening?: (info: { url: string | null; runner: JobRunner }) => void;
   /** Called once the job is open and its endpoint listening. */
   onStarted?: (info: { url: string | null; runner: JobRunner }) => void;
 }
@@ -50,12 +53,16 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
   process.once('SIGTERM', stop);
   let server: RunningServer | null = null;
   try {
-    const running = runner.run();
-    await Promise.race([runner.opened, running]);
+    // The endpoint listens before the job opens, so /readyz can say why start-up waits (a broker unreachable).
     if (options.http) {
+      // The query thread reads state read-only, so the environment must exist before it; the runner reuses this handle.
+      openState(options.stateDir);
       server = await startQueryThread(runner, options.job, options.stateDir, options.http.port, options.http.host);
       log(`[${options.graph.name}] query endpoint on ${server.url} (/healthz /readyz /metrics /topology)`);
     }
+    options.onListening?.({ url: server?.url ?? null, runner });
+    const running = runner.run();
+    await Promise.race([runner.opened, running]);
     options.onStarted?.({ url: server?.url ?? null, runner });
     return await running;
   } finally {

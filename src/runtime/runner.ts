@@ -16,6 +16,7 @@ import { ErrorCodes, FlywheelError } from './errors.js';
 import type { JobRef } from './messages.js';
 import { JobMetrics } from './metrics.js';
 import { checkedOptions } from './connector-options.js';
+import { openWithRetry, type RetryHooks } from './connect-retry.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { SlotScheduler, sourceFedStages } from './slot-scheduler.js';
 import { intakeSource, SourceIntake, sourceError, type IntakeSource } from './source-intake.js';
@@ -36,7 +37,10 @@ export interface RunOptions {
   batch?: { maxRecords?: number; maxDelay?: Millis };
   /** Directory that connector paths are relative to. */
   baseDir?: string;
-  /** Most records read but not yet applied; polling pauses above it (backpressure). */
+  /**
+   * Most records read but not yet applied (backpressure): at this many, sources are paused (a Kafka source stops
+   * fetching) and not polled until half of them have been applied.
+   */
   maxQueued?: number;
   /** How often each idle slot commits the source frontier (ms). */
   frontierInterval?: Millis;
@@ -53,8 +57,14 @@ export interface RunStatus {
   /** Records waiting in the sources (consumer lag) where they can tell, else null. */
   sourceLag: number | null;
   queued: number;
+  /** The most records that were ever queued at once (never above `maxQueued`). */
+  peakQueued: number;
+  /** Times the sources were paused because the job was full. */
+  pauses: number;
   outboxPending: number;
   batches: number;
+  /** Why the job is not ready (starting, a broker unreachable, ...); empty when ready. */
+  notReady: string[];
 }
 
 export interface RunSummary {
@@ -83,6 +93,13 @@ export class JobRunner {
   private failure: FlywheelError | null = null;
   private wake: (() => void) | null = null;
   private stopping = false;
+  private markStopped!: () => void;
+  private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
+  /** Per connector that is still being opened, why it is not open yet. */
+  private readonly startupWaits = new Map<string, string>();
+  private backpressured = false;
+  private peakQueued = 0;
+  private pauses = 0;
   private readonly maxRecords: number;
   private readonly maxDelay: Millis;
   private readonly maxQueued: number;
@@ -112,14 +129,16 @@ export class JobRunner {
 
   stop(): void {
     this.stopping = true;
+    this.markStopped();
     this.wake?.();
   }
 
   async run(): Promise<RunSummary> {
-    await this.open();
     const status = this.options.onStatus ? this.reportStatus(this.options.onStatus) : null;
-    const offsets = setInterval(() => void this.commitSourceOffsets(), 1_000);
+    let offsets: NodeJS.Timeout | undefined;
     try {
+      await this.open();
+      offsets = setInterval(() => void this.commitSourceOffsets(), 1_000);
       await this.loop();
     } finally {
       clearInterval(offsets);
@@ -132,7 +151,7 @@ export class JobRunner {
 
   /** Readiness reasons: empty when the job is open and every source and sink can reach its destination. */
   notReadyReasons(): string[] {
-    if (!this.ready) return ['job is starting or stopping'];
+    if (!this.ready) return this.startupWaits.size > 0 ? [...this.startupWaits.values()] : ['job is starting or stopping'];
     const reasons: string[] = [];
     for (const s of this.intake.sources) {
       const h = s.connector.health?.();
@@ -148,7 +167,7 @@ export class JobRunner {
 
   status(elapsedMs: number, readBefore: number): RunStatus {
     let lag: number | null = null;
-    for (const s of this.intake.sources) {
+    for (const s of this.intake?.sources ?? []) {
       const perPartition = s.connector.lag?.();
       if (!perPartition) continue;
       for (const [partition, n] of perPartition) {
@@ -160,14 +179,18 @@ export class JobRunner {
     for (const stage of this.plan.stages) {
       if (stage.entry !== null && Number.isFinite(watermark)) this.metrics.watermarkLag.set({ stage: String(stage.index) }, Date.now() - watermark);
     }
+    const recordsRead = this.intake?.recordsRead ?? 0;
     return {
-      recordsRead: this.intake.recordsRead,
-      recordsPerSecond: elapsedMs > 0 ? ((this.intake.recordsRead - readBefore) * 1000) / elapsedMs : 0,
+      recordsRead,
+      recordsPerSecond: elapsedMs > 0 ? ((recordsRead - readBefore) * 1000) / elapsedMs : 0,
       watermark,
       sourceLag: lag,
       queued: this.scheduler?.queuedRecords() ?? 0,
-      outboxPending: this.delivery.pending,
+      peakQueued: this.peakQueued,
+      pauses: this.pauses,
+      outboxPending: this.delivery?.pending ?? 0,
       batches: this.scheduler?.batches ?? 0,
+      notReady: this.notReadyReasons(),
     };
   }
 
@@ -194,7 +217,7 @@ export class JobRunner {
       const spec = step.config.connector as ConnectorSpec;
       const type = sinkType(spec.type);
       const sink = type!.create(checkedOptions(step, spec, type), { jobName: graph.name, baseDir, stepId: step.id });
-      await sink.open();
+      await openWithRetry(`sink ${step.id}`, () => sink.open(), this.retryHooks(`sink ${step.id}`));
       this.sinks.set(step.id, sink);
     }
     this.delivery = new SinkDelivery(this.sinks, this.dbs);
@@ -211,7 +234,7 @@ export class JobRunner {
       const offsets = new Map<number, number>();
       for (const [pid, next] of startOffsets) if (pid.startsWith(`${step.id}:`)) offsets.set(Number(pid.slice(step.id.length + 1)), next);
       try {
-        await connector.open({ startOffsets: offsets });
+        await openWithRetry(`source ${step.id}`, () => connector.open({ startOffsets: offsets }), this.retryHooks(`source ${step.id}`));
       } catch (err) {
         throw err instanceof FlywheelError ? err : sourceError(step, `source failed to open: ${(err as Error).message}`, err);
       }
@@ -239,6 +262,13 @@ export class JobRunner {
     this.restoreAfterCrash();
     this.ready = true;
     this.markOpened();
+  }
+
+  private retryHooks(connector: string): RetryHooks {
+    return {
+      waiting: (reason) => (reason === null ? this.startupWaits.delete(connector) : this.startupWaits.set(connector, reason)),
+      stopped: this.stopped,
+    };
   }
 
   /** Key groups and slots shape the stored state; a state directory written with others cannot be read. */
@@ -328,11 +358,12 @@ export class JobRunner {
     while (!this.failure) {
       const queued = this.scheduler.queuedRecords();
       let polled = 0;
-      if (!this.stopping && queued < this.maxQueued && this.delivery.pending < this.maxQueued) {
+      if (!this.stopping && this.applyBackpressure(queued)) {
         polled = await this.intake.poll(Math.min(4096, this.maxQueued - queued));
         if (polled > 0) this.scheduler.routedVersion++;
         this.commitStage0Progress();
       }
+      this.peakQueued = Math.max(this.peakQueued, this.scheduler.queuedRecords());
       this.metrics.queued.set(this.scheduler.queuedRecords());
       this.metrics.outboxPending.set(this.delivery.pending);
       const waitMs = this.scheduler.dispatch(this.intake.finished || this.stopping);
@@ -344,6 +375,24 @@ export class JobRunner {
     this.commitStage0Progress(true);
     await this.delivery.drain();
     await this.stage0Progress;
+  }
+
+  /**
+   * Pauses the sources once `maxQueued` records (or outputs) are waiting and resumes them once half have been
+   * applied, so a paused Kafka consumer is not resumed (refetching what pausing dropped) for every single batch.
+   * Returns whether the sources may be polled now.
+   */
+  private applyBackpressure(queued: number): boolean {
+    const load = Math.max(queued, this.delivery.pending);
+    if (!this.backpressured && load >= this.maxQueued) {
+      this.backpressured = true;
+      this.pauses++;
+      this.intake.pause();
+    } else if (this.backpressured && load <= this.maxQueued / 2) {
+      this.backpressured = false;
+      this.intake.resume();
+    }
+    return !this.backpressured;
   }
 
   /** After stage 0's outputs of a poll are acknowledged, its frontier moves past the records that produced them. */

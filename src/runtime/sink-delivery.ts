@@ -1,5 +1,6 @@
 /**
- * Delivers outputs to their sinks from the main thread. Each sink has one ordered chain of writes; a failed write
+ * Delivers outputs to their sinks from the main thread. Each sink has one ordered chain of writes (a pipelined sink
+ * is handed each batch at once, its acknowledgements still taken in order); a failed write
  * (destination down) is retried with capped exponential backoff for as long as the job runs, and an output taken
  * from the outbox is deleted from it only after its sink acknowledged it. Outputs of stage 0 (no keyed state) are
  * not in the outbox: the caller learns of their acknowledgement through the returned promise.
@@ -35,8 +36,11 @@ export class SinkDelivery {
     const sink = this.sinks.get(sinkId)!;
     this.pendingRecords += records.length;
     const previous = this.chains.get(sinkId) ?? Promise.resolve();
+    // A pipelined sink gets the batch now; acknowledgements are still taken in order.
+    const early = sink.pipelined ? this.writeWithRetry(sink, records) : null;
+    early?.catch(() => undefined);
     const next = previous.then(async () => {
-      await this.writeWithRetry(sink, records);
+      await (early ?? this.writeWithRetry(sink, records));
       if (fromOutbox) this.scheduleRemoval(sinkId, records);
       this.pendingRecords -= records.length;
     });

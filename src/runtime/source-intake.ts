@@ -78,6 +78,15 @@ export class SourceIntake {
     return this.sources.every((s) => s.done);
   }
 
+  /** Stops the sources fetching ahead (backpressure): a Kafka consumer pauses its partitions. */
+  pause(): void {
+    for (const s of this.sources) s.connector.pause?.();
+  }
+
+  resume(): void {
+    for (const s of this.sources) s.connector.resume?.();
+  }
+
   /** Polls each source once; returns the number of records read. */
   async poll(max: number): Promise<number> {
     let total = 0;

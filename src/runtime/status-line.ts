@@ -1,4 +1,4 @@
-/** The one-line progress status a running job prints every few seconds: rate, watermark, lag, queue, outbox. */
+/** The one-line progress status a running job prints every few seconds: rate, watermark, lag, queue, outbox, readiness. */
 import type { RunStatus } from './runner.js';
 
 function formatWatermark(wm: number): string {
@@ -26,5 +26,6 @@ export function statusLine(jobName: string, s: RunStatus): string {
     `source lag ${s.sourceLag === null ? 'n/a' : formatCount(s.sourceLag)}`,
     `queued ${formatCount(s.queued)}`,
     `outbox ${formatCount(s.outboxPending)}`,
+    ...(s.notReady.length > 0 ? [`NOT READY: ${s.notReady.join('; ')}`] : []),
   ].join(' | ');
 }

@@ -2,16 +2,20 @@
  * The Kafka sink (type `kafka`): a node-rdkafka Producer with delivery reports and idempotence. Every message
  * carries the record's deterministic id in the `flywheel-id` header (consumers deduplicate with it) plus the record's
  * own headers; the key is the record's key. write() resolves only when every message has its delivery report, and
- * rejects on a failed report, so the runtime keeps the outbox entry and retries.
+ * rejects on a failed report, so the runtime keeps the outbox entry and retries. While the broker is unreachable,
+ * librdkafka holds produced messages and retries them (up to `message.timeout.ms`, 5 minutes by default); health()
+ * says why (a metadata request every `healthInterval`), and outputs stay in the outbox until acknowledged.
  */
 import type Kafka from 'node-rdkafka';
 import { loadRdkafka } from './rdkafka.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 import type { SinkConnector, SinkRecord, SinkType } from '../connector.js';
+import { BrokerProbe } from './broker-probe.js';
 import { commonProperties, encodeValue, type KafkaCommonOptions } from './kafka-options.js';
 
 export interface KafkaSinkOptions extends KafkaCommonOptions {
   connectTimeout: number;
+  healthInterval: number;
 }
 
 interface Pending {
@@ -22,10 +26,14 @@ interface Pending {
 
 class KafkaSink implements SinkConnector {
   readonly destination: string;
+  readonly pipelined = true;
+  /** Batches are produced one after another, so messages keep the order of write() calls. */
+  private producing: Promise<void> = Promise.resolve();
   private producer: Kafka.Producer | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextBatch = 0;
   private problem: string | null = null;
+  private probe: BrokerProbe | null = null;
 
   constructor(
     readonly id: string,
@@ -47,7 +55,7 @@ class KafkaSink implements SinkConnector {
       'queue.buffering.max.messages': 500_000,
       ...(this.o.rdkafka ?? {}),
     } as Kafka.ProducerGlobalConfig);
-    producer.on('event.error', (err) => (this.problem = `broker error: ${err.message}`));
+    producer.on('event.error', (err) => this.probe?.noteEvent(err.message));
     producer.on('delivery-report', (err, report) => {
       const batch = this.pending.get(report.opaque as number);
       if (!batch) return;
@@ -59,6 +67,9 @@ class KafkaSink implements SinkConnector {
     });
     producer.setPollInterval(5);
     this.producer = producer;
+    const timeout = Math.min(this.o.connectTimeout, 2 * this.o.healthInterval);
+    this.probe = new BrokerProbe(this.o.brokers, () => new Promise<void>((resolve, reject) => producer.getMetadata({ timeout }, (err) => (err ? reject(err) : resolve()))), this.o.healthInterval);
+    this.probe.start();
   }
 
   async write(records: readonly SinkRecord[]): Promise<void> {
@@ -82,10 +93,14 @@ class KafkaSink implements SinkConnector {
       };
       this.pending.set(batchId, batch);
     });
-    for (const r of records) {
-      const headers: Kafka.MessageHeader[] = [{ 'flywheel-id': r.id }, ...Object.entries(r.headers ?? {}).map(([k, v]) => ({ [k]: v }))];
-      await this.produce(producer, r, headers, batchId);
-    }
+    const produced = this.producing.then(async () => {
+      for (const r of records) {
+        const headers: Kafka.MessageHeader[] = [{ 'flywheel-id': r.id }, ...Object.entries(r.headers ?? {}).map(([k, v]) => ({ [k]: v }))];
+        await this.produce(producer, r, headers, batchId);
+      }
+    });
+    this.producing = produced.catch(() => undefined);
+    await produced;
     return delivered;
   }
 
@@ -103,12 +118,14 @@ class KafkaSink implements SinkConnector {
   }
 
   health(): { ready: boolean; reason?: string } {
-    return this.problem ? { ready: false, reason: this.problem } : { ready: true };
+    const reason = this.probe?.problem ?? this.problem;
+    return reason ? { ready: false, reason } : { ready: true };
   }
 
   async close(): Promise<void> {
     const producer = this.producer;
     this.producer = null;
+    this.probe?.stop();
     if (!producer) return;
     await new Promise<void>((resolve) => producer.flush(5_000, () => resolve()));
     await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
@@ -119,7 +136,7 @@ export const kafkaSinkType: SinkType<KafkaSinkOptions> = {
   type: 'kafka',
   optionsSchema: {
     type: 'object',
-    properties: { ...commonProperties, connectTimeout: { type: 'integer', minimum: 100, default: 10_000 } },
+    properties: { ...commonProperties, connectTimeout: { type: 'integer', minimum: 100, default: 10_000 }, healthInterval: { type: 'integer', minimum: 50, default: 1_000 } },
     required: ['topic', 'brokers'],
     additionalProperties: false,
   },

@@ -3,13 +3,19 @@
  * at the offsets the state store says come next (state is the source of truth; a missing offset starts at the
  * beginning), read in batches. A message that does not decode, or is larger than `maxMessageBytes`, becomes an error
  * record (dead letter), never a crash. `commit()` stores offsets state has applied in the consumer group so lag shows
- * in standard Kafka tooling. While the broker is unreachable, poll() returns nothing and health() says why.
+ * in standard Kafka tooling. While the broker is unreachable, poll() returns nothing and health() says why (a probe
+ * asks for the partitions' offsets every `healthInterval`). A stored offset the broker's log no longer covers (the
+ * topic was recreated or emptied, retention deleted unread records) stops the job with FW_ERR_SOURCE naming the
+ * partition and offset: librdkafka runs with `auto.offset.reset=error`, so it never jumps silently. pause() and
+ * resume() stop and restart fetching (backpressure); pausing drops what librdkafka had fetched ahead.
  */
 import type Kafka from 'node-rdkafka';
 import { loadRdkafka } from './rdkafka.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 import type { ConnectorContext, SourceConnector, SourceOpenOptions, SourceRecord, SourceType } from '../connector.js';
+import { BrokerProbe } from './broker-probe.js';
 import { commonProperties, decodeValue, type KafkaCommonOptions } from './kafka-options.js';
+import { offsetOutOfRange } from './offset-range.js';
 
 export interface KafkaSourceOptions extends KafkaCommonOptions {
   groupId?: string;
@@ -17,9 +23,14 @@ export interface KafkaSourceOptions extends KafkaCommonOptions {
   bounded: boolean;
   maxMessageBytes: number;
   connectTimeout: number;
+  /** How often connectivity and the stored offsets' range are checked (ms). */
+  healthInterval: number;
 }
 
 const OFFSET_BEGINNING = -2;
+/** librdkafka's code when a fetch offset is out of range and `auto.offset.reset` is `error`. */
+const ERR_AUTO_OFFSET_RESET = -140;
+const FIRST_MESSAGE_WAIT_MS = 20;
 
 class KafkaSource implements SourceConnector {
   readonly origin: string;
@@ -27,6 +38,11 @@ class KafkaSource implements SourceConnector {
   private partitionIds: number[] = [];
   private readonly next = new Map<number, number>();
   private problem: string | null = null;
+  private probe: BrokerProbe | null = null;
+  /** Partitions whose next offset came from state or a consumed message (others start at the log's beginning). */
+  private readonly positioned = new Set<number>();
+  /** Set once a stored offset is found out of range at the broker; poll() throws it. */
+  private fatal: FlywheelError | null = null;
   /** End offsets of a bounded source, taken when it opened. */
   private readonly ends = new Map<number, number>();
 
@@ -51,9 +67,9 @@ class KafkaSource implements SourceConnector {
         'socket.keepalive.enable': true,
         ...(this.o.rdkafka ?? {}),
       } as Kafka.ConsumerGlobalConfig,
-      { 'auto.offset.reset': 'earliest' },
+      { 'auto.offset.reset': 'error' },
     );
-    consumer.on('event.error', (err) => (this.problem = `broker error: ${err.message}`));
+    consumer.on('event.error', (err) => this.probe?.noteEvent(err.message));
     const metadata = await new Promise<Kafka.Metadata>((resolve, reject) =>
       consumer.connect({ topic: this.o.topic, timeout: this.o.connectTimeout }, (err, md) => (err ? reject(err) : resolve(md))),
     ).catch((err: Error) => {
@@ -61,13 +77,16 @@ class KafkaSource implements SourceConnector {
     });
     const topic = metadata.topics.find((t) => t.name === this.o.topic);
     if (!topic || topic.partitions.length === 0) {
+      await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
       throw new FlywheelError(ErrorCodes.SOURCE, `topic ${this.o.topic} has no partitions at ${this.o.brokers}`, { stepId: this.id, topic: this.o.topic }, 'create the topic first');
     }
     this.partitionIds = topic.partitions.map((p) => p.id).sort((a, b) => a - b);
     for (const p of this.partitionIds) this.next.set(p, options.startOffsets.get(p) ?? 0);
+    for (const p of options.startOffsets.keys()) this.positioned.add(p);
     consumer.assign(this.partitionIds.map((p) => ({ topic: this.o.topic, partition: p, offset: options.startOffsets.get(p) ?? OFFSET_BEGINNING })));
-    consumer.setDefaultConsumeTimeout(20);
     this.consumer = consumer;
+    this.probe = new BrokerProbe(this.o.brokers, () => this.checkOffsets(consumer), this.o.healthInterval);
+    this.probe.start();
     if (this.o.bounded) {
       for (const p of this.partitionIds) {
         const high = await new Promise<number>((resolve, reject) =>
@@ -82,18 +101,65 @@ class KafkaSource implements SourceConnector {
     return this.partitionIds;
   }
 
-  poll(max: number): Promise<SourceRecord[]> {
+  /**
+   * Waits up to 20 ms for a first message, then takes only what is already fetched. (node-rdkafka's consume(n) waits
+   * up to its timeout for *each* message, so a steady stream would hold a poll until n messages arrived.)
+   */
+  async poll(max: number): Promise<SourceRecord[]> {
+    if (this.fatal) throw this.fatal;
     const consumer = this.consumer!;
+    const first = await this.consume(consumer, 1, FIRST_MESSAGE_WAIT_MS);
+    if (first instanceof Error) return this.consumeFailed(consumer, first);
+    if (first.length === 0 || max <= 1) return first;
+    const rest = await this.consume(consumer, Math.min(max, 10_000) - 1, 0);
+    // An error after the first message is not lost: the probe finds an offset out of range on its own.
+    if (rest instanceof Error) return first;
+    rest.unshift(first[0]!);
+    return rest;
+  }
+
+  private async consumeFailed(consumer: Kafka.KafkaConsumer, err: Error): Promise<SourceRecord[]> {
+    if ((err as { code?: number }).code !== ERR_AUTO_OFFSET_RESET) {
+      this.problem = `consume failed: ${err.message}`;
+      return [];
+    }
+    // Which partition is out of range: ask the broker for every partition's log now.
+    await this.checkOffsets(consumer).catch(() => undefined);
+    throw this.fatal ?? new FlywheelError(ErrorCodes.SOURCE, `an offset of topic ${this.o.topic} is out of range at ${this.o.brokers}: ${err.message}`, { stepId: this.id, topic: this.o.topic }, 'see docs/kafka.md, "When the broker loses data"');
+  }
+
+  private consume(consumer: Kafka.KafkaConsumer, count: number, timeoutMs: number): Promise<SourceRecord[] | Error> {
+    consumer.setDefaultConsumeTimeout(timeoutMs);
     return new Promise((resolve) => {
-      consumer.consume(Math.min(max, 10_000), (err, messages) => {
-        if (err) {
-          this.problem = `consume failed: ${err.message}`;
-          return resolve([]);
-        }
+      consumer.consume(count, (err, messages) => {
+        if (err) return resolve(Object.assign(new Error(err.message), { code: err.code }));
         if (messages.length > 0) this.problem = null;
         resolve(messages.map((m) => this.toRecord(m)));
       });
     });
+  }
+
+  /** The probe's check: every partition's log range, compared with the next offset to read. */
+  private async checkOffsets(consumer: Kafka.KafkaConsumer): Promise<void> {
+    for (const p of this.partitionIds) {
+      // Taken before asking: offsets read meanwhile may lie past the end the broker reports.
+      const next = this.next.get(p) ?? 0;
+      const range = await new Promise<{ lowOffset: number; highOffset: number }>((resolve, reject) =>
+        consumer.queryWatermarkOffsets(this.o.topic, p, Math.min(this.o.connectTimeout, 2 * this.o.healthInterval), (err, offsets) => (err ? reject(err) : resolve(offsets))),
+      );
+      const positioned = this.positioned.has(p) || next > 0;
+      if (!this.fatal && (next > range.highOffset || (positioned && next < range.lowOffset))) {
+        this.fatal = offsetOutOfRange({ stepId: this.id, topic: this.o.topic, brokers: this.o.brokers, partition: p, next, low: range.lowOffset, high: range.highOffset });
+      }
+    }
+  }
+
+  pause(): void {
+    this.consumer?.pause(this.partitionIds.map((partition) => ({ topic: this.o.topic, partition })));
+  }
+
+  resume(): void {
+    this.consumer?.resume(this.partitionIds.map((partition) => ({ topic: this.o.topic, partition })));
   }
 
   private toRecord(m: Kafka.Message): SourceRecord {
@@ -114,7 +180,8 @@ class KafkaSource implements SourceConnector {
 
   async commit(applied: ReadonlyMap<number, number>): Promise<void> {
     const offsets = [...applied].filter(([, next]) => next > 0).map(([partition, offset]) => ({ topic: this.o.topic, partition, offset }));
-    if (offsets.length === 0 || !this.consumer) return;
+    // While the broker is unreachable, commits would only queue up (and hold up close() until they time out).
+    if (offsets.length === 0 || !this.consumer || this.probe?.problem || this.fatal) return;
     try {
       this.consumer.commit(offsets);
     } catch (err) {
@@ -123,7 +190,8 @@ class KafkaSource implements SourceConnector {
   }
 
   health(): { ready: boolean; reason?: string } {
-    return this.problem ? { ready: false, reason: this.problem } : { ready: true };
+    const reason = this.fatal?.detail ?? this.probe?.problem ?? this.problem;
+    return reason ? { ready: false, reason } : { ready: true };
   }
 
   lag(): ReadonlyMap<number, number> | undefined {
@@ -143,6 +211,7 @@ class KafkaSource implements SourceConnector {
   async close(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = null;
+    this.probe?.stop();
     if (consumer) await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }
 }
@@ -157,6 +226,7 @@ export const kafkaSourceType: SourceType<KafkaSourceOptions> = {
       bounded: { type: 'boolean', default: false },
       maxMessageBytes: { type: 'integer', minimum: 1, default: 1_048_576 },
       connectTimeout: { type: 'integer', minimum: 100, default: 10_000 },
+      healthInterval: { type: 'integer', minimum: 50, default: 1_000 },
     },
     required: ['topic', 'brokers'],
     additionalProperties: false,
