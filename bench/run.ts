@@ -2,11 +2,13 @@
  * `npm run bench -- <name> [options]`: runs a benchmark, prints one JSON line per figure, and appends them (with the
  * command, the machine and the time) to bench/results.jsonl.
  *   nexmark [--events N] [--queries q1,q2,q5,q7] [--runs R] [--workers 1,2] [--latency-seconds S]
+ *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { experimentsBench } from './experiments/bench.js';
 import { nexmarkBench } from './nexmark/bench.js';
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
@@ -39,7 +41,21 @@ switch (name) {
       report,
     );
     break;
+  case 'experiments':
+    await experimentsBench(
+      {
+        users: Number(option(args, 'users', '1000000')),
+        events: Number(option(args, 'events', '1000000')),
+        experiments: Number(option(args, 'experiments', '10')),
+        runs: Number(option(args, 'runs', '1')),
+        workers: option(args, 'workers', '2').split(',').map(Number),
+        latencySeconds: Number(option(args, 'latency-seconds', '60')),
+        latencyRate: Number(option(args, 'latency-rate', '1000')),
+      },
+      report,
+    );
+    break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, experiments\n`);
     process.exitCode = 1;
 }
