@@ -1,8 +1,9 @@
 /**
  * Stage 2 of the experiment job, keyed by experiment id: applies each user's contribution change to the
- * experiment's sufficient statistics (experiment-accumulators.ts) and, at every multiple of the emit interval of
- * event time after a change, computes the report (experiment-report.ts), stores it for the query routes and emits
- * it to the results sink. The always-valid p-values are running minima over these reports (the looks).
+ * experiment's sufficient statistics (experiment-accumulators.ts) and, once the watermark reaches the change's time
+ * rounded up to a multiple of the emit interval (for stage 1's changes: their fold time T, so the report as of T
+ * describes the events with ts < T), computes the report (experiment-report.ts), stores it for the query routes and
+ * emits it to the results sink. The always-valid p-values are running minima over these reports (the looks).
  * State per experiment: `accumulators` (value), `cohorts` (map: cohort start -> arm moments), `propensities` (map:
  * user id -> the propensity an observational user was last weighted with), `looks` (value), `report` (value).
  */
@@ -44,7 +45,7 @@ export function experimentEstimates(options: ResolvedExperimentOptions): KeyedPr
       applyContribution(acc, change, spec, options, lookups);
     }
     state.set(acc);
-    ctx.timers.register((Math.floor(ctx.timestamp / E) + 1) * E, REPORT);
+    ctx.timers.register(Math.ceil(ctx.timestamp / E) * E, REPORT);
   }
 
   function onTimer(timer: FiredTimer, ctx: ProcessContext<ExperimentReport>): void {
