@@ -9,11 +9,13 @@
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,main]
  *   kafka [--events N] [--users U] [--runs R] [--workers W] [--latency-seconds S]
  *   kafka-mock [--groups G]
+ *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { experimentsBench } from './experiments/bench.js';
 import { featureServingBench } from './features/serving.js';
 import { featureThroughputBench } from './features/throughput.js';
 import { nexmarkBench } from './nexmark/bench.js';
@@ -115,7 +117,21 @@ switch (name) {
   case 'kafka-mock':
     report(await mockLimits(Number(option(args, 'groups', '3'))));
     break;
+  case 'experiments':
+    await experimentsBench(
+      {
+        users: Number(option(args, 'users', '1000000')),
+        events: Number(option(args, 'events', '1000000')),
+        experiments: Number(option(args, 'experiments', '10')),
+        runs: Number(option(args, 'runs', '1')),
+        workers: option(args, 'workers', '2').split(',').map(Number),
+        latencySeconds: Number(option(args, 'latency-seconds', '60')),
+        latencyRate: Number(option(args, 'latency-rate', '1000')),
+      },
+      report,
+    );
+    break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, features-throughput, features-serving, kafka, kafka-mock\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, features-throughput, features-serving, kafka, kafka-mock, experiments\n`);
     process.exitCode = 1;
 }

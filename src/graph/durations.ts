@@ -12,3 +12,9 @@ export function parseDuration(value: unknown): number | undefined {
   if (!m) return undefined;
   return Math.round(Number(m[1]) * UNITS[m[2]!]!);
 }
+
+/** The duration in whole ms when it is one and above 0, or undefined (for options that must be a positive period). */
+export function parsePositiveDuration(value: unknown): number | undefined {
+  const ms = parseDuration(value);
+  return ms !== undefined && ms > 0 && Number.isInteger(ms) ? ms : undefined;
+}

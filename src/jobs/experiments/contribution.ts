@@ -1,0 +1,72 @@
+/**
+ * What stage 1 (keyed by user) tells stage 2 (keyed by experiment): a user's contribution to an experiment changed
+ * from `previous` (null for a newly exposed user) to `current`, both observations over the resolved variables
+ * (outcomes, covariates, usage). Stage 2 retracts the one and adds the other. A `conflict` reports an exposure of
+ * a user to another arm of an experiment the user is already in: the first arm is kept, the conflict is counted.
+ */
+import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import type { ExperimentExposure } from '../events/parse-event.js';
+import { USAGE, type ExperimentSpec, type ResolvedExperimentOptions } from './experiment-options.js';
+import type { Outcomes } from './user-outcomes.js';
+
+export type Observation = Record<string, number>;
+
+export interface ContributionChange {
+  kind: 'contribution';
+  experiment: string;
+  userId: string;
+  arm: string;
+  randomized: boolean;
+  /** Start of the user's exposure cohort (ms). */
+  cohort: number;
+  previous: Observation | null;
+  current: Observation;
+}
+
+export interface ExposureConflict {
+  kind: 'conflict';
+  experiment: string;
+  userId: string;
+  arm: string;
+  keptArm: string;
+}
+
+export type ExperimentChange = ContributionChange | ExposureConflict;
+
+/** An exposure as stage 1 keeps it: checked against the options, covariates as numbers. */
+export interface CheckedExposure {
+  experiment: string;
+  arm: string;
+  randomized: boolean;
+  /** 1 when the user experiences a non-control arm (assigned it and, if `used` is given, used it). */
+  usage: 0 | 1;
+  covariates: Observation;
+}
+
+function bad(reason: string, hint: string): never {
+  throw new FlywheelError(ErrorCodes.BAD_RECORD, reason, {}, hint);
+}
+
+/** Checks an exposure against the configured experiments and covariates (BAD_RECORD naming what is wrong). */
+export function checkExposure(x: ExperimentExposure, covariates: Readonly<Record<string, unknown>> | undefined, options: ResolvedExperimentOptions): CheckedExposure {
+  const spec: ExperimentSpec | undefined = options.experiments.get(x.id);
+  if (!spec) bad(`exposure to experiment '${x.id}', which is not configured`, `configure it under with.experiments (configured: ${[...options.experiments.keys()].join(', ')})`);
+  if (!spec.arms.includes(x.variant)) bad(`exposure to arm '${x.variant}' of experiment '${x.id}', which has no such arm`, `the configured arms are ${spec.arms.join(', ')}`);
+  if (!x.randomized && x.variant !== spec.control && x.variant !== spec.observationalArm) {
+    bad(`observational exposure to arm '${x.variant}' of experiment '${x.id}'`, `observational units compare '${spec.observationalArm}' with '${spec.control}' only`);
+  }
+  const values: Observation = {};
+  for (const name of options.covariates) {
+    const v = covariates?.[name];
+    if (typeof v === 'boolean') values[name] = v ? 1 : 0;
+    else if (typeof v === 'number' && Number.isFinite(v)) values[name] = v;
+    else bad(`exposure to experiment '${x.id}' lacks covariate '${name}' (got ${JSON.stringify(v)})`, `every exposure carries the configured covariates ${options.covariates.join(', ')} as numbers or booleans`);
+  }
+  const usage = x.variant !== spec.control && x.used !== false ? 1 : 0;
+  return { experiment: x.id, arm: x.variant, randomized: x.randomized, usage, covariates: values };
+}
+
+/** A user's observation: outcomes since exposure, the exposure's covariates and the usage flag. */
+export function observationOf(outcomes: Outcomes, exposure: CheckedExposure): Observation {
+  return { ...outcomes, ...exposure.covariates, [USAGE]: exposure.usage };
+}

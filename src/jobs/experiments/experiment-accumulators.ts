@@ -1,0 +1,82 @@
+/**
+ * Stage 2's sufficient statistics of one experiment, and how a contribution change updates them without ever
+ * scanning the experiment's users: the randomized arms' moments (and the same per exposure cohort) retract the
+ * user's previous observation and add the new one; observational units go to the weighted arms of the observational
+ * comparison, weighted by the online propensity model. A new observational user is first learned from (one
+ * recursive Newton step), then weighted by the model's current propensity; whenever a user's contribution changes,
+ * the old weight is retracted and the user re-weighted by the current model, so active units follow the model as
+ * it converges. The propensity each user was last added with is kept per user (a keyed lookup, never scanned).
+ */
+import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import type { ContributionChange } from './contribution.js';
+import type { ExperimentSpec, ResolvedExperimentOptions } from './experiment-options.js';
+import { addObservation, createMoments, removeObservation, type Moments } from './stats/moments.js';
+import { addObservationalUnit, createObservationalArm, removeObservationalUnit, type ObservationalArm } from './stats/observational-arm.js';
+import { createPropensityModel, learnPropensity, propensityOf, type PropensityModel } from './stats/propensity.js';
+
+export type ArmMoments = Record<string, Moments>;
+
+export interface ObservationalComparison {
+  model: PropensityModel;
+  control: ObservationalArm;
+  treated: ObservationalArm;
+}
+
+export interface ExperimentAccumulators {
+  arms: ArmMoments;
+  observational: ObservationalComparison | null;
+  /** Exposures to a second arm of an experiment a user was already in. */
+  conflicts: number;
+}
+
+/** Reads and writes of the per-user propensities and per-cohort moments: map state entries in the job. */
+export interface KeyedLookups {
+  propensity(userId: string): number | undefined;
+  setPropensity(userId: string, value: number): void;
+  cohort(cohort: number): ArmMoments | undefined;
+  setCohort(cohort: number, arms: ArmMoments): void;
+}
+
+export function emptyArms(spec: ExperimentSpec, options: ResolvedExperimentOptions): ArmMoments {
+  return Object.fromEntries(spec.arms.map((arm) => [arm, createMoments(options.variables)]));
+}
+
+export function emptyAccumulators(spec: ExperimentSpec, options: ResolvedExperimentOptions): ExperimentAccumulators {
+  return { arms: emptyArms(spec, options), observational: null, conflicts: 0 };
+}
+
+function replace(m: Moments, change: ContributionChange): void {
+  if (change.previous) removeObservation(m, change.previous);
+  addObservation(m, change.current);
+}
+
+function applyObservational(acc: ExperimentAccumulators, change: ContributionChange, spec: ExperimentSpec, options: ResolvedExperimentOptions, lookups: KeyedLookups): void {
+  const comparison = (acc.observational ??= {
+    model: createPropensityModel(options.covariates, { standardization: options.standardization }),
+    control: createObservationalArm(options.variables),
+    treated: createObservationalArm(options.variables),
+  });
+  const treated = change.arm !== spec.control;
+  const arm = treated ? comparison.treated : comparison.control;
+  const before = lookups.propensity(change.userId);
+  if (change.previous) {
+    if (before === undefined) throw new FlywheelError(ErrorCodes.STATE, `observational user '${change.userId}' of experiment '${spec.id}' has a previous contribution but no stored propensity`, { key: spec.id }, 'the state of the experiment step is inconsistent; restore it or replay the input');
+    removeObservationalUnit(arm, change.previous, before, treated, options.weighting);
+  }
+  if (before === undefined) learnPropensity(comparison.model, change.current, treated);
+  const propensity = propensityOf(comparison.model, change.current);
+  addObservationalUnit(arm, change.current, propensity, treated, options.weighting);
+  lookups.setPropensity(change.userId, propensity);
+}
+
+/** Applies one contribution change (in place). */
+export function applyContribution(acc: ExperimentAccumulators, change: ContributionChange, spec: ExperimentSpec, options: ResolvedExperimentOptions, lookups: KeyedLookups): void {
+  if (!change.randomized) {
+    applyObservational(acc, change, spec, options, lookups);
+    return;
+  }
+  replace(acc.arms[change.arm]!, change);
+  const cohort = lookups.cohort(change.cohort) ?? emptyArms(spec, options);
+  replace(cohort[change.arm]!, change);
+  lookups.setCohort(change.cohort, cohort);
+}

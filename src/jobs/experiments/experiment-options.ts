@@ -1,0 +1,173 @@
+/**
+ * Options of the experiment processors (the `with:` of both topology steps; give both the same options, e.g. with a
+ * YAML anchor), validated once against a JSON schema with defaults and resolved:
+ *   experiments   per experiment id: its control arm and the configured split over every arm (randomized units), and
+ *                 for observational units (`randomized: false` exposures) which arm they chose against control
+ *   covariates    the pre-exposure covariates exposures carry, each with the center and scale the propensity model
+ *                 standardizes it by; they are CUPED / difference-in-differences inputs and balance variables
+ *   metrics       the reported metrics: one of the per-user outcomes (user-outcomes.ts), with an optional
+ *                 pre-exposure covariate (CUPED, DiD), an optional ratio of two outcomes, and tau^2
+ *   emitInterval  event time between a user's contribution updates and between an experiment's reports
+ *   cohort        the width of the exposure cohorts whose effects are reported separately (default one day)
+ */
+import { DURATION_FORMS, parsePositiveDuration } from '../../graph/durations.js';
+import { validateAgainst } from '../../graph/schema-validator.js';
+import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import type { Correction } from './stats/multiple-testing.js';
+import { DEFAULT_WEIGHTING, type WeightingConfig } from './stats/observational-arm.js';
+import { USER_OUTCOMES, type UserOutcome } from './user-outcomes.js';
+
+export interface ExperimentOptions {
+  experiments: Array<{ id: string; control: string; split: Record<string, number>; observationalArm?: string }>;
+  covariates?: Record<string, { center?: number; scale?: number }>;
+  metrics: Array<{ metric: UserOutcome; preExposure?: string; ratio?: { numerator: UserOutcome; denominator: UserOutcome }; tau2?: number }>;
+  emitInterval?: string | number;
+  cohort?: string | number;
+  alpha?: number;
+  correction?: Correction;
+  weighting?: Partial<WeightingConfig>;
+}
+
+export interface ExperimentSpec {
+  id: string;
+  control: string;
+  arms: string[];
+  split: Record<string, number>;
+  /** The arm observational units compare with control. */
+  observationalArm: string;
+}
+
+export interface MetricSpec {
+  metric: UserOutcome;
+  preExposure?: string;
+  ratio?: { numerator: UserOutcome; denominator: UserOutcome };
+  tau2: number;
+}
+
+export interface ResolvedExperimentOptions {
+  experiments: Map<string, ExperimentSpec>;
+  covariates: string[];
+  standardization: Record<string, { center: number; scale: number }>;
+  metrics: MetricSpec[];
+  /** The variables of a user's observation, in storage order: outcomes, covariates, then the usage flag. */
+  variables: string[];
+  emitInterval: number;
+  cohort: number;
+  alpha: number;
+  correction: Correction;
+  weighting: WeightingConfig;
+}
+
+/** The usage variable: 1 when the user actually experiences a non-control arm (the instrument's first stage). */
+export const USAGE = 'treated';
+
+const name = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' } as const;
+const outcome = { type: 'string', enum: [...USER_OUTCOMES] } as const;
+const duration = { type: ['string', 'number'] } as const;
+
+const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['experiments', 'metrics'],
+  properties: {
+    experiments: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'control', 'split'],
+        properties: {
+          id: name,
+          control: { type: 'string', minLength: 1 },
+          split: { type: 'object', minProperties: 2, additionalProperties: { type: 'number', exclusiveMinimum: 0 } },
+          observationalArm: { type: 'string', minLength: 1 },
+        },
+      },
+    },
+    covariates: {
+      type: 'object',
+      default: {},
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { center: { type: 'number', default: 0 }, scale: { type: 'number', exclusiveMinimum: 0, default: 1 } },
+      },
+    },
+    metrics: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['metric'],
+        properties: {
+          metric: outcome,
+          preExposure: { type: 'string', minLength: 1 },
+          ratio: { type: 'object', additionalProperties: false, required: ['numerator', 'denominator'], properties: { numerator: outcome, denominator: outcome } },
+          tau2: { type: 'number', exclusiveMinimum: 0, default: 1 },
+        },
+      },
+    },
+    emitInterval: { ...duration, default: '10s' },
+    cohort: { ...duration, default: '1d' },
+    alpha: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 0.5, default: 0.05 },
+    correction: { type: 'string', enum: ['holm', 'benjamini-hochberg'], default: 'holm' },
+    weighting: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        estimand: { type: 'string', enum: ['ate', 'att'], default: DEFAULT_WEIGHTING.estimand },
+        clip: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, default: [...DEFAULT_WEIGHTING.clip] },
+      },
+    },
+  },
+} as const;
+
+function invalid(message: string, path: string): never {
+  throw new FlywheelError(ErrorCodes.CONFIG_INVALID, message, { path: `with.${path}` }, 'see the options of the experiment processors in docs/experiments.md');
+}
+
+function durationOf(value: unknown, path: string): number {
+  return parsePositiveDuration(value) ?? invalid(`${JSON.stringify(value)} is not a positive duration: ${DURATION_FORMS}`, path);
+}
+
+function resolveExperiment(x: ExperimentOptions['experiments'][number], i: number): ExperimentSpec {
+  const arms = Object.keys(x.split);
+  if (!arms.includes(x.control)) invalid(`experiment '${x.id}': the control arm '${x.control}' has no split (arms: ${arms.join(', ')})`, `experiments.${i}.control`);
+  const observationalArm = x.observationalArm ?? arms.find((a) => a !== x.control)!;
+  if (!arms.includes(observationalArm) || observationalArm === x.control) invalid(`experiment '${x.id}': observationalArm '${observationalArm}' must be a non-control arm of the split (${arms.join(', ')})`, `experiments.${i}.observationalArm`);
+  return { id: x.id, control: x.control, arms, split: { ...x.split }, observationalArm };
+}
+
+export function resolveExperimentOptions(options: ExperimentOptions): ResolvedExperimentOptions {
+  const o = structuredClone(options) as Required<ExperimentOptions> & { weighting: WeightingConfig; covariates: Record<string, { center: number; scale: number }> };
+  const problem = validateAgainst(optionsSchema, o);
+  if (problem) invalid(problem.message, problem.path.join('.') || '(root)');
+  const experiments = new Map<string, ExperimentSpec>();
+  o.experiments.forEach((x, i) => {
+    if (experiments.has(x.id)) invalid(`experiment id '${x.id}' is configured twice`, `experiments.${i}.id`);
+    experiments.set(x.id, resolveExperiment(x, i));
+  });
+  const covariates = Object.keys(o.covariates);
+  const clash = covariates.find((c) => (USER_OUTCOMES as readonly string[]).includes(c) || c === USAGE);
+  if (clash !== undefined) invalid(`covariate '${clash}' has the name of an outcome or of '${USAGE}'`, `covariates.${clash}`);
+  o.metrics.forEach((m, i) => {
+    if (m.preExposure !== undefined && !covariates.includes(m.preExposure)) invalid(`metric '${m.metric}': preExposure '${m.preExposure}' is not a configured covariate (${covariates.join(', ') || 'none'})`, `metrics.${i}.preExposure`);
+  });
+  const [low, high] = o.weighting.clip;
+  if (!(low! < high!)) invalid(`propensity clip [${low}, ${high}] must have low < high`, 'weighting.clip');
+  return {
+    experiments,
+    covariates,
+    standardization: o.covariates,
+    metrics: o.metrics as MetricSpec[],
+    variables: [...USER_OUTCOMES, ...covariates, USAGE],
+    emitInterval: durationOf(o.emitInterval, 'emitInterval'),
+    cohort: durationOf(o.cohort, 'cohort'),
+    alpha: o.alpha,
+    correction: o.correction,
+    weighting: { estimand: o.weighting.estimand, clip: [low!, high!] },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The report of one experiment as GET /experiments/:id serves it and the results topic carries it: per metric the
+ * stats library's metric report (per-arm means, Welch difference and interval, relative lift, CUPED with its variance
+ * reduction and difference-in-differences when the metric has a pre-exposure covariate, the complier analysis on the
+ * usage flag, always-valid interval and p-value, Bayesian probability, sample-ratio check, and the observational
+ * weighting estimate with its diagnostics and the fusion with the randomized one), p-values corrected across arms
+ * and metrics; and per exposure cohort the difference of every arm against control per metric (novelty and decay).
+ */
+import type { ExperimentAccumulators, ArmMoments } from './experiment-accumulators.js';
+import { USAGE, type ExperimentSpec, type MetricSpec, type ResolvedExperimentOptions } from './experiment-options.js';
+import type { Estimate } from './stats/estimate.js';
+import { adjustAcrossMetrics, metricReport, type MetricReport, type MetricReportConfig } from './stats/report.js';
+import { differenceInMeans } from './stats/welch.js';
+
+/** Per metric, per non-control arm: the always-valid p-value of the previous report (a running minimum). */
+export type PreviousLooks = Record<string, Record<string, number>>;
+
+export interface CohortReport {
+  /** Start of the exposure cohort (ms). */
+  cohort: number;
+  counts: Record<string, number>;
+  /** Per metric, per non-control arm: the difference against control (null while undefined). */
+  effects: Record<string, Record<string, Estimate | null>>;
+}
+
+export interface ExperimentReport {
+  experiment: string;
+  /** Event time the report describes: the user contributions folded by then. */
+  asOf: number;
+  control: string;
+  units: { randomized: Record<string, number>; observational: { control: number; treated: number; arm: string } };
+  conflictingExposures: number;
+  metrics: MetricReport[];
+  cohorts: CohortReport[];
+}
+
+function metricConfig(metric: MetricSpec, spec: ExperimentSpec, options: ResolvedExperimentOptions): MetricReportConfig {
+  return {
+    metric: metric.metric,
+    controlArm: spec.control,
+    expectedSplit: spec.split,
+    alpha: options.alpha,
+    tau2: metric.tau2,
+    correction: options.correction,
+    usage: USAGE,
+    ...(metric.preExposure !== undefined ? { preExposure: metric.preExposure } : {}),
+    ...(metric.ratio ? { ratio: metric.ratio } : {}),
+  };
+}
+
+function cohortReport(cohort: number, arms: ArmMoments, spec: ExperimentSpec, options: ResolvedExperimentOptions): CohortReport {
+  const treatments = spec.arms.filter((a) => a !== spec.control);
+  const effects = Object.fromEntries(
+    options.metrics.map((m) => [m.metric, Object.fromEntries(treatments.map((arm) => [arm, differenceInMeans(arms[spec.control]!, arms[arm]!, m.metric, options.alpha)]))]),
+  );
+  return { cohort, counts: Object.fromEntries(spec.arms.map((a) => [a, arms[a]!.count])), effects };
+}
+
+/** The report as of `asOf`, and the always-valid p-values to keep for the next one. */
+export function experimentReport(
+  spec: ExperimentSpec,
+  acc: ExperimentAccumulators,
+  cohorts: ReadonlyArray<[number, ArmMoments]>,
+  previous: PreviousLooks,
+  asOf: number,
+  options: ResolvedExperimentOptions,
+): { report: ExperimentReport; looks: PreviousLooks } {
+  const obs = acc.observational;
+  const observational = obs ? { arm: spec.observationalArm, control: obs.control, treated: obs.treated, covariates: options.covariates, weighting: options.weighting } : undefined;
+  const perMetric = options.metrics.map((m) => metricReport(acc.arms, metricConfig(m, spec, options), previous[m.metric] ?? {}, observational));
+  const metrics = adjustAcrossMetrics(perMetric, options.correction);
+  const looks: PreviousLooks = {};
+  for (const r of metrics) {
+    looks[r.metric] = Object.fromEntries(r.comparisons.flatMap((c) => (c.alwaysValid ? [[c.arm, c.alwaysValid.pValue]] : [])));
+  }
+  return {
+    report: {
+      experiment: spec.id,
+      asOf,
+      control: spec.control,
+      units: {
+        randomized: Object.fromEntries(spec.arms.map((a) => [a, acc.arms[a]!.count])),
+        observational: { arm: spec.observationalArm, control: obs?.control.raw.count ?? 0, treated: obs?.treated.raw.count ?? 0 },
+      },
+      conflictingExposures: acc.conflicts,
+      metrics,
+      cohorts: cohorts.map(([cohort, arms]) => cohortReport(cohort, arms, spec, options)),
+    },
+    looks,
+  };
+}
+

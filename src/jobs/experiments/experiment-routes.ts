@@ -1,0 +1,58 @@
+/**
+ * Query routes of the experiment step, over the report it keeps per experiment in LMDB:
+ *   GET /experiments        every configured experiment with a summary of its latest report (or `reported: false`)
+ *   GET /experiments/:id    the latest report (?metric=name keeps one metric); 404 for an experiment that is not
+ *                           configured (the message lists those that are) or has no report yet
+ */
+import type { QueryRoutes } from '../../query/runtime-view.js';
+import type { ResolvedExperimentOptions } from './experiment-options.js';
+import type { ExperimentReport } from './experiment-report.js';
+import { EXPERIMENT_STATE } from './experiment-stage.js';
+
+function summary(report: ExperimentReport): object {
+  return {
+    experiment: report.experiment,
+    reported: true,
+    asOf: report.asOf,
+    units: report.units,
+    sampleRatioMismatch: report.metrics[0]?.sampleRatio.mismatch ?? false,
+    warnings: [...new Set(report.metrics.flatMap((m) => m.warnings.map((w) => w.code)))],
+    effects: report.metrics.map((m) => ({
+      metric: m.metric,
+      comparisons: m.comparisons.map((c) => ({ arm: c.arm, estimate: c.difference?.estimate ?? null, adjustedPValue: c.adjustedPValue, alwaysValidPValue: c.alwaysValid?.pValue ?? null })),
+    })),
+  };
+}
+
+export function experimentRoutes(options: ResolvedExperimentOptions): QueryRoutes {
+  const ids = [...options.experiments.keys()];
+  const metrics = options.metrics.map((m) => m.metric);
+  return (app, { stepId, state }) => {
+    const read = (id: string) => state.value<ExperimentReport>(stepId, id, EXPERIMENT_STATE.report);
+
+    app.get('/experiments', async () => ({
+      experiments: ids.map((id) => {
+        const report = read(id);
+        return report ? summary(report) : { experiment: id, reported: false };
+      }),
+    }));
+
+    app.get<{ Params: { id: string }; Querystring: { metric?: string } }>(
+      '/experiments/:id',
+      {
+        schema: {
+          params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['id'] },
+          querystring: { type: 'object', additionalProperties: false, properties: { metric: { type: 'string', enum: metrics } } },
+        },
+      },
+      async (req, reply) => {
+        const { id } = req.params;
+        if (!options.experiments.has(id)) return reply.code(404).send({ error: 'not found', message: `experiment '${id}' is not configured; configured: ${ids.join(', ')}` });
+        const report = read(id);
+        if (!report) return reply.code(404).send({ error: 'not found', message: `experiment '${id}' has no report yet: step '${stepId}' reports once the watermark passes the first emit time after its first exposure` });
+        const metric = req.query.metric;
+        return metric === undefined ? report : { ...report, metrics: report.metrics.filter((m) => m.metric === metric) };
+      },
+    );
+  };
+}
