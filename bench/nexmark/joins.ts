@@ -8,8 +8,8 @@
 import type { Aggregator, KeyedProcessor } from '../../src/api/types.js';
 import type { Auction, NexmarkEvent, Person } from './model.js';
 
-export const Q3_STATES = new Set(['OR', 'ID', 'CA']);
-export const Q3_CATEGORY = 10;
+const Q3_STATES = new Set(['OR', 'ID', 'CA']);
+const Q3_CATEGORY = 10;
 
 export interface SellerAuction {
   name: string;

@@ -27,7 +27,8 @@ export interface TrafficReport {
   gaps: number;
 }
 
-export const END_MARKER_DELAY = 86_400_000;
+/** How far past the last event the end markers lie: one day of event time, beyond every window. */
+const END_MARKER_DELAY = 86_400_000;
 const PARTITIONS = 4;
 const o = childOptions<TrafficOptions>();
 let jobRead = 0;

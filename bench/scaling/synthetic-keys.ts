@@ -23,7 +23,7 @@ export interface KeyedEvent {
 
 const STRIDE = 1_000_003;
 
-export const keyOfEvent = (i: number, keys: number): number => (i * STRIDE) % keys;
+const keyOfEvent = (i: number, keys: number): number => (i * STRIDE) % keys;
 
 export function* syntheticKeyedEvents(keys: number, count: number): Generator<KeyedEvent> {
   for (let i = 0; i < count; i++) yield { key: keyOfEvent(i, keys), ts: Math.floor(i / 1000) };
