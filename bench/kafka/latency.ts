@@ -32,11 +32,15 @@ export interface LatencyRun {
   oneToOne: boolean;
 }
 
+function take(reader: Kafka.KafkaConsumer, count: number, timeoutMs: number): Promise<Kafka.Message[]> {
+  reader.setDefaultConsumeTimeout(timeoutMs);
+  return new Promise((resolve, reject) => reader.consume(count, (err, m) => (err ? reject(err) : resolve(m))));
+}
+
 export async function pacedLatency(o: LatencyRun): Promise<LatencyResult> {
   const reader = new Kafka.KafkaConsumer({ 'bootstrap.servers': o.brokers, 'group.id': `bench-latency-${process.pid}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 5 }, {});
   await new Promise<void>((resolve, reject) => reader.connect({ topic: o.output }, (err) => (err ? reject(err) : resolve())));
   reader.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: o.output, partition, offset: 0 })));
-  reader.setDefaultConsumeTimeout(5);
   const digest = new TDigest();
   // Outputs of the first second are counted but not timed: the clients' first metadata and producer-id requests.
   const warmedUpAt = Date.now() + WARM_UP_MS;
@@ -45,7 +49,9 @@ export async function pacedLatency(o: LatencyRun): Promise<LatencyResult> {
   let lastOutputAt = performance.now();
   const readLoop = (async () => {
     while (reading) {
-      const messages = await new Promise<Kafka.Message[]>((resolve, reject) => reader.consume(10_000, (err, m) => (err ? reject(err) : resolve(m))));
+      // Wait for one message, then take what is already fetched (consume(n) alone waits for each of n messages).
+      const messages = await take(reader, 1, 5);
+      if (messages.length > 0) messages.push(...(await take(reader, 10_000, 0)));
       const now = Date.now();
       for (const m of messages) if (m.timestamp! >= warmedUpAt) digest.push(Math.max(0, now - (m.timestamp! + o.readyAfter)));
       if (messages.length > 0) lastOutputAt = performance.now();

@@ -34,6 +34,11 @@ export interface SourceConnector {
   open(options: SourceOpenOptions): Promise<void>;
   /** The partitions this source reads, known after open(). */
   partitions(): readonly number[];
+  /**
+   * True when poll() itself waits a little (up to some 20 ms) for records to arrive, as a Kafka consumer does: after
+   * an empty poll the runtime then polls again at once instead of sleeping.
+   */
+  readonly waitsForRecords?: boolean;
   /** Up to `max` records in partition order; an empty array when nothing is available right now. */
   poll(max: number): Promise<SourceRecord[]>;
   /** True for a bounded source (file, finite generator) once every record has been returned by poll(). */

@@ -358,7 +358,8 @@ export class JobRunner {
     while (!this.failure) {
       const queued = this.scheduler.queuedRecords();
       let polled = 0;
-      if (!this.stopping && this.applyBackpressure(queued)) {
+      const polling = !this.stopping && this.applyBackpressure(queued);
+      if (polling) {
         polled = await this.intake.poll(Math.min(4096, this.maxQueued - queued));
         if (polled > 0) this.scheduler.routedVersion++;
         this.commitStage0Progress();
@@ -369,7 +370,8 @@ export class JobRunner {
       const waitMs = this.scheduler.dispatch(this.intake.finished || this.stopping);
       if (this.stopping && this.scheduler.drained) break;
       if (this.intake.finished && this.scheduler.allIdle()) break;
-      if (polled === 0 || this.stopping) await this.sleep(waitMs);
+      const polledAndWaited = polling && this.intake.pollsWait;
+      if ((polled === 0 && !polledAndWaited) || this.stopping) await this.sleep(waitMs);
     }
     if (this.failure) return;
     this.commitStage0Progress(true);

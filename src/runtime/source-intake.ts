@@ -78,6 +78,11 @@ export class SourceIntake {
     return this.sources.every((s) => s.done);
   }
 
+  /** True when every source waits for records inside poll(), so an empty poll already took its time. */
+  get pollsWait(): boolean {
+    return !this.finished && this.sources.every((s) => s.done || s.connector.waitsForRecords === true);
+  }
+
   /** Stops the sources fetching ahead (backpressure): a Kafka consumer pauses its partitions. */
   pause(): void {
     for (const s of this.sources) s.connector.pause?.();

@@ -34,6 +34,7 @@ const FIRST_MESSAGE_WAIT_MS = 20;
 
 class KafkaSource implements SourceConnector {
   readonly origin: string;
+  readonly waitsForRecords = true;
   private consumer: Kafka.KafkaConsumer | null = null;
   private partitionIds: number[] = [];
   private readonly next = new Map<number, number>();
