@@ -25,9 +25,9 @@ export class ScoringInputs {
   }
 
   /** An item's catalogue facts; unknown items score on their id alone. */
-  item(itemId: string): ItemFacts & { known: boolean } {
+  item(itemId: string): ItemFacts {
     const entry = this.state.mapEntry<ItemEntry>(this.modelStep, 'click', MODEL_STATE.items, itemId);
-    return { itemId, category: entry?.[0] ?? null, price: entry?.[1] ?? null, known: entry !== undefined };
+    return { itemId, category: entry?.[0] ?? null, price: entry?.[1] ?? null };
   }
 
   recentItems(userId: string): string[] {
