@@ -16,7 +16,7 @@ import type { ExperimentReport } from '../../src/jobs/experiments/experiment-rep
 import { buildQueryApp } from '../../src/query/app.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { jobView } from '../../src/runtime/job-view.js';
-import { routeContributions } from '../../src/runtime/launch.js';
+import { routeContributions } from '../../src/runtime/route-contributions.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import type { Replay } from './replay-events.js';
 import { buildReplayJob, REPLAY_ENV, type ReplaySettings } from './replay-job.js';
