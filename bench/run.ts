@@ -120,13 +120,13 @@ switch (name) {
   case 'experiments':
     await experimentsBench(
       {
-        users: Number(option(args, 'users', '1000000')),
-        events: Number(option(args, 'events', '1000000')),
-        experiments: Number(option(args, 'experiments', '10')),
-        runs: Number(option(args, 'runs', '1')),
-        workers: option(args, 'workers', '2').split(',').map(Number),
-        latencySeconds: Number(option(args, 'latency-seconds', '60')),
-        latencyRate: Number(option(args, 'latency-rate', '1000')),
+        users: num('users', 1_000_000),
+        events: num('events', 1_000_000),
+        experiments: num('experiments', 10),
+        runs: num('runs', 1),
+        workers: nums('workers', '2'),
+        latencySeconds: num('latency-seconds', 60),
+        latencyRate: num('latency-rate', 1000),
       },
       report,
     );
