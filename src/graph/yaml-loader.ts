@@ -107,7 +107,7 @@ class Loader {
     for (const name of type?.codeRefs ?? []) {
       if (own[name] === undefined) continue;
       let resolved = await this.code(own[name] as string, [...at, name]);
-      if (typeof resolved === 'function' && name === 'processor') resolved = (resolved as (o: unknown) => unknown)(own.with ?? {});
+      if (typeof resolved === 'function' && name === 'processor') resolved = this.callFactory(resolved as (o: unknown) => unknown, own.with ?? {}, at, raw.id);
       code[name] = resolved;
     }
     if (raw.op === 'window') this.windowShape(own, at);
@@ -145,6 +145,20 @@ class Loader {
       if (a[key] === undefined) this.fail([...at, 'assigner'], `a ${String(a.type)} window needs '${key}'`, `give ${needs[a.type as string]!.join(' and ')} as durations, e.g. 10s`);
     }
     if (own.aggregate !== undefined && own.aggregator !== undefined) this.fail([...at, 'aggregator'], 'give either aggregate or aggregator, not both', 'aggregate names a built-in; aggregator is your own module#export');
+  }
+
+  /** Calls a processor factory with its `with` options; an option error it raises gets this file, path and line. */
+  private callFactory(factory: (o: unknown) => unknown, options: unknown, at: YamlPath, stepId: string): unknown {
+    try {
+      return factory(options);
+    } catch (err) {
+      const optionPath = err instanceof FlywheelError && err.code === ErrorCodes.CONFIG_INVALID ? err.place.path : undefined;
+      if (err instanceof FlywheelError && optionPath?.startsWith('with.')) {
+        const below = optionPath.slice('with.'.length).split('.').filter((p) => p !== '(root)').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+        this.fail([...at, 'with', ...below], `step '${stepId}': ${err.detail}`, err.hint ?? 'see the options of the processor');
+      }
+      throw err;
+    }
   }
 
   private async code(ref: string, at: YamlPath): Promise<unknown> {
