@@ -11,14 +11,15 @@ import { sinkType, sourceType } from '../connectors/registry.js';
 import type { ConnectorSpec, JobGraph } from '../graph/model.js';
 import { planGraph, type Plan } from '../graph/planner.js';
 import { closeState, openState, type StateDatabases } from '../state/backend.js';
-import { appliedKey, metaKey } from '../state/keys.js';
+import { appliedKey } from '../state/keys.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import type { JobRef } from './messages.js';
 import { JobMetrics } from './metrics.js';
 import { checkedOptions } from './connector-options.js';
 import { openWithRetry, type RetryHooks } from './connect-retry.js';
 import { SinkDelivery } from './sink-delivery.js';
-import { SlotScheduler, sourceFedStages } from './slot-scheduler.js';
+import { checkStateLayout, STAGE0_SLOT, startOffsets, unacknowledgedOutputs, unappliedForwards } from './recovery.js';
+import { SlotScheduler } from './slot-scheduler.js';
 import { intakeSource, SourceIntake, sourceError, type IntakeSource } from './source-intake.js';
 import { StageExecutor } from './stage-executor.js';
 import { WorkerPool, type SlotPlacement } from './worker-pool.js';
@@ -73,7 +74,6 @@ export interface RunSummary {
   watermark: Millis;
 }
 
-const STAGE0_SLOT = 0;
 
 export class JobRunner {
   readonly plan: Plan;
@@ -211,7 +211,7 @@ export class JobRunner {
   private async open(): Promise<void> {
     const { graph } = this.plan;
     this.dbs = openState(this.options.stateDir);
-    this.checkLayout();
+    checkStateLayout(this.dbs, this.plan, this.options.stateDir);
     const baseDir = this.options.baseDir ?? process.cwd();
     for (const step of graph.steps.filter((s) => s.kind === 'sink')) {
       const spec = step.config.connector as ConnectorSpec;
@@ -225,14 +225,14 @@ export class JobRunner {
       sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Output(sinkId, { id, key, value, timestamp, ...(headers ? { headers } : {}) }),
       exit: (stage, id, key, kg, value, timestamp) => this.scheduler.route(stage, [this.current.pidIndex, this.current.offset, timestamp, this.current.watermark, key, kg, id, value]),
     }, null);
-    const startOffsets = this.startOffsets();
+    const resumeAt = startOffsets(this.dbs, this.plan);
     const sources: IntakeSource[] = [];
     for (const step of graph.steps.filter((s) => s.kind === 'source')) {
       const spec = step.config.connector as ConnectorSpec;
       const type = sourceType(spec.type);
       const connector = type!.create(checkedOptions(step, spec, type), { jobName: graph.name, baseDir, stepId: step.id });
       const offsets = new Map<number, number>();
-      for (const [pid, next] of startOffsets) if (pid.startsWith(`${step.id}:`)) offsets.set(Number(pid.slice(step.id.length + 1)), next);
+      for (const [pid, next] of resumeAt) if (pid.startsWith(`${step.id}:`)) offsets.set(Number(pid.slice(step.id.length + 1)), next);
       try {
         await openWithRetry(`source ${step.id}`, () => connector.open({ startOffsets: offsets }), this.retryHooks(`source ${step.id}`));
       } catch (err) {
@@ -272,41 +272,15 @@ export class JobRunner {
   }
 
   /** Key groups and slots shape the stored state; a state directory written with others cannot be read. */
-  private checkLayout(): void {
-    const layout = { keyGroups: this.plan.keyGroups, slots: this.plan.slots };
-    const stored = this.dbs.progress.get(metaKey('layout')) as typeof layout | undefined;
-    if (stored && (stored.keyGroups !== layout.keyGroups || stored.slots !== layout.slots)) {
-      throw new FlywheelError(ErrorCodes.STATE, `state in ${this.options.stateDir} was written with ${stored.keyGroups} key groups over ${stored.slots} slots, the job now has ${layout.keyGroups} over ${layout.slots}`, {}, 'run with the same keyGroups and slots, or start from an empty state directory');
-    }
-    if (!stored) this.dbs.progress.putSync(metaKey('layout'), layout);
-  }
-
-  /** Per source partition, the next offset to read: one past the smallest frontier any stage holds for it. */
-  private startOffsets(): Map<string, number> {
-    const frontiers = new Map<string, Map<string, number>>();
-    for (const { key, value } of this.dbs.progress.getRange({ start: ['applied'], end: ['applied\u0000'] })) {
-      const [, stage, slot, pid] = key as [string, number, number, string];
-      const holder = `${stage}/${slot}`;
-      let perPid = frontiers.get(pid);
-      if (!perPid) frontiers.set(pid, (perPid = new Map()));
-      perPid.set(holder, value as number);
-    }
-    const holders = [`0/${STAGE0_SLOT}`];
-    sourceFedStages(this.plan).forEach((fed, stage) => {
-      if (fed) for (let slot = 0; slot < this.plan.slots; slot++) holders.push(`${stage}/${slot}`);
-    });
-    const next = new Map<string, number>();
-    for (const [pid, perPid] of frontiers) {
-      let min = Infinity;
-      for (const h of holders) min = Math.min(min, perPid.get(h) ?? -1);
-      next.set(pid, min + 1);
-    }
-    return next;
+  /** Redelivers outputs a crash left unacknowledged and re-routes records not yet applied by their next stage. */
+  private restoreAfterCrash(): void {
+    for (const [sink, records] of unacknowledgedOutputs(this.dbs)) if (this.sinks.has(sink)) void this.delivery.deliver(sink, records, true);
+    for (const [stage, record] of unappliedForwards(this.dbs)) this.scheduler.route(stage, record);
   }
 
   /** Tells each source what state has applied (a Kafka source commits it to its group, for lag monitoring). */
   private async commitSourceOffsets(): Promise<void> {
-    const next = this.startOffsets();
+    const next = startOffsets(this.dbs, this.plan);
     for (const s of this.intake.sources) {
       if (!s.connector.commit) continue;
       const applied = new Map<number, number>();
@@ -315,24 +289,6 @@ export class JobRunner {
         if (offset !== undefined) applied.set(p, offset);
       }
       await s.connector.commit(applied);
-    }
-  }
-
-  /** Redelivers outputs a crash left unacknowledged and re-routes records not yet applied by their next stage. */
-  private restoreAfterCrash(): void {
-    const bySink = new Map<string, SinkRecord[]>();
-    for (const { key, value } of this.dbs.outbox.getRange({})) {
-      const [sink, id] = key as [string, string];
-      const [k, v, timestamp, headers] = value as [string | null, unknown, number, Record<string, string> | null];
-      const list = bySink.get(sink) ?? [];
-      list.push({ id, key: k, value: v, timestamp, ...(headers ? { headers } : {}) });
-      bySink.set(sink, list);
-    }
-    for (const [sink, records] of bySink) if (this.sinks.has(sink)) void this.delivery.deliver(sink, records, true);
-    for (const { key, value } of this.dbs.forward.getRange({})) {
-      const [stage, id] = key as [number, string];
-      const [k, kg, v, timestamp] = value as [string, number, unknown, number];
-      this.scheduler.route(stage, [-1, -1, timestamp, -Infinity, k, kg, id, v]);
     }
   }
 

@@ -1,0 +1,72 @@
+/**
+ * What a job reads from its state directory when it starts: the key-group layout it was written with (checked), the
+ * offset to resume each source partition from (one past the smallest frontier any holder committed), the outputs a
+ * crash left unacknowledged, and the records forwarded to a later stage that it has not applied yet.
+ */
+import type { SinkRecord } from '../connectors/connector.js';
+import type { Plan } from '../graph/planner.js';
+import type { StateDatabases } from '../state/backend.js';
+import { metaKey } from '../state/keys.js';
+import { ErrorCodes, FlywheelError } from './errors.js';
+import type { BatchRecord } from './messages.js';
+import { sourceFedStages } from './slot-scheduler.js';
+
+/** Stage 0 (the main thread) commits its source frontier as this one slot. */
+export const STAGE0_SLOT = 0;
+
+/** Key groups and slots shape the stored state; a state directory written with others cannot be read. */
+export function checkStateLayout(dbs: StateDatabases, plan: Plan, stateDir: string): void {
+  const layout = { keyGroups: plan.keyGroups, slots: plan.slots };
+  const stored = dbs.progress.get(metaKey('layout')) as typeof layout | undefined;
+  if (stored && (stored.keyGroups !== layout.keyGroups || stored.slots !== layout.slots)) {
+    throw new FlywheelError(ErrorCodes.STATE, `state in ${stateDir} was written with ${stored.keyGroups} key groups over ${stored.slots} slots, the job now has ${layout.keyGroups} over ${layout.slots}`, {}, 'run with the same keyGroups and slots, or start from an empty state directory');
+  }
+  if (!stored) dbs.progress.putSync(metaKey('layout'), layout);
+}
+
+/** Per source partition, the next offset to read: one past the smallest frontier any stage holds for it. */
+export function startOffsets(dbs: StateDatabases, plan: Plan): Map<string, number> {
+  const frontiers = new Map<string, Map<string, number>>();
+  for (const { key, value } of dbs.progress.getRange({ start: ['applied'], end: ['applied\u0000'] })) {
+    const [, stage, slot, pid] = key as [string, number, number, string];
+    const holder = `${stage}/${slot}`;
+    let perPid = frontiers.get(pid);
+    if (!perPid) frontiers.set(pid, (perPid = new Map()));
+    perPid.set(holder, value as number);
+  }
+  const holders = [`0/${STAGE0_SLOT}`];
+  sourceFedStages(plan).forEach((fed, stage) => {
+    if (fed) for (let slot = 0; slot < plan.slots; slot++) holders.push(`${stage}/${slot}`);
+  });
+  const next = new Map<string, number>();
+  for (const [pid, perPid] of frontiers) {
+    let min = Infinity;
+    for (const h of holders) min = Math.min(min, perPid.get(h) ?? -1);
+    next.set(pid, min + 1);
+  }
+  return next;
+}
+
+/** Outputs in the outbox (written by committed batches, not yet acknowledged by their sink), per sink. */
+export function unacknowledgedOutputs(dbs: StateDatabases): Map<string, SinkRecord[]> {
+  const bySink = new Map<string, SinkRecord[]>();
+  for (const { key, value } of dbs.outbox.getRange({})) {
+    const [sink, id] = key as [string, string];
+    const [k, v, timestamp, headers] = value as [string | null, unknown, number, Record<string, string> | null];
+    const list = bySink.get(sink) ?? [];
+    list.push({ id, key: k, value: v, timestamp, ...(headers ? { headers } : {}) });
+    bySink.set(sink, list);
+  }
+  return bySink;
+}
+
+/** Records forwarded to a later stage and not yet applied there, as batch records for their stage. */
+export function unappliedForwards(dbs: StateDatabases): Array<[number, BatchRecord]> {
+  const out: Array<[number, BatchRecord]> = [];
+  for (const { key, value } of dbs.forward.getRange({})) {
+    const [stage, id] = key as [number, string];
+    const [k, kg, v, timestamp] = value as [string, number, unknown, number];
+    out.push([stage, [-1, -1, timestamp, -Infinity, k, kg, id, v]]);
+  }
+  return out;
+}
