@@ -8,12 +8,6 @@ import type { StepCounts } from './step-metrics.js';
 /** How a worker finds the job: a module export (TypeScript job) or a topology file (YAML). */
 export type JobRef = { kind: 'module'; url: string; exportName: string } | { kind: 'topology'; file: string };
 
-/**
- * A record in a slot batch: source partition index (into SlotTask.partitionIds, or -1 for a record forwarded by an
- * earlier stage), offset, event time, the watermark when the record was read, key, key group, id, value.
- */
-export type BatchRecord = [number, number, number, number, string, number, string, unknown];
-
 /** An output on its way to a sink: sink step id, record id, key, value, event time, headers. */
 export type OutputTuple = [string, string, string | null, unknown, number, Record<string, string> | null];
 
@@ -36,6 +30,7 @@ export interface SlotTask {
   partitionIds: string[];
   /** Per source partition, the last offset routed before this batch was cut: everything of it for this slot is in. */
   frontier: Array<[string, number]>;
+  /** The batch's records, packed column by column (record-columns.ts). */
   records: Uint8Array;
 }
 

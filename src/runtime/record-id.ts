@@ -35,6 +35,12 @@ export function sourceRecordId(sourceStep: string, partition: number, offset: nu
   return `${sourceStep}/${partition}/${offset}`;
 }
 
+/** The same id from a partition id (`source:partition`, as the runtime names source partitions) and an offset. */
+export function sourceRecordIdOf(partitionId: string, offset: number): string {
+  const colon = partitionId.lastIndexOf(':');
+  return `${partitionId.slice(0, colon)}/${partitionId.slice(colon + 1)}/${offset}`;
+}
+
 export function derivedId(cause: string, stepId: string, port: string, index: number): string {
   return hash128(`${cause}\u0000${stepId}\u0000${port}\u0000${index}`);
 }

@@ -8,7 +8,6 @@ import type { Plan } from '../graph/planner.js';
 import type { StateDatabases } from '../state/backend.js';
 import { metaKey } from '../state/keys.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
-import type { BatchRecord } from './messages.js';
 import { sourceFedStages } from './slot-scheduler.js';
 
 /** Stage 0 (the main thread) commits its source frontier as this one slot. */
@@ -60,13 +59,23 @@ export function unacknowledgedOutputs(dbs: StateDatabases): Map<string, SinkReco
   return bySink;
 }
 
-/** Records forwarded to a later stage and not yet applied there, as batch records for their stage. */
-export function unappliedForwards(dbs: StateDatabases): Array<[number, BatchRecord]> {
-  const out: Array<[number, BatchRecord]> = [];
+/** A record forwarded to a later stage and not yet applied there. */
+export interface UnappliedForward {
+  stage: number;
+  id: string;
+  key: string;
+  keyGroup: number;
+  value: unknown;
+  timestamp: number;
+}
+
+/** Records forwarded to a later stage and not yet applied there. */
+export function unappliedForwards(dbs: StateDatabases): UnappliedForward[] {
+  const out: UnappliedForward[] = [];
   for (const { key, value } of dbs.forward.getRange({})) {
     const [stage, id] = key as [number, string];
-    const [k, kg, v, timestamp] = value as [string, number, unknown, number];
-    out.push([stage, [-1, -1, timestamp, -Infinity, k, kg, id, v]]);
+    const [k, keyGroup, v, timestamp] = value as [string, number, unknown, number];
+    out.push({ stage, id, key: k, keyGroup, value: v, timestamp });
   }
   return out;
 }

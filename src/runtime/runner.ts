@@ -85,7 +85,7 @@ export class JobRunner {
   private stage0!: StageExecutor;
   private readonly sinks = new Map<string, SinkConnector>();
   private scheduler!: SlotScheduler;
-  private readonly current = { pidIndex: -1, offset: -1, watermark: -Infinity };
+  private readonly current = { pidIndex: -1, offset: -1, watermark: -Infinity, now: 0, sourceId: '' };
   /** Outputs stage 0 produced during the current poll, per sink: delivered together after the poll. */
   private stage0Outputs = new Map<string, SinkRecord[]>();
   private stage0Progress: Promise<void> = Promise.resolve();
@@ -223,7 +223,11 @@ export class JobRunner {
     this.delivery = new SinkDelivery(this.sinks, this.dbs);
     this.stage0 = new StageExecutor(this.plan, 0, {
       sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Output(sinkId, { id, key, value, timestamp, ...(headers ? { headers } : {}) }),
-      exit: (stage, id, key, kg, value, timestamp) => this.scheduler.route(stage, [this.current.pidIndex, this.current.offset, timestamp, this.current.watermark, key, kg, id, value]),
+      exit: (stage, id, key, kg, value, timestamp) => {
+        const c = this.current;
+        // A record that still has its source record's id travels without it: the worker rebuilds it.
+        this.scheduler.route(stage, c.now, c.pidIndex, c.offset, timestamp, c.watermark, key, kg, id === c.sourceId ? null : id, value);
+      },
     }, null);
     const resumeAt = startOffsets(this.dbs, this.plan);
     const sources: IntakeSource[] = [];
@@ -275,7 +279,8 @@ export class JobRunner {
   /** Redelivers outputs a crash left unacknowledged and re-routes records not yet applied by their next stage. */
   private restoreAfterCrash(): void {
     for (const [sink, records] of unacknowledgedOutputs(this.dbs)) if (this.sinks.has(sink)) void this.delivery.deliver(sink, records, true);
-    for (const [stage, record] of unappliedForwards(this.dbs)) this.scheduler.route(stage, record);
+    const now = Date.now();
+    for (const f of unappliedForwards(this.dbs)) this.scheduler.route(f.stage, now, -1, -1, f.timestamp, -Infinity, f.key, f.keyGroup, f.id, f.value);
   }
 
   /** Tells each source what state has applied (a Kafka source commits it to its group, for lag monitoring). */

@@ -5,10 +5,10 @@
  * record after at most `maxDelay`.
  */
 import type { Millis } from '../api/types.js';
-import type { BatchRecord } from './messages.js';
+import { RecordColumns } from './record-columns.js';
 
 export class SlotMailbox {
-  queue: BatchRecord[] = [];
+  queue = new RecordColumns();
   inFlight = false;
   /** Watermark reached by the slot's last committed batch. */
   watermark: Millis = -Infinity;
@@ -29,21 +29,20 @@ export class SlotMailbox {
     readonly slot: number,
   ) {}
 
-  push(record: BatchRecord, now: number): void {
+  /** Queues one record; `now` is the wall-clock time it arrived. */
+  push(now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown): void {
     if (this.queue.length === 0) this.oldestAt = now;
-    this.queue.push(record);
+    this.queue.push(pidIndex, offset, timestamp, watermark, key, keyGroup, id, value);
   }
 
   /** Takes up to `max` queued records, oldest first. */
-  take(max: number): BatchRecord[] {
+  take(max: number): RecordColumns {
     if (this.queue.length <= max) {
       const all = this.queue;
-      this.queue = [];
+      this.queue = new RecordColumns();
       return all;
     }
-    const head = this.queue.slice(0, max);
-    this.queue = this.queue.slice(max);
-    return head;
+    return this.queue.takeFirst(max);
   }
 
   /** True when the slot has nothing queued, nothing running, and no timer due at `watermark`. */

@@ -8,9 +8,10 @@
 import type { Millis } from '../api/types.js';
 import type { SinkRecord } from '../connectors/connector.js';
 import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
-import { packList, unpackList } from './batch-codec.js';
+import { unpackList } from './batch-codec.js';
 import { FlywheelError } from './errors.js';
-import type { BatchRecord, ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
+import type { ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
+import { packColumns } from './record-columns.js';
 import type { JobMetrics } from './metrics.js';
 import { SlotMailbox } from './slot-mailbox.js';
 import type { SourceIntake } from './source-intake.js';
@@ -59,10 +60,14 @@ export class SlotScheduler {
     return this.inFlightRecords === 0 && this.allInFlightDone();
   }
 
-  /** Queues a record (read from a source, or forwarded by an earlier stage) in its slot's mailbox. */
-  route(stage: number, record: BatchRecord): void {
-    const slot = slotOfKeyGroup(record[5], this.deps.plan.keyGroups, this.deps.plan.slots);
-    this.mailboxes[stage]![slot]!.push(record, Date.now());
+  /**
+   * Queues a record (read from a source, or forwarded by an earlier stage) in its slot's mailbox: its source
+   * partition index and offset (-1, -1 when forwarded), event time, the watermark when it was read, key, key group,
+   * id (null when it is its source position's) and value; `now` is the wall-clock time it arrived.
+   */
+  route(stage: number, now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown): void {
+    const slot = slotOfKeyGroup(keyGroup, this.deps.plan.keyGroups, this.deps.plan.slots);
+    this.mailboxes[stage]![slot]!.push(now, pidIndex, offset, timestamp, watermark, key, keyGroup, id, value);
   }
 
   /**
@@ -102,11 +107,14 @@ export class SlotScheduler {
     const remainder = box.queue;
     // With records left behind, the batch may only claim what it holds: its watermark is its last record's stamp
     // and, for a partition with records still queued, its frontier stops just before the first of them.
-    const watermark = remainder.length > 0 ? Math.max(box.watermark, records[records.length - 1]![3]) : Math.max(box.watermark, inputWatermark);
+    const watermark = remainder.length > 0 ? Math.max(box.watermark, records.watermark[records.length - 1]!) : Math.max(box.watermark, inputWatermark);
     const frontier: Array<[string, number]> = [];
     if (this.sourceFed[box.stage]) {
       const firstQueued = new Map<number, number>();
-      for (const r of remainder) if (r[0] >= 0 && !firstQueued.has(r[0])) firstQueued.set(r[0], r[1]);
+      for (let i = 0; i < remainder.length; i++) {
+        const pidIndex = remainder.pidIndex[i]!;
+        if (pidIndex >= 0 && !firstQueued.has(pidIndex)) firstQueued.set(pidIndex, remainder.offset[i]!);
+      }
       for (const [pid, offset] of this.deps.intake.routed) {
         const queuedAt = firstQueued.get(this.deps.intake.indexOf(pid));
         frontier.push([pid, queuedAt === undefined ? offset : queuedAt - 1]);
@@ -126,7 +134,7 @@ export class SlotScheduler {
       watermark,
       partitionIds: this.deps.intake.partitionIds,
       frontier,
-      records: packList(records),
+      records: packColumns(records),
     };
     box.inFlight = true;
     this.inFlightRecords += records.length;
@@ -158,7 +166,7 @@ export class SlotScheduler {
     for (const [sink, records] of bySink) this.deps.deliver(sink, records);
     const now = Date.now();
     for (const [stage, id, key, kg, value, timestamp] of unpackList<ForwardTuple>(result.forwards)) {
-      this.route(stage, [-1, -1, timestamp, this.inputWatermark(stage, now), key, kg, id, value]);
+      this.route(stage, now, -1, -1, timestamp, this.inputWatermark(stage, now), key, kg, id, value);
     }
     box.watermark = result.watermark;
     box.nextTimer = result.nextTimer;

@@ -9,11 +9,13 @@ import type { JobGraph } from '../graph/model.js';
 import { keyGroupsOfSlot, planGraph, type Plan } from '../graph/planner.js';
 import { openState } from '../state/backend.js';
 import { SlotBatch } from '../state/slot-batch.js';
-import { packList, unpackList } from './batch-codec.js';
+import { packList } from './batch-codec.js';
+import { unpackColumns } from './record-columns.js';
+import { sourceRecordIdOf } from './record-id.js';
 import { ErrorCodes, FlywheelError, toPlainError } from './errors.js';
 import { loadJobGraph } from './job-loader.js';
 import { operatorType } from '../operators/registry.js';
-import type { BatchRecord, ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask, WarmUpTask } from './messages.js';
+import type { ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask, WarmUpTask } from './messages.js';
 import { StageExecutor } from './stage-executor.js';
 
 interface SlotRunner {
@@ -78,20 +80,29 @@ export default async function runSlotTask(task: SlotTask | WarmUpTask): Promise<
     executor.watermark = task.startWatermark;
     executor.counts = {};
     let skipped = 0;
-    for (const [pidIndex, offset, timestamp, watermark, key, kg, id, value] of unpackList<BatchRecord>(task.records)) {
+    const records = unpackColumns(task.records);
+    const origin = executor.origin;
+    for (let i = 0; i < records.length; i++) {
+      const pidIndex = records.pidIndex[i]!;
+      const offset = records.offset[i]!;
+      let id = records.id[i]!;
       if (pidIndex >= 0) {
         const partitionId = task.partitionIds[pidIndex]!;
         if (offset <= batch.appliedOffset(partitionId)) {
           skipped++;
           continue;
         }
-        executor.origin = { partitionId, offset };
+        origin.partitionId = partitionId;
+        origin.offset = offset;
+        if (id === null) id = sourceRecordIdOf(partitionId, offset);
       } else {
-        batch.consumeForward(task.stage, id);
-        executor.origin = { partitionId: null, offset: -1 };
+        batch.consumeForward(task.stage, id!);
+        origin.partitionId = null;
+        origin.offset = -1;
       }
+      const watermark = records.watermark[i]!;
       if (watermark > executor.watermark) executor.advanceWatermark(watermark, batch);
-      executor.processRecord(entry, value, timestamp, id, key, kg);
+      executor.processRecord(entry, records.value[i], records.timestamp[i]!, id!, records.key[i]!, records.keyGroup[i]!);
     }
     executor.advanceWatermark(task.watermark, batch);
     batch.setFrontier(task.frontier);

@@ -22,8 +22,11 @@ export interface IntakeSource {
 }
 
 export interface IntakeTarget {
-  /** The record's partition id, offset and watermark stamp, for routing what stage 0 emits. */
-  current: { pidIndex: number; offset: number; watermark: Millis };
+  /**
+   * The record being routed, for what stage 0 emits: its partition index, offset, watermark stamp, the wall-clock
+   * time it was read, and its source id (outputs that keep it need not carry it).
+   */
+  current: { pidIndex: number; offset: number; watermark: Millis; now: number; sourceId: string };
   deadLetter(source: IntakeSource, record: SourceRecord, reason: string): void;
 }
 
@@ -113,33 +116,40 @@ export class SourceIntake {
     const now = Date.now();
     const stepId = source.step.id;
     const current = this.target.current;
+    current.now = now;
+    const origin = this.stage0.origin;
     let lastPartition = -1;
     let partitionId = '';
     let pidIndex = -1;
     for (const record of records) {
       if (record.partition !== lastPartition) {
+        if (lastPartition !== -1) this.routed.set(partitionId, current.offset);
         lastPartition = record.partition;
         partitionId = `${stepId}:${record.partition}`;
         pidIndex = this.indexOf(partitionId);
       }
       current.pidIndex = pidIndex;
       current.offset = record.offset;
-      this.stage0.origin = { partitionId, offset: record.offset };
-      this.routed.set(partitionId, record.offset);
+      origin.partitionId = partitionId;
+      origin.offset = record.offset;
       if (record.error !== undefined) {
+        this.routed.set(partitionId, record.offset);
         this.target.deadLetter(source, record, record.error);
         continue;
       }
       const timestamp = source.timestampOf(record);
       if (!Number.isFinite(timestamp)) {
+        this.routed.set(partitionId, record.offset);
         this.target.deadLetter(source, record, 'no event time: the event-time field is missing or not a number');
         continue;
       }
       source.watermarks.observe(record.partition, timestamp, now);
       current.watermark = this.watermark(now);
       const id = sourceRecordId(stepId, record.partition, record.offset);
+      current.sourceId = id;
       this.stage0.processRecord(stepId, record.value, timestamp, id, record.key ?? '', 0);
     }
+    if (lastPartition !== -1) this.routed.set(partitionId, current.offset);
   }
 }
 

@@ -45,7 +45,8 @@ interface Node {
 export class StageExecutor implements EmitTarget {
   watermark: Millis = -Infinity;
   counts: StepCounts = {};
-  origin: RecordOrigin = { partitionId: null, offset: -1 };
+  /** Where the record being processed was read (null, -1 for a forwarded record or a timer); set in place. */
+  readonly origin: RecordOrigin = { partitionId: null, offset: -1 };
   private readonly nodes = new Map<string, Node>();
   private readonly timerNodes: Node[] = [];
   private readonly keyGroups: number;
@@ -94,7 +95,8 @@ export class StageExecutor implements EmitTarget {
       for (const node of this.timerNodes) {
         for (const t of batch.takeDueTimers(node.step.id, watermark)) {
           fired = true;
-          this.origin = { partitionId: null, offset: -1 };
+          this.origin.partitionId = null;
+          this.origin.offset = -1;
           this.guard(node, t.key, undefined, () => node.operator!.onTimer!({ time: t.time, namespace: t.namespace }, node.ctx.forTimer(t.key, t.kg, { time: t.time, namespace: t.namespace })));
         }
       }
@@ -134,14 +136,17 @@ export class StageExecutor implements EmitTarget {
         this.passOn(node, MAIN_PORT, value, timestamp, node.step.inputs.length > 1 ? derivedId(id, node.step.id, MAIN_PORT, 0) : id, key, kg);
         return;
       case 'exit':
-        this.guard(node, key, value, () => {
+        // Inline, not under guard(): this runs for every record the main thread routes, and a closure per record costs.
+        try {
           const newKey = normalizeKey(node.keyOf!(value));
           if (newKey === undefined) {
             throw new FlywheelError(ErrorCodes.BAD_RECORD, `record has no usable key${node.step.config.field ? ` at field '${String(node.step.config.field)}'` : ''}`, { stepId: node.step.id }, 'keys must be strings or finite numbers; filter out or fix such records before the keyBy');
           }
           counters.out++;
           this.outputs.exit(node.exitStage, id, newKey, keyGroupOf(newKey, this.keyGroups), value, timestamp);
-        });
+        } catch (err) {
+          this.stepFailed(node, key, value, err);
+        }
         return;
       case 'operator':
         this.guard(node, key, value, () => node.operator!.onRecord(value, node.ctx.forRecord(key, kg, timestamp, id)));
@@ -159,21 +164,27 @@ export class StageExecutor implements EmitTarget {
     try {
       run();
     } catch (err) {
-      const counters = countersFor(this.counts, node.step.id);
-      counters.errors++;
-      const reason = err instanceof Error ? err.message : String(err);
-      if (node.step.onError === 'skip') {
-        counters.skipped++;
-        return;
-      }
-      if (node.step.onError === 'deadLetter' && this.deadLetter !== undefined && value !== undefined) {
-        this.sendToDeadLetter(node, key, value, node.ctx.timestamp, node.ctx.cause, reason);
-        return;
-      }
-      if (err instanceof FlywheelError && err.place.stepId === node.step.id) throw err;
-      throw new FlywheelError(ErrorCodes.USER_CODE, `step failed: ${reason}`, this.place(node.step.id, key), "fix the step's code, or set its onError to skip or deadLetter", err);
+      this.stepFailed(node, key, value, err);
     }
   }
+
+  /** Applies the step's on-error policy to an error its code threw: skip, dead-letter, or fail the job. */
+  private stepFailed(node: Node, key: Key, value: unknown, err: unknown): void {
+    const counters = countersFor(this.counts, node.step.id);
+    counters.errors++;
+    const reason = err instanceof Error ? err.message : String(err);
+    if (node.step.onError === 'skip') {
+      counters.skipped++;
+      return;
+    }
+    if (node.step.onError === 'deadLetter' && this.deadLetter !== undefined && value !== undefined) {
+      this.sendToDeadLetter(node, key, value, node.ctx.timestamp, node.ctx.cause, reason);
+      return;
+    }
+    if (err instanceof FlywheelError && err.place.stepId === node.step.id) throw err;
+    throw new FlywheelError(ErrorCodes.USER_CODE, `step failed: ${reason}`, this.place(node.step.id, key), "fix the step's code, or set its onError to skip or deadLetter", err);
+  }
+
 
   private sendToDeadLetter(node: Node, key: Key, value: unknown, timestamp: Millis, cause: string, reason: string): void {
     countersFor(this.counts, node.step.id).deadLettered++;
