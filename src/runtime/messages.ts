@@ -11,8 +11,8 @@ export type JobRef = { kind: 'module'; url: string; exportName: string } | { kin
 /** An output on its way to a sink: sink step id, record id, key, value, event time, headers. */
 export type OutputTuple = [string, string, string | null, unknown, number, Record<string, string> | null];
 
-/** A record for a later stage: stage, id, key, key group, value, event time. */
-export type ForwardTuple = [number, string, string, number, unknown, number];
+/** Records for one slot of a later stage (a forward chunk): stage, chunk id, [id, key, key group, value, event time][]. */
+export type ForwardChunkTuple = [number, string, Array<[string, string, number, unknown, number]>];
 
 export interface SlotTask {
   job: JobRef;

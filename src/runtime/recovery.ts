@@ -6,6 +6,7 @@
 import type { SinkRecord } from '../connectors/connector.js';
 import type { Plan } from '../graph/planner.js';
 import type { StateDatabases } from '../state/backend.js';
+import type { ForwardedRecord } from '../state/slot-batch.js';
 import { metaKey } from '../state/keys.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import { sourceFedStages } from './slot-scheduler.js';
@@ -13,14 +14,23 @@ import { sourceFedStages } from './slot-scheduler.js';
 /** Stage 0 (the main thread) commits its source frontier as this one slot. */
 export const STAGE0_SLOT = 0;
 
-/** Key groups and slots shape the stored state; a state directory written with others cannot be read. */
+/** How records forwarded between stages are stored: 2 = chunks per (batch, target slot) (slot-batch.ts). */
+const FORWARD_FORMAT = 2;
+
+/**
+ * Key groups and slots shape the stored state; a state directory written with others cannot be read. Nor can
+ * forwarded records stored one by one (before forward chunks): the layout records the format.
+ */
 export function checkStateLayout(dbs: StateDatabases, plan: Plan, stateDir: string): void {
-  const layout = { keyGroups: plan.keyGroups, slots: plan.slots };
-  const stored = dbs.progress.get(metaKey('layout')) as typeof layout | undefined;
+  const layout = { keyGroups: plan.keyGroups, slots: plan.slots, forwardFormat: FORWARD_FORMAT };
+  const stored = dbs.progress.get(metaKey('layout')) as Partial<typeof layout> | undefined;
   if (stored && (stored.keyGroups !== layout.keyGroups || stored.slots !== layout.slots)) {
     throw new FlywheelError(ErrorCodes.STATE, `state in ${stateDir} was written with ${stored.keyGroups} key groups over ${stored.slots} slots, the job now has ${layout.keyGroups} over ${layout.slots}`, {}, 'run with the same keyGroups and slots, or start from an empty state directory');
   }
-  if (!stored) dbs.progress.putSync(metaKey('layout'), layout);
+  if (stored && stored.forwardFormat !== FORWARD_FORMAT && dbs.forward.getKeysCount() > 0) {
+    throw new FlywheelError(ErrorCodes.STATE, `state in ${stateDir} holds records between stages in an earlier format`, {}, 'finish or drain the job with the version that wrote it, or start from an empty state directory');
+  }
+  if (!stored || stored.forwardFormat !== FORWARD_FORMAT) dbs.progress.putSync(metaKey('layout'), layout);
 }
 
 /** Per source partition, the next offset to read: one past the smallest frontier any stage holds for it. */
@@ -59,9 +69,10 @@ export function unacknowledgedOutputs(dbs: StateDatabases): Map<string, SinkReco
   return bySink;
 }
 
-/** A record forwarded to a later stage and not yet applied there. */
+/** A record forwarded to a later stage and not yet applied there, with the forward chunk it belongs to. */
 export interface UnappliedForward {
   stage: number;
+  chunkId: string;
   id: string;
   key: string;
   keyGroup: number;
@@ -69,13 +80,12 @@ export interface UnappliedForward {
   timestamp: number;
 }
 
-/** Records forwarded to a later stage and not yet applied there. */
+/** Records forwarded to a later stage and not yet applied there, chunk by chunk, in order within each chunk. */
 export function unappliedForwards(dbs: StateDatabases): UnappliedForward[] {
   const out: UnappliedForward[] = [];
   for (const { key, value } of dbs.forward.getRange({})) {
-    const [stage, id] = key as [number, string];
-    const [k, keyGroup, v, timestamp] = value as [string, number, unknown, number];
-    out.push({ stage, id, key: k, keyGroup, value: v, timestamp });
+    const [stage, chunkId] = key as [number, string];
+    for (const [id, k, keyGroup, v, timestamp] of value as ForwardedRecord[]) out.push({ stage, chunkId, id, key: k, keyGroup, value: v, timestamp });
   }
   return out;
 }

@@ -30,9 +30,9 @@ export class SlotMailbox {
   ) {}
 
   /** Queues one record; `now` is the wall-clock time it arrived. */
-  push(now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown): void {
+  push(now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown, chunk: string | null): void {
     if (this.queue.length === 0) this.oldestAt = now;
-    this.queue.push(pidIndex, offset, timestamp, watermark, key, keyGroup, id, value);
+    this.queue.push(pidIndex, offset, timestamp, watermark, key, keyGroup, id, value, chunk);
   }
 
   /** Takes up to `max` queued records, oldest first. */

@@ -10,7 +10,7 @@ import type { SinkRecord } from '../connectors/connector.js';
 import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { unpackList } from './batch-codec.js';
 import { FlywheelError } from './errors.js';
-import type { ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
+import type { ForwardChunkTuple, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
 import { packColumns } from './record-columns.js';
 import type { JobMetrics } from './metrics.js';
 import { SlotMailbox } from './slot-mailbox.js';
@@ -63,11 +63,12 @@ export class SlotScheduler {
   /**
    * Queues a record (read from a source, or forwarded by an earlier stage) in its slot's mailbox: its source
    * partition index and offset (-1, -1 when forwarded), event time, the watermark when it was read, key, key group,
-   * id (null when it is its source position's) and value; `now` is the wall-clock time it arrived.
+   * id (null when it is its source position's), value, and the forward chunk of a forwarded record (null when read
+   * from a source); `now` is the wall-clock time it arrived.
    */
-  route(stage: number, now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown): void {
+  route(stage: number, now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown, chunk: string | null): void {
     const slot = slotOfKeyGroup(keyGroup, this.deps.plan.keyGroups, this.deps.plan.slots);
-    this.mailboxes[stage]![slot]!.push(now, pidIndex, offset, timestamp, watermark, key, keyGroup, id, value);
+    this.mailboxes[stage]![slot]!.push(now, pidIndex, offset, timestamp, watermark, key, keyGroup, id, value, chunk);
   }
 
   /**
@@ -165,8 +166,9 @@ export class SlotScheduler {
     }
     for (const [sink, records] of bySink) this.deps.deliver(sink, records);
     const now = Date.now();
-    for (const [stage, id, key, kg, value, timestamp] of unpackList<ForwardTuple>(result.forwards)) {
-      this.route(stage, now, -1, -1, timestamp, this.inputWatermark(stage, now), key, kg, id, value);
+    for (const [stage, chunkId, records] of unpackList<ForwardChunkTuple>(result.forwards)) {
+      const watermark = this.inputWatermark(stage, now);
+      for (const [id, key, kg, value, timestamp] of records) this.route(stage, now, -1, -1, timestamp, watermark, key, kg, id, value, chunkId);
     }
     box.watermark = result.watermark;
     box.nextTimer = result.nextTimer;

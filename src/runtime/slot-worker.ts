@@ -6,7 +6,7 @@
  */
 import { setPriority } from 'node:os';
 import type { JobGraph } from '../graph/model.js';
-import { keyGroupsOfSlot, planGraph, type Plan } from '../graph/planner.js';
+import { keyGroupsOfSlot, planGraph, slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { openState } from '../state/backend.js';
 import { SlotBatch } from '../state/slot-batch.js';
 import { packList } from './batch-codec.js';
@@ -15,7 +15,7 @@ import { sourceRecordIdOf } from './record-id.js';
 import { ErrorCodes, FlywheelError, toPlainError } from './errors.js';
 import { loadJobGraph } from './job-loader.js';
 import { operatorType } from '../operators/registry.js';
-import type { ForwardTuple, JobRef, OutputTuple, SlotResult, SlotTask, WarmUpTask } from './messages.js';
+import type { ForwardChunkTuple, JobRef, OutputTuple, SlotResult, SlotTask, WarmUpTask } from './messages.js';
 import { StageExecutor } from './stage-executor.js';
 
 interface SlotRunner {
@@ -50,7 +50,7 @@ function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
       task.stage,
       {
         sink: (sink, id, key, value, timestamp, headers) => batch.addOutput({ sink, id, key, value, timestamp, ...(headers ? { headers } : {}) }),
-        exit: (stage, id, key, kg, value, timestamp) => batch.addForward({ stage, id, key, kg, value, timestamp }),
+        exit: (stage, id, key, kg, value, timestamp) => batch.addForward({ stage, slot: slotOfKeyGroup(kg, plan.keyGroups, plan.slots), id, key, kg, value, timestamp }),
       },
       batch,
     );
@@ -96,7 +96,6 @@ export default async function runSlotTask(task: SlotTask | WarmUpTask): Promise<
         origin.offset = offset;
         if (id === null) id = sourceRecordIdOf(partitionId, offset);
       } else {
-        batch.consumeForward(task.stage, id!);
         origin.partitionId = null;
         origin.offset = -1;
       }
@@ -104,12 +103,13 @@ export default async function runSlotTask(task: SlotTask | WarmUpTask): Promise<
       if (watermark > executor.watermark) executor.advanceWatermark(watermark, batch);
       executor.processRecord(entry, records.value[i], records.timestamp[i]!, id!, records.key[i]!, records.keyGroup[i]!);
     }
+    for (const [chunkId, count] of records.forwardRuns) batch.consumeForwards(task.stage, chunkId, count);
     executor.advanceWatermark(task.watermark, batch);
     batch.setFrontier(task.frontier);
     batch.commit();
     return {
       outputs: packList(batch.pendingOutputs.map((o): OutputTuple => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null])),
-      forwards: packList(batch.pendingForwards.map((f): ForwardTuple => [f.stage, f.id, f.key, f.kg, f.value, f.timestamp])),
+      forwards: packList(batch.pendingForwardChunks.map((c): ForwardChunkTuple => [c.stage, c.chunkId, c.records])),
       counts: executor.counts,
       skipped,
       watermark: executor.watermark,

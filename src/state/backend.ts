@@ -9,7 +9,8 @@
  *   progress  ['applied', stage, slot, partitionId]     -> last applied offset      exactly-once frontier
  *             ['meta', name]                            -> value                    graph hash, slots, ...
  *   outbox    [sinkStepId, recordId]                    -> [key, value, timestamp, headers?]   outputs to deliver
- *   forward   [stage, recordId]                         -> [key, keyGroup, value, timestamp]   records for the next keyed stage
+ *   forward   [stage, chunkId]                          -> [[recordId, key, keyGroup, value, timestamp], ...]   records
+ *                                                          for one slot of the next keyed stage, not yet applied
  * The key group comes right after the step id so a range of key groups can be moved as a unit.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';

@@ -49,12 +49,28 @@ export interface OutboxRecord {
 
 export interface ForwardRecord {
   stage: number;
+  /** The slot of the next stage that the record's key group belongs to. */
+  slot: number;
   id: string;
   key: string;
   kg: number;
   value: unknown;
   timestamp: number;
 }
+
+/**
+ * The records one batch forwards to one slot of a later stage, stored as one entry (its first record's id names it):
+ * the consuming slot applies them in order, possibly over several batches, and each of its batches rewrites the
+ * entry with what is left, or deletes it.
+ */
+export interface ForwardChunk {
+  stage: number;
+  chunkId: string;
+  records: ForwardedRecord[];
+}
+
+/** id, key, key group, value, event time. */
+export type ForwardedRecord = [string, string, number, unknown, number];
 
 const SEP = '\u0000';
 const timerId = (stepId: string, kg: number, time: number, key: string, ns: string) => `${stepId}${SEP}${kg}${SEP}${time}${SEP}${key}${SEP}${ns}`;
@@ -66,13 +82,16 @@ export class SlotBatch {
   private dirtyValues: CachedValue[] = [];
   private dirtyEntries: Array<[CachedMap, string, CachedEntry]> = [];
   private addedTimers = new Map<string, TimerEntry>();
-  private removedTimers = new Map<string, TimerEntry>();
+  /** Timers removed in this batch; `stored` when the timer may be in LMDB, so the commit deletes it there. */
+  private removedTimers = new Map<string, TimerEntry & { stored: boolean }>();
   private persistedTimerMin = new Map<string, number>();
   /** Earliest added timer per step; absent when unknown (recomputed on demand). */
   private addedTimerMin = new Map<string, number>();
   private outputs: OutboxRecord[] = [];
   private forwards: ForwardRecord[] = [];
-  private consumed: Array<[number, string]> = [];
+  private forwardChunks: ForwardChunk[] = [];
+  /** Per forward chunk (`stage` SEP `chunkId`), how many of its leading records this batch applied. */
+  private consumed = new Map<string, { stage: number; chunkId: string; count: number }>();
   private frontier: Array<[string, number]> = [];
   private applied = new Map<string, number>();
 
@@ -105,7 +124,8 @@ export class SlotBatch {
     this.addedTimerMin.clear();
     this.outputs = [];
     this.forwards = [];
-    this.consumed = [];
+    this.forwardChunks = [];
+    this.consumed.clear();
     this.frontier = [];
     this.applied.clear();
     for (const { key, value } of this.dbs.progress.getRange({ start: ['applied', this.stage, this.slot], end: ['applied', this.stage, this.slot + 1] })) {
@@ -204,7 +224,7 @@ export class SlotBatch {
     const t = Math.floor(time);
     const id = timerId(stepId, kg, t, key, namespace);
     if (this.addedTimers.delete(id)) this.addedTimerMin.delete(stepId);
-    this.removedTimers.set(id, { stepId, kg, key, time: t, namespace });
+    this.removedTimers.set(id, { stepId, kg, key, time: t, namespace, stored: true });
   }
 
   /** The earliest timer of a step in this slot (persisted or added in this batch), or Infinity. */
@@ -222,18 +242,24 @@ export class SlotBatch {
   takeDueTimers(stepId: string, upTo: number): DueTimer[] {
     if (this.nextTimer(stepId) > upTo) return [];
     const due = new Map<string, TimerEntry>();
+    const stored = new Set<string>();
     const end = Math.floor(upTo) + 1;
     for (const kg of this.keyGroups) {
       for (const k of this.dbs.timers.getKeys({ start: [stepId, kg], end: [stepId, kg, end] })) {
         const [, , time, key, namespace] = k as [string, number, number, string, string];
         const id = timerId(stepId, kg, time, key, namespace);
-        if (!this.removedTimers.has(id)) due.set(id, { stepId, kg, key, time, namespace });
+        if (!this.removedTimers.has(id)) {
+          due.set(id, { stepId, kg, key, time, namespace });
+          stored.add(id);
+        }
       }
     }
     for (const [id, t] of this.addedTimers) if (t.stepId === stepId && t.time <= upTo) due.set(id, t);
     for (const [id, t] of due) {
       this.addedTimers.delete(id);
-      this.removedTimers.set(id, t);
+      // A timer added and fired in this batch was never written: nothing to delete, unless an earlier removal in
+      // this batch already found it stored.
+      this.removedTimers.set(id, { ...t, stored: stored.has(id) || this.removedTimers.get(id)?.stored === true });
     }
     this.addedTimerMin.delete(stepId);
     this.persistedTimerMin.set(stepId, this.firstPersistedTimer(stepId, upTo));
@@ -248,9 +274,12 @@ export class SlotBatch {
     this.forwards.push(record);
   }
 
-  /** Marks a forwarded record as applied: it is deleted from the forward table in this batch's transaction. */
-  consumeForward(stage: number, id: string): void {
-    this.consumed.push([stage, id]);
+  /** Marks the next `count` records of a forward chunk as applied: the entry loses them in this batch's transaction. */
+  consumeForwards(stage: number, chunkId: string, count: number): void {
+    const id = `${stage}${SEP}${chunkId}`;
+    const seen = this.consumed.get(id);
+    if (seen) seen.count += count;
+    else this.consumed.set(id, { stage, chunkId, count });
   }
 
   setFrontier(frontier: ReadonlyArray<[string, number]>): void {
@@ -261,8 +290,20 @@ export class SlotBatch {
     return this.outputs;
   }
 
-  get pendingForwards(): readonly ForwardRecord[] {
-    return this.forwards;
+  /** The batch's forwards as chunks, one per (stage, slot), in emission order: what the commit writes. */
+  get pendingForwardChunks(): readonly ForwardChunk[] {
+    return this.forwardChunks;
+  }
+
+  private chunkForwards(): ForwardChunk[] {
+    const chunks = new Map<string, ForwardChunk>();
+    for (const f of this.forwards) {
+      const target = `${f.stage}/${f.slot}`;
+      let chunk = chunks.get(target);
+      if (!chunk) chunks.set(target, (chunk = { stage: f.stage, chunkId: f.id, records: [] }));
+      chunk.records.push([f.id, f.key, f.kg, f.value, f.timestamp]);
+    }
+    return [...chunks.values()];
   }
 
   /** Writes every change of the batch, the outputs, the forwards and the frontier in one transaction. */
@@ -280,14 +321,22 @@ export class SlotBatch {
         else state.putSync(k, e.stored);
         e.dirty = false;
       }
-      for (const t of this.removedTimers.values()) timers.removeSync(timerKey(t.stepId, t.kg, t.time, t.key, t.namespace));
+      for (const t of this.removedTimers.values()) if (t.stored) timers.removeSync(timerKey(t.stepId, t.kg, t.time, t.key, t.namespace));
       for (const t of this.addedTimers.values()) timers.putSync(timerKey(t.stepId, t.kg, t.time, t.key, t.namespace), 1);
       for (const [pid, offset] of this.frontier) {
         if (offset > this.appliedOffset(pid)) progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
       }
       for (const o of this.outputs) outbox.putSync([o.sink, o.id], [o.key, o.value, o.timestamp, o.headers ?? null]);
-      for (const f of this.forwards) forward.putSync([f.stage, f.id], [f.key, f.kg, f.value, f.timestamp]);
-      for (const [stage, id] of this.consumed) forward.removeSync([stage, id]);
+      this.forwardChunks = this.chunkForwards();
+      for (const c of this.forwardChunks) forward.putSync([c.stage, c.chunkId], c.records);
+      for (const { stage, chunkId, count } of this.consumed.values()) {
+        const key = [stage, chunkId];
+        const stored = forward.get(key) as ForwardedRecord[] | undefined;
+        if (stored === undefined) throw new Error(`forward chunk ${chunkId} of stage ${stage} is not in the state: it was applied twice or the state was changed outside the job`);
+        const left = stored.slice(count);
+        if (left.length === 0) forward.removeSync(key);
+        else forward.putSync(key, left);
+      }
     });
   }
 
