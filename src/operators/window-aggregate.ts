@@ -72,7 +72,16 @@ function resolveAggregator(step: StepSpec): AnyAggregator {
   return aggregatorFromSpec((step.config.aggregate as AggregateSpec | undefined) ?? { type: 'count' });
 }
 
-const windowName = (w: TimeWindow): string => `${w.start}:${w.end}`;
+/** The state and timer name of a window. Records of one window tend to come together: the last name is reused. */
+const lastNamed = { start: NaN, end: NaN, name: '' };
+function windowName(w: TimeWindow): string {
+  if (w.start !== lastNamed.start || w.end !== lastNamed.end) {
+    lastNamed.start = w.start;
+    lastNamed.end = w.end;
+    lastNamed.name = `${w.start}:${w.end}`;
+  }
+  return lastNamed.name;
+}
 
 function parseWindow(name: string): TimeWindow {
   const [start, end] = name.split(':').map(Number) as [number, number];

@@ -73,6 +73,8 @@ export interface ForwardChunk {
 export type ForwardedRecord = [string, string, number, unknown, number];
 
 const SEP = '\u0000';
+/** Cache key of a key's state: the key group follows from the key, so it is left out. */
+const cacheId = (stepId: string, key: string, name: string) => `${stepId}${SEP}${key}${SEP}${name}`;
 const timerId = (stepId: string, kg: number, time: number, key: string, ns: string) => `${stepId}${SEP}${kg}${SEP}${time}${SEP}${key}${SEP}${ns}`;
 
 export class SlotBatch {
@@ -341,7 +343,7 @@ export class SlotBatch {
   }
 
   private valueEntry(stepId: string, kg: number, key: string, name: string): CachedValue {
-    const id = `${stepId}${SEP}${kg}${SEP}${key}${SEP}${name}`;
+    const id = cacheId(stepId, key, name);
     let entry = this.values.get(id);
     if (!entry) {
       const k = valueKey(stepId, kg, key, name);
@@ -352,7 +354,7 @@ export class SlotBatch {
   }
 
   private mapEntry(stepId: string, kg: number, key: string, name: string): CachedMap {
-    const id = `${stepId}${SEP}${kg}${SEP}${key}${SEP}${name}`;
+    const id = cacheId(stepId, key, name);
     let map = this.maps.get(id);
     if (!map) {
       map = { stepId, kg, key, name, complete: false, entries: new Map() };
