@@ -31,14 +31,19 @@ function hash128(text: string): string {
   return hex32(a2 & 0x1fffff) + hex32(a1) + hex32(b2 & 0x1fffff) + hex32(b1);
 }
 
-export function sourceRecordId(sourceStep: string, partition: number, offset: number): string {
-  return `${sourceStep}/${partition}/${offset}`;
+/** What the ids of a source partition's records start with: a record's id is this prefix and its offset. */
+export function sourceIdPrefix(sourceStep: string, partition: number): string {
+  return `${sourceStep}/${partition}/`;
 }
 
-/** The same id from a partition id (`source:partition`, as the runtime names source partitions) and an offset. */
-export function sourceRecordIdOf(partitionId: string, offset: number): string {
+/** The same prefix from a partition id (`source:partition`, as the runtime names source partitions). */
+export function sourceIdPrefixOf(partitionId: string): string {
   const colon = partitionId.lastIndexOf(':');
-  return `${partitionId.slice(0, colon)}/${partitionId.slice(colon + 1)}/${offset}`;
+  return sourceIdPrefix(partitionId.slice(0, colon), Number(partitionId.slice(colon + 1)));
+}
+
+export function sourceRecordId(sourceStep: string, partition: number, offset: number): string {
+  return sourceIdPrefix(sourceStep, partition) + offset;
 }
 
 export function derivedId(cause: string, stepId: string, port: string, index: number): string {

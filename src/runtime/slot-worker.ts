@@ -11,7 +11,7 @@ import { openState } from '../state/backend.js';
 import { SlotBatch } from '../state/slot-batch.js';
 import { packList } from './batch-codec.js';
 import { unpackColumns } from './record-columns.js';
-import { sourceRecordIdOf } from './record-id.js';
+import { sourceIdPrefixOf } from './record-id.js';
 import { ErrorCodes, FlywheelError, toPlainError } from './errors.js';
 import { loadJobGraph } from './job-loader.js';
 import { operatorType } from '../operators/registry.js';
@@ -81,6 +81,7 @@ export default async function runSlotTask(task: SlotTask | WarmUpTask): Promise<
     executor.counts = {};
     let skipped = 0;
     const records = unpackColumns(task.records);
+    const idPrefixes = task.partitionIds.map(sourceIdPrefixOf);
     const origin = executor.origin;
     for (let i = 0; i < records.length; i++) {
       const pidIndex = records.pidIndex[i]!;
@@ -94,7 +95,7 @@ export default async function runSlotTask(task: SlotTask | WarmUpTask): Promise<
         }
         origin.partitionId = partitionId;
         origin.offset = offset;
-        if (id === null) id = sourceRecordIdOf(partitionId, offset);
+        if (id === null) id = idPrefixes[pidIndex]! + offset;
       } else {
         origin.partitionId = null;
         origin.offset = -1;

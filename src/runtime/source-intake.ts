@@ -9,7 +9,7 @@ import type { Millis } from '../api/types.js';
 import type { SourceConnector, SourceRecord } from '../connectors/connector.js';
 import type { EventTimeConfig, StepSpec } from '../graph/model.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
-import { sourceRecordId } from './record-id.js';
+import { sourceIdPrefix } from './record-id.js';
 import type { StageExecutor } from './stage-executor.js';
 import { SourceWatermarks } from './watermarks.js';
 
@@ -120,12 +120,14 @@ export class SourceIntake {
     const origin = this.stage0.origin;
     let lastPartition = -1;
     let partitionId = '';
+    let idPrefix = '';
     let pidIndex = -1;
     for (const record of records) {
       if (record.partition !== lastPartition) {
         if (lastPartition !== -1) this.routed.set(partitionId, current.offset);
         lastPartition = record.partition;
         partitionId = `${stepId}:${record.partition}`;
+        idPrefix = sourceIdPrefix(stepId, record.partition);
         pidIndex = this.indexOf(partitionId);
       }
       current.pidIndex = pidIndex;
@@ -145,7 +147,7 @@ export class SourceIntake {
       }
       source.watermarks.observe(record.partition, timestamp, now);
       current.watermark = this.watermark(now);
-      const id = sourceRecordId(stepId, record.partition, record.offset);
+      const id = idPrefix + record.offset;
       current.sourceId = id;
       this.stage0.processRecord(stepId, record.value, timestamp, id, record.key ?? '', 0);
     }
