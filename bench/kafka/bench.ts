@@ -3,25 +3,25 @@
  * consume-only and consume-then-produce passthrough, then Flywheel Kafka-in Kafka-out with a stateless map/filter
  * and with a keyed tumbling-window count in LMDB state, interleaved run by run over the same input topic (filled
  * once, within the mock's 5 MiB per-partition retention, its size checked). Output counts are checked against what
- * the input must give. Then latency at half each Flywheel job's measured rate. Prints one JSON line per figure.
+ * the input must give. Then latency at half each Flywheel job's measured rate, the plain passthrough beside the
+ * stateless job at the same rate, each `runs` times interleaved, with the paced producer and the output reader in a
+ * process of their own (bench/kafka/latency-client.ts). Prints one JSON line per figure.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawnDevBroker } from '../../src/connectors/kafka/dev-broker.js';
-import { moduleJobRef } from '../../src/runtime/job-loader.js';
-import { JobRunner } from '../../src/runtime/runner.js';
-import type { JobGraph } from '../../src/graph/model.js';
 import type Kafka from 'node-rdkafka';
 import { median } from '../measure.js';
 import { benchEvents, keepsEvent, windowCount } from './events.js';
 import type { BenchJobConfig } from './jobs.js';
-import { pacedLatency } from './latency.js';
+import { WARM_UP_MS, type LatencyResult, type LatencyRun } from './latency.js';
 import { rawConsume, rawPassthrough } from './raw.js';
+import { startFlywheel } from './flywheel-job.js';
+import type { PacedTargetRun } from './paced-target.js';
+import { runChild } from '../child-process.js';
 import { createTopics, disconnect, fillTopic, offsetsClient, topicCount, waitForCount } from './topics.js';
 
-const jobsModule = fileURLToPath(new URL('./jobs.js', import.meta.url));
+const pacedTarget = fileURLToPath(new URL('./paced-target.js', import.meta.url));
 const WINDOW_MS = 10_000;
 const LATENCY_WINDOW_MS = 1_000;
 const DELAY_MS = 200;
@@ -46,18 +46,10 @@ export interface KafkaFigure {
   rate?: number;
   p50LatencyMs?: number;
   p99LatencyMs?: number;
+  /** p99 of each paced run (the figure above is their median). */
+  p99Samples?: number[];
   /** Target for p99: 100 ms beyond the earliest moment an output can exist (for windows, after the watermark delay). */
   targetP99Ms?: number;
-}
-
-async function startFlywheel(name: 'stateless' | 'windowed', cfg: BenchJobConfig, workers: number): Promise<{ runner: JobRunner; running: Promise<unknown>; stateDir: string }> {
-  process.env.KAFKA_BENCH = JSON.stringify(cfg);
-  const graph = ((await import(`./jobs.js?${Date.now()}`)) as Record<string, JobGraph>)[name]!;
-  const stateDir = mkdtempSync(join(tmpdir(), 'fw-kbench-'));
-  const runner = new JobRunner({ job: moduleJobRef(jobsModule, name), graph, stateDir, workers, slots: 8 });
-  const running = runner.run();
-  await Promise.race([runner.opened, running]);
-  return { runner, running, stateDir };
 }
 
 /** Seconds from the job being open to its last expected output in the topic. */
@@ -82,7 +74,9 @@ export async function kafkaBench(o: KafkaBenchOptions, report: (f: KafkaFigure) 
   };
   const outputs = (impl: string, run: number) => `out-${impl}-${run}`;
   const impls = ['raw-passthrough', 'flywheel-stateless', 'flywheel-windowed'];
-  await createTopics(brokers, ['in', 'latency-stateless-in', 'latency-stateless-out', 'latency-windowed-in', 'latency-windowed-out', ...impls.flatMap((i) => Array.from({ length: o.runs }, (_, r) => outputs(i, r)))]);
+  const pacedImpls = ['raw-passthrough', 'stateless', 'windowed'] as const;
+  const latencyTopics = pacedImpls.flatMap((i) => Array.from({ length: o.runs }, (_, r) => [`latency-${i}-in-${r}`, `latency-${i}-out-${r}`])).flat();
+  await createTopics(brokers, ['in', ...latencyTopics, ...impls.flatMap((i) => Array.from({ length: o.runs }, (_, r) => outputs(i, r)))]);
   const offsets = await offsetsClient(brokers);
   try {
     const events = benchEvents(o.events, o.users, 1_700_000_000_000);
@@ -112,19 +106,23 @@ export async function kafkaBench(o: KafkaBenchOptions, report: (f: KafkaFigure) 
       });
     }
     if (o.latencySeconds > 0) {
-      for (const name of ['stateless', 'windowed'] as const) {
-        const offered = Math.round(rate(`flywheel-${name}`) / 2);
-        const cfg = { brokers, input: `latency-${name}-in`, output: `latency-${name}-out`, bounded: false, windowMs: LATENCY_WINDOW_MS, delayMs: DELAY_MS };
-        const { runner, running, stateDir } = await startFlywheel(name, cfg, o.workers);
-        const readyAfter = name === 'windowed' ? DELAY_MS : 0;
-        const l = await pacedLatency({ brokers, input: cfg.input, output: cfg.output, rate: offered, seconds: o.latencySeconds, readyAfter, users: o.users, oneToOne: name === 'stateless' });
-        runner.stop();
-        await running;
-        rmSync(stateDir, { recursive: true, force: true });
-        if (l.expectedOutputs !== null && l.outputs !== l.expectedOutputs) throw new Error(`latency run ${name}: ${l.outputs} outputs, expected ${l.expectedOutputs}`);
+      const runsOf: Record<string, LatencyResult[]> = { 'raw-passthrough': [], stateless: [], windowed: [] };
+      const offeredOf = (impl: (typeof pacedImpls)[number]) => Math.round(rate(`flywheel-${impl === 'windowed' ? 'windowed' : 'stateless'}`) / 2);
+      for (let run = 0; run < o.runs; run++) {
+        for (const impl of pacedImpls) {
+          const topics = { input: `latency-${impl}-in-${run}`, output: `latency-${impl}-out-${run}` };
+          const plan: LatencyRun = { brokers, ...topics, rate: offeredOf(impl), seconds: o.latencySeconds, readyAfter: impl === 'windowed' ? DELAY_MS : 0, users: o.users, oneToOne: impl !== 'windowed' };
+          const target: PacedTargetRun = { impl, plan, workers: o.workers, windowMs: LATENCY_WINDOW_MS, delayMs: DELAY_MS };
+          const l = await runChild<LatencyResult>(pacedTarget, target);
+          if (l.expectedOutputs !== null && l.outputs !== l.expectedOutputs) throw new Error(`latency run ${impl}: ${l.outputs} outputs, expected ${l.expectedOutputs}`);
+          runsOf[impl]!.push(l);
+        }
+      }
+      for (const impl of pacedImpls) {
+        const ls = runsOf[impl]!;
         add({
-          bench: 'kafka', impl: `flywheel-${name}-paced`, events: Math.round(offered * o.latencySeconds), runs: 1, eventsPerSecond: offered, samples: [], outputs: l.outputs,
-          rate: offered, p50LatencyMs: l.p50Ms, p99LatencyMs: l.p99Ms, targetP99Ms: 100,
+          bench: 'kafka', impl: `${impl === 'raw-passthrough' ? impl : `flywheel-${impl}`}-paced`, events: Math.round(offeredOf(impl) * (o.latencySeconds + WARM_UP_MS / 1000)), runs: ls.length, eventsPerSecond: offeredOf(impl), samples: [],
+          outputs: ls[0]!.outputs, rate: offeredOf(impl), p50LatencyMs: median(ls.map((l) => l.p50Ms)), p99LatencyMs: median(ls.map((l) => l.p99Ms)), p99Samples: ls.map((l) => l.p99Ms), targetP99Ms: 100,
         });
       }
     }

@@ -2,15 +2,21 @@
  * Latency through Kafka at a fixed offered rate: a producer paced every 5 ms sends events whose event time is the
  * wall clock at send, and a reader of the output topic records, for each output, receive time minus the earliest
  * moment the output could exist: its timestamp (the input's event time for a one-to-one output, the window's end
- * for a window result) plus `readyAfter` (the watermark delay for windowed results). Outputs stamped in the first
- * second are counted but not timed (start-up). Both run in the benchmark's process, beside the job's main thread.
+ * for a window result) plus `readyAfter` (the watermark delay for windowed results), over `seconds` after a warm-up
+ * (below). The benchmark runs both in a process of their own
+ * (latency-client.ts), so the job under test keeps its main thread to itself.
  */
 import Kafka from 'node-rdkafka';
 import { TDigest } from 'tdigest';
 import { keepsEvent, type BenchEvent } from './events.js';
 import { connectProducer, disconnect, PARTITIONS } from './topics.js';
 
-const WARM_UP_MS = 1_000;
+/**
+ * Outputs of events sent in the first seconds are counted but not timed: the clients' first metadata and
+ * producer-id requests, and the job's cold start (code not yet optimized by the JIT, consumers starting to fetch),
+ * which leaves a backlog that takes a second or more to drain. The rate is offered for this long before `seconds`.
+ */
+export const WARM_UP_MS = 3_000;
 
 export interface LatencyResult {
   offered: number;
@@ -42,7 +48,6 @@ export async function pacedLatency(o: LatencyRun): Promise<LatencyResult> {
   await new Promise<void>((resolve, reject) => reader.connect({ topic: o.output }, (err) => (err ? reject(err) : resolve())));
   reader.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: o.output, partition, offset: 0 })));
   const digest = new TDigest();
-  // Outputs of the first second are counted but not timed: the clients' first metadata and producer-id requests.
   const warmedUpAt = Date.now() + WARM_UP_MS;
   let outputs = 0;
   let reading = true;
@@ -60,6 +65,7 @@ export async function pacedLatency(o: LatencyRun): Promise<LatencyResult> {
   })();
 
   const producer = await connectProducer(o.brokers);
+  const sendSeconds = WARM_UP_MS / 1000 + o.seconds;
   let seed = 11;
   const next = () => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
   let sent = 0;
@@ -68,14 +74,14 @@ export async function pacedLatency(o: LatencyRun): Promise<LatencyResult> {
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       const elapsed = (performance.now() - t0) / 1000;
-      const due = Math.min(Math.floor(o.rate * elapsed), Math.round(o.rate * o.seconds)) - sent;
+      const due = Math.min(Math.floor(o.rate * elapsed), Math.round(o.rate * sendSeconds)) - sent;
       const ts = Date.now();
       for (let i = 0; i < due; i++, sent++) {
         const e: BenchEvent = { user: `u${Math.floor(next() * o.users)}`, ts, amount: Math.floor(next() * 100) };
         if (keepsEvent(e)) kept++;
         producer.produce(o.input, sent % PARTITIONS, Buffer.from(JSON.stringify(e)), e.user, ts);
       }
-      if (elapsed >= o.seconds) {
+      if (elapsed >= sendSeconds) {
         clearInterval(timer);
         resolve();
       }
