@@ -23,6 +23,8 @@ export interface MockLimitsFigure {
 }
 
 const MESSAGE_BYTES = 1024;
+/** A group join that takes longer than this is reported as a failure, not waited for. */
+const JOIN_TIMEOUT_MS = 60_000;
 
 async function metadataPartitions(client: Kafka.Producer | Kafka.KafkaConsumer, topic: string): Promise<number> {
   const md = await new Promise<Kafka.Metadata>((resolve, reject) => client.getMetadata({ topic, timeout: 5_000 }, (err, m) => (err ? reject(err) : resolve(m))));
@@ -30,7 +32,8 @@ async function metadataPartitions(client: Kafka.Producer | Kafka.KafkaConsumer, 
 }
 
 async function groupJoinMs(brokers: string, topic: string, group: string): Promise<number> {
-  const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': brokers, 'group.id': group, 'enable.auto.commit': false }, { 'auto.offset.reset': 'earliest' });
+  // rebalance_cb: node-rdkafka emits 'rebalance' (and assigns) only with it set; without it the wait below never ends.
+  const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': brokers, 'group.id': group, 'enable.auto.commit': false, rebalance_cb: true }, { 'auto.offset.reset': 'earliest' });
   await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
   const t0 = performance.now();
   const assigned = new Promise<number>((resolve) => consumer.on('rebalance', (err) => err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS && resolve(performance.now())));
@@ -38,8 +41,9 @@ async function groupJoinMs(brokers: string, topic: string, group: string): Promi
   consumer.setDefaultConsumeTimeout(50);
   let joined = 0;
   void assigned.then((t) => (joined = t));
-  while (!joined) await new Promise<void>((resolve) => consumer.consume(1, () => resolve()));
+  while (!joined && performance.now() - t0 < JOIN_TIMEOUT_MS) await new Promise<void>((resolve) => consumer.consume(1, () => resolve()));
   await disconnect(consumer);
+  if (!joined) throw new Error(`consumer group ${group} got no assignment of ${topic} within ${JOIN_TIMEOUT_MS / 1000} s`);
   return Math.round(joined - t0);
 }
 
