@@ -1,11 +1,14 @@
 /**
- * Stage 2 of the experiment job, keyed by experiment id: applies each user's contribution change to the
- * experiment's sufficient statistics (experiment-accumulators.ts) and, once the watermark reaches the change's time
- * rounded up to a multiple of the emit interval (for stage 1's changes: their fold time T, so the report as of T
- * describes the events with ts < T), computes the report (experiment-report.ts), stores it for the query routes and
- * emits it to the results sink. The always-valid p-values are running minima over these reports (the looks).
- * State per experiment: `accumulators` (value), `cohorts` (map: cohort start -> arm moments), `propensities` (map:
- * user id -> the propensity an observational user was last weighted with), `looks` (value), `report` (value).
+ * Stage 2 of the experiment job, keyed by experiment id: holds each user's contribution change until the watermark
+ * reaches its time rounded up to a multiple of the emit interval (for stage 1's changes: their fold time T, so the
+ * report as of T describes the events with ts < T), then applies the changes due, in (time, user) order, to the
+ * experiment's sufficient statistics (experiment-accumulators.ts), computes the report (experiment-report.ts),
+ * stores it for the query routes and emits it to the results sink. Applying in that order, not in arrival order
+ * (which depends on how stage 1's slots interleave on the threads), makes the online propensity model, and so the
+ * observational estimate, the same in every run over the same events. The always-valid p-values are running minima
+ * over these reports (the looks). State per experiment: `pending` (map: time and user -> change not yet applied),
+ * `accumulators` (value), `cohorts` (map: cohort start -> arm moments), `propensities` (map: user id -> the
+ * propensity an observational user was last weighted with), `looks` (value), `report` (value).
  */
 import type { FiredTimer, KeyedProcessor, ProcessContext } from '../../api/types.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
@@ -14,10 +17,13 @@ import { applyContribution, emptyAccumulators, type ArmMoments, type ExperimentA
 import type { ResolvedExperimentOptions } from './experiment-options.js';
 import { experimentReport, type ExperimentReport, type PreviousLooks } from './experiment-report.js';
 
-export const EXPERIMENT_STATE = { accumulators: 'accumulators', cohorts: 'cohorts', propensities: 'propensities', looks: 'looks', report: 'report' } as const;
+export const EXPERIMENT_STATE = { pending: 'pending', accumulators: 'accumulators', cohorts: 'cohorts', propensities: 'propensities', looks: 'looks', report: 'report' } as const;
 const REPORT = 'report';
 /** Cohort starts as map entry names: zero-padded so entry order is time order. */
 const cohortEntry = (cohort: number): string => cohort.toString().padStart(16, '0');
+/** Pending changes as map entry names: time (zero-padded), user, kind, so entry order is the order of application. */
+const pendingEntry = (time: number, change: ExperimentChange): string => `${time.toString().padStart(16, '0')}\u0000${change.userId}\u0000${change.kind}`;
+const entryTime = (name: string): number => Number(name.slice(0, 16));
 
 export function experimentEstimates(options: ResolvedExperimentOptions): KeyedProcessor<ExperimentChange, ExperimentReport> {
   const E = options.emitInterval;
@@ -29,28 +35,43 @@ export function experimentEstimates(options: ResolvedExperimentOptions): KeyedPr
   }
 
   function onRecord(change: ExperimentChange, ctx: ProcessContext<ExperimentReport>): void {
+    specOf(ctx);
+    const pending = ctx.mapState<ExperimentChange>(EXPERIMENT_STATE.pending);
+    const name = pendingEntry(ctx.timestamp, change);
+    // Stage 1 sends one change per user, experiment and fold time; a second one with the same name goes after it.
+    let unique = name;
+    for (let n = 1; pending.get(unique) !== undefined; n++) unique = `${name}\u0000${n}`;
+    pending.set(unique, change);
+    ctx.timers.register(Math.ceil(ctx.timestamp / E) * E, REPORT);
+  }
+
+  /** Applies the pending changes due at `time`, in entry (time, user) order. */
+  function applyDue(time: number, ctx: ProcessContext<ExperimentReport>): ExperimentAccumulators {
     const spec = specOf(ctx);
     const state = ctx.state<ExperimentAccumulators>(EXPERIMENT_STATE.accumulators);
     const acc = state.get() ?? emptyAccumulators(spec, options);
-    if (change.kind === 'conflict') acc.conflicts += 1;
-    else {
-      const propensities = ctx.mapState<number>(EXPERIMENT_STATE.propensities);
-      const cohorts = ctx.mapState<ArmMoments>(EXPERIMENT_STATE.cohorts);
-      const lookups: KeyedLookups = {
-        propensity: (user) => propensities.get(user),
-        setPropensity: (user, p) => propensities.set(user, p),
-        cohort: (c) => cohorts.get(cohortEntry(c)),
-        setCohort: (c, arms) => cohorts.set(cohortEntry(c), arms),
-      };
-      applyContribution(acc, change, spec, options, lookups);
+    const pending = ctx.mapState<ExperimentChange>(EXPERIMENT_STATE.pending);
+    const propensities = ctx.mapState<number>(EXPERIMENT_STATE.propensities);
+    const cohorts = ctx.mapState<ArmMoments>(EXPERIMENT_STATE.cohorts);
+    const lookups: KeyedLookups = {
+      propensity: (user) => propensities.get(user),
+      setPropensity: (user, p) => propensities.set(user, p),
+      cohort: (c) => cohorts.get(cohortEntry(c)),
+      setCohort: (c, arms) => cohorts.set(cohortEntry(c), arms),
+    };
+    for (const [name, change] of pending.entries()) {
+      if (entryTime(name) > time) break;
+      if (change.kind === 'conflict') acc.conflicts += 1;
+      else applyContribution(acc, change, spec, options, lookups);
+      pending.delete(name);
     }
     state.set(acc);
-    ctx.timers.register(Math.ceil(ctx.timestamp / E) * E, REPORT);
+    return acc;
   }
 
   function onTimer(timer: FiredTimer, ctx: ProcessContext<ExperimentReport>): void {
     const spec = specOf(ctx);
-    const acc = ctx.state<ExperimentAccumulators>(EXPERIMENT_STATE.accumulators).get() ?? emptyAccumulators(spec, options);
+    const acc = applyDue(timer.time, ctx);
     const cohorts = ctx.mapState<ArmMoments>(EXPERIMENT_STATE.cohorts).entries().map(([name, arms]): [number, ArmMoments] => [Number(name), arms]);
     const looksState = ctx.state<PreviousLooks>(EXPERIMENT_STATE.looks);
     const { report, looks } = experimentReport(spec, acc, cohorts, looksState.get() ?? {}, timer.time, options);
