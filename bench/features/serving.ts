@@ -4,9 +4,11 @@
  * open loop at a fixed overall rate) asks for ids drawn uniformly from the users that have features. Per offered
  * rate: achieved requests/s, latency percentiles (autocannon's, in whole ms), and the job's own events/s during the
  * same seconds; a first window with no load gives the job's unloaded rate. The endpoint runs either as `flywheel
- * run` serves it, on a thread of its own (`thread`), or on the job's main thread (`main`), for comparison.
+ * run` serves it, on a thread of its own (`thread`), or on the job's main thread (`main`), for comparison; `floor` is
+ * the same client against a plain server answering a fixed body with no job running (floor-server.ts): what the
+ * client and the machine cost by themselves.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,14 +32,44 @@ export interface ServingOptions {
   rates: number[];
   seconds: number;
   connections: number;
-  /** Where the endpoint runs: `thread` (its own, as `flywheel run` does) or `main` (the job's main thread). */
-  servers: Array<'thread' | 'main'>;
+  /**
+   * Where the endpoint runs: `thread` (its own, as `flywheel run` does) or `main` (the job's main thread); `floor`:
+   * a plain server with a fixed answer and no job.
+   */
+  servers: Array<'thread' | 'main' | 'floor'>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function featureServingBench(o: ServingOptions, report: (figure: object) => void): Promise<void> {
-  for (const server of o.servers) await servingRun(server, o, report);
+  for (const server of o.servers) await (server === 'floor' ? floorRun(o, report) : servingRun(server, o, report));
+}
+
+/** One load client run at an offered rate against `url` (ids from `idsFile`); the client's JSON figures. */
+async function load(url: string, pathPrefix: string, idsFile: string, rate: number, o: ServingOptions): Promise<Record<string, unknown>> {
+  const plan = { url, pathPrefix, idsFile, rate, seconds: o.seconds, connections: o.connections };
+  const { stdout } = await run(process.execPath, [fileURLToPath(new URL('./load-client.js', import.meta.url)), JSON.stringify(plan)], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+async function floorRun(o: ServingOptions, report: (figure: object) => void): Promise<void> {
+  const server = spawn(process.execPath, [fileURLToPath(new URL('./floor-server.js', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const dir = mkdtempSync(join(tmpdir(), 'fw-features-floor-'));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server.stdout!.on('data', (d: Buffer) => {
+        const m = /PORT (\d+)/.exec(d.toString());
+        if (m) resolve(Number(m[1]));
+      });
+      server.once('exit', (code) => reject(new Error(`the floor server exited with ${code}`)));
+    });
+    const idsFile = join(dir, 'ids.json');
+    writeFileSync(idsFile, JSON.stringify(Array.from({ length: o.users }, (_, u) => `u${u}`)));
+    for (const rate of o.rates) report({ bench: 'features-serving', server: 'floor', connections: o.connections, seconds: o.seconds, ...(await load(`http://127.0.0.1:${port}`, '/features/users/', idsFile, rate, o)) });
+  } finally {
+    server.stdin!.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function servingRun(serverPlacement: 'thread' | 'main', o: ServingOptions, report: (figure: object) => void): Promise<void> {
@@ -68,16 +100,14 @@ async function servingRun(serverPlacement: 'thread' | 'main', o: ServingOptions,
     for (const rate of windows) {
       const before = read();
       const t0 = performance.now();
-      let load: Record<string, unknown> = {};
+      let figures: Record<string, unknown> = {};
       if (rate === 0) await sleep(o.seconds * 1000);
       else {
-        const plan = { url: server.url, pathPrefix: '/features/users/', idsFile, rate, seconds: o.seconds, connections: o.connections };
-        const { stdout } = await run(process.execPath, [fileURLToPath(new URL('./load-client.js', import.meta.url)), JSON.stringify(plan)], { maxBuffer: 1 << 20 });
-        load = JSON.parse(stdout) as Record<string, unknown>;
+        figures = await load(server.url, '/features/users/', idsFile, rate, o);
       }
       const jobEventsPerSecond = Math.round(((read() - before) * 1000) / (performance.now() - t0));
       if (runner.status(1, 0).recordsRead >= o.events) throw new Error(`the job finished during the measurements: raise --events above ${o.events}`);
-      report({ bench: 'features-serving', server: serverPlacement, users: o.users, usersWithFeatures: ids.length, connections: o.connections, seconds: o.seconds, jobEventsPerSecond, ...(rate === 0 ? { offeredRate: 0 } : load) });
+      report({ bench: 'features-serving', server: serverPlacement, users: o.users, usersWithFeatures: ids.length, connections: o.connections, seconds: o.seconds, jobEventsPerSecond, ...(rate === 0 ? { offeredRate: 0 } : figures) });
     }
   } finally {
     controller.abort();

@@ -90,7 +90,7 @@ async function runFlywheel(stateDir: string): Promise<number> {
 }
 
 async function runRawClient(): Promise<number> {
-  const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': o.bootstrap, 'group.id': `raw-${input}`, 'enable.auto.commit': false, 'enable.partition.eof': false, 'queued.min.messages': 20_000, 'fetch.wait.max.ms': 10 } as Kafka.ConsumerGlobalConfig, { 'auto.offset.reset': 'earliest' });
+  const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': o.bootstrap, 'group.id': `raw-${input}`, 'enable.auto.commit': false, 'enable.partition.eof': false, 'queued.min.messages': 20_000, 'fetch.wait.max.ms': 10, 'fetch.queue.backoff.ms': 10 } as Kafka.ConsumerGlobalConfig, { 'auto.offset.reset': 'earliest' });
   await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
   consumer.assign([0, 1, 2, 3].map((partition) => ({ topic: input, partition, offset: 0 })));
   consumer.setDefaultConsumeTimeout(20);
