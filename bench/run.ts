@@ -80,11 +80,11 @@ switch (name) {
   case 'features-throughput':
     await featureThroughputBench(
       {
-        users: Number(option(args, 'users', '20000')),
-        events: Number(option(args, 'events', '300000')),
-        kafkaEvents: Number(option(args, 'kafka-events', '60000')),
-        runs: Number(option(args, 'runs', '3')),
-        workers: option(args, 'workers', '1,2').split(',').map(Number),
+        users: num('users', 20_000),
+        events: num('events', 300_000),
+        kafkaEvents: num('kafka-events', 60_000),
+        runs: num('runs', 3),
+        workers: nums('workers', '1,2'),
       },
       report,
     );
@@ -92,11 +92,11 @@ switch (name) {
   case 'features-serving':
     await featureServingBench(
       {
-        users: Number(option(args, 'users', '20000')),
-        events: Number(option(args, 'events', '4000000')),
-        rates: option(args, 'rates', '10000').split(',').map(Number),
-        seconds: Number(option(args, 'seconds', '10')),
-        connections: Number(option(args, 'connections', '20')),
+        users: num('users', 20_000),
+        events: num('events', 4_000_000),
+        rates: nums('rates', '10000'),
+        seconds: num('seconds', 10),
+        connections: num('connections', 20),
         servers: option(args, 'servers', 'thread,main').split(',') as Array<'thread' | 'main' | 'floor'>,
       },
       report,
@@ -105,17 +105,17 @@ switch (name) {
   case 'kafka':
     await kafkaBench(
       {
-        events: Number(option(args, 'events', '160000')),
-        users: Number(option(args, 'users', '1000')),
-        runs: Number(option(args, 'runs', '3')),
-        workers: Number(option(args, 'workers', '2')),
-        latencySeconds: Number(option(args, 'latency-seconds', '10')),
+        events: num('events', 160_000),
+        users: num('users', 1_000),
+        runs: num('runs', 3),
+        workers: num('workers', 2),
+        latencySeconds: num('latency-seconds', 10),
       },
       report,
     );
     break;
   case 'kafka-mock':
-    report(await mockLimits(Number(option(args, 'groups', '3'))));
+    report(await mockLimits(num('groups', 3)));
     break;
   case 'experiments':
     await experimentsBench(
