@@ -6,7 +6,7 @@
 import type { SinkRecord } from '../connectors/connector.js';
 import type { Plan } from '../graph/planner.js';
 import type { StateDatabases } from '../state/backend.js';
-import type { ForwardedRecord } from '../state/slot-batch.js';
+import type { ForwardedRecord } from '../state/forward-chunks.js';
 import { metaKey } from '../state/keys.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import { sourceFedStages } from './slot-scheduler.js';

@@ -2,9 +2,10 @@
  * The state of one slot while one batch runs: a write-back cache over LMDB for value and map state, the slot's
  * event-time timers, the outputs and forwarded records, and the source frontier. Reads see the state as of the
  * slot's previous batch plus this batch's own writes; `commit()` writes everything in ONE LMDB transaction, so a
- * batch is applied entirely or not at all.
+ * batch is applied entirely or not at all. Forwarded records are stored as chunks (forward-chunks.ts).
  */
 import type { StateDatabases } from './backend.js';
+import { chunkForwards, ForwardConsumption, type ForwardChunk, type ForwardRecord } from './forward-chunks.js';
 import { appliedKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, timerKey, valueKey, type StateKey, type StoredValue } from './keys.js';
 
 interface CachedValue {
@@ -47,31 +48,6 @@ export interface OutboxRecord {
   headers?: Record<string, string>;
 }
 
-export interface ForwardRecord {
-  stage: number;
-  /** The slot of the next stage that the record's key group belongs to. */
-  slot: number;
-  id: string;
-  key: string;
-  kg: number;
-  value: unknown;
-  timestamp: number;
-}
-
-/**
- * The records one batch forwards to one slot of a later stage, stored as one entry (its first record's id names it):
- * the consuming slot applies them in order, possibly over several batches, and each of its batches rewrites the
- * entry with what is left, or deletes it.
- */
-export interface ForwardChunk {
-  stage: number;
-  chunkId: string;
-  records: ForwardedRecord[];
-}
-
-/** id, key, key group, value, event time. */
-export type ForwardedRecord = [string, string, number, unknown, number];
-
 const SEP = '\u0000';
 /** Cache key of a key's state: the key group follows from the key, so it is left out. */
 const cacheId = (stepId: string, key: string, name: string) => `${stepId}${SEP}${key}${SEP}${name}`;
@@ -92,8 +68,7 @@ export class SlotBatch {
   private outputs: OutboxRecord[] = [];
   private forwards: ForwardRecord[] = [];
   private forwardChunks: ForwardChunk[] = [];
-  /** Per forward chunk (`stage` SEP `chunkId`), how many of its leading records this batch applied. */
-  private consumed = new Map<string, { stage: number; chunkId: string; count: number }>();
+  private readonly consumed = new ForwardConsumption();
   private frontier: Array<[string, number]> = [];
   private applied = new Map<string, number>();
 
@@ -278,10 +253,7 @@ export class SlotBatch {
 
   /** Marks the next `count` records of a forward chunk as applied: the entry loses them in this batch's transaction. */
   consumeForwards(stage: number, chunkId: string, count: number): void {
-    const id = `${stage}${SEP}${chunkId}`;
-    const seen = this.consumed.get(id);
-    if (seen) seen.count += count;
-    else this.consumed.set(id, { stage, chunkId, count });
+    this.consumed.add(stage, chunkId, count);
   }
 
   setFrontier(frontier: ReadonlyArray<[string, number]>): void {
@@ -295,17 +267,6 @@ export class SlotBatch {
   /** The batch's forwards as chunks, one per (stage, slot), in emission order: what the commit writes. */
   get pendingForwardChunks(): readonly ForwardChunk[] {
     return this.forwardChunks;
-  }
-
-  private chunkForwards(): ForwardChunk[] {
-    const chunks = new Map<string, ForwardChunk>();
-    for (const f of this.forwards) {
-      const target = `${f.stage}/${f.slot}`;
-      let chunk = chunks.get(target);
-      if (!chunk) chunks.set(target, (chunk = { stage: f.stage, chunkId: f.id, records: [] }));
-      chunk.records.push([f.id, f.key, f.kg, f.value, f.timestamp]);
-    }
-    return [...chunks.values()];
   }
 
   /** Writes every change of the batch, the outputs, the forwards and the frontier in one transaction. */
@@ -329,16 +290,9 @@ export class SlotBatch {
         if (offset > this.appliedOffset(pid)) progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
       }
       for (const o of this.outputs) outbox.putSync([o.sink, o.id], [o.key, o.value, o.timestamp, o.headers ?? null]);
-      this.forwardChunks = this.chunkForwards();
+      this.forwardChunks = chunkForwards(this.forwards);
       for (const c of this.forwardChunks) forward.putSync([c.stage, c.chunkId], c.records);
-      for (const { stage, chunkId, count } of this.consumed.values()) {
-        const key = [stage, chunkId];
-        const stored = forward.get(key) as ForwardedRecord[] | undefined;
-        if (stored === undefined) throw new Error(`forward chunk ${chunkId} of stage ${stage} is not in the state: it was applied twice or the state was changed outside the job`);
-        const left = stored.slice(count);
-        if (left.length === 0) forward.removeSync(key);
-        else forward.putSync(key, left);
-      }
+      this.consumed.write(forward);
     });
   }
 
