@@ -1,24 +1,24 @@
 /**
  * Runs a planned job: opens state, sinks and sources (at the offsets state says were applied), restores what a
  * crash left (outputs not yet acknowledged, records not yet handed to the next stage), then loops: poll sources (stage
- * 0 runs here, on the main thread), let the slot scheduler (slot-scheduler.ts) send batches to the worker pool,
- * deliver outputs, and pause polling while too much is queued. A bounded job ends when every source is finished and everything is
+ * 0 runs here, on the main thread; its outputs go through stage0-outputs.ts), let the slot scheduler
+ * (slot-scheduler.ts) send batches to the worker pool, deliver outputs, and pause polling while too much is queued. A bounded job ends when every source is finished and everything is
  * applied and delivered; an unbounded one runs until stopped.
  */
 import type { Millis } from '../api/types.js';
-import type { SinkConnector, SinkRecord } from '../connectors/connector.js';
+import type { SinkConnector } from '../connectors/connector.js';
 import { sinkType, sourceType } from '../connectors/registry.js';
 import type { ConnectorSpec, JobGraph } from '../graph/model.js';
 import { planGraph, type Plan } from '../graph/planner.js';
 import { closeState, openState, type StateDatabases } from '../state/backend.js';
-import { appliedKey } from '../state/keys.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import type { JobRef } from './messages.js';
 import { JobMetrics } from './metrics.js';
 import { checkedOptions } from './connector-options.js';
 import { openWithRetry, type RetryHooks } from './connect-retry.js';
 import { SinkDelivery } from './sink-delivery.js';
-import { checkStateLayout, STAGE0_SLOT, startOffsets, unacknowledgedOutputs, unappliedForwards } from './recovery.js';
+import { Stage0Outputs } from './stage0-outputs.js';
+import { checkStateLayout, startOffsets, unacknowledgedOutputs, unappliedForwards } from './recovery.js';
 import { SlotScheduler } from './slot-scheduler.js';
 import { intakeSource, SourceIntake, sourceError, type IntakeSource } from './source-intake.js';
 import { StageExecutor } from './stage-executor.js';
@@ -86,10 +86,7 @@ export class JobRunner {
   private readonly sinks = new Map<string, SinkConnector>();
   private scheduler!: SlotScheduler;
   private readonly current = { pidIndex: -1, offset: -1, watermark: -Infinity, now: 0, sourceId: '' };
-  /** Outputs stage 0 produced during the current poll, per sink: delivered together after the poll. */
-  private stage0Outputs = new Map<string, SinkRecord[]>();
-  private stage0Progress: Promise<void> = Promise.resolve();
-  private stage0ProgressAt = 0;
+  private stage0Outputs!: Stage0Outputs;
   private failure: FlywheelError | null = null;
   private wake: (() => void) | null = null;
   private stopping = false;
@@ -221,8 +218,9 @@ export class JobRunner {
       this.sinks.set(step.id, sink);
     }
     this.delivery = new SinkDelivery(this.sinks, this.dbs);
+    this.stage0Outputs = new Stage0Outputs({ deadLetterSink: graph.settings.deadLetter, delivery: this.delivery, dbs: this.dbs, metrics: this.metrics, fail: (err) => this.fail(err) });
     this.stage0 = new StageExecutor(this.plan, 0, {
-      sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Output(sinkId, { id, key, value, timestamp, ...(headers ? { headers } : {}) }),
+      sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Outputs.add(sinkId, { id, key, value, timestamp, ...(headers ? { headers } : {}) }),
       exit: (stage, id, key, kg, value, timestamp) => {
         const c = this.current;
         // A record that still has its source record's id travels without it: the worker rebuilds it.
@@ -246,7 +244,7 @@ export class JobRunner {
     }
     this.intake = new SourceIntake(sources, this.stage0, {
       current: this.current,
-      deadLetter: (source, record, reason) => this.deadLetterAtSource(source, record, reason),
+      deadLetter: (source, record, reason) => this.stage0Outputs.deadLetter(source, record, reason),
     });
     this.pool = new WorkerPool(this.options.workers, this.options.placement ?? 'any', this.options.workerNiceness ?? 0);
     await this.pool.start();
@@ -297,24 +295,6 @@ export class JobRunner {
     }
   }
 
-  private deadLetterAtSource(source: IntakeSource, record: { partition: number; offset: number; key: string | null; value: unknown; raw?: string }, reason: string): void {
-    const dlq = this.plan.graph.settings.deadLetter;
-    const where = `${source.connector.origin} partition ${record.partition} offset ${record.offset}`;
-    if (dlq === undefined) {
-      throw new FlywheelError(ErrorCodes.BAD_RECORD, `${reason} (${where})`, { stepId: source.step.id, partition: record.partition, offset: record.offset }, 'declare a deadLetter sink so bad records are kept with their reason instead of stopping the job');
-    }
-    const headers = { 'flywheel-reason': reason, 'flywheel-step': source.step.id, 'flywheel-source': `${source.step.id}:${record.partition}@${record.offset}` };
-    const value = { reason, step: source.step.id, source: source.connector.origin, partition: record.partition, offset: record.offset, record: record.raw ?? record.value ?? null };
-    this.stage0Output(dlq, { id: `${source.step.id}/${record.partition}/${record.offset}/dead-letter`, key: record.key, value, timestamp: Date.now(), headers });
-    this.metrics.addCounts({ [source.step.id]: { in: 1, out: 0, errors: 1, skipped: 0, deadLettered: 1, late: 0 } });
-  }
-
-  private stage0Output(sinkId: string, record: SinkRecord): void {
-    let list = this.stage0Outputs.get(sinkId);
-    if (!list) this.stage0Outputs.set(sinkId, (list = []));
-    list.push(record);
-  }
-
   private async loop(): Promise<void> {
     while (!this.failure) {
       const queued = this.scheduler.queuedRecords();
@@ -337,7 +317,7 @@ export class JobRunner {
     if (this.failure) return;
     this.commitStage0Progress(true);
     await this.delivery.drain();
-    await this.stage0Progress;
+    await this.stage0Outputs.settled();
   }
 
   /**
@@ -358,24 +338,11 @@ export class JobRunner {
     return !this.backpressured;
   }
 
-  /** After stage 0's outputs of a poll are acknowledged, its frontier moves past the records that produced them. */
+  /** After a poll: stage 0's counts to the metrics, its outputs delivered, then its source frontier. */
   private commitStage0Progress(force = false): void {
     this.metrics.addCounts(this.stage0.counts);
     this.stage0.counts = {};
-    const pending = [...this.stage0Outputs].map(([sinkId, records]) => this.delivery.deliver(sinkId, records, false));
-    this.stage0Outputs = new Map();
-    // The frontier is written at most every 100 ms (each write waits for LMDB's writer lock); a later write covers the
-    // polls in between, and it runs only after their outputs were acknowledged, since the chain is in order.
-    const now = Date.now();
-    const write = force || now - this.stage0ProgressAt >= 100;
-    const routed = write ? [...this.intake.routed] : [];
-    if (write) this.stage0ProgressAt = now;
-    this.stage0Progress = this.stage0Progress
-      .then(() => Promise.all(pending))
-      .then(() => {
-        if (routed.length) this.dbs.env.transactionSync(() => routed.forEach(([pid, offset]) => this.dbs.progress.putSync(appliedKey(0, STAGE0_SLOT, pid), offset)));
-      })
-      .catch((err: unknown) => this.fail(err));
+    this.stage0Outputs.commit(this.intake.routed, force);
   }
 
   private fail(err: unknown): void {

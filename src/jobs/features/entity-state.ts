@@ -11,7 +11,6 @@
 import type { Buckets, Tally } from './activity-windows.js';
 import type { DecayedCounts } from './decayed-rate.js';
 import type { EntityKind } from './entity-spec.js';
-import type { SlidingHll } from './hyperloglog.js';
 
 export const STATE = {
   staging: 'staging',
