@@ -10,7 +10,7 @@
  *   node dist/bench/model/serving.js [--rate 2000] [--score-rate 5000] [--seconds 20] [--warmup 50000] [--recommendations 2000]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -40,7 +40,15 @@ const { values: args } = parseArgs({
   },
 });
 const [rate, scoreRate, seconds, warmup, recommendations] = [args.rate, args['score-rate'], args.seconds, args.warmup, args.recommendations].map(Number) as [number, number, number, number, number];
-const report = (figure: object) => process.stdout.write(JSON.stringify({ bench: 'model-serving', ...figure, machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}` }) + '\n');
+const resultsFile = fileURLToPath(new URL('../../../bench/results.jsonl', import.meta.url));
+const command = `node dist/bench/model/serving.js ${process.argv.slice(2).join(' ')}`;
+const at = new Date().toISOString();
+/** One JSON line per figure, on stdout and in bench/results.jsonl (as bench/run.ts records its benchmarks). */
+const report = (figure: object) => {
+  const line = JSON.stringify({ bench: 'model-serving', ...figure, machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`, command, at });
+  process.stdout.write(line + '\n');
+  appendFileSync(resultsFile, line + '\n');
+};
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 process.env.FLYWHEEL_COUNT = '100000000';
