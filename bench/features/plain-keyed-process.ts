@@ -46,6 +46,9 @@ export class PlainKeyedProcess<In, Out> {
       key,
       timestamp,
       watermark: this.watermark,
+      get lookup(): never {
+        throw new Error('the plain single-threaded implementation has no lookups into other steps');
+      },
       state: <T>(name: string): ValueState<T> => {
         const id = `${key}${SEP}${name}`;
         return { get: () => self.values.get(id) as T | undefined, set: (v: T) => void self.values.set(id, v), clear: () => void self.values.delete(id) };

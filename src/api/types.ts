@@ -2,6 +2,9 @@
  * The public types a job author sees: keys, window results, aggregators, keyed state handles, timers and the
  * context a keyed process function runs in. Everything here is plain TypeScript; nothing imports the runtime.
  */
+import type { StateReader } from '../state/reader.js';
+
+export type { StateReader };
 
 /** A partitioning key. Numbers are keyed by their decimal string, so 7 and "7" are the same key. */
 export type Key = string;
@@ -68,6 +71,13 @@ export interface ProcessContext<Out> {
   state<T>(name: string, options?: StateOptions): ValueState<T>;
   mapState<V>(name: string, options?: StateOptions): MapState<V>;
   readonly timers: TimerService;
+  /**
+   * Read-only lookups into the committed state of any step of this job, as of the last committed batch (as a
+   * Kafka Streams processor reads a global store, or a Flink lookup join reads a table). For serving steps that
+   * answer from what other steps maintain; a replay after a crash may read newer values, so what a step emits from
+   * lookups should name what it read (a model version, a feature snapshot time).
+   */
+  readonly lookup: StateReader;
   /** Sends a record downstream; its event time defaults to the current timestamp. */
   emit(value: Out, timestamp?: Millis): void;
   /** Sends a record to a named side output (e.g. `late`), which a job can route to its own sink. */

@@ -1,11 +1,12 @@
 /**
  * The context a step's operator runs in for one record or one timer: the current key and event time, keyed state
- * handles scoped to (step, key group, key), timers, and emit/sideOutput that hand records to the downstream nodes
+ * handles scoped to (step, key group, key), timers, read-only lookups of committed state, and emit/sideOutput that hand records to the downstream nodes
  * with deterministic ids. One context object per node is reused for every call (the graph is acyclic, so a node is
  * never re-entered while it runs).
  */
 import type { FiredTimer, Key, MapState, Millis, ProcessContext, StateOptions, TimerService, ValueState } from '../api/types.js';
 import { MAIN_PORT } from '../graph/model.js';
+import type { StateReader } from '../state/reader.js';
 import type { SlotBatch } from '../state/slot-batch.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import { derivedId, timerCause } from './record-id.js';
@@ -29,6 +30,7 @@ export class NodeContext implements ProcessContext<unknown> {
     readonly stepId: string,
     private readonly target: EmitTarget,
     private readonly batch: SlotBatch | null,
+    private readonly committed: StateReader | null,
   ) {
     this.timers = {
       register: (time, namespace = '') => this.requireBatch('timers').registerTimer(this.stepId, this.kg, this.key, time, namespace),
@@ -38,6 +40,11 @@ export class NodeContext implements ProcessContext<unknown> {
 
   get watermark(): Millis {
     return this.target.watermark;
+  }
+
+  get lookup(): StateReader {
+    this.requireBatch('lookups');
+    return this.committed!;
   }
 
   forRecord(key: Key, kg: number, timestamp: Millis, id: string): this {

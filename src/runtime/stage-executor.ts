@@ -12,6 +12,7 @@ import type { Plan } from '../graph/planner.js';
 import type { Operator } from '../operators/operator.js';
 import { operatorType } from '../operators/registry.js';
 import type { SlotBatch } from '../state/slot-batch.js';
+import type { StateReader } from '../state/reader.js';
 import { ErrorCodes, FlywheelError, type ErrorPlace } from './errors.js';
 import { NodeContext, type EmitTarget } from './keyed-context.js';
 import { keyGroupOf, normalizeKey } from './partitioner.js';
@@ -62,15 +63,16 @@ export class StageExecutor implements EmitTarget {
     this.keyGroups = plan.keyGroups;
     this.deadLetter = graph.settings.deadLetter;
     const stageSteps = new Set(plan.stages[stage]!.steps);
+    const lookup = batch?.committedState(plan.keyGroups, () => this.watermark) ?? null;
     for (const step of graph.steps) {
       if (!stageSteps.has(step.id)) continue;
-      this.nodes.set(step.id, this.createNode(step, batch));
+      this.nodes.set(step.id, this.createNode(step, batch, lookup));
     }
     // keyBy steps of later stages that read from this stage are this stage's exits.
     for (const later of plan.stages) {
       if (later.entry === null || !later.upstream.includes(stage)) continue;
       const step = graph.steps.find((s) => s.id === later.entry)!;
-      const exit: Node = { ...this.createNode(step, batch), kind: 'exit', exitStage: later.index };
+      const exit: Node = { ...this.createNode(step, batch, lookup), kind: 'exit', exitStage: later.index };
       this.nodes.set(`exit:${step.id}`, exit);
     }
     this.wire(graph, stageSteps);
@@ -206,11 +208,11 @@ export class StageExecutor implements EmitTarget {
     return place;
   }
 
-  private createNode(step: StepSpec, batch: SlotBatch | null): Node {
+  private createNode(step: StepSpec, batch: SlotBatch | null, lookup: StateReader | null): Node {
     const type = operatorType(step.kind);
     const kind: NodeKind = type ? 'operator' : step.kind === 'sink' ? 'sink' : 'pass';
     const operator = type ? type.create(step) : null;
-    const node: Node = { step, kind, operator, ctx: new NodeContext(step.id, this, batch), children: new Map(), exitStage: -1, keyOf: step.kind === 'keyBy' ? keyFunction(step) : null };
+    const node: Node = { step, kind, operator, ctx: new NodeContext(step.id, this, batch, lookup), children: new Map(), exitStage: -1, keyOf: step.kind === 'keyBy' ? keyFunction(step) : null };
     if (operator?.onTimer) this.timerNodes.push(node);
     return node;
   }

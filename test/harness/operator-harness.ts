@@ -8,6 +8,8 @@ import type { FiredTimer, Key, MapState, Millis, StateOptions, ValueState } from
 import type { StepSpec } from '../../src/graph/model.js';
 import type { Operator, OperatorContext } from '../../src/operators/operator.js';
 import { operatorType } from '../../src/operators/registry.js';
+import type { StateReader } from '../../src/state/reader.js';
+import { MemoryStateReader } from '../query/memory-state-reader.js';
 
 export interface HarnessOutput {
   key: Key;
@@ -31,7 +33,11 @@ export class OperatorHarness {
   private watermark = -Infinity;
   private readonly operator: Operator;
 
-  constructor(readonly step: StepSpec) {
+  /** `lookup` is what the operator's ctx.lookup reads (other steps' committed state); empty by default. */
+  constructor(
+    readonly step: StepSpec,
+    private readonly lookup: StateReader = new MemoryStateReader(),
+  ) {
     const type = operatorType(step.kind);
     if (!type) throw new Error(`no operator type '${step.kind}'`);
     this.operator = type.create(step);
@@ -102,6 +108,7 @@ export class OperatorHarness {
       key,
       timestamp,
       watermark: this.watermark,
+      lookup: this.lookup,
       state<T>(name: string, options?: StateOptions): ValueState<T> {
         return cell([key, name, 'v'].join(SEP), options) as ValueState<T>;
       },

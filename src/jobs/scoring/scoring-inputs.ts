@@ -38,8 +38,8 @@ export class ScoringInputs {
     return clickFeatures(userId, this.item(itemId), device, profile);
   }
 
-  churnFeatures(userId: string, device: string | null): NamedFeatures {
+  churnFeatures(userId: string, device: string | null, profile = this.profile(userId)): NamedFeatures {
     const purchases = this.state.value<number[]>(this.steps.labels, userId, LABEL_STATE.purchases) ?? [];
-    return churnFeatures(this.profile(userId), device, purchases.length > 0);
+    return churnFeatures(profile, device, purchases.length > 0);
   }
 }

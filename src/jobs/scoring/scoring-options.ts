@@ -1,15 +1,18 @@
 /**
- * Options of the scoring routes (the `serve:` section of the model step's options): which steps hold the inputs,
- * how many recommendation candidates are gathered, and the decision rules file (loaded and compiled at start-up, so
- * malformed rules stop the job before any data is touched).
+ * Options of the scoring routes (the `serve:` section of the model step's options) and of the stream scoring steps
+ * (their `with:`): which steps hold the inputs, how many recommendation candidates are gathered, and the decision
+ * rules file (loaded and compiled at start-up, so malformed rules stop the job before any data is touched).
  */
 import { resolve } from 'node:path';
 import { checkedStepOptions } from '../model/step-options.js';
 import { loadRulesFile, type RuleSet } from './rules/rules-loader.js';
 
 export interface ScoringOptions {
-  /** Step ids of the label, user feature and co-visit steps (the model step is the one serving the routes). */
-  steps: { labels: string; userFeatures: string; covisits: string };
+  /**
+   * Step ids of the label, user feature and co-visit steps, and of the model step (which stream steps read; the
+   * routes are served by the model step itself).
+   */
+  steps: { labels: string; userFeatures: string; covisits: string; model: string };
   /** Recently popular items among the candidates. */
   popularCandidates: number;
   /** Co-visited items taken per recent item of the user. */
@@ -33,7 +36,7 @@ const schema = {
     steps: {
       type: 'object',
       additionalProperties: false,
-      properties: { labels: { ...stepId, default: 'labels' }, userFeatures: { ...stepId, default: 'user-features' }, covisits: { ...stepId, default: 'covisits' } },
+      properties: { labels: { ...stepId, default: 'labels' }, userFeatures: { ...stepId, default: 'user-features' }, covisits: { ...stepId, default: 'covisits' }, model: { ...stepId, default: 'model' } },
       default: {},
     },
     popularCandidates: { type: 'integer', minimum: 0, maximum: 10_000, default: 300 },

@@ -1,5 +1,5 @@
 /**
- * Produces test events to a topic (partition = index mod 4, key = user) and returns each event with the partition and
+ * Produces test events to a topic (partition = index mod 4, key = the event's user by default) and returns each event with the partition and
  * offset its delivery report gave, so a test can say exactly which records a given source offset covers.
  */
 import Kafka from 'node-rdkafka';
@@ -10,7 +10,7 @@ export interface Placed<T> {
   offset: number;
 }
 
-export async function produceEvents<T extends { user: string }>(brokers: string, topic: string, events: T[]): Promise<Placed<T>[]> {
+export async function produceEvents<T extends object>(brokers: string, topic: string, events: T[], keyOf: (event: T) => string = (e) => (e as { user: string }).user): Promise<Placed<T>[]> {
   const producer = new Kafka.Producer({ 'bootstrap.servers': brokers, dr_cb: true, 'enable.idempotence': true, 'linger.ms': 5, 'queue.buffering.max.messages': 1_000_000 });
   const placed: Placed<T>[] = new Array(events.length);
   let remaining = events.length;
@@ -25,7 +25,7 @@ export async function produceEvents<T extends { user: string }>(brokers: string,
     });
   });
   producer.setPollInterval(5);
-  events.forEach((e, i) => producer.produce(topic, i % 4, Buffer.from(JSON.stringify(e)), e.user, Date.now(), i));
+  events.forEach((e, i) => producer.produce(topic, i % 4, Buffer.from(JSON.stringify(e)), keyOf(e), Date.now(), i));
   if (events.length > 0) await done;
   await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
   if (failure) throw failure;
