@@ -7,7 +7,9 @@
  *   2. GET /recommendations/:userId?k=10 one request at a time on a keep-alive connection (`--recommendations` of
  *      them, client-side wall time), and the plain ranking of the same candidate lists in-process.
  * Also reported: examples learned and versions published during the measurement, and the published version's lag.
- *   node dist/bench/model/serving.js [--rate 2000] [--score-rate 5000] [--seconds 20] [--warmup 50000] [--recommendations 2000]
+ * The job's worker threads run at the topology's `runtime.workerNiceness` (10 by default, as `flywheel run` runs
+ * them: training yields the cores to the query thread when both want them); `--worker-niceness N` overrides it.
+ *   node dist/bench/model/serving.js [--rate 2000] [--score-rate 5000] [--seconds 20] [--warmup 50000] [--recommendations 2000] [--worker-niceness N]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +39,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '50000' },
     recommendations: { type: 'string', default: '2000' },
+    'worker-niceness': { type: 'string' },
   },
 });
 const [rate, scoreRate, seconds, warmup, recommendations] = [args.rate, args['score-rate'], args.seconds, args.warmup, args.recommendations].map(Number) as [number, number, number, number, number];
@@ -57,6 +60,7 @@ const file = resolve('topologies/flywheel.yaml');
 const stateDir = mkdtempSync(join(tmpdir(), 'fw-model-serving-'));
 const topology = await loadTopology(file, { stateDir });
 const world = { users: 20_000, items: 5_000 };
+const workerNiceness = args['worker-niceness'] === undefined ? topology.runtime.workerNiceness : Number(args['worker-niceness']);
 
 function get(agent: Agent, url: URL): Promise<string> {
   return new Promise((done, fail) => {
@@ -78,7 +82,7 @@ function load(url: string): Promise<{ latency: Record<string, number>; requests:
   return new Promise((done) => child.on('exit', () => done(JSON.parse(out))));
 }
 
-const runner = new JobRunner({ job: { kind: 'topology', file }, graph: topology.graph, stateDir, workers: topology.runtime.workers, slots: topology.runtime.slots, placement: topology.runtime.placement, batch: topology.runtime.batch, baseDir: dirname(file) });
+const runner = new JobRunner({ job: { kind: 'topology', file }, graph: topology.graph, stateDir, workers: topology.runtime.workers, slots: topology.runtime.slots, placement: topology.runtime.placement, batch: topology.runtime.batch, baseDir: dirname(file), workerNiceness });
 const running = runner.run();
 try {
   await runner.opened;
@@ -123,6 +127,7 @@ try {
     targetRate: scoreRate,
     seconds,
     eventsPerSecond: rate,
+    workerNiceness,
     flywheel: figure(flywheel),
     plain: figure(plain),
     p99FlywheelOverPlain: round(flywheel.latency.p99! / Math.max(plain.latency.p99!, 1)),

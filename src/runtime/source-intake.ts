@@ -11,7 +11,7 @@ import type { EventTimeConfig, StepSpec } from '../graph/model.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import { sourceIdPrefix } from './record-id.js';
 import type { StageExecutor } from './stage-executor.js';
-import { SourceWatermarks } from './watermarks.js';
+import { CombinedWatermark, SourceWatermarks } from './watermarks.js';
 
 export interface IntakeSource {
   step: StepSpec;
@@ -48,12 +48,14 @@ export class SourceIntake {
   readonly partitionIds: string[] = [];
   private readonly pidIndex = new Map<string, number>();
   recordsRead = 0;
+  private readonly combined: CombinedWatermark;
 
   constructor(
     readonly sources: IntakeSource[],
     private readonly stage0: StageExecutor,
     private readonly target: IntakeTarget,
   ) {
+    this.combined = new CombinedWatermark(sources.map((s) => s.watermarks));
     for (const s of sources) {
       for (const p of s.connector.partitions()) this.indexOf(`${s.step.id}:${p}`);
       s.watermarks.track(s.connector.partitions());
@@ -70,11 +72,9 @@ export class SourceIntake {
     return i;
   }
 
-  /** The job's watermark: the minimum over its sources. */
+  /** The job's watermark: the minimum over its sources that are not idle (watermarks.ts). */
   watermark(now: number): Millis {
-    let min = Infinity;
-    for (const s of this.sources) min = Math.min(min, s.watermarks.watermark(now));
-    return min;
+    return this.combined.watermark(now);
   }
 
   get finished(): boolean {

@@ -1,7 +1,8 @@
 /**
  * Watermarks per source partition with bounded out-of-orderness, combined by minimum. A partition that has seen no
  * record for `idleTimeout` (wall clock) stops holding the watermark back until it produces again; if every
- * partition is idle the watermark stays where it is. A finished bounded source ends with +Infinity, which fires
+ * partition is idle the source is idle: its watermark stays where it is, and it no longer holds back the job's
+ * (source-intake.ts), as Flink marks an idle source subtask. A finished bounded source ends with +Infinity, which fires
  * every remaining timer (as Flink's MAX_WATERMARK does).
  */
 import type { Millis } from '../api/types.js';
@@ -17,6 +18,8 @@ export class SourceWatermarks {
   private readonly clocks: PartitionClock[] = [];
   private current = -Infinity;
   private ended = false;
+  /** Whether every partition was idle at the last watermark() call (and the source has partitions). */
+  idle = false;
 
   constructor(
     private readonly maxOutOfOrderness: Millis,
@@ -45,6 +48,7 @@ export class SourceWatermarks {
       if (now - clock.lastSeen >= this.idleTimeout) continue;
       min = Math.min(min, clock.maxTimestamp - this.maxOutOfOrderness);
     }
+    this.idle = min === Infinity && this.clocks.length > 0;
     if (min !== Infinity && min > this.current) this.current = min;
     return this.current;
   }
@@ -62,5 +66,30 @@ export class SourceWatermarks {
 
   get isEnded(): boolean {
     return this.ended;
+  }
+}
+
+/**
+ * The job's watermark over its sources: the minimum over those that are not idle, so a source whose partitions all
+ * went quiet (a topic of occasional requests, say) does not hold back the others. It stays where it is while every
+ * source is idle, and never goes backwards.
+ */
+export class CombinedWatermark {
+  private current = -Infinity;
+
+  constructor(private readonly sources: readonly SourceWatermarks[]) {}
+
+  watermark(now: number): Millis {
+    let min = Infinity;
+    let active = false;
+    for (let i = 0; i < this.sources.length; i++) {
+      const source = this.sources[i]!;
+      const w = source.watermark(now);
+      if (source.idle) continue;
+      active = true;
+      if (w < min) min = w;
+    }
+    if (active && min > this.current) this.current = min;
+    return this.current;
   }
 }

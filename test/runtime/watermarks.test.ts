@@ -1,7 +1,10 @@
-/** Per-partition watermarks: bounded out-of-orderness, minimum across partitions, idleness, end of input. */
+/**
+ * Per-partition watermarks: bounded out-of-orderness, minimum across partitions, idleness, end of input; the job's
+ * watermark over several sources, where a wholly idle source does not hold the others back.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SourceWatermarks } from '../../src/runtime/watermarks.js';
+import { CombinedWatermark, SourceWatermarks } from '../../src/runtime/watermarks.js';
 
 test('the watermark trails the smallest partition maximum by the allowed out-of-orderness and never goes back', () => {
   let now = 0;
@@ -39,4 +42,31 @@ test('a finished source ends with +Infinity', () => {
   w.observe(0, 10, Date.now());
   w.end();
   assert.equal(w.watermark(), Infinity);
+});
+
+test('a source whose partitions are all idle stops holding back the job watermark; all idle, it stays put', () => {
+  let now = 0;
+  const events = new SourceWatermarks(0, 1_000, () => now);
+  const requests = new SourceWatermarks(0, 1_000, () => now);
+  events.track([0]);
+  requests.track([0, 1]);
+  const job = new CombinedWatermark([events, requests]);
+  events.observe(0, 5_000, now);
+  assert.equal(job.watermark(now), -Infinity, 'the request source has not produced and is not idle yet');
+  requests.observe(0, 1_000, now);
+  requests.observe(1, 1_200, now);
+  assert.equal(job.watermark(now), 1_000);
+  now = 1_500; // the requests went quiet 1.5 s ago; events keep coming
+  events.observe(0, 9_000, now);
+  assert.equal(job.watermark(now), 9_000, 'the idle request source no longer holds the job back');
+  now = 3_000; // everything quiet: the watermark stays
+  assert.equal(job.watermark(now), 9_000);
+  requests.observe(1, 2_000, now); // the requests resume behind the watermark: it does not go back
+  assert.equal(job.watermark(now), 9_000);
+  events.observe(0, 12_000, now);
+  requests.observe(1, 11_000, now);
+  assert.equal(job.watermark(now), 11_000, 'the resumed source holds the watermark again');
+  events.end();
+  requests.end();
+  assert.equal(job.watermark(now), Infinity, 'every source finished');
 });
