@@ -146,7 +146,8 @@ try {
     const body = JSON.parse(await get(agent, new URL(`/recommendations/${userId}?k=10`, server.url))) as { candidates: number };
     flywheelDigest.push(performance.now() - t0);
     candidates += body.candidates;
-    const list = [...candidatesFor(view.state, 'model', scoring, view.state.value<{ recentItems: string[] }>('labels', userId, 'user')?.recentItems ?? []).keys()];
+    const recent = view.state.value<{ recentItems: string[] }>('labels', userId, 'user')?.recentItems ?? [];
+    const list = [...candidatesFor(view.state, scoring, recent, view.state.value<Array<[string, number]>>('model', 'click', MODEL_STATE.popular) ?? []).keys()];
     const t1 = performance.now();
     plainRecommend(inputs, userId, list, 10);
     plainDigest.push(performance.now() - t1);

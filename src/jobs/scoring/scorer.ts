@@ -78,16 +78,23 @@ export class Scorer {
 
   constructor(
     private readonly state: StateReader,
-    private readonly modelStep: string,
+    modelStep: string,
     private readonly options: ScoringOptions,
   ) {
     this.models = new PublishedModels(state, modelStep);
     this.inputs = new ScoringInputs(state, modelStep, options.steps);
   }
 
+  /** The model's latest version; catalogue facts are cached per click model version. */
+  private latest(model: ModelName): LoadedModel {
+    const m = this.models.latest(model);
+    if (model === 'click') this.inputs.useVersion(m.info.version);
+    return m;
+  }
+
   score(request: ScoreRequest): ScoreAnswer {
     const { model = 'click', userId, itemId, itemIds, device = null, features } = request;
-    const m = this.models.latest(model);
+    const m = this.latest(model);
     if (features) return { ...provenance(m, model, null), score: scoreOf(m, features) };
     if (userId === undefined) throw badRequest('the request needs userId (with itemId or itemIds for the click model), or explicit features');
     const profile = this.inputs.profile(userId);
@@ -101,9 +108,9 @@ export class Scorer {
 
   /** The top `k` candidates for the user, ranked by the click model (ties by item id). */
   recommend(userId: string, k: number, device: string | null): Recommendation {
-    const m = this.models.latest('click');
+    const m = this.latest('click');
     const profile = this.inputs.profile(userId);
-    const candidates = candidatesFor(this.state, this.modelStep, this.options, this.inputs.recentItems(userId));
+    const candidates = candidatesFor(this.state, this.options, this.inputs.recentItems(userId), this.inputs.popularItems());
     const ranked = [...candidates].map(([itemId, source]) => ({ itemId, source, score: scoreOf(m, this.inputs.clickFeatures(userId, itemId, device, profile)) }));
     ranked.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
     return { ...provenance(m, 'click', profile?.asOf ?? null), userId, candidates: candidates.size, items: ranked.slice(0, k) };
@@ -114,7 +121,7 @@ export class Scorer {
     const { userId, context, model = 'churn', itemId, device = null } = request;
     if (this.options.rules === null) throw badRequest('this step has no decision rules: set serve.rules to a rules file');
     if (model === 'click' && itemId === undefined) throw badRequest('a decision on the click model needs itemId');
-    const m = this.models.latest(model);
+    const m = this.latest(model);
     const profile = this.inputs.profile(userId);
     const features = model === 'churn' ? this.inputs.churnFeatures(userId, device, profile) : this.inputs.clickFeatures(userId, itemId!, device, profile);
     return { ...provenance(m, model, profile?.asOf ?? null), userId, decision: decide(this.options.rules, context, scoreOf(m, features)) };
