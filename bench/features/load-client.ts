@@ -1,6 +1,6 @@
 /**
  * A load client in a process of its own, so its CPU and event loop are not the server's: autocannon against
- * `GET <path-prefix><id>` for ids drawn with a fixed-seed generator, at a fixed overall rate (or as fast as it can),
+ * `GET <path-prefix><id><path-suffix>` for ids drawn with a fixed-seed generator, at a fixed overall rate (or as fast as it can),
  * then one JSON line with the achieved rate and the latency percentiles on stdout.
  *   node dist/bench/features/load-client.js '{"url":..,"pathPrefix":..,"idsFile":..,"rate":10000,"seconds":10,"connections":20}'
  * where idsFile holds a JSON array of ids.
@@ -11,6 +11,8 @@ import autocannon from 'autocannon';
 interface LoadPlan {
   url: string;
   pathPrefix: string;
+  /** Appended to each path (a query string). */
+  pathSuffix: string;
   idsFile: string;
   /** Requests per second in total; 0 for as fast as possible. */
   rate: number;
@@ -21,7 +23,7 @@ interface LoadPlan {
 const plan = JSON.parse(process.argv[2] ?? '{}') as LoadPlan;
 const ids = JSON.parse(readFileSync(plan.idsFile, 'utf8')) as string[];
 let draw = 12_345;
-const nextPath = () => `${plan.pathPrefix}${ids[(draw = (draw * 1_103_515_245 + 12_345) % 2 ** 31) % ids.length]}`;
+const nextPath = () => `${plan.pathPrefix}${ids[(draw = (draw * 1_103_515_245 + 12_345) % 2 ** 31) % ids.length]}${plan.pathSuffix}`;
 
 const result = await autocannon({
   url: plan.url,
@@ -33,6 +35,7 @@ const result = await autocannon({
 const { latency, requests } = result;
 process.stdout.write(
   JSON.stringify({
+    client: 'autocannon',
     offeredRate: plan.rate,
     requestsPerSecond: Math.round(requests.total / result.duration),
     total: requests.total,

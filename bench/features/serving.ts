@@ -6,7 +6,7 @@
  * same seconds; a first window with no load gives the job's unloaded rate. The endpoint runs either as `flywheel
  * run` serves it, on a thread of its own (`thread`), or on the job's main thread (`main`), for comparison; `floor` is
  * the same client against a plain server answering a fixed body with no job running (floor-server.ts): what the
- * client and the machine cost by themselves.
+ * client and the machine cost by themselves. The client is autocannon (open loop) or wrk (`--client wrk`, paced, C).
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ import { jobView } from '../../src/runtime/job-view.js';
 import { startQueryThread } from '../../src/runtime/query-host.js';
 import { routeContributions } from '../../src/runtime/route-contributions.js';
 import { JobRunner } from '../../src/runtime/runner.js';
+import { wrkLoad } from './wrk-load.js';
 
 const run = promisify(execFile);
 
@@ -37,6 +38,10 @@ export interface ServingOptions {
    * a plain server with a fixed answer and no job.
    */
   servers: Array<'thread' | 'main' | 'floor'>;
+  /** Query string of every lookup (e.g. `?window=1h&fields=ctr,gmv`); empty for the whole record. */
+  query: string;
+  /** The load client: autocannon (open loop, Node) or wrk (paced, C; wrk-load.ts). */
+  client: 'autocannon' | 'wrk';
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,7 +52,8 @@ export async function featureServingBench(o: ServingOptions, report: (figure: ob
 
 /** One load client run at an offered rate against `url` (ids from `idsFile`); the client's JSON figures. */
 async function load(url: string, pathPrefix: string, idsFile: string, rate: number, o: ServingOptions): Promise<Record<string, unknown>> {
-  const plan = { url, pathPrefix, idsFile, rate, seconds: o.seconds, connections: o.connections };
+  const plan = { url, pathPrefix, pathSuffix: o.query, idsFile, rate, seconds: o.seconds, connections: o.connections };
+  if (o.client === 'wrk') return wrkLoad(plan);
   const { stdout } = await run(process.execPath, [fileURLToPath(new URL('./load-client.js', import.meta.url)), JSON.stringify(plan)], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout) as Record<string, unknown>;
 }
@@ -65,7 +71,7 @@ async function floorRun(o: ServingOptions, report: (figure: object) => void): Pr
     });
     const idsFile = join(dir, 'ids.json');
     writeFileSync(idsFile, JSON.stringify(Array.from({ length: o.users }, (_, u) => `u${u}`)));
-    for (const rate of o.rates) report({ bench: 'features-serving', server: 'floor', connections: o.connections, seconds: o.seconds, ...(await load(`http://127.0.0.1:${port}`, '/features/users/', idsFile, rate, o)) });
+    for (const rate of o.rates) report({ bench: 'features-serving', server: 'floor', connections: o.connections, seconds: o.seconds, query: o.query, ...(await load(`http://127.0.0.1:${port}`, '/features/users/', idsFile, rate, o)) });
   } finally {
     server.stdin!.end();
     rmSync(dir, { recursive: true, force: true });
@@ -107,7 +113,7 @@ async function servingRun(serverPlacement: 'thread' | 'main', o: ServingOptions,
       }
       const jobEventsPerSecond = Math.round(((read() - before) * 1000) / (performance.now() - t0));
       if (runner.status(1, 0).recordsRead >= o.events) throw new Error(`the job finished during the measurements: raise --events above ${o.events}`);
-      report({ bench: 'features-serving', server: serverPlacement, users: o.users, usersWithFeatures: ids.length, connections: o.connections, seconds: o.seconds, jobEventsPerSecond, ...(rate === 0 ? { offeredRate: 0 } : figures) });
+      report({ bench: 'features-serving', server: serverPlacement, users: o.users, usersWithFeatures: ids.length, connections: o.connections, seconds: o.seconds, query: o.query, jobEventsPerSecond, ...(rate === 0 ? { offeredRate: 0 } : figures) });
     }
   } finally {
     controller.abort();

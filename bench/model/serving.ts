@@ -24,6 +24,7 @@ import type { FeatureRecord } from '../../src/jobs/features/entity-state.js';
 import type { ModelReport } from '../../src/jobs/model/model-routes.js';
 import { MODEL_STATE, type ItemEntry, type PublishedModel } from '../../src/jobs/model/model-state.js';
 import { profileOf, type UserProfile } from '../../src/jobs/model/user-profile.js';
+import { scoringWeights } from '../../src/jobs/model/model-versions.js';
 import { candidatesFor } from '../../src/jobs/scoring/candidates.js';
 import { resolveScoringOptions } from '../../src/jobs/scoring/scoring-options.js';
 import { jobView } from '../../src/runtime/job-view.js';
@@ -108,7 +109,11 @@ try {
   const flywheel = await load(server.url);
   const after = await click();
 
+  // What a scorer does when it sees a new version: read the published weights from LMDB and build its table.
+  const loadStart = performance.now();
   const published = view.state.value<PublishedModel>('model', 'click', MODEL_STATE.published)!;
+  const loaded = scoringWeights(published);
+  report({ figure: 'loading a published version', nonzeroWeights: loaded.table.size, loadMs: round(performance.now() - loadStart) });
   const inputs: PlainInputs = { weights: new Map(published.coords.map((c, i) => [c, published.weights[i]!])), hashing: published.hashing, profiles: new Map(), items: new Map() };
   for (let u = 0; u < world.users; u++) {
     const record = view.state.value<FeatureRecord>('user-features', `u${u}`, 'features');
