@@ -9,7 +9,7 @@
  * client and the machine cost by themselves. The client is autocannon (open loop) or wrk (`--client wrk`, paced, C).
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ import { jobView } from '../../src/runtime/job-view.js';
 import { startQueryThread } from '../../src/runtime/query-host.js';
 import { routeContributions } from '../../src/runtime/route-contributions.js';
 import { JobRunner } from '../../src/runtime/runner.js';
-import { wrkLoad } from './wrk-load.js';
+import { wrkLoad } from '../wrk-load.js';
 
 const run = promisify(execFile);
 
@@ -53,7 +53,10 @@ export async function featureServingBench(o: ServingOptions, report: (figure: ob
 /** One load client run at an offered rate against `url` (ids from `idsFile`); the client's JSON figures. */
 async function load(url: string, pathPrefix: string, idsFile: string, rate: number, o: ServingOptions): Promise<Record<string, unknown>> {
   const plan = { url, pathPrefix, pathSuffix: o.query, idsFile, rate, seconds: o.seconds, connections: o.connections };
-  if (o.client === 'wrk') return wrkLoad(plan);
+  if (o.client === 'wrk') {
+    const ids = JSON.parse(readFileSync(idsFile, 'utf8')) as string[];
+    return wrkLoad({ ...plan, ids, idsFile: `${idsFile}.lines`, method: 'GET', path: `${pathPrefix}{id}${o.query}` });
+  }
   const { stdout } = await run(process.execPath, [fileURLToPath(new URL('./load-client.js', import.meta.url)), JSON.stringify(plan)], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout) as Record<string, unknown>;
 }

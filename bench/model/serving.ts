@@ -9,7 +9,8 @@
  * Also reported: examples learned and versions published during the measurement, and the published version's lag.
  * The job's worker threads run at the topology's `runtime.workerNiceness` (10 by default, as `flywheel run` runs
  * them: training yields the cores to the query thread when both want them); `--worker-niceness N` overrides it.
- *   node dist/bench/model/serving.js [--rate 2000] [--score-rate 5000] [--seconds 20] [--warmup 50000] [--recommendations 2000] [--worker-niceness N]
+ * `--client wrk` loads POST /score with wrk (bench/wrk-load.ts: paced, C, 20 connections) instead of autocannon.
+ *   node dist/bench/model/serving.js [--rate 2000] [--score-rate 5000] [--seconds 20] [--warmup 50000] [--recommendations 2000] [--worker-niceness N] [--client autocannon|wrk]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +32,7 @@ import { jobView } from '../../src/runtime/job-view.js';
 import { startQueryThread } from '../../src/runtime/query-host.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { median } from '../measure.js';
+import { wrkLoad } from '../wrk-load.js';
 import { plainRecommend, startPlainScorer, type PlainInputs } from './plain-scorer.js';
 
 const { values: args } = parseArgs({
@@ -41,6 +43,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '50000' },
     recommendations: { type: 'string', default: '2000' },
     'worker-niceness': { type: 'string' },
+    client: { type: 'string', default: 'autocannon' },
   },
 });
 const [rate, scoreRate, seconds, warmup, recommendations] = [args.rate, args['score-rate'], args.seconds, args.warmup, args.recommendations].map(Number) as [number, number, number, number, number];
@@ -75,7 +78,19 @@ function get(agent: Agent, url: URL): Promise<string> {
   });
 }
 
-function load(url: string): Promise<{ latency: Record<string, number>; requests: { average: number; total: number }; non2xx: number; errors: number }> {
+type LoadFigures = { latency: Record<string, number>; requests: { average: number; total: number }; non2xx: number; errors: number };
+
+/** wrk's figures in the shape autocannon reports. */
+async function wrkScoreLoad(url: string): Promise<LoadFigures> {
+  const ids = Array.from({ length: world.users }, (_, u) => `u${u}`);
+  const r = (await wrkLoad({ url, ids, idsFile: join(stateDir, 'wrk-users.txt'), rate: scoreRate, seconds, connections: 20, method: 'POST', path: '/score', body: '{"userId":"{id}","itemId":"i{n}"}', n: world.items })) as {
+    requestsPerSecond: number; total: number; non2xx: number; errors: number; latencyMs: Record<string, number>;
+  };
+  return { latency: r.latencyMs, requests: { average: r.requestsPerSecond, total: r.total }, non2xx: r.non2xx, errors: r.errors };
+}
+
+function load(url: string): Promise<LoadFigures> {
+  if (args.client === 'wrk') return wrkScoreLoad(url);
   const client = fileURLToPath(new URL('./load-client.js', import.meta.url));
   const child = spawn(process.execPath, [client, url, String(scoreRate), String(seconds), '50', String(world.users), String(world.items)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -133,6 +148,7 @@ try {
     seconds,
     eventsPerSecond: rate,
     workerNiceness,
+    client: args.client,
     flywheel: figure(flywheel),
     plain: figure(plain),
     p99FlywheelOverPlain: round(flywheel.latency.p99! / Math.max(plain.latency.p99!, 1)),

@@ -1,8 +1,8 @@
--- wrk script of the serving benchmark: GET <prefix><id><suffix> for ids drawn (fixed seed) from a file of one id per line,
--- paced to RATE requests per second per wrk thread: requests go out on a fixed schedule (one whose slot has passed
--- goes at once), so a connection is never idle while the schedule is behind. Latency is timed by wrk from the
--- actual send. Prints one JSON line of figures at the end.
---   wrk -t1 -c16 -d10s -s wrk-paced.lua URL -- IDS_FILE PATH_PREFIX RATE [SUFFIX]
+-- wrk script of the serving benchmarks: requests built from templates, paced to RATE requests per second per wrk
+-- thread: they go out on a fixed schedule (one whose slot has passed goes at once), so a connection is never idle
+-- while the schedule is behind. Latency is timed by wrk from the actual send. Prints one JSON line at the end.
+--   wrk -t1 -c16 -d10s -s wrk-paced.lua URL -- IDS_FILE RATE METHOD PATH [BODY] [N]
+-- In PATH and BODY, {id} becomes an id drawn (fixed seed) from IDS_FILE (one per line) and {n} a number below N.
 local ffi = require("ffi")
 ffi.cdef [[
   typedef struct { long tv_sec; long tv_nsec; } flywheel_timespec;
@@ -14,18 +14,26 @@ local function now_ms()
   return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
 end
 
-local ids, prefix, suffix, interval, next_slot = {}, "/", "", 0, nil
+local ids, interval, method, path, body, n, next_slot = {}, 0, "GET", "/", nil, 1, nil
+local headers = { ["content-type"] = "application/json" }
 
 function init(args)
   for line in io.lines(args[1]) do ids[#ids + 1] = line end
-  prefix = args[2]
-  interval = 1000 / tonumber(args[3])
-  suffix = args[4] or ""
+  interval = 1000 / tonumber(args[2])
+  method, path = args[3], args[4]
+  if args[5] ~= nil and args[5] ~= "" then body = args[5] end
+  n = tonumber(args[6] or "1")
   math.randomseed(12345)
 end
 
+local function fill(template)
+  local id = ids[math.random(#ids)]
+  return (template:gsub("{id}", id):gsub("{n}", tostring(math.random(n) - 1)))
+end
+
 function request()
-  return wrk.format("GET", prefix .. ids[math.random(#ids)] .. suffix)
+  if body == nil then return wrk.format(method, fill(path)) end
+  return wrk.format(method, fill(path), headers, fill(body))
 end
 
 function delay()
