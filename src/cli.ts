@@ -62,7 +62,7 @@ const commands: Record<string, Command> = {
       };
       const t = await loadTopology(file, overrides);
       const port = option(args, 'port');
-      const http = port !== undefined ? { port: Number(port), host: t.runtime.http?.host ?? '127.0.0.1' } : t.runtime.http;
+      const http = port !== undefined ? { ...t.runtime.http, port: Number(port), host: t.runtime.http?.host ?? '127.0.0.1' } : t.runtime.http;
       const summary = await launchJob({ job: { kind: 'topology', file: t.file }, graph: t.graph, ...t.runtime, ...(http ? { http } : {}), baseDir: dirname(t.file) });
       process.stdout.write(`[${t.graph.name}] finished: ${summary.recordsRead} records read in ${summary.batches} batches\n`);
       return 0;
@@ -111,7 +111,7 @@ async function runDemo(port: string | undefined): Promise<number> {
       for (const stateDir of [feed.runtime.stateDir, main.runtime.stateDir]) rmSync(stateDir, { recursive: true, force: true });
       process.stdout.write(`[demo] fresh state in ${main.runtime.stateDir} and ${feed.runtime.stateDir} (the embedded broker starts empty)\n`);
     }
-    const http = port !== undefined ? { port: Number(port), host: '127.0.0.1' } : main.runtime.http;
+    const http = port !== undefined ? { ...main.runtime.http, port: Number(port), host: main.runtime.http?.host ?? '127.0.0.1' } : main.runtime.http;
     await Promise.all([
       launchJob({ job: { kind: 'topology', file: feed.file }, graph: feed.graph, ...feed.runtime, baseDir: topologies }),
       launchJob({ job: { kind: 'topology', file: main.file }, graph: main.graph, ...main.runtime, ...(http ? { http } : {}), baseDir: topologies }),

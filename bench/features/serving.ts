@@ -19,7 +19,7 @@ import { buildQueryApp } from '../../src/query/app.js';
 import { startQueryServer, type RunningServer } from '../../src/query/server.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { jobView } from '../../src/runtime/job-view.js';
-import { startQueryThread } from '../../src/runtime/query-host.js';
+import { startQueryEndpoint } from '../../src/runtime/query-host.js';
 import { routeContributions } from '../../src/runtime/route-contributions.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { wrkLoad } from '../wrk-load.js';
@@ -94,7 +94,7 @@ async function servingRun(serverPlacement: 'thread' | 'main', o: ServingOptions,
   await runner.opened;
   const view = jobView(runner, stateDir);
   const server: RunningServer =
-    serverPlacement === 'thread' ? await startQueryThread(runner, job, stateDir, 0, '127.0.0.1') : await startQueryServer(buildQueryApp(view, routeContributions(lookupJob)), 0, '127.0.0.1');
+    serverPlacement === 'thread' ? await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1') : await startQueryServer(buildQueryApp(view, routeContributions(lookupJob)), 0, '127.0.0.1');
   const read = () => runner.status(1, 0).recordsRead;
   try {
     const all = Array.from({ length: o.users }, (_, u) => `u${u}`);

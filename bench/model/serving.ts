@@ -9,8 +9,9 @@
  * Also reported: examples learned and versions published during the measurement, and the published version's lag.
  * The job's worker threads run at the topology's `runtime.workerNiceness` (10 by default, as `flywheel run` runs
  * them: training yields the cores to the query thread when both want them); `--worker-niceness N` overrides it.
+ * `--isolation process` runs the endpoint in a child process instead of a thread (`runtime.http.isolation`).
  * `--client wrk` loads POST /score with wrk (bench/wrk-load.ts: paced, C, 20 connections) instead of autocannon.
- *   node dist/bench/model/serving.js [--rate 2000] [--score-rate 5000] [--seconds 20] [--warmup 50000] [--recommendations 2000] [--worker-niceness N] [--client autocannon|wrk]
+ *   node dist/bench/model/serving.js [--rate 2000] [--score-rate 5000] [--seconds 20] [--warmup 50000] [--recommendations 2000] [--worker-niceness N] [--client autocannon|wrk] [--isolation thread|process]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +30,7 @@ import { scoringWeights } from '../../src/jobs/model/model-versions.js';
 import { candidatesFor } from '../../src/jobs/scoring/candidates.js';
 import { resolveScoringOptions } from '../../src/jobs/scoring/scoring-options.js';
 import { jobView } from '../../src/runtime/job-view.js';
-import { startQueryThread } from '../../src/runtime/query-host.js';
+import { startQueryEndpoint, type QueryIsolation } from '../../src/runtime/query-host.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { median } from '../measure.js';
 import { wrkLoad } from '../wrk-load.js';
@@ -44,6 +45,7 @@ const { values: args } = parseArgs({
     recommendations: { type: 'string', default: '2000' },
     'worker-niceness': { type: 'string' },
     client: { type: 'string', default: 'autocannon' },
+    isolation: { type: 'string', default: 'thread' },
   },
 });
 const [rate, scoreRate, seconds, warmup, recommendations] = [args.rate, args['score-rate'], args.seconds, args.warmup, args.recommendations].map(Number) as [number, number, number, number, number];
@@ -104,7 +106,7 @@ try {
   await runner.opened;
   const view = jobView(runner, stateDir);
   // The endpoint on its own thread, as `flywheel run` serves it.
-  const server = await startQueryThread(runner, { kind: 'topology', file }, stateDir, 0, '127.0.0.1');
+  const server = await startQueryEndpoint(runner, { kind: 'topology', file }, stateDir, 0, '127.0.0.1', args.isolation as QueryIsolation);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const click = async () => (JSON.parse(await get(agent, new URL('/models?model=click', server.url))) as { models: ModelReport[] }).models[0]!;
   // Publication delay, sampled once a second while warming up: examples learned but not yet in the published
@@ -149,6 +151,7 @@ try {
     eventsPerSecond: rate,
     workerNiceness,
     client: args.client,
+    isolation: args.isolation,
     flywheel: figure(flywheel),
     plain: figure(plain),
     p99FlywheelOverPlain: round(flywheel.latency.p99! / Math.max(plain.latency.p99!, 1)),

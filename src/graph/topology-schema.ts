@@ -28,7 +28,15 @@ export const runtimeSchema = {
     stateDir: { type: 'string', minLength: 1 },
     http: {
       type: 'object',
-      properties: { port: { type: 'integer', minimum: 0, maximum: 65535 }, host: { type: 'string', default: '127.0.0.1' } },
+      properties: {
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        host: { type: 'string', default: '127.0.0.1' },
+        isolation: {
+          enum: ['thread', 'process'],
+          default: 'thread',
+          description: "where the query endpoint runs: a thread of the job's process, or a child process of its own (its own heap and memory map)",
+        },
+      },
       required: ['port'],
       additionalProperties: false,
     },

@@ -17,6 +17,7 @@ import { freezeGraph, MAIN_PORT, type InputRef, type JobGraph, type StepSpec } f
 import { validateAgainst } from './schema-validator.js';
 import { allOps, COMMON_STEP_KEYS, commonStepSchema, structuralSchemas, topLevelSchema } from './topology-schema.js';
 import { lineOf, printPath, type YamlPath } from './yaml-positions.js';
+import type { QueryIsolation } from '../runtime/query-host.js';
 
 export interface RuntimeSettings {
   workers: number;
@@ -24,7 +25,7 @@ export interface RuntimeSettings {
   placement: 'any' | 'pinned';
   workerNiceness: number;
   stateDir: string;
-  http?: { port: number; host: string };
+  http?: { port: number; host: string; isolation: QueryIsolation };
   batch: { maxRecords: number; maxDelay: number };
   statusInterval: number;
 }
@@ -172,7 +173,7 @@ class Loader {
 
   private runtime(raw: Record<string, unknown>, name: string, overrides: Partial<RuntimeSettings>): RuntimeSettings {
     const batch = raw.batch as { maxRecords: number; maxDelay: number };
-    const http = raw.http as { port: number; host: string } | undefined;
+    const http = raw.http as { port: number; host: string; isolation: QueryIsolation } | undefined;
     return {
       workers: (raw.workers as number | undefined) ?? Math.max(1, availableParallelism() - 1),
       slots: raw.slots as number,

@@ -7,7 +7,7 @@ import type { JobGraph } from '../graph/model.js';
 import type { RunningServer } from '../query/server.js';
 import { openState } from '../state/backend.js';
 import type { JobRef } from './messages.js';
-import { startQueryThread } from './query-host.js';
+import { startQueryEndpoint, type QueryIsolation } from './query-host.js';
 import { JobRunner, type RunSummary } from './runner.js';
 import { statusLine } from './status-line.js';
 import type { SlotPlacement } from './worker-pool.js';
@@ -23,7 +23,7 @@ export interface LaunchOptions {
   batch: { maxRecords: number; maxDelay: number };
   statusInterval: number;
   baseDir: string;
-  http?: { port: number; host: string };
+  http?: { port: number; host: string; isolation?: QueryIsolation };
   log?: (line: string) => void;
   /** Called once the endpoint listens, before the job opens its state and connectors. */
   onListening?: (info: { url: string | null; runner: JobRunner }) => void;
@@ -55,9 +55,9 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
   try {
     // The endpoint listens before the job opens, so /readyz can say why start-up waits (a broker unreachable).
     if (options.http) {
-      // The query thread reads state read-only, so the environment must exist before it; the runner reuses this handle.
+      // The endpoint reads state read-only, so the environment must exist before it; the runner reuses this handle.
       openState(options.stateDir);
-      server = await startQueryThread(runner, options.job, options.stateDir, options.http.port, options.http.host);
+      server = await startQueryEndpoint(runner, options.job, options.stateDir, options.http.port, options.http.host, options.http.isolation);
       log(`[${options.graph.name}] query endpoint on ${server.url} (/healthz /readyz /metrics /topology)`);
     }
     options.onListening?.({ url: server?.url ?? null, runner });

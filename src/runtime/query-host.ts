@@ -1,20 +1,55 @@
 /**
- * Starts a job's query endpoint on a thread of its own (query-thread.ts) and serves what the thread asks of the main
- * thread: Prometheus metrics text and readiness reasons. Keeps the thread's copy of the watermark current (every
- * 100 ms), which the state reader uses to hide values whose event-time TTL has passed.
+ * Starts a job's query endpoint (query-endpoint.ts) on a thread of its own or in a child process of its own, sends
+ * it the job's watermark every 100 ms (the state reader hides values whose event-time TTL has passed), and serves
+ * what it asks of the main thread: Prometheus metrics text and readiness reasons.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RunningServer } from '../query/server.js';
-import { FlywheelError, type PlainError } from './errors.js';
+import { FlywheelError } from './errors.js';
 import { topologyOf } from './job-view.js';
 import type { JobRef } from './messages.js';
-import type { QueryThreadData, QueryThreadReply, QueryThreadRequest } from './query-messages.js';
+import type { FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
 import type { JobRunner } from './runner.js';
 
-export async function startQueryThread(runner: JobRunner, job: JobRef, stateDir: string, port: number, host: string): Promise<RunningServer> {
-  const watermark = new Float64Array(new SharedArrayBuffer(8));
-  watermark[0] = runner.watermark;
-  const data: QueryThreadData = {
+/** Where the endpoint runs: a worker thread of the job's process, or a child process (own heap and memory map). */
+export type QueryIsolation = 'thread' | 'process';
+
+interface EndpointChannel {
+  send(message: ToQueryEndpoint): void;
+  on(event: 'message', listener: (message: FromQueryEndpoint) => void): void;
+  once(event: 'exit', listener: (code: number | null) => void): void;
+  once(event: 'error', listener: (err: Error) => void): void;
+  kill(): Promise<void>;
+}
+
+const endpointModule = new URL('./query-endpoint.js', import.meta.url);
+
+function threadChannel(): EndpointChannel {
+  const worker = new Worker(endpointModule);
+  return {
+    send: (message) => worker.postMessage(message),
+    on: (event, listener) => worker.on(event, listener),
+    once: (event: 'exit' | 'error', listener: (arg: never) => void) => worker.once(event, listener as (arg: unknown) => void),
+    kill: async () => void (await worker.terminate()),
+  };
+}
+
+function processChannel(): EndpointChannel {
+  const child: ChildProcess = fork(fileURLToPath(endpointModule), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return {
+    send: (message) => void child.send(message),
+    on: (event, listener) => child.on(event, listener as (message: unknown) => void),
+    once: (event: 'exit' | 'error', listener: (arg: never) => void) => child.once(event, listener as (arg: unknown) => void),
+    kill: async () => {
+      if (child.exitCode === null) child.kill();
+    },
+  };
+}
+
+export async function startQueryEndpoint(runner: JobRunner, job: JobRef, stateDir: string, port: number, host: string, isolation: QueryIsolation = 'thread'): Promise<RunningServer> {
+  const data: QueryEndpointData = {
     job,
     graphHash: runner.plan.graph.hash,
     jobName: runner.plan.graph.name,
@@ -24,36 +59,38 @@ export async function startQueryThread(runner: JobRunner, job: JobRef, stateDir:
     contentType: runner.metrics.contentType,
     port,
     host,
-    watermark: watermark.buffer as SharedArrayBuffer,
+    watermark: runner.watermark,
   };
-  const worker = new Worker(new URL('./query-thread.js', import.meta.url), { workerData: data });
-  const tick = setInterval(() => (watermark[0] = runner.watermark), 100);
+  const endpoint = isolation === 'process' ? processChannel() : threadChannel();
+  let exited = false;
+  const exit = new Promise<void>((resolve) => endpoint.once('exit', () => resolve(void (exited = true))));
+  const tick = setInterval(() => !exited && endpoint.send({ kind: 'watermark', value: runner.watermark }), 100);
   tick.unref();
   const url = await new Promise<string>((resolve, reject) => {
-    worker.on('message', (message: QueryThreadRequest | { listening: string } | { error: PlainError }) => {
-      if ('listening' in message) resolve(message.listening);
-      else if ('error' in message) reject(FlywheelError.fromPlain(message.error));
-      else void answer(runner, message).then((reply) => worker.postMessage(reply));
+    endpoint.on('message', (message) => {
+      if (message.kind === 'listening') resolve(message.url);
+      else if (message.kind === 'error') reject(FlywheelError.fromPlain(message.error));
+      else void answer(runner, message.request).then((reply) => !exited && endpoint.send({ kind: 'reply', reply }));
     });
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`query thread exited (code ${code}) before listening`)));
+    endpoint.once('error', reject);
+    endpoint.once('exit', (code) => reject(new Error(`query endpoint exited (code ${code}) before listening`)));
+    endpoint.send({ kind: 'start', data });
   }).catch(async (err: unknown) => {
     clearInterval(tick);
-    await worker.terminate();
+    await endpoint.kill();
     throw err;
   });
   return {
     url,
     async close() {
       clearInterval(tick);
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.postMessage('close');
-      await exited;
+      if (!exited) endpoint.send({ kind: 'close' });
+      await exit;
     },
   };
 }
 
-async function answer(runner: JobRunner, request: QueryThreadRequest): Promise<QueryThreadReply> {
+async function answer(runner: JobRunner, request: QueryEndpointRequest): Promise<QueryEndpointReply> {
   if (request.kind === 'metrics') return { id: request.id, text: await runner.metrics.text() };
   return { id: request.id, reasons: runner.notReadyReasons() };
 }

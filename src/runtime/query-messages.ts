@@ -1,7 +1,11 @@
-/** What crosses between the main thread and the query thread: start-up data, and requests for metrics and readiness. */
+/**
+ * What crosses between the job's main thread and its query endpoint (a thread or a child process): start-up data,
+ * the job's watermark, requests for metrics and readiness and their replies, and the endpoint's start-up outcome.
+ */
+import type { PlainError } from './errors.js';
 import type { JobRef } from './messages.js';
 
-export interface QueryThreadData {
+export interface QueryEndpointData {
   job: JobRef;
   graphHash: string;
   jobName: string;
@@ -11,16 +15,22 @@ export interface QueryThreadData {
   contentType: string;
   port: number;
   host: string;
-  /** One float64: the job's current watermark, written by the main thread. */
-  watermark: SharedArrayBuffer;
+  /** The job's watermark when the endpoint starts (then sent every 100 ms). */
+  watermark: number;
 }
 
-export interface QueryThreadRequest {
+/** Main thread to endpoint. */
+export type ToQueryEndpoint = { kind: 'start'; data: QueryEndpointData } | { kind: 'watermark'; value: number } | { kind: 'reply'; reply: QueryEndpointReply } | { kind: 'close' };
+
+/** Endpoint to main thread. */
+export type FromQueryEndpoint = { kind: 'request'; request: QueryEndpointRequest } | { kind: 'listening'; url: string } | { kind: 'error'; error: PlainError };
+
+export interface QueryEndpointRequest {
   id: number;
   kind: 'metrics' | 'readiness';
 }
 
-export interface QueryThreadReply {
+export interface QueryEndpointReply {
   id: number;
   text?: string;
   reasons?: string[];

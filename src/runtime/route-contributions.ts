@@ -1,4 +1,4 @@
-/** The query routes a job's steps contribute, found the same way on the main thread and on the query thread. */
+/** The query routes a job's steps contribute, found the same way on the main thread and in the query endpoint (thread or process). */
 import type { JobGraph } from '../graph/model.js';
 import type { RouteContribution } from '../query/app.js';
 import type { QueryRoutes } from '../query/runtime-view.js';

@@ -14,7 +14,7 @@ import Kafka from 'node-rdkafka';
 import { spawnDevBroker, type SpawnedBroker } from '../../../src/connectors/kafka/dev-broker.js';
 import { loadTopology } from '../../../src/graph/yaml-loader.js';
 import type { FeatureRecord } from '../../../src/jobs/features/entity-state.js';
-import { startQueryThread } from '../../../src/runtime/query-host.js';
+import { startQueryEndpoint } from '../../../src/runtime/query-host.js';
 import { JobRunner } from '../../../src/runtime/runner.js';
 
 const topology = fileURLToPath(new URL('../../../../topologies/features-kafka.yaml', import.meta.url));
@@ -49,7 +49,7 @@ test('a probe event shows over HTTP once the watermark passes its snapshot time,
   const running = runner.run();
   try {
     await runner.opened;
-    const server = await startQueryThread(runner, { kind: 'topology', file: topology }, stateDir, 0, '127.0.0.1');
+    const server = await startQueryEndpoint(runner, { kind: 'topology', file: topology }, stateDir, 0, '127.0.0.1');
     try {
       const t0 = Date.UTC(2026, 10, 1);
       const probe = { type: 'view', userId: 'probe', itemId: 'i1', ts: t0 + 1_000 };

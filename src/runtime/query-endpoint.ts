@@ -1,0 +1,106 @@
+/**
+ * The query endpoint away from the job's main thread, so its latency does not depend on how busy that thread is:
+ * on a thread of its own, or in a child process of its own (`http.isolation: process`, which also keeps it clear of
+ * the job's heap, garbage collector and memory map). Either way it rebuilds the job (hash-checked, for the routes its
+ * steps contribute), reads state through its own read-only LMDB handle, is sent the job's watermark, and asks the
+ * main thread (query-host.ts) only for what lives there: metrics and readiness. A child process exits when its
+ * parent goes away, so a killed job does not leave its port taken.
+ */
+import { parentPort } from 'node:worker_threads';
+import { Registry } from 'prom-client';
+import { buildQueryApp } from '../query/app.js';
+import type { Readiness, RuntimeView } from '../query/runtime-view.js';
+import { startQueryServer } from '../query/server.js';
+import { openStateReadOnly } from '../state/backend.js';
+import { LmdbStateReader } from '../state/lmdb-reader.js';
+import { ErrorCodes, FlywheelError, toPlainError } from './errors.js';
+import { loadJobGraph } from './job-loader.js';
+import { routeContributions } from './route-contributions.js';
+import type { FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
+
+/** The channel to the main thread: the worker port, or the IPC channel of a child process. */
+const send = (message: FromQueryEndpoint): void => {
+  if (parentPort) parentPort.postMessage(message);
+  else process.send!(message);
+};
+const onMessage = (listener: (message: ToQueryEndpoint) => void): void => {
+  if (parentPort) parentPort.on('message', listener);
+  else process.on('message', listener as (message: unknown) => void);
+};
+
+const pending = new Map<number, (reply: QueryEndpointReply) => void>();
+let nextId = 0;
+let watermark = -Infinity;
+let closeAll = async (): Promise<void> => {};
+
+/** Asks the main thread; it answers between two turns of its loop. */
+function ask(kind: QueryEndpointRequest['kind']): Promise<QueryEndpointReply> {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    pending.set(id, resolve);
+    send({ kind: 'request', request: { id, kind } });
+  });
+}
+
+async function close(): Promise<void> {
+  await closeAll();
+  if (parentPort) parentPort.close();
+  else process.exit(0);
+}
+
+async function start(data: QueryEndpointData): Promise<void> {
+  watermark = data.watermark;
+  const handle = openStateReadOnly(data.stateDir);
+  closeAll = async () => {
+    await handle.env.close();
+  };
+  /** Metrics that steps' routes compute here from state (e.g. a model's progressive AUC), after the job's. */
+  const stateMetrics = new Registry();
+  stateMetrics.setDefaultLabels({ job: data.jobName });
+  const view: RuntimeView = {
+    jobName: data.jobName,
+    live: () => true,
+    readiness: async (): Promise<Readiness> => {
+      const reply = await ask('readiness');
+      return { ready: reply.reasons!.length === 0, reasons: reply.reasons! };
+    },
+    topology: () => data.topology,
+    metrics: async () => (await ask('metrics')).text! + (await stateMetrics.metrics()),
+    registry: stateMetrics,
+    contentType: data.contentType,
+    state: new LmdbStateReader(handle, data.keyGroups, () => watermark),
+  };
+  try {
+    const graph = await loadJobGraph(data.job);
+    if (graph.hash !== data.graphHash) {
+      throw new FlywheelError(ErrorCodes.GRAPH_MISMATCH, `query endpoint built graph ${graph.hash}, main thread runs ${data.graphHash}`, {}, 'the job module must build the same graph on every import');
+    }
+    const server = await startQueryServer(buildQueryApp(view, routeContributions(graph)), data.port, data.host);
+    closeAll = async () => {
+      await server.close();
+      await handle.env.close();
+    };
+    send({ kind: 'listening', url: server.url });
+  } catch (err) {
+    send({ kind: 'error', error: toPlainError(err, ErrorCodes.INTERNAL) });
+  }
+}
+
+onMessage((message) => {
+  switch (message.kind) {
+    case 'start':
+      void start(message.data);
+      return;
+    case 'watermark':
+      watermark = message.value;
+      return;
+    case 'reply':
+      pending.get(message.reply.id)?.(message.reply);
+      pending.delete(message.reply.id);
+      return;
+    case 'close':
+      void close();
+      return;
+  }
+});
+if (!parentPort) process.once('disconnect', () => void closeAll().then(() => process.exit(0)));

@@ -1,0 +1,104 @@
+/**
+ * The query endpoint as `flywheel run` serves it, on its own thread or in its own child process: over a real TCP
+ * port, state routes read the job's LMDB state through the endpoint's own handle, while metrics and readiness come
+ * from the job's main thread. A child-process endpoint goes away with its job, even one killed with SIGKILL.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { clearMemoryChannels, setMemoryInput } from '../../src/connectors/memory/memory-channels.js';
+import { moduleJobRef } from '../../src/runtime/job-loader.js';
+import { startQueryEndpoint } from '../../src/runtime/query-host.js';
+import { JobRunner } from '../../src/runtime/runner.js';
+import { latestJob } from '../query/fixtures/latest-job.js';
+
+const modulePath = fileURLToPath(new URL('../query/fixtures/latest-job.js', import.meta.url));
+const job = moduleJobRef(modulePath, 'latestJob');
+
+/** Runs the fixture job over `events` events to the end, then hands its runner and state directory to `fn`. */
+async function withFinishedJob(events: number, fn: (runner: JobRunner, stateDir: string) => Promise<void>): Promise<void> {
+  clearMemoryChannels();
+  setMemoryInput('events', [Array.from({ length: events }, (_, i) => ({ key: null, value: { user: `u${i % 4}`, ts: 1000 + i * 10, amount: i } }))]);
+  const stateDir = mkdtempSync(join(tmpdir(), 'fw-query-thread-'));
+  try {
+    const runner = new JobRunner({ job, graph: latestJob, stateDir, workers: 1, slots: 4 });
+    await runner.run();
+    await fn(runner, stateDir);
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+for (const isolation of ['thread', 'process'] as const) {
+  test(`state, metrics, readiness and topology over a real port from the query endpoint (${isolation})`, async () => {
+    await withFinishedJob(40, async (runner, stateDir) => {
+      const server = await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', isolation);
+      try {
+        const get = async (path: string) => {
+          const res = await fetch(`${server.url}${path}`);
+          return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
+        };
+        // The last event of u2 is i = 38: ts 1380, amount 38.
+        const found = await get('/latest/latest/u2');
+        assert.equal(found.status, 200);
+        assert.deepEqual(JSON.parse(found.body).value, { user: 'u2', ts: 1380, amount: 38 });
+        assert.equal((await get('/latest/latest/nobody')).status, 404);
+        const ready = await get('/readyz');
+        assert.equal(ready.status, 503, 'the job has stopped, and the main thread says so');
+        assert.match(JSON.parse(ready.body).reasons[0], /starting or stopping/);
+        const metrics = await get('/metrics');
+        assert.match(metrics.type, /text\/plain/);
+        const families = parsePrometheusTextFormat(metrics.body) as Array<{ name: string; metrics: Array<{ labels?: Record<string, string>; value?: string }> }>;
+        const recordsIn = families.find((f) => f.name === 'flywheel_records_in_total')!;
+        assert.equal(Number(recordsIn.metrics.find((m) => m.labels?.step === 'latest')?.value), 40);
+        assert.deepEqual(JSON.parse((await get('/topology')).body).steps.map((s: { id: string }) => s.id), ['events', 'by-user', 'latest', 'out']);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  test(`a port already in use stops the query endpoint with the listen error (${isolation})`, async () => {
+    await withFinishedJob(1, async (runner, stateDir) => {
+      const first = await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', isolation);
+      try {
+        const port = Number(new URL(first.url).port);
+        await assert.rejects(startQueryEndpoint(runner, job, stateDir, port, '127.0.0.1', isolation), /EADDRINUSE/);
+      } finally {
+        await first.close();
+      }
+    });
+  });
+}
+
+test('a child-process endpoint exits when its job is killed with SIGKILL, freeing the port', { timeout: 60_000 }, async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'fw-query-orphan-'));
+  const parent = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/query-endpoint-parent.js', import.meta.url)), stateDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      parent.stdout!.on('data', (d: Buffer) => {
+        out += d;
+        const m = /URL (\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      parent.once('exit', (code) => reject(new Error(`the job exited (${code}) before its endpoint listened`)));
+    });
+    assert.equal((await fetch(`${url}/healthz`)).status, 200, 'the endpoint answers while its job runs');
+    parent.kill('SIGKILL');
+    let free = false;
+    for (let i = 0; i < 100 && !free; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      free = await fetch(`${url}/healthz`).then(() => false, () => true);
+    }
+    assert.ok(free, 'the endpoint stopped listening within 10 s of its job being killed');
+  } finally {
+    parent.kill('SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
