@@ -6,7 +6,7 @@
  *   scaling [--keys 10000,100000,1000000,10000000] [--min-events N] [--workers W] [--rates 10000,...] [--rate-seconds S]
  *   ceiling [--events N] [--keys K] [--workers 1,2] [--runs R]
  *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2]
- *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,main,floor] [--client autocannon|wrk] [--query '?fields=..']
+ *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,process,main,floor] [--client autocannon|wrk] [--query '?fields=..']
  *   kafka [--events N] [--users U] [--runs R] [--workers W] [--latency-seconds S]
  *   kafka-mock [--groups G]
  *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
@@ -97,7 +97,7 @@ switch (name) {
         rates: nums('rates', '10000'),
         seconds: num('seconds', 10),
         connections: num('connections', 20),
-        servers: option(args, 'servers', 'thread,main').split(',') as Array<'thread' | 'main' | 'floor'>,
+        servers: option(args, 'servers', 'thread,main').split(',') as Array<'thread' | 'process' | 'main' | 'floor'>,
         client: option(args, 'client', 'autocannon') as 'autocannon' | 'wrk',
         query: option(args, 'query', ''),
       },

@@ -4,7 +4,8 @@
  * open loop at a fixed overall rate) asks for ids drawn uniformly from the users that have features. Per offered
  * rate: achieved requests/s, latency percentiles (autocannon's, in whole ms), and the job's own events/s during the
  * same seconds; a first window with no load gives the job's unloaded rate. The endpoint runs either as `flywheel
- * run` serves it, on a thread of its own (`thread`), or on the job's main thread (`main`), for comparison; `floor` is
+ * run` serves it, on a thread of its own (`thread`), in a child process of its own (`process`, `http.isolation:
+ * process`), or on the job's main thread (`main`), for comparison; `floor` is
  * the same client against a plain server answering a fixed body with no job running (floor-server.ts): what the
  * client and the machine cost by themselves. The client is autocannon (open loop) or wrk (`--client wrk`, paced, C).
  */
@@ -37,7 +38,7 @@ export interface ServingOptions {
    * Where the endpoint runs: `thread` (its own, as `flywheel run` does) or `main` (the job's main thread); `floor`:
    * a plain server with a fixed answer and no job.
    */
-  servers: Array<'thread' | 'main' | 'floor'>;
+  servers: Array<'thread' | 'process' | 'main' | 'floor'>;
   /** Query string of every lookup (e.g. `?window=1h&fields=ctr,gmv`); empty for the whole record. */
   query: string;
   /** The load client: autocannon (open loop, Node) or wrk (paced, C; wrk-load.ts). */
@@ -81,7 +82,7 @@ async function floorRun(o: ServingOptions, report: (figure: object) => void): Pr
   }
 }
 
-async function servingRun(serverPlacement: 'thread' | 'main', o: ServingOptions, report: (figure: object) => void): Promise<void> {
+async function servingRun(serverPlacement: 'thread' | 'process' | 'main', o: ServingOptions, report: (figure: object) => void): Promise<void> {
   process.env.FEATURES_BENCH_OPTIONS = JSON.stringify({ users: o.users, count: o.events });
   const jobModule = fileURLToPath(new URL('./feature-jobs.js', import.meta.url));
   const { lookupJob } = (await import(jobModule)) as typeof import('./feature-jobs.js');
@@ -94,7 +95,7 @@ async function servingRun(serverPlacement: 'thread' | 'main', o: ServingOptions,
   await runner.opened;
   const view = jobView(runner, stateDir);
   const server: RunningServer =
-    serverPlacement === 'thread' ? await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1') : await startQueryServer(buildQueryApp(view, routeContributions(lookupJob)), 0, '127.0.0.1');
+    serverPlacement === 'main' ? await startQueryServer(buildQueryApp(view, routeContributions(lookupJob)), 0, '127.0.0.1') : await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', serverPlacement);
   const read = () => runner.status(1, 0).recordsRead;
   try {
     const all = Array.from({ length: o.users }, (_, u) => `u${u}`);
