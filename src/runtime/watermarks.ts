@@ -41,7 +41,10 @@ export class SourceWatermarks {
 
   /** The watermark now; never goes backwards. */
   watermark(now: number = this.now()): Millis {
-    if (this.ended) return Infinity;
+    if (this.ended) {
+      this.idle = false;
+      return Infinity;
+    }
     let min = Infinity;
     for (let i = 0; i < this.clocks.length; i++) {
       const clock = this.clocks[i]!;

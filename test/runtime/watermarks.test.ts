@@ -70,3 +70,18 @@ test('a source whose partitions are all idle stops holding back the job watermar
   requests.end();
   assert.equal(job.watermark(now), Infinity, 'every source finished');
 });
+
+test('a source that finishes while idle still ends the job watermark at +Infinity', () => {
+  let now = 0;
+  const a = new SourceWatermarks(0, 1_000, () => now);
+  const b = new SourceWatermarks(0, 1_000, () => now);
+  a.observe(0, 100, now);
+  b.observe(0, 100, now);
+  const job = new CombinedWatermark([a, b]);
+  assert.equal(job.watermark(now), 100);
+  now = 5_000; // both idle
+  assert.equal(job.watermark(now), 100);
+  a.end();
+  b.end();
+  assert.equal(job.watermark(now), Infinity, 'finished sources release every timer');
+});
