@@ -104,3 +104,5 @@ onMessage((message) => {
   }
 });
 if (!parentPort) process.once('disconnect', () => void closeAll().then(() => process.exit(0)));
+// Listening now: the start data may be sent (a child process drops messages that arrive before a listener).
+send({ kind: 'loaded' });

@@ -68,13 +68,13 @@ export async function startQueryEndpoint(runner: JobRunner, job: JobRef, stateDi
   tick.unref();
   const url = await new Promise<string>((resolve, reject) => {
     endpoint.on('message', (message) => {
-      if (message.kind === 'listening') resolve(message.url);
+      if (message.kind === 'loaded') endpoint.send({ kind: 'start', data });
+      else if (message.kind === 'listening') resolve(message.url);
       else if (message.kind === 'error') reject(FlywheelError.fromPlain(message.error));
       else void answer(runner, message.request).then((reply) => !exited && endpoint.send({ kind: 'reply', reply }));
     });
     endpoint.once('error', reject);
     endpoint.once('exit', (code) => reject(new Error(`query endpoint exited (code ${code}) before listening`)));
-    endpoint.send({ kind: 'start', data });
   }).catch(async (err: unknown) => {
     clearInterval(tick);
     await endpoint.kill();
