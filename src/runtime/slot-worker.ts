@@ -8,6 +8,7 @@ import { setPriority } from 'node:os';
 import type { JobGraph } from '../graph/model.js';
 import { keyGroupsOfSlot, planGraph, slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { openState } from '../state/backend.js';
+import { LmdbStateReader } from '../state/lmdb-reader.js';
 import { SlotBatch } from '../state/slot-batch.js';
 import { packList } from './batch-codec.js';
 import { unpackColumns } from './record-columns.js';
@@ -44,7 +45,10 @@ function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
     const stagePlan = plan.stages[task.stage]!;
     // Only keyed operators (window, process) can hold timers.
     const timerSteps = stagePlan.steps.filter((id) => operatorType(plan.graph.steps.find((s) => s.id === id)!.kind)?.keyed);
-    const batch = new SlotBatch(openState(task.stateDir), task.stage, task.slot, keyGroupsOfSlot(task.slot, plan.keyGroups, plan.slots), timerSteps, task.pinned);
+    const dbs = openState(task.stateDir);
+    const batch = new SlotBatch(dbs, task.stage, task.slot, keyGroupsOfSlot(task.slot, plan.keyGroups, plan.slots), timerSteps, task.pinned);
+    // Each batch begins with a fresh read snapshot, so lookups see what was committed before it.
+    const lookup = new LmdbStateReader(dbs, plan.keyGroups, () => batch.watermark);
     const executor = new StageExecutor(
       plan,
       task.stage,
@@ -53,6 +57,7 @@ function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
         exit: (stage, id, key, kg, value, timestamp) => batch.addForward({ stage, slot: slotOfKeyGroup(kg, plan.keyGroups, plan.slots), id, key, kg, value, timestamp }),
       },
       batch,
+      lookup,
     );
     runner = { batch, executor, entry: stagePlan.entry! };
     runners.set(id, runner);

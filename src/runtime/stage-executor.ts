@@ -58,12 +58,13 @@ export class StageExecutor implements EmitTarget {
     readonly stage: number,
     private readonly outputs: StageOutputs,
     batch: SlotBatch | null,
+    /** Read-only lookups of the job's committed state (ctx.lookup), for keyed stages. */
+    lookup: StateReader | null = null,
   ) {
     const graph = plan.graph;
     this.keyGroups = plan.keyGroups;
     this.deadLetter = graph.settings.deadLetter;
     const stageSteps = new Set(plan.stages[stage]!.steps);
-    const lookup = batch?.committedState(plan.keyGroups, () => this.watermark) ?? null;
     for (const step of graph.steps) {
       if (!stageSteps.has(step.id)) continue;
       this.nodes.set(step.id, this.createNode(step, batch, lookup));

@@ -7,8 +7,6 @@
 import type { StateDatabases } from './backend.js';
 import { chunkForwards, ForwardConsumption, type ForwardChunk, type ForwardRecord } from './forward-chunks.js';
 import { appliedKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, timerKey, valueKey, type StateKey, type StoredValue } from './keys.js';
-import { LmdbStateReader } from './lmdb-reader.js';
-import type { StateReader } from './reader.js';
 
 interface CachedValue {
   key: StateKey;
@@ -87,11 +85,6 @@ export class SlotBatch {
     private readonly keepCache = false,
     private readonly cacheLimit = 200_000,
   ) {}
-
-  /** A read-only view of every step's state as last committed (refreshed with each batch's read snapshot). */
-  committedState(keyGroupCount: number, watermark: () => number): StateReader {
-    return new LmdbStateReader(this.dbs, keyGroupCount, watermark);
-  }
 
   /** Starts a batch: a fresh read snapshot (the slot's previous batch may have committed on another thread). */
   begin(): void {
