@@ -8,7 +8,8 @@ import type { RunningServer } from '../query/server.js';
 import { openState } from '../state/backend.js';
 import type { JobRef } from './messages.js';
 import { startQueryEndpoint, type QueryIsolation } from './query-host.js';
-import { JobRunner, type RunSummary } from './runner.js';
+import type { RunSummary } from './run-options.js';
+import { JobRunner } from './runner.js';
 import { statusLine } from './status-line.js';
 import type { SlotPlacement } from './worker-pool.js';
 

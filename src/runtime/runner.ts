@@ -22,58 +22,8 @@ import { checkStateLayout, startOffsets, unacknowledgedOutputs, unappliedForward
 import { SlotScheduler } from './slot-scheduler.js';
 import { intakeSource, SourceIntake, sourceError, type IntakeSource } from './source-intake.js';
 import { StageExecutor } from './stage-executor.js';
-import { WorkerPool, type SlotPlacement } from './worker-pool.js';
-
-export interface RunOptions {
-  job: JobRef;
-  graph: JobGraph;
-  stateDir: string;
-  workers: number;
-  slots?: number;
-  /** Slot placement on worker threads (see worker-pool.ts); default `any`. */
-  placement?: SlotPlacement;
-  /** Scheduling niceness of the worker threads (0-19, Linux; default 0): above 0 they yield to other threads when cores are busy. */
-  workerNiceness?: number;
-  /** Largest batch a slot is sent, and the longest a record waits for more to join it (ms). */
-  batch?: { maxRecords?: number; maxDelay?: Millis };
-  /** Directory that connector paths are relative to. */
-  baseDir?: string;
-  /**
-   * Most records read but not yet applied (backpressure): at this many, sources are paused (a Kafka source stops
-   * fetching) and not polled until half of them have been applied.
-   */
-  maxQueued?: number;
-  /** How often each idle slot commits the source frontier (ms). */
-  frontierInterval?: Millis;
-  signal?: AbortSignal;
-  /** Called every `statusInterval` ms (default 5 s) with a progress snapshot. */
-  onStatus?: (status: RunStatus) => void;
-  statusInterval?: Millis;
-}
-
-export interface RunStatus {
-  recordsRead: number;
-  recordsPerSecond: number;
-  watermark: Millis;
-  /** Records waiting in the sources (consumer lag) where they can tell, else null. */
-  sourceLag: number | null;
-  queued: number;
-  /** The most records that were ever queued at once (never above `maxQueued`). */
-  peakQueued: number;
-  /** Times the sources were paused because the job was full. */
-  pauses: number;
-  outboxPending: number;
-  batches: number;
-  /** Why the job is not ready (starting, a broker unreachable, ...); empty when ready. */
-  notReady: string[];
-}
-
-export interface RunSummary {
-  recordsRead: number;
-  batches: number;
-  watermark: Millis;
-}
-
+import { WorkerPool } from './worker-pool.js';
+import type { RunOptions, RunStatus, RunSummary } from './run-options.js';
 
 export class JobRunner {
   readonly plan: Plan;

@@ -1,5 +1,5 @@
 /** The one-line progress status a running job prints every few seconds: rate, watermark, lag, queue, outbox, readiness. */
-import type { RunStatus } from './runner.js';
+import type { RunStatus } from './run-options.js';
 
 function formatWatermark(wm: number): string {
   if (wm === -Infinity) return 'none yet';
