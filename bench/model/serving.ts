@@ -6,7 +6,8 @@
  *      profiles and catalogue (plain-scorer.ts), with the job still training;
  *   2. GET /recommendations/:userId?k=10 one request at a time on a keep-alive connection (`--recommendations` of
  *      them, client-side wall time), and the plain ranking of the same candidate lists in-process.
- * Also reported: examples learned and versions published during the measurement, and the published version's lag.
+ * Then the recommendations again with the job stopped: what the endpoint costs by itself. Also reported: examples
+ * learned and versions published during the measurement, and the published version's lag.
  * The job's worker threads run at the topology's `runtime.workerNiceness` (10 by default, as `flywheel run` runs
  * them: training yields the cores to the query thread when both want them); `--worker-niceness N` overrides it.
  * `--isolation process` runs the endpoint in a child process instead of a thread (`runtime.http.isolation`).
@@ -161,32 +162,40 @@ try {
   });
 
   const scoring = resolveScoringOptions({ popularCandidates: 500, maxCandidates: 500 });
-  const flywheelDigest = new TDigest(0.01);
-  const plainDigest = new TDigest(0.01);
-  let candidates = 0;
-  for (let r = 0; r < recommendations; r++) {
-    const userId = `u${(r * 7919) % world.users}`;
-    const t0 = performance.now();
-    const body = JSON.parse(await get(agent, new URL(`/recommendations/${userId}?k=10`, server.url))) as { candidates: number };
-    flywheelDigest.push(performance.now() - t0);
-    candidates += body.candidates;
-    const recent = view.state.value<{ recentItems: string[] }>('labels', userId, 'user')?.recentItems ?? [];
-    const list = [...candidatesFor(view.state, scoring, recent, view.state.value<Array<[string, number]>>('model', 'click', MODEL_STATE.popular) ?? []).keys()];
-    const t1 = performance.now();
-    plainRecommend(inputs, userId, list, 10);
-    plainDigest.push(performance.now() - t1);
-  }
-  const pct = (d: TDigest) => d.percentile([0.5, 0.9, 0.99]).map(round);
-  const [fp50, fp90, fp99] = pct(flywheelDigest);
-  const [pp50, pp90, pp99] = pct(plainDigest);
-  report({
-    figure: 'GET /recommendations k=10, one at a time, while training',
-    requests: recommendations,
-    meanCandidates: Math.round(candidates / recommendations),
-    flywheelMs: { p50: fp50, p90: fp90, p99: fp99 },
-    plainRankingMs: { p50: pp50, p90: pp90, p99: pp99 },
-    p99FlywheelOverPlain: round(fp99! / pp99!),
-  });
+  /** `recommendations` requests one at a time, and the plain ranking of the same candidate lists in process. */
+  const measureRecommendations = async (phase: string) => {
+    const flywheelDigest = new TDigest(0.01);
+    const plainDigest = new TDigest(0.01);
+    let candidates = 0;
+    for (let r = 0; r < recommendations; r++) {
+      const userId = `u${(r * 7919) % world.users}`;
+      const t0 = performance.now();
+      const body = JSON.parse(await get(agent, new URL(`/recommendations/${userId}?k=10`, server.url))) as { candidates: number };
+      flywheelDigest.push(performance.now() - t0);
+      candidates += body.candidates;
+      const recent = view.state.value<{ recentItems: string[] }>('labels', userId, 'user')?.recentItems ?? [];
+      const list = [...candidatesFor(view.state, scoring, recent, view.state.value<Array<[string, number]>>('model', 'click', MODEL_STATE.popular) ?? []).keys()];
+      const t1 = performance.now();
+      plainRecommend(inputs, userId, list, 10);
+      plainDigest.push(performance.now() - t1);
+    }
+    const pct = (d: TDigest) => d.percentile([0.5, 0.9, 0.99]).map(round);
+    const [fp50, fp90, fp99] = pct(flywheelDigest);
+    const [pp50, pp90, pp99] = pct(plainDigest);
+    report({
+      figure: `GET /recommendations k=10, one at a time, ${phase}`,
+      requests: recommendations,
+      meanCandidates: Math.round(candidates / recommendations),
+      flywheelMs: { p50: fp50, p90: fp90, p99: fp99 },
+      plainRankingMs: { p50: pp50, p90: pp90, p99: pp99 },
+      p99FlywheelOverPlain: round(fp99! / pp99!),
+    });
+  };
+  await measureRecommendations('while training');
+  // The same with the job stopped: what the endpoint costs by itself (it keeps serving from its own LMDB handle).
+  runner.stop();
+  await running;
+  await measureRecommendations('with the job stopped');
   agent.destroy();
   await server.close();
   await view.close?.();
