@@ -1,9 +1,10 @@
 /**
  * Runs a planned job: opens state, sinks and sources (at the offsets state says were applied), restores what a
- * crash left (outputs not yet acknowledged, records not yet handed to the next stage), then loops: poll sources (stage
- * 0 runs here, on the main thread; its outputs go through stage0-outputs.ts), let the slot scheduler
- * (slot-scheduler.ts) send batches to the worker pool, deliver outputs, and pause polling while too much is queued. A bounded job ends when every source is finished and everything is
- * applied and delivered; an unbounded one runs until stopped.
+ * crash left (outputs not yet acknowledged, records not yet handed to the next stage), then loops: poll sources
+ * (stage 0 runs here, on the main thread; its outputs go through stage0-outputs.ts), let the slot scheduler
+ * (slot-scheduler.ts) send batches to the worker pool, deliver outputs, and pause polling while too much is queued
+ * (backpressure.ts). A bounded job ends when every source is finished and everything is applied and delivered; an
+ * unbounded one runs until stopped.
  */
 import type { Millis } from '../api/types.js';
 import type { SinkConnector } from '../connectors/connector.js';
@@ -23,6 +24,7 @@ import { SlotScheduler } from './slot-scheduler.js';
 import { intakeSource, SourceIntake, sourceError, type IntakeSource } from './source-intake.js';
 import { StageExecutor } from './stage-executor.js';
 import { WorkerPool } from './worker-pool.js';
+import { Backpressure } from './backpressure.js';
 import type { RunOptions, RunStatus, RunSummary } from './run-options.js';
 
 export class JobRunner {
@@ -44,12 +46,9 @@ export class JobRunner {
   private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
   /** Per connector that is still being opened, why it is not open yet. */
   private readonly startupWaits = new Map<string, string>();
-  private backpressured = false;
-  private peakQueued = 0;
-  private pauses = 0;
+  private backpressure: Backpressure | null = null;
   private readonly maxRecords: number;
   private readonly maxDelay: Millis;
-  private readonly maxQueued: number;
   private readonly frontierInterval: Millis;
   ready = false;
   private markOpened!: () => void;
@@ -61,7 +60,6 @@ export class JobRunner {
     this.metrics = new JobMetrics(options.graph.name);
     this.maxRecords = options.batch?.maxRecords ?? 8192;
     this.maxDelay = options.batch?.maxDelay ?? 5;
-    this.maxQueued = options.maxQueued ?? 200_000;
     this.frontierInterval = options.frontierInterval ?? 1_000;
     options.signal?.addEventListener('abort', () => this.stop());
   }
@@ -133,8 +131,8 @@ export class JobRunner {
       watermark,
       sourceLag: lag,
       queued: this.scheduler?.queuedRecords() ?? 0,
-      peakQueued: this.peakQueued,
-      pauses: this.pauses,
+      peakQueued: this.backpressure?.peakQueued ?? 0,
+      pauses: this.backpressure?.pauses ?? 0,
       outboxPending: this.delivery?.pending ?? 0,
       batches: this.scheduler?.batches ?? 0,
       notReady: this.notReadyReasons(),
@@ -196,6 +194,7 @@ export class JobRunner {
       current: this.current,
       deadLetter: (source, record, reason) => this.stage0Outputs.deadLetter(source, record, reason),
     });
+    this.backpressure = new Backpressure(this.options.maxQueued ?? 200_000, this.intake);
     this.pool = new WorkerPool(this.options.workers, this.options.placement ?? 'any', this.options.workerNiceness ?? 0);
     await this.pool.start();
     this.scheduler = new SlotScheduler({
@@ -246,16 +245,17 @@ export class JobRunner {
   }
 
   private async loop(): Promise<void> {
+    const backpressure = this.backpressure!;
     while (!this.failure) {
       const queued = this.scheduler.queuedRecords();
       let polled = 0;
-      const polling = !this.stopping && this.applyBackpressure(queued);
+      const polling = !this.stopping && backpressure.allowsPolling(queued, this.delivery.pending);
       if (polling) {
-        polled = await this.intake.poll(Math.min(4096, this.maxQueued - queued));
+        polled = await this.intake.poll(Math.min(4096, backpressure.maxQueued - queued));
         if (polled > 0) this.scheduler.routedVersion++;
         this.commitStage0Progress();
       }
-      this.peakQueued = Math.max(this.peakQueued, this.scheduler.queuedRecords());
+      backpressure.observe(this.scheduler.queuedRecords());
       this.metrics.queued.set(this.scheduler.queuedRecords());
       this.metrics.outboxPending.set(this.delivery.pending);
       const waitMs = this.scheduler.dispatch(this.intake.finished || this.stopping);
@@ -268,24 +268,6 @@ export class JobRunner {
     this.commitStage0Progress(true);
     await this.delivery.drain();
     await this.stage0Outputs.settled();
-  }
-
-  /**
-   * Pauses the sources once `maxQueued` records (or outputs) are waiting and resumes them once half have been
-   * applied, so a paused Kafka consumer is not resumed (refetching what pausing dropped) for every single batch.
-   * Returns whether the sources may be polled now.
-   */
-  private applyBackpressure(queued: number): boolean {
-    const load = Math.max(queued, this.delivery.pending);
-    if (!this.backpressured && load >= this.maxQueued) {
-      this.backpressured = true;
-      this.pauses++;
-      this.intake.pause();
-    } else if (this.backpressured && load <= this.maxQueued / 2) {
-      this.backpressured = false;
-      this.intake.resume();
-    }
-    return !this.backpressured;
   }
 
   /** After a poll: stage 0's counts to the metrics, its outputs delivered, then its source frontier. */
