@@ -1,7 +1,8 @@
 /**
  * The keyed state of the model step; the key is the model's name, so each model is learned by one slot, in one
  * deterministic order (see docs/model.md, "How the model is keyed"). Plain data, stored as msgpack:
- *   pending   value  PendingExample[]: examples waiting for the watermark, each under `<emission ts>/<example id>`
+ *   pending   value  PendingExample[]: examples waiting for the watermark, each under `<emission ts>/<example id>`,
+ *                                     sorted by it
  *   weights   map    coordinate (base 36) -> [z, n]: the FTRL state, one entry per coordinate touched
  *   progress  value  Progress: examples learned, versions published
  *   metrics   value  RollingMetrics: the progressive (score-before-learn) window

@@ -15,6 +15,7 @@ import { update, type FtrlModel } from './ftrl.js';
 import { mostPopular, recordItemView } from './item-catalogue.js';
 import { ModelCache } from './model-cache.js';
 import type { ModelOptions, ModelSpec } from './model-options.js';
+import { dueCount, insertInOrder } from './pending-examples.js';
 import { MODEL_STATE, versionKey, type ItemEntry, type PendingExample, type Progress, type PublishedModel, type VersionInfo } from './model-state.js';
 import { snapshotOf } from './model-versions.js';
 import { createRollingMetrics, observe, rollingSummary, type RollingMetrics } from './progressive-metrics.js';
@@ -53,7 +54,7 @@ export function onlineModel(options: ModelOptions): OnlineModel {
     specOf(ctx);
     const pendingState = ctx.state<PendingExample[]>(MODEL_STATE.pending);
     const pending = pendingState.get() ?? [];
-    pending.push([`${timeKey(ctx.timestamp)}/${e.id}`, e.features, e.label, e.ts, e.itemId ?? null, e.category ?? null, e.price ?? null, e.userId]);
+    insertInOrder(pending, [`${timeKey(ctx.timestamp)}/${e.id}`, e.features, e.label, e.ts, e.itemId ?? null, e.category ?? null, e.price ?? null, e.userId]);
     pendingState.set(pending);
     ctx.timers.register(Math.ceil(ctx.timestamp / options.learnEvery) * options.learnEvery, LEARN);
   }
@@ -110,10 +111,8 @@ export function onlineModel(options: ModelOptions): OnlineModel {
     // examples however far one batch moves the watermark.
     if (progress.publishDue !== null && timer.time >= progress.publishDue && unpublished()) publish(ctx, spec, model, progress, metrics);
     const pendingState = ctx.state<PendingExample[]>(MODEL_STATE.pending);
-    const horizon = timeKey(timer.time);
-    const pending = (pendingState.get() ?? []).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    let due = 0;
-    while (due < pending.length && pending[due]![0].slice(0, 16) <= horizon) due++;
+    const pending = pendingState.get() ?? [];
+    const due = dueCount(pending, timer.time);
     const touched = new Set<number>();
     for (const example of pending.slice(0, due)) {
       learnOne(ctx, spec, model, example, touched, metrics);
