@@ -9,6 +9,7 @@
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,process,main,floor] [--client autocannon|wrk] [--query '?fields=..']
  *   kafka [--events N] [--users U] [--runs R] [--workers W] [--latency-seconds S]
  *   kafka-mock [--groups G]
+ *   flywheel-cpu [--rate 2000] [--max-delays 5,20,50,100] [--warmup-seconds 20] [--seconds 30] [--runs 1]
  *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
  */
 import { appendFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { experimentsBench } from './experiments/bench.js';
 import { featureServingBench } from './features/serving.js';
 import { featureThroughputBench } from './features/throughput.js';
+import { jobCpuBench } from './model/job-cpu-bench.js';
 import { nexmarkBench } from './nexmark/bench.js';
 import { nexmarkKafkaBench } from './nexmark/kafka-bench.js';
 import { ceilingBench } from './scaling/ceiling-bench.js';
@@ -68,6 +70,12 @@ switch (name) {
         rateKeys: num('rate-keys', 100_000),
         rateSeconds: num('rate-seconds', 10),
       },
+      report,
+    );
+    break;
+  case 'flywheel-cpu':
+    await jobCpuBench(
+      { rate: num('rate', 2000), maxDelays: nums('max-delays', '5,20,50,100'), warmupSeconds: num('warmup-seconds', 20), seconds: num('seconds', 30), runs: num('runs', 1) },
       report,
     );
     break;
@@ -134,6 +142,6 @@ switch (name) {
     );
     break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, features-throughput, features-serving, kafka, kafka-mock, experiments\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, flywheel-cpu, features-throughput, features-serving, kafka, kafka-mock, experiments\n`);
     process.exitCode = 1;
 }

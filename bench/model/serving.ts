@@ -6,7 +6,7 @@
  *      profiles and catalogue (plain-scorer.ts), with the job still training;
  *   2. GET /recommendations/:userId?k=10 one request at a time on a keep-alive connection (`--recommendations` of
  *      them, client-side wall time), and the plain ranking of the same candidate lists in-process.
- * Then the recommendations again with the job stopped: what the endpoint costs by itself. Also reported: examples
+ * Then the recommendations and POST /score again with the job stopped: what the endpoint costs by itself. Also reported: examples
  * learned and versions published during the measurement, and the published version's lag.
  * The job's worker threads run at the topology's `runtime.workerNiceness` (10 by default, as `flywheel run` runs
  * them: training yields the cores to the query thread when both want them); `--worker-niceness N` overrides it.
@@ -196,6 +196,8 @@ try {
   runner.stop();
   await running;
   await measureRecommendations('with the job stopped');
+  const alone = await load(server.url);
+  report({ figure: 'POST /score at a fixed rate with the job stopped', targetRate: scoreRate, seconds, client: args.client, isolation: args.isolation, flywheel: figure(alone) });
   agent.destroy();
   await server.close();
   await view.close?.();
