@@ -9,7 +9,7 @@
  * the same client against a plain server answering a fixed body with no job running (floor-server.ts): what the
  * client and the machine cost by themselves. The client is autocannon (open loop) or wrk (`--client wrk`, paced, C).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ import { jobView } from '../../src/runtime/job-view.js';
 import { startQueryEndpoint } from '../../src/runtime/query-host.js';
 import { routeContributions } from '../../src/runtime/route-contributions.js';
 import { JobRunner } from '../../src/runtime/runner.js';
+import { startFloorServer } from '../floor-process.js';
 import { wrkLoad } from '../wrk-load.js';
 
 const run = promisify(execFile);
@@ -63,21 +64,14 @@ async function load(url: string, pathPrefix: string, idsFile: string, rate: numb
 }
 
 async function floorRun(o: ServingOptions, report: (figure: object) => void): Promise<void> {
-  const server = spawn(process.execPath, [fileURLToPath(new URL('./floor-server.js', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = await startFloorServer();
   const dir = mkdtempSync(join(tmpdir(), 'fw-features-floor-'));
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      server.stdout!.on('data', (d: Buffer) => {
-        const m = /PORT (\d+)/.exec(d.toString());
-        if (m) resolve(Number(m[1]));
-      });
-      server.once('exit', (code) => reject(new Error(`the floor server exited with ${code}`)));
-    });
     const idsFile = join(dir, 'ids.json');
     writeFileSync(idsFile, JSON.stringify(Array.from({ length: o.users }, (_, u) => `u${u}`)));
-    for (const rate of o.rates) report({ bench: 'features-serving', server: 'floor', connections: o.connections, seconds: o.seconds, query: o.query, ...(await load(`http://127.0.0.1:${port}`, '/features/users/', idsFile, rate, o)) });
+    for (const rate of o.rates) report({ bench: 'features-serving', server: 'floor', connections: o.connections, seconds: o.seconds, query: o.query, ...(await load(server.url, '/features/users/', idsFile, rate, o)) });
   } finally {
-    server.stdin!.end();
+    server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

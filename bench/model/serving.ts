@@ -1,18 +1,22 @@
 /**
  * Serving latency while the model trains, side by side in one run. The flywheel topology (topologies/flywheel.yaml)
- * runs with its generator paced at `--rate` events/s and its query endpoint on its own thread; once the click model has published `--warmup` examples:
+ * runs with its generator paced at `--rate` events/s and its query endpoint on its own thread; once the click model
+ * has published `--warmup` examples:
  *   1. POST /score at `--score-rate` req/s for `--seconds` s from a separate client process (autocannon), against the
  *      Flywheel endpoint, then against a plain node:http scorer over in-memory copies of the same version's weights,
- *      profiles and catalogue (plain-scorer.ts), with the job still training;
+ *      profiles and catalogue (plain-scorer.ts, on the job's main thread), and against the floor (a plain server
+ *      answering a fixed body from a process of its own, bench/floor-process.ts), with the job still training;
  *   2. GET /recommendations/:userId?k=10 one request at a time on a keep-alive connection (`--recommendations` of
  *      them, client-side wall time), and the plain ranking of the same candidate lists in-process.
- * Then the recommendations and POST /score again with the job stopped: what the endpoint costs by itself. Also reported: examples
- * learned and versions published during the measurement, and the published version's lag.
+ * Then the recommendations and POST /score (Flywheel and the floor) again with the job stopped: what the endpoint
+ * and the machine cost by themselves. Also reported: examples learned and versions published during the
+ * measurement, and the published version's lag.
  * The job's worker threads run at the topology's `runtime.workerNiceness` (10 by default, as `flywheel run` runs
  * them: training yields the cores to the query thread when both want them); `--worker-niceness N` overrides it.
  * `--isolation process` runs the endpoint in a child process instead of a thread (`runtime.http.isolation`).
  * `--client wrk` loads POST /score with wrk (bench/wrk-load.ts: paced, C, 20 connections) instead of autocannon.
- *   node dist/bench/model/serving.js [--rate 2000] [--score-rate 5000] [--seconds 20] [--warmup 50000] [--recommendations 2000] [--worker-niceness N] [--client autocannon|wrk] [--isolation thread|process]
+ * `--live` makes event time follow the wall clock (the topology's default runs it 10 times faster).
+ *   node dist/bench/model/serving.js [--rate 2000] [--score-rate 5000] [--seconds 20] [--warmup 50000] [--recommendations 2000] [--worker-niceness N] [--client autocannon|wrk] [--isolation thread|process] [--live]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -34,6 +38,7 @@ import { jobView } from '../../src/runtime/job-view.js';
 import { startQueryEndpoint, type QueryIsolation } from '../../src/runtime/query-host.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { median } from '../measure.js';
+import { startFloorServer } from '../floor-process.js';
 import { wrkLoad } from '../wrk-load.js';
 import { plainRecommend, startPlainScorer, type PlainInputs } from './plain-scorer.js';
 
@@ -47,6 +52,7 @@ const { values: args } = parseArgs({
     'worker-niceness': { type: 'string' },
     client: { type: 'string', default: 'autocannon' },
     isolation: { type: 'string', default: 'thread' },
+    live: { type: 'boolean', default: false },
   },
 });
 const [rate, scoreRate, seconds, warmup, recommendations] = [args.rate, args['score-rate'], args.seconds, args.warmup, args.recommendations].map(Number) as [number, number, number, number, number];
@@ -63,6 +69,8 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 process.env.FLYWHEEL_COUNT = '100000000';
 process.env.FLYWHEEL_RATE = String(rate);
+// --live: event time follows the wall clock (else the topology's default runs it 10x faster, see flywheel.yaml).
+if (args.live) process.env.FLYWHEEL_EVENT_TIME_RATE = String(rate);
 const file = resolve('topologies/flywheel.yaml');
 const stateDir = mkdtempSync(join(tmpdir(), 'fw-model-serving-'));
 const topology = await loadTopology(file, { stateDir });
@@ -126,6 +134,9 @@ try {
   const before = await click();
   const flywheel = await load(server.url);
   const after = await click();
+  // The same load against a plain server answering a fixed body from a process of its own, beside the training job.
+  const floor = await startFloorServer();
+  const floorTraining = await load(floor.url);
 
   // What a scorer does when it sees a new version: read the published weights from LMDB and build its table.
   const loadStart = performance.now();
@@ -153,8 +164,10 @@ try {
     workerNiceness,
     client: args.client,
     isolation: args.isolation,
+    eventTime: args.live ? 'wall clock' : 'topology default',
     flywheel: figure(flywheel),
     plain: figure(plain),
+    floor: figure(floorTraining),
     p99FlywheelOverPlain: round(flywheel.latency.p99! / Math.max(plain.latency.p99!, 1)),
     examplesLearnedDuring: after.examples - before.examples,
     versionsPublishedDuring: (after.published?.version ?? 0) - (before.published?.version ?? 0),
@@ -197,7 +210,9 @@ try {
   await running;
   await measureRecommendations('with the job stopped');
   const alone = await load(server.url);
-  report({ figure: 'POST /score at a fixed rate with the job stopped', targetRate: scoreRate, seconds, client: args.client, isolation: args.isolation, flywheel: figure(alone) });
+  const floorAlone = await load(floor.url);
+  floor.close();
+  report({ figure: 'POST /score at a fixed rate with the job stopped', targetRate: scoreRate, seconds, client: args.client, isolation: args.isolation, flywheel: figure(alone), floor: figure(floorAlone) });
   agent.destroy();
   await server.close();
   await view.close?.();
