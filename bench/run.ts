@@ -9,7 +9,7 @@
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,process,main,floor] [--client autocannon|wrk] [--query '?fields=..']
  *   kafka [--events N] [--users U] [--runs R] [--workers W] [--latency-seconds S]
  *   kafka-mock [--groups G]
- *   flywheel-cpu [--rate 2000] [--max-delays 5,20,50,100] [--warmup-seconds 20] [--seconds 30] [--runs 1]
+ *   flywheel-cpu [--rate 2000] [--event-time-rate R] [--max-delays 5,20,50,100] [--warmup-seconds 20] [--seconds 30] [--runs 1]
  *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
  */
 import { appendFileSync } from 'node:fs';
@@ -75,7 +75,7 @@ switch (name) {
     break;
   case 'flywheel-cpu':
     await jobCpuBench(
-      { rate: num('rate', 2000), maxDelays: nums('max-delays', '5,20,50,100'), warmupSeconds: num('warmup-seconds', 20), seconds: num('seconds', 30), runs: num('runs', 1) },
+      { rate: num('rate', 2000), eventTimeRate: args.includes('--event-time-rate') ? num('event-time-rate', 0) : undefined, maxDelays: nums('max-delays', '5,20,50,100'), warmupSeconds: num('warmup-seconds', 20), seconds: num('seconds', 30), runs: num('runs', 1) },
       report,
     );
     break;
