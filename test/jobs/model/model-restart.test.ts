@@ -21,7 +21,9 @@ const runJob = (dir: string, killAfterMs: number | null) => runJobProcess(entry,
 
 /** Runs the job and SIGKILLs it as soon as `due()` holds (polled every 50 ms); 'finished' if it ends first. */
 function runUntil(dir: string, due: () => boolean): Promise<'killed' | 'finished'> {
-  const child = spawn(process.execPath, [entry, join(dir, 'state'), 'any'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [entry, join(dir, 'state'), 'any'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const poll = setInterval(() => {
     if (due()) child.kill('SIGKILL');
   }, 50);
@@ -30,7 +32,7 @@ function runUntil(dir: string, due: () => boolean): Promise<'killed' | 'finished
       clearInterval(poll);
       if (signal === 'SIGKILL') resolve('killed');
       else if (code === 0) resolve('finished');
-      else reject(new Error(`job exited with ${code}`));
+      else reject(new Error(`job exited with ${code}: ${stderr}`));
     });
   });
 }
