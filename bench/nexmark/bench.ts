@@ -1,6 +1,7 @@
 /**
  * The Nexmark benchmark: for each query, in one run, the plain single-threaded baseline and Flywheel with 1 and 2
- * worker threads over the same generated events, each measurement in a fresh process (measure-query.ts).
+ * worker threads over the same generated events, each measurement in a fresh process (measure-query.ts); with
+ * `placements: ['any', 'pinned']` also each slot placement (`flywheel-N-pinned` rows for the pinned one).
  * Throughput runs are unpaced (medians of `runs`); then each implementation runs once paced at the same rate, half
  * the slower Flywheel throughput, with event time following the wall clock, for the latency quantiles. Reports one
  * figure per query and implementation.
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { runChild } from '../child-process.js';
 import { rateFigures, type RateFigures } from '../job-figures.js';
 import { median } from '../measure.js';
+import type { SlotPlacement } from '../../src/runtime/worker-pool.js';
 import type { QueryRun, QueryRunResult } from './measure-query.js';
 
 const script = fileURLToPath(new URL('./measure-query.js', import.meta.url));
@@ -18,6 +20,8 @@ export interface NexmarkBenchOptions {
   queries: string[];
   runs: number;
   workers: number[];
+  /** Slot placements to run Flywheel with (runtime.placement); `any` alone by default. */
+  placements: SlotPlacement[];
   latencySeconds: number;
 }
 
@@ -37,18 +41,24 @@ export interface Figure extends RateFigures {
 
 type LatencyField = 'pacedRate' | 'pacedEventsPerSecond' | 'latencySamples' | 'releasedEarly' | 'p50LatencyMs' | 'p99LatencyMs';
 
-const implName = (workers: number): string => (workers === 0 ? 'baseline' : `flywheel-${workers}`);
+/** An implementation: the baseline (0 workers), or Flywheel with N workers and a slot placement. */
+interface Impl {
+  workers: number;
+  placement: SlotPlacement;
+}
 
-async function throughput(query: string, workers: number, o: NexmarkBenchOptions): Promise<Omit<Figure, LatencyField>> {
+const implName = ({ workers, placement }: Impl): string => (workers === 0 ? 'baseline' : `flywheel-${workers}${placement === 'any' ? '' : `-${placement}`}`);
+
+async function throughput(query: string, impl: Impl, o: NexmarkBenchOptions): Promise<Omit<Figure, LatencyField>> {
   const runs: QueryRunResult[] = [];
-  for (let i = 0; i < o.runs; i++) runs.push(await runChild<QueryRunResult>(script, { query, workers, events: o.events, rate: 0 } satisfies QueryRun));
+  for (let i = 0; i < o.runs; i++) runs.push(await runChild<QueryRunResult>(script, { query, ...impl, events: o.events, rate: 0 } satisfies QueryRun));
   const seconds = median(runs.map((r) => r.seconds));
   const cpu = median(runs.map((r) => r.cpuSeconds));
   const outputs = new Set(runs.map((r) => r.outputs));
-  if (outputs.size !== 1) throw new Error(`${query} ${implName(workers)}: runs disagree on the output count (${[...outputs].join(', ')})`);
+  if (outputs.size !== 1) throw new Error(`${query} ${implName(impl)}: runs disagree on the output count (${[...outputs].join(', ')})`);
   const stateMiB = runs[0]!.stateMiB === null ? null : median(runs.map((r) => r.stateMiB!));
   return {
-    bench: 'nexmark', query, impl: implName(workers),
+    bench: 'nexmark', query, impl: implName(impl),
     ...rateFigures(o.events, { seconds, cpuSeconds: cpu, peakRssMiB: median(runs.map((r) => r.peakRssMiB)), stateMiB }),
     outputs: runs[0]!.outputs,
   };
@@ -57,9 +67,9 @@ async function throughput(query: string, workers: number, o: NexmarkBenchOptions
 export async function nexmarkBench(o: NexmarkBenchOptions, report: (f: Figure) => void): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const query of o.queries) {
-    const impls = [0, ...o.workers];
+    const impls: Impl[] = [{ workers: 0, placement: 'any' }, ...o.placements.flatMap((placement) => o.workers.map((workers) => ({ workers, placement })))];
     const rows = [];
-    for (const workers of impls) rows.push(await throughput(query, workers, o));
+    for (const impl of impls) rows.push(await throughput(query, impl, o));
     const baselineOutputs = rows[0]!.outputs;
     for (const row of rows) if (row.outputs !== baselineOutputs) throw new Error(`${query} ${row.impl}: ${row.outputs} outputs, the baseline ${baselineOutputs}`);
     const rate = Math.round(Math.min(...rows.slice(1).map((r) => r.eventsPerSecond)) / 2);
@@ -67,7 +77,7 @@ export async function nexmarkBench(o: NexmarkBenchOptions, report: (f: Figure) =
       let latency: Pick<Figure, LatencyField> = { pacedRate: null, pacedEventsPerSecond: null, latencySamples: null, releasedEarly: null, p50LatencyMs: null, p99LatencyMs: null };
       if (o.latencySeconds > 0) {
         const events = rate * o.latencySeconds;
-        const r = await runChild<QueryRunResult>(script, { query, workers: impls[i]!, events, rate } satisfies QueryRun);
+        const r = await runChild<QueryRunResult>(script, { query, ...impls[i]!, events, rate } satisfies QueryRun);
         latency = { pacedRate: rate, pacedEventsPerSecond: Math.round(events / r.seconds), latencySamples: r.latencySamples, releasedEarly: r.releasedEarly, p50LatencyMs: r.p50LatencyMs, p99LatencyMs: r.p99LatencyMs };
       }
       const figure: Figure = { ...row, ...latency };

@@ -11,6 +11,7 @@ import { nexmarkEvents } from '../../src/connectors/generator/nexmark-source.js'
 import { registerSinkType } from '../../src/connectors/registry.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { JobRunner } from '../../src/runtime/runner.js';
+import type { SlotPlacement } from '../../src/runtime/worker-pool.js';
 import type { JobGraph } from '../../src/graph/model.js';
 import { childOptions, sendResult } from '../child-process.js';
 import { latencyDigest, latencySinkType, type Latencies } from '../latency-sink.js';
@@ -24,6 +25,8 @@ export interface QueryRun {
   query: string;
   /** 0: the plain baseline; N > 0: Flywheel with N worker threads. */
   workers: number;
+  /** Flywheel's slot placement (runtime.placement); `any` when absent. */
+  placement?: SlotPlacement;
   events: number;
   /** Paced events per second (also events per second of event time); 0: unpaced. */
   rate: number;
@@ -70,7 +73,7 @@ const m = await measure(async () => {
   const graph = ((await import(`./queries.js?paced=${paced}`)) as unknown as Record<string, JobGraph>)[o.query]!;
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-nexmark-'));
   try {
-    const runner = new JobRunner({ job: moduleJobRef(queriesModule, o.query), graph, stateDir, workers: o.workers, slots: 16 });
+    const runner = new JobRunner({ job: moduleJobRef(queriesModule, o.query), graph, stateDir, workers: o.workers, slots: 16, placement: o.placement ?? 'any' });
     await runner.run();
     found.outputs = await outputsOf(runner);
     found.stateMiB = diskMiB(stateDir);
