@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { registerSourceType } from '../../src/connectors/registry.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { JobRunner } from '../../src/runtime/runner.js';
+import type { SlotPlacement } from '../../src/runtime/worker-pool.js';
 import type { JobGraph } from '../../src/graph/model.js';
 import { childOptions, sendResult } from '../child-process.js';
 import { diskMiB } from '../job-figures.js';
@@ -26,6 +27,8 @@ export interface KeyedRun {
   events: number;
   workers: number;
   rate: number;
+  /** Flywheel's slot placement (runtime.placement); `any` when absent. */
+  placement?: SlotPlacement;
 }
 
 export interface KeyedRunResult {
@@ -49,7 +52,7 @@ async function runFlywheel(): Promise<void> {
   const graph = ((await import('./keyed-jobs.js')) as unknown as Record<string, JobGraph>)[o.job]!;
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-scaling-'));
   try {
-    const runner = new JobRunner({ job: moduleJobRef(fileURLToPath(new URL('./keyed-jobs.js', import.meta.url)), o.job), graph, stateDir, workers: o.workers, slots: 16 });
+    const runner = new JobRunner({ job: moduleJobRef(fileURLToPath(new URL('./keyed-jobs.js', import.meta.url)), o.job), graph, stateDir, workers: o.workers, slots: 16, placement: o.placement ?? 'any' });
     found.batches = (await runner.run()).batches;
     found.stateMiB = diskMiB(stateDir);
   } finally {
