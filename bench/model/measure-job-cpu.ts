@@ -1,8 +1,9 @@
 /**
  * Child process of the flywheel job-cost benchmark: runs topologies/flywheel.yaml (no query endpoint) with its
  * generator paced at `rate` events/s and `eventsPerSecondOfEventTime` (equal to the rate: event time follows the
- * wall clock, as on a live stream; below it, event time runs faster), with slot batches held up to `maxDelay` ms, and after `warmupSeconds` measures
- * `seconds` of it: CPU of the whole process and of its main thread, events read and slot batches sent.
+ * wall clock, as on a live stream; below it, event time runs faster), with slot batches held up to `maxDelay` ms,
+ * and after `warmupSeconds` measures `seconds` of it: CPU of the whole process and of its main thread, events read
+ * and slot batches sent.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
