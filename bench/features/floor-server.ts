@@ -2,8 +2,7 @@
  * The measurement floor of the serving benchmark: a plain `node:http` server in a process of its own that answers
  * every request with the same JSON body (the size of a feature lookup's answer). The load client's latency against
  * it is what the client and the machine cost by themselves: with no job running, or beside one (serving.ts of the
- * model benchmark). Prints `PORT <n>` when
- * listening; stops when its parent closes stdin.
+ * model benchmark). Prints `PORT <n>` when listening; stops when its parent closes stdin.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
