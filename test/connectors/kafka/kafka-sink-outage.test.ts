@@ -51,7 +51,10 @@ after(async () => {
 const sequenced = (from: number, count: number): SequencedEvent[] =>
   makeEvents({ seed: 50 + from, count, users: 100, partitions: 1, skewed: false, disorder: 0 })[0]!.map((r, i) => ({ ...(r.value as SequencedEvent), seq: from + i }));
 
-test('outputs made while the output broker is down wait in the outbox and are all delivered when it is back', { timeout: 60_000 }, async () => {
+test('outputs made while the output broker is down wait in the outbox and are all delivered when it is back', { timeout: 60_000 }, async (t) => {
+  // Each step's time, so that a run that stalls says where.
+  const started = Date.now();
+  const mark = (what: string) => t.diagnostic(`${what} after ${Date.now() - started} ms`);
   const runner = new JobRunner({ job: moduleJobRef(fixture, 'relay'), graph: relay, stateDir: dir, workers: 1, slots: 4 });
   const view = jobView(runner, dir);
   const server = await startQueryServer(buildQueryApp(view), 0);
@@ -63,6 +66,7 @@ test('outputs made while the output broker is down wait in the outbox and are al
       const read = await readTopic(output.bootstrap, 'relayed');
       return read.length >= first.length ? read : undefined;
     });
+    mark('first outputs delivered');
 
     output.process.kill('SIGKILL');
     address.pointAt(null);
@@ -71,12 +75,14 @@ test('outputs made while the output broker is down wait in the outbox and are al
       const r = await readyz(server.url);
       return r.status === 503 && outboxSize(dir) === second.length ? r : undefined;
     });
+    mark('outputs held in the outbox, /readyz 503');
     assert.match(down.reasons.join('\n'), /^sink out: cannot reach Kafka at 127\.0\.0\.1:\d+/m);
     assert.ok(runner.status(1, 0).outboxPending >= second.length, 'the job counts them as pending');
 
     output = await spawnDevBroker({ topics: ['relayed'] });
     address.pointAt(output.bootstrap);
     await waitFor('the outbox drained', () => (outboxSize(dir) === 0 && runner.status(1, 0).outboxPending === 0) || undefined);
+    mark('outbox drained to the broker that came back');
     assert.equal((await readyz(server.url)).status, 200);
     const after = await readTopic(output.bootstrap, 'relayed');
 

@@ -7,7 +7,9 @@ export interface ReadMessage {
   value: string;
 }
 
-export async function readTopic(brokers: string, topic: string): Promise<ReadMessage[]> {
+/** Fails, saying how far each partition got, when the topic's messages up to its high watermarks do not all arrive within `deadlineMs`. */
+export async function readTopic(brokers: string, topic: string, deadlineMs = 30_000): Promise<ReadMessage[]> {
+  const deadline = Date.now() + deadlineMs;
   const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': brokers, 'group.id': `reader-${topic}-${Date.now()}`, 'enable.auto.commit': false }, {});
   await new Promise<void>((resolve, reject) => consumer.connect({ topic }, (err) => (err ? reject(err) : resolve())));
   const ends = new Map<number, number>();
@@ -20,6 +22,11 @@ export async function readTopic(brokers: string, topic: string): Promise<ReadMes
   const next = new Map([...ends.keys()].map((p) => [p, 0]));
   const out: ReadMessage[] = [];
   while ([...ends].some(([p, end]) => next.get(p)! < end)) {
+    if (Date.now() > deadline) {
+      await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+      const progress = [...ends].map(([p, end]) => `partition ${p}: ${next.get(p)} of ${end}`).join(', ');
+      throw new Error(`reading ${topic} from ${brokers}: not all messages arrived within ${deadlineMs} ms (${progress})`);
+    }
     const messages = await new Promise<Kafka.Message[]>((resolve, reject) => consumer.consume(5_000, (err, m) => (err ? reject(err) : resolve(m))));
     for (const m of messages) {
       next.set(m.partition, m.offset + 1);
