@@ -5,6 +5,10 @@
  * rejects on a failed report, so the runtime keeps the outbox entry and retries. While the broker is unreachable,
  * librdkafka holds produced messages and retries them (up to `message.timeout.ms`, 5 minutes by default); health()
  * says why (a metadata request every `healthInterval`), and outputs stay in the outbox until acknowledged.
+ * A fatal producer error (librdkafka's ERR__FATAL: an idempotent producer whose sequence numbers the cluster no
+ * longer knows, as after a cluster lost its state) leaves that producer unusable for good, so the next write
+ * replaces it with a new one (a new producer id); the outputs whose delivery failed are still in the outbox and are
+ * sent again, as Kafka clients recreate a producer after such errors.
  */
 import type Kafka from 'node-rdkafka';
 import { loadRdkafka } from './rdkafka.js';
@@ -43,10 +47,28 @@ class KafkaSink implements SinkConnector {
   }
 
   private queueFullCode = 0;
+  private fatalCode = 0;
+  /** Why the producer is unusable (a fatal error), until write() replaces it. */
+  private fatal: string | null = null;
+  private replacing = false;
 
   async open(): Promise<void> {
     const rdkafka = await loadRdkafka();
     this.queueFullCode = rdkafka.CODES.ERRORS.ERR__QUEUE_FULL;
+    this.fatalCode = rdkafka.CODES.ERRORS.ERR__FATAL;
+    this.producer = await this.connectProducer();
+    const timeout = Math.min(this.o.connectTimeout, 2 * this.o.healthInterval);
+    const check = () =>
+      new Promise<void>((resolve, reject) => {
+        if (this.producer === null) reject(new Error('the producer is being replaced'));
+        else this.producer.getMetadata({ timeout }, (err) => (err ? reject(err) : resolve()));
+      });
+    this.probe = new BrokerProbe(this.o.brokers, check, this.o.healthInterval);
+    this.probe.start();
+  }
+
+  private async connectProducer(): Promise<Kafka.Producer> {
+    const rdkafka = await loadRdkafka();
     const producer = new rdkafka.Producer({
       'bootstrap.servers': this.o.brokers,
       dr_cb: true,
@@ -55,8 +77,12 @@ class KafkaSink implements SinkConnector {
       'queue.buffering.max.messages': 500_000,
       ...(this.o.rdkafka ?? {}),
     } as Kafka.ProducerGlobalConfig);
-    producer.on('event.error', (err) => this.probe?.noteEvent(err.message));
+    producer.on('event.error', (err) => {
+      this.probe?.noteEvent(err.message);
+      if (this.isFatal(err)) this.failProducer(err.message);
+    });
     producer.on('delivery-report', (err, report) => {
+      if (err && this.isFatal(err)) this.failProducer(err.message);
       const batch = this.pending.get(report.opaque as number);
       if (!batch) return;
       if (err) batch.failed ??= new Error(err.message);
@@ -66,15 +92,41 @@ class KafkaSink implements SinkConnector {
       throw new FlywheelError(ErrorCodes.BROKER_UNAVAILABLE, `cannot reach Kafka at ${this.o.brokers}: ${err.message}`, { stepId: this.id, topic: this.o.topic }, 'start the broker (flywheel broker for development) or fix `brokers`');
     });
     producer.setPollInterval(5);
-    this.producer = producer;
-    const timeout = Math.min(this.o.connectTimeout, 2 * this.o.healthInterval);
-    this.probe = new BrokerProbe(this.o.brokers, () => new Promise<void>((resolve, reject) => producer.getMetadata({ timeout }, (err) => (err ? reject(err) : resolve()))), this.o.healthInterval);
-    this.probe.start();
+    return producer;
+  }
+
+  private isFatal(err: Kafka.LibrdKafkaError): boolean {
+    return err.isFatal === true || err.code === this.fatalCode;
+  }
+
+  /**
+   * The producer hit a fatal error: every batch waiting for delivery reports fails now (this producer will deliver
+   * none of them; the runtime keeps them in the outbox and writes them again), and the next write replaces it.
+   */
+  private failProducer(reason: string): void {
+    if (this.fatal !== null) return;
+    this.fatal = reason;
+    for (const batch of [...this.pending.values()]) {
+      batch.failed ??= new Error(`producer failed: ${reason}`);
+      batch.done();
+    }
+  }
+
+  /** Replaces a producer left unusable by a fatal error; its undelivered messages are dropped, not flushed. */
+  private async replaceProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = null;
+    if (old) await new Promise<void>((resolve) => old.disconnect(() => resolve()));
+    this.producer = await this.connectProducer();
+    this.fatal = null;
   }
 
   async write(records: readonly SinkRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const producer = this.producer!;
+    if (this.fatal !== null && !this.replacing) {
+      this.replacing = true;
+      this.producing = this.producing.then(() => this.replaceProducer()).finally(() => (this.replacing = false));
+    }
     const batchId = this.nextBatch++;
     const delivered = new Promise<void>((resolve, reject) => {
       const batch: Pending = {
@@ -93,14 +145,22 @@ class KafkaSink implements SinkConnector {
       };
       this.pending.set(batchId, batch);
     });
+    // A failed delivery may be reported while the batch is still being produced; the caller sees it below.
+    delivered.catch(() => undefined);
     const produced = this.producing.then(async () => {
+      const producer = this.producer!;
       for (const r of records) {
         const headers: Kafka.MessageHeader[] = [{ 'flywheel-id': r.id }, ...Object.entries(r.headers ?? {}).map(([k, v]) => ({ [k]: v }))];
         await this.produce(producer, r, headers, batchId);
       }
     });
     this.producing = produced.catch(() => undefined);
-    await produced;
+    try {
+      await produced;
+    } catch (err) {
+      this.pending.delete(batchId);
+      throw err;
+    }
     return delivered;
   }
 
@@ -118,7 +178,7 @@ class KafkaSink implements SinkConnector {
   }
 
   health(): { ready: boolean; reason?: string } {
-    const reason = this.probe?.problem ?? this.problem;
+    const reason = this.probe?.problem ?? (this.fatal === null ? null : `producer failed: ${this.fatal}`) ?? this.problem;
     return reason ? { ready: false, reason } : { ready: true };
   }
 
