@@ -79,10 +79,11 @@ class KafkaSink implements SinkConnector {
     } as Kafka.ProducerGlobalConfig);
     producer.on('event.error', (err) => {
       this.probe?.noteEvent(err.message);
-      if (this.isFatal(err)) this.failProducer(err.message);
+      if (this.isFatal(err) && producer === this.producer) this.failProducer(err.message);
     });
     producer.on('delivery-report', (err, report) => {
-      if (err && this.isFatal(err)) this.failProducer(err.message);
+      // A replaced producer's late reports never fail the batches of the one after it.
+      if (err && this.isFatal(err) && producer === this.producer) this.failProducer(err.message);
       const batch = this.pending.get(report.opaque as number);
       if (!batch) return;
       if (err) batch.failed ??= new Error(err.message);
