@@ -1,10 +1,10 @@
 /**
  * `npm run bench -- <name> [options]`: runs a benchmark, prints one JSON line per figure, and appends them (with the
  * command, the machine and the time) to bench/results.jsonl.
- *   nexmark [--events N] [--queries q0,q1,q2,q3,q5,q7,q8,q11] [--runs R] [--workers 1,2] [--placements any,pinned] [--latency-seconds S]
+ *   nexmark [--events N] [--queries q0,q1,q2,q3,q5,q7,q8,q11] [--runs R] [--workers 1,2] [--placements any,pinned] [--intakes main,workers] [--latency-seconds S]
  *   nexmark-kafka [--events N] [--queries ...] [--workers 1,2]
  *   scaling [--keys 10000,100000,1000000,10000000] [--min-events N] [--workers W] [--rates 10000,...] [--rate-seconds S]
- *   ceiling [--events N] [--keys K] [--workers 1,2] [--runs R]
+ *   ceiling [--events N] [--keys K] [--workers 1,2] [--intakes main,workers] [--runs R]
  *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2]
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,process,main,floor] [--client autocannon|wrk] [--query '?fields=..']
  *   kafka [--events N] [--users U] [--runs R] [--workers W] [--latency-seconds S]
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { experimentsBench } from './experiments/bench.js';
 import { featureServingBench } from './features/serving.js';
 import { featureThroughputBench } from './features/throughput.js';
+import type { IntakePlacement } from '../src/runtime/run-options.js';
 import type { SlotPlacement } from '../src/runtime/worker-pool.js';
 import { jobCpuBench } from './model/job-cpu-bench.js';
 import { nexmarkBench } from './nexmark/bench.js';
@@ -51,7 +52,7 @@ const report = (figure: object) => {
 switch (name) {
   case 'nexmark':
     await nexmarkBench(
-      { events: num('events', 2_000_000), queries: option(args, 'queries', ALL_QUERIES).split(','), runs: num('runs', 3), workers: nums('workers', '1,2'), placements: option(args, 'placements', 'any').split(',') as SlotPlacement[], latencySeconds: num('latency-seconds', 10) },
+      { events: num('events', 2_000_000), queries: option(args, 'queries', ALL_QUERIES).split(','), runs: num('runs', 3), workers: nums('workers', '1,2'), placements: option(args, 'placements', 'any').split(',') as SlotPlacement[], intakes: option(args, 'intakes', 'main').split(',') as IntakePlacement[], latencySeconds: num('latency-seconds', 10) },
       report,
     );
     break;
@@ -82,7 +83,7 @@ switch (name) {
     break;
   case 'ceiling':
     await ceilingBench(
-      { events: num('events', 2_000_000), keys: num('keys', 100_000), workers: nums('workers', '1,2'), runs: num('runs', 3) },
+      { events: num('events', 2_000_000), keys: num('keys', 100_000), workers: nums('workers', '1,2'), intakes: option(args, 'intakes', 'main,workers').split(',') as IntakePlacement[], runs: num('runs', 3) },
       report,
     );
     break;

@@ -46,8 +46,8 @@ const commands: Record<string, Command> = {
     summary: 'print the plan: stages, fused steps, key groups, slots',
     async run(args) {
       const t = await loadTopology(requireFile(args, this.usage));
-      process.stdout.write(describePlan(planGraph(t.graph, t.runtime.slots)) + '\n');
-      process.stdout.write(`run settings: ${t.runtime.workers} worker thread(s), placement ${t.runtime.placement}, state in ${t.runtime.stateDir}${t.runtime.http ? `, http ${t.runtime.http.host}:${t.runtime.http.port}` : ''}\n`);
+      process.stdout.write(describePlan(planGraph(t.graph, t.runtime.slots), t.runtime.intake) + '\n');
+      process.stdout.write(`run settings: ${t.runtime.workers} worker thread(s), placement ${t.runtime.placement}, intake ${t.runtime.intake}, state in ${t.runtime.stateDir}${t.runtime.http ? `, http ${t.runtime.http.host}:${t.runtime.http.port}` : ''}\n`);
       return 0;
     },
   },

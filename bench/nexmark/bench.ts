@@ -1,7 +1,8 @@
 /**
  * The Nexmark benchmark: for each query, in one run, the plain single-threaded baseline and Flywheel with 1 and 2
  * worker threads over the same generated events, each measurement in a fresh process (measure-query.ts); with
- * `placements: ['any', 'pinned']` also each slot placement (`flywheel-N-pinned` rows for the pinned one).
+ * `placements: ['any', 'pinned']` also each slot placement (`flywheel-N-pinned` rows for the pinned one), and with
+ * `intakes: ['main', 'workers']` the source read on the main thread and by the workers (`-worker-intake` rows).
  * Throughput runs are unpaced (medians of `runs`); then each implementation runs once paced at the same rate, half
  * the slower Flywheel throughput, with event time following the wall clock, for the latency quantiles. Reports one
  * figure per query and implementation.
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { runChild } from '../child-process.js';
 import { rateFigures, type RateFigures } from '../job-figures.js';
 import { median } from '../measure.js';
+import type { IntakePlacement } from '../../src/runtime/run-options.js';
 import type { SlotPlacement } from '../../src/runtime/worker-pool.js';
 import type { QueryRun, QueryRunResult } from './measure-query.js';
 
@@ -22,6 +24,8 @@ export interface NexmarkBenchOptions {
   workers: number[];
   /** Slot placements to run Flywheel with (runtime.placement); `any` alone by default. */
   placements: SlotPlacement[];
+  /** Where the source is read (runtime.intake); `main` alone by default. */
+  intakes: IntakePlacement[];
   latencySeconds: number;
 }
 
@@ -41,13 +45,15 @@ export interface Figure extends RateFigures {
 
 type LatencyField = 'pacedRate' | 'pacedEventsPerSecond' | 'latencySamples' | 'releasedEarly' | 'p50LatencyMs' | 'p99LatencyMs';
 
-/** An implementation: the baseline (0 workers), or Flywheel with N workers and a slot placement. */
+/** An implementation: the baseline (0 workers), or Flywheel with N workers, a slot placement and an intake. */
 interface Impl {
   workers: number;
   placement: SlotPlacement;
+  intake: IntakePlacement;
 }
 
-const implName = ({ workers, placement }: Impl): string => (workers === 0 ? 'baseline' : `flywheel-${workers}${placement === 'any' ? '' : `-${placement}`}`);
+const implName = ({ workers, placement, intake }: Impl): string =>
+  workers === 0 ? 'baseline' : `flywheel-${workers}${placement === 'any' ? '' : `-${placement}`}${intake === 'main' ? '' : '-worker-intake'}`;
 
 async function throughput(query: string, impl: Impl, o: NexmarkBenchOptions): Promise<Omit<Figure, LatencyField>> {
   const runs: QueryRunResult[] = [];
@@ -67,7 +73,10 @@ async function throughput(query: string, impl: Impl, o: NexmarkBenchOptions): Pr
 export async function nexmarkBench(o: NexmarkBenchOptions, report: (f: Figure) => void): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const query of o.queries) {
-    const impls: Impl[] = [{ workers: 0, placement: 'any' }, ...o.placements.flatMap((placement) => o.workers.map((workers) => ({ workers, placement })))];
+    const impls: Impl[] = [
+      { workers: 0, placement: 'any', intake: 'main' },
+      ...o.intakes.flatMap((intake) => o.placements.flatMap((placement) => o.workers.map((workers) => ({ workers, placement, intake })))),
+    ];
     const rows = [];
     for (const impl of impls) rows.push(await throughput(query, impl, o));
     const baselineOutputs = rows[0]!.outputs;

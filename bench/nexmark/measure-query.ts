@@ -11,6 +11,7 @@ import { nexmarkEvents } from '../../src/connectors/generator/nexmark-source.js'
 import { registerSinkType } from '../../src/connectors/registry.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { JobRunner } from '../../src/runtime/runner.js';
+import type { IntakePlacement } from '../../src/runtime/run-options.js';
 import type { SlotPlacement } from '../../src/runtime/worker-pool.js';
 import type { JobGraph } from '../../src/graph/model.js';
 import { childOptions, sendResult } from '../child-process.js';
@@ -27,6 +28,8 @@ export interface QueryRun {
   workers: number;
   /** Flywheel's slot placement (runtime.placement); `any` when absent. */
   placement?: SlotPlacement;
+  /** Where the source is read (runtime.intake); `main` when absent. */
+  intake?: IntakePlacement;
   events: number;
   /** Paced events per second (also events per second of event time); 0: unpaced. */
   rate: number;
@@ -73,7 +76,7 @@ const m = await measure(async () => {
   const graph = ((await import(`./queries.js?paced=${paced}`)) as unknown as Record<string, JobGraph>)[o.query]!;
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-nexmark-'));
   try {
-    const runner = new JobRunner({ job: moduleJobRef(queriesModule, o.query), graph, stateDir, workers: o.workers, slots: 16, placement: o.placement ?? 'any' });
+    const runner = new JobRunner({ job: moduleJobRef(queriesModule, o.query), graph, stateDir, workers: o.workers, slots: 16, placement: o.placement ?? 'any', intake: o.intake ?? 'main' });
     await runner.run();
     found.outputs = await outputsOf(runner);
     found.stateMiB = diskMiB(stateDir);

@@ -3,12 +3,15 @@
  * that do nothing (dropAfterKeyBy: keyBy, then a filter in the worker that drops every record), and what a worker
  * spends per event on a batch with no work in it. Measured per run from the thread CPU split: main-thread CPU per
  * event (its ceiling is one core divided by that), the rest (worker threads, GC, libuv) per event, and, beside them,
- * the source alone polled to its end (over ten times the events: thread CPU is counted in 10 ms ticks). Each
- * measurement runs in a fresh process (measure-keyed.ts).
+ * the source alone polled to its end (over ten times the events: thread CPU is counted in 10 ms ticks). With the
+ * source read on the main thread (runtime.intake main) and by the workers (worker intake: the main thread only
+ * hands out offset ranges and queues the packed runs that come back). Each measurement runs in a fresh process
+ * (measure-keyed.ts).
  */
 import { fileURLToPath } from 'node:url';
 import { runChild } from '../child-process.js';
 import { median } from '../measure.js';
+import type { IntakePlacement } from '../../src/runtime/run-options.js';
 import type { KeyedRun, KeyedRunResult } from './measure-keyed.js';
 
 const script = fileURLToPath(new URL('./measure-keyed.js', import.meta.url));
@@ -17,6 +20,8 @@ export interface CeilingOptions {
   events: number;
   keys: number;
   workers: number[];
+  /** Where the source is read and keyed: `main` (impl flywheel-W) and/or `workers` (flywheel-W-worker-intake). */
+  intakes: IntakePlacement[];
   runs: number;
 }
 
@@ -36,7 +41,9 @@ export interface CeilingFigure {
 export async function ceilingBench(o: CeilingOptions, report: (f: CeilingFigure) => void): Promise<void> {
   const points: Array<{ impl: string; run: KeyedRun }> = [
     { impl: 'source-only', run: { impl: 'source', job: 'dropAfterKeyBy', keys: o.keys, events: 10 * o.events, workers: 0, rate: 0 } },
-    ...o.workers.map((w) => ({ impl: `flywheel-${w}`, run: { impl: 'flywheel', job: 'dropAfterKeyBy', keys: o.keys, events: o.events, workers: w, rate: 0 } satisfies KeyedRun })),
+    ...o.intakes.flatMap((intake) =>
+      o.workers.map((w) => ({ impl: `flywheel-${w}${intake === 'workers' ? '-worker-intake' : ''}`, run: { impl: 'flywheel', job: 'dropAfterKeyBy', keys: o.keys, events: o.events, workers: w, rate: 0, intake } satisfies KeyedRun })),
+    ),
   ];
   for (const { impl, run } of points) {
     const rs: KeyedRunResult[] = [];

@@ -6,9 +6,13 @@
  *   reading, keying and routing, and workers taking batches that do nothing.
  */
 import { job } from '../../src/api/job.js';
+import { registerSourceType } from '../../src/connectors/registry.js';
 import type { KeyedProcessor } from '../../src/api/types.js';
 import type { ConnectorSpec } from '../../src/graph/model.js';
-import type { KeyedEvent } from './synthetic-keys.js';
+import { syntheticKeysSourceType, type KeyedEvent } from './synthetic-keys.js';
+
+// Registered where the jobs are defined, so that worker threads reading the source (worker intake) know it too.
+registerSourceType(syntheticKeysSourceType);
 
 const source = (): ConnectorSpec => ({ type: 'synthetic-keys', options: JSON.parse(process.env.SCALING_SOURCE ?? '{"keys":1,"count":1}') as Record<string, unknown> });
 const discard: ConnectorSpec = { type: 'discard', options: {} };

@@ -1,7 +1,8 @@
 /**
  * Child process of the scaling and main-thread benchmarks: runs one keyed job over synthetic keys once and sends
  * back wall, CPU and main-thread CPU seconds, peak memory, state on disk and the number of slot batches. `impl`:
- * - `flywheel`: the job (keyedCount or dropAfterKeyBy) with N worker threads, paced at `rate` or unpaced;
+ * - `flywheel`: the job (keyedCount or dropAfterKeyBy) with N worker threads, paced at `rate` or unpaced, the source
+ *   read on the main thread or by the workers (`intake`);
  * - `baseline`: a plain single-threaded count per key in a Map over the same events;
  * - `source`: the synthetic-keys source alone, polled to its end as the runner polls it (what reading costs).
  */
@@ -9,9 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerSourceType } from '../../src/connectors/registry.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { JobRunner } from '../../src/runtime/runner.js';
+import type { IntakePlacement } from '../../src/runtime/run-options.js';
 import type { SlotPlacement } from '../../src/runtime/worker-pool.js';
 import type { JobGraph } from '../../src/graph/model.js';
 import { childOptions, sendResult } from '../child-process.js';
@@ -29,6 +30,8 @@ export interface KeyedRun {
   rate: number;
   /** Flywheel's slot placement (runtime.placement); `any` when absent. */
   placement?: SlotPlacement;
+  /** Where the source is read and keyed (runtime.intake); `main` when absent. */
+  intake?: IntakePlacement;
 }
 
 export interface KeyedRunResult {
@@ -44,7 +47,6 @@ export interface KeyedRunResult {
 
 const o = childOptions<KeyedRun>();
 const sourceOptions = { keys: o.keys, count: o.events, partitions: 4, rate: o.rate };
-registerSourceType(syntheticKeysSourceType);
 const found: Pick<KeyedRunResult, 'stateMiB' | 'batches' | 'distinctKeys'> = { stateMiB: null, batches: null, distinctKeys: null };
 
 async function runFlywheel(): Promise<void> {
@@ -52,7 +54,7 @@ async function runFlywheel(): Promise<void> {
   const graph = ((await import('./keyed-jobs.js')) as unknown as Record<string, JobGraph>)[o.job]!;
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-scaling-'));
   try {
-    const runner = new JobRunner({ job: moduleJobRef(fileURLToPath(new URL('./keyed-jobs.js', import.meta.url)), o.job), graph, stateDir, workers: o.workers, slots: 16, placement: o.placement ?? 'any' });
+    const runner = new JobRunner({ job: moduleJobRef(fileURLToPath(new URL('./keyed-jobs.js', import.meta.url)), o.job), graph, stateDir, workers: o.workers, slots: 16, placement: o.placement ?? 'any', intake: o.intake ?? 'main' });
     found.batches = (await runner.run()).batches;
     found.stateMiB = diskMiB(stateDir);
   } finally {

@@ -1,7 +1,9 @@
 /**
  * The contract between the runtime and every source and sink. A source hands over records with a stable position
  * (partition, offset) so that state can record exactly what it applied; a sink acknowledges what it has durably
- * delivered so that the outbox entry can be deleted. Sources and sinks live on the main thread only.
+ * delivered so that the outbox entry can be deleted. Sources and sinks live on the main thread; a source whose
+ * partitions any thread can read from an offset by itself (a generator) may instead hand out offset ranges, which
+ * worker threads then read (worker intake, see runtime/worker-intake.ts).
  */
 
 /** A record as a source hands it over. */
@@ -53,6 +55,34 @@ export interface SourceConnector {
   /** Records known to be waiting per partition (consumer lag), when the source can tell. */
   lag?(): ReadonlyMap<number, number> | undefined;
   close(): Promise<void>;
+  /**
+   * For a source any thread can read by itself: hands out up to `max` records as offset ranges (at most one per
+   * partition, none of a partition in `busy`), in place of poll(); the caller reads them with openPartition() in
+   * another instance of the same source created from the same options.
+   */
+  claim?(max: number, busy: ReadonlySet<number>): PartitionRange[];
+  /** A reader of partition p positioned at `offset`; with claim(). */
+  openPartition?(partition: number, offset: number): PartitionReader;
+}
+
+/** Records `from` to `from + count - 1` of one partition. */
+export interface PartitionRange {
+  partition: number;
+  from: number;
+  count: number;
+}
+
+export interface PartitionReader {
+  /** The record at the next offset: a value, or an Undecodable payload. */
+  next(): unknown;
+}
+
+/** A payload that cannot be decoded; it becomes an error record with the raw text (and goes to the dead letters). */
+export class Undecodable {
+  constructor(
+    readonly raw: string,
+    readonly reason: string,
+  ) {}
 }
 
 /** A record on its way out. `id` is deterministic: a replay after a crash produces the same id. */

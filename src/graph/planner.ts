@@ -85,10 +85,12 @@ export function keyGroupsOfSlot(slot: number, keyGroups: number, slots: number):
 }
 
 /** A readable description of the plan, for `flywheel describe`. */
-export function describePlan(plan: Plan): string {
+/** The plan as text; `intake` says where stage 0 runs (runtime.intake). */
+export function describePlan(plan: Plan, intake: 'main' | 'workers' = 'main'): string {
   const lines = [`job ${plan.graph.name} (graph ${plan.graph.hash}): ${plan.keyGroups} key groups over ${plan.slots} slots`];
+  const stage0 = intake === 'main' ? 'main thread, source order' : 'worker threads for sources any thread can read, else main thread; source order';
   for (const stage of plan.stages) {
-    const where = stage.entry === null ? 'main thread, source order' : `keyed by ${stage.entry}, in worker slots`;
+    const where = stage.entry === null ? stage0 : `keyed by ${stage.entry}, in worker slots`;
     lines.push(`stage ${stage.index} (${where})${stage.upstream.length ? ` <- stage ${stage.upstream.join(', ')}` : ''}`);
     const byId = new Map(plan.graph.steps.map((s) => [s.id, s]));
     for (const id of stage.steps) {

@@ -18,6 +18,11 @@ export const runtimeSchema = {
     workers: { type: 'integer', minimum: 1, maximum: 256 },
     slots: { type: 'integer', minimum: 1, maximum: 32768, default: 16 },
     placement: { enum: ['any', 'pinned'], default: 'any' },
+    intake: {
+      enum: ['main', 'workers'],
+      default: 'main',
+      description: 'where sources are read and the steps before the first keyBy run: the main thread, or the worker threads for sources that any thread can read (generators)',
+    },
     workerNiceness: {
       type: 'integer',
       minimum: 0,

@@ -18,11 +18,13 @@ import { validateAgainst } from './schema-validator.js';
 import { allOps, COMMON_STEP_KEYS, commonStepSchema, structuralSchemas, topLevelSchema } from './topology-schema.js';
 import { lineOf, printPath, type YamlPath } from './yaml-positions.js';
 import type { QueryIsolation } from '../runtime/query-host.js';
+import type { IntakePlacement } from '../runtime/run-options.js';
 
 export interface RuntimeSettings {
   workers: number;
   slots: number;
   placement: 'any' | 'pinned';
+  intake: IntakePlacement;
   workerNiceness: number;
   stateDir: string;
   http?: { port: number; host: string; isolation: QueryIsolation };
@@ -178,6 +180,7 @@ class Loader {
       workers: (raw.workers as number | undefined) ?? Math.max(1, availableParallelism() - 1),
       slots: raw.slots as number,
       placement: raw.placement as 'any' | 'pinned',
+      intake: raw.intake as IntakePlacement,
       workerNiceness: raw.workerNiceness as number,
       stateDir: resolve(this.baseDir, (raw.stateDir as string | undefined) ?? `state/${name}`),
       ...(http ? { http } : {}),

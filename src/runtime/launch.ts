@@ -8,7 +8,7 @@ import type { RunningServer } from '../query/server.js';
 import { openState } from '../state/backend.js';
 import type { JobRef } from './messages.js';
 import { startQueryEndpoint, type QueryIsolation } from './query-host.js';
-import type { RunSummary } from './run-options.js';
+import type { IntakePlacement, RunSummary } from './run-options.js';
 import { JobRunner } from './runner.js';
 import { statusLine } from './status-line.js';
 import type { SlotPlacement } from './worker-pool.js';
@@ -20,6 +20,7 @@ export interface LaunchOptions {
   workers: number;
   slots: number;
   placement: SlotPlacement;
+  intake?: IntakePlacement;
   workerNiceness: number;
   batch: { maxRecords: number; maxDelay: number };
   statusInterval: number;
@@ -42,6 +43,7 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     workers: options.workers,
     slots: options.slots,
     placement: options.placement,
+    intake: options.intake,
     workerNiceness: options.workerNiceness,
     batch: options.batch,
     baseDir: options.baseDir,

@@ -30,8 +30,52 @@ export interface SlotTask {
   partitionIds: string[];
   /** Per source partition, the last offset routed before this batch was cut: everything of it for this slot is in. */
   frontier: Array<[string, number]>;
-  /** The batch's records, packed column by column (record-columns.ts). */
+  /** The batch's records: packed runs of records in queue order, each column by column (record-columns.ts). */
+  records: Uint8Array[];
+}
+
+/**
+ * A range of one source partition for a worker to read (worker intake): the worker reads the records, runs stage 0
+ * on them and sorts what leaves it by destination slot.
+ */
+export interface IntakeTask {
+  intake: true;
+  job: JobRef;
+  graphHash: string;
+  slots: number;
+  /** Directory that connector paths are relative to. */
+  baseDir: string;
+  source: string;
+  partition: number;
+  /** The partition's index in SlotTask.partitionIds. */
+  pidIndex: number;
+  from: number;
+  count: number;
+  /** The job's watermark when the range was claimed; every record of the range is stamped with it. */
+  stamp: number;
+}
+
+/** The records of an intake range bound for one slot of a stage fed by the sources, packed (record-columns.ts). */
+export interface IntakeChunk {
+  stage: number;
+  slot: number;
+  length: number;
+  firstOffset: number;
   records: Uint8Array;
+}
+
+/** A record of the range that cannot be processed: offset, reason, the raw payload or the decoded value. */
+export type UnreadableTuple = [number, string, string | null, unknown];
+
+export interface IntakeResult {
+  chunks: IntakeChunk[];
+  /** What stage 0 sent straight to sinks, as OutputTuple lists. */
+  outputs: Uint8Array;
+  unreadable: UnreadableTuple[];
+  /** The greatest event time in the range (-Infinity when none had one). */
+  maxTimestamp: number;
+  counts: StepCounts;
+  error?: PlainError;
 }
 
 /** The first task of a thread: it loads the slot worker (and LMDB) and sets the thread's scheduling niceness. */

@@ -7,6 +7,8 @@ import type { JobGraph } from '../graph/model.js';
 import type { JobRef } from './messages.js';
 import type { SlotPlacement } from './worker-pool.js';
 
+export type IntakePlacement = 'main' | 'workers';
+
 export interface RunOptions {
   job: JobRef;
   graph: JobGraph;
@@ -15,6 +17,11 @@ export interface RunOptions {
   slots?: number;
   /** Slot placement on worker threads (see worker-pool.ts); default `any`. */
   placement?: SlotPlacement;
+  /**
+   * Where sources are read and stage 0 runs: `main` (default) on the main thread; `workers`: a source that any
+   * thread can read by itself (a generator) is read in ranges by the worker threads (worker-intake.ts).
+   */
+  intake?: IntakePlacement;
   /** Scheduling niceness of the worker threads (0-19, Linux; default 0): above 0 they yield to other threads when cores are busy. */
   workerNiceness?: number;
   /** Largest batch a slot is sent, and the longest a record waits for more to join it (ms). */

@@ -1,9 +1,9 @@
 /**
  * Runs a planned job: opens state, sinks and sources (at the offsets state says were applied), restores what a
  * crash left (outputs not yet acknowledged, records not yet handed to the next stage), then loops: poll sources
- * (stage 0 runs here, on the main thread; its outputs go through stage0-outputs.ts), let the slot scheduler
- * (slot-scheduler.ts) send batches to the worker pool, deliver outputs, and pause polling while too much is queued
- * (backpressure.ts). A bounded job ends when every source is finished and everything is applied and delivered; an
+ * (stage 0 runs here, on the main thread, or in the workers for sources they read, see worker-intake.ts; its
+ * outputs go through stage0-outputs.ts), let the slot scheduler (slot-scheduler.ts) send batches to the worker
+ * pool, deliver outputs, and pause polling while too much is queued (backpressure.ts). A bounded job ends when every source is finished and everything is applied and delivered; an
  * unbounded one runs until stopped.
  */
 import type { Millis } from '../api/types.js';
@@ -23,6 +23,7 @@ import { checkStateLayout, startOffsets, unacknowledgedOutputs, unappliedForward
 import { SlotScheduler } from './slot-scheduler.js';
 import { intakeSource, SourceIntake, sourceError, type IntakeSource } from './source-intake.js';
 import { StageExecutor } from './stage-executor.js';
+import { WorkerIntake } from './worker-intake.js';
 import { WorkerPool } from './worker-pool.js';
 import { Backpressure } from './backpressure.js';
 import type { RunOptions, RunStatus, RunSummary } from './run-options.js';
@@ -37,6 +38,7 @@ export class JobRunner {
   private stage0!: StageExecutor;
   private readonly sinks = new Map<string, SinkConnector>();
   private scheduler!: SlotScheduler;
+  private workerIntake!: WorkerIntake;
   private readonly current = { pidIndex: -1, offset: -1, watermark: -Infinity, now: 0, sourceId: '' };
   private stage0Outputs!: Stage0Outputs;
   private failure: FlywheelError | null = null;
@@ -188,7 +190,7 @@ export class JobRunner {
       } catch (err) {
         throw err instanceof FlywheelError ? err : sourceError(step, `source failed to open: ${(err as Error).message}`, err);
       }
-      sources.push(intakeSource(step, connector));
+      sources.push(intakeSource(step, connector, this.options.intake === 'workers' && connector.claim !== undefined));
     }
     this.intake = new SourceIntake(sources, this.stage0, {
       current: this.current,
@@ -207,6 +209,19 @@ export class JobRunner {
       batch: { maxRecords: this.maxRecords, maxDelay: this.maxDelay },
       frontierInterval: this.frontierInterval,
       deliver: (sink, records) => void this.delivery.deliver(sink, records, true).catch((err: unknown) => this.fail(err)),
+      fail: (err) => this.fail(err),
+      wake: () => this.wake?.(),
+    });
+    this.workerIntake = new WorkerIntake(sources.filter((s) => s.inWorkers), {
+      plan: this.plan,
+      job: this.options.job,
+      baseDir,
+      intake: this.intake,
+      pool: this.pool,
+      scheduler: this.scheduler,
+      stage0Outputs: this.stage0Outputs,
+      metrics: this.metrics,
+      routed: () => this.commitStage0Progress(),
       fail: (err) => this.fail(err),
       wake: () => this.wake?.(),
     });
@@ -247,10 +262,11 @@ export class JobRunner {
   private async loop(): Promise<void> {
     const backpressure = this.backpressure!;
     while (!this.failure) {
-      const queued = this.scheduler.queuedRecords();
+      const queued = this.scheduler.queuedRecords() + this.workerIntake.inFlightRecords;
       let polled = 0;
       const polling = !this.stopping && backpressure.allowsPolling(queued, this.delivery.pending);
       if (polling) {
+        this.workerIntake.claim(backpressure.maxQueued - queued);
         polled = await this.intake.poll(Math.min(4096, backpressure.maxQueued - queued));
         if (polled > 0) this.scheduler.routedVersion++;
         this.commitStage0Progress();
@@ -264,6 +280,7 @@ export class JobRunner {
       const polledAndWaited = polling && this.intake.pollsWait;
       if ((polled === 0 && !polledAndWaited) || this.stopping) await this.sleep(waitMs);
     }
+    await this.workerIntake.stop();
     if (this.failure) return;
     this.commitStage0Progress(true);
     await this.delivery.drain();
@@ -298,6 +315,7 @@ export class JobRunner {
   private async close(): Promise<void> {
     this.ready = false;
     this.delivery?.stop();
+    await this.workerIntake?.stop();
     await Promise.allSettled([...(this.scheduler?.inFlightTasks ?? [])]);
     await this.pool?.close();
     for (const s of this.intake?.sources ?? []) await s.connector.close();

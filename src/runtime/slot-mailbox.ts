@@ -2,13 +2,34 @@
  * One ordered queue per (stage, slot): records wait here until the slot's previous batch has committed, so a slot
  * never has two batches in flight and per-key order holds whatever thread runs the batch. Batches adapt by
  * themselves: while a batch runs, records accumulate, so a busy slot sends large batches and an idle one sends a
- * record after at most `maxDelay`.
+ * record after at most `maxDelay`. Records arrive one by one (read on the main thread, or forwarded by an earlier
+ * stage) or as runs a worker read from a source and packed already (worker intake); a batch takes whole runs.
  */
 import type { Millis } from '../api/types.js';
-import { RecordColumns } from './record-columns.js';
+import { packColumns, RecordColumns } from './record-columns.js';
+
+/** Records of one source partition that a worker read and packed for this slot (record-columns.ts). */
+export interface PackedRun {
+  records: Uint8Array;
+  length: number;
+  pidIndex: number;
+  firstOffset: number;
+  /** The watermark stamp of its records. */
+  watermark: Millis;
+}
+
+/** What a batch takes from a mailbox: packed runs in queue order. */
+export interface TakenRecords {
+  runs: Uint8Array[];
+  length: number;
+  /** The watermark stamp of the last record taken. */
+  lastWatermark: Millis;
+}
 
 export class SlotMailbox {
-  queue = new RecordColumns();
+  private segments: Array<RecordColumns | PackedRun> = [];
+  /** Records queued. */
+  length = 0;
   inFlight = false;
   /** Watermark reached by the slot's last committed batch. */
   watermark: Millis = -Infinity;
@@ -21,8 +42,6 @@ export class SlotMailbox {
   oldestAt = 0;
   /** Wall-clock time the slot's source frontier was last committed. */
   frontierAt = 0;
-  /** Source-routed records the slot has been sent since its frontier was last committed. */
-  frontierDirty = false;
 
   constructor(
     readonly stage: number,
@@ -31,22 +50,59 @@ export class SlotMailbox {
 
   /** Queues one record; `now` is the wall-clock time it arrived. */
   push(now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown, chunk: string | null): void {
-    if (this.queue.length === 0) this.oldestAt = now;
-    this.queue.push(pidIndex, offset, timestamp, watermark, key, keyGroup, id, value, chunk);
+    if (this.length === 0) this.oldestAt = now;
+    let tail = this.segments[this.segments.length - 1];
+    if (!(tail instanceof RecordColumns)) this.segments.push((tail = new RecordColumns()));
+    tail.push(pidIndex, offset, timestamp, watermark, key, keyGroup, id, value, chunk);
+    this.length++;
   }
 
-  /** Takes up to `max` queued records, oldest first. */
-  take(max: number): RecordColumns {
-    if (this.queue.length <= max) {
-      const all = this.queue;
-      this.queue = new RecordColumns();
-      return all;
+  /** Queues a packed run; `now` is the wall-clock time it arrived. */
+  pushRun(now: number, run: PackedRun): void {
+    if (this.length === 0) this.oldestAt = now;
+    this.segments.push(run);
+    this.length += run.length;
+  }
+
+  /** Takes up to `max` queued records, oldest first (a packed run whole, so more when the first run is larger). */
+  take(max: number): TakenRecords {
+    const taken: TakenRecords = { runs: [], length: 0, lastWatermark: -Infinity };
+    while (this.segments.length > 0 && taken.length < max) {
+      const head = this.segments[0]!;
+      if (head instanceof RecordColumns) {
+        const part = head.length <= max - taken.length ? head : head.takeFirst(max - taken.length);
+        if (part === head) this.segments.shift();
+        taken.runs.push(packColumns(part));
+        taken.length += part.length;
+        taken.lastWatermark = part.watermark[part.length - 1]!;
+      } else {
+        if (taken.length > 0 && taken.length + head.length > max) break;
+        this.segments.shift();
+        taken.runs.push(head.records);
+        taken.length += head.length;
+        taken.lastWatermark = head.watermark;
+      }
     }
-    return this.queue.takeFirst(max);
+    this.length -= taken.length;
+    return taken;
+  }
+
+  /** Per source partition index, the offset of its first queued record. */
+  firstQueuedOffsets(): Map<number, number> {
+    const first = new Map<number, number>();
+    for (const segment of this.segments) {
+      if (segment instanceof RecordColumns) {
+        for (let i = 0; i < segment.length; i++) {
+          const pidIndex = segment.pidIndex[i]!;
+          if (pidIndex >= 0 && !first.has(pidIndex)) first.set(pidIndex, segment.offset[i]!);
+        }
+      } else if (!first.has(segment.pidIndex)) first.set(segment.pidIndex, segment.firstOffset);
+    }
+    return first;
   }
 
   /** True when the slot has nothing queued, nothing running, and no timer due at `watermark`. */
   idleAt(watermark: Millis): boolean {
-    return this.queue.length === 0 && !this.inFlight && (this.nextTimer === Infinity || this.nextTimer > watermark);
+    return this.length === 0 && !this.inFlight && (this.nextTimer === Infinity || this.nextTimer > watermark);
   }
 }

@@ -11,9 +11,8 @@ import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { unpackList } from './batch-codec.js';
 import { FlywheelError } from './errors.js';
 import type { ForwardChunkTuple, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
-import { packColumns } from './record-columns.js';
 import type { JobMetrics } from './metrics.js';
-import { SlotMailbox } from './slot-mailbox.js';
+import { SlotMailbox, type PackedRun } from './slot-mailbox.js';
 import type { SourceIntake } from './source-intake.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -71,6 +70,11 @@ export class SlotScheduler {
     this.mailboxes[stage]![slot]!.push(now, pidIndex, offset, timestamp, watermark, key, keyGroup, id, value, chunk);
   }
 
+  /** Queues a run of records a worker read from a source and packed for one slot (worker intake). */
+  routeRun(stage: number, slot: number, now: number, run: PackedRun): void {
+    this.mailboxes[stage]![slot]!.pushRun(now, run);
+  }
+
   /**
    * Sends slots their batches while the pool has room, oldest waiting records first; returns how long to wait before
    * the next look (ms). A slot that cannot be sent keeps collecting records, so its next batch is larger.
@@ -86,9 +90,9 @@ export class SlotScheduler {
       const inputWatermark = this.inputWatermark(stage.index, now);
       for (const box of this.mailboxes[stage.index]!) {
         if (box.inFlight) continue;
-        if (box.queue.length > 0) {
+        if (box.length > 0) {
           const age = now - box.oldestAt;
-          if (box.queue.length >= this.deps.batch.maxRecords || age >= this.deps.batch.maxDelay || ending) ready.push({ box, inputWatermark, since: box.oldestAt });
+          if (box.length >= this.deps.batch.maxRecords || age >= this.deps.batch.maxDelay || ending) ready.push({ box, inputWatermark, since: box.oldestAt });
           else wait = Math.min(wait, this.deps.batch.maxDelay - age);
           continue;
         }
@@ -105,22 +109,17 @@ export class SlotScheduler {
 
   private send(box: SlotMailbox, inputWatermark: Millis, now: number): void {
     const records = box.take(this.deps.batch.maxRecords);
-    const remainder = box.queue;
     // With records left behind, the batch may only claim what it holds: its watermark is its last record's stamp
     // and, for a partition with records still queued, its frontier stops just before the first of them.
-    const watermark = remainder.length > 0 ? Math.max(box.watermark, records.watermark[records.length - 1]!) : Math.max(box.watermark, inputWatermark);
+    const watermark = box.length > 0 ? Math.max(box.watermark, records.lastWatermark) : Math.max(box.watermark, inputWatermark);
     const frontier: Array<[string, number]> = [];
     if (this.sourceFed[box.stage]) {
-      const firstQueued = new Map<number, number>();
-      for (let i = 0; i < remainder.length; i++) {
-        const pidIndex = remainder.pidIndex[i]!;
-        if (pidIndex >= 0 && !firstQueued.has(pidIndex)) firstQueued.set(pidIndex, remainder.offset[i]!);
-      }
+      const firstQueued = box.length > 0 ? box.firstQueuedOffsets() : new Map<number, number>();
       for (const [pid, offset] of this.deps.intake.routed) {
         const queuedAt = firstQueued.get(this.deps.intake.indexOf(pid));
         frontier.push([pid, queuedAt === undefined ? offset : queuedAt - 1]);
       }
-      this.frontierVersion.set(box, remainder.length > 0 ? -1 : this.routedVersion);
+      this.frontierVersion.set(box, box.length > 0 ? -1 : this.routedVersion);
       box.frontierAt = now;
     }
     const task: SlotTask = {
@@ -135,7 +134,7 @@ export class SlotScheduler {
       watermark,
       partitionIds: this.deps.intake.partitionIds,
       frontier,
-      records: packColumns(records),
+      records: records.runs,
     };
     box.inFlight = true;
     this.inFlightRecords += records.length;
@@ -196,7 +195,7 @@ export class SlotScheduler {
   /** Records routed and not yet applied: queued in mailboxes or in batches in flight. */
   queuedRecords(): number {
     let n = this.inFlightRecords;
-    for (const stage of this.mailboxes) for (const box of stage) n += box.queue.length;
+    for (const stage of this.mailboxes) for (const box of stage) n += box.length;
     return n;
   }
 

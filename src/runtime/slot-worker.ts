@@ -1,22 +1,22 @@
 /**
- * The worker-thread side of a slot batch: rebuild the job (once per thread, hash-checked), run the batch's records
- * through the stage's fused steps with the slot's state, and commit state, timers, outputs, forwards and the source
- * frontier in one LMDB transaction. Records a slot has already applied (offset at or below its frontier) are
+ * The worker-thread side of the pool (intake tasks go on to intake-worker.ts). A slot batch: rebuild the job (once
+ * per thread, hash-checked), run the batch's records through the stage's fused steps with the slot's state, and
+ * commit state, timers, outputs, forwards and the source frontier in one LMDB transaction. Records a slot has already applied (offset at or below its frontier) are
  * skipped, which is what makes a replay after a crash apply every record exactly once.
  */
 import { setPriority } from 'node:os';
-import type { JobGraph } from '../graph/model.js';
-import { keyGroupsOfSlot, planGraph, slotOfKeyGroup, type Plan } from '../graph/planner.js';
+import { keyGroupsOfSlot, slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { openState } from '../state/backend.js';
 import { LmdbStateReader } from '../state/lmdb-reader.js';
 import { SlotBatch } from '../state/slot-batch.js';
 import { packList } from './batch-codec.js';
 import { unpackColumns } from './record-columns.js';
 import { sourceIdPrefixOf } from './record-id.js';
-import { ErrorCodes, FlywheelError, toPlainError } from './errors.js';
-import { loadJobGraph } from './job-loader.js';
+import { ErrorCodes, toPlainError } from './errors.js';
+import { runIntakeTask } from './intake-worker.js';
 import { operatorType } from '../operators/registry.js';
-import type { ForwardChunkTuple, JobRef, OutputTuple, SlotResult, SlotTask, WarmUpTask } from './messages.js';
+import type { ForwardChunkTuple, IntakeResult, IntakeTask, OutputTuple, SlotResult, SlotTask, WarmUpTask } from './messages.js';
+import { checkedPlan } from './worker-plans.js';
 import { StageExecutor } from './stage-executor.js';
 
 interface SlotRunner {
@@ -25,18 +25,7 @@ interface SlotRunner {
   entry: string;
 }
 
-const plans = new Map<string, Promise<Plan>>();
 const runners = new Map<string, SlotRunner>();
-
-function planFor(job: JobRef, slots: number): Promise<Plan> {
-  const id = `${JSON.stringify(job)}#${slots}`;
-  let plan = plans.get(id);
-  if (!plan) {
-    plan = loadJobGraph(job).then((graph: JobGraph) => planGraph(graph, slots));
-    plans.set(id, plan);
-  }
-  return plan;
-}
 
 function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
   const id = `${task.stateDir}#${task.stage}#${task.slot}`;
@@ -69,47 +58,50 @@ function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
  * A warm-up task only starts the thread (the pool starts its threads one at a time) and sets its niceness, which on
  * Linux applies to the calling thread alone; a real task runs a batch.
  */
-export default async function runSlotTask(task: SlotTask | WarmUpTask): Promise<SlotResult | null> {
+export default async function runTask(task: SlotTask | IntakeTask | WarmUpTask): Promise<SlotResult | IntakeResult | null> {
   if ('warmUp' in task) {
     if (task.niceness > 0) setPriority(0, task.niceness);
     return null;
   }
+  return 'intake' in task ? runIntakeTask(task) : runSlotTask(task);
+}
+
+async function runSlotTask(task: SlotTask): Promise<SlotResult> {
   try {
-    const plan = await planFor(task.job, task.slots);
-    if (plan.graph.hash !== task.graphHash) {
-      throw new FlywheelError(ErrorCodes.GRAPH_MISMATCH, `worker built graph ${plan.graph.hash}, main thread runs ${task.graphHash}`, {}, 'the job module must build the same graph on every import: no randomness or environment-dependent steps');
-    }
+    const plan = await checkedPlan(task.job, task.slots, task.graphHash);
     const { batch, executor, entry } = runnerFor(plan, task);
     batch.begin();
     batch.watermark = task.startWatermark;
     executor.watermark = task.startWatermark;
     executor.counts = {};
     let skipped = 0;
-    const records = unpackColumns(task.records);
     const idPrefixes = task.partitionIds.map(sourceIdPrefixOf);
     const origin = executor.origin;
-    for (let i = 0; i < records.length; i++) {
-      const pidIndex = records.pidIndex[i]!;
-      const offset = records.offset[i]!;
-      let id = records.id[i]!;
-      if (pidIndex >= 0) {
-        const partitionId = task.partitionIds[pidIndex]!;
-        if (offset <= batch.appliedOffset(partitionId)) {
-          skipped++;
-          continue;
+    for (const run of task.records) {
+      const records = unpackColumns(run);
+      for (let i = 0; i < records.length; i++) {
+        const pidIndex = records.pidIndex[i]!;
+        const offset = records.offset[i]!;
+        let id = records.id[i]!;
+        if (pidIndex >= 0) {
+          const partitionId = task.partitionIds[pidIndex]!;
+          if (offset <= batch.appliedOffset(partitionId)) {
+            skipped++;
+            continue;
+          }
+          origin.partitionId = partitionId;
+          origin.offset = offset;
+          if (id === null) id = idPrefixes[pidIndex]! + offset;
+        } else {
+          origin.partitionId = null;
+          origin.offset = -1;
         }
-        origin.partitionId = partitionId;
-        origin.offset = offset;
-        if (id === null) id = idPrefixes[pidIndex]! + offset;
-      } else {
-        origin.partitionId = null;
-        origin.offset = -1;
+        const watermark = records.watermark[i]!;
+        if (watermark > executor.watermark) executor.advanceWatermark(watermark, batch);
+        executor.processRecord(entry, records.value[i], records.timestamp[i]!, id!, records.key[i]!, records.keyGroup[i]!);
       }
-      const watermark = records.watermark[i]!;
-      if (watermark > executor.watermark) executor.advanceWatermark(watermark, batch);
-      executor.processRecord(entry, records.value[i], records.timestamp[i]!, id!, records.key[i]!, records.keyGroup[i]!);
+      for (const [chunkId, count] of records.forwardRuns) batch.consumeForwards(task.stage, chunkId, count);
     }
-    for (const [chunkId, count] of records.forwardRuns) batch.consumeForwards(task.stage, chunkId, count);
     executor.advanceWatermark(task.watermark, batch);
     batch.setFrontier(task.frontier);
     batch.commit();

@@ -18,6 +18,8 @@ export interface IntakeSource {
   connector: SourceConnector;
   watermarks: SourceWatermarks;
   timestampOf: (record: SourceRecord) => number;
+  /** Read by worker threads in ranges (worker-intake.ts), not polled here. */
+  inWorkers: boolean;
   done: boolean;
 }
 
@@ -30,16 +32,21 @@ export interface IntakeTarget {
   deadLetter(source: IntakeSource, record: SourceRecord, reason: string): void;
 }
 
-export function intakeSource(step: StepSpec, connector: SourceConnector): IntakeSource {
+/** A source step's event time of a record: its function, its field, or the source's own timestamp (NaN: none). */
+export function eventTimeOf(step: StepSpec): (record: SourceRecord) => number {
   const et = step.config.eventTime as EventTimeConfig;
   const fn = step.code.timestampOf as ((value: unknown) => number) | undefined;
   const read = et.field === undefined ? null : pathReader(et.field);
-  const timestampOf = fn
+  return fn
     ? (r: SourceRecord) => fn(r.value)
     : read !== null
       ? (r: SourceRecord) => Number(read(r.value))
       : (r: SourceRecord) => r.timestamp ?? NaN;
-  return { step, connector, watermarks: new SourceWatermarks(et.maxOutOfOrderness, et.idleTimeout), timestampOf, done: false };
+}
+
+export function intakeSource(step: StepSpec, connector: SourceConnector, inWorkers: boolean): IntakeSource {
+  const et = step.config.eventTime as EventTimeConfig;
+  return { step, connector, watermarks: new SourceWatermarks(et.maxOutOfOrderness, et.idleTimeout), timestampOf: eventTimeOf(step), inWorkers, done: false };
 }
 
 export class SourceIntake {
@@ -83,7 +90,7 @@ export class SourceIntake {
 
   /** True when every source waits for records inside poll(), so an empty poll already took its time. */
   get pollsWait(): boolean {
-    return !this.finished && this.sources.every((s) => s.done || s.connector.waitsForRecords === true);
+    return !this.finished && this.sources.every((s) => s.done || (!s.inWorkers && s.connector.waitsForRecords === true));
   }
 
   /** Stops the sources fetching ahead (backpressure): a Kafka consumer pauses its partitions. */
@@ -95,11 +102,11 @@ export class SourceIntake {
     for (const s of this.sources) s.connector.resume?.();
   }
 
-  /** Polls each source once; returns the number of records read. */
+  /** Polls each source read on this thread once; returns the number of records read. */
   async poll(max: number): Promise<number> {
     let total = 0;
     for (const source of this.sources) {
-      if (source.done) continue;
+      if (source.done || source.inWorkers) continue;
       const records = await source.connector.poll(max);
       total += records.length;
       this.route(source, records);

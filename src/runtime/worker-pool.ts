@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { SlotResult, SlotTask, WarmUpTask } from './messages.js';
+import type { IntakeResult, IntakeTask, SlotResult, SlotTask, WarmUpTask } from './messages.js';
 
 export type SlotPlacement = 'any' | 'pinned';
 
@@ -49,7 +49,21 @@ export class WorkerPool {
     const index = this.threadFor(task.slot);
     this.inFlight[index]!++;
     try {
-      return (await this.pools[index]!.run(task, { transferList: [task.records.buffer as ArrayBuffer] })) as SlotResult;
+      return (await this.pools[index]!.run(task, { transferList: task.records.map((r) => r.buffer as ArrayBuffer) })) as SlotResult;
+    } finally {
+      this.inFlight[index]!--;
+    }
+  }
+
+  /**
+   * Runs an intake task on the thread its source partition (by index) always uses, so the thread's reader of the
+   * partition is where the previous range ended. It takes its turn like a batch, without the depth limit.
+   */
+  async runIntake(task: IntakeTask): Promise<IntakeResult> {
+    const index = task.pidIndex % this.pools.length;
+    this.inFlight[index]!++;
+    try {
+      return (await this.pools[index]!.run(task)) as IntakeResult;
     } finally {
       this.inFlight[index]!--;
     }

@@ -1,6 +1,7 @@
 /**
  * Correctness of the benchmarked Nexmark queries: on a small run, the output of each Flywheel job (2 worker threads,
- * real LMDB) equals the output of the plain single-threaded baseline over the same generated events.
+ * real LMDB) equals the output of the plain single-threaded baseline over the same generated events, with the
+ * source read (and stage 0 run) on the main thread and by the worker threads.
  */
 import { NEXMARK_TEST_OPTIONS as options } from './fixtures/nexmark-env.js';
 import { test } from 'node:test';
@@ -27,18 +28,20 @@ const queries = (await import('../../bench/nexmark/queries.js')) as unknown as R
 const canonical = (values: unknown[]) => values.map((v) => JSON.stringify(v)).sort();
 
 for (const query of ['q0', 'q1', 'q2', 'q3', 'q5', 'q7', 'q8', 'q11']) {
-  test(`nexmark ${query}: Flywheel output equals the baseline's`, async () => {
-    const expected: unknown[] = [];
-    baselines[query]!(nexmarkEvents({ ...options, count: EVENTS }) as Iterable<NexmarkEvent>, (v) => expected.push(v));
-    clearMemoryChannels();
-    const stateDir = mkdtempSync(join(tmpdir(), 'fw-nexmark-'));
-    try {
-      await new JobRunner({ job: moduleJobRef(queriesModule, query), graph: queries[query]!, stateDir, workers: 2, slots: 8 }).run();
-    } finally {
-      rmSync(stateDir, { recursive: true, force: true });
-    }
-    const got = memoryOutput('nexmark-out').map((r) => r.value);
-    assert.ok(expected.length > 0, 'the baseline produced output');
-    assert.deepEqual(canonical(got), canonical(expected));
-  });
+  for (const intake of ['main', 'workers'] as const) {
+    test(`nexmark ${query}, source read on the ${intake === 'main' ? 'main thread' : 'worker threads'}: Flywheel output equals the baseline's`, async () => {
+      const expected: unknown[] = [];
+      baselines[query]!(nexmarkEvents({ ...options, count: EVENTS }) as Iterable<NexmarkEvent>, (v) => expected.push(v));
+      clearMemoryChannels();
+      const stateDir = mkdtempSync(join(tmpdir(), 'fw-nexmark-'));
+      try {
+        await new JobRunner({ job: moduleJobRef(queriesModule, query), graph: queries[query]!, stateDir, workers: 2, slots: 8, intake }).run();
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+      const got = memoryOutput('nexmark-out').map((r) => r.value);
+      assert.ok(expected.length > 0, 'the baseline produced output');
+      assert.deepEqual(canonical(got), canonical(expected));
+    });
+  }
 }

@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerSourceType } from '../../src/connectors/registry.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
+import type { IntakePlacement } from '../../src/runtime/run-options.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { openStateReadOnly } from '../../src/state/backend.js';
 import { LmdbStateReader } from '../../src/state/lmdb-reader.js';
@@ -23,14 +23,13 @@ import { syntheticKeyedEvents, syntheticKeysSourceType, type KeyedEvent } from '
 const KEYS = 700;
 const EVENTS = 5_000;
 process.env.SCALING_SOURCE = JSON.stringify({ keys: KEYS, count: EVENTS, partitions: 4 });
-registerSourceType(syntheticKeysSourceType);
 const jobs = (await import('../../bench/scaling/keyed-jobs.js')) as unknown as Record<string, JobGraph>;
 const jobsModule = fileURLToPath(new URL('../../bench/scaling/keyed-jobs.js', import.meta.url));
 
-async function run(name: string, check: (runner: JobRunner, stateDir: string) => Promise<void>): Promise<void> {
+async function run(name: string, check: (runner: JobRunner, stateDir: string) => Promise<void>, intake: IntakePlacement = 'main'): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-scaling-test-'));
   try {
-    const runner = new JobRunner({ job: moduleJobRef(jobsModule, name), graph: jobs[name]!, stateDir, workers: 2, slots: 8 });
+    const runner = new JobRunner({ job: moduleJobRef(jobsModule, name), graph: jobs[name]!, stateDir, workers: 2, slots: 8, intake });
     await runner.run();
     await check(runner, stateDir);
   } finally {
@@ -38,27 +37,30 @@ async function run(name: string, check: (runner: JobRunner, stateDir: string) =>
   }
 }
 
-test('keyed count: the count per key in LMDB equals a Map count over the same events', async () => {
-  const expected = new Map<number, number>();
-  for (const e of syntheticKeyedEvents(KEYS, EVENTS)) expected.set(e.key, (expected.get(e.key) ?? 0) + 1);
-  assert.equal(expected.size, KEYS, 'the permutation visits every key');
-  await run('keyedCount', async (runner, stateDir) => {
-    const handle = openStateReadOnly(stateDir);
-    try {
-      const reader = new LmdbStateReader(handle, runner.plan.keyGroups, () => Infinity);
-      for (const [key, count] of expected) assert.equal(reader.value<number>('count', String(key), 'count'), count, `key ${key}`);
-    } finally {
-      await handle.env.close();
-    }
+for (const intake of ['main', 'workers'] as const) {
+  const where = intake === 'main' ? 'main thread' : 'worker threads';
+  test(`keyed count, source read on the ${where}: the count per key in LMDB equals a Map count over the same events`, async () => {
+    const expected = new Map<number, number>();
+    for (const e of syntheticKeyedEvents(KEYS, EVENTS)) expected.set(e.key, (expected.get(e.key) ?? 0) + 1);
+    assert.equal(expected.size, KEYS, 'the permutation visits every key');
+    await run('keyedCount', async (runner, stateDir) => {
+      const handle = openStateReadOnly(stateDir);
+      try {
+        const reader = new LmdbStateReader(handle, runner.plan.keyGroups, () => Infinity);
+        for (const [key, count] of expected) assert.equal(reader.value<number>('count', String(key), 'count'), count, `key ${key}`);
+      } finally {
+        await handle.env.close();
+      }
+    }, intake);
   });
-});
 
-test('keyBy then drop: every event reaches the workers, nothing is delivered', async () => {
-  await run('dropAfterKeyBy', async (runner) => {
-    assert.equal(await outputsOf(runner, 'drop'), EVENTS);
-    assert.equal(await outputsOf(runner), 0);
+  test(`keyBy then drop, source read on the ${where}: every event reaches the workers, nothing is delivered`, async () => {
+    await run('dropAfterKeyBy', async (runner) => {
+      assert.equal(await outputsOf(runner, 'drop'), EVENTS);
+      assert.equal(await outputsOf(runner), 0);
+    }, intake);
   });
-});
+}
 
 test('the synthetic-keys source holds the plain iterator\'s events over its partitions', async () => {
   const source = syntheticKeysSourceType.create({ keys: KEYS, count: EVENTS, partitions: 3, rate: 0 }, { jobName: 't', baseDir: '.', stepId: 'events' });

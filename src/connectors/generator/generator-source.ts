@@ -1,7 +1,8 @@
 /**
  * The `generator` source: synthetic e-commerce events with a known truth (ecommerce-truth.ts), one shard per
  * partition (ecommerce-shard.ts); a restart from offset k replays the shard's steps up to k without building
- * records. Also `ecommerceEvents()`, the same records as a plain iterator without any connector.
+ * records. With `startTime: now` the clock is the wall clock's at open, so only the thread that opened the source can
+ * read its shards (it is not read in worker threads). Also `ecommerceEvents()`, the same records as a plain iterator without any connector.
  */
 import type { SourceType } from '../connector.js';
 import { EcommerceShard, type ShardRecord } from './ecommerce-shard.js';
@@ -70,6 +71,6 @@ export const generatorSourceType: SourceType<EcommerceOptions> = {
   create(options, ctx) {
     checkOptions(options, { stepId: ctx.stepId });
     const shards = new EcommerceShards(options);
-    return new ShardedSource(ctx.stepId, `generator(seed ${options.seed})`, options, (p, offset) => shards.open(p, offset));
+    return new ShardedSource(ctx.stepId, `generator(seed ${options.seed})`, options, (p, offset) => shards.open(p, offset), options.startTime !== 'now');
   },
 };

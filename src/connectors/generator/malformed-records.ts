@@ -4,13 +4,9 @@
  * unknown event type). The kind is chosen by the caller's seeded stream, so the record at an offset never changes.
  */
 
-/** A payload that cannot be decoded; a source hands it over as an error record with the raw text. */
-export class Undecodable {
-  constructor(
-    readonly raw: string,
-    readonly reason: string,
-  ) {}
-}
+import { Undecodable } from '../connector.js';
+
+export { Undecodable };
 
 export const MALFORMED_KINDS = ['undecodable', 'missingUserId', 'missingTs', 'tsAsString', 'userIdAsNumber', 'unknownType'] as const;
 export type MalformedKind = (typeof MALFORMED_KINDS)[number];

@@ -1,15 +1,11 @@
 /**
  * A source over deterministic shards (one per partition): offsets are positions in a shard, a restart seeks each
  * shard to the offset state asks for, an optional total `count` bounds the source, and an optional `rate` paces it
- * in wall-clock records per second (0 = as fast as it can). An undecodable payload becomes an error record.
+ * in wall-clock records per second (0 = as fast as it can). An undecodable payload becomes an error record. Any
+ * thread can read a shard from an offset, so the source can also hand out offset ranges for worker threads to read
+ * (claim, openPartition).
  */
-import type { SourceConnector, SourceOpenOptions, SourceRecord } from '../connector.js';
-import { Undecodable } from './malformed-records.js';
-
-export interface Shard {
-  /** The record at the shard's next offset: a value, or an Undecodable payload. */
-  next(): unknown;
-}
+import { Undecodable, type PartitionRange, type PartitionReader, type SourceConnector, type SourceOpenOptions, type SourceRecord } from '../connector.js';
 
 /** How many of `count` records partition p of `partitions` holds (the first count % partitions hold one more). */
 export function partitionShare(count: number, partitions: number, p: number): number {
@@ -23,7 +19,7 @@ export interface ShardedOptions {
 }
 
 export class ShardedSource implements SourceConnector {
-  private shards: Shard[] = [];
+  private shards: PartitionReader[] = [];
   private nextOffset: number[] = [];
   private limits: number[] = [];
   private openedAt = 0;
@@ -31,13 +27,23 @@ export class ShardedSource implements SourceConnector {
   /** Partition the next poll starts with, rotating so a small (paced) budget is shared fairly. */
   private firstPartition = 0;
 
+  /** With `readableAnywhere` (a shard's records depend on nothing but the options): claim() and openPartition(). */
+  readonly claim?: (max: number, busy: ReadonlySet<number>) => PartitionRange[];
+  readonly openPartition?: (partition: number, offset: number) => PartitionReader;
+
   constructor(
     readonly id: string,
     readonly origin: string,
     private readonly options: ShardedOptions,
     /** Creates shard p positioned at `offset` (by replaying or by computing). */
-    private readonly openShard: (p: number, offset: number) => Shard,
-  ) {}
+    private readonly openShard: (p: number, offset: number) => PartitionReader,
+    readableAnywhere = true,
+  ) {
+    if (readableAnywhere) {
+      this.claim = (max, busy) => this.claimRanges(max, busy);
+      this.openPartition = (partition, offset) => this.openShard(partition, offset);
+    }
+  }
 
   async open(options: SourceOpenOptions): Promise<void> {
     const { partitions, count } = this.options;
@@ -52,9 +58,29 @@ export class ShardedSource implements SourceConnector {
     return this.shards.map((_, p) => p);
   }
 
+  /** How many records may be read now: `max`, or fewer to keep to the rate. */
+  private budget(max: number): number {
+    if (this.options.rate <= 0) return max;
+    return Math.min(max, Math.floor((this.options.rate * (Date.now() - this.openedAt)) / 1000) - this.emitted);
+  }
+
+  private claimRanges(max: number, busy: ReadonlySet<number>): PartitionRange[] {
+    const open = this.shards.map((_, p) => p).filter((p) => !busy.has(p) && this.nextOffset[p]! < this.limits[p]!);
+    let budget = this.budget(max);
+    const ranges: PartitionRange[] = [];
+    for (let i = 0; i < open.length && budget > 0; i++) {
+      const p = open[i]!;
+      const count = Math.min(Math.ceil(budget / (open.length - i)), this.limits[p]! - this.nextOffset[p]!);
+      ranges.push({ partition: p, from: this.nextOffset[p]!, count });
+      this.nextOffset[p]! += count;
+      budget -= count;
+      this.emitted += count;
+    }
+    return ranges;
+  }
+
   async poll(max: number): Promise<SourceRecord[]> {
-    let budget = max;
-    if (this.options.rate > 0) budget = Math.min(budget, Math.floor((this.options.rate * (Date.now() - this.openedAt)) / 1000) - this.emitted);
+    const budget = this.budget(max);
     const out: SourceRecord[] = [];
     const P = this.shards.length;
     const chunk = Math.max(1, Math.min(64, Math.ceil(budget / P)));

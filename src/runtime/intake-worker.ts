@@ -1,0 +1,143 @@
+/**
+ * The worker-thread side of worker intake: reads a claimed range of one source partition (the thread keeps each
+ * partition's reader where the last range ended, so reading on costs nothing extra), takes each record's event time,
+ * runs stage 0 (the stateless steps before the first keyBy) and sorts the records that leave it into one packed run
+ * per destination slot, stamped with the watermark of the claim. What the main thread then does per range is append
+ * those runs to slot mailboxes and observe the range's greatest event time: no per-record work.
+ */
+import type { PartitionReader, SourceConnector, SourceRecord } from '../connectors/connector.js';
+import { Undecodable } from '../connectors/connector.js';
+import { sourceType } from '../connectors/registry.js';
+import type { ConnectorSpec, StepSpec } from '../graph/model.js';
+import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
+import { packList } from './batch-codec.js';
+import { checkedOptions } from './connector-options.js';
+import { ErrorCodes, toPlainError } from './errors.js';
+import type { IntakeChunk, IntakeResult, IntakeTask, OutputTuple, UnreadableTuple } from './messages.js';
+import { packColumns, RecordColumns } from './record-columns.js';
+import { sourceIdPrefix } from './record-id.js';
+import { checkedPlan } from './worker-plans.js';
+import { eventTimeOf } from './source-intake.js';
+import { StageExecutor } from './stage-executor.js';
+
+interface PartitionCursor {
+  reader: PartitionReader;
+  next: number;
+}
+
+interface IntakeSourceState {
+  connector: SourceConnector;
+  timestampOf: (record: SourceRecord) => number;
+  cursors: Map<number, PartitionCursor>;
+}
+
+/** What the range being read produces; the stage-0 executor writes into it. */
+interface RangeOutput {
+  task: IntakeTask;
+  offset: number;
+  sourceId: string;
+  columns: Map<number, RecordColumns>;
+  outputs: OutputTuple[];
+}
+
+interface Stage0 {
+  executor: StageExecutor;
+  sources: Map<string, IntakeSourceState>;
+  range: RangeOutput | null;
+}
+
+const stage0s = new WeakMap<Plan, Stage0>();
+
+function stage0For(plan: Plan): Stage0 {
+  let s = stage0s.get(plan);
+  if (s) return s;
+  const state: Stage0 = { executor: null!, sources: new Map(), range: null };
+  state.executor = new StageExecutor(plan, 0, {
+    sink: (sinkId, id, key, value, timestamp, headers) => state.range!.outputs.push([sinkId, id, key, value, timestamp, headers ?? null]),
+    exit: (stage, id, key, kg, value, timestamp) => {
+      const range = state.range!;
+      const slot = slotOfKeyGroup(kg, plan.keyGroups, plan.slots);
+      const target = stage * plan.slots + slot;
+      let columns = range.columns.get(target);
+      if (!columns) range.columns.set(target, (columns = new RecordColumns()));
+      // A record that still has its source record's id travels without it: the slot's worker rebuilds it.
+      columns.push(range.task.pidIndex, range.offset, timestamp, range.task.stamp, key, kg, id === range.sourceId ? null : id, value, null);
+    },
+  }, null);
+  stage0s.set(plan, (s = state));
+  return s;
+}
+
+function sourceFor(stage0: Stage0, plan: Plan, task: IntakeTask): IntakeSourceState {
+  let source = stage0.sources.get(task.source);
+  if (source) return source;
+  const step = plan.graph.steps.find((s) => s.id === task.source && s.kind === 'source') as StepSpec;
+  const spec = step.config.connector as ConnectorSpec;
+  const type = sourceType(spec.type);
+  const connector = type!.create(checkedOptions(step, spec, type), { jobName: plan.graph.name, baseDir: task.baseDir, stepId: step.id });
+  if (!connector.openPartition) throw new Error(`source ${step.id} (${spec.type}) cannot be read in a worker thread`);
+  source = { connector, timestampOf: eventTimeOf(step), cursors: new Map() };
+  stage0.sources.set(task.source, source);
+  return source;
+}
+
+function readerAt(source: IntakeSourceState, partition: number, offset: number): PartitionReader {
+  let cursor = source.cursors.get(partition);
+  if (!cursor || cursor.next !== offset) {
+    cursor = { reader: source.connector.openPartition!(partition, offset), next: offset };
+    source.cursors.set(partition, cursor);
+  }
+  return cursor.reader;
+}
+
+export async function runIntakeTask(task: IntakeTask): Promise<IntakeResult> {
+  let stage0: Stage0 | null = null;
+  try {
+    const plan = await checkedPlan(task.job, task.slots, task.graphHash);
+    stage0 = stage0For(plan);
+    const executor = stage0.executor;
+    const range: RangeOutput = { task, offset: -1, sourceId: '', columns: new Map(), outputs: [] };
+    const unreadable: UnreadableTuple[] = [];
+    let maxTimestamp = -Infinity;
+    stage0.range = range;
+    executor.counts = {};
+    const source = sourceFor(stage0, plan, task);
+    const reader = readerAt(source, task.partition, task.from);
+    const idPrefix = sourceIdPrefix(task.source, task.partition);
+    const origin = executor.origin;
+    origin.partitionId = `${task.source}:${task.partition}`;
+    const record: SourceRecord = { partition: task.partition, offset: -1, key: null, value: undefined, timestamp: null };
+    const end = task.from + task.count;
+    for (let offset = task.from; offset < end; offset++) {
+      const value = reader.next();
+      if (value instanceof Undecodable) {
+        unreadable.push([offset, value.reason, value.raw, null]);
+        continue;
+      }
+      record.offset = offset;
+      record.value = value;
+      const timestamp = source.timestampOf(record);
+      if (!Number.isFinite(timestamp)) {
+        unreadable.push([offset, 'no event time: the event-time field is missing or not a number', null, value]);
+        continue;
+      }
+      if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+      origin.offset = offset;
+      range.offset = offset;
+      range.sourceId = idPrefix + offset;
+      executor.processRecord(task.source, value, timestamp, range.sourceId, '', 0);
+    }
+    source.cursors.get(task.partition)!.next = end;
+    const chunks: IntakeChunk[] = [];
+    for (const [target, columns] of range.columns) {
+      chunks.push({ stage: Math.floor(target / plan.slots), slot: target % plan.slots, length: columns.length, firstOffset: columns.offset[0]!, records: packColumns(columns) });
+    }
+    return { chunks, outputs: packList(range.outputs), unreadable, maxTimestamp, counts: executor.counts };
+  } catch (err) {
+    // The reader may have moved past where the error struck: the next range of this partition reopens it.
+    stage0?.sources.get(task.source)?.cursors.delete(task.partition);
+    return { chunks: [], outputs: new Uint8Array(0), unreadable: [], maxTimestamp: -Infinity, counts: {}, error: toPlainError(err, ErrorCodes.INTERNAL) };
+  } finally {
+    if (stage0) stage0.range = null;
+  }
+}
