@@ -58,6 +58,6 @@ export const nexmarkSourceType: SourceType<NexmarkSourceOptions> = {
     return new ShardedSource(ctx.stepId, `nexmark(seed ${options.seed})`, options, (p, offset) => {
       let k = offset;
       return { next: () => model.eventAt(k++ * P + p) };
-    });
+    }, options.startTime !== 'now');
   },
 };
