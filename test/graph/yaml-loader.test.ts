@@ -41,6 +41,7 @@ test('a topology compiles to the same graph as the TypeScript builder', async ()
   assert.deepEqual(loaded.graph.steps.find((s) => s.id === 'counts')!.config.assigner, { type: 'sliding', size: 10_000, slide: 2_000 });
   assert.equal(loaded.graph.steps.find((s) => s.id === 'clicks')!.code.fn, isClick, 'the code reference resolves to the module export');
   assert.equal(loaded.runtime.batch.maxDelay, 10);
+  assert.equal(loaded.runtime.intake, 'main', 'sources are read on the main thread unless runtime.intake says otherwise');
   assert.equal(loaded.runtime.stateDir, join(fixtures, 'state/clicks'));
   assert.equal(loaded.graph.steps[3]!.origin?.line, 19, 'steps remember their line (counts is declared on line 19)');
 });
@@ -94,6 +95,9 @@ test('window before keyBy', () =>
 test('duplicate id', () => expectError(head + '  - id: events\n    op: filter\n    fn: ./udf.js#isClick\n', { message: /duplicate step id 'events'/, line: 6 }));
 
 test('unknown input', () => expectError(head + '  - id: f\n    op: filter\n    fn: ./udf.js#isClick\n    from: evnts\n', { path: 'steps[1].from', message: /input 'evnts' is not a step/ }));
+
+test('bad runtime setting', () =>
+  expectError('name: t\nruntime:\n  intake: everywhere\n' + head.slice('name: t\n'.length), { path: 'runtime.intake', line: 3, message: /must be one of: main, workers/ }));
 
 test('unknown connector type and bad connector options', async () => {
   await expectError('name: t\nsteps:\n  - id: e\n    op: source\n    connector: { type: carrier-pigeon }\n', { path: 'steps[0].connector.type', line: 5, message: /unknown source connector type 'carrier-pigeon'/ });
