@@ -95,6 +95,11 @@ export interface SinkRecord {
   headers?: Record<string, string>;
 }
 
+/** A SinkRecord, with `headers` only when there are some (built for every output, so without a spread). */
+export function sinkRecord(id: string, key: string | null, value: unknown, timestamp: number, headers: Record<string, string> | null | undefined): SinkRecord {
+  return headers ? { id, key, value, timestamp, headers } : { id, key, value, timestamp };
+}
+
 export interface SinkConnector {
   readonly id: string;
   readonly destination: string;

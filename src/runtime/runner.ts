@@ -7,7 +7,7 @@
  * unbounded one runs until stopped.
  */
 import type { Millis } from '../api/types.js';
-import type { SinkConnector } from '../connectors/connector.js';
+import { sinkRecord, type SinkConnector } from '../connectors/connector.js';
 import { sinkType, sourceType } from '../connectors/registry.js';
 import type { ConnectorSpec, JobGraph } from '../graph/model.js';
 import { planGraph, type Plan } from '../graph/planner.js';
@@ -170,7 +170,7 @@ export class JobRunner {
     this.delivery = new SinkDelivery(this.sinks, this.dbs);
     this.stage0Outputs = new Stage0Outputs({ deadLetterSink: graph.settings.deadLetter, delivery: this.delivery, dbs: this.dbs, metrics: this.metrics, fail: (err) => this.fail(err) });
     this.stage0 = new StageExecutor(this.plan, 0, {
-      sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Outputs.add(sinkId, { id, key, value, timestamp, ...(headers ? { headers } : {}) }),
+      sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Outputs.add(sinkId, sinkRecord(id, key, value, timestamp, headers)),
       exit: (stage, id, key, kg, value, timestamp) => {
         const c = this.current;
         // A record that still has its source record's id travels without it: the worker rebuilds it.

@@ -6,7 +6,7 @@
  * the watermark each stage's input has reached, and whether everything is idle.
  */
 import type { Millis } from '../api/types.js';
-import type { SinkRecord } from '../connectors/connector.js';
+import { sinkRecord, type SinkRecord } from '../connectors/connector.js';
 import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { unpackList } from './batch-codec.js';
 import { FlywheelError } from './errors.js';
@@ -160,7 +160,7 @@ export class SlotScheduler {
     const bySink = new Map<string, SinkRecord[]>();
     for (const [sink, id, key, value, timestamp, headers] of unpackList<OutputTuple>(result.outputs)) {
       const list = bySink.get(sink) ?? [];
-      list.push({ id, key, value, timestamp, ...(headers ? { headers } : {}) });
+      list.push(sinkRecord(id, key, value, timestamp, headers));
       bySink.set(sink, list);
     }
     for (const [sink, records] of bySink) this.deps.deliver(sink, records);

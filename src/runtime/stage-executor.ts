@@ -152,7 +152,12 @@ export class StageExecutor implements EmitTarget {
         }
         return;
       case 'operator':
-        this.guard(node, key, value, () => node.operator!.onRecord(value, node.ctx.forRecord(key, kg, timestamp, id)));
+        // Inline, not under guard(), for the same reason as exits.
+        try {
+          node.operator!.onRecord(value, node.ctx.forRecord(key, kg, timestamp, id));
+        } catch (err) {
+          this.stepFailed(node, key, value, err);
+        }
         return;
     }
   }

@@ -8,7 +8,7 @@
  * partition's watermark observes the range's greatest event time, and its routed offset moves, only once the
  * range's records are queued.
  */
-import type { SinkRecord } from '../connectors/connector.js';
+import { sinkRecord } from '../connectors/connector.js';
 import type { Plan } from '../graph/planner.js';
 import { unpackList } from './batch-codec.js';
 import { FlywheelError } from './errors.js';
@@ -91,8 +91,7 @@ export class WorkerIntake {
       this.deps.metrics.addCounts(result.counts);
       for (const [offset, reason, raw, value] of result.unreadable) stage0Outputs.deadLetter(source, { partition, offset, key: null, value, ...(raw === null ? {} : { raw }) }, reason);
       for (const [sink, id, key, value, timestamp, headers] of unpackList<OutputTuple>(result.outputs)) {
-        const record: SinkRecord = { id, key, value, timestamp, ...(headers ? { headers } : {}) };
-        stage0Outputs.add(sink, record);
+        stage0Outputs.add(sink, sinkRecord(id, key, value, timestamp, headers));
       }
     } catch (err) {
       this.deps.fail(err);
