@@ -51,7 +51,9 @@ export function readStateDir(dir: string): Map<string, unknown> {
   const env = open({ path: dir, maxDbs: 8, readOnly: true });
   const out = new Map<string, unknown>();
   for (const name of ['state', 'timers', 'outbox', 'forward']) {
-    const db = env.openDB({ name, encoding: 'msgpack' });
+    // Read-only, a database the job has not created yet (it is starting) is not there: it holds nothing.
+    const db = env.openDB({ name, encoding: 'msgpack' }) as ReturnType<typeof env.openDB> | undefined;
+    if (!db) continue;
     for (const { key, value } of db.getRange({})) out.set(`${name}:${JSON.stringify(key)}`, value);
   }
   void env.close();
