@@ -33,7 +33,7 @@ export class NodeContext implements ProcessContext<unknown> {
     private readonly committed: StateReader | null,
   ) {
     this.timers = {
-      register: (time, namespace = '') => this.requireBatch('timers').registerTimer(this.stepId, this.kg, this.key, time, namespace),
+      register: (time, namespace = '') => this.requireBatch('timers').registerTimer(this.stepId, this.kg, this.key, time, namespace, this.cause),
       delete: (time, namespace = '') => this.requireBatch('timers').deleteTimer(this.stepId, this.kg, this.key, time, namespace),
     };
   }
@@ -56,8 +56,8 @@ export class NodeContext implements ProcessContext<unknown> {
     return this;
   }
 
-  forTimer(key: Key, kg: number, timer: FiredTimer): this {
-    return this.forRecord(key, kg, timer.time, timerCause(this.stepId, key, timer.namespace, timer.time));
+  forTimer(key: Key, kg: number, timer: FiredTimer, registeredBy: string): this {
+    return this.forRecord(key, kg, timer.time, timerCause(this.stepId, key, timer.namespace, timer.time, registeredBy));
   }
 
   emit(value: unknown, timestamp?: Millis): void {

@@ -1,8 +1,9 @@
 /**
  * Deterministic record ids. A source record is `source/partition/offset`; a record an operator emits gets a 28-hex
- * id hashed from what caused it (the input record's id, or the timer's step, key, namespace and time) and its index
- * among that cause's outputs. A replay after a crash repeats the same causes, so it repeats the same ids, which is
- * what lets consumers deduplicate at-least-once output. Two independently seeded 53-bit hashes make collisions negligible.
+ * id hashed from what caused it (the input record's id, or the timer's step, key, namespace, time and what
+ * registered it last) and its index among that cause's outputs. A replay after a crash repeats the same causes, so
+ * it repeats the same ids, which is what lets consumers deduplicate at-least-once output. Two independently seeded
+ * 53-bit hashes make collisions negligible.
  */
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -50,6 +51,7 @@ export function derivedId(cause: string, stepId: string, port: string, index: nu
   return hash128(`${cause}\u0000${stepId}\u0000${port}\u0000${index}`);
 }
 
-export function timerCause(stepId: string, key: string, namespace: string, time: number): string {
-  return `timer\u0000${stepId}\u0000${key}\u0000${namespace}\u0000${time}`;
+/** What a firing timer's outputs derive their ids from: the timer, and what registered it last (DueTimer.registeredBy). */
+export function timerCause(stepId: string, key: string, namespace: string, time: number, registeredBy: string): string {
+  return `timer\u0000${stepId}\u0000${key}\u0000${namespace}\u0000${time}\u0000${registeredBy}`;
 }

@@ -100,7 +100,7 @@ export class StageExecutor implements EmitTarget {
           fired = true;
           this.origin.partitionId = null;
           this.origin.offset = -1;
-          this.guard(node, t.key, undefined, () => node.operator!.onTimer!({ time: t.time, namespace: t.namespace }, node.ctx.forTimer(t.key, t.kg, { time: t.time, namespace: t.namespace })));
+          this.guard(node, t.key, undefined, () => node.operator!.onTimer!({ time: t.time, namespace: t.namespace }, node.ctx.forTimer(t.key, t.kg, { time: t.time, namespace: t.namespace }, t.registeredBy)));
         }
       }
     }

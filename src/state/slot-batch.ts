@@ -33,6 +33,11 @@ export interface DueTimer {
   key: string;
   time: number;
   namespace: string;
+  /**
+   * The id of what registered the timer last (a record, or a timer that fired): part of the cause of what the timer
+   * emits, so a timer registered again after it fired emits under new ids.
+   */
+  registeredBy: string;
 }
 
 interface TimerEntry extends DueTimer {
@@ -189,10 +194,10 @@ export class SlotBatch {
     return live.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  registerTimer(stepId: string, kg: number, key: string, time: number, namespace: string): void {
+  registerTimer(stepId: string, kg: number, key: string, time: number, namespace: string, registeredBy: string): void {
     const t = Math.floor(time);
     const id = timerId(stepId, kg, t, key, namespace);
-    this.addedTimers.set(id, { stepId, kg, key, time: t, namespace });
+    this.addedTimers.set(id, { stepId, kg, key, time: t, namespace, registeredBy });
     const min = this.addedTimerMin.get(stepId);
     if (min !== undefined && t < min) this.addedTimerMin.set(stepId, t);
   }
@@ -201,7 +206,7 @@ export class SlotBatch {
     const t = Math.floor(time);
     const id = timerId(stepId, kg, t, key, namespace);
     if (this.addedTimers.delete(id)) this.addedTimerMin.delete(stepId);
-    this.removedTimers.set(id, { stepId, kg, key, time: t, namespace, stored: true });
+    this.removedTimers.set(id, { stepId, kg, key, time: t, namespace, registeredBy: '', stored: true });
   }
 
   /** The earliest timer of a step in this slot (persisted or added in this batch), or Infinity. */
@@ -222,11 +227,12 @@ export class SlotBatch {
     const stored = new Set<string>();
     const end = Math.floor(upTo) + 1;
     for (const kg of this.keyGroups) {
-      for (const k of this.dbs.timers.getKeys({ start: [stepId, kg], end: [stepId, kg, end] })) {
+      for (const { key: k, value } of this.dbs.timers.getRange({ start: [stepId, kg], end: [stepId, kg, end] })) {
         const [, , time, key, namespace] = k as [string, number, number, string, string];
         const id = timerId(stepId, kg, time, key, namespace);
         if (!this.removedTimers.has(id)) {
-          due.set(id, { stepId, kg, key, time, namespace });
+          // State written before timers kept who registered them holds 1 there.
+          due.set(id, { stepId, kg, key, time, namespace, registeredBy: typeof value === 'string' ? value : '' });
           stored.add(id);
         }
       }
@@ -285,7 +291,7 @@ export class SlotBatch {
         e.dirty = false;
       }
       for (const t of this.removedTimers.values()) if (t.stored) timers.removeSync(timerKey(t.stepId, t.kg, t.time, t.key, t.namespace));
-      for (const t of this.addedTimers.values()) timers.putSync(timerKey(t.stepId, t.kg, t.time, t.key, t.namespace), 1);
+      for (const t of this.addedTimers.values()) timers.putSync(timerKey(t.stepId, t.kg, t.time, t.key, t.namespace), t.registeredBy);
       for (const [pid, offset] of this.frontier) {
         if (offset > this.appliedOffset(pid)) progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
       }
