@@ -84,8 +84,7 @@ export function keyGroupsOfSlot(slot: number, keyGroups: number, slots: number):
   return groups;
 }
 
-/** A readable description of the plan, for `flywheel describe`. */
-/** The plan as text; `intake` says where stage 0 runs (runtime.intake). */
+/** A readable description of the plan, for `flywheel describe`; `intake` says where stage 0 runs (runtime.intake). */
 export function describePlan(plan: Plan, intake: 'main' | 'workers' = 'main'): string {
   const lines = [`job ${plan.graph.name} (graph ${plan.graph.hash}): ${plan.keyGroups} key groups over ${plan.slots} slots`];
   const stage0 = intake === 'main' ? 'main thread, source order' : 'worker threads for sources any thread can read, else main thread; source order';

@@ -7,13 +7,12 @@
  */
 import type { PartitionReader, SourceConnector, SourceRecord } from '../connectors/connector.js';
 import { Undecodable } from '../connectors/connector.js';
-import { sourceType } from '../connectors/registry.js';
-import type { ConnectorSpec, StepSpec } from '../graph/model.js';
+import type { StepSpec } from '../graph/model.js';
 import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { packList } from './batch-codec.js';
-import { checkedOptions } from './connector-options.js';
 import { ErrorCodes, toPlainError } from './errors.js';
 import type { IntakeChunk, IntakeResult, IntakeTask, OutputTuple, UnreadableTuple } from './messages.js';
+import { createSource } from './open-connectors.js';
 import { packColumns, RecordColumns } from './record-columns.js';
 import { sourceIdPrefix } from './record-id.js';
 import { checkedPlan } from './worker-plans.js';
@@ -72,10 +71,8 @@ function sourceFor(stage0: Stage0, plan: Plan, task: IntakeTask): IntakeSourceSt
   let source = stage0.sources.get(task.source);
   if (source) return source;
   const step = plan.graph.steps.find((s) => s.id === task.source && s.kind === 'source') as StepSpec;
-  const spec = step.config.connector as ConnectorSpec;
-  const type = sourceType(spec.type);
-  const connector = type!.create(checkedOptions(step, spec, type), { jobName: plan.graph.name, baseDir: task.baseDir, stepId: step.id });
-  if (!connector.openPartition) throw new Error(`source ${step.id} (${spec.type}) cannot be read in a worker thread`);
+  const connector = createSource(step, plan.graph.name, task.baseDir);
+  if (!connector.openPartition) throw new Error(`source ${step.id} (${connector.origin}) cannot be read in a worker thread`);
   source = { connector, timestampOf: eventTimeOf(step), cursors: new Map() };
   stage0.sources.set(task.source, source);
   return source;

@@ -8,20 +8,19 @@
  */
 import type { Millis } from '../api/types.js';
 import { sinkRecord, type SinkConnector } from '../connectors/connector.js';
-import { sinkType, sourceType } from '../connectors/registry.js';
-import type { ConnectorSpec, JobGraph } from '../graph/model.js';
+import type { JobGraph } from '../graph/model.js';
 import { planGraph, type Plan } from '../graph/planner.js';
 import { closeState, openState, type StateDatabases } from '../state/backend.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import type { JobRef } from './messages.js';
 import { JobMetrics } from './metrics.js';
-import { checkedOptions } from './connector-options.js';
-import { openWithRetry, type RetryHooks } from './connect-retry.js';
+import type { RetryHooks } from './connect-retry.js';
+import { openSinks, openSources } from './open-connectors.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { Stage0Outputs } from './stage0-outputs.js';
 import { checkStateLayout, startOffsets, unacknowledgedOutputs, unappliedForwards } from './recovery.js';
 import { SlotScheduler } from './slot-scheduler.js';
-import { intakeSource, SourceIntake, sourceError, type IntakeSource } from './source-intake.js';
+import { intakeSource, SourceIntake } from './source-intake.js';
 import { StageExecutor } from './stage-executor.js';
 import { WorkerIntake } from './worker-intake.js';
 import { WorkerPool } from './worker-pool.js';
@@ -160,13 +159,8 @@ export class JobRunner {
     this.dbs = openState(this.options.stateDir);
     checkStateLayout(this.dbs, this.plan, this.options.stateDir);
     const baseDir = this.options.baseDir ?? process.cwd();
-    for (const step of graph.steps.filter((s) => s.kind === 'sink')) {
-      const spec = step.config.connector as ConnectorSpec;
-      const type = sinkType(spec.type);
-      const sink = type!.create(checkedOptions(step, spec, type), { jobName: graph.name, baseDir, stepId: step.id });
-      await openWithRetry(`sink ${step.id}`, () => sink.open(), this.retryHooks(`sink ${step.id}`));
-      this.sinks.set(step.id, sink);
-    }
+    const hooksFor = (connector: string) => this.retryHooks(connector);
+    for (const [id, sink] of await openSinks(graph, baseDir, hooksFor)) this.sinks.set(id, sink);
     this.delivery = new SinkDelivery(this.sinks, this.dbs);
     this.stage0Outputs = new Stage0Outputs({ deadLetterSink: graph.settings.deadLetter, delivery: this.delivery, dbs: this.dbs, metrics: this.metrics, fail: (err) => this.fail(err) });
     this.stage0 = new StageExecutor(this.plan, 0, {
@@ -177,21 +171,8 @@ export class JobRunner {
         this.scheduler.route(stage, c.now, c.pidIndex, c.offset, timestamp, c.watermark, key, kg, id === c.sourceId ? null : id, value, null);
       },
     }, null);
-    const resumeAt = startOffsets(this.dbs, this.plan);
-    const sources: IntakeSource[] = [];
-    for (const step of graph.steps.filter((s) => s.kind === 'source')) {
-      const spec = step.config.connector as ConnectorSpec;
-      const type = sourceType(spec.type);
-      const connector = type!.create(checkedOptions(step, spec, type), { jobName: graph.name, baseDir, stepId: step.id });
-      const offsets = new Map<number, number>();
-      for (const [pid, next] of resumeAt) if (pid.startsWith(`${step.id}:`)) offsets.set(Number(pid.slice(step.id.length + 1)), next);
-      try {
-        await openWithRetry(`source ${step.id}`, () => connector.open({ startOffsets: offsets }), this.retryHooks(`source ${step.id}`));
-      } catch (err) {
-        throw err instanceof FlywheelError ? err : sourceError(step, `source failed to open: ${(err as Error).message}`, err);
-      }
-      sources.push(intakeSource(step, connector, this.options.intake === 'workers' && connector.claim !== undefined));
-    }
+    const opened = await openSources(graph, baseDir, startOffsets(this.dbs, this.plan), hooksFor);
+    const sources = opened.map(({ step, connector }) => intakeSource(step, connector, this.options.intake === 'workers' && connector.claim !== undefined));
     this.intake = new SourceIntake(sources, this.stage0, {
       current: this.current,
       deadLetter: (source, record, reason) => this.stage0Outputs.deadLetter(source, record, reason),
@@ -237,7 +218,6 @@ export class JobRunner {
     };
   }
 
-  /** Key groups and slots shape the stored state; a state directory written with others cannot be read. */
   /** Redelivers outputs a crash left unacknowledged and re-routes records not yet applied by their next stage. */
   private restoreAfterCrash(): void {
     for (const [sink, records] of unacknowledgedOutputs(this.dbs)) if (this.sinks.has(sink)) void this.delivery.deliver(sink, records, true);

@@ -1,8 +1,9 @@
 /**
  * The `generator` source: synthetic e-commerce events with a known truth (ecommerce-truth.ts), one shard per
  * partition (ecommerce-shard.ts); a restart from offset k replays the shard's steps up to k without building
- * records. With `startTime: now` the clock is the wall clock's at open, so only the thread that opened the source can
- * read its shards (it is not read in worker threads). Also `ecommerceEvents()`, the same records as a plain iterator without any connector.
+ * records. With `startTime: now` the clock is the wall clock's at open, so only the thread that opened the source
+ * can read its shards (it is not read in worker threads). Also `ecommerceEvents()`, the same records as a plain
+ * iterator without any connector.
  */
 import type { SourceType } from '../connector.js';
 import { EcommerceShard, type ShardRecord } from './ecommerce-shard.js';

@@ -6,8 +6,6 @@
 
 import { Undecodable } from '../connector.js';
 
-export { Undecodable };
-
 export const MALFORMED_KINDS = ['undecodable', 'missingUserId', 'missingTs', 'tsAsString', 'userIdAsNumber', 'unknownType'] as const;
 export type MalformedKind = (typeof MALFORMED_KINDS)[number];
 

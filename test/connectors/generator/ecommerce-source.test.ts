@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Undecodable } from '../../../src/connectors/generator/malformed-records.js';
+import { Undecodable } from '../../../src/connectors/connector.js';
 import { ecommerceEvents, ecommerceShardEvents, generatorSourceType } from '../../../src/connectors/generator/generator-source.js';
 import { resolveEcommerceOptions, type EcommerceOptions } from '../../../src/connectors/generator/ecommerce-options.js';
 import { lateMargin } from '../../../src/connectors/generator/ecommerce-shard.js';
