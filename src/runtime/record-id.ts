@@ -51,7 +51,10 @@ export function derivedId(cause: string, stepId: string, port: string, index: nu
   return hash128(`${cause}\u0000${stepId}\u0000${port}\u0000${index}`);
 }
 
-/** What a firing timer's outputs derive their ids from: the timer, and what registered it last (DueTimer.registeredBy). */
+/**
+ * What a firing timer's outputs derive their ids from: the timer, and what registered it (DueTimer.registeredBy).
+ * Hashed, so a timer that registers itself again from its own firing keeps a fixed-size cause, cycle after cycle.
+ */
 export function timerCause(stepId: string, key: string, namespace: string, time: number, registeredBy: string): string {
-  return `timer\u0000${stepId}\u0000${key}\u0000${namespace}\u0000${time}\u0000${registeredBy}`;
+  return hash128(`timer\u0000${stepId}\u0000${key}\u0000${namespace}\u0000${time}\u0000${registeredBy}`);
 }

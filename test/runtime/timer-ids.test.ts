@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { clearMemoryChannels, memoryOutput, setMemoryInput } from '../../src/connectors/memory/memory-channels.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { JobRunner } from '../../src/runtime/runner.js';
+import { timerCause } from '../../src/runtime/record-id.js';
 import { FIXED_TIME, refiredTimer } from './fixtures/refired-timer-job.js';
 
 const jobModule = fileURLToPath(new URL('./fixtures/refired-timer-job.js', import.meta.url));
@@ -37,4 +38,17 @@ test('a timer registered again after it fired emits under new ids, the same in e
   assert.equal(first.length, 3, 'the timer fired once per registration');
   assert.equal(new Set(first).size, 3, `every output has its own id: ${first.join(', ')}`);
   assert.deepEqual(await runOnce(), first, 'a second run gives the same ids');
+});
+
+test('a timer that registers itself again from its own firing keeps a fixed-size cause, cycle after cycle', () => {
+  // What registered the timer is stored with it and is part of its next firing's cause; unbounded, a periodic timer's
+  // stored value would grow by the whole previous cause every cycle.
+  let cause = 'events/0/0';
+  const sizes = new Set<number>();
+  for (let cycle = 0; cycle < 100; cycle++) {
+    cause = timerCause('refresh', 'u1', '', 1_000 * cycle, cause);
+    sizes.add(cause.length);
+  }
+  assert.equal(sizes.size, 1, `cause sizes seen: ${[...sizes].join(', ')}`);
+  assert.ok(cause.length <= 32);
 });
