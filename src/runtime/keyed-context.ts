@@ -33,8 +33,8 @@ export class NodeContext implements ProcessContext<unknown> {
     private readonly committed: StateReader | null,
   ) {
     this.timers = {
-      register: (time, namespace = '') => this.requireBatch('timers').registerTimer(this.stepId, this.kg, this.key, time, namespace, this.cause),
-      delete: (time, namespace = '') => this.requireBatch('timers').deleteTimer(this.stepId, this.kg, this.key, time, namespace),
+      register: (time, namespace = '') => this.requireBatch('timers').timers.register(this.stepId, this.kg, this.key, time, namespace, this.cause),
+      delete: (time, namespace = '') => this.requireBatch('timers').timers.delete(this.stepId, this.kg, this.key, time, namespace),
     };
   }
 

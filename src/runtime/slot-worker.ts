@@ -27,8 +27,10 @@ interface SlotRunner {
 
 const runners = new Map<string, SlotRunner>();
 
+const runnerId = (task: SlotTask): string => `${task.stateDir}#${task.stage}#${task.slot}`;
+
 function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
-  const id = `${task.stateDir}#${task.stage}#${task.slot}`;
+  const id = runnerId(task);
   let runner = runners.get(id);
   if (!runner) {
     const stagePlan = plan.stages[task.stage]!;
@@ -114,6 +116,8 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
       nextTimer: executor.nextTimer(batch),
     };
   } catch (err) {
+    // What a pinned slot keeps in memory may hold the failed batch's changes: the next batch starts from LMDB.
+    runners.delete(runnerId(task));
     return { outputs: new Uint8Array(0), forwards: new Uint8Array(0), counts: {}, skipped: 0, watermark: task.startWatermark, nextTimer: Infinity, error: toPlainError(err, ErrorCodes.INTERNAL) };
   }
 }

@@ -96,7 +96,7 @@ export class StageExecutor implements EmitTarget {
     for (let fired = true; fired; ) {
       fired = false;
       for (const node of this.timerNodes) {
-        for (const t of batch.takeDueTimers(node.step.id, watermark)) {
+        for (const t of batch.timers.takeDue(node.step.id, watermark)) {
           fired = true;
           this.origin.partitionId = null;
           this.origin.offset = -1;
@@ -110,7 +110,7 @@ export class StageExecutor implements EmitTarget {
   /** The earliest pending timer of this stage's steps in the batch's slot. */
   nextTimer(batch: SlotBatch): number {
     let min = Infinity;
-    for (const node of this.timerNodes) min = Math.min(min, batch.nextTimer(node.step.id));
+    for (const node of this.timerNodes) min = Math.min(min, batch.timers.next(node.step.id));
     return min;
   }
 

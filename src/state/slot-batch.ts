@@ -6,7 +6,8 @@
  */
 import type { StateDatabases } from './backend.js';
 import { chunkForwards, ForwardConsumption, type ForwardChunk, type ForwardRecord } from './forward-chunks.js';
-import { appliedKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, timerKey, valueKey, type StateKey, type StoredValue } from './keys.js';
+import { appliedKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, valueKey, type StateKey, type StoredValue } from './keys.js';
+import { SlotTimers } from './slot-timers.js';
 
 interface CachedValue {
   key: StateKey;
@@ -28,22 +29,6 @@ export interface CachedMap {
   entries: Map<string, CachedEntry>;
 }
 
-export interface DueTimer {
-  kg: number;
-  key: string;
-  time: number;
-  namespace: string;
-  /**
-   * The id of what registered the timer last (a record, or a timer that fired): part of the cause of what the timer
-   * emits, so a timer registered again after it fired emits under new ids.
-   */
-  registeredBy: string;
-}
-
-interface TimerEntry extends DueTimer {
-  stepId: string;
-}
-
 export interface OutboxRecord {
   sink: string;
   id: string;
@@ -56,7 +41,6 @@ export interface OutboxRecord {
 const SEP = '\u0000';
 /** Cache key of a key's state: the key group follows from the key, so it is left out. */
 const cacheId = (stepId: string, key: string, name: string) => `${stepId}${SEP}${key}${SEP}${name}`;
-const timerId = (stepId: string, kg: number, time: number, key: string, ns: string) => `${stepId}${SEP}${kg}${SEP}${time}${SEP}${key}${SEP}${ns}`;
 
 export class SlotBatch {
   watermark = -Infinity;
@@ -64,32 +48,30 @@ export class SlotBatch {
   private maps = new Map<string, CachedMap>();
   private dirtyValues: CachedValue[] = [];
   private dirtyEntries: Array<[CachedMap, string, CachedEntry]> = [];
-  private addedTimers = new Map<string, TimerEntry>();
-  /** Timers removed in this batch; `stored` when the timer may be in LMDB, so the commit deletes it there. */
-  private removedTimers = new Map<string, TimerEntry & { stored: boolean }>();
-  private persistedTimerMin = new Map<string, number>();
-  /** Earliest added timer per step; absent when unknown (recomputed on demand). */
-  private addedTimerMin = new Map<string, number>();
   private outputs: OutboxRecord[] = [];
   private forwards: ForwardRecord[] = [];
   private forwardChunks: ForwardChunk[] = [];
   private readonly consumed = new ForwardConsumption();
   private frontier: Array<[string, number]> = [];
   private applied = new Map<string, number>();
+  /** The slot's event-time timers (register, delete, next, takeDue). */
+  readonly timers: SlotTimers;
 
   /**
    * With `keepCache` (a slot pinned to one thread) cached state stays valid between batches, since only this slot
-   * writes its key groups; it is dropped when it grows past `cacheLimit` entries.
+   * writes its key groups; it is dropped when it grows past `cacheLimit` entries. Timers are then kept in memory.
    */
   constructor(
     private readonly dbs: StateDatabases,
     readonly stage: number,
     readonly slot: number,
-    private readonly keyGroups: readonly number[],
-    private readonly timerSteps: readonly string[],
+    keyGroups: readonly number[],
+    timerSteps: readonly string[],
     private readonly keepCache = false,
     private readonly cacheLimit = 200_000,
-  ) {}
+  ) {
+    this.timers = new SlotTimers(dbs.timers, keyGroups, timerSteps, keepCache);
+  }
 
   /** Starts a batch: a fresh read snapshot (the slot's previous batch may have committed on another thread). */
   begin(): void {
@@ -100,10 +82,6 @@ export class SlotBatch {
     }
     this.dirtyValues = [];
     this.dirtyEntries = [];
-    this.addedTimers.clear();
-    this.removedTimers.clear();
-    this.persistedTimerMin.clear();
-    this.addedTimerMin.clear();
     this.outputs = [];
     this.forwards = [];
     this.forwardChunks = [];
@@ -113,7 +91,7 @@ export class SlotBatch {
     for (const { key, value } of this.dbs.progress.getRange({ start: ['applied', this.stage, this.slot], end: ['applied', this.stage, this.slot + 1] })) {
       this.applied.set((key as StateKey)[3] as string, value as number);
     }
-    for (const stepId of this.timerSteps) this.persistedTimerMin.set(stepId, this.firstPersistedTimer(stepId, -Infinity));
+    this.timers.begin();
   }
 
   /** The last offset of a source partition this slot has applied (-1 when none). */
@@ -194,61 +172,6 @@ export class SlotBatch {
     return live.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  registerTimer(stepId: string, kg: number, key: string, time: number, namespace: string, registeredBy: string): void {
-    const t = Math.floor(time);
-    const id = timerId(stepId, kg, t, key, namespace);
-    this.addedTimers.set(id, { stepId, kg, key, time: t, namespace, registeredBy });
-    const min = this.addedTimerMin.get(stepId);
-    if (min !== undefined && t < min) this.addedTimerMin.set(stepId, t);
-  }
-
-  deleteTimer(stepId: string, kg: number, key: string, time: number, namespace: string): void {
-    const t = Math.floor(time);
-    const id = timerId(stepId, kg, t, key, namespace);
-    if (this.addedTimers.delete(id)) this.addedTimerMin.delete(stepId);
-    this.removedTimers.set(id, { stepId, kg, key, time: t, namespace, registeredBy: '', stored: true });
-  }
-
-  /** The earliest timer of a step in this slot (persisted or added in this batch), or Infinity. */
-  nextTimer(stepId: string): number {
-    let added = this.addedTimerMin.get(stepId);
-    if (added === undefined) {
-      added = Infinity;
-      for (const t of this.addedTimers.values()) if (t.stepId === stepId && t.time < added) added = t.time;
-      this.addedTimerMin.set(stepId, added);
-    }
-    return Math.min(this.persistedTimerMin.get(stepId) ?? Infinity, added);
-  }
-
-  /** Removes and returns, in (time, key group, key, namespace) order, the timers of a step due at `upTo`. */
-  takeDueTimers(stepId: string, upTo: number): DueTimer[] {
-    if (this.nextTimer(stepId) > upTo) return [];
-    const due = new Map<string, TimerEntry>();
-    const stored = new Set<string>();
-    const end = Math.floor(upTo) + 1;
-    for (const kg of this.keyGroups) {
-      for (const { key: k, value } of this.dbs.timers.getRange({ start: [stepId, kg], end: [stepId, kg, end] })) {
-        const [, , time, key, namespace] = k as [string, number, number, string, string];
-        const id = timerId(stepId, kg, time, key, namespace);
-        if (!this.removedTimers.has(id)) {
-          // State written before timers kept who registered them holds 1 there.
-          due.set(id, { stepId, kg, key, time, namespace, registeredBy: typeof value === 'string' ? value : '' });
-          stored.add(id);
-        }
-      }
-    }
-    for (const [id, t] of this.addedTimers) if (t.stepId === stepId && t.time <= upTo) due.set(id, t);
-    for (const [id, t] of due) {
-      this.addedTimers.delete(id);
-      // A timer added and fired in this batch was never written: nothing to delete, unless an earlier removal in
-      // this batch already found it stored.
-      this.removedTimers.set(id, { ...t, stored: stored.has(id) || this.removedTimers.get(id)?.stored === true });
-    }
-    this.addedTimerMin.delete(stepId);
-    this.persistedTimerMin.set(stepId, this.firstPersistedTimer(stepId, upTo));
-    return [...due.values()].sort((a, b) => a.time - b.time || a.kg - b.kg || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
-  }
-
   addOutput(record: OutboxRecord): void {
     this.outputs.push(record);
   }
@@ -277,7 +200,7 @@ export class SlotBatch {
 
   /** Writes every change of the batch, the outputs, the forwards and the frontier in one transaction. */
   commit(): void {
-    const { env, state, timers, progress, outbox, forward } = this.dbs;
+    const { env, state, progress, outbox, forward } = this.dbs;
     env.transactionSync(() => {
       for (const v of this.dirtyValues) {
         if (v.stored === undefined) state.removeSync(v.key);
@@ -290,8 +213,7 @@ export class SlotBatch {
         else state.putSync(k, e.stored);
         e.dirty = false;
       }
-      for (const t of this.removedTimers.values()) if (t.stored) timers.removeSync(timerKey(t.stepId, t.kg, t.time, t.key, t.namespace));
-      for (const t of this.addedTimers.values()) timers.putSync(timerKey(t.stepId, t.kg, t.time, t.key, t.namespace), t.registeredBy);
+      this.timers.write();
       for (const [pid, offset] of this.frontier) {
         if (offset > this.appliedOffset(pid)) progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
       }
@@ -300,6 +222,7 @@ export class SlotBatch {
       for (const c of this.forwardChunks) forward.putSync([c.stage, c.chunkId], c.records);
       this.consumed.write(forward);
     });
+    this.timers.committed();
   }
 
   private valueEntry(stepId: string, kg: number, key: string, name: string): CachedValue {
@@ -321,19 +244,5 @@ export class SlotBatch {
       this.maps.set(id, map);
     }
     return map;
-  }
-
-  private firstPersistedTimer(stepId: string, after: number): number {
-    let min = Infinity;
-    for (const kg of this.keyGroups) {
-      const start = after === -Infinity ? [stepId, kg] : [stepId, kg, Math.floor(after) + 1];
-      for (const k of this.dbs.timers.getKeys({ start, end: [stepId, kg + 1] })) {
-        const [, , time, key, namespace] = k as [string, number, number, string, string];
-        if (this.removedTimers.has(timerId(stepId, kg, time, key, namespace))) continue;
-        if (time < min) min = time;
-        break;
-      }
-    }
-    return min;
   }
 }

@@ -73,13 +73,13 @@ test('fired timers leave the table, whether stored earlier or added in the same 
   const dbs = openState(dir);
   const batch = new SlotBatch(dbs, 1, 0, KEY_GROUPS, ['w']);
   batch.begin();
-  batch.registerTimer('w', 1, 'a', 50, 'x', 'events/0/1');
+  batch.timers.register('w', 1, 'a', 50, 'x', 'events/0/1');
   batch.commit();
   assert.equal(dbs.timers.getKeysCount(), 1);
 
   batch.begin();
-  batch.registerTimer('w', 2, 'b', 60, 'y', 'events/0/2');
-  const due = batch.takeDueTimers('w', 100);
+  batch.timers.register('w', 2, 'b', 60, 'y', 'events/0/2');
+  const due = batch.timers.takeDue('w', 100);
   assert.deepEqual(due.map((t) => [t.key, t.time, t.registeredBy]), [['a', 50, 'events/0/1'], ['b', 60, 'events/0/2']], 'stored or added, a timer knows what registered it');
   batch.commit();
   assert.equal(dbs.timers.getKeysCount(), 0);
