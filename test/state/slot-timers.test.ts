@@ -11,27 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeState, openState } from '../../src/state/backend.js';
 import { SlotBatch } from '../../src/state/slot-batch.js';
+import { mulberry32 } from '../../src/connectors/generator/random.js';
 
 const KEY_GROUPS = [0, 1, 2];
 const STEPS = ['w', 'p'];
-
-/** A small deterministic generator (mulberry32), so a failing seed can be rerun. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Op = readonly ['register' | 'delete', string, number, string, number, string] | readonly ['advance', number];
 
 /** Batches of operations: timers on few keys and times, so registering again and deleting hit existing timers. */
 function script(seed: number, batches: number): Op[][] {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   let watermark = 0;
   let n = 0;
