@@ -1,12 +1,14 @@
 /**
  * Window contract tests on virtual time, through the operator harness: tumbling, sliding and session windows,
  * allowed lateness with re-firing, the late side output, out-of-order input and timer cleanup. Expected results are
- * derived by hand from the window definitions in each test, not from the operator.
+ * derived by hand from the window definitions in each test, or, for random input, computed window by window from
+ * the definition itself; never from the operator.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OperatorHarness } from '../harness/operator-harness.js';
 import type { WindowResult } from '../../src/api/types.js';
+import { mulberry32 } from '../../src/connectors/generator/random.js';
 
 const countWindows = (assigner: Record<string, unknown>, allowedLateness = 0) =>
   OperatorHarness.of('window', { assigner, aggregate: { type: 'count' }, allowedLateness });
@@ -100,4 +102,44 @@ test('sum and avg aggregate a field; a snapshot restores windows and timers', ()
   restored.processWatermark(10);
   assert.deepEqual(h.outputs.map((o) => (o.value as WindowResult<number>).value), [3]);
   assert.deepEqual(restored.outputs.map((o) => (o.value as WindowResult<number>).value), [6]);
+});
+
+test('sliding windows on random input, with gaps and disorder, equal the windows computed one by one', () => {
+  const [size, slide] = [12, 3];
+  for (const seed of [1, 2, 3, 4]) {
+    const next = mulberry32(seed);
+    const h = countWindows({ type: 'sliding', size, slide });
+    // By definition: a record counts in every window [s, s + size) holding it that has not fired (end - 1 > watermark
+    // when it arrives); a window with records fires once the watermark reaches end - 1.
+    const expected = new Map<string, number>();
+    let watermark = -1;
+    h.processWatermark(watermark);
+    let late = 0;
+    for (let i = 0; i < 400; i++) {
+      if (next() < 0.15) {
+        watermark += Math.floor(next() * 8);
+        h.processWatermark(watermark);
+        continue;
+      }
+      const key = `k${Math.floor(next() * 4)}`;
+      // Bursts and silences per key (gaps longer than a window), some records behind the watermark.
+      const ts = watermark + Math.floor(next() * 30) - 6 + (next() < 0.1 ? 40 : 0);
+      h.processElement(key, {}, ts);
+      let counted = false;
+      for (let start = ts - (((ts % slide) + slide) % slide) - size + slide; start <= ts; start += slide) {
+        if (start + size - 1 <= watermark) continue;
+        counted = true;
+        const id = `${key} ${start}`;
+        expected.set(id, (expected.get(id) ?? 0) + 1);
+      }
+      if (!counted) late++;
+    }
+    h.processWatermark(Number.MAX_SAFE_INTEGER);
+    const got = results(h).map(([key, start, end, value]) => `${key} ${start} ${end} ${value}`).sort();
+    const want = [...expected].map(([id, n]) => `${id} ${Number(id.split(' ')[1]) + size} ${n}`).sort();
+    assert.deepEqual(got, want, `seed ${seed}`);
+    assert.equal(h.sideOutput('late').length, late, `seed ${seed}: late records`);
+    assert.equal(h.pendingTimers(), 0, `seed ${seed}: no timer left`);
+    assert.equal(h.stateEntries(), 0, `seed ${seed}: no pane left`);
+  }
 });
