@@ -140,6 +140,12 @@ export class SlotBatch {
 
   mapGet(map: CachedMap, entryName: string): unknown {
     let entry = map.entries.get(entryName);
+    if (!entry && !map.complete && this.keepCache) {
+      // A cache that outlives the batch reads the whole map once: later misses (new entries) then cost no lookup.
+      this.loadMap(map);
+      entry = map.entries.get(entryName);
+      if (!entry) return undefined;
+    }
     if (!entry) {
       const stored = map.complete ? undefined : (this.dbs.state.get(mapEntryKey(map.stepId, map.kg, map.key, map.name, entryName)) as StoredValue | undefined);
       entry = { stored, dirty: false };
@@ -157,14 +163,7 @@ export class SlotBatch {
   }
 
   mapEntries(map: CachedMap): Array<[string, unknown]> {
-    if (!map.complete) {
-      const { stepId, kg, key, name } = map;
-      for (const { key: k, value } of this.dbs.state.getRange({ start: mapPrefix(stepId, kg, key, name), end: mapRangeEnd(stepId, kg, key, name) })) {
-        const entryName = (k as StateKey)[5] as string;
-        if (!map.entries.has(entryName)) map.entries.set(entryName, { stored: value as StoredValue, dirty: false });
-      }
-      map.complete = true;
-    }
+    if (!map.complete) this.loadMap(map);
     const live: Array<[string, unknown]> = [];
     for (const [entryName, { stored }] of map.entries) {
       if (stored !== undefined && !isExpired(stored, this.watermark)) live.push([entryName, stored[0]]);
@@ -212,6 +211,8 @@ export class SlotBatch {
         if (e.stored === undefined) state.removeSync(k);
         else state.putSync(k, e.stored);
         e.dirty = false;
+        // In a complete map an absent entry needs no marker.
+        if (e.stored === undefined && m.complete) m.entries.delete(entryName);
       }
       this.timers.write();
       for (const [pid, offset] of this.frontier) {
@@ -223,6 +224,16 @@ export class SlotBatch {
       this.consumed.write(forward);
     });
     this.timers.committed();
+  }
+
+  /** Reads a map's stored entries into its cache (keeping what this batch wrote): the cache is then complete. */
+  private loadMap(map: CachedMap): void {
+    const { stepId, kg, key, name } = map;
+    for (const { key: k, value } of this.dbs.state.getRange({ start: mapPrefix(stepId, kg, key, name), end: mapRangeEnd(stepId, kg, key, name) })) {
+      const entryName = (k as StateKey)[5] as string;
+      if (!map.entries.has(entryName)) map.entries.set(entryName, { stored: value as StoredValue, dirty: false });
+    }
+    map.complete = true;
   }
 
   private valueEntry(stepId: string, kg: number, key: string, name: string): CachedValue {
