@@ -7,7 +7,9 @@
 import type { StateDatabases } from './backend.js';
 import { chunkForwards, ForwardConsumption, type ForwardChunk, type ForwardRecord } from './forward-chunks.js';
 import { appliedKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, valueKey, type StateKey, type StoredValue } from './keys.js';
-import { SlotTimers } from './slot-timers.js';
+import { LmdbSlotTimers } from './lmdb-slot-timers.js';
+import { PinnedSlotTimers } from './pinned-slot-timers.js';
+import type { SlotTimers } from './timer-changes.js';
 
 interface CachedValue {
   key: StateKey;
@@ -70,7 +72,7 @@ export class SlotBatch {
     private readonly keepCache = false,
     private readonly cacheLimit = 200_000,
   ) {
-    this.timers = new SlotTimers(dbs.timers, keyGroups, timerSteps, keepCache);
+    this.timers = keepCache ? new PinnedSlotTimers(dbs.timers, keyGroups, timerSteps) : new LmdbSlotTimers(dbs.timers, keyGroups, timerSteps);
   }
 
   /** Starts a batch: a fresh read snapshot (the slot's previous batch may have committed on another thread). */

@@ -1,15 +1,17 @@
 /**
- * The committed timers of one step in one pinned slot, held in memory between batches (a pinned slot is the only
- * writer of its key groups, so this copy stays exact): a priority queue in firing order with an index by timer id.
- * Removal is lazy: a removed timer stays in the queue, marked, until it reaches the front. LMDB still holds every
- * timer (the slot batch writes them in its transaction); this only spares scanning it.
+ * The timers of one step in one pinned slot, held in memory between batches (a pinned slot is the only writer of
+ * its key groups, so this copy stays exact): a priority queue in firing order with an index by timer id. Removal
+ * is lazy: a removed timer stays in the heap, marked, until it reaches the front.
  */
 import TinyQueue from 'tinyqueue';
-import type { DueTimer } from './slot-timers.js';
+import type { DueTimer, TimerEntry } from './timer-changes.js';
 
-export interface QueuedTimer extends DueTimer {
+export interface QueuedTimer extends TimerEntry {
   id: string;
+  /** Taken out of the queue (lazily: it stays in the heap until it reaches the front). */
   removed: boolean;
+  /** In LMDB as of the last commit. */
+  committed: boolean;
 }
 
 /** (time, key group, key, namespace) order: the order timers fire in. */
@@ -24,31 +26,26 @@ export class TimerQueue {
   private readonly byId = new Map<string, QueuedTimer>();
   private readonly heap = new TinyQueue<QueuedTimer>([], byFiringOrder);
 
-  get size(): number {
-    return this.byId.size;
-  }
-
-  has(id: string): boolean {
-    return this.byId.has(id);
-  }
-
-  /** Adds a timer, or records who registered it last if it is already queued. */
-  add(id: string, timer: DueTimer): void {
+  /** Queues a timer, or records who registered it last if it is queued already; returns the queued entry. */
+  add(id: string, timer: TimerEntry, committed: boolean): QueuedTimer {
     const queued = this.byId.get(id);
     if (queued) {
       queued.registeredBy = timer.registeredBy;
-      return;
+      return queued;
     }
-    const entry: QueuedTimer = { id, kg: timer.kg, key: timer.key, time: timer.time, namespace: timer.namespace, registeredBy: timer.registeredBy, removed: false };
+    const entry: QueuedTimer = { id, stepId: timer.stepId, kg: timer.kg, key: timer.key, time: timer.time, namespace: timer.namespace, registeredBy: timer.registeredBy, removed: false, committed };
     this.byId.set(id, entry);
     this.heap.push(entry);
+    return entry;
   }
 
-  remove(id: string): void {
+  /** Takes a timer out; returns it, or undefined if it was not queued. */
+  remove(id: string): QueuedTimer | undefined {
     const queued = this.byId.get(id);
-    if (!queued) return;
+    if (!queued) return undefined;
     queued.removed = true;
     this.byId.delete(id);
+    return queued;
   }
 
   /** The earliest queued time, or Infinity. */
