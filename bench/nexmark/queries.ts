@@ -77,9 +77,10 @@ export const hottest: KeyedProcessor<WindowResult<number>, HotItems> = {
   onRecord(r, ctx) {
     const best = ctx.state<{ count: number; auctions: number[] }>('best');
     const b = best.get();
+    // The key is the window's end: its first result registers the one timer the window needs.
+    if (!b) ctx.timers.register(r.end - 1);
     if (!b || r.value > b.count) best.set({ count: r.value, auctions: [Number(r.key)] });
     else if (r.value === b.count) best.set({ count: b.count, auctions: [...b.auctions, Number(r.key)] });
-    ctx.timers.register(r.end - 1);
   },
   onTimer(_t, ctx) {
     const best = ctx.state<{ count: number; auctions: number[] }>('best');
