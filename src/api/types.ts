@@ -68,7 +68,9 @@ export interface ProcessContext<Out> {
   readonly timestamp: Millis;
   /** The current watermark of this slot. */
   readonly watermark: Millis;
+  /** The value state `name`; as in Flink, the handle always acts on the key being processed when it is used. */
   state<T>(name: string, options?: StateOptions): ValueState<T>;
+  /** The map state `name`; the handle acts on the key being processed, as `state`'s does. */
   mapState<V>(name: string, options?: StateOptions): MapState<V>;
   readonly timers: TimerService;
   /**

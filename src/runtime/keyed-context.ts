@@ -1,7 +1,7 @@
 /**
  * The context a step's operator runs in for one record or one timer: the current key and event time, keyed state
- * handles scoped to (step, key group, key), timers, read-only lookups of committed state, and emit/sideOutput that
- * hand records to the downstream nodes with deterministic ids. One context object per node is reused for every call
+ * handles that act on the current key (state-handles.ts), timers, read-only lookups of committed state, and
+ * emit/sideOutput that hand records to the downstream nodes with deterministic ids. One context object per node is reused for every call
  * (the graph is acyclic, so a node is never re-entered while it runs).
  */
 import type { FiredTimer, Key, MapState, Millis, ProcessContext, StateOptions, TimerService, ValueState } from '../api/types.js';
@@ -10,6 +10,7 @@ import type { StateReader } from '../state/reader.js';
 import type { SlotBatch } from '../state/slot-batch.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import { derivedId, timerCause } from './record-id.js';
+import { MapHandle, ValueHandle } from './state-handles.js';
 
 /** Where a node's emissions go: the executor implements it. */
 export interface EmitTarget {
@@ -25,6 +26,8 @@ export class NodeContext implements ProcessContext<unknown> {
   cause = '';
   private emitted = 0;
   readonly timers: TimerService;
+  private readonly valueHandles = new Map<string, ValueHandle<unknown>>();
+  private readonly mapHandles = new Map<string, MapHandle<unknown>>();
 
   constructor(
     readonly stepId: string,
@@ -77,30 +80,17 @@ export class NodeContext implements ProcessContext<unknown> {
   }
 
   state<T>(name: string, options?: StateOptions): ValueState<T> {
-    const batch = this.requireBatch('state');
-    const { stepId, kg, key } = this;
-    const expiresAt = this.expiry(options);
-    return {
-      get: () => batch.getValue(stepId, kg, key, name) as T | undefined,
-      set: (value: T) => batch.setValue(stepId, kg, key, name, value, expiresAt),
-      clear: () => batch.clearValue(stepId, kg, key, name),
-    };
+    let handle = this.valueHandles.get(name);
+    if (!handle) this.valueHandles.set(name, (handle = new ValueHandle(this.requireBatch('state'), this, name)));
+    handle.ttl = options?.ttl;
+    return handle as ValueState<T>;
   }
 
   mapState<V>(name: string, options?: StateOptions): MapState<V> {
-    const batch = this.requireBatch('state');
-    const map = batch.map(this.stepId, this.kg, this.key, name);
-    const expiresAt = this.expiry(options);
-    return {
-      get: (entry) => batch.mapGet(map, entry) as V | undefined,
-      set: (entry, value) => batch.mapSet(map, entry, value, expiresAt),
-      delete: (entry) => batch.mapDelete(map, entry),
-      entries: () => batch.mapEntries(map) as Array<[string, V]>,
-    };
-  }
-
-  private expiry(options?: StateOptions): number | undefined {
-    return options?.ttl === undefined ? undefined : this.timestamp + options.ttl;
+    let handle = this.mapHandles.get(name);
+    if (!handle) this.mapHandles.set(name, (handle = new MapHandle(this.requireBatch('state'), this, name)));
+    handle.ttl = options?.ttl;
+    return handle as MapState<V>;
   }
 
   private requireBatch(what: string): SlotBatch {

@@ -46,6 +46,8 @@ const cacheId = (stepId: string, key: string, name: string) => `${stepId}${SEP}$
 
 export class SlotBatch {
   watermark = -Infinity;
+  /** Counts the batches begun: a state handle's cached map is valid only within the batch it was taken in. */
+  number = 0;
   private values = new Map<string, CachedValue>();
   private maps = new Map<string, CachedMap>();
   private dirtyValues: CachedValue[] = [];
@@ -77,6 +79,7 @@ export class SlotBatch {
 
   /** Starts a batch: a fresh read snapshot (the slot's previous batch may have committed on another thread). */
   begin(): void {
+    this.number++;
     this.dbs.env.resetReadTxn();
     if (!this.keepCache || this.values.size + this.maps.size > this.cacheLimit) {
       this.values.clear();
