@@ -1,10 +1,10 @@
 /**
  * Keyed state handles, as Flink's: one handle per (step, state name), which always acts on the key being processed
- * (the step's context says which). Reused for every record and timer instead of made per call; a map handle keeps
- * the current key's cached map until the key or the batch changes.
+ * (the step's context says which). Reused for every record and timer instead of made per call; a handle keeps the
+ * current key's cached state until the key or the batch changes.
  */
 import type { Key, MapState, Millis, ValueState } from '../api/types.js';
-import type { CachedMap, SlotBatch } from '../state/slot-batch.js';
+import type { CachedMap, CachedValue, SlotBatch } from '../state/slot-batch.js';
 
 /** What a handle reads from its step's context at each call. */
 export interface KeyScope {
@@ -19,6 +19,9 @@ const expiry = (timestamp: Millis, ttl: Millis | undefined): number | undefined 
 export class ValueHandle<T> implements ValueState<T> {
   /** Time to live of what `set` writes (StateOptions.ttl), as last asked for. */
   ttl: Millis | undefined;
+  private cell: CachedValue | null = null;
+  private cellKey: Key = '';
+  private cellBatch = -1;
 
   constructor(
     private readonly batch: SlotBatch,
@@ -27,18 +30,25 @@ export class ValueHandle<T> implements ValueState<T> {
   ) {}
 
   get(): T | undefined {
-    const s = this.scope;
-    return this.batch.getValue(s.stepId, s.kg, s.key, this.name) as T | undefined;
+    return this.batch.valueGet(this.current()) as T | undefined;
   }
 
   set(value: T): void {
-    const s = this.scope;
-    this.batch.setValue(s.stepId, s.kg, s.key, this.name, value, expiry(s.timestamp, this.ttl));
+    this.batch.valueSet(this.current(), value, expiry(this.scope.timestamp, this.ttl));
   }
 
   clear(): void {
+    this.batch.valueClear(this.current());
+  }
+
+  private current(): CachedValue {
     const s = this.scope;
-    this.batch.clearValue(s.stepId, s.kg, s.key, this.name);
+    if (this.cell === null || this.cellKey !== s.key || this.cellBatch !== this.batch.number) {
+      this.cell = this.batch.value(s.stepId, s.kg, s.key, this.name);
+      this.cellKey = s.key;
+      this.cellBatch = this.batch.number;
+    }
+    return this.cell;
   }
 }
 

@@ -11,7 +11,7 @@ import { LmdbSlotTimers } from './lmdb-slot-timers.js';
 import { PinnedSlotTimers } from './pinned-slot-timers.js';
 import type { SlotTimers } from './timer-changes.js';
 
-interface CachedValue {
+export interface CachedValue {
   key: StateKey;
   stored: StoredValue | undefined;
   dirty: boolean;
@@ -104,17 +104,22 @@ export class SlotBatch {
     return this.applied.get(partitionId) ?? -1;
   }
 
-  getValue(stepId: string, kg: number, key: string, name: string): unknown {
-    const stored = this.valueEntry(stepId, kg, key, name).stored;
+  /** The cached value state of (step, key group, key, name), to pass to the value* methods below. */
+  value(stepId: string, kg: number, key: string, name: string): CachedValue {
+    return this.valueEntry(stepId, kg, key, name);
+  }
+
+  valueGet(cell: CachedValue): unknown {
+    const stored = cell.stored;
     return stored === undefined || isExpired(stored, this.watermark) ? undefined : stored[0];
   }
 
-  setValue(stepId: string, kg: number, key: string, name: string, value: unknown, expiresAt?: number): void {
-    this.writeValue(this.valueEntry(stepId, kg, key, name), expiresAt === undefined ? [value] : [value, expiresAt]);
+  valueSet(cell: CachedValue, value: unknown, expiresAt?: number): void {
+    this.writeValue(cell, expiresAt === undefined ? [value] : [value, expiresAt]);
   }
 
-  clearValue(stepId: string, kg: number, key: string, name: string): void {
-    this.writeValue(this.valueEntry(stepId, kg, key, name), undefined);
+  valueClear(cell: CachedValue): void {
+    this.writeValue(cell, undefined);
   }
 
   private writeValue(entry: CachedValue, stored: StoredValue | undefined): void {
