@@ -7,7 +7,7 @@
 import { registrant, timerId, TimerChanges, type DueTimer, type SlotTimers } from './timer-changes.js';
 import { TimerQueue, type QueuedTimer } from './timer-queue.js';
 
-export class PinnedSlotTimers extends TimerChanges<QueuedTimer> implements SlotTimers {
+export class PinnedSlotTimers extends TimerChanges<QueuedTimer, QueuedTimer> implements SlotTimers {
   private queues: Map<string, TimerQueue> | null = null;
 
   begin(): void {
@@ -28,7 +28,10 @@ export class PinnedSlotTimers extends TimerChanges<QueuedTimer> implements SlotT
     const id = timerId(stepId, kg, t, key, namespace);
     const entry = this.queues!.get(stepId)!.remove(id);
     this.added.delete(id);
-    if (entry?.committed) this.removed.set(id, { stepId, kg, key, time: t, namespace, registeredBy: '', stored: true });
+    if (entry?.committed) {
+      entry.stored = true;
+      this.removed.set(id, entry);
+    }
   }
 
   next(stepId: string): number {
@@ -42,7 +45,10 @@ export class PinnedSlotTimers extends TimerChanges<QueuedTimer> implements SlotT
       this.added.delete(t.id);
       // Committed before this batch: the commit deletes it. (One deleted and registered again in this batch is
       // in `removed` already, from its deletion.)
-      if (t.committed) this.removed.set(t.id, { ...t, stored: true });
+      if (t.committed) {
+        t.stored = true;
+        this.removed.set(t.id, t);
+      }
       due.push(t);
     }
     return due;

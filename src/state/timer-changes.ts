@@ -50,9 +50,9 @@ export const timerId = (stepId: string, kg: number, time: number, key: string, n
 /** State written before timers kept who registered them holds 1 there. */
 export const registrant = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-export abstract class TimerChanges<Added extends TimerEntry = TimerEntry> {
+export abstract class TimerChanges<Added extends TimerEntry = TimerEntry, Removed extends RemovedTimer = RemovedTimer> {
   protected readonly added = new Map<string, Added>();
-  protected readonly removed = new Map<string, RemovedTimer>();
+  protected readonly removed = new Map<string, Removed>();
 
   constructor(
     protected readonly timers: Database,

@@ -12,6 +12,8 @@ export interface QueuedTimer extends TimerEntry {
   removed: boolean;
   /** In LMDB as of the last commit. */
   committed: boolean;
+  /** Set when the batch that takes it out must delete it from LMDB (it was committed). */
+  stored: boolean;
 }
 
 /** (time, key group, key, namespace) order: the order timers fire in. */
@@ -33,7 +35,7 @@ export class TimerQueue {
       queued.registeredBy = timer.registeredBy;
       return queued;
     }
-    const entry: QueuedTimer = { id, stepId: timer.stepId, kg: timer.kg, key: timer.key, time: timer.time, namespace: timer.namespace, registeredBy: timer.registeredBy, removed: false, committed };
+    const entry: QueuedTimer = { id, stepId: timer.stepId, kg: timer.kg, key: timer.key, time: timer.time, namespace: timer.namespace, registeredBy: timer.registeredBy, removed: false, committed, stored: false };
     this.byId.set(id, entry);
     this.heap.push(entry);
     return entry;
