@@ -5,7 +5,7 @@
  * Layout (keys are ordered-binary arrays, values msgpack):
  *   state     [stepId, keyGroup, key, 'v', name]        -> [value, expiresAt?]      value state
  *             [stepId, keyGroup, key, 'm', name, entry] -> [value, expiresAt?]      map state entry
- *   timers    [stepId, keyGroup, time, key, namespace]  -> 1                        event-time timers
+ *   timers    [stepId, keyGroup, time, key, namespace]  -> what registered it last  event-time timers
  *   progress  ['applied', stage, slot, partitionId]     -> last applied offset      exactly-once frontier
  *             ['meta', name]                            -> value                    graph hash, slots, ...
  *   outbox    [sinkStepId, recordId]                    -> [key, value, timestamp, headers?]   outputs to deliver
