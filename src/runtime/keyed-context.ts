@@ -1,8 +1,8 @@
 /**
  * The context a step's operator runs in for one record or one timer: the current key and event time, keyed state
  * handles that act on the current key (state-handles.ts), timers, read-only lookups of committed state, and
- * emit/sideOutput that hand records to the downstream nodes with deterministic ids. One context object per node is reused for every call
- * (the graph is acyclic, so a node is never re-entered while it runs).
+ * emit/sideOutput that hand records to the downstream nodes with deterministic ids. One context object per node is
+ * reused for every call (the graph is acyclic, so a node is never re-entered while it runs).
  */
 import type { FiredTimer, Key, MapState, Millis, ProcessContext, StateOptions, TimerService, ValueState } from '../api/types.js';
 import { MAIN_PORT } from '../graph/model.js';

@@ -46,7 +46,7 @@ const cacheId = (stepId: string, key: string, name: string) => `${stepId}${SEP}$
 
 export class SlotBatch {
   watermark = -Infinity;
-  /** Counts the batches begun: a state handle's cached map is valid only within the batch it was taken in. */
+  /** Counts the batches begun: what a state handle keeps of the cache is valid only in the batch it was taken in. */
   number = 0;
   private values = new Map<string, CachedValue>();
   private maps = new Map<string, CachedMap>();
@@ -106,7 +106,14 @@ export class SlotBatch {
 
   /** The cached value state of (step, key group, key, name), to pass to the value* methods below. */
   value(stepId: string, kg: number, key: string, name: string): CachedValue {
-    return this.valueEntry(stepId, kg, key, name);
+    const id = cacheId(stepId, key, name);
+    let entry = this.values.get(id);
+    if (!entry) {
+      const k = valueKey(stepId, kg, key, name);
+      entry = { key: k, stored: this.dbs.state.get(k) as StoredValue | undefined, dirty: false };
+      this.values.set(id, entry);
+    }
+    return entry;
   }
 
   valueGet(cell: CachedValue): unknown {
@@ -145,7 +152,13 @@ export class SlotBatch {
 
   /** The cached map state of (step, key group, key, name), to pass to the map* methods below. */
   map(stepId: string, kg: number, key: string, name: string): CachedMap {
-    return this.mapEntry(stepId, kg, key, name);
+    const id = cacheId(stepId, key, name);
+    let map = this.maps.get(id);
+    if (!map) {
+      map = { stepId, kg, key, name, complete: false, entries: new Map() };
+      this.maps.set(id, map);
+    }
+    return map;
   }
 
   mapGet(map: CachedMap, entryName: string): unknown {
@@ -244,26 +257,5 @@ export class SlotBatch {
       if (!map.entries.has(entryName)) map.entries.set(entryName, { stored: value as StoredValue, dirty: false });
     }
     map.complete = true;
-  }
-
-  private valueEntry(stepId: string, kg: number, key: string, name: string): CachedValue {
-    const id = cacheId(stepId, key, name);
-    let entry = this.values.get(id);
-    if (!entry) {
-      const k = valueKey(stepId, kg, key, name);
-      entry = { key: k, stored: this.dbs.state.get(k) as StoredValue | undefined, dirty: false };
-      this.values.set(id, entry);
-    }
-    return entry;
-  }
-
-  private mapEntry(stepId: string, kg: number, key: string, name: string): CachedMap {
-    const id = cacheId(stepId, key, name);
-    let map = this.maps.get(id);
-    if (!map) {
-      map = { stepId, kg, key, name, complete: false, entries: new Map() };
-      this.maps.set(id, map);
-    }
-    return map;
   }
 }
