@@ -101,17 +101,8 @@ export class SlotMailbox {
     return first;
   }
 
-  /**
-   * True when moving the slot to `watermark` would fire a timer. A timer registered at or before the slot's own
-   * watermark fires only once the watermark moves past where the slot is, as in Flink: until then it waits (the end
-   * of input, +Infinity, fires it).
-   */
-  timersDueAt(watermark: Millis): boolean {
-    return watermark > this.watermark && this.nextTimer <= watermark;
-  }
-
-  /** True when the slot has nothing queued, nothing running, and no timer that `watermark` would fire. */
+  /** True when the slot has nothing queued, nothing running, and no timer due at `watermark`. */
   idleAt(watermark: Millis): boolean {
-    return this.length === 0 && !this.inFlight && !this.timersDueAt(watermark);
+    return this.length === 0 && !this.inFlight && (this.nextTimer === Infinity || this.nextTimer > watermark);
   }
 }

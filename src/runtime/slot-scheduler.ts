@@ -96,7 +96,7 @@ export class SlotScheduler {
           else wait = Math.min(wait, this.deps.batch.maxDelay - age);
           continue;
         }
-        const timersDue = box.timersDueAt(inputWatermark);
+        const timersDue = inputWatermark > box.watermark && box.nextTimer <= inputWatermark;
         const frontierBehind = this.sourceFed[stage.index]! && (this.frontierVersion.get(box) ?? -1) < this.routedVersion;
         if (timersDue || (frontierBehind && (ending || now - box.frontierAt >= this.deps.frontierInterval))) ready.push({ box, inputWatermark, since: now });
         else if (frontierBehind) wait = Math.min(wait, this.deps.frontierInterval - (now - box.frontierAt));
