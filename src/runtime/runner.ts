@@ -256,8 +256,7 @@ export class JobRunner {
       this.metrics.outboxPending.set(this.delivery.pending);
       const waitMs = this.scheduler.dispatch(this.intake.finished || this.stopping);
       if (this.stopping && this.scheduler.drained) break;
-      // At the end of input: settled at the final watermark (SourceIntake.finish), then at +Infinity.
-      if (this.intake.finished && this.scheduler.allIdle() && !this.intake.endInput()) break;
+      if (this.intake.finished && this.scheduler.allIdle()) break;
       const polledAndWaited = polling && this.intake.pollsWait;
       if ((polled === 0 && !polledAndWaited) || this.stopping) await this.sleep(waitMs);
     }

@@ -93,25 +93,6 @@ export class SourceIntake {
     return !this.finished && this.sources.every((s) => s.done || (!s.inWorkers && s.connector.waitsForRecords === true));
   }
 
-  /**
-   * A source has handed over its last record. While other sources still run, its watermark ends at once (+Infinity,
-   * as Flink's MAX_WATERMARK), so it no longer holds theirs back. When the last one finishes, the job first settles
-   * at the watermark its records imply, and only endInput() goes to +Infinity: whether a timer fires at a finite
-   * watermark or at the end of input then depends on the input, not on how far each slot had got when it ended.
-   * Without a finite watermark (a restart that found nothing left to read) there is nothing to settle at.
-   */
-  finish(source: IntakeSource): void {
-    source.done = true;
-    if (!this.finished || !Number.isFinite(this.watermark(Date.now()))) this.endInput();
-  }
-
-  /** Ends every source's watermark at +Infinity, which fires every remaining timer; false if all had ended. */
-  endInput(): boolean {
-    const open = this.sources.filter((s) => s.done && !s.watermarks.isEnded);
-    for (const s of open) s.watermarks.end();
-    return open.length > 0;
-  }
-
   /** Stops the sources fetching ahead (backpressure): a Kafka consumer pauses its partitions. */
   pause(): void {
     for (const s of this.sources) s.connector.pause?.();
@@ -129,7 +110,10 @@ export class SourceIntake {
       const records = await source.connector.poll(max);
       total += records.length;
       this.route(source, records);
-      if (records.length === 0 && source.connector.finished()) this.finish(source);
+      if (records.length === 0 && source.connector.finished()) {
+        source.done = true;
+        source.watermarks.end();
+      }
     }
     this.recordsRead += total;
     return total;

@@ -111,7 +111,10 @@ export class WorkerIntake {
 
   /** A source is done once it has handed out its last range and every range of it is queued. */
   private markDone(source: IntakeSource): void {
-    if (!source.done && this.busy.get(source)!.size === 0 && source.connector.finished()) this.deps.intake.finish(source);
+    if (!source.done && this.busy.get(source)!.size === 0 && source.connector.finished()) {
+      source.done = true;
+      source.watermarks.end();
+    }
   }
 
   /** Ranges that come back from now on are dropped (their records were not routed, so a restart reads them again). */
