@@ -14,62 +14,63 @@ export interface KeyScope {
   readonly timestamp: Millis;
 }
 
-const expiry = (timestamp: Millis, ttl: Millis | undefined): number | undefined => (ttl === undefined ? undefined : timestamp + ttl);
-
-export class ValueHandle<T> implements ValueState<T> {
-  /** Time to live of what `set` writes (StateOptions.ttl), as last asked for. */
+/** A handle's state name, time to live, and the cached state of the key it acted on last. */
+abstract class KeyedHandle<Cached> {
+  /** Time to live of what the handle writes (StateOptions.ttl), as last asked for. */
   ttl: Millis | undefined;
-  private cell: CachedValue | null = null;
-  private cellKey: Key = '';
-  private cellBatch = -1;
+  private cached: Cached | null = null;
+  private cachedKey: Key = '';
+  private cachedBatch = -1;
 
   constructor(
-    private readonly batch: SlotBatch,
-    private readonly scope: KeyScope,
-    private readonly name: string,
+    protected readonly batch: SlotBatch,
+    protected readonly scope: KeyScope,
+    protected readonly name: string,
   ) {}
 
+  /** The current key's cached state, looked up once per key and batch. */
+  protected current(): Cached {
+    const s = this.scope;
+    if (this.cached === null || this.cachedKey !== s.key || this.cachedBatch !== this.batch.number) {
+      this.cached = this.lookUp(s);
+      this.cachedKey = s.key;
+      this.cachedBatch = this.batch.number;
+    }
+    return this.cached;
+  }
+
+  protected expiresAt(): number | undefined {
+    return this.ttl === undefined ? undefined : this.scope.timestamp + this.ttl;
+  }
+
+  protected abstract lookUp(scope: KeyScope): Cached;
+}
+
+export class ValueHandle<T> extends KeyedHandle<CachedValue> implements ValueState<T> {
   get(): T | undefined {
     return this.batch.valueGet(this.current()) as T | undefined;
   }
 
   set(value: T): void {
-    this.batch.valueSet(this.current(), value, expiry(this.scope.timestamp, this.ttl));
+    this.batch.valueSet(this.current(), value, this.expiresAt());
   }
 
   clear(): void {
     this.batch.valueClear(this.current());
   }
 
-  private current(): CachedValue {
-    const s = this.scope;
-    if (this.cell === null || this.cellKey !== s.key || this.cellBatch !== this.batch.number) {
-      this.cell = this.batch.value(s.stepId, s.kg, s.key, this.name);
-      this.cellKey = s.key;
-      this.cellBatch = this.batch.number;
-    }
-    return this.cell;
+  protected lookUp(s: KeyScope): CachedValue {
+    return this.batch.value(s.stepId, s.kg, s.key, this.name);
   }
 }
 
-export class MapHandle<V> implements MapState<V> {
-  ttl: Millis | undefined;
-  private map: CachedMap | null = null;
-  private mapKey: Key = '';
-  private mapBatch = -1;
-
-  constructor(
-    private readonly batch: SlotBatch,
-    private readonly scope: KeyScope,
-    private readonly name: string,
-  ) {}
-
+export class MapHandle<V> extends KeyedHandle<CachedMap> implements MapState<V> {
   get(entry: string): V | undefined {
     return this.batch.mapGet(this.current(), entry) as V | undefined;
   }
 
   set(entry: string, value: V): void {
-    this.batch.mapSet(this.current(), entry, value, expiry(this.scope.timestamp, this.ttl));
+    this.batch.mapSet(this.current(), entry, value, this.expiresAt());
   }
 
   delete(entry: string): void {
@@ -80,13 +81,7 @@ export class MapHandle<V> implements MapState<V> {
     return this.batch.mapEntries(this.current()) as Array<[string, V]>;
   }
 
-  private current(): CachedMap {
-    const s = this.scope;
-    if (this.map === null || this.mapKey !== s.key || this.mapBatch !== this.batch.number) {
-      this.map = this.batch.map(s.stepId, s.kg, s.key, this.name);
-      this.mapKey = s.key;
-      this.mapBatch = this.batch.number;
-    }
-    return this.map;
+  protected lookUp(s: KeyScope): CachedMap {
+    return this.batch.map(s.stepId, s.kg, s.key, this.name);
   }
 }
