@@ -74,9 +74,9 @@ export class SlidingPanes implements Operator {
     // No window after this one uses a pane starting at `start` or earlier.
     let used = 0;
     while (used < panes.length && panes[used]![0] <= start) used++;
-    panes.splice(0, used);
-    if (panes.length === 0) state.clear();
-    else state.set(panes);
+    // Panes this window leaves for later ones are unchanged: only dropping some is a write.
+    if (used === panes.length) state.clear();
+    else if (used > 0) state.set(panes.slice(used));
     // The next window holds every pane of this one but the first, and the pane starting at `end` (which registered
     // its own timer when it was created).
     if (foundAfterFirst) ctx.timers.register(end + this.slide - 1);
