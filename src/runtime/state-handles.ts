@@ -4,7 +4,7 @@
  * current key's cached state until the key or the batch changes.
  */
 import type { Key, MapState, Millis, ValueState } from '../api/types.js';
-import type { CachedMap, CachedValue, SlotBatch } from '../state/slot-batch.js';
+import type { CachedMap, CachedValue, SlotBatch, StateTable } from '../state/slot-batch.js';
 
 /** What a handle reads from its step's context at each call. */
 export interface KeyScope {
@@ -59,8 +59,11 @@ export class ValueHandle<T> extends KeyedHandle<CachedValue> implements ValueSta
     this.batch.valueClear(this.current());
   }
 
+  private table: StateTable<CachedValue> | null = null;
+
   protected lookUp(s: KeyScope): CachedValue {
-    return this.batch.value(s.stepId, s.kg, s.key, this.name);
+    this.table ??= this.batch.valueTable(s.stepId, this.name);
+    return this.batch.value(this.table, s.kg, s.key);
   }
 }
 
@@ -81,7 +84,10 @@ export class MapHandle<V> extends KeyedHandle<CachedMap> implements MapState<V> 
     return this.batch.mapEntries(this.current()) as Array<[string, V]>;
   }
 
+  private table: StateTable<CachedMap> | null = null;
+
   protected lookUp(s: KeyScope): CachedMap {
-    return this.batch.map(s.stepId, s.kg, s.key, this.name);
+    this.table ??= this.batch.mapTable(s.stepId, this.name);
+    return this.batch.map(this.table, s.kg, s.key);
   }
 }

@@ -40,16 +40,26 @@ export interface OutboxRecord {
   headers?: Record<string, string>;
 }
 
-const SEP = '\u0000';
-/** Cache key of a key's state: the key group follows from the key, so it is left out. */
-const cacheId = (stepId: string, key: string, name: string) => `${stepId}${SEP}${key}${SEP}${name}`;
+/**
+ * The cached states of one (step, state name), by key (the key group follows from the key). A state handle keeps
+ * its table, so finding the current key's state is one lookup by the key itself.
+ */
+export interface StateTable<Cell> {
+  readonly stepId: string;
+  readonly name: string;
+  readonly byKey: Map<string, Cell>;
+}
+
+const tableId = (stepId: string, name: string) => `${stepId}\u0000${name}`;
 
 export class SlotBatch {
   watermark = -Infinity;
   /** Counts the batches begun: what a state handle keeps of the cache is valid only in the batch it was taken in. */
   number = 0;
-  private values = new Map<string, CachedValue>();
-  private maps = new Map<string, CachedMap>();
+  private readonly valueTables = new Map<string, StateTable<CachedValue>>();
+  private readonly mapTables = new Map<string, StateTable<CachedMap>>();
+  /** Values and maps in the tables' caches. */
+  private cachedStates = 0;
   private dirtyValues: CachedValue[] = [];
   private dirtyEntries: Array<[CachedMap, string, CachedEntry]> = [];
   private outputs: OutboxRecord[] = [];
@@ -81,9 +91,10 @@ export class SlotBatch {
   begin(): void {
     this.number++;
     this.dbs.env.resetReadTxn();
-    if (!this.keepCache || this.values.size + this.maps.size > this.cacheLimit) {
-      this.values.clear();
-      this.maps.clear();
+    if (!this.keepCache || this.cachedStates > this.cacheLimit) {
+      for (const t of this.valueTables.values()) t.byKey.clear();
+      for (const t of this.mapTables.values()) t.byKey.clear();
+      this.cachedStates = 0;
     }
     this.dirtyValues = [];
     this.dirtyEntries = [];
@@ -104,14 +115,19 @@ export class SlotBatch {
     return this.applied.get(partitionId) ?? -1;
   }
 
-  /** The cached value state of (step, key group, key, name), to pass to the value* methods below. */
-  value(stepId: string, kg: number, key: string, name: string): CachedValue {
-    const id = cacheId(stepId, key, name);
-    let entry = this.values.get(id);
+  /** The table of the value states named `name` of a step: the same object for the slot's lifetime. */
+  valueTable(stepId: string, name: string): StateTable<CachedValue> {
+    return tableFor(this.valueTables, stepId, name);
+  }
+
+  /** The cached value state of a key in a table, to pass to the value* methods below. */
+  value(table: StateTable<CachedValue>, kg: number, key: string): CachedValue {
+    let entry = table.byKey.get(key);
     if (!entry) {
-      const k = valueKey(stepId, kg, key, name);
+      const k = valueKey(table.stepId, kg, key, table.name);
       entry = { key: k, stored: this.dbs.state.get(k) as StoredValue | undefined, dirty: false };
-      this.values.set(id, entry);
+      table.byKey.set(key, entry);
+      this.cachedStates++;
     }
     return entry;
   }
@@ -150,13 +166,18 @@ export class SlotBatch {
     }
   }
 
-  /** The cached map state of (step, key group, key, name), to pass to the map* methods below. */
-  map(stepId: string, kg: number, key: string, name: string): CachedMap {
-    const id = cacheId(stepId, key, name);
-    let map = this.maps.get(id);
+  /** The table of the map states named `name` of a step: the same object for the slot's lifetime. */
+  mapTable(stepId: string, name: string): StateTable<CachedMap> {
+    return tableFor(this.mapTables, stepId, name);
+  }
+
+  /** The cached map state of a key in a table, to pass to the map* methods below. */
+  map(table: StateTable<CachedMap>, kg: number, key: string): CachedMap {
+    let map = table.byKey.get(key);
     if (!map) {
-      map = { stepId, kg, key, name, complete: false, entries: new Map() };
-      this.maps.set(id, map);
+      map = { stepId: table.stepId, kg, key, name: table.name, complete: false, entries: new Map() };
+      table.byKey.set(key, map);
+      this.cachedStates++;
     }
     return map;
   }
@@ -258,4 +279,11 @@ export class SlotBatch {
     }
     map.complete = true;
   }
+}
+
+function tableFor<Cell>(tables: Map<string, StateTable<Cell>>, stepId: string, name: string): StateTable<Cell> {
+  const id = tableId(stepId, name);
+  let table = tables.get(id);
+  if (!table) tables.set(id, (table = { stepId, name, byKey: new Map() }));
+  return table;
 }
