@@ -26,20 +26,26 @@ export function runJobProcess(entry: string, args: string[], env: NodeJS.Process
 
 /**
  * Kills the job at random moments until it has been killed `kills` times while making progress (`progress()` grew
- * or was already non-zero), then lets it finish. Kill times are drawn between 15% and 35% of `cleanRunMs`, the
- * duration of an uninterrupted run measured on the same machine: late enough to pass start-up however loaded the
- * machine is, early enough that a restarted run (which resumes, so has less left to do) is still interrupted.
- * Returns how many such kills happened.
+ * or was already non-zero), then lets it finish. Kill times are drawn between 8% and 25% of `cleanRunMs`, the
+ * duration of an uninterrupted run measured on the same machine (start-up included): early enough that a restarted
+ * run (which resumes, so has less left to do) is still interrupted. When a run still reaches the end before enough
+ * kills (it ran much faster than the timed one, which a loaded machine had slowed), `startOver` (if given) puts the
+ * job back to nothing and the kills start again, twice as early. Returns how many kills landed.
  */
-export async function killWhileRunning(run: (killAfterMs: number | null) => Promise<'finished' | 'killed'>, progress: () => Promise<number> | number, seed: number, cleanRunMs: number, kills = 5): Promise<number> {
+export async function killWhileRunning(run: (killAfterMs: number | null) => Promise<'finished' | 'killed'>, progress: () => Promise<number> | number, seed: number, cleanRunMs: number, startOver?: () => void, kills = 5): Promise<number> {
   const rand = mulberry32(seed);
   let counted = 0;
-  for (let attempt = 0; attempt < 25 && counted < kills; attempt++) {
+  let scale = 1;
+  for (let attempt = 0; attempt < 40 && counted < kills; attempt++) {
     const before = await progress();
-    // Each attempt runs 8-25% of an uninterrupted run's time (start-up included), so five kills land before the end
-    // even when this run is faster than the timed one was (a loaded machine makes that run slow).
-    const outcome = await run(Math.floor(cleanRunMs * (0.08 + 0.17 * rand())));
-    if (outcome === 'finished') break;
+    const outcome = await run(Math.floor(cleanRunMs * scale * (0.08 + 0.17 * rand())));
+    if (outcome === 'finished') {
+      if (!startOver) break;
+      startOver();
+      counted = 0;
+      scale /= 2;
+      continue;
+    }
     if ((await progress()) > before || before > 0) counted++;
   }
   if ((await run(null)) !== 'finished') throw new Error('the restarted job did not finish');

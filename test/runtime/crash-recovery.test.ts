@@ -42,7 +42,10 @@ for (const seed of [11, 12]) {
     const crashed = prepare(seed);
     try {
       const cleanMs = await timedRun((ms) => runJob(clean, ms));
-      const kills = await killWhileRunning((ms) => runJob(crashed, ms), () => outputIds(crashed).length, seed, cleanMs);
+      const startOver = () => {
+        for (const f of ['state', 'out.jsonl', 'out.jsonl.dlq']) rmSync(join(crashed, f), { recursive: true, force: true });
+      };
+      const kills = await killWhileRunning((ms) => runJob(crashed, ms), () => outputIds(crashed).length, seed, cleanMs, startOver);
       assert.ok(kills >= 5, `the job was killed ${kills} times mid-run; the test needs at least 5`);
       assert.deepEqual(readState(crashed), readState(clean), 'final state equals the uninterrupted run');
       const expected = new Set(outputIds(clean));

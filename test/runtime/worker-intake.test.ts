@@ -29,7 +29,10 @@ test('worker intake: same final state, outputs and dead letters as main-thread i
   const workers = mkdtempSync(join(tmpdir(), 'fw-intake-workers-'));
   try {
     const cleanMs = await timedRun((ms) => runJob(main, 'main', ms));
-    const kills = await killWhileRunning((ms) => runJob(workers, 'workers', ms), () => ids(join(workers, 'out.jsonl')).length, 21, cleanMs);
+    const startOver = () => {
+      for (const f of ['state', 'out.jsonl', 'out.jsonl.dlq']) rmSync(join(workers, f), { recursive: true, force: true });
+    };
+    const kills = await killWhileRunning((ms) => runJob(workers, 'workers', ms), () => ids(join(workers, 'out.jsonl')).length, 21, cleanMs, startOver);
     assert.ok(kills >= 5, `the job was killed ${kills} times mid-run; the test needs at least 5`);
     assert.deepEqual(readStateDir(join(workers, 'state')), readStateDir(join(main, 'state')), 'final state equals that of main-thread intake');
     const expected = new Set(ids(join(main, 'out.jsonl')));
