@@ -26,6 +26,12 @@ export class BrokerProbe {
     this.lastEvent = message;
   }
 
+  /** The client just heard from the cluster (a delivery was acknowledged): it is reachable, whatever the last check said. */
+  noteReached(): void {
+    this.failure = null;
+    this.lastEvent = null;
+  }
+
   /** Runs one check now (unless one is under way). */
   async probe(): Promise<void> {
     if (this.running) return;

@@ -140,6 +140,7 @@ class KafkaSink implements SinkConnector {
             reject(batch.failed);
           } else {
             this.problem = null;
+            this.probe?.noteReached();
             resolve();
           }
         },
