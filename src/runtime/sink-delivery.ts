@@ -1,9 +1,12 @@
 /**
- * Delivers outputs to their sinks from the main thread. Each sink has one ordered chain of writes (a pipelined sink
- * is handed each batch at once, its acknowledgements still taken in order); a failed write
- * (destination down) is retried with capped exponential backoff for as long as the job runs, and an output taken
- * from the outbox is deleted from it only after its sink acknowledged it. Outputs of stage 0 (no keyed state) are
- * not in the outbox: the caller learns of their acknowledgement through the returned promise.
+ * Delivers outputs to their sinks from the main thread, in order per sink. A sink that takes one write at a time
+ * gets, whenever its last write is acknowledged, everything handed over meanwhile as one write; a pipelined sink is
+ * handed each batch at once, its acknowledgements still taken in order. Neither waits on a chain of promises per
+ * batch, whose steps would run only as fast as the runner's loop yields, leaving the outputs of many polls
+ * waiting in memory behind an instant acknowledgement. A failed write (destination down) is retried with capped
+ * exponential backoff for as long as the job runs, and an output taken from the outbox is deleted from it only
+ * after its sink acknowledged it. Outputs of stage 0 (no keyed state) are not in the outbox: the caller learns of
+ * their acknowledgement through the returned promise.
  */
 import type { SinkConnector, SinkRecord } from '../connectors/connector.js';
 import type { StateDatabases } from '../state/backend.js';
@@ -12,8 +15,28 @@ const MAX_BACKOFF_MS = 5_000;
 /** Acknowledged outbox entries are deleted together at most this often: each delete waits for LMDB's writer lock. */
 const REMOVE_EVERY_MS = 50;
 
+/** A batch handed over and not yet acknowledged. */
+interface Handed {
+  records: SinkRecord[];
+  fromOutbox: boolean;
+  /** A pipelined sink's write of this batch has ended: acknowledged, or failed with `error`. */
+  ended: boolean;
+  error: unknown;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** One sink's deliveries: batches not yet written (one write at a time) or not yet acknowledged (pipelined). */
+interface SinkLine {
+  sink: SinkConnector;
+  handed: Handed[];
+  writing: boolean;
+  /** Settles when the batch handed over last is acknowledged, so every earlier one is too. */
+  last: Promise<void>;
+}
+
 export class SinkDelivery {
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly lines = new Map<string, SinkLine>();
   private pendingRecords = 0;
   private stopped = false;
   private acknowledged: Array<[string, string]> = [];
@@ -33,24 +56,60 @@ export class SinkDelivery {
   /** Delivers records; `fromOutbox` entries are deleted from the outbox once acknowledged. */
   deliver(sinkId: string, records: SinkRecord[], fromOutbox: boolean): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    const sink = this.sinks.get(sinkId)!;
+    let line = this.lines.get(sinkId);
+    if (!line) this.lines.set(sinkId, (line = { sink: this.sinks.get(sinkId)!, handed: [], writing: false, last: Promise.resolve() }));
     this.pendingRecords += records.length;
-    const previous = this.chains.get(sinkId) ?? Promise.resolve();
-    // A pipelined sink gets the batch now; acknowledgements are still taken in order.
-    const early = sink.pipelined ? this.writeWithRetry(sink, records) : null;
-    early?.catch(() => undefined);
-    const next = previous.then(async () => {
-      await (early ?? this.writeWithRetry(sink, records));
-      if (fromOutbox) this.scheduleRemoval(sinkId, records);
-      this.pendingRecords -= records.length;
+    const settled = new Promise<void>((resolve, reject) => {
+      const handed: Handed = { records, fromOutbox, ended: false, error: undefined, resolve, reject };
+      line.handed.push(handed);
+      if (line.sink.pipelined) this.writePipelined(line, handed);
+      else if (!line.writing) void this.writeWaiting(line);
     });
-    this.chains.set(sinkId, next);
-    return next;
+    // Failures reach whoever waits on the batch; drain() and a caller that only hands over must not crash on them.
+    settled.catch(() => undefined);
+    line.last = settled;
+    return settled;
+  }
+
+  /** One write at a time: each takes every batch handed over since the last one began. */
+  private async writeWaiting(line: SinkLine): Promise<void> {
+    line.writing = true;
+    while (line.handed.length > 0) {
+      const batches = line.handed.splice(0);
+      try {
+        await this.writeWithRetry(line.sink, batches.length === 1 ? batches[0]!.records : batches.flatMap((b) => b.records));
+      } catch (err) {
+        for (const b of batches) b.reject(err);
+        continue;
+      }
+      for (const b of batches) this.acknowledge(line.sink.id, b);
+    }
+    line.writing = false;
+  }
+
+  /** A pipelined sink writes the batch now; acknowledgements are taken in the order the batches were handed over. */
+  private writePipelined(line: SinkLine, handed: Handed): void {
+    const ended = (err: unknown) => {
+      handed.ended = true;
+      handed.error = err;
+      while (line.handed.length > 0 && line.handed[0]!.ended) {
+        const b = line.handed.shift()!;
+        if (b.error === undefined) this.acknowledge(line.sink.id, b);
+        else b.reject(b.error);
+      }
+    };
+    this.writeWithRetry(line.sink, handed.records).then(() => ended(undefined), (err: unknown) => ended(err ?? new Error('write failed')));
+  }
+
+  private acknowledge(sinkId: string, b: Handed): void {
+    if (b.fromOutbox) this.scheduleRemoval(sinkId, b.records);
+    this.pendingRecords -= b.records.length;
+    b.resolve();
   }
 
   /** Resolves when everything handed over so far has been acknowledged and removed from the outbox. */
   async drain(): Promise<void> {
-    await Promise.all([...this.chains.values()]);
+    await Promise.all([...this.lines.values()].map((line) => line.last));
     this.removeAcknowledged();
   }
 
