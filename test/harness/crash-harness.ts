@@ -26,27 +26,28 @@ export function runJobProcess(entry: string, args: string[], env: NodeJS.Process
 
 /**
  * Kills the job at random moments until it has been killed `kills` times while making progress (`progress()` grew
- * or was already non-zero), then lets it finish. Kill times are drawn between 8% and 25% of `cleanRunMs`, the
- * duration of an uninterrupted run measured on the same machine (start-up included): early enough that a restarted
- * run (which resumes, so has less left to do) is still interrupted. When a run still reaches the end before enough
- * kills (it ran much faster than the timed one, which a loaded machine had slowed), `startOver` (if given) puts the
- * job back to nothing and the kills start again, twice as early. Returns how many kills landed.
+ * or was already non-zero), then lets it finish. Kill times are drawn between 8% and 25% of `cleanRunMs` (the
+ * duration of an uninterrupted run measured on the same machine, start-up included) times a scale that adapts to
+ * how this machine runs now: a kill that lands before the job wrote anything moves later kills half as late again;
+ * a run that reaches the end before it was killed often enough makes `startOver` (if given) put the job back to
+ * nothing and later kills come sooner. Returns how many kills landed.
  */
 export async function killWhileRunning(run: (killAfterMs: number | null) => Promise<'finished' | 'killed'>, progress: () => Promise<number> | number, seed: number, cleanRunMs: number, startOver?: () => void, kills = 5): Promise<number> {
   const rand = mulberry32(seed);
   let counted = 0;
   let scale = 1;
-  for (let attempt = 0; attempt < 40 && counted < kills; attempt++) {
+  for (let attempt = 0; attempt < 60 && counted < kills; attempt++) {
     const before = await progress();
     const outcome = await run(Math.floor(cleanRunMs * scale * (0.08 + 0.17 * rand())));
     if (outcome === 'finished') {
       if (!startOver) break;
       startOver();
       counted = 0;
-      scale /= 2;
+      scale *= 0.6;
       continue;
     }
     if ((await progress()) > before || before > 0) counted++;
+    else scale *= 1.5;
   }
   if ((await run(null)) !== 'finished') throw new Error('the restarted job did not finish');
   return counted;
