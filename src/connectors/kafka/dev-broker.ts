@@ -30,17 +30,26 @@ export interface SpawnedBroker extends DevBroker {
   process: ChildProcess;
 }
 
-/** Starts the dev broker in a child process and resolves once it prints its bootstrap address. */
-export function spawnDevBroker(options: { brokers?: number; topics?: string[] } = {}): Promise<SpawnedBroker> {
+/**
+ * Starts the dev broker in a child process and resolves once it prints its bootstrap address; rejects, and kills
+ * the child, if it has not within `startTimeoutMs`.
+ */
+export function spawnDevBroker(options: { brokers?: number; topics?: string[]; startTimeoutMs?: number } = {}): Promise<SpawnedBroker> {
   const main = fileURLToPath(new URL('./broker-main.js', import.meta.url));
   const topicArgs = (options.topics ?? []).flatMap((t) => ['--topic', t]);
   const child = spawn(process.execPath, [main, '--brokers', String(options.brokers ?? 1), ...topicArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const timeoutMs = options.startTimeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
     let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`dev broker did not print its address within ${timeoutMs} ms (it printed: ${JSON.stringify(out)})`));
+    }, timeoutMs);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /FLYWHEEL_BROKER bootstrap=(\S+)/.exec(out);
       if (m) {
+        clearTimeout(timer);
         const stop = () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -50,7 +59,10 @@ export function spawnDevBroker(options: { brokers?: number; topics?: string[] } 
         resolve({ bootstrap: m[1]!, process: child, stop });
       }
     });
-    child.once('exit', (code) => reject(new Error(`dev broker process exited with ${code} before it was ready`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dev broker process exited with ${code} before it was ready`));
+    });
   });
 }
 

@@ -81,6 +81,7 @@ test('outputs made while the output broker is down wait in the outbox and are al
 
     output = await spawnDevBroker({ topics: ['relayed'] });
     address.pointAt(output.bootstrap);
+    mark('output broker back');
     await waitFor('the outbox drained', () => (outboxSize(dir) === 0 && runner.status(1, 0).outboxPending === 0) || undefined);
     mark('outbox drained to the broker that came back');
     // Delivered outputs clear the sink's problem at once; a broker check begun during the outage may still fail
