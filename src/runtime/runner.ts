@@ -19,7 +19,6 @@ import { openSinks, openSources } from './open-connectors.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { Stage0Outputs } from './stage0-outputs.js';
 import { checkStateLayout, startOffsets, unacknowledgedOutputs, unappliedForwards } from './recovery.js';
-import { forwardedRun } from './slot-mailbox.js';
 import { SlotScheduler } from './slot-scheduler.js';
 import { intakeSource, SourceIntake } from './source-intake.js';
 import { StageExecutor } from './stage-executor.js';
@@ -225,7 +224,7 @@ export class JobRunner {
   private restoreAfterCrash(): void {
     for (const [sink, records] of unacknowledgedOutputs(this.dbs)) if (this.sinks.has(sink)) void this.delivery.deliver(sink, records, true);
     const now = Date.now();
-    for (const c of unappliedForwards(this.dbs)) this.scheduler.routeRun(c.stage, c.slot, now, forwardedRun(c.records, c.length, -Infinity));
+    for (const c of unappliedForwards(this.dbs)) this.scheduler.routeRun(c.stage, c.slot, now, { records: c.records, length: c.length, pidIndex: -1, firstOffset: -1, watermark: -Infinity });
   }
 
   /** Tells each source what state has applied (a Kafka source commits it to its group, for lag monitoring). */

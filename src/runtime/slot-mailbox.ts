@@ -21,11 +21,6 @@ export interface PackedRun {
   watermark: Millis;
 }
 
-/** A forward chunk's records as a run, all stamped with `watermark` (the chunk names itself inside `records`). */
-export function forwardedRun(records: Uint8Array, length: number, watermark: Millis): PackedRun {
-  return { records, length, pidIndex: -1, firstOffset: -1, watermark };
-}
-
 /** What a batch takes from a mailbox: packed runs in queue order, with their stamps (SlotTask.stamps). */
 export interface TakenRecords {
   runs: Uint8Array[];

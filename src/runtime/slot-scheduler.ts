@@ -12,7 +12,7 @@ import { unpackList } from './batch-codec.js';
 import { FlywheelError } from './errors.js';
 import type { JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
 import type { JobMetrics } from './metrics.js';
-import { forwardedRun, SlotMailbox, type PackedRun } from './slot-mailbox.js';
+import { SlotMailbox, type PackedRun } from './slot-mailbox.js';
 import type { SourceIntake } from './source-intake.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -166,7 +166,7 @@ export class SlotScheduler {
     for (const [sink, records] of bySink) this.deps.deliver(sink, records);
     const now = Date.now();
     for (const { stage, slot, length, records } of result.forwards) {
-      this.routeRun(stage, slot, now, forwardedRun(records, length, this.inputWatermark(stage, now)));
+      this.routeRun(stage, slot, now, { records, length, pidIndex: -1, firstOffset: -1, watermark: this.inputWatermark(stage, now) });
     }
     box.watermark = result.watermark;
     box.nextTimer = result.nextTimer;
