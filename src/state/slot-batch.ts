@@ -244,6 +244,8 @@ export class SlotBatch {
   /** Writes every change of the batch, the outputs, the forwards and the frontier in one transaction. */
   commit(): void {
     const { env, state, progress, outbox, forward } = this.dbs;
+    // Packed before the transaction: LMDB's writer lock is held by one slot of the job at a time.
+    this.forwardChunks = chunkForwards(this.forwards, forward, this.stage, this.slot);
     env.transactionSync(() => {
       for (const v of this.dirtyValues) {
         if (v.stored === undefined) state.removeSync(v.key);
@@ -263,8 +265,6 @@ export class SlotBatch {
         if (offset > this.appliedOffset(pid)) progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
       }
       for (const o of this.outputs) outbox.putSync([o.sink, o.id], [o.key, o.value, o.timestamp, o.headers ?? null]);
-      // Inside the transaction: a chunk's sequence number comes from what is stored now, not from a read snapshot.
-      this.forwardChunks = chunkForwards(this.forwards, forward, this.stage, this.slot);
       for (const c of this.forwardChunks) forward.putSync([c.stage, ...c.chunkId], [c.length, c.records] satisfies StoredForwardChunk);
       this.consumed.write(forward);
     });
