@@ -168,7 +168,7 @@ export class JobRunner {
       exit: (stage, id, key, kg, value, timestamp) => {
         const c = this.current;
         // A record that still has its source record's id travels without it: the worker rebuilds it.
-        this.scheduler.route(stage, c.now, c.pidIndex, c.offset, timestamp, c.watermark, key, kg, id === c.sourceId ? null : id, value);
+        this.scheduler.route(stage, c.now, c.pidIndex, c.offset, timestamp, c.watermark, key, kg, id === c.sourceId ? null : id, value, null);
       },
     }, null);
     const opened = await openSources(graph, baseDir, startOffsets(this.dbs, this.plan), hooksFor);
@@ -224,7 +224,7 @@ export class JobRunner {
   private restoreAfterCrash(): void {
     for (const [sink, records] of unacknowledgedOutputs(this.dbs)) if (this.sinks.has(sink)) void this.delivery.deliver(sink, records, true);
     const now = Date.now();
-    for (const c of unappliedForwards(this.dbs)) this.scheduler.routeRun(c.stage, c.slot, now, { records: c.records, length: c.length, pidIndex: -1, firstOffset: -1, watermark: -Infinity });
+    for (const f of unappliedForwards(this.dbs)) this.scheduler.route(f.stage, now, -1, -1, f.timestamp, -Infinity, f.key, f.keyGroup, f.id, f.value, f.chunkId);
   }
 
   /** Tells each source what state has applied (a Kafka source commits it to its group, for lag monitoring). */

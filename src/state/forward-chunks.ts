@@ -1,14 +1,10 @@
 /**
- * Records a slot batch forwards to a later keyed stage, in the forward table: one chunk per (batch, target slot),
- * its records in emission order and packed once, as the run the consuming slot's batch takes whole
- * (record-columns.ts): the same bytes are stored, sent to the main thread, queued in the target slot's mailbox and
- * unpacked only by the worker that applies them. That worker's batch deletes the chunk in its own transaction, so a
- * restart routes again exactly the chunks not applied. A chunk is named by its producing slot and a sequence number
- * that grows with each batch of that slot, so the table lists a producer's chunks in the order it made them, which
- * is the order a restart routes them in (per key, records stay in order across stages, as in the live run).
+ * Records a slot batch forwards to a later keyed stage, in the forward table: one entry per (batch, target slot), a
+ * chunk named by its first record's id, records in emission order. The consuming slot applies a chunk's records in
+ * order, possibly over several batches; each of its batches rewrites the chunk with what is left, or deletes it, in
+ * its own transaction. So a restart routes again exactly what was not applied.
  */
 import type { Database } from 'lmdb';
-import { packColumns, RecordColumns } from '../runtime/record-columns.js';
 
 export interface ForwardRecord {
   stage: number;
@@ -21,71 +17,51 @@ export interface ForwardRecord {
   timestamp: number;
 }
 
-/** A chunk's name: producing stage and slot, the producer's sequence number, target slot. */
-export type ChunkId = [producerStage: number, producerSlot: number, seq: number, targetSlot: number];
-
 export interface ForwardChunk {
   stage: number;
-  slot: number;
-  chunkId: ChunkId;
-  length: number;
-  /** The records, packed (record-columns.ts; source position -1, watermark stamp -Infinity). */
-  records: Uint8Array;
+  chunkId: string;
+  records: ForwardedRecord[];
 }
 
-/** What the forward table holds under [stage, ...chunk id]: record count, packed records. */
-export type StoredForwardChunk = [number, Uint8Array];
+/** id, key, key group, value, event time. */
+export type ForwardedRecord = [string, string, number, unknown, number];
 
-/**
- * A batch's forwards as chunks, one per (stage, target slot), in emission order, named after the producing slot.
- * Its sequence number is one past the newest chunk of the producer still stored: only the producer adds chunks
- * (one batch of a slot at a time) and consumers only delete, so the read snapshot of the batch is enough.
- */
-export function chunkForwards(forwards: readonly ForwardRecord[], forward: Database, producerStage: number, producerSlot: number): ForwardChunk[] {
-  const byTarget = new Map<string, { stage: number; slot: number; columns: RecordColumns }>();
+/** A batch's forwards as chunks, one per (stage, target slot), in emission order. */
+export function chunkForwards(forwards: readonly ForwardRecord[]): ForwardChunk[] {
+  const chunks = new Map<string, ForwardChunk>();
   for (const f of forwards) {
     const target = `${f.stage}/${f.slot}`;
-    let chunk = byTarget.get(target);
-    if (!chunk) byTarget.set(target, (chunk = { stage: f.stage, slot: f.slot, columns: new RecordColumns() }));
-    // The watermark stamp is the main thread's to give when the chunk arrives (SlotTask.stamps).
-    chunk.columns.push(-1, -1, f.timestamp, -Infinity, f.key, f.kg, f.id, f.value);
+    let chunk = chunks.get(target);
+    if (!chunk) chunks.set(target, (chunk = { stage: f.stage, chunkId: f.id, records: [] }));
+    chunk.records.push([f.id, f.key, f.kg, f.value, f.timestamp]);
   }
-  const seqs = new Map<number, number>();
-  return [...byTarget.values()].map(({ stage, slot, columns }) => {
-    let seq = seqs.get(stage);
-    if (seq === undefined) seqs.set(stage, (seq = nextSeq(forward, stage, producerStage, producerSlot)));
-    const chunkId: ChunkId = [producerStage, producerSlot, seq, slot];
-    return { stage, slot, chunkId, length: columns.length, records: packColumns(columns, chunkId) };
-  });
+  return [...chunks.values()];
 }
 
-/** One past the sequence number of the producer's newest chunk stored for `stage`; 0 when none is. */
-function nextSeq(forward: Database, stage: number, producerStage: number, producerSlot: number): number {
-  for (const key of forward.getKeys({ start: [stage, producerStage, producerSlot + 1], end: [stage, producerStage, producerSlot], reverse: true, limit: 1 })) {
-    return (key as [number, ...ChunkId])[3] + 1;
-  }
-  return 0;
-}
-
-/** The chunks a consuming batch applied (always whole: a mailbox never splits a packed run). */
+/** How many leading records of each chunk a consuming batch applied. */
 export class ForwardConsumption {
-  private readonly chunks: Array<[number, ...ChunkId]> = [];
+  private readonly counts = new Map<string, { stage: number; chunkId: string; count: number }>();
 
-  add(stage: number, chunkId: ChunkId): void {
-    this.chunks.push([stage, ...chunkId]);
+  add(stage: number, chunkId: string, count: number): void {
+    const id = `${stage}\u0000${chunkId}`;
+    const seen = this.counts.get(id);
+    if (seen) seen.count += count;
+    else this.counts.set(id, { stage, chunkId, count });
   }
 
   clear(): void {
-    this.chunks.length = 0;
+    this.counts.clear();
   }
 
-  /** Inside the batch's write transaction: deletes the applied chunks. */
+  /** Inside the batch's write transaction: drops the applied records from their chunks. */
   write(forward: Database): void {
-    for (const key of this.chunks) {
-      if (!forward.removeSync(key)) {
-        const [stage, producerStage, producerSlot, seq, slot] = key;
-        throw new Error(`forward chunk ${seq} of stage ${producerStage} slot ${producerSlot} to stage ${stage} slot ${slot} is not in the state: it was applied twice or the state was changed outside the job`);
-      }
+    for (const { stage, chunkId, count } of this.counts.values()) {
+      const key = [stage, chunkId];
+      const stored = forward.get(key) as ForwardedRecord[] | undefined;
+      if (stored === undefined) throw new Error(`forward chunk ${chunkId} of stage ${stage} is not in the state: it was applied twice or the state was changed outside the job`);
+      const left = stored.slice(count);
+      if (left.length === 0) forward.removeSync(key);
+      else forward.putSync(key, left);
     }
   }
 }

@@ -5,7 +5,7 @@
  * batch is applied entirely or not at all. Forwarded records are stored as chunks (forward-chunks.ts).
  */
 import type { StateDatabases } from './backend.js';
-import { chunkForwards, ForwardConsumption, type ChunkId, type ForwardChunk, type ForwardRecord, type StoredForwardChunk } from './forward-chunks.js';
+import { chunkForwards, ForwardConsumption, type ForwardChunk, type ForwardRecord } from './forward-chunks.js';
 import { appliedKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, valueKey, type StateKey, type StoredValue } from './keys.js';
 import { LmdbSlotTimers } from './lmdb-slot-timers.js';
 import { PinnedSlotTimers } from './pinned-slot-timers.js';
@@ -223,9 +223,9 @@ export class SlotBatch {
     this.forwards.push(record);
   }
 
-  /** Marks a forward chunk as applied: this batch's transaction deletes it. */
-  consumeForwards(stage: number, chunkId: ChunkId): void {
-    this.consumed.add(stage, chunkId);
+  /** Marks the next `count` records of a forward chunk as applied: the entry loses them in this batch's transaction. */
+  consumeForwards(stage: number, chunkId: string, count: number): void {
+    this.consumed.add(stage, chunkId, count);
   }
 
   setFrontier(frontier: ReadonlyArray<[string, number]>): void {
@@ -244,8 +244,6 @@ export class SlotBatch {
   /** Writes every change of the batch, the outputs, the forwards and the frontier in one transaction. */
   commit(): void {
     const { env, state, progress, outbox, forward } = this.dbs;
-    // Packed before the transaction: LMDB's writer lock is held by one slot of the job at a time.
-    this.forwardChunks = chunkForwards(this.forwards, forward, this.stage, this.slot);
     env.transactionSync(() => {
       for (const v of this.dirtyValues) {
         if (v.stored === undefined) state.removeSync(v.key);
@@ -265,7 +263,8 @@ export class SlotBatch {
         if (offset > this.appliedOffset(pid)) progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
       }
       for (const o of this.outputs) outbox.putSync([o.sink, o.id], [o.key, o.value, o.timestamp, o.headers ?? null]);
-      for (const c of this.forwardChunks) forward.putSync([c.stage, ...c.chunkId], [c.length, c.records] satisfies StoredForwardChunk);
+      this.forwardChunks = chunkForwards(this.forwards);
+      for (const c of this.forwardChunks) forward.putSync([c.stage, c.chunkId], c.records);
       this.consumed.write(forward);
     });
     this.timers.committed();
