@@ -53,7 +53,10 @@ export async function killWhileRunning(run: (killAfterMs: number | null) => Prom
   return counted;
 }
 
-/** Every entry of the state databases that must match between runs (keyed state, timers, pending outputs). */
+/**
+ * Every entry of the state databases that must match between runs (keyed state, timers, pending outputs). Only for
+ * a directory no job is running on: another process must not open a running job's state (see docs/runtime.md).
+ */
 export function readStateDir(dir: string): Map<string, unknown> {
   const env = open({ path: dir, maxDbs: 8, readOnly: true });
   const out = new Map<string, unknown>();

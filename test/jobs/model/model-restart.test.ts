@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,17 +19,22 @@ const entry = fileURLToPath(new URL('./fixtures/run-model-job.js', import.meta.u
 const env = { FW_MODEL_TEST_COUNT: '40000', FW_MODEL_TEST_SEED: '9', FW_MODEL_TEST_PUBLISH_EVERY: '1000' };
 const runJob = (dir: string, killAfterMs: number | null) => runJobProcess(entry, [join(dir, 'state'), 'any'], env, killAfterMs);
 
-/** Runs the job and SIGKILLs it as soon as `due()` holds (polled every 50 ms); 'finished' if it ends first. */
-function runUntil(dir: string, due: () => boolean): Promise<'killed' | 'finished'> {
-  const child = spawn(process.execPath, [entry, join(dir, 'state'), 'any'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Runs the job and SIGKILLs it once the model has learned `examples` click examples, as the job reports on stdout
+ * (this process must not open the state directory while the job runs); 'finished' if it ends first.
+ */
+function runUntilLearned(dir: string, examples: number): Promise<'killed' | 'finished'> {
+  const child = spawn(process.execPath, [entry, join(dir, 'state'), 'any'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let pending = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const poll = setInterval(() => {
-    if (due()) child.kill('SIGKILL');
-  }, 50);
+  child.stdout.on('data', (d: Buffer) => {
+    const lines = (pending + d.toString()).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) if (line.startsWith('LEARNED ') && Number(line.slice(8)) >= examples) child.kill('SIGKILL');
+  });
   return new Promise((resolve, reject) => {
     child.on('exit', (code, signal) => {
-      clearInterval(poll);
       if (signal === 'SIGKILL') resolve('killed');
       else if (code === 0) resolve('finished');
       else reject(new Error(`job exited with ${code}: ${stderr}`));
@@ -47,8 +52,8 @@ function modelState(dir: string): Map<string, unknown> {
   return out;
 }
 
+/** Click examples the model learned, read from a job's state directory after the job ended. */
 const learned = (dir: string): number => {
-  if (!existsSync(join(dir, 'state'))) return 0;
   const progress = [...readStateDir(join(dir, 'state'))].find(([k]) => k.startsWith('state:["model",') && k.endsWith('"click","v","progress"]'));
   return progress ? ((progress[1] as [{ examples: number }])[0].examples) : 0;
 };
@@ -62,7 +67,7 @@ test('kill -9 mid-stream, restart: the same model weights, versions and labels a
     const total = learned(clean);
     let kills = 0;
     for (const share of [0.25, 0.5, 0.75]) {
-      if ((await runUntil(crashed, () => learned(crashed) >= share * total)) === 'killed') kills++;
+      if ((await runUntilLearned(crashed, share * total)) === 'killed') kills++;
     }
     assert.equal(await runJob(crashed, null), 'finished');
     assert.equal(kills, 3, 'the job was killed at each of the three points');
