@@ -60,7 +60,7 @@ function stage0For(plan: Plan): Stage0 {
       let columns = range.columns.get(target);
       if (!columns) range.columns.set(target, (columns = new RecordColumns()));
       // A record that still has its source record's id travels without it: the slot's worker rebuilds it.
-      columns.push(range.task.pidIndex, range.offset, timestamp, range.task.stamp, key, kg, id === range.sourceId ? null : id, value, null);
+      columns.push(range.task.pidIndex, range.offset, timestamp, range.task.stamp, key, kg, id === range.sourceId ? null : id, value);
     },
   }, null);
   stage0s.set(plan, (s = state));

@@ -11,8 +11,13 @@ export type JobRef = { kind: 'module'; url: string; exportName: string } | { kin
 /** An output on its way to a sink: sink step id, record id, key, value, event time, headers. */
 export type OutputTuple = [string, string, string | null, unknown, number, Record<string, string> | null];
 
-/** Records for one slot of a later stage (a forward chunk): stage, chunk id, [id, key, key group, value, event time][]. */
-export type ForwardChunkTuple = [number, string, Array<[string, string, number, unknown, number]>];
+/** Records a batch forwarded to one slot of a later stage (a forward chunk), packed as a run (record-columns.ts). */
+export interface ForwardRun {
+  stage: number;
+  slot: number;
+  length: number;
+  records: Uint8Array;
+}
 
 export interface SlotTask {
   job: JobRef;
@@ -32,6 +37,11 @@ export interface SlotTask {
   frontier: Array<[string, number]>;
   /** The batch's records: packed runs of records in queue order, each column by column (record-columns.ts). */
   records: Uint8Array[];
+  /**
+   * Per run, the watermark stamp of all its records when they arrived together (a forward chunk), else -Infinity
+   * (each record carries its own).
+   */
+  stamps: number[];
 }
 
 /**
@@ -86,7 +96,7 @@ export interface WarmUpTask {
 
 export interface SlotResult {
   outputs: Uint8Array;
-  forwards: Uint8Array;
+  forwards: ForwardRun[];
   counts: StepCounts;
   skipped: number;
   watermark: number;

@@ -4,9 +4,10 @@
  * Float64Array copied as bytes; keys and values are packed as lists (objects of one shape as msgpackr records). A
  * record read from a source carries no id: its id is `source/partition/offset`, which the worker rebuilds from the
  * partition and offset (see record-id.ts); only records whose id differs (forwarded or derived) carry one. Records
- * forwarded by an earlier stage belong to forward chunks (slot-batch.ts), contiguous in the queue: a batch carries
- * them as runs (chunk id, count) so the worker can mark what it applied.
+ * an earlier stage forwarded are packed here by the worker that produced them, one run per forward chunk
+ * (forward-chunks.ts), which names its chunk so the consuming worker can mark it applied.
  */
+import type { ChunkId } from '../state/forward-chunks.js';
 import { packList, unpackList } from './batch-codec.js';
 
 /** Number columns in the packed Float64Array, in this order, each `length` long. */
@@ -24,14 +25,12 @@ export class RecordColumns {
   /** null: the record's id is its source position's. */
   id: Array<string | null> = [];
   value: unknown[] = [];
-  /** The forward chunk a forwarded record belongs to; null for a record read from a source. */
-  chunk: Array<string | null> = [];
 
   get length(): number {
     return this.value.length;
   }
 
-  push(pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown, chunk: string | null): void {
+  push(pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown): void {
     this.pidIndex.push(pidIndex);
     this.offset.push(offset);
     this.timestamp.push(timestamp);
@@ -40,7 +39,6 @@ export class RecordColumns {
     this.key.push(key);
     this.id.push(id);
     this.value.push(value);
-    this.chunk.push(chunk);
   }
 
   /** Removes and returns the first `count` records. */
@@ -54,13 +52,12 @@ export class RecordColumns {
     head.key = this.key.splice(0, count);
     head.id = this.id.splice(0, count);
     head.value = this.value.splice(0, count);
-    head.chunk = this.chunk.splice(0, count);
     return head;
   }
 }
 
-/** One standalone buffer holding the records, for transfer to a worker. */
-export function packColumns(c: RecordColumns): Uint8Array {
+/** One standalone buffer holding the records, for transfer to a worker; `chunk` names the forward chunk they are. */
+export function packColumns(c: RecordColumns, chunk: ChunkId | null = null): Uint8Array {
   const n = c.length;
   const numbers = new Float64Array(NUMBER_COLUMNS * n);
   const columns = [c.pidIndex, c.offset, c.timestamp, c.watermark, c.keyGroup];
@@ -69,19 +66,7 @@ export function packColumns(c: RecordColumns): Uint8Array {
     const base = col * n;
     for (let i = 0; i < n; i++) numbers[base + i] = source[i]!;
   }
-  return packList([n, new Uint8Array(numbers.buffer), c.key, c.id, c.value, forwardRuns(c.chunk)]);
-}
-
-/** Consecutive records of one forward chunk, as (chunk id, count) runs in queue order. */
-function forwardRuns(chunks: ReadonlyArray<string | null>): Array<[string, number]> {
-  const runs: Array<[string, number]> = [];
-  let last: [string, number] | undefined;
-  for (const chunk of chunks) {
-    if (chunk === null) continue;
-    if (last !== undefined && last[0] === chunk) last[1]++;
-    else runs.push((last = [chunk, 1]));
-  }
-  return runs;
+  return packList([n, new Uint8Array(numbers.buffer), c.key, c.id, c.value, chunk]);
 }
 
 /** The records of a packed batch, column by column (number columns are views into one fresh Float64Array). */
@@ -95,13 +80,15 @@ export interface UnpackedColumns {
   key: string[];
   id: Array<string | null>;
   value: unknown[];
-  forwardRuns: Array<[string, number]>;
+  /** The forward chunk these records are, or null. */
+  chunk: ChunkId | null;
 }
 
 export function unpackColumns(bytes: Uint8Array): UnpackedColumns {
-  const [n, numberBytes, key, id, value, forwardRuns] = unpackList<unknown>(bytes) as [number, Uint8Array, string[], Array<string | null>, unknown[], Array<[string, number]>];
-  // A copy: the bytes sit at any offset inside the batch buffer, and a Float64Array must start 8-byte aligned.
-  const numbers = new Float64Array(numberBytes.slice().buffer);
+  const [n, numberBytes, key, id, value, chunk] = unpackList<unknown>(bytes) as [number, Uint8Array, string[], Array<string | null>, unknown[], ChunkId | null];
+  // A copy (also of a Buffer, whose slice() would be a view): the bytes sit at any offset inside the batch buffer,
+  // and a Float64Array must start 8-byte aligned.
+  const numbers = new Float64Array(new Uint8Array(numberBytes).buffer);
   const column = (i: number) => numbers.subarray(i * n, (i + 1) * n);
-  return { length: n, pidIndex: column(0), offset: column(1), timestamp: column(2), watermark: column(3), keyGroup: column(4), key, id, value, forwardRuns };
+  return { length: n, pidIndex: column(0), offset: column(1), timestamp: column(2), watermark: column(3), keyGroup: column(4), key, id, value, chunk };
 }

@@ -6,7 +6,7 @@
 import type { SinkRecord } from '../connectors/connector.js';
 import type { Plan } from '../graph/planner.js';
 import type { StateDatabases } from '../state/backend.js';
-import type { ForwardedRecord } from '../state/forward-chunks.js';
+import type { ChunkId, StoredForwardChunk } from '../state/forward-chunks.js';
 import { metaKey } from '../state/keys.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import { sourceFedStages } from './slot-scheduler.js';
@@ -14,12 +14,15 @@ import { sourceFedStages } from './slot-scheduler.js';
 /** Stage 0 (the main thread) commits its source frontier as this one slot. */
 export const STAGE0_SLOT = 0;
 
-/** How records forwarded between stages are stored: 2 = chunks per (batch, target slot) (slot-batch.ts). */
-const FORWARD_FORMAT = 2;
+/**
+ * How records forwarded between stages are stored: 2 = chunks per (batch, target slot) as record lists; 3 = those
+ * chunks packed as runs (forward-chunks.ts).
+ */
+const FORWARD_FORMAT = 3;
 
 /**
  * Key groups and slots shape the stored state; a state directory written with others cannot be read. Nor can
- * forwarded records stored one by one (before forward chunks): the layout records the format.
+ * forwarded records stored in an earlier format: the layout records the format.
  */
 export function checkStateLayout(dbs: StateDatabases, plan: Plan, stateDir: string): void {
   const layout = { keyGroups: plan.keyGroups, slots: plan.slots, forwardFormat: FORWARD_FORMAT };
@@ -69,23 +72,25 @@ export function unacknowledgedOutputs(dbs: StateDatabases): Map<string, SinkReco
   return bySink;
 }
 
-/** A record forwarded to a later stage and not yet applied there, with the forward chunk it belongs to. */
-export interface UnappliedForward {
+/** Records forwarded to one slot of a later stage by one batch and not yet applied there (a forward chunk). */
+export interface UnappliedChunk {
   stage: number;
-  chunkId: string;
-  id: string;
-  key: string;
-  keyGroup: number;
-  value: unknown;
-  timestamp: number;
+  chunkId: ChunkId;
+  slot: number;
+  length: number;
+  /** Packed as a run (record-columns.ts). */
+  records: Uint8Array;
 }
 
-/** Records forwarded to a later stage and not yet applied there, chunk by chunk, in order within each chunk. */
-export function unappliedForwards(dbs: StateDatabases): UnappliedForward[] {
-  const out: UnappliedForward[] = [];
+/** The forward chunks not yet applied by their stage; each producer's in the order it made them. */
+export function unappliedForwards(dbs: StateDatabases): UnappliedChunk[] {
+  const out: UnappliedChunk[] = [];
   for (const { key, value } of dbs.forward.getRange({})) {
-    const [stage, chunkId] = key as [number, string];
-    for (const [id, k, keyGroup, v, timestamp] of value as ForwardedRecord[]) out.push({ stage, chunkId, id, key: k, keyGroup, value: v, timestamp });
+    const [stage, ...chunkId] = key as [number, ...ChunkId];
+    const [length, records] = value as StoredForwardChunk;
+    const slot = chunkId[3];
+    // A copy of its own: what LMDB returns may be a view into a shared buffer, and a batch transfers its runs.
+    out.push({ stage, chunkId, slot, length, records: new Uint8Array(records) });
   }
   return out;
 }

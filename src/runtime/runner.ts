@@ -19,6 +19,7 @@ import { openSinks, openSources } from './open-connectors.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { Stage0Outputs } from './stage0-outputs.js';
 import { checkStateLayout, startOffsets, unacknowledgedOutputs, unappliedForwards } from './recovery.js';
+import { forwardedRun } from './slot-mailbox.js';
 import { SlotScheduler } from './slot-scheduler.js';
 import { intakeSource, SourceIntake } from './source-intake.js';
 import { StageExecutor } from './stage-executor.js';
@@ -168,7 +169,7 @@ export class JobRunner {
       exit: (stage, id, key, kg, value, timestamp) => {
         const c = this.current;
         // A record that still has its source record's id travels without it: the worker rebuilds it.
-        this.scheduler.route(stage, c.now, c.pidIndex, c.offset, timestamp, c.watermark, key, kg, id === c.sourceId ? null : id, value, null);
+        this.scheduler.route(stage, c.now, c.pidIndex, c.offset, timestamp, c.watermark, key, kg, id === c.sourceId ? null : id, value);
       },
     }, null);
     const opened = await openSources(graph, baseDir, startOffsets(this.dbs, this.plan), hooksFor);
@@ -224,7 +225,7 @@ export class JobRunner {
   private restoreAfterCrash(): void {
     for (const [sink, records] of unacknowledgedOutputs(this.dbs)) if (this.sinks.has(sink)) void this.delivery.deliver(sink, records, true);
     const now = Date.now();
-    for (const f of unappliedForwards(this.dbs)) this.scheduler.route(f.stage, now, -1, -1, f.timestamp, -Infinity, f.key, f.keyGroup, f.id, f.value, f.chunkId);
+    for (const c of unappliedForwards(this.dbs)) this.scheduler.routeRun(c.stage, c.slot, now, forwardedRun(c.records, c.length, -Infinity));
   }
 
   /** Tells each source what state has applied (a Kafka source commits it to its group, for lag monitoring). */

@@ -2,13 +2,16 @@
  * One ordered queue per (stage, slot): records wait here until the slot's previous batch has committed, so a slot
  * never has two batches in flight and per-key order holds whatever thread runs the batch. Batches adapt by
  * themselves: while a batch runs, records accumulate, so a busy slot sends large batches and an idle one sends a
- * record after at most `maxDelay`. Records arrive one by one (read on the main thread, or forwarded by an earlier
- * stage) or as runs a worker read from a source and packed already (worker intake); a batch takes whole runs.
+ * record after at most `maxDelay`. Records arrive one by one (read on the main thread) or as runs a worker packed
+ * already (read from a source by worker intake, or forwarded by an earlier stage); a batch takes whole runs.
  */
 import type { Millis } from '../api/types.js';
 import { packColumns, RecordColumns } from './record-columns.js';
 
-/** Records of one source partition that a worker read and packed for this slot (record-columns.ts). */
+/**
+ * Records a worker packed for this slot (record-columns.ts): read from one source partition (worker intake), or
+ * forwarded by an earlier stage as one chunk (pidIndex and firstOffset -1).
+ */
 export interface PackedRun {
   records: Uint8Array;
   length: number;
@@ -18,9 +21,15 @@ export interface PackedRun {
   watermark: Millis;
 }
 
-/** What a batch takes from a mailbox: packed runs in queue order. */
+/** A forward chunk's records as a run, all stamped with `watermark` (the chunk names itself inside `records`). */
+export function forwardedRun(records: Uint8Array, length: number, watermark: Millis): PackedRun {
+  return { records, length, pidIndex: -1, firstOffset: -1, watermark };
+}
+
+/** What a batch takes from a mailbox: packed runs in queue order, with their stamps (SlotTask.stamps). */
 export interface TakenRecords {
   runs: Uint8Array[];
+  stamps: number[];
   length: number;
   /** The watermark stamp of the last record taken. */
   lastWatermark: Millis;
@@ -49,15 +58,15 @@ export class SlotMailbox {
   ) {}
 
   /** Queues one record; `now` is the wall-clock time it arrived. */
-  push(now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown, chunk: string | null): void {
+  push(now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown): void {
     if (this.length === 0) this.oldestAt = now;
     let tail = this.segments[this.segments.length - 1];
     if (!(tail instanceof RecordColumns)) this.segments.push((tail = new RecordColumns()));
-    tail.push(pidIndex, offset, timestamp, watermark, key, keyGroup, id, value, chunk);
+    tail.push(pidIndex, offset, timestamp, watermark, key, keyGroup, id, value);
     this.length++;
   }
 
-  /** Queues a packed run; `now` is the wall-clock time it arrived. */
+  /** Queues a packed run, all of whose records are stamped with `run.watermark`; `now` is when it arrived. */
   pushRun(now: number, run: PackedRun): void {
     if (this.length === 0) this.oldestAt = now;
     this.segments.push(run);
@@ -66,19 +75,21 @@ export class SlotMailbox {
 
   /** Takes up to `max` queued records, oldest first (a packed run whole, so more when the first run is larger). */
   take(max: number): TakenRecords {
-    const taken: TakenRecords = { runs: [], length: 0, lastWatermark: -Infinity };
+    const taken: TakenRecords = { runs: [], stamps: [], length: 0, lastWatermark: -Infinity };
     while (this.segments.length > 0 && taken.length < max) {
       const head = this.segments[0]!;
       if (head instanceof RecordColumns) {
         const part = head.length <= max - taken.length ? head : head.takeFirst(max - taken.length);
         if (part === head) this.segments.shift();
         taken.runs.push(packColumns(part));
+        taken.stamps.push(-Infinity);
         taken.length += part.length;
         taken.lastWatermark = part.watermark[part.length - 1]!;
       } else {
         if (taken.length > 0 && taken.length + head.length > max) break;
         this.segments.shift();
         taken.runs.push(head.records);
+        taken.stamps.push(head.watermark);
         taken.length += head.length;
         taken.lastWatermark = head.watermark;
       }
@@ -96,7 +107,7 @@ export class SlotMailbox {
           const pidIndex = segment.pidIndex[i]!;
           if (pidIndex >= 0 && !first.has(pidIndex)) first.set(pidIndex, segment.offset[i]!);
         }
-      } else if (!first.has(segment.pidIndex)) first.set(segment.pidIndex, segment.firstOffset);
+      } else if (segment.pidIndex >= 0 && !first.has(segment.pidIndex)) first.set(segment.pidIndex, segment.firstOffset);
     }
     return first;
   }

@@ -10,9 +10,9 @@ import { sinkRecord, type SinkRecord } from '../connectors/connector.js';
 import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { unpackList } from './batch-codec.js';
 import { FlywheelError } from './errors.js';
-import type { ForwardChunkTuple, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
+import type { JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
 import type { JobMetrics } from './metrics.js';
-import { SlotMailbox, type PackedRun } from './slot-mailbox.js';
+import { forwardedRun, SlotMailbox, type PackedRun } from './slot-mailbox.js';
 import type { SourceIntake } from './source-intake.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -60,17 +60,16 @@ export class SlotScheduler {
   }
 
   /**
-   * Queues a record (read from a source, or forwarded by an earlier stage) in its slot's mailbox: its source
-   * partition index and offset (-1, -1 when forwarded), event time, the watermark when it was read, key, key group,
-   * id (null when it is its source position's), value, and the forward chunk of a forwarded record (null when read
-   * from a source); `now` is the wall-clock time it arrived.
+   * Queues a record read from a source on the main thread in its slot's mailbox: its source partition index and
+   * offset, event time, the watermark when it was read, key, key group, id (null when it is its source position's)
+   * and value; `now` is the wall-clock time it arrived.
    */
-  route(stage: number, now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown, chunk: string | null): void {
+  route(stage: number, now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown): void {
     const slot = slotOfKeyGroup(keyGroup, this.deps.plan.keyGroups, this.deps.plan.slots);
-    this.mailboxes[stage]![slot]!.push(now, pidIndex, offset, timestamp, watermark, key, keyGroup, id, value, chunk);
+    this.mailboxes[stage]![slot]!.push(now, pidIndex, offset, timestamp, watermark, key, keyGroup, id, value);
   }
 
-  /** Queues a run of records a worker read from a source and packed for one slot (worker intake). */
+  /** Queues a run of records a worker packed for one slot (read from a source, or a forward chunk). */
   routeRun(stage: number, slot: number, now: number, run: PackedRun): void {
     this.mailboxes[stage]![slot]!.pushRun(now, run);
   }
@@ -135,6 +134,7 @@ export class SlotScheduler {
       partitionIds: this.deps.intake.partitionIds,
       frontier,
       records: records.runs,
+      stamps: records.stamps,
     };
     box.inFlight = true;
     this.inFlightRecords += records.length;
@@ -165,9 +165,8 @@ export class SlotScheduler {
     }
     for (const [sink, records] of bySink) this.deps.deliver(sink, records);
     const now = Date.now();
-    for (const [stage, chunkId, records] of unpackList<ForwardChunkTuple>(result.forwards)) {
-      const watermark = this.inputWatermark(stage, now);
-      for (const [id, key, kg, value, timestamp] of records) this.route(stage, now, -1, -1, timestamp, watermark, key, kg, id, value, chunkId);
+    for (const { stage, slot, length, records } of result.forwards) {
+      this.routeRun(stage, slot, now, forwardedRun(records, length, this.inputWatermark(stage, now)));
     }
     box.watermark = result.watermark;
     box.nextTimer = result.nextTimer;

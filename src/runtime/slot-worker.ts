@@ -15,7 +15,7 @@ import { sourceIdPrefixOf } from './record-id.js';
 import { ErrorCodes, toPlainError } from './errors.js';
 import { runIntakeTask } from './intake-worker.js';
 import { operatorType } from '../operators/registry.js';
-import type { ForwardChunkTuple, IntakeResult, IntakeTask, OutputTuple, SlotResult, SlotTask, WarmUpTask } from './messages.js';
+import type { IntakeResult, IntakeTask, OutputTuple, SlotResult, SlotTask, WarmUpTask } from './messages.js';
 import { checkedPlan } from './worker-plans.js';
 import { StageExecutor } from './stage-executor.js';
 
@@ -79,8 +79,10 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
     let skipped = 0;
     const idPrefixes = task.partitionIds.map(sourceIdPrefixOf);
     const origin = executor.origin;
-    for (const run of task.records) {
-      const records = unpackColumns(run);
+    for (let r = 0; r < task.records.length; r++) {
+      const records = unpackColumns(task.records[r]!);
+      const stamp = task.stamps[r]!;
+      if (stamp > executor.watermark) executor.advanceWatermark(stamp, batch);
       for (let i = 0; i < records.length; i++) {
         const pidIndex = records.pidIndex[i]!;
         const offset = records.offset[i]!;
@@ -102,14 +104,14 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
         if (watermark > executor.watermark) executor.advanceWatermark(watermark, batch);
         executor.processRecord(entry, records.value[i], records.timestamp[i]!, id!, records.key[i]!, records.keyGroup[i]!);
       }
-      for (const [chunkId, count] of records.forwardRuns) batch.consumeForwards(task.stage, chunkId, count);
+      if (records.chunk !== null) batch.consumeForwards(task.stage, records.chunk);
     }
     executor.advanceWatermark(task.watermark, batch);
     batch.setFrontier(task.frontier);
     batch.commit();
     return {
       outputs: packList(batch.pendingOutputs.map((o): OutputTuple => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null])),
-      forwards: packList(batch.pendingForwardChunks.map((c): ForwardChunkTuple => [c.stage, c.chunkId, c.records])),
+      forwards: batch.pendingForwardChunks.map(({ stage, slot, length, records }) => ({ stage, slot, length, records })),
       counts: executor.counts,
       skipped,
       watermark: executor.watermark,
@@ -118,6 +120,6 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
   } catch (err) {
     // What a pinned slot keeps in memory may hold the failed batch's changes: the next batch starts from LMDB.
     runners.delete(runnerId(task));
-    return { outputs: new Uint8Array(0), forwards: new Uint8Array(0), counts: {}, skipped: 0, watermark: task.startWatermark, nextTimer: Infinity, error: toPlainError(err, ErrorCodes.INTERNAL) };
+    return { outputs: new Uint8Array(0), forwards: [], counts: {}, skipped: 0, watermark: task.startWatermark, nextTimer: Infinity, error: toPlainError(err, ErrorCodes.INTERNAL) };
   }
 }

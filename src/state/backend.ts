@@ -9,8 +9,8 @@
  *   progress  ['applied', stage, slot, partitionId]     -> last applied offset      exactly-once frontier
  *             ['meta', name]                            -> value                    graph hash, slots, ...
  *   outbox    [sinkStepId, recordId]                    -> [key, value, timestamp, headers?]   outputs to deliver
- *   forward   [stage, chunkId]                          -> [[recordId, key, keyGroup, value, timestamp], ...]   records
- *                                                          for one slot of the next keyed stage, not yet applied
+ *   forward   [stage, fromStage, fromSlot, seq, slot]     -> [count, packed records]   records one batch of a slot
+ *                                                          forwarded to a slot of a later stage, not yet applied
  * The key group comes right after the step id so a range of key groups can be moved as a unit.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';

@@ -5,7 +5,7 @@
  * batch is applied entirely or not at all. Forwarded records are stored as chunks (forward-chunks.ts).
  */
 import type { StateDatabases } from './backend.js';
-import { chunkForwards, ForwardConsumption, type ForwardChunk, type ForwardRecord } from './forward-chunks.js';
+import { chunkForwards, ForwardConsumption, type ChunkId, type ForwardChunk, type ForwardRecord, type StoredForwardChunk } from './forward-chunks.js';
 import { appliedKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, valueKey, type StateKey, type StoredValue } from './keys.js';
 import { LmdbSlotTimers } from './lmdb-slot-timers.js';
 import { PinnedSlotTimers } from './pinned-slot-timers.js';
@@ -223,9 +223,9 @@ export class SlotBatch {
     this.forwards.push(record);
   }
 
-  /** Marks the next `count` records of a forward chunk as applied: the entry loses them in this batch's transaction. */
-  consumeForwards(stage: number, chunkId: string, count: number): void {
-    this.consumed.add(stage, chunkId, count);
+  /** Marks a forward chunk as applied: this batch's transaction deletes it. */
+  consumeForwards(stage: number, chunkId: ChunkId): void {
+    this.consumed.add(stage, chunkId);
   }
 
   setFrontier(frontier: ReadonlyArray<[string, number]>): void {
@@ -263,8 +263,9 @@ export class SlotBatch {
         if (offset > this.appliedOffset(pid)) progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
       }
       for (const o of this.outputs) outbox.putSync([o.sink, o.id], [o.key, o.value, o.timestamp, o.headers ?? null]);
-      this.forwardChunks = chunkForwards(this.forwards);
-      for (const c of this.forwardChunks) forward.putSync([c.stage, c.chunkId], c.records);
+      // Inside the transaction: a chunk's sequence number comes from what is stored now, not from a read snapshot.
+      this.forwardChunks = chunkForwards(this.forwards, forward, this.stage, this.slot);
+      for (const c of this.forwardChunks) forward.putSync([c.stage, ...c.chunkId], [c.length, c.records] satisfies StoredForwardChunk);
       this.consumed.write(forward);
     });
     this.timers.committed();

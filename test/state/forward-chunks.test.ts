@@ -1,7 +1,6 @@
 /**
- * Records forwarded to a later stage, on real LMDB files: a batch stores them as one chunk per target slot, in
- * emission order; a consuming batch that applies only the first records of a chunk leaves the rest stored (what a
- * restart would route again), and the batch that applies the rest deletes the chunk. Timers fired in a batch are gone
+ * Records forwarded to a later stage, on real LMDB files: a batch stores them as one packed chunk per target slot, in
+ * emission order (what a restart routes again), and the batch that applies a chunk deletes it. Timers fired in a batch are gone
  * from the timers table after its commit, whether stored by an earlier batch or added in the same one.
  */
 import { test } from 'node:test';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import { closeState, openState } from '../../src/state/backend.js';
 import { SlotBatch } from '../../src/state/slot-batch.js';
 import { unappliedForwards } from '../../src/runtime/recovery.js';
+import { unpackColumns } from '../../src/runtime/record-columns.js';
 
 const KEY_GROUPS = [0, 1, 2, 3];
 
@@ -27,7 +27,7 @@ function withState(run: (dir: string) => void | Promise<void>) {
   };
 }
 
-test('forwards are stored as one chunk per target slot, applied in prefixes, deleted when all are applied', withState((dir) => {
+test('forwards are stored as one packed chunk per target slot, in emission order, deleted once applied', withState((dir) => {
   const dbs = openState(dir);
   const producer = new SlotBatch(dbs, 1, 0, KEY_GROUPS, []);
   producer.begin();
@@ -35,38 +35,51 @@ test('forwards are stored as one chunk per target slot, applied in prefixes, del
   targets.forEach((slot, i) => producer.addForward({ stage: 2, slot, id: `r${i}`, key: `k${i}`, kg: i, value: { i }, timestamp: 100 + i }));
   producer.commit();
 
+  const recordsOf = (packed: Uint8Array) => {
+    const c = unpackColumns(packed);
+    return Array.from({ length: c.length }, (_, i) => [c.id[i], c.key[i], c.keyGroup[i], c.value[i], c.timestamp[i], c.pidIndex[i], c.offset[i]]);
+  };
+  const expected = (slot: number) => targets.flatMap((t, i) => (t === slot ? [[`r${i}`, `k${i}`, i, { i }, 100 + i, -1, -1]] : []));
   const chunks = producer.pendingForwardChunks;
-  assert.deepEqual(chunks.map((c) => [c.stage, c.chunkId, c.records.map((r) => r[0])]), [
-    [2, 'r0', ['r0', 'r2', 'r3', 'r5', 'r6']],
-    [2, 'r1', ['r1', 'r4']],
-  ]);
-  assert.deepEqual(unappliedForwards(dbs).map((f) => f.id).sort(), targets.map((_, i) => `r${i}`).sort());
+  assert.deepEqual(chunks.map((c) => [c.stage, c.slot, c.chunkId, c.length]), [[2, 3, [1, 0, 0, 3], 5], [2, 5, [1, 0, 0, 5], 2]]);
+  assert.deepEqual(recordsOf(chunks[0]!.records), expected(3));
+  assert.deepEqual(unpackColumns(chunks[0]!.records).chunk, [1, 0, 0, 3], 'a chunk names itself, so the batch that applies it can delete it');
+  // What a restart routes again is what was stored: the same chunks, slots and records.
+  const stored = unappliedForwards(dbs);
+  assert.deepEqual(stored.map((c) => [c.stage, c.chunkId, c.slot, c.length]), [[2, [1, 0, 0, 3], 3, 5], [2, [1, 0, 0, 5], 5, 2]]);
+  assert.deepEqual(recordsOf(stored[1]!.records), expected(5));
 
-  // Slot 3 applies the first three of its five records in one batch...
+  // Slot 3 applies its chunk: it is gone; slot 5's chunk is untouched.
   const consumer = new SlotBatch(dbs, 2, 3, KEY_GROUPS, []);
   consumer.begin();
-  consumer.consumeForwards(2, 'r0', 2);
-  consumer.consumeForwards(2, 'r0', 1);
+  consumer.consumeForwards(2, [1, 0, 0, 3]);
   consumer.commit();
-  const left = unappliedForwards(dbs).filter((f) => f.chunkId === 'r0');
-  assert.deepEqual(left.map((f) => [f.id, f.key, f.keyGroup, f.value, f.timestamp]), [
-    ['r5', 'k5', 5, { i: 5 }, 105],
-    ['r6', 'k6', 6, { i: 6 }, 106],
-  ]);
-
-  // ...and the rest in the next: the chunk is gone; slot 5's chunk is untouched.
-  consumer.begin();
-  consumer.consumeForwards(2, 'r0', 2);
-  consumer.commit();
-  assert.deepEqual(unappliedForwards(dbs).map((f) => f.id), ['r1', 'r4']);
+  assert.deepEqual(unappliedForwards(dbs).map((c) => c.chunkId), [[1, 0, 0, 5]]);
 }));
 
-test('applying more of a chunk than is stored fails instead of losing track', withState((dir) => {
+test("a producer's chunks are listed in the order it made them, past ten and across a restart of the producer", withState((dir) => {
+  const dbs = openState(dir);
+  const made: number[] = [];
+  // Twelve batches of slot 2 of stage 1 each forward one record to slot 0 of stage 2; none is applied yet.
+  for (let b = 0; b < 12; b++) {
+    // A new SlotBatch for each, as after a restart of the producer: the sequence is read back from the table.
+    const producer = new SlotBatch(dbs, 1, 2, KEY_GROUPS, []);
+    producer.begin();
+    producer.addForward({ stage: 2, slot: 0, id: `z${11 - b}`, key: 'k', kg: 0, value: b, timestamp: b });
+    producer.commit();
+    made.push(producer.pendingForwardChunks[0]!.chunkId[2]);
+  }
+  assert.deepEqual(made, Array.from({ length: 12 }, (_, b) => b), 'each batch numbers its chunk one past the last');
+  const listed = unappliedForwards(dbs).map((c) => unpackColumns(c.records).value[0]);
+  assert.deepEqual(listed, Array.from({ length: 12 }, (_, b) => b), 'listed in the order made, not by record id or as text');
+}));
+
+test('applying a chunk that is not stored fails instead of losing track', withState((dir) => {
   const dbs = openState(dir);
   const consumer = new SlotBatch(dbs, 2, 0, KEY_GROUPS, []);
   consumer.begin();
-  consumer.consumeForwards(2, 'missing', 1);
-  assert.throws(() => consumer.commit(), /forward chunk missing of stage 2 is not in the state/);
+  consumer.consumeForwards(2, [1, 3, 7, 0]);
+  assert.throws(() => consumer.commit(), /forward chunk 7 of stage 1 slot 3 to stage 2 slot 0 is not in the state/);
 }));
 
 test('fired timers leave the table, whether stored earlier or added in the same batch', withState((dir) => {
