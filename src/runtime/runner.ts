@@ -11,6 +11,7 @@ import { sinkRecord, type SinkConnector } from '../connectors/connector.js';
 import type { JobGraph } from '../graph/model.js';
 import { planGraph, type Plan } from '../graph/planner.js';
 import { closeState, openState, type StateDatabases } from '../state/backend.js';
+import { lockStateDir, type StateDirLock } from '../state/state-dir-lock.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import type { JobRef } from './messages.js';
 import { JobMetrics } from './metrics.js';
@@ -32,6 +33,7 @@ export class JobRunner {
   readonly plan: Plan;
   readonly metrics: JobMetrics;
   private dbs!: StateDatabases;
+  private stateLock: StateDirLock | null = null;
   private pool!: WorkerPool;
   private intake!: SourceIntake;
   private delivery!: SinkDelivery;
@@ -157,6 +159,7 @@ export class JobRunner {
 
   private async open(): Promise<void> {
     const { graph } = this.plan;
+    this.stateLock = lockStateDir(this.options.stateDir);
     this.dbs = openState(this.options.stateDir);
     checkStateLayout(this.dbs, this.plan, this.options.stateDir);
     const baseDir = this.options.baseDir ?? process.cwd();
@@ -304,6 +307,7 @@ export class JobRunner {
     for (const s of this.intake?.sources ?? []) await s.connector.close();
     for (const sink of this.sinks.values()) await sink.close();
     await closeState(this.options.stateDir);
+    this.stateLock?.release();
   }
 }
 
