@@ -9,6 +9,7 @@
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,process,main,floor] [--client autocannon|wrk] [--query '?fields=..']
  *   kafka [--events N] [--users U] [--runs R] [--workers W] [--latency-seconds S]
  *   kafka-mock [--groups G]
+ *   lmdb-restarts [--trials N] [--reader-ms 50]   (0: no other process)
  *   flywheel-cpu [--rate 2000] [--event-time-rate R] [--max-delays 5,20,50,100] [--warmup-seconds 20] [--seconds 30] [--runs 1]
  *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
  */
@@ -27,6 +28,7 @@ import { nexmarkKafkaBench } from './nexmark/kafka-bench.js';
 import { ceilingBench } from './scaling/ceiling-bench.js';
 import { scalingBench } from './scaling/scaling-bench.js';
 import { kafkaBench } from './kafka/bench.js';
+import { lmdbRestartsBench } from './lmdb-restarts/bench.js';
 import { mockLimits } from './kafka/mock-limits.js';
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
@@ -128,6 +130,9 @@ switch (name) {
     break;
   case 'kafka-mock':
     report(await mockLimits(num('groups', 3)));
+    break;
+  case 'lmdb-restarts':
+    report(await lmdbRestartsBench({ trials: num('trials', 200), readerMs: num('reader-ms', 50) }));
     break;
   case 'experiments':
     await experimentsBench(
