@@ -39,8 +39,8 @@ export type StoredForwardChunk = [number, Uint8Array];
 /**
  * A batch's forwards as chunks, one per (stage, target slot), in emission order, named after the producing slot.
  * Its sequence number is one past the newest chunk of the producer still stored, read inside the batch's write
- * transaction: a read snapshot can lag behind the producer's own last commit (lmdb-js keeps a thread's older
- * snapshot while anything still reads from it), and a reused number would overwrite a chunk not yet applied.
+ * transaction, so it sees every committed chunk whichever thread ran the producer's last batch: a reused number
+ * would overwrite a chunk not yet applied.
  */
 export function chunkForwards(forwards: readonly ForwardRecord[], forward: Database, producerStage: number, producerSlot: number): ForwardChunk[] {
   const byTarget = new Map<string, { stage: number; slot: number; columns: RecordColumns }>();
