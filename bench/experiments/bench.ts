@@ -43,7 +43,7 @@ async function runJob(w: BenchWorld, workers: number, during?: (url: string) => 
   try {
     await launchJob({
       job: moduleJobRef(jobModule, 'benchJob'), graph, stateDir, workers, slots: 16, placement: 'any', workerNiceness: DEFAULT_WORKER_NICENESS, batch: { maxRecords: 8192, maxDelay: 5 },
-      statusInterval: 3_600_000, baseDir: tmpdir(), http: { port: 0, host: '127.0.0.1' }, log: () => {},
+      statusInterval: 3_600_000, stopTimeout: 10_000, baseDir: tmpdir(), http: { port: 0, host: '127.0.0.1' }, log: () => {},
       onStarted: ({ url }) => {
         watching = during?.(url!);
       },

@@ -52,6 +52,7 @@ export const runtimeSchema = {
       default: {},
     },
     statusInterval: { duration: true, default: 5000 },
+    stopTimeout: { duration: true, default: 10000 },
   },
   additionalProperties: false,
   default: {},

@@ -30,6 +30,8 @@ export interface RuntimeSettings {
   http?: { port: number; host: string; isolation: QueryIsolation };
   batch: { maxRecords: number; maxDelay: number };
   statusInterval: number;
+  /** On stop, how long outputs may take to be acknowledged before they are left for the next start (ms). */
+  stopTimeout: number;
 }
 
 export interface LoadedTopology {
@@ -186,6 +188,7 @@ class Loader {
       ...(http ? { http } : {}),
       batch,
       statusInterval: raw.statusInterval as number,
+      stopTimeout: raw.stopTimeout as number,
       ...overrides,
     };
   }

@@ -24,6 +24,7 @@ export interface LaunchOptions {
   workerNiceness: number;
   batch: { maxRecords: number; maxDelay: number };
   statusInterval: number;
+  stopTimeout: number;
   baseDir: string;
   http?: { port: number; host: string; isolation?: QueryIsolation };
   log?: (line: string) => void;
@@ -49,6 +50,7 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     baseDir: options.baseDir,
     signal: controller.signal,
     statusInterval: options.statusInterval,
+    stopTimeout: options.stopTimeout,
     onStatus: (s) => log(statusLine(options.graph.name, s)),
   });
   const stop = () => controller.abort();
@@ -67,7 +69,11 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     const running = runner.run();
     await Promise.race([runner.opened, running]);
     options.onStarted?.({ url: server?.url ?? null, runner });
-    return await running;
+    const summary = await running;
+    if (summary.undelivered > 0) {
+      log(`[${options.graph.name}] stopped with ${summary.undelivered} outputs not acknowledged by their sinks within stopTimeout (${options.stopTimeout} ms): they are kept and delivered after the next start`);
+    }
+    return summary;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -36,6 +36,12 @@ export interface RunOptions {
   /** How often each idle slot commits the source frontier (ms). */
   frontierInterval?: Millis;
   signal?: AbortSignal;
+  /**
+   * On stop, how long outputs already made may take to be acknowledged by their sinks (ms; default 10 s). What is
+   * still unacknowledged then is not lost: outputs of keyed steps stay in the outbox and stage 0's source records are
+   * read again, and both are delivered after the next start.
+   */
+  stopTimeout?: Millis;
   /** Called every `statusInterval` ms (default 5 s) with a progress snapshot. */
   onStatus?: (status: RunStatus) => void;
   statusInterval?: Millis;
@@ -62,4 +68,6 @@ export interface RunSummary {
   recordsRead: number;
   batches: number;
   watermark: Millis;
+  /** Outputs not acknowledged by their sinks when a stop's `stopTimeout` ran out (delivered after the next start). */
+  undelivered: number;
 }

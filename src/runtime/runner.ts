@@ -54,6 +54,9 @@ export class JobRunner {
   private readonly maxRecords: number;
   private readonly maxDelay: Millis;
   private readonly frontierInterval: Millis;
+  private readonly stopTimeout: Millis;
+  /** Outputs still unacknowledged when a stop's `stopTimeout` ran out. */
+  private undelivered = 0;
   ready = false;
   private markOpened!: () => void;
   /** Resolves once state, sources and sinks are open and the job processes records. */
@@ -65,6 +68,7 @@ export class JobRunner {
     this.maxRecords = options.batch?.maxRecords ?? 8192;
     this.maxDelay = options.batch?.maxDelay ?? 5;
     this.frontierInterval = options.frontierInterval ?? 1_000;
+    this.stopTimeout = options.stopTimeout ?? 10_000;
     options.signal?.addEventListener('abort', () => this.stop());
   }
 
@@ -95,7 +99,7 @@ export class JobRunner {
       await this.close();
     }
     if (this.failure) throw this.failure;
-    return { recordsRead: this.intake.recordsRead, batches: this.scheduler.batches, watermark: this.watermark };
+    return { recordsRead: this.intake.recordsRead, batches: this.scheduler.batches, watermark: this.watermark, undelivered: this.undelivered };
   }
 
   /** Readiness reasons: empty when the job is open and every source and sink can reach its destination. */
@@ -269,8 +273,23 @@ export class JobRunner {
     await this.workerIntake.stop();
     if (this.failure) return;
     this.commitStage0Progress(true);
-    await this.delivery.drain();
-    await this.stage0Outputs.settled();
+    await this.outputsDelivered();
+  }
+
+  /**
+   * Waits until every output made so far is acknowledged by its sink; once the job is asked to stop, for at most
+   * `stopTimeout`, so that a sink that stays unreachable cannot keep the job from stopping. What is left then is
+   * counted as undelivered: outputs of keyed steps stay in the outbox and stage 0's records are read again.
+   */
+  private async outputsDelivered(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const delivered = Promise.all([this.delivery.drain(), this.stage0Outputs.settled()]).then(() => true);
+    const timedOut = this.stopped.then(() => new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.stopTimeout))));
+    try {
+      if (!(await Promise.race([delivered, timedOut]))) this.undelivered = this.delivery.pending;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** After a poll: stage 0's counts to the metrics, its outputs delivered, then its source frontier. */

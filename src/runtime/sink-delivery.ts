@@ -5,7 +5,8 @@
  * batch, whose steps would run only as fast as the runner's loop yields, leaving the outputs of many polls
  * waiting in memory behind an instant acknowledgement. A failed write (destination down) is retried with capped
  * exponential backoff for as long as the job runs, and an output taken from the outbox is deleted from it only
- * after its sink acknowledged it. Outputs of stage 0 (no keyed state) are not in the outbox: the caller learns of
+ * after its sink acknowledged it. Once stopped, nothing is retried or failed: what is unacknowledged then stays so
+ * (in the outbox, or unread at the source) until the next start. Outputs of stage 0 (no keyed state) are not in the outbox: the caller learns of
  * their acknowledgement through the returned promise.
  */
 import type { SinkConnector, SinkRecord } from '../connectors/connector.js';
@@ -102,7 +103,8 @@ export class SinkDelivery {
   }
 
   private acknowledge(sinkId: string, b: Handed): void {
-    if (b.fromOutbox) this.scheduleRemoval(sinkId, b.records);
+    // After stop the state may be closed: such an entry stays in the outbox and is sent again (same id) next start.
+    if (b.fromOutbox && !this.stopped) this.scheduleRemoval(sinkId, b.records);
     this.pendingRecords -= b.records.length;
     b.resolve();
   }
@@ -127,8 +129,10 @@ export class SinkDelivery {
     if (keys.length) this.dbs.env.transactionSync(() => keys.forEach((k) => this.dbs.outbox.removeSync(k)));
   }
 
+  /** Ends delivery before the state closes: entries acknowledged so far leave the outbox now. */
   stop(): void {
     this.stopped = true;
+    this.removeAcknowledged();
   }
 
   private async writeWithRetry(sink: SinkConnector, records: SinkRecord[]): Promise<void> {
@@ -139,7 +143,8 @@ export class SinkDelivery {
         return;
       } catch (err) {
         this.lastError = `sink ${sink.id} (${sink.destination}): ${(err as Error).message}`;
-        if (this.stopped) throw err;
+        // Abandoned, not failed: the batch stays unacknowledged and is delivered after the next start.
+        if (this.stopped) return new Promise<never>(() => undefined);
         await new Promise((r) => setTimeout(r, Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt)));
       }
     }

@@ -117,7 +117,7 @@ class KafkaSink implements SinkConnector {
   private async replaceProducer(): Promise<void> {
     const old = this.producer;
     this.producer = null;
-    if (old) await new Promise<void>((resolve) => old.disconnect(() => resolve()));
+    if (old) await disconnectWithoutFlush(old);
     this.producer = await this.connectProducer();
     this.fatal = null;
   }
@@ -184,14 +184,21 @@ class KafkaSink implements SinkConnector {
     return reason ? { ready: false, reason } : { ready: true };
   }
 
+  /**
+   * Disconnects without waiting for deliveries: the runner closes sinks only after it waited for every
+   * acknowledgement (for up to its stopTimeout on a stop), and an output without one is still in the outbox.
+   */
   async close(): Promise<void> {
     const producer = this.producer;
     this.producer = null;
     this.probe?.stop();
-    if (!producer) return;
-    await new Promise<void>((resolve) => producer.flush(5_000, () => resolve()));
-    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+    if (producer) await disconnectWithoutFlush(producer);
   }
+}
+
+/** node-rdkafka's Producer.disconnect flushes first (5 s by default); a flush timeout of 0 skips the wait. */
+function disconnectWithoutFlush(producer: Kafka.Producer): Promise<void> {
+  return new Promise<void>((resolve) => producer.disconnect(0, () => resolve()));
 }
 
 export const kafkaSinkType: SinkType<KafkaSinkOptions> = {

@@ -93,6 +93,7 @@ test('started while the broker is unreachable: not ready with the reason, state 
     workerNiceness: 0,
     batch: { maxRecords: 1024, maxDelay: 5 },
     statusInterval: 100,
+    stopTimeout: 10_000,
     baseDir: process.cwd(),
     http: { port: 0, host: '127.0.0.1' },
     log: (line) => lines.push(line),
