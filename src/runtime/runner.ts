@@ -163,7 +163,7 @@ export class JobRunner {
 
   private async open(): Promise<void> {
     const { graph } = this.plan;
-    this.stateLock = lockStateDir(this.options.stateDir);
+    this.stateLock = await lockStateDir(this.options.stateDir);
     this.dbs = openState(this.options.stateDir);
     checkStateLayout(this.dbs, this.plan, this.options.stateDir);
     const baseDir = this.options.baseDir ?? process.cwd();

@@ -1,17 +1,29 @@
 /**
- * One job per state directory. A running job holds `job.lock` in its state directory (process id, host, start
- * time); a second job started on the same directory stops before it opens LMDB, naming the process that holds it.
- * Another process must not even open a running job's LMDB files (docs/runtime.md), which is why this is checked
- * first. A lock left by a process that is gone (kill -9, a crash) is taken over, so a restart needs no cleanup.
- * A lock written on another host is taken over too: LMDB needs a local file system, so that host cannot be running
- * on these files (a restarted container usually gets a new host name). Like Kafka Streams' state directory lock.
+ * One job per state directory. A running job holds the directory's lock; a second job started on it stops before
+ * it opens LMDB, naming the process that holds it. Another process must not even open a running job's LMDB files
+ * (docs/runtime.md), which is why this is checked first. Like Kafka Streams' state directory lock.
+ * - `socket` (Linux, the default there): a listening socket in the abstract namespace, named after the directory's
+ *   real path. The kernel gives a name to one process at a time and frees it when that process ends, however it
+ *   ends (kill -9 included), so a restart needs no cleanup and processes started at the same instant after a crash
+ *   cannot both take it. Abstract names are per network namespace: containers that share a volume but not a network
+ *   namespace do not see each other's. `job.lock` records who holds it (process id, host, start time) for the error
+ *   message.
+ * - `file` (other systems): `job.lock` itself is the lock, created exclusively; one left by a process that is gone
+ *   (or written on another host: LMDB needs a local file system) is taken over. Two processes that find the same
+ *   leftover lock at the same instant can both take it over.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, FlywheelError } from '../runtime/errors.js';
 
 export const STATE_DIR_LOCK_FILE = 'job.lock';
+
+export type LockMechanism = 'socket' | 'file';
+
+export const DEFAULT_LOCK_MECHANISM: LockMechanism = process.platform === 'linux' ? 'socket' : 'file';
 
 interface LockHolder {
   pid: number;
@@ -20,30 +32,55 @@ interface LockHolder {
 }
 
 export interface StateDirLock {
-  /** Removes the lock file if this process still holds it. */
+  /** Gives the directory up; the lock file goes if it still names this process. */
   release(): void;
 }
 
-/** Takes the state directory for this process, or throws FW_ERR_STATE if a live process on this host holds it. */
-export function lockStateDir(dir: string): StateDirLock {
+/** Takes the state directory for this process, or throws FW_ERR_STATE if another live process holds it. */
+export async function lockStateDir(dir: string, mechanism: LockMechanism = DEFAULT_LOCK_MECHANISM): Promise<StateDirLock> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, STATE_DIR_LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   const body = `${JSON.stringify(me)}\n`;
-  if (!createExclusive(file, body)) {
+  let server: Server | null = null;
+  if (mechanism === 'socket') {
+    server = await listenExclusively(dir, file);
+    writeAtomically(file, body);
+  } else if (!createExclusive(file, body)) {
     const holder = readHolder(file);
-    if (holder !== null && isRunningElsewhere(holder)) throw inUse(dir, file, holder);
-    // Left by a process that is gone: replaced in one step (rename), so a reader never sees half a file.
-    const temp = `${file}.${process.pid}`;
-    writeFileSync(temp, body);
-    renameSync(temp, file);
+    if (holder !== null && isRunningElsewhere(holder)) throw inUse(dir, file, holder, 'file');
+    // Left by a process that is gone: replaced in one step, so a reader never sees half a file.
+    writeAtomically(file, body);
   }
   return {
     release: () => {
       const holder = readHolder(file);
       if (holder !== null && holder.pid === me.pid && holder.host === me.host) unlinkSync(file);
+      server?.close();
     },
   };
+}
+
+/** Listens on the directory's abstract socket name; rejects with FW_ERR_STATE when another process listens on it. */
+async function listenExclusively(dir: string, file: string): Promise<Server> {
+  const name = `\0flywheel-state-dir/${createHash('sha256').update(realpathSync(dir)).digest('hex')}`;
+  const server = createServer((connection) => connection.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') reject(err);
+      else reject(inUse(dir, file, readHolder(file), 'socket'));
+    });
+    server.listen({ path: name }, resolve);
+  });
+  // The lock must not keep a process alive that has nothing else to do.
+  server.unref();
+  return server;
+}
+
+function writeAtomically(file: string, body: string): void {
+  const temp = `${file}.${process.pid}`;
+  writeFileSync(temp, body);
+  renameSync(temp, file);
 }
 
 function createExclusive(file: string, body: string): boolean {
@@ -62,7 +99,7 @@ function createExclusive(file: string, body: string): boolean {
   return true;
 }
 
-/** The holder a lock file names; null when it is unreadable (a process died while writing it). */
+/** The holder a lock file names; null when there is none or it is unreadable (a process died while writing it). */
 function readHolder(file: string): LockHolder | null {
   try {
     const holder = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
@@ -83,11 +120,15 @@ function isRunningElsewhere(holder: LockHolder): boolean {
   }
 }
 
-function inUse(dir: string, file: string, holder: LockHolder): FlywheelError {
+function inUse(dir: string, file: string, holder: LockHolder | null, mechanism: LockMechanism): FlywheelError {
+  // A process that has just taken the socket may not have written the file yet.
+  const who = holder ? `process ${holder.pid} (a job started at ${holder.startedAt})` : 'another process';
+  // Only a lock file can outlive its holder (a process id reused by another program keeps it looking alive).
+  const orDelete = mechanism === 'file' && holder ? `; if process ${holder.pid} is not a Flywheel job, delete ${file}` : '';
   return new FlywheelError(
     ErrorCodes.STATE,
-    `state directory ${dir} is in use by process ${holder.pid} (a job started at ${holder.startedAt}); two jobs on one state directory would corrupt it`,
+    `state directory ${dir} is in use by ${who}; two jobs on one state directory would corrupt it`,
     { file },
-    `stop that job or give this one another state directory; if process ${holder.pid} is not a Flywheel job, delete ${file}`,
+    `stop that job or give this one another state directory${orDelete}`,
   );
 }

@@ -1,26 +1,27 @@
 /**
- * One job per state directory, with real processes: while another live process holds a state directory, a job
- * process started on it stops before it opens LMDB (no data file, no output) and the error names the holder and
- * what to do; once the holder is SIGKILLed, its leftover lock is taken over without any cleanup, the job runs, and
- * a finished job leaves no lock.
+ * One job per state directory, with real processes, for both lock mechanisms: while another live process holds a
+ * state directory, taking it fails naming the holder, and a job process started on it stops before it opens LMDB
+ * (no data file, no output); once the holder is SIGKILLed, its leftover lock file is no obstacle, the job runs, and
+ * a finished job leaves no lock. Processes released at one instant on a directory whose holder died: exactly one
+ * gets it (the socket lock; the file lock's takeover can let two through, src/state/state-dir-lock.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, FlywheelError } from '../../src/runtime/errors.js';
-import { lockStateDir, STATE_DIR_LOCK_FILE } from '../../src/state/state-dir-lock.js';
+import { DEFAULT_LOCK_MECHANISM, lockStateDir, STATE_DIR_LOCK_FILE, type LockMechanism } from '../../src/state/state-dir-lock.js';
 import { runJobProcess } from '../harness/crash-harness.js';
 import { makeEvents } from '../runtime/fixtures/events.js';
 
 const holderEntry = fileURLToPath(new URL('./fixtures/hold-state-dir.js', import.meta.url));
 
 /** Starts a process that takes the lock on `dir`; resolves once it holds it. */
-function holdInAnotherProcess(dir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [holderEntry, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+function holdInAnotherProcess(dir: string, mechanism: LockMechanism): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [holderEntry, dir, mechanism], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => (d.toString().includes('LOCKED') ? resolve(child) : undefined));
     child.once('exit', (code) => reject(new Error(`the lock holder exited with ${code}`)));
@@ -33,23 +34,59 @@ const killed = (child: ChildProcess): Promise<void> =>
     child.kill('SIGKILL');
   });
 
-test('a second process cannot take a held state directory; a SIGKILLed holder leaves a lock that is taken over', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fw-state-lock-'));
-  try {
-    const holder = await holdInAnotherProcess(dir);
+for (const mechanism of ['socket', 'file'] as const) {
+  test(`${mechanism} lock: a second process cannot take a held state directory; a SIGKILLed holder leaves a lock file that is no obstacle`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fw-state-lock-'));
     try {
-      assert.throws(
-        () => lockStateDir(dir),
-        (err: unknown) => err instanceof FlywheelError && err.code === ErrorCodes.STATE && err.message.includes(`in use by process ${holder.pid}`) && err.hint !== undefined && err.hint.includes(join(dir, STATE_DIR_LOCK_FILE)),
-      );
+      const holder = await holdInAnotherProcess(dir, mechanism);
+      try {
+        await assert.rejects(
+          lockStateDir(dir, mechanism),
+          (err: unknown) => err instanceof FlywheelError && err.code === ErrorCodes.STATE && err.message.includes(`in use by process ${holder.pid}`) && err.hint !== undefined,
+        );
+      } finally {
+        await killed(holder);
+      }
+      assert.ok(existsSync(join(dir, STATE_DIR_LOCK_FILE)), 'the killed holder left its lock file');
+      const lock = await lockStateDir(dir, mechanism);
+      assert.equal((JSON.parse(readFileSync(join(dir, STATE_DIR_LOCK_FILE), 'utf8')) as { pid: number }).pid, process.pid, 'this process holds it now');
+      lock.release();
+      assert.ok(!existsSync(join(dir, STATE_DIR_LOCK_FILE)), 'released');
+      const again = await lockStateDir(dir, mechanism);
+      again.release();
     } finally {
-      await killed(holder);
+      rmSync(dir, { recursive: true, force: true });
     }
-    assert.ok(existsSync(join(dir, STATE_DIR_LOCK_FILE)), 'the killed holder left its lock file');
-    const lock = lockStateDir(dir);
-    assert.equal((JSON.parse(readFileSync(join(dir, STATE_DIR_LOCK_FILE), 'utf8')) as { pid: number }).pid, process.pid, 'this process holds it now');
-    lock.release();
-    assert.ok(!existsSync(join(dir, STATE_DIR_LOCK_FILE)), 'released');
+  });
+}
+
+const contenderEntry = fileURLToPath(new URL('./fixtures/contend-state-dir.js', import.meta.url));
+
+/** Runs a process to its end; resolves with what it printed. */
+function output(child: ChildProcess): Promise<string> {
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve) => child.once('exit', () => resolve(out.trim())));
+}
+
+test('processes started at the same instant on a directory whose holder died: exactly one takes it (socket lock)', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-state-lock-race-'));
+  try {
+    // Rounds of contenders released at one instant; on two cores, pairs of them run the takeover side by side.
+    const rounds = 6;
+    const contenders = 6;
+    for (let round = 0; round < rounds; round++) {
+      const gone = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      await new Promise((resolve) => gone.once('exit', resolve));
+      writeFileSync(join(dir, STATE_DIR_LOCK_FILE), `${JSON.stringify({ pid: gone.pid, host: hostname(), startedAt: new Date().toISOString() })}\n`);
+      const startAt = Date.now() + 1_500;
+      const outcomes = await Promise.all(
+        Array.from({ length: contenders }, () => output(spawn(process.execPath, [contenderEntry, dir, String(startAt), '1000'], { stdio: ['ignore', 'pipe', 'inherit'] }))),
+      );
+      const held = outcomes.filter((o) => o === 'HELD').length;
+      assert.equal(held, 1, `round ${round}: ${held} processes took the stale lock over at once:\n${outcomes.join('\n')}`);
+      assert.ok(outcomes.every((o) => o === 'HELD' || o.includes(`state directory ${dir} is in use by`)), outcomes.join('\n'));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -64,7 +101,7 @@ test('a job started on a state directory another process holds stops before it o
     writeFileSync(join(dir, 'events.jsonl'), events!.map((r) => JSON.stringify(r.value)).join('\n') + '\n');
     const stateDir = join(dir, 'state');
     const runJob = () => runJobProcess(fileJobEntry, [stateDir, '1'], { FW_TEST_INPUT: join(dir, 'events.jsonl'), FW_TEST_OUTPUT: join(dir, 'out.jsonl') }, null);
-    const holder = await holdInAnotherProcess(stateDir);
+    const holder = await holdInAnotherProcess(stateDir, DEFAULT_LOCK_MECHANISM);
     try {
       await assert.rejects(runJob(), (err: Error) => err.message.includes(ErrorCodes.STATE) && err.message.includes(`in use by process ${holder.pid}`));
       assert.ok(!existsSync(join(stateDir, 'data.mdb')), 'LMDB was not opened');
