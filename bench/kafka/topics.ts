@@ -15,6 +15,8 @@ export async function connectProducer(brokers: string, extra: Record<string, str
 }
 
 export function disconnect(client: Kafka.Producer | Kafka.KafkaConsumer): Promise<void> {
+  // Polling stops before the disconnect frees the client (a poll during it crashes: src/connectors/kafka/kafka-sink.ts).
+  if (client instanceof Kafka.Producer) client.setPollInterval(0);
   return new Promise((resolve) => client.disconnect(() => resolve()));
 }
 

@@ -196,8 +196,14 @@ class KafkaSink implements SinkConnector {
   }
 }
 
-/** node-rdkafka's Producer.disconnect flushes first (5 s by default); a flush timeout of 0 skips the wait. */
+/**
+ * node-rdkafka's Producer.disconnect flushes first (5 s by default); a flush timeout of 0 skips the wait. Polling
+ * stops first: node-rdkafka stops its poll timer only once the disconnect is done, and a poll that runs while the
+ * disconnect frees the client on a libuv thread crashes the process (SIGSEGV in Producer::NodePoll, seen in the
+ * sink outage tests).
+ */
 function disconnectWithoutFlush(producer: Kafka.Producer): Promise<void> {
+  producer.setPollInterval(0);
   return new Promise<void>((resolve) => producer.disconnect(0, () => resolve()));
 }
 

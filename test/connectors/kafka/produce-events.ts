@@ -27,6 +27,8 @@ export async function produceEvents<T extends object>(brokers: string, topic: st
   producer.setPollInterval(5);
   events.forEach((e, i) => producer.produce(topic, i % 4, Buffer.from(JSON.stringify(e)), keyOf(e), Date.now(), i));
   if (events.length > 0) await done;
+  // Polling stops before the disconnect frees the client (a poll during it crashes: src/connectors/kafka/kafka-sink.ts).
+  producer.setPollInterval(0);
   await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
   if (failure) throw failure;
   return placed;
