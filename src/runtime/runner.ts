@@ -199,7 +199,7 @@ export class JobRunner {
       stateDir: this.options.stateDir,
       batch: { maxRecords: this.maxRecords, maxDelay: this.maxDelay },
       frontierInterval: this.frontierInterval,
-      deliver: (sink, records) => void this.delivery.deliver(sink, records, true).catch((err: unknown) => this.fail(err)),
+      deliver: (sink, records) => void this.delivery.deliver(sink, records, true),
       fail: (err) => this.fail(err),
       wake: () => this.wake?.(),
     });

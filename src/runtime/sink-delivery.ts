@@ -6,8 +6,8 @@
  * waiting in memory behind an instant acknowledgement. A failed write (destination down) is retried with capped
  * exponential backoff for as long as the job runs, and an output taken from the outbox is deleted from it only
  * after its sink acknowledged it. Once stopped, nothing is retried or failed: what is unacknowledged then stays so
- * (in the outbox, or unread at the source) until the next start. Outputs of stage 0 (no keyed state) are not in the outbox: the caller learns of
- * their acknowledgement through the returned promise.
+ * (in the outbox, or unread at the source) until the next start. Outputs of stage 0 (no keyed state) are not in
+ * the outbox: the caller learns of their acknowledgement through the returned promise.
  */
 import type { SinkConnector, SinkRecord } from '../connectors/connector.js';
 import type { StateDatabases } from '../state/backend.js';
@@ -20,11 +20,9 @@ const REMOVE_EVERY_MS = 50;
 interface Handed {
   records: SinkRecord[];
   fromOutbox: boolean;
-  /** A pipelined sink's write of this batch has ended: acknowledged, or failed with `error`. */
-  ended: boolean;
-  error: unknown;
+  /** A pipelined sink acknowledged this batch's write (it is taken once every earlier batch is). */
+  written: boolean;
   resolve(): void;
-  reject(err: unknown): void;
 }
 
 /** One sink's deliveries: batches not yet written (one write at a time) or not yet acknowledged (pipelined). */
@@ -32,7 +30,7 @@ interface SinkLine {
   sink: SinkConnector;
   handed: Handed[];
   writing: boolean;
-  /** Settles when the batch handed over last is acknowledged, so every earlier one is too. */
+  /** Resolves when the batch handed over last is acknowledged, so every earlier one is too. */
   last: Promise<void>;
 }
 
@@ -54,22 +52,23 @@ export class SinkDelivery {
     return this.pendingRecords;
   }
 
-  /** Delivers records; `fromOutbox` entries are deleted from the outbox once acknowledged. */
+  /**
+   * Delivers records; `fromOutbox` entries are deleted from the outbox once acknowledged. Resolves on the
+   * acknowledgement; never rejects (a failed write is retried), and never settles if delivery stops first.
+   */
   deliver(sinkId: string, records: SinkRecord[], fromOutbox: boolean): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     let line = this.lines.get(sinkId);
     if (!line) this.lines.set(sinkId, (line = { sink: this.sinks.get(sinkId)!, handed: [], writing: false, last: Promise.resolve() }));
     this.pendingRecords += records.length;
-    const settled = new Promise<void>((resolve, reject) => {
-      const handed: Handed = { records, fromOutbox, ended: false, error: undefined, resolve, reject };
+    const acknowledged = new Promise<void>((resolve) => {
+      const handed: Handed = { records, fromOutbox, written: false, resolve };
       line.handed.push(handed);
       if (line.sink.pipelined) this.writePipelined(line, handed);
       else if (!line.writing) void this.writeWaiting(line);
     });
-    // Failures reach whoever waits on the batch; drain() and a caller that only hands over must not crash on them.
-    settled.catch(() => undefined);
-    line.last = settled;
-    return settled;
+    line.last = acknowledged;
+    return acknowledged;
   }
 
   /** One write at a time: each takes every batch handed over since the last one began. */
@@ -77,12 +76,7 @@ export class SinkDelivery {
     line.writing = true;
     while (line.handed.length > 0) {
       const batches = line.handed.splice(0);
-      try {
-        await this.writeWithRetry(line.sink, batches.length === 1 ? batches[0]!.records : batches.flatMap((b) => b.records));
-      } catch (err) {
-        for (const b of batches) b.reject(err);
-        continue;
-      }
+      await this.writeWithRetry(line.sink, batches.length === 1 ? batches[0]!.records : batches.flatMap((b) => b.records));
       for (const b of batches) this.acknowledge(line.sink.id, b);
     }
     line.writing = false;
@@ -90,16 +84,10 @@ export class SinkDelivery {
 
   /** A pipelined sink writes the batch now; acknowledgements are taken in the order the batches were handed over. */
   private writePipelined(line: SinkLine, handed: Handed): void {
-    const ended = (err: unknown) => {
-      handed.ended = true;
-      handed.error = err;
-      while (line.handed.length > 0 && line.handed[0]!.ended) {
-        const b = line.handed.shift()!;
-        if (b.error === undefined) this.acknowledge(line.sink.id, b);
-        else b.reject(b.error);
-      }
-    };
-    this.writeWithRetry(line.sink, handed.records).then(() => ended(undefined), (err: unknown) => ended(err ?? new Error('write failed')));
+    void this.writeWithRetry(line.sink, handed.records).then(() => {
+      handed.written = true;
+      while (line.handed.length > 0 && line.handed[0]!.written) this.acknowledge(line.sink.id, line.handed.shift()!);
+    });
   }
 
   private acknowledge(sinkId: string, b: Handed): void {
@@ -135,6 +123,7 @@ export class SinkDelivery {
     this.removeAcknowledged();
   }
 
+  /** Writes until the sink acknowledges; once delivery has stopped, a failed write is abandoned and never settles. */
   private async writeWithRetry(sink: SinkConnector, records: SinkRecord[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
