@@ -32,12 +32,13 @@ export interface SpawnedBroker extends DevBroker {
 
 /**
  * Starts the dev broker in a child process and resolves once it prints its bootstrap address; rejects, and kills
- * the child, if it has not within `startTimeoutMs`.
+ * the child, if it has not within `startTimeoutMs`. The child stops by itself when this process exits or crashes.
  */
 export function spawnDevBroker(options: { brokers?: number; topics?: string[]; startTimeoutMs?: number } = {}): Promise<SpawnedBroker> {
   const main = fileURLToPath(new URL('./broker-main.js', import.meta.url));
   const topicArgs = (options.topics ?? []).flatMap((t) => ['--topic', t]);
-  const child = spawn(process.execPath, [main, '--brokers', String(options.brokers ?? 1), ...topicArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // stdin is a pipe only so that the child sees it end, and stops, when this process is gone.
+  const child = spawn(process.execPath, [main, '--brokers', String(options.brokers ?? 1), ...topicArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
   const timeoutMs = options.startTimeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
     let out = '';
