@@ -132,9 +132,9 @@ export class SinkDelivery {
         return;
       } catch (err) {
         this.lastError = `sink ${sink.id} (${sink.destination}): ${(err as Error).message}`;
-        // Abandoned, not failed: the batch stays unacknowledged and is delivered after the next start.
-        if (this.stopped) return new Promise<never>(() => undefined);
         await new Promise((r) => setTimeout(r, Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt)));
+        // Abandoned, not failed (the sink may be closed by now): the batch stays unacknowledged for the next start.
+        if (this.stopped) return new Promise<never>(() => undefined);
       }
     }
   }
