@@ -11,6 +11,7 @@ import { topologyJsonSchema } from './graph/topology-schema.js';
 import { loadTopology } from './graph/yaml-loader.js';
 import { FlywheelError } from './runtime/errors.js';
 import { launchJob } from './runtime/launch.js';
+import { lockStateDir } from './state/state-dir-lock.js';
 import { runBrokerCommand, startDevBroker } from './connectors/kafka/dev-broker.js';
 
 interface Command {
@@ -95,7 +96,7 @@ const commands: Record<string, Command> = {
  * The demo: a dev broker in this process (unless FLYWHEEL_BROKERS names one), the feed job (generator -> topic
  * `events`) and the flywheel job (topic -> features -> HTTP) running side by side until Ctrl-C. The embedded broker
  * keeps nothing between runs, so with it the demo starts from empty state: offsets kept from an earlier run would
- * point into a topic that no longer exists.
+ * point into a topic that no longer exists (it is wiped only once this process holds its lock).
  */
 async function runDemo(port: string | undefined): Promise<number> {
   const topologies = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'topologies');
@@ -108,7 +109,11 @@ async function runDemo(port: string | undefined): Promise<number> {
     const feed = await loadTopology(join(topologies, 'demo-feed.yaml'));
     const main = await loadTopology(join(topologies, 'demo.yaml'));
     if (broker) {
-      for (const stateDir of [feed.runtime.stateDir, main.runtime.stateDir]) rmSync(stateDir, { recursive: true, force: true });
+      const stateDirs = [feed.runtime.stateDir, main.runtime.stateDir];
+      // A demo already running on these directories stops this one here, before anything of its state is deleted.
+      const locks = await Promise.all(stateDirs.map((dir) => lockStateDir(dir)));
+      for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
+      for (const lock of locks) lock.release();
       process.stdout.write(`[demo] fresh state in ${main.runtime.stateDir} and ${feed.runtime.stateDir} (the embedded broker starts empty)\n`);
     }
     const http = port !== undefined ? { ...main.runtime.http, port: Number(port), host: main.runtime.http?.host ?? '127.0.0.1' } : main.runtime.http;
