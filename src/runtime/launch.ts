@@ -5,7 +5,7 @@
  */
 import type { JobGraph } from '../graph/model.js';
 import type { RunningServer } from '../query/server.js';
-import { openState } from '../state/backend.js';
+import { closeState, openState } from '../state/backend.js';
 import type { JobRef } from './messages.js';
 import { startQueryEndpoint, type QueryIsolation } from './query-host.js';
 import type { IntakePlacement, RunSummary } from './run-options.js';
@@ -61,8 +61,16 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     // The endpoint listens before the job opens, so /readyz can say why start-up waits (a broker unreachable).
     if (options.http) {
       // The endpoint reads state read-only, so the environment must exist before it; the runner reuses this handle.
-      openState(options.stateDir);
-      server = await startQueryEndpoint(runner, options.job, options.stateDir, options.http.port, options.http.host, options.http.isolation);
+      // The directory is locked first, so a job refused it (another process holds it) has not opened it.
+      await runner.takeStateDir();
+      try {
+        openState(options.stateDir);
+        server = await startQueryEndpoint(runner, options.job, options.stateDir, options.http.port, options.http.host, options.http.isolation);
+      } catch (err) {
+        await closeState(options.stateDir);
+        runner.releaseStateDir();
+        throw err;
+      }
       log(`[${options.graph.name}] query endpoint on ${server.url} (/healthz /readyz /metrics /topology)`);
     }
     options.onListening?.({ url: server?.url ?? null, runner });

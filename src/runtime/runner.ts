@@ -161,9 +161,23 @@ export class JobRunner {
     return timer;
   }
 
+  /**
+   * Takes the job's state directory (FW_ERR_STATE when another process holds it) before anything opens it; run()
+   * takes it itself unless this was called first (launch.ts does, to open the directory for the query endpoint).
+   */
+  async takeStateDir(): Promise<void> {
+    this.stateLock ??= await lockStateDir(this.options.stateDir);
+  }
+
+  /** Gives the state directory up: after run() ends, or when a caller that locked it never runs the job. */
+  releaseStateDir(): void {
+    this.stateLock?.release();
+    this.stateLock = null;
+  }
+
   private async open(): Promise<void> {
     const { graph } = this.plan;
-    this.stateLock = await lockStateDir(this.options.stateDir);
+    await this.takeStateDir();
     this.dbs = openState(this.options.stateDir);
     checkStateLayout(this.dbs, this.plan, this.options.stateDir);
     const baseDir = this.options.baseDir ?? process.cwd();
@@ -326,7 +340,7 @@ export class JobRunner {
     for (const s of this.intake?.sources ?? []) await s.connector.close();
     for (const sink of this.sinks.values()) await sink.close();
     await closeState(this.options.stateDir);
-    this.stateLock?.release();
+    this.releaseStateDir();
   }
 }
 

@@ -14,7 +14,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, FlywheelError } from '../../src/runtime/errors.js';
 import { DEFAULT_LOCK_MECHANISM, lockStateDir, STATE_DIR_LOCK_FILE, type LockMechanism } from '../../src/state/state-dir-lock.js';
+import { launchJob } from '../../src/runtime/launch.js';
+import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { runJobProcess } from '../harness/crash-harness.js';
+import { fileJob } from '../runtime/fixtures/file-job.js';
 import { makeEvents } from '../runtime/fixtures/events.js';
 
 const holderEntry = fileURLToPath(new URL('./fixtures/hold-state-dir.js', import.meta.url));
@@ -112,6 +115,40 @@ test('a job started on a state directory another process holds stops before it o
     assert.equal(await runJob(), 'finished', 'the job runs once the holder is gone');
     assert.ok(readFileSync(join(dir, 'out.jsonl'), 'utf8').trim().length > 0, 'and writes its outputs');
     assert.ok(!existsSync(join(stateDir, STATE_DIR_LOCK_FILE)), 'a finished job leaves no lock');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a job launched with its query endpoint on a held state directory stops before it opens LMDB or listens', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-state-lock-http-'));
+  try {
+    const stateDir = join(dir, 'state');
+    const holder = await holdInAnotherProcess(stateDir, DEFAULT_LOCK_MECHANISM);
+    let listened = false;
+    try {
+      const launched = launchJob({
+        job: moduleJobRef(fileURLToPath(new URL('../runtime/fixtures/file-job.js', import.meta.url)), 'fileJob'),
+        graph: fileJob,
+        stateDir,
+        workers: 1,
+        slots: 8,
+        placement: 'any',
+        workerNiceness: 0,
+        batch: { maxRecords: 1024, maxDelay: 5 },
+        statusInterval: 60_000,
+        stopTimeout: 1_000,
+        baseDir: dir,
+        http: { port: 0, host: '127.0.0.1' },
+        log: () => undefined,
+        onListening: () => (listened = true),
+      });
+      await assert.rejects(launched, (err: unknown) => err instanceof FlywheelError && err.code === ErrorCodes.STATE && err.message.includes(`in use by process ${holder.pid}`));
+    } finally {
+      await killed(holder);
+    }
+    assert.ok(!existsSync(join(stateDir, 'data.mdb')), 'LMDB was not opened');
+    assert.equal(listened, false, 'the endpoint never listened');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
