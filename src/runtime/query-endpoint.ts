@@ -12,6 +12,7 @@ import { buildQueryApp } from '../query/app.js';
 import type { Readiness, RuntimeView } from '../query/runtime-view.js';
 import { startQueryServer } from '../query/server.js';
 import { openStateReadOnly } from '../state/backend.js';
+import { holdOutsideReader } from '../state/state-dir-lock.js';
 import { LmdbStateReader } from '../state/lmdb-reader.js';
 import { ErrorCodes, FlywheelError, toPlainError } from './errors.js';
 import { loadJobGraph } from './job-loader.js';
@@ -50,6 +51,15 @@ async function close(): Promise<void> {
 
 async function start(data: QueryEndpointData): Promise<void> {
   watermark = data.watermark;
+  // A child process says it has the directory open, so a restarted job waits for it to be gone (state-dir-lock.ts).
+  if (!parentPort) {
+    try {
+      await holdOutsideReader(data.stateDir);
+    } catch (err) {
+      send({ kind: 'error', error: toPlainError(err, ErrorCodes.INTERNAL) });
+      return;
+    }
+  }
   const handle = openStateReadOnly(data.stateDir);
   closeAll = async () => {
     await handle.env.close();

@@ -7,7 +7,10 @@
  *   ends (kill -9 included), so a restart needs no cleanup and processes started at the same instant after a crash
  *   cannot both take it. Abstract names are per network namespace: containers that share a volume but not a network
  *   namespace do not see each other's. `job.lock` records who holds it (process id, host, start time) for the error
- *   message.
+ *   message. A process that reads the state from outside the job (the query endpoint's child process) holds a
+ *   name of its own while it has the directory open, and taking the lock waits until no process holds one: an
+ *   endpoint process of a run killed with kill -9 may outlive the job by a moment, and a job must be the only
+ *   process with the directory open when it opens it (docs/runtime.md).
  * - `file` (other systems): `job.lock` itself is the lock, created exclusively; one left by a process that is gone
  *   (or written on another host: LMDB needs a local file system) is taken over. Two processes that find the same
  *   leftover lock at the same instant can both take it over.
@@ -44,7 +47,13 @@ export async function lockStateDir(dir: string, mechanism: LockMechanism = DEFAU
   const body = `${JSON.stringify(me)}\n`;
   let server: Server | null = null;
   if (mechanism === 'socket') {
-    server = await listenExclusively(dir, file);
+    server = await listenExclusively(socketName(dir, 'job'), () => inUse(dir, file, readHolder(file), 'socket'));
+    try {
+      await outsideReaderGone(dir);
+    } catch (err) {
+      server.close();
+      throw err;
+    }
     writeAtomically(file, body);
   } else if (!createExclusive(file, body)) {
     const holder = readHolder(file);
@@ -61,15 +70,46 @@ export async function lockStateDir(dir: string, mechanism: LockMechanism = DEFAU
   };
 }
 
-/** Listens on the directory's abstract socket name; rejects with FW_ERR_STATE when another process listens on it. */
-async function listenExclusively(dir: string, file: string): Promise<Server> {
-  const name = `\0flywheel-state-dir/${createHash('sha256').update(realpathSync(dir)).digest('hex')}`;
+/**
+ * Held by a process that has a job's state directory open from outside the job's process, for as long as it has
+ * (Linux; elsewhere there is no such name and this returns null). Ends with the process.
+ */
+export async function holdOutsideReader(dir: string): Promise<Server | null> {
+  if (DEFAULT_LOCK_MECHANISM !== 'socket') return null;
+  const name = `${socketName(dir, 'reader')}/${process.pid}`;
+  return listenExclusively(name, () => new FlywheelError(ErrorCodes.INTERNAL, `this process already reads state directory ${dir}`, {}));
+}
+
+const OUTSIDE_READER_WAIT_MS = 10_000;
+
+/** Resolves once no process holds a reader name of the directory; FW_ERR_STATE if one still does after 10 s. */
+async function outsideReaderGone(dir: string): Promise<void> {
+  const deadline = Date.now() + OUTSIDE_READER_WAIT_MS;
+  // /proc/net/unix lists the listening abstract sockets of this network namespace as `@name`.
+  const prefix = `@${socketName(dir, 'reader').slice(1)}/`;
+  for (;;) {
+    if (!readFileSync('/proc/net/unix', 'utf8').split('\n').some((line) => line.split(' ').at(-1)!.startsWith(prefix))) return;
+    if (Date.now() > deadline) {
+      throw new FlywheelError(
+        ErrorCodes.STATE,
+        `state directory ${dir} is still open in a process outside any job (the query endpoint process of an earlier run) after ${OUTSIDE_READER_WAIT_MS} ms`,
+        { file: join(dir, STATE_DIR_LOCK_FILE) },
+        'stop that process (it exits by itself when its job has gone); a job must be the only process with its state directory open when it opens it',
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function socketName(dir: string, role: 'job' | 'reader'): string {
+  return `\0flywheel-state-dir/${role}/${createHash('sha256').update(realpathSync(dir)).digest('hex')}`;
+}
+
+/** Listens on an abstract socket name; rejects with `taken()` when another process listens on it. */
+async function listenExclusively(name: string, taken: () => FlywheelError): Promise<Server> {
   const server = createServer((connection) => connection.destroy());
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EADDRINUSE') reject(err);
-      else reject(inUse(dir, file, readHolder(file), 'socket'));
-    });
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? taken() : err));
     server.listen({ path: name }, resolve);
   });
   // The lock must not keep a process alive that has nothing else to do.

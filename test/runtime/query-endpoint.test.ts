@@ -1,7 +1,8 @@
 /**
  * The query endpoint as `flywheel run` serves it, on its own thread or in its own child process: over a real TCP
  * port, state routes read the job's LMDB state through the endpoint's own handle, while metrics and readiness come
- * from the job's main thread. A child-process endpoint goes away with its job, even one killed with SIGKILL.
+ * from the job's main thread. A child-process endpoint goes away with its job, even one killed with SIGKILL, and
+ * until it has, a job cannot take the state directory.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import { clearMemoryChannels, setMemoryInput } from '../../src/connectors/memory
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { startQueryEndpoint } from '../../src/runtime/query-host.js';
 import { JobRunner } from '../../src/runtime/runner.js';
+import { lockStateDir } from '../../src/state/state-dir-lock.js';
 import { latestJob } from '../query/fixtures/latest-job.js';
 
 const modulePath = fileURLToPath(new URL('../query/fixtures/latest-job.js', import.meta.url));
@@ -33,6 +35,21 @@ async function withFinishedJob(events: number, fn: (runner: JobRunner, stateDir:
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
+
+test('a job cannot take its state directory while a query endpoint process (of a run that was killed, say) has it open', async () => {
+  await withFinishedJob(10, async (runner, stateDir) => {
+    const server = await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', 'process');
+    let taken = false;
+    const taking = lockStateDir(stateDir).then((lock) => ((taken = true), lock));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(taken, false, 'not while the endpoint process has the directory open');
+    } finally {
+      await server.close();
+    }
+    (await taking).release();
+  });
+});
 
 for (const isolation of ['thread', 'process'] as const) {
   test(`state, metrics, readiness and topology over a real port from the query endpoint (${isolation})`, async () => {
