@@ -151,4 +151,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Exits at once: the job is closed by now, but librdkafka may still be closing a consumer whose broker is gone.
+process.exit(await main(process.argv.slice(2)));
