@@ -7,7 +7,11 @@ export interface ReadMessage {
   value: string;
 }
 
-/** Fails, saying how far each partition got, when the topic's messages up to its high watermarks do not all arrive within `deadlineMs`. */
+/**
+ * Fails at once when the broker no longer holds a partition's first messages (the dev broker's retention), and,
+ * saying how far each partition got, when the topic's messages up to its high watermarks do not all arrive within
+ * `deadlineMs`.
+ */
 export async function readTopic(brokers: string, topic: string, deadlineMs = 30_000): Promise<ReadMessage[]> {
   const deadline = Date.now() + deadlineMs;
   const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': brokers, 'group.id': `reader-${topic}-${Date.now()}`, 'enable.auto.commit': false }, {});
@@ -15,7 +19,12 @@ export async function readTopic(brokers: string, topic: string, deadlineMs = 30_
   const ends = new Map<number, number>();
   for (let p = 0; p < 4; p++) {
     // A topic nothing was written to yet has no partitions: it reads as empty.
-    ends.set(p, await new Promise<number>((resolve) => consumer.queryWatermarkOffsets(topic, p, 5_000, (err, o) => resolve(err ? 0 : o.highOffset))));
+    const range = await new Promise<{ lowOffset: number; highOffset: number }>((resolve) => consumer.queryWatermarkOffsets(topic, p, 5_000, (err, o) => resolve(err ? { lowOffset: 0, highOffset: 0 } : o)));
+    if (range.lowOffset > 0) {
+      await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+      throw new Error(`reading ${topic} from ${brokers}: partition ${p} no longer holds offsets below ${range.lowOffset} of ${range.highOffset} (the dev broker keeps at most 5 MB per partition): write less`);
+    }
+    ends.set(p, range.highOffset);
   }
   consumer.assign([...ends.keys()].map((partition) => ({ topic, partition, offset: 0 })));
   consumer.setDefaultConsumeTimeout(50);
