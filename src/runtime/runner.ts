@@ -3,8 +3,9 @@
  * crash left (outputs not yet acknowledged, records not yet handed to the next stage), then loops: poll sources
  * (stage 0 runs here, on the main thread, or in the workers for sources they read, see worker-intake.ts; its
  * outputs go through stage0-outputs.ts), let the slot scheduler (slot-scheduler.ts) send batches to the worker
- * pool, deliver outputs, and pause polling while too much is queued (backpressure.ts). A bounded job ends when every source is finished and everything is applied and delivered; an
- * unbounded one runs until stopped.
+ * pool, deliver outputs, and pause polling while too much is queued (backpressure.ts). A bounded job ends when
+ * every source is finished and everything is applied and delivered; an unbounded one runs until stopped, waiting
+ * then at most `stopTimeout` for its sinks. What it says of itself (readiness, progress) is in run-status.ts.
  */
 import type { Millis } from '../api/types.js';
 import { sinkRecord, type SinkConnector } from '../connectors/connector.js';
@@ -28,6 +29,7 @@ import { WorkerIntake } from './worker-intake.js';
 import { WorkerPool } from './worker-pool.js';
 import { Backpressure } from './backpressure.js';
 import type { RunOptions, RunStatus, RunSummary } from './run-options.js';
+import { notReadyReasons, reportStatusEvery, runStatus, type RunningParts } from './run-status.js';
 
 export class JobRunner {
   readonly plan: Plan;
@@ -87,7 +89,7 @@ export class JobRunner {
   }
 
   async run(): Promise<RunSummary> {
-    const status = this.options.onStatus ? this.reportStatus(this.options.onStatus) : null;
+    const status = this.options.onStatus ? reportStatusEvery(this.options.statusInterval ?? 5_000, (elapsed, readBefore) => this.status(elapsed, readBefore), this.options.onStatus) : null;
     let offsets: NodeJS.Timeout | undefined;
     try {
       await this.open();
@@ -104,61 +106,26 @@ export class JobRunner {
 
   /** Readiness reasons: empty when the job is open and every source and sink can reach its destination. */
   notReadyReasons(): string[] {
-    if (!this.ready) return this.startupWaits.size > 0 ? [...this.startupWaits.values()] : ['job is starting or stopping'];
-    const reasons: string[] = [];
-    for (const s of this.intake.sources) {
-      const h = s.connector.health?.();
-      if (h && !h.ready) reasons.push(`source ${s.step.id}: ${h.reason ?? 'not ready'}`);
-    }
-    for (const sink of this.sinks.values()) {
-      const h = sink.health?.();
-      if (h && !h.ready) reasons.push(`sink ${sink.id}: ${h.reason ?? 'not ready'}`);
-    }
-    if (this.delivery.lastError) reasons.push(this.delivery.lastError);
-    return reasons;
+    return notReadyReasons(this.parts());
   }
 
   status(elapsedMs: number, readBefore: number): RunStatus {
-    let lag: number | null = null;
-    for (const s of this.intake?.sources ?? []) {
-      const perPartition = s.connector.lag?.();
-      if (!perPartition) continue;
-      for (const [partition, n] of perPartition) {
-        lag = (lag ?? 0) + n;
-        this.metrics.consumerLag.set({ source: s.step.id, partition: String(partition) }, n);
-      }
-    }
-    const watermark = this.watermark;
-    for (const stage of this.plan.stages) {
-      if (stage.entry !== null && Number.isFinite(watermark)) this.metrics.watermarkLag.set({ stage: String(stage.index) }, Date.now() - watermark);
-    }
-    const recordsRead = this.intake?.recordsRead ?? 0;
-    return {
-      recordsRead,
-      recordsPerSecond: elapsedMs > 0 ? ((recordsRead - readBefore) * 1000) / elapsedMs : 0,
-      watermark,
-      sourceLag: lag,
-      queued: this.scheduler?.queuedRecords() ?? 0,
-      peakQueued: this.backpressure?.peakQueued ?? 0,
-      pauses: this.backpressure?.pauses ?? 0,
-      outboxPending: this.delivery?.pending ?? 0,
-      batches: this.scheduler?.batches ?? 0,
-      notReady: this.notReadyReasons(),
-    };
+    return runStatus(this.parts(), elapsedMs, readBefore);
   }
 
-  private reportStatus(onStatus: (s: RunStatus) => void): NodeJS.Timeout {
-    let last = Date.now();
-    let readBefore = 0;
-    const timer = setInterval(() => {
-      const now = Date.now();
-      const s = this.status(now - last, readBefore);
-      last = now;
-      readBefore = s.recordsRead;
-      onStatus(s);
-    }, this.options.statusInterval ?? 5_000);
-    timer.unref();
-    return timer;
+  private parts(): RunningParts {
+    return {
+      ready: this.ready,
+      startupWaits: this.startupWaits,
+      plan: this.plan,
+      metrics: this.metrics,
+      watermark: this.watermark,
+      intake: this.intake,
+      sinks: this.sinks,
+      delivery: this.delivery,
+      scheduler: this.scheduler,
+      backpressure: this.backpressure,
+    };
   }
 
   /**

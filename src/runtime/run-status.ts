@@ -1,0 +1,86 @@
+/**
+ * What a running job says of itself: why it is not ready (startup waits, unreachable sources and sinks, the last
+ * failed delivery) and the progress snapshot behind the status line and the lag gauges of /metrics.
+ */
+import type { SinkConnector } from '../connectors/connector.js';
+import type { Plan } from '../graph/planner.js';
+import type { Backpressure } from './backpressure.js';
+import type { JobMetrics } from './metrics.js';
+import type { RunStatus } from './run-options.js';
+import type { SinkDelivery } from './sink-delivery.js';
+import type { SlotScheduler } from './slot-scheduler.js';
+import type { SourceIntake } from './source-intake.js';
+
+/** The parts of a job the status is read from; those not open yet are undefined. */
+export interface RunningParts {
+  ready: boolean;
+  startupWaits: ReadonlyMap<string, string>;
+  plan: Plan;
+  metrics: JobMetrics;
+  watermark: number;
+  intake?: SourceIntake;
+  sinks: ReadonlyMap<string, SinkConnector>;
+  delivery?: SinkDelivery;
+  scheduler?: SlotScheduler;
+  backpressure?: Backpressure | null;
+}
+
+/** Readiness reasons: empty when the job is open and every source and sink can reach its destination. */
+export function notReadyReasons(j: RunningParts): string[] {
+  if (!j.ready) return j.startupWaits.size > 0 ? [...j.startupWaits.values()] : ['job is starting or stopping'];
+  const reasons: string[] = [];
+  for (const s of j.intake?.sources ?? []) {
+    const h = s.connector.health?.();
+    if (h && !h.ready) reasons.push(`source ${s.step.id}: ${h.reason ?? 'not ready'}`);
+  }
+  for (const sink of j.sinks.values()) {
+    const h = sink.health?.();
+    if (h && !h.ready) reasons.push(`sink ${sink.id}: ${h.reason ?? 'not ready'}`);
+  }
+  if (j.delivery?.lastError) reasons.push(j.delivery.lastError);
+  return reasons;
+}
+
+/** The progress snapshot, `elapsedMs` after the one that had read `readBefore` records; sets the lag gauges. */
+export function runStatus(j: RunningParts, elapsedMs: number, readBefore: number): RunStatus {
+  let lag: number | null = null;
+  for (const s of j.intake?.sources ?? []) {
+    const perPartition = s.connector.lag?.();
+    if (!perPartition) continue;
+    for (const [partition, n] of perPartition) {
+      lag = (lag ?? 0) + n;
+      j.metrics.consumerLag.set({ source: s.step.id, partition: String(partition) }, n);
+    }
+  }
+  for (const stage of j.plan.stages) {
+    if (stage.entry !== null && Number.isFinite(j.watermark)) j.metrics.watermarkLag.set({ stage: String(stage.index) }, Date.now() - j.watermark);
+  }
+  const recordsRead = j.intake?.recordsRead ?? 0;
+  return {
+    recordsRead,
+    recordsPerSecond: elapsedMs > 0 ? ((recordsRead - readBefore) * 1000) / elapsedMs : 0,
+    watermark: j.watermark,
+    sourceLag: lag,
+    queued: j.scheduler?.queuedRecords() ?? 0,
+    peakQueued: j.backpressure?.peakQueued ?? 0,
+    pauses: j.backpressure?.pauses ?? 0,
+    outboxPending: j.delivery?.pending ?? 0,
+    batches: j.scheduler?.batches ?? 0,
+    notReady: notReadyReasons(j),
+  };
+}
+
+/** Calls `onStatus` every `intervalMs` with a snapshot taken by `snapshot` (unref'd: it keeps no process alive). */
+export function reportStatusEvery(intervalMs: number, snapshot: (elapsedMs: number, readBefore: number) => RunStatus, onStatus: (s: RunStatus) => void): NodeJS.Timeout {
+  let last = Date.now();
+  let readBefore = 0;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const s = snapshot(now - last, readBefore);
+    last = now;
+    readBefore = s.recordsRead;
+    onStatus(s);
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}
