@@ -19,6 +19,12 @@ export interface ForwardRun {
   records: Uint8Array;
 }
 
+/**
+ * A source partition's frontier: its id, the last offset routed (everything up to it has been handed on), and the
+ * partition's watermark as of that offset (where its clock stands when a restart resumes right after it).
+ */
+export type FrontierEntry = [partitionId: string, offset: number, watermark: number];
+
 export interface SlotTask {
   job: JobRef;
   graphHash: string;
@@ -34,7 +40,7 @@ export interface SlotTask {
   watermark: number;
   partitionIds: string[];
   /** Per source partition, the last offset routed before this batch was cut: everything of it for this slot is in. */
-  frontier: Array<[string, number]>;
+  frontier: FrontierEntry[];
   /** The batch's records: packed runs of records in queue order, each column by column (record-columns.ts). */
   records: Uint8Array[];
   /**

@@ -14,6 +14,7 @@ export class JobMetrics {
   private readonly late: Counter<'step'>;
   private readonly deadLettered: Counter<'step'>;
   readonly replaySkipped: Counter;
+  readonly orderOverflow: Counter;
   readonly batchSeconds: Summary<'stage'>;
   readonly watermark: Gauge<'stage'>;
   readonly watermarkLag: Gauge<'stage'>;
@@ -30,6 +31,7 @@ export class JobMetrics {
     this.late = new Counter({ name: 'flywheel_late_records_total', help: 'Records later than the allowed lateness, by window step', labelNames: ['step'], registers: r });
     this.deadLettered = new Counter({ name: 'flywheel_dead_lettered_total', help: 'Records sent to the dead-letter sink, by step', labelNames: ['step'], registers: r });
     this.replaySkipped = new Counter({ name: 'flywheel_replay_skipped_total', help: 'Replayed records a slot had already applied', registers: r });
+    this.orderOverflow = new Counter({ name: 'flywheel_order_overflow_total', help: 'Records the source order handed on before the watermark allowed it, because too many were held', registers: r });
     this.batchSeconds = new Summary({ name: 'flywheel_batch_seconds', help: 'Slot batch latency, dispatch to commit', labelNames: ['stage'], percentiles: [0.5, 0.9, 0.99], maxAgeSeconds: 60, ageBuckets: 5, registers: r });
     this.watermark = new Gauge({ name: 'flywheel_watermark_ms', help: 'Event-time watermark per stage (ms since epoch)', labelNames: ['stage'], registers: r });
     this.watermarkLag = new Gauge({ name: 'flywheel_watermark_lag_ms', help: 'Wall clock minus watermark per stage', labelNames: ['stage'], registers: r });

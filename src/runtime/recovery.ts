@@ -36,9 +36,19 @@ export function checkStateLayout(dbs: StateDatabases, plan: Plan, stateDir: stri
   if (!stored || stored.forwardFormat !== FORWARD_FORMAT) dbs.progress.putSync(metaKey('layout'), layout);
 }
 
-/** Per source partition, the next offset to read: one past the smallest frontier any stage holds for it. */
-export function startOffsets(dbs: StateDatabases, plan: Plan): Map<string, number> {
+/** Where reading a source partition resumes: the next offset, and the partition's watermark just before it. */
+export interface ResumePoint {
+  next: number;
+  watermark: number;
+}
+
+/**
+ * Per source partition, where to resume: one past the smallest frontier any stage holds for it, with the partition
+ * watermark that holder recorded at its frontier (so records read again get the stamps they had the first time).
+ */
+export function resumePoints(dbs: StateDatabases, plan: Plan): Map<string, ResumePoint> {
   const frontiers = new Map<string, Map<string, number>>();
+  const clocks = new Map<string, number>();
   for (const { key, value } of dbs.progress.getRange({ start: ['applied'], end: ['applied\u0000'] })) {
     const [, stage, slot, pid] = key as [string, number, number, string];
     const holder = `${stage}/${slot}`;
@@ -46,17 +56,33 @@ export function startOffsets(dbs: StateDatabases, plan: Plan): Map<string, numbe
     if (!perPid) frontiers.set(pid, (perPid = new Map()));
     perPid.set(holder, value as number);
   }
+  for (const { key, value } of dbs.progress.getRange({ start: ['clock'], end: ['clock\u0000'] })) {
+    const [, stage, slot, pid] = key as [string, number, number, string];
+    clocks.set(`${stage}/${slot}/${pid}`, value as number);
+  }
   const holders = [`0/${STAGE0_SLOT}`];
   sourceFedStages(plan).forEach((fed, stage) => {
     if (fed) for (let slot = 0; slot < plan.slots; slot++) holders.push(`${stage}/${slot}`);
   });
-  const next = new Map<string, number>();
+  const points = new Map<string, ResumePoint>();
   for (const [pid, perPid] of frontiers) {
     let min = Infinity;
-    for (const h of holders) min = Math.min(min, perPid.get(h) ?? -1);
-    next.set(pid, min + 1);
+    let watermark = -Infinity;
+    for (const h of holders) {
+      const frontier = perPid.get(h) ?? -1;
+      if (frontier < min) {
+        min = frontier;
+        watermark = clocks.get(`${h}/${pid}`) ?? -Infinity;
+      }
+    }
+    points.set(pid, { next: min + 1, watermark });
   }
-  return next;
+  return points;
+}
+
+/** Per source partition, the next offset to read (see resumePoints). */
+export function startOffsets(dbs: StateDatabases, plan: Plan): Map<string, number> {
+  return new Map([...resumePoints(dbs, plan)].map(([pid, point]) => [pid, point.next]));
 }
 
 /** Outputs in the outbox (written by committed batches, not yet acknowledged by their sink), per sink. */

@@ -61,7 +61,7 @@ export function runStatus(j: RunningParts, elapsedMs: number, readBefore: number
     recordsPerSecond: elapsedMs > 0 ? ((recordsRead - readBefore) * 1000) / elapsedMs : 0,
     watermark: j.watermark,
     sourceLag: lag,
-    queued: j.scheduler?.queuedRecords() ?? 0,
+    queued: (j.scheduler?.queuedRecords() ?? 0) + (j.intake?.order?.length ?? 0),
     peakQueued: j.backpressure?.peakQueued ?? 0,
     pauses: j.backpressure?.pauses ?? 0,
     outboxPending: j.delivery?.pending ?? 0,

@@ -20,10 +20,11 @@ import type { RetryHooks } from './connect-retry.js';
 import { openSinks, openSources } from './open-connectors.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { Stage0Outputs } from './stage0-outputs.js';
-import { checkStateLayout, startOffsets, unacknowledgedOutputs, unappliedForwards } from './recovery.js';
+import { checkStateLayout, resumePoints, startOffsets, unacknowledgedOutputs, unappliedForwards } from './recovery.js';
 import { forwardedRun } from './slot-mailbox.js';
 import { SlotScheduler } from './slot-scheduler.js';
 import { intakeSource, SourceIntake } from './source-intake.js';
+import { SourceOrder, type HeldRecord } from './source-order.js';
 import { StageExecutor } from './stage-executor.js';
 import { WorkerIntake } from './worker-intake.js';
 import { WorkerPool } from './worker-pool.js';
@@ -157,15 +158,22 @@ export class JobRunner {
       exit: (stage, id, key, kg, value, timestamp) => {
         const c = this.current;
         // A record that still has its source record's id travels without it: the worker rebuilds it.
-        this.scheduler.route(stage, c.now, c.pidIndex, c.offset, timestamp, c.watermark, key, kg, id === c.sourceId ? null : id, value);
+        const shortId = id === c.sourceId ? null : id;
+        if (this.intake.order) this.intake.order.hold({ stage, now: c.now, pidIndex: c.pidIndex, offset: c.offset, timestamp, stamp: c.watermark, key, kg, id: shortId, value });
+        else this.scheduler.route(stage, c.now, c.pidIndex, c.offset, timestamp, c.watermark, key, kg, shortId, value);
       },
     }, null);
+    const resumeAt = resumePoints(this.dbs, this.plan);
     const opened = await openSources(graph, baseDir, startOffsets(this.dbs, this.plan), hooksFor);
     const sources = opened.map(({ step, connector }) => intakeSource(step, connector, this.options.intake === 'workers' && connector.claim !== undefined));
+    // Records of several partitions read here reach the keyed stages in an order that depends on the input alone.
+    const partitionsReadHere = sources.filter((s) => !s.inWorkers).reduce((n, s) => n + s.connector.partitions().length, 0);
+    const order = this.plan.stages.length > 1 && partitionsReadHere > 1 ? new SourceOrder() : null;
     this.intake = new SourceIntake(sources, this.stage0, {
       current: this.current,
       deadLetter: (source, record, reason) => this.stage0Outputs.deadLetter(source, record, reason),
-    });
+      orderOverflow: (count) => this.metrics.orderOverflow.inc(count),
+    }, order, resumeAt);
     this.backpressure = new Backpressure(this.options.maxQueued ?? 200_000, this.intake);
     // A job with no keyed stage whose sources are all read on this thread gives worker threads nothing: none start.
     const threads = this.plan.stages.length > 1 || sources.some((s) => s.inWorkers) ? this.options.workers : 0;
@@ -233,21 +241,28 @@ export class JobRunner {
   private async loop(): Promise<void> {
     const backpressure = this.backpressure!;
     while (!this.failure) {
-      const queued = this.scheduler.queuedRecords() + this.workerIntake.inFlightRecords;
+      const held = this.intake.order?.length ?? 0;
+      const applying = this.scheduler.queuedRecords() + this.workerIntake.inFlightRecords;
+      const queued = applying + held;
       let polled = 0;
       const polling = !this.stopping && backpressure.allowsPolling(queued, this.delivery.pending);
       if (polling) {
         this.workerIntake.claim(backpressure.maxQueued - queued);
         polled = await this.intake.poll(Math.min(4096, backpressure.maxQueued - queued));
         if (polled > 0) this.scheduler.routedVersion++;
-        this.commitStage0Progress();
       }
+      // Paused with nothing left to apply but records in the source order: only reading on would let the order hand
+      // them on, so they go now, before the watermark allows it (counted in flywheel_order_overflow_total).
+      const starved = !polling && held > 0 && applying === 0;
+      // Records handed on move the sources' frontier: every slot's committed frontier is behind again.
+      if (this.intake.release(Date.now(), starved, this.routeReleased) > 0) this.scheduler.routedVersion++;
+      if (polling) this.commitStage0Progress();
       backpressure.observe(this.scheduler.queuedRecords());
       this.metrics.queued.set(this.scheduler.queuedRecords());
       this.metrics.outboxPending.set(this.delivery.pending);
       const waitMs = this.scheduler.dispatch(this.intake.finished || this.stopping);
       if (this.stopping && this.scheduler.drained) break;
-      if (this.intake.finished && this.scheduler.allIdle()) break;
+      if (this.intake.finished && this.scheduler.allIdle() && !this.intake.order?.length) break;
       const polledAndWaited = polling && this.intake.pollsWait;
       if ((polled === 0 && !polledAndWaited) || this.stopping) await this.sleep(waitMs);
     }
@@ -277,8 +292,13 @@ export class JobRunner {
   private commitStage0Progress(force = false): void {
     this.metrics.addCounts(this.stage0.counts);
     this.stage0.counts = {};
-    this.stage0Outputs.commit(this.intake.routed, force);
+    this.stage0Outputs.commit(this.intake.frontier(), force);
   }
+
+  /** Queues a record the source order handed on in its slot's mailbox. */
+  private readonly routeReleased = (r: HeldRecord): void => {
+    this.scheduler.route(r.stage, r.now, r.pidIndex, r.offset, r.timestamp, r.stamp, r.key, r.kg, r.id, r.value);
+  };
 
   private fail(err: unknown): void {
     if (!this.failure) this.failure = err instanceof FlywheelError ? err : new FlywheelError(ErrorCodes.INTERNAL, (err as Error)?.message ?? String(err), {}, undefined, err);

@@ -98,16 +98,19 @@ export class SlotMailbox {
     return taken;
   }
 
-  /** Per source partition index, the offset of its first queued record. */
-  firstQueuedOffsets(): Map<number, number> {
-    const first = new Map<number, number>();
+  /**
+   * Per source partition index, the offset of its first queued record and the watermark stamp it was queued with
+   * (-Infinity for a packed run, whose stamp is not its partition's watermark).
+   */
+  firstQueued(): Map<number, [offset: number, stamp: Millis]> {
+    const first = new Map<number, [number, Millis]>();
     for (const segment of this.segments) {
       if (segment instanceof RecordColumns) {
         for (let i = 0; i < segment.length; i++) {
           const pidIndex = segment.pidIndex[i]!;
-          if (pidIndex >= 0 && !first.has(pidIndex)) first.set(pidIndex, segment.offset[i]!);
+          if (pidIndex >= 0 && !first.has(pidIndex)) first.set(pidIndex, [segment.offset[i]!, segment.watermark[i]!]);
         }
-      } else if (segment.pidIndex >= 0 && !first.has(segment.pidIndex)) first.set(segment.pidIndex, segment.firstOffset);
+      } else if (segment.pidIndex >= 0 && !first.has(segment.pidIndex)) first.set(segment.pidIndex, [segment.firstOffset, -Infinity]);
     }
     return first;
   }

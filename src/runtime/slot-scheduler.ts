@@ -10,7 +10,7 @@ import { sinkRecord, type SinkRecord } from '../connectors/connector.js';
 import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { unpackList } from './batch-codec.js';
 import { FlywheelError } from './errors.js';
-import type { JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
+import type { FrontierEntry, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
 import type { JobMetrics } from './metrics.js';
 import { forwardedRun, SlotMailbox, type PackedRun } from './slot-mailbox.js';
 import type { SourceIntake } from './source-intake.js';
@@ -111,12 +111,12 @@ export class SlotScheduler {
     // With records left behind, the batch may only claim what it holds: its watermark is its last record's stamp
     // and, for a partition with records still queued, its frontier stops just before the first of them.
     const watermark = box.length > 0 ? Math.max(box.watermark, records.lastWatermark) : Math.max(box.watermark, inputWatermark);
-    const frontier: Array<[string, number]> = [];
+    const frontier: FrontierEntry[] = [];
     if (this.sourceFed[box.stage]) {
-      const firstQueued = box.length > 0 ? box.firstQueuedOffsets() : new Map<number, number>();
-      for (const [pid, offset] of this.deps.intake.routed) {
-        const queuedAt = firstQueued.get(this.deps.intake.indexOf(pid));
-        frontier.push([pid, queuedAt === undefined ? offset : queuedAt - 1]);
+      const firstQueued = box.length > 0 ? box.firstQueued() : new Map<number, [number, Millis]>();
+      for (const entry of this.deps.intake.frontier()) {
+        const queued = firstQueued.get(this.deps.intake.indexOf(entry[0]));
+        frontier.push(queued === undefined ? entry : [entry[0], queued[0] - 1, queued[1]]);
       }
       this.frontierVersion.set(box, box.length > 0 ? -1 : this.routedVersion);
       box.frontierAt = now;
@@ -179,7 +179,7 @@ export class SlotScheduler {
   inputWatermark(stage: number, now: number): Millis {
     const upstream = this.deps.plan.stages[stage]!.upstream;
     let min = Infinity;
-    for (const u of upstream) min = Math.min(min, u === 0 ? this.deps.intake.watermark(now) : this.stageWatermark(u, now));
+    for (const u of upstream) min = Math.min(min, u === 0 ? this.deps.intake.stageWatermark(now) : this.stageWatermark(u, now));
     return min;
   }
 

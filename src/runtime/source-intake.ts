@@ -1,15 +1,20 @@
 /**
  * The main thread's intake: polls every source, assigns event time, tracks watermarks per partition, runs stage 0
  * (the stateless steps before the first keyBy) in source order, and hands each keyed record to the mailbox of its
- * slot, stamped with the watermark current when it was read. Undecodable records and records without a usable event
- * time go to the dead-letter sink with the reason and their source position.
+ * slot, stamped with the watermark current when it was read; with several partitions read here, through the source
+ * order (source-order.ts), stamped with its partition's watermark. Undecodable records and records without a usable
+ * event time go to the dead-letter sink with the reason and their source position. After a restart each partition's
+ * watermark starts where it stood at the resume point, so records read again get the stamps they had.
  */
 import { pathReader } from '../api/aggregators.js';
 import type { Millis } from '../api/types.js';
 import type { SourceConnector, SourceRecord } from '../connectors/connector.js';
 import type { EventTimeConfig, StepSpec } from '../graph/model.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
+import type { FrontierEntry } from './messages.js';
+import type { ResumePoint } from './recovery.js';
 import { sourceIdPrefix } from './record-id.js';
+import type { SourceOrder } from './source-order.js';
 import type { StageExecutor } from './stage-executor.js';
 import { CombinedWatermark, SourceWatermarks } from './watermarks.js';
 
@@ -30,6 +35,8 @@ export interface IntakeTarget {
    */
   current: { pidIndex: number; offset: number; watermark: Millis; now: number; sourceId: string };
   deadLetter(source: IntakeSource, record: SourceRecord, reason: string): void;
+  /** The source order held too many records and hands `count` on before the watermark allows it. */
+  orderOverflow(count: number): void;
 }
 
 /** A source step's event time of a record: its function, its field, or the source's own timestamp (NaN: none). */
@@ -54,19 +61,81 @@ export class SourceIntake {
   readonly routed = new Map<string, number>();
   readonly partitionIds: string[] = [];
   private readonly pidIndex = new Map<string, number>();
+  /** By partition index: the source's watermarks and the partition number, to read the partition's watermark. */
+  private readonly clocks: Array<{ watermarks: SourceWatermarks; partition: number }> = [];
   recordsRead = 0;
   private readonly combined: CombinedWatermark;
 
+  /**
+   * `order`: the source order that records leaving stage 0 go through (when several partitions are read here), or
+   * null; `resumeAt`: where each partition resumes, whose watermark its clock starts from.
+   */
   constructor(
     readonly sources: IntakeSource[],
     private readonly stage0: StageExecutor,
     private readonly target: IntakeTarget,
+    readonly order: SourceOrder | null = null,
+    resumeAt: ReadonlyMap<string, ResumePoint> = new Map(),
   ) {
     this.combined = new CombinedWatermark(sources.map((s) => s.watermarks));
+    const now = Date.now();
     for (const s of sources) {
-      for (const p of s.connector.partitions()) this.indexOf(`${s.step.id}:${p}`);
       s.watermarks.track(s.connector.partitions());
+      for (const p of s.connector.partitions()) {
+        this.clocks[this.indexOf(`${s.step.id}:${p}`)] = { watermarks: s.watermarks, partition: p };
+        const point = resumeAt.get(`${s.step.id}:${p}`);
+        if (point && point.watermark > -Infinity) s.watermarks.restore(p, point.watermark, now);
+      }
     }
+  }
+
+  /** Every source read here is idle (or finished), so nothing held needs to wait for another record. */
+  get idle(): boolean {
+    return this.combined.idle;
+  }
+
+  /**
+   * The watermark the keyed stages fed by the sources may go to: the job's, or with a source order, the one its last
+   * release went to (records held there may still be stamped below the job's).
+   */
+  stageWatermark(now: number): Millis {
+    const w = this.watermark(now);
+    return this.order === null ? w : Math.min(w, this.order.released);
+  }
+
+  /**
+   * Hands on from the source order what the watermark now allows; everything once the sources are idle or done, or
+   * when `starved` (the job may read no more while the order holds this much: the records handed on early are
+   * counted in flywheel_order_overflow_total). Returns how many were handed on.
+   */
+  release(now: number, starved: boolean, take: Parameters<SourceOrder['release']>[2]): number {
+    if (this.order === null) return 0;
+    const w = this.watermark(now);
+    const held = this.order.length;
+    const everything = this.finished || this.idle;
+    if (starved && !everything) this.target.orderOverflow(held);
+    this.order.release(w, everything || starved, take);
+    return held - this.order.length;
+  }
+
+  /**
+   * Per partition read so far: the last offset routed and the partition's watermark there. A record still held in
+   * the source order is not routed: the frontier stops just before a partition's first held record.
+   */
+  frontier(): FrontierEntry[] {
+    const entries: FrontierEntry[] = [];
+    for (const [pid, offset] of this.routed) {
+      const pidIndex = this.pidIndex.get(pid)!;
+      const held = this.order?.firstHeld(pidIndex);
+      if (held) entries.push([pid, held.offset - 1, held.stamp]);
+      else entries.push([pid, offset, this.partitionWatermark(pidIndex)]);
+    }
+    return entries;
+  }
+
+  private partitionWatermark(pidIndex: number): Millis {
+    const clock = this.clocks[pidIndex];
+    return clock ? clock.watermarks.partitionWatermark(clock.partition) : -Infinity;
   }
 
   indexOf(partitionId: string): number {
@@ -152,8 +221,9 @@ export class SourceIntake {
         this.target.deadLetter(source, record, 'no event time: the event-time field is missing or not a number');
         continue;
       }
+      const stamp = source.watermarks.partitionWatermark(record.partition);
       source.watermarks.observe(record.partition, timestamp, now);
-      current.watermark = this.watermark(now);
+      current.watermark = this.order === null ? this.watermark(now) : stamp;
       const id = idPrefix + record.offset;
       current.sourceId = id;
       this.stage0.processRecord(stepId, record.value, timestamp, id, record.key ?? '', 0);

@@ -7,7 +7,8 @@
  */
 import type { SinkRecord } from '../connectors/connector.js';
 import type { StateDatabases } from '../state/backend.js';
-import { appliedKey } from '../state/keys.js';
+import { appliedKey, clockKey } from '../state/keys.js';
+import type { FrontierEntry } from './messages.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import type { JobMetrics } from './metrics.js';
 import { STAGE0_SLOT } from './recovery.js';
@@ -60,19 +61,25 @@ export class Stage0Outputs {
     this.deps.metrics.addCounts({ [source.step.id]: { in: 1, out: 0, errors: 1, skipped: 0, deadLettered: 1, late: 0 } });
   }
 
-  /** After a poll: delivers what it produced; once acknowledged, the frontier `routed` (source partition -> offset). */
-  commit(routed: ReadonlyMap<string, number>, force = false): void {
+  /** After a poll: delivers what it produced; once acknowledged, the source frontier as it stands now. */
+  commit(routed: readonly FrontierEntry[], force = false): void {
     const pending = [...this.collected].map(([sinkId, records]) => this.deps.delivery.deliver(sinkId, records, false));
     this.collected = new Map();
     const now = Date.now();
     const write = force || now - this.progressAt >= FRONTIER_EVERY_MS;
-    const frontier = write ? [...routed] : [];
+    const frontier = write ? routed : [];
     if (write) this.progressAt = now;
     const { dbs } = this.deps;
     this.progress = this.progress
       .then(() => Promise.all(pending))
       .then(() => {
-        if (frontier.length) dbs.env.transactionSync(() => frontier.forEach(([pid, offset]) => dbs.progress.putSync(appliedKey(0, STAGE0_SLOT, pid), offset)));
+        if (frontier.length === 0) return;
+        dbs.env.transactionSync(() => {
+          for (const [pid, offset, watermark] of frontier) {
+            dbs.progress.putSync(appliedKey(0, STAGE0_SLOT, pid), offset);
+            if (watermark > -Infinity) dbs.progress.putSync(clockKey(0, STAGE0_SLOT, pid), watermark);
+          }
+        });
       })
       .catch((err: unknown) => this.deps.fail(err));
   }

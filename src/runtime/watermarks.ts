@@ -1,9 +1,11 @@
 /**
  * Watermarks per source partition with bounded out-of-orderness, combined by minimum. A partition that has seen no
  * record for `idleTimeout` (wall clock) stops holding the watermark back until it produces again; if every
- * partition is idle the source is idle: its watermark stays where it is, and it no longer holds back the job's
- * (source-intake.ts), as Flink marks an idle source subtask. A finished bounded source ends with +Infinity, which fires
- * every remaining timer (as Flink's MAX_WATERMARK does).
+ * partition is idle the source is idle: its watermark goes up to the greatest any of its partitions reached (as
+ * Flink's StatusWatermarkValve does once every input channel is idle), and it no longer holds back the job's
+ * (source-intake.ts), as Flink marks an idle source subtask. Going to the greatest rather than staying put makes the
+ * watermark of a job whose input has all been read the same whichever partition happened to go quiet last. A finished
+ * bounded source ends with +Infinity, which fires every remaining timer (as Flink's MAX_WATERMARK does).
  */
 import type { Millis } from '../api/types.js';
 
@@ -33,6 +35,19 @@ export class SourceWatermarks {
     for (const p of partitions) if (!this.partitions.has(p)) this.addClock(p, now);
   }
 
+  /** A partition's own watermark (its greatest event time less the out-of-orderness); -Infinity before any record. */
+  partitionWatermark(partition: number): Millis {
+    const clock = this.partitions.get(partition);
+    return clock === undefined ? -Infinity : clock.maxTimestamp - this.maxOutOfOrderness;
+  }
+
+  /** Sets a partition's watermark to what it was where reading resumes (after a restart), unless it is past that. */
+  restore(partition: number, watermark: Millis, now: number): void {
+    const clock = this.partitions.get(partition) ?? this.addClock(partition, now);
+    const maxTimestamp = watermark + this.maxOutOfOrderness;
+    if (maxTimestamp > clock.maxTimestamp) clock.maxTimestamp = maxTimestamp;
+  }
+
   observe(partition: number, timestamp: Millis, now: number): void {
     const clock = this.partitions.get(partition) ?? this.addClock(partition, now);
     if (timestamp > clock.maxTimestamp) clock.maxTimestamp = timestamp;
@@ -46,13 +61,17 @@ export class SourceWatermarks {
       return Infinity;
     }
     let min = Infinity;
+    let max = -Infinity;
     for (let i = 0; i < this.clocks.length; i++) {
       const clock = this.clocks[i]!;
+      const w = clock.maxTimestamp - this.maxOutOfOrderness;
+      if (w > max) max = w;
       if (now - clock.lastSeen >= this.idleTimeout) continue;
-      min = Math.min(min, clock.maxTimestamp - this.maxOutOfOrderness);
+      if (w < min) min = w;
     }
     this.idle = min === Infinity && this.clocks.length > 0;
-    if (min !== Infinity && min > this.current) this.current = min;
+    const next = this.idle ? max : min;
+    if (next !== Infinity && next > this.current) this.current = next;
     return this.current;
   }
 
@@ -74,25 +93,31 @@ export class SourceWatermarks {
 
 /**
  * The job's watermark over its sources: the minimum over those that are not idle, so a source whose partitions all
- * went quiet (a topic of occasional requests, say) does not hold back the others. It stays where it is while every
- * source is idle, and never goes backwards.
+ * went quiet (a topic of occasional requests, say) does not hold back the others. While every source is idle it is
+ * the greatest of theirs (as a source's own is over its partitions); it never goes backwards.
  */
 export class CombinedWatermark {
   private current = -Infinity;
+  /** Whether every source was idle at the last watermark() call. */
+  idle = false;
 
   constructor(private readonly sources: readonly SourceWatermarks[]) {}
 
   watermark(now: number): Millis {
     let min = Infinity;
+    let max = -Infinity;
     let active = false;
     for (let i = 0; i < this.sources.length; i++) {
       const source = this.sources[i]!;
       const w = source.watermark(now);
+      if (w > max) max = w;
       if (source.idle) continue;
       active = true;
       if (w < min) min = w;
     }
-    if (active && min > this.current) this.current = min;
+    this.idle = !active && this.sources.length > 0;
+    const next = active ? min : max;
+    if (next > this.current) this.current = next;
     return this.current;
   }
 }

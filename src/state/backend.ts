@@ -7,6 +7,7 @@
  *             [stepId, keyGroup, key, 'm', name, entry] -> [value, expiresAt?]      map state entry
  *   timers    [stepId, keyGroup, time, key, namespace]  -> what registered it last  event-time timers
  *   progress  ['applied', stage, slot, partitionId]     -> last applied offset      exactly-once frontier
+ *             ['clock', stage, slot, partitionId]     -> partition watermark at that frontier
  *             ['meta', name]                            -> value                    graph hash, slots, ...
  *   outbox    [sinkStepId, recordId]                    -> [key, value, timestamp, headers?]   outputs to deliver
  *   forward   [stage, fromStage, fromSlot, seq, slot]     -> [count, packed records]   records one batch of a slot

@@ -14,6 +14,8 @@ export const mapRangeEnd = (stepId: string, kg: number, key: string, name: strin
 export const timerKey = (stepId: string, kg: number, time: number, key: string, namespace: string): StateKey => [stepId, kg, time, key, namespace];
 
 export const appliedKey = (stage: number, slot: number, partitionId: string): StateKey => ['applied', stage, slot, partitionId];
+/** A holder's source partition watermark as of its frontier (the partition's clock where a restart resumes). */
+export const clockKey = (stage: number, slot: number, partitionId: string): StateKey => ['clock', stage, slot, partitionId];
 export const metaKey = (name: string): StateKey => ['meta', name];
 
 /** A stored state value: the value and, with a TTL, the event time after which it is expired. */

@@ -6,7 +6,7 @@
  */
 import type { StateDatabases } from './backend.js';
 import { chunkForwards, ForwardConsumption, type ChunkId, type ForwardChunk, type ForwardRecord, type StoredForwardChunk } from './forward-chunks.js';
-import { appliedKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, valueKey, type StateKey, type StoredValue } from './keys.js';
+import { appliedKey, clockKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, valueKey, type StateKey, type StoredValue } from './keys.js';
 import { LmdbSlotTimers } from './lmdb-slot-timers.js';
 import { PinnedSlotTimers } from './pinned-slot-timers.js';
 import type { SlotTimers } from './timer-changes.js';
@@ -66,7 +66,7 @@ export class SlotBatch {
   private forwards: ForwardRecord[] = [];
   private forwardChunks: ForwardChunk[] = [];
   private readonly consumed = new ForwardConsumption();
-  private frontier: Array<[string, number]> = [];
+  private frontier: ReadonlyArray<readonly [string, number, number]> = [];
   private applied = new Map<string, number>();
   /** The slot's event-time timers (register, delete, next, takeDue). */
   readonly timers: SlotTimers;
@@ -228,8 +228,9 @@ export class SlotBatch {
     this.consumed.add(stage, chunkId);
   }
 
-  setFrontier(frontier: ReadonlyArray<[string, number]>): void {
-    this.frontier = [...frontier];
+  /** Per source partition: the last offset routed, and the partition's watermark there (see recovery.ts). */
+  setFrontier(frontier: ReadonlyArray<readonly [string, number, number]>): void {
+    this.frontier = frontier;
   }
 
   get pendingOutputs(): readonly OutboxRecord[] {
@@ -259,8 +260,10 @@ export class SlotBatch {
         if (e.stored === undefined && m.complete) m.entries.delete(entryName);
       }
       this.timers.write();
-      for (const [pid, offset] of this.frontier) {
-        if (offset > this.appliedOffset(pid)) progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
+      for (const [pid, offset, watermark] of this.frontier) {
+        if (offset <= this.appliedOffset(pid)) continue;
+        progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
+        if (watermark > -Infinity) progress.putSync(clockKey(this.stage, this.slot, pid), watermark);
       }
       for (const o of this.outputs) outbox.putSync([o.sink, o.id], [o.key, o.value, o.timestamp, o.headers ?? null]);
       // Inside the transaction: a chunk's sequence number comes from what is stored now, not from a read snapshot.

@@ -85,3 +85,29 @@ test('a source that finishes while idle still ends the job watermark at +Infinit
   b.end();
   assert.equal(job.watermark(now), Infinity, 'finished sources release every timer');
 });
+
+test('a source whose partitions all went idle goes to the greatest watermark any of them reached', () => {
+  let now = 0;
+  const w = new SourceWatermarks(0, 1_000, () => now);
+  w.track([0, 1]);
+  w.observe(0, 5_000, now);
+  now = 500;
+  w.observe(1, 3_000, now);
+  assert.equal(w.watermark(now), 3_000);
+  now = 1_200; // partition 0 idle: partition 1 alone holds it
+  assert.equal(w.watermark(now), 3_000);
+  now = 1_600; // both idle: as Flink's valve does once every channel is idle, the greatest
+  assert.equal(w.watermark(now), 5_000);
+});
+
+test('a partition restored to where reading resumes starts from that watermark, and never moves it back', () => {
+  const w = new SourceWatermarks(100, 10_000);
+  w.track([0]);
+  w.restore(0, 4_000, Date.now());
+  assert.equal(w.partitionWatermark(0), 4_000);
+  assert.equal(w.watermark(), 4_000);
+  w.observe(0, 3_000, Date.now()); // a record read again, from before the resume point
+  assert.equal(w.partitionWatermark(0), 4_000);
+  w.restore(0, 1_000, Date.now());
+  assert.equal(w.partitionWatermark(0), 4_000, 'a smaller restored watermark changes nothing');
+});
