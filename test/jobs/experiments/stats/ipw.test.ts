@@ -19,6 +19,7 @@ import {
 } from '../../../../src/jobs/experiments/stats/observational-arm.js';
 import { createPropensityModel, learnPropensity, propensityOf } from '../../../../src/jobs/experiments/stats/propensity.js';
 import { StatsWarningCodes } from '../../../../src/jobs/experiments/stats/warnings.js';
+import { assertEstimate, NORMAL_TOLERANCE, reference, STUDENT_T_TOLERANCE } from './reference-values.js';
 import { seededRandom } from './simulation.js';
 
 const ATE: WeightingConfig = DEFAULT_WEIGHTING;
@@ -95,6 +96,15 @@ test('standardized mean differences worked by hand', () => {
   // control weights 2 and 2 keep mean 1; over the same sd sqrt 2.
   assert.ok(Math.abs(balance[0]!.before! - Math.SQRT2) < 1e-12);
   assert.ok(Math.abs(balance[0]!.after! - (9 / 3.25 - 1) / Math.SQRT2) < 1e-12);
+});
+
+test('the Hajek difference and its standard error against the weighted least squares HC0 sandwich (reference fixture)', () => {
+  const control = createObservationalArm(['y']);
+  const treated = createObservationalArm(['y']);
+  for (const u of reference.ipw.units) addObservationalUnit(u.treated ? treated : control, { y: u.y }, u.propensity, u.treated, ATE);
+  const w = weightingEstimate(control, treated, 'y', [], ATE, reference.alpha)!;
+  assertEstimate(w.effect, reference.ipw.effect, NORMAL_TOLERANCE, 'weighted effect');
+  assertEstimate(w.naive, reference.ipw.naive, STUDENT_T_TOLERANCE, 'naive difference');
 });
 
 test('confounded world, 20000 units: naive difference far off; weighted ATE and ATT near 0.5, balanced, no warnings', () => {

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addObservation, createMoments } from '../../../../src/jobs/experiments/stats/moments.js';
 import { complierAnalysis, WEAK_INSTRUMENT_F } from '../../../../src/jobs/experiments/stats/non-compliance.js';
+import { assertClose, assertEstimate, momentsOfColumns, NORMAL_TOLERANCE, reference, STUDENT_T_TOLERANCE } from './reference-values.js';
 import { coverage, seededRandom, type Random } from './simulation.js';
 
 /**
@@ -39,6 +40,18 @@ test('the Wald estimate equals Cov(Y, Z) / Cov(D, Z) over the raw rows, and the 
   assert.ok(Math.abs(a.firstStageF - (a.firstStage.estimate / a.firstStage.standardError) ** 2) < 1e-9);
   assert.equal(a.weakInstrument, false);
   assert.ok(Math.abs(a.intentToTreat.estimate / a.firstStage.estimate - a.complierEffect!.estimate) < 1e-12);
+});
+
+test('ITT, first stage, F and the complier effect with its delta-method error against the reference fixture', () => {
+  const { control, treatment, intentToTreat, firstStage, firstStageF, complierEffect, varianceTerms } = reference.nonCompliance;
+  // Two-sided non-compliance with the outcome tied to usage: none of the three terms of the variance is small
+  // (Var(ITT_Y), -2 beta Cov and beta^2 Var(ITT_D) are about 0.083, -0.051 and 0.024 of a total of 0.056).
+  assert.ok(Object.values(varianceTerms).every((term) => Math.abs(term) > 0.02), JSON.stringify(varianceTerms));
+  const a = complierAnalysis(momentsOfColumns(control), momentsOfColumns(treatment), 'y', 'd', reference.alpha)!;
+  assertEstimate(a.intentToTreat, intentToTreat, STUDENT_T_TOLERANCE, 'ITT');
+  assertEstimate(a.firstStage, firstStage, STUDENT_T_TOLERANCE, 'first stage');
+  assertClose(a.firstStageF, firstStageF, NORMAL_TOLERANCE, 'first-stage F');
+  assertEstimate(a.complierEffect, complierEffect, NORMAL_TOLERANCE, 'complier effect');
 });
 
 test('95% intervals cover the true complier effect in 93-97% of 1000 experiments', (t) => {

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addObservation, createMoments } from '../../../../src/jobs/experiments/stats/moments.js';
 import { ratioDifference, ratioOf } from '../../../../src/jobs/experiments/stats/ratio-metric.js';
+import { assertClose, assertEstimate, momentsOfColumns, NORMAL_TOLERANCE, reference } from './reference-values.js';
 import { coverage, sampleMoments, seededRandom } from './simulation.js';
 
 test('worked by hand: three users with (revenue, sessions) (2, 1), (6, 2), (4, 3)', () => {
@@ -17,6 +18,17 @@ test('worked by hand: three users with (revenue, sessions) (2, 1), (6, 2), (4, 3
   const r = ratioOf(m, 'revenue', 'sessions')!;
   assert.equal(r.ratio, 2);
   assert.ok(Math.abs(r.variance - 4 / 12) < 1e-15);
+});
+
+test('per-arm ratios and variances, and their difference, against the generic delta method (reference fixture)', () => {
+  const { control, treatment, controlArm, treatmentArm, difference } = reference.ratio;
+  const [c, t] = [momentsOfColumns(control), momentsOfColumns(treatment)];
+  for (const [m, expected, name] of [[c, controlArm, 'control'], [t, treatmentArm, 'treatment']] as const) {
+    const r = ratioOf(m, 'numerator', 'denominator')!;
+    assertClose(r.ratio, expected.ratio, NORMAL_TOLERANCE, `${name} ratio`);
+    assertClose(r.variance, expected.variance, NORMAL_TOLERANCE, `${name} ratio variance`);
+  }
+  assertEstimate(ratioDifference(c, t, 'numerator', 'denominator', reference.alpha), difference, NORMAL_TOLERANCE, 'ratio difference');
 });
 
 test('95% intervals cover the true difference of revenue per session in 93-97% of 1000 experiments', (t) => {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addObservation, createMoments } from '../../../../src/jobs/experiments/stats/moments.js';
 import { relativeLift } from '../../../../src/jobs/experiments/stats/relative-lift.js';
+import { assertEstimate, momentsOfColumns, NORMAL_TOLERANCE, reference } from './reference-values.js';
 import { coverage, sampleMoments, seededRandom } from './simulation.js';
 
 const arm = (values: number[]) => {
@@ -21,6 +22,11 @@ test('worked by hand: control [1, 2, 3], treatment [2, 4, 6, 8]', () => {
   assert.ok(Math.abs(lift.estimate - 1.5) < 1e-15);
   assert.ok(Math.abs(lift.standardError - Math.sqrt(45 / 48)) < 1e-15);
   assert.ok(Math.abs(lift.upper - lift.lower - 2 * 1.959963984540054 * Math.sqrt(45 / 48)) < 1e-9);
+});
+
+test('estimate, standard error, p-value and interval against the generic delta method (reference fixture)', () => {
+  const { control, treatment, relativeLift: expected } = reference.twoArms;
+  assertEstimate(relativeLift(momentsOfColumns({ y: control }), momentsOfColumns({ y: treatment }), 'y', reference.alpha), expected, NORMAL_TOLERANCE, 'relative lift');
 });
 
 test('no lift over a zero control mean', () => {

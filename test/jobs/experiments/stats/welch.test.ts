@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addObservation, createMoments } from '../../../../src/jobs/experiments/stats/moments.js';
 import { differenceInMeans } from '../../../../src/jobs/experiments/stats/welch.js';
+import { assertEstimate, momentsOfColumns, reference, STUDENT_T_TOLERANCE } from './reference-values.js';
 import { coverage, sampleMoments, seededRandom } from './simulation.js';
 
 const CONTROL = [12.1, 9.8, 11.4, 10.9, 13.2, 8.7, 10.1, 11.8];
@@ -28,6 +29,11 @@ test('worked sample against scipy 1.17.1 ttest_ind(treatment, control, equal_var
   assert.ok(Math.abs(d.degreesOfFreedom! - 14.572632391898313) < 1e-9);
   assert.ok(Math.abs(d.pValue - 0.0010640229635481178) < 1e-9);
   assert.ok(Math.abs(d.lower - 1.2519219456099004) < 1e-9 && Math.abs(d.upper - 4.020805327117376) < 1e-9);
+});
+
+test('a second sample against scipy ttest_ind(equal_var=False) (reference fixture): every figure', () => {
+  const { control, treatment, welch } = reference.twoArms;
+  assertEstimate(differenceInMeans(momentsOfColumns({ y: control }), momentsOfColumns({ y: treatment }), 'y', reference.alpha), welch, STUDENT_T_TOLERANCE, 'Welch');
 });
 
 test('undefined below two units per arm or with no variation at all', () => {
