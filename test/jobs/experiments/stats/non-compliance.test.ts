@@ -45,8 +45,10 @@ test('the Wald estimate equals Cov(Y, Z) / Cov(D, Z) over the raw rows, and the 
 test('ITT, first stage, F and the complier effect with its delta-method error against the reference fixture', () => {
   const { control, treatment, intentToTreat, firstStage, firstStageF, complierEffect, varianceTerms } = reference.nonCompliance;
   // Two-sided non-compliance with the outcome tied to usage: none of the three terms of the variance is small
-  // (Var(ITT_Y), -2 beta Cov and beta^2 Var(ITT_D) are about 0.083, -0.051 and 0.024 of a total of 0.056).
-  assert.ok(Object.values(varianceTerms).every((term) => Math.abs(term) > 0.02), JSON.stringify(varianceTerms));
+  // (Var(ITT_Y), -2 beta Cov and beta^2 Var(ITT_D) are about 0.087, -0.044 and 0.018 of a total of 0.061), so a
+  // term left out or of the wrong sign moves the standard error by far more than the tolerance.
+  const total = Object.values(varianceTerms).reduce((a, b) => a + b, 0);
+  assert.ok(Object.values(varianceTerms).every((term) => Math.abs(term) > 0.1 * total), JSON.stringify(varianceTerms));
   const a = complierAnalysis(momentsOfColumns(control), momentsOfColumns(treatment), 'y', 'd', reference.alpha)!;
   assertEstimate(a.intentToTreat, intentToTreat, STUDENT_T_TOLERANCE, 'ITT');
   assertEstimate(a.firstStage, firstStage, STUDENT_T_TOLERANCE, 'first stage');
