@@ -35,6 +35,10 @@ test('a topology compiles to the same graph as the TypeScript builder', async ()
   );
   const shape = (steps: typeof built.steps) => steps.map((s) => ({ id: s.id, kind: s.kind, inputs: s.inputs, onError: s.onError }));
   const byId = new Map(built.steps.map((s) => [s.id, s]));
+  // The same steps on both sides (each shape below is looked up from the loaded list, so a step missing there would
+  // otherwise go unnoticed), including the one that reads the window's side output.
+  assert.deepEqual(loaded.graph.steps.map((s) => s.id).sort(), built.steps.map((s) => s.id).sort());
+  assert.deepEqual(loaded.graph.steps.find((s) => s.id === 'late-out')?.inputs, [{ step: 'counts', port: 'late' }]);
   assert.deepEqual(shape(loaded.graph.steps), shape([...loaded.graph.steps.map((s) => byId.get(s.id)!)]));
   assert.deepEqual(loaded.graph.settings, built.settings);
   assert.deepEqual(loaded.graph.steps.find((s) => s.id === 'events')!.config, byId.get('events')!.config);

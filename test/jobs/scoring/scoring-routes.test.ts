@@ -17,6 +17,7 @@ import { clearMemoryChannels } from '../../../src/connectors/memory/memory-chann
 import { truth } from '../../../src/connectors/generator/ecommerce-truth.js';
 import { BIAS_FEATURE } from '../../../src/jobs/model/feature-hashing.js';
 import { sigmoid } from '../../../src/jobs/model/logistic.js';
+import { LABEL_STATE, type UserLabelState } from '../../../src/jobs/model/label-state.js';
 import { MODEL_STATE, type PublishedModel } from '../../../src/jobs/model/model-state.js';
 import { murmur3 } from '../../../src/jobs/model/murmur3.js';
 import { scoringRoutes } from '../../../src/jobs/scoring/scoring-routes.js';
@@ -81,6 +82,9 @@ test('score, recommend and decide over the published model', { timeout: 120_000 
       assert.ok(ranked.candidates >= 10 && ranked.candidates <= 500);
       ranked.items.forEach((item, i) => i > 0 && assert.ok(ranked.items[i - 1]!.score >= item.score, 'best first'));
       const all = (await app.inject(`/recommendations/${userId}?k=100`)).json() as Ranked;
+      const recent = view.state.value<UserLabelState>('labels', userId, LABEL_STATE.user)?.recentItems ?? [];
+      assert.ok(recent.length > 0, `${userId} has recent items`);
+      assert.deepEqual(all.items.filter((x) => recent.includes(x.itemId)), [], `${userId}'s recent items are not recommended`);
       const u = Number(userId.slice(1));
       const p = (itemId: string) => world.clickProbability(u, Number(itemId.slice(1)));
       topTruth += ranked.items.reduce((s, x) => s + p(x.itemId), 0) / ranked.items.length;

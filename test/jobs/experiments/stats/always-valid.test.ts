@@ -1,13 +1,17 @@
 /**
- * Mixture SPRT: the confidence sequence and the p-value agree at the boundary (closed form), the p-value is a
- * running minimum, and under a true null, watched after every update, the sequence excludes zero in at most alpha of
- * simulated experiments while the fixed-horizon Welch interval watched the same way does so far more often.
+ * Mixture SPRT: half-widths and p-values against the mixture likelihood ratio integrated numerically (reference
+ * fixture), the interval and the p-value agreeing on every random input (property test), the p-value a running
+ * minimum, and under a true null, watched after every update, the sequence excludes zero in at most alpha of
+ * simulated experiments (tight enough to tell alpha from 2 alpha) while the fixed-horizon Welch interval watched the
+ * same way does so far more often.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { alwaysValid, confidenceSequenceHalfWidth, MIN_UNITS_PER_ARM, mixtureLikelihoodRatioPValue } from '../../../../src/jobs/experiments/stats/always-valid.js';
 import { addObservation, createMoments } from '../../../../src/jobs/experiments/stats/moments.js';
 import { differenceInMeans } from '../../../../src/jobs/experiments/stats/welch.js';
+import { assertClose, QUADRATURE_TOLERANCE, reference } from './reference-values.js';
 import { seededRandom } from './simulation.js';
 
 test('the sequence bound is where 1 / Lambda = alpha, and is wider than the fixed-horizon interval', () => {
@@ -19,6 +23,47 @@ test('the sequence bound is where 1 / Lambda = alpha, and is wider than the fixe
   }
   // Lambda = sqrt(V / (V + tau^2)) at estimate 0, so the p-value there is sqrt((V + tau^2) / V) capped at 1.
   assert.equal(mixtureLikelihoodRatioPValue(0, 1, 3), 1);
+});
+
+test('half-width, interval and p-value against the mixture likelihood ratio integrated numerically', () => {
+  for (const c of reference.alwaysValid) {
+    const what = `estimate ${c.estimate}, V ${c.variance}, tau^2 ${c.tau2}, alpha ${c.alpha}`;
+    assertClose(confidenceSequenceHalfWidth(c.variance, c.tau2, c.alpha), c.halfWidth, QUADRATURE_TOLERANCE, `${what}: half-width`);
+    const a = alwaysValid(c.estimate, c.variance, c.tau2, c.alpha);
+    assertClose(a.lower, c.estimate - c.halfWidth, QUADRATURE_TOLERANCE, `${what}: lower`);
+    assertClose(a.upper, c.estimate + c.halfWidth, QUADRATURE_TOLERANCE, `${what}: upper`);
+    assertClose(a.pValue, c.pValue, QUADRATURE_TOLERANCE, `${what}: p-value`);
+  }
+  const { tau2, alpha, looks } = reference.alwaysValidLooks;
+  let p = 1;
+  for (const [i, look] of looks.entries()) {
+    p = alwaysValid(look.estimate, look.variance, tau2, alpha, p).pValue;
+    assertClose(p, look.pValue, QUADRATURE_TOLERANCE, `running minimum at look ${i + 1}`);
+  }
+});
+
+test('property: the interval excludes 0 exactly when the look\'s p-value is below alpha, over random inputs', () => {
+  // Variance, tau^2 and alpha are fast-check doubles, spread over their orders of magnitude. The estimate is a multiple
+  // k of the half-width drawn uniformly in [-3, 3]: fast-check's doubles crowd near 0 and would seldom land just
+  // outside the boundary, where an interval at alpha / 2 and a p-value at alpha disagree (a band 1% to 40% of the
+  // half-width wide). Within 1e-9 of |k| = 1 the two sides differ only by the rounding of two computations of the
+  // same boundary, so those draws are left out.
+  const positive = (min: number, max: number) => fc.double({ min, max, noNaN: true });
+  const multiple = fc.integer({ min: -3_000_000, max: 3_000_000 }).map((i) => i / 1_000_000);
+  fc.assert(
+    fc.property(positive(1e-9, 1e6), positive(1e-9, 1e6), positive(1e-8, 0.5), multiple, positive(1e-12, 1),
+      (variance, tau2, alpha, k, previousPValue) => {
+        fc.pre(Math.abs(Math.abs(k) - 1) > 1e-9);
+        const estimate = k * confidenceSequenceHalfWidth(variance, tau2, alpha);
+        const look = alwaysValid(estimate, variance, tau2, alpha);
+        assert.equal(look.lower > 0 || look.upper < 0, look.pValue < alpha, `k ${k}: [${look.lower}, ${look.upper}], p ${look.pValue}`);
+        // With earlier looks the p-value is the running minimum, and an interval that excludes 0 always comes with p < alpha.
+        const later = alwaysValid(estimate, variance, tau2, alpha, previousPValue);
+        assert.equal(later.pValue, Math.min(previousPValue, mixtureLikelihoodRatioPValue(estimate, variance, tau2)));
+        if (later.lower > 0 || later.upper < 0) assert.ok(later.pValue < alpha);
+      }),
+    { numRuns: 5000, seed: 24 },
+  );
 });
 
 test('the always-valid p-value never rises again', () => {
@@ -97,4 +142,48 @@ test('under a true effect the sequence covers it at every look in at least 95% o
   assert.ok(everMissed / 400 <= allowance(400), `sequences that missed the truth at some look: ${everMissed / 400}`);
   // With 600 units per arm an effect of 0.3 sd has fixed-horizon power above 99%; the sequential test loses some.
   assert.ok(detected / 400 >= 0.9, `detected ${detected / 400}`);
+});
+
+/**
+ * Share of null experiments whose always-valid interval excludes zero at some look: two arms of unit-variance
+ * outcomes, a look after every unit per arm, the estimate's variance known (2 / n), as the reference fixture's
+ * simulation. An experiment stops at its first exclusion (later looks cannot undo it).
+ */
+function nullFalsePositiveRate(runs: number, looks: number, tau2: number, alpha: number, seed: number): number {
+  const random = seededRandom(seed);
+  let hits = 0;
+  for (let run = 0; run < runs; run++) {
+    let [treatment, control, p, excluded] = [0, 0, 1, false];
+    for (let n = 1; n <= looks && !excluded; n++) {
+      treatment += random.normal();
+      control += random.normal();
+      const look = alwaysValid((treatment - control) / n, 2 / n, tau2, alpha, p);
+      p = look.pValue;
+      excluded = look.lower > 0 || look.upper < 0;
+    }
+    hits += excluded ? 1 : 0;
+  }
+  return hits / runs;
+}
+
+test('false positives under continuous peeking: at most alpha, at the rate numpy finds, and unlike 2 alpha', (t) => {
+  const { looks, tau2, runs: referenceRuns, rateAtAlpha } = reference.alwaysValidFalsePositive;
+  const binomialSe = (rate: number, runs: number) => Math.sqrt((rate * (1 - rate)) / runs);
+  // 10,000 experiments: the simulation error of a rate near alpha is then 0.0022, so the guarantee's allowance
+  // alpha + 3 of them is 0.0565. A wrapper whose interval is at 2 alpha excludes zero in 0.0646 of these experiments
+  // (numpy, 200,000 of them): over 3 of its own simulation errors above the allowance, so it fails. The rate is also
+  // held to numpy's for this design (0.0318, within 3 simulation errors of both): a wrapper at alpha / 2 (0.0158)
+  // fails that. About 6 s on the 2 shared cores of the development machine.
+  const runs = 10_000;
+  const rate = nullFalsePositiveRate(runs, looks, tau2, 0.05, 25);
+  const allowance = 0.05 + 3 * binomialSe(0.05, runs);
+  t.diagnostic(`${runs} null experiments watched over ${looks} looks, tau^2 ${tau2}: always-valid false-positive rate ${rate}, numpy ${rateAtAlpha['0.05']}, allowance ${allowance.toFixed(4)}`);
+  assert.ok(rate <= allowance, `false-positive rate ${rate} above alpha + 3 SE = ${allowance}`);
+  const expected = rateAtAlpha['0.05']!;
+  const band = 3 * (binomialSe(expected, runs) + binomialSe(expected, referenceRuns));
+  assert.ok(Math.abs(rate - expected) <= band, `false-positive rate ${rate}, numpy ${expected} +- ${band}`);
+  // The test's power against the two wrong levels, from numpy's rates: both lie more than 3 of their own simulation
+  // errors outside what the assertions above accept.
+  assert.ok(rateAtAlpha['0.1']! - 3 * binomialSe(rateAtAlpha['0.1']!, runs) > allowance);
+  assert.ok(rateAtAlpha['0.025']! + 3 * binomialSe(rateAtAlpha['0.025']!, runs) < expected - band);
 });

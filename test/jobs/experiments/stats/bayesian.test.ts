@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normalPosterior, posteriorEffect } from '../../../../src/jobs/experiments/stats/bayesian.js';
+import { assertClose, QUADRATURE_TOLERANCE, reference } from './reference-values.js';
 
 test('conjugate update worked by hand: prior N(0, 4), estimate 3 with se 2', () => {
   // Precisions 1/4 + 1/4 = 1/2, so variance 2 and mean (0 + 3/4) / (1/2) = 1.5.
@@ -14,6 +15,18 @@ test('conjugate update worked by hand: prior N(0, 4), estimate 3 with se 2', () 
   // P(effect > 0) = Phi(1.5 / sqrt 2) = Phi(1.0606601717798212) = 0.8555778168267576 (scipy 1.17.1 norm.cdf).
   assert.ok(Math.abs(p.probabilityPositive - 0.8555778168267576) < 1e-12);
   assert.ok(Math.abs(p.upper - 1.5 - 1.959963984540054 * Math.SQRT2) < 1e-12);
+});
+
+test('posterior mean, sd, P(effect > 0) and credible interval against prior x likelihood integrated numerically', () => {
+  for (const c of reference.bayesian) {
+    const p = posteriorEffect(c.prior, c.estimate, c.standardError, c.alpha);
+    const what = `prior N(${c.prior.mean}, ${c.prior.variance}), estimate ${c.estimate} +- ${c.standardError}`;
+    assertClose(p.mean, c.mean, QUADRATURE_TOLERANCE, `${what}: mean`);
+    assertClose(p.standardDeviation, c.standardDeviation, QUADRATURE_TOLERANCE, `${what}: sd`);
+    assertClose(p.probabilityPositive, c.probabilityPositive, QUADRATURE_TOLERANCE, `${what}: P(effect > 0)`);
+    assertClose(p.lower, c.lower, QUADRATURE_TOLERANCE, `${what}: lower`);
+    assertClose(p.upper, c.upper, QUADRATURE_TOLERANCE, `${what}: upper`);
+  }
 });
 
 test('a flat prior gives back the estimate and its normal interval; a tight prior holds the estimate back', () => {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fuseEstimates } from '../../../../src/jobs/experiments/stats/fusion.js';
 import { StatsWarningCodes } from '../../../../src/jobs/experiments/stats/warnings.js';
+import { assertClose, assertEstimate, NORMAL_TOLERANCE, reference } from './reference-values.js';
 
 test('worked example: RCT 5.22% (se 0.85%) and observational 4.89% (se 0.92%) fuse to about 5.07% (se about 0.62%)', () => {
   const f = fuseEstimates({ estimate: 0.0522, standardError: 0.0085 }, { estimate: 0.0489, standardError: 0.0092 }, { alpha: 0.05 });
@@ -20,6 +21,14 @@ test('worked example: RCT 5.22% (se 0.85%) and observational 4.89% (se 0.92%) fu
   assert.ok(Math.abs(f.bayesian.mean - f.inverseVariance.estimate) < 1e-15);
   assert.ok(Math.abs(f.bayesian.standardDeviation - f.inverseVariance.standardError) < 1e-15);
   assert.ok(Math.abs(f.bayesian.priorWeight - f.inverseVariance.randomizedWeight) < 1e-12);
+});
+
+test('inverse-variance fusion and the disagreement p-value against generalized least squares (reference fixture)', () => {
+  for (const c of reference.fusion) {
+    const f = fuseEstimates(c.randomized, c.observational, { alpha: reference.alpha });
+    assertEstimate(f.inverseVariance, c.inverseVariance, NORMAL_TOLERANCE, 'fused');
+    assertClose(f.disagreement.pValue, c.disagreementPValue, NORMAL_TOLERANCE, 'disagreement p-value');
+  }
 });
 
 test('a bias variance moves the synthesis toward the randomized estimate', () => {

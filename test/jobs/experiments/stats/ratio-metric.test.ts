@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addObservation, createMoments } from '../../../../src/jobs/experiments/stats/moments.js';
 import { ratioDifference, ratioOf } from '../../../../src/jobs/experiments/stats/ratio-metric.js';
-import { coverage, sampleMoments, seededRandom } from './simulation.js';
+import { assertClose, assertEstimate, momentsOfColumns, NORMAL_TOLERANCE, reference } from './reference-values.js';
+import { assertCalibrated, sampleMoments, seededRandom, simulateEstimates } from './simulation.js';
 
 test('worked by hand: three users with (revenue, sessions) (2, 1), (6, 2), (4, 3)', () => {
   const m = createMoments(['revenue', 'sessions']);
@@ -19,7 +20,18 @@ test('worked by hand: three users with (revenue, sessions) (2, 1), (6, 2), (4, 3
   assert.ok(Math.abs(r.variance - 4 / 12) < 1e-15);
 });
 
-test('95% intervals cover the true difference of revenue per session in 93-97% of 1000 experiments', (t) => {
+test('per-arm ratios and variances, and their difference, against the generic delta method (reference fixture)', () => {
+  const { control, treatment, controlArm, treatmentArm, difference } = reference.ratio;
+  const [c, t] = [momentsOfColumns(control), momentsOfColumns(treatment)];
+  for (const [m, expected, name] of [[c, controlArm, 'control'], [t, treatmentArm, 'treatment']] as const) {
+    const r = ratioOf(m, 'numerator', 'denominator')!;
+    assertClose(r.ratio, expected.ratio, NORMAL_TOLERANCE, `${name} ratio`);
+    assertClose(r.variance, expected.variance, NORMAL_TOLERANCE, `${name} ratio variance`);
+  }
+  assertEstimate(ratioDifference(c, t, 'numerator', 'denominator', reference.alpha), difference, NORMAL_TOLERANCE, 'ratio difference');
+});
+
+test('95% intervals cover the true difference of revenue per session in 93-97% of 1000 experiments, with the right error', (t) => {
   const random = seededRandom(13);
   // A user's sessions vary with a user-level taste; revenue is sessions times a per-session amount with mean
   // 1.0 (control) or 1.1 (treatment), so revenue and sessions are strongly correlated within a user and the true
@@ -30,11 +42,9 @@ test('95% intervals cover the true difference of revenue per session in 93-97% o
     return { sessions, revenue: perSession * sessions * (0.5 + random.uniform()) };
   };
   const truth = 1.1 - 1.0;
-  const covered = coverage(1000, () => ratioDifference(
+  const found = simulateEstimates(1000, () => ratioDifference(
     sampleMoments(['revenue', 'sessions'], 400, user(1.0)),
     sampleMoments(['revenue', 'sessions'], 400, user(1.1)),
     'revenue', 'sessions', 0.05), truth);
-  // Binomial standard error over 1000 runs: 0.7 points.
-  t.diagnostic(`coverage ${covered}`);
-  assert.ok(covered >= 0.93 && covered <= 0.97, `coverage ${covered}`);
+  assertCalibrated(t, found, 'ratio difference');
 });

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addObservation, createMoments } from '../../../../src/jobs/experiments/stats/moments.js';
 import { differenceInMeans } from '../../../../src/jobs/experiments/stats/welch.js';
-import { coverage, sampleMoments, seededRandom } from './simulation.js';
+import { assertEstimate, momentsOfColumns, reference, STUDENT_T_TOLERANCE } from './reference-values.js';
+import { assertCalibrated, sampleMoments, seededRandom, simulateEstimates } from './simulation.js';
 
 const CONTROL = [12.1, 9.8, 11.4, 10.9, 13.2, 8.7, 10.1, 11.8];
 const TREATMENT = [13.5, 12.2, 14.8, 11.9, 15.1, 12.7, 13.9, 16.2, 12.4, 14.0, 13.3];
@@ -30,19 +31,22 @@ test('worked sample against scipy 1.17.1 ttest_ind(treatment, control, equal_var
   assert.ok(Math.abs(d.lower - 1.2519219456099004) < 1e-9 && Math.abs(d.upper - 4.020805327117376) < 1e-9);
 });
 
+test('a second sample against scipy ttest_ind(equal_var=False) (reference fixture): every figure', () => {
+  const { control, treatment, welch } = reference.twoArms;
+  assertEstimate(differenceInMeans(momentsOfColumns({ y: control }), momentsOfColumns({ y: treatment }), 'y', reference.alpha), welch, STUDENT_T_TOLERANCE, 'Welch');
+});
+
 test('undefined below two units per arm or with no variation at all', () => {
   assert.equal(differenceInMeans(arm([1]), arm([2, 3]), 'y', 0.05), null);
   assert.equal(differenceInMeans(arm([1, 1, 1]), arm([2, 2]), 'y', 0.05), null);
 });
 
-test('95% intervals cover the true difference in 93-97% of 1000 simulated experiments', (t) => {
+test('95% intervals cover the true difference in 93-97% of 1000 simulated experiments, with the right error', (t) => {
   const random = seededRandom(11);
   // Control N(10, 1) with 30 units, treatment N(10.5, 3^2) with 120 units: variances and sizes both unequal.
-  const covered = coverage(1000, () => differenceInMeans(
+  const found = simulateEstimates(1000, () => differenceInMeans(
     sampleMoments(['y'], 30, () => ({ y: 10 + random.normal() })),
     sampleMoments(['y'], 120, () => ({ y: 10.5 + 3 * random.normal() })),
     'y', 0.05), 0.5);
-  // With 1000 runs the binomial standard error of a 95% rate is 0.7 points, so 93-97 is a band of +-2.9 of them.
-  t.diagnostic(`coverage ${covered}`);
-  assert.ok(covered >= 0.93 && covered <= 0.97, `coverage ${covered}`);
+  assertCalibrated(t, found, 'Welch');
 });
