@@ -97,6 +97,12 @@ class Loader {
     throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, this.redactor.text(message), { file: this.file, path: printPath(path) || '(top level)', ...(line !== undefined ? { line } : {}) }, hint);
   }
 
+  /** An error raised while loading (by user code too: a processor factory), without the values of secret settings. */
+  redacted(err: unknown): unknown {
+    if (err instanceof Error) Object.defineProperty(err, 'message', { value: this.redactor.text(err.message) });
+    return err;
+  }
+
   /** The document as plain data, with aliases capped (a few lines of anchors could otherwise expand without end). */
   private data(): Record<string, unknown> | null {
     try {
@@ -254,5 +260,10 @@ class Loader {
 
 export async function loadTopology(file: string, overrides: Partial<RuntimeSettings> = {}, options: LoadOptions = {}): Promise<LoadedTopology> {
   const path = resolve(file);
-  return new Loader(path, readTopologyText(path), options).load(overrides);
+  const loader = new Loader(path, readTopologyText(path), options);
+  try {
+    return await loader.load(overrides);
+  } catch (err) {
+    throw loader.redacted(err);
+  }
 }
