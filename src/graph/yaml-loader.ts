@@ -17,7 +17,7 @@ import { validateAgainst } from './schema-validator.js';
 import { allOps, COMMON_STEP_KEYS, commonStepSchema, structuralSchemas, topLevelSchema } from './topology-schema.js';
 import { lineOf, printPath, type YamlPath } from './yaml-positions.js';
 import { firstUnboundedNumber } from './number-bounds.js';
-import { MAX_ALIAS_COUNT, readTopologyText } from './yaml-limits.js';
+import { checkTokenCount, MAX_ALIAS_COUNT, readTopologyText } from './yaml-limits.js';
 import { Redactor, redactorOf, secretSettingsOf } from './secrets.js';
 import type { QueryIsolation } from '../runtime/query-host.js';
 import type { IntakePlacement } from '../runtime/run-options.js';
@@ -77,6 +77,7 @@ class Loader {
   ) {
     this.baseDir = dirname(file);
     this.codeOptions = { baseDir: this.baseDir, roots: (options.codeRoots ?? codeRootsFromEnv(process.env)).map((r) => resolve(r)), mode: options.mode ?? 'import' };
+    checkTokenCount(file, text);
     const protectedText = protectReferences(text);
     this.doc = parseDocument(protectedText.text, { lineCounter: this.lines, prettyErrors: false });
     const err = this.doc.errors[0];

@@ -43,6 +43,24 @@ test('a 45 MB topology of 2 million keys is refused at once, naming the line whe
   assert.ok(elapsed < 2000, `refused in ${elapsed.toFixed(0)} ms`);
 });
 
+test('a file under 1 MiB but of more than 20,000 YAML tokens is refused quickly, with the line where it passes the limit', async () => {
+  const keys = Array.from({ length: 74_000 }, (_, i) => `  k${String(i).padStart(7, '0')}: ${i % 10}\n`).join('');
+  const text = `${head}junk:\n${keys}`;
+  assert.ok(Buffer.byteLength(text) < 1_048_576);
+  const started = performance.now();
+  await assert.rejects(loadTopology(write(text)), (err: unknown) => {
+    assert.ok(err instanceof FlywheelError, String(err));
+    assert.match(err.message, /more than 20000 YAML tokens/);
+    const line = err.place.line!;
+    // A key line is 5 to 8 tokens (indent, key, `:`, space, value, newline; the lexer may merge some), so the
+    // 20,000th token lies between line 2,500 and line 4,000.
+    assert.ok(line > 2_500 && line < 4_000, `line ${line}`);
+    return true;
+  });
+  // Lexing 20,000 tokens takes well under a second; before this limit the same file kept validate busy for 250 s.
+  assert.ok(performance.now() - started < 3000);
+});
+
 test('an alias bomb is refused with the line of an alias', () =>
   refused(write(`${head}a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`), {
     message: /aliases expand too far/,
