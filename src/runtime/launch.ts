@@ -12,6 +12,7 @@ import { startQueryEndpoint, type QueryIsolation } from './query-host.js';
 import type { IntakePlacement, RunSummary } from './run-options.js';
 import { JobRunner } from './runner.js';
 import { checkListenAddress } from './listen-check.js';
+import { checkConnectors } from './open-connectors.js';
 import { statusLine } from './status-line.js';
 import type { SlotPlacement } from './worker-pool.js';
 
@@ -44,6 +45,7 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
   const log = (line: string): void => write(redactor.text(line));
   // Checks that can fail are made before the state directory is created or opened.
   if (options.http && options.http.port !== 0) await checkListenAddress(options.http.host, options.http.port);
+  await checkConnectors(options.graph, options.baseDir);
   const controller = new AbortController();
   const runner = new JobRunner({
     job: options.job,

@@ -1,5 +1,6 @@
 /**
- * Start-up as `flywheel run` does it: a port in use is a clear FW_ERR_PORT_IN_USE before the state directory exists;
+ * Start-up as `flywheel run` does it: a port in use is a clear FW_ERR_PORT_IN_USE, and a librdkafka setting it
+ * refuses a clear FW_ERR_CONFIG_INVALID, both before the state directory exists;
  * the log names the address actually bound (0.0.0.0 stays 0.0.0.0, with the port the system chose); GET /topology
  * and the log show no secret setting.
  */
@@ -19,7 +20,7 @@ export const make = (options) => ({ onRecord(value, ctx) { ctx.emit({ ...value, 
 `;
 
 /** A topology in a fresh directory: memory source -> keyBy -> a user processor with an apiToken -> memory sink. */
-function topology(runtime: string, head = ''): string {
+function topology(runtime: string, head = '', sink = '{ type: memory, name: out }'): string {
   const dir = mkdtempSync(join(tmpdir(), 'fw-launch-'));
   writeFileSync(join(dir, 'processor.js'), PROCESSOR);
   const file = join(dir, 'topology.yaml');
@@ -29,7 +30,7 @@ function topology(runtime: string, head = ''): string {
       '  - id: events\n    op: source\n    connector: { type: memory, name: "${FW_TEST_CHANNEL:-events}" }\n    eventTime: { field: ts }\n' +
       '  - id: by-user\n    op: keyBy\n    field: user\n' +
       '  - id: tag\n    op: process\n    processor: ./processor.js#make\n    with: { apiToken: tok-9f8e7d6c5b }\n' +
-      '  - id: out\n    op: sink\n    connector: { type: memory, name: out }\n',
+      `  - id: out\n    op: sink\n    connector: ${sink}\n`,
   );
   return file;
 }
@@ -69,6 +70,18 @@ test('a port in use is FW_ERR_PORT_IN_USE, reported before the state directory i
   } finally {
     blocker.close();
   }
+});
+
+test('a librdkafka setting it refuses is FW_ERR_CONFIG_INVALID naming the step, before the state directory is created', async () => {
+  const file = topology('', '', '{ type: kafka, topic: out, brokers: "127.0.0.1:9", rdkafka: { linger.msec: 5 } }');
+  await assert.rejects(launch(file), (err: unknown) => {
+    assert.ok(err instanceof FlywheelError, String(err));
+    assert.equal(err.code, 'FW_ERR_CONFIG_INVALID');
+    assert.equal(err.place.stepId, 'out');
+    assert.match(err.message, /librdkafka refuses the settings of Kafka sink 'out': No such configuration property: "linger\.msec"/);
+    return true;
+  });
+  assert.equal(existsSync(join(dirname(file), 'state')), false, 'no state directory was created');
 });
 
 test('the log names the address bound: host 0.0.0.0 and the port the system chose', async () => {

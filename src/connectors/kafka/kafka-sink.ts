@@ -12,6 +12,7 @@
  */
 import type Kafka from 'node-rdkafka';
 import { loadRdkafka } from './rdkafka.js';
+import { checkKafkaSettings } from './kafka-config-check.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 import type { SinkConnector, SinkRecord, SinkType } from '../connector.js';
 import { BrokerProbe } from './broker-probe.js';
@@ -216,4 +217,5 @@ export const kafkaSinkType: SinkType<KafkaSinkOptions> = {
     additionalProperties: false,
   },
   create: (options, ctx) => new KafkaSink(ctx.stepId, options),
+  checkOptions: (options, ctx) => checkKafkaSettings('sink', options, ctx.stepId),
 };

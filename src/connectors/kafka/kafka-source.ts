@@ -11,6 +11,7 @@
  */
 import type Kafka from 'node-rdkafka';
 import { loadRdkafka } from './rdkafka.js';
+import { checkKafkaSettings } from './kafka-config-check.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 import type { ConnectorContext, SourceConnector, SourceOpenOptions, SourceRecord, SourceType } from '../connector.js';
 import { BrokerProbe } from './broker-probe.js';
@@ -246,4 +247,5 @@ export const kafkaSourceType: SourceType<KafkaSourceOptions> = {
     additionalProperties: false,
   },
   create: (options, ctx: ConnectorContext) => new KafkaSource(ctx.stepId, options, ctx.jobName),
+  checkOptions: (options, ctx) => checkKafkaSettings('source', options, ctx.stepId),
 };
