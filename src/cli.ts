@@ -56,9 +56,10 @@ const commands: Record<string, Command> = {
     summary: 'print the plan: stages, fused steps, connectors (secret settings hidden), key groups, slots',
     async run(args) {
       const t = await load(requireFile(parseFlags(args, [], this.usage), this.usage), {}, 'check');
-      process.stdout.write(describePlan(planGraph(t.graph, t.runtime.slots), t.runtime.intake) + '\n');
-      process.stdout.write(describeConnectors(t.graph, t.redactor) + '\n');
-      process.stdout.write(`run settings: ${t.runtime.workers} worker thread(s), placement ${t.runtime.placement}, intake ${t.runtime.intake}, state in ${t.runtime.stateDir}${t.runtime.http ? `, http ${t.runtime.http.host}:${t.runtime.http.port}` : ''}\n`);
+      const settings = `run settings: ${t.runtime.workers} worker thread(s), placement ${t.runtime.placement}, intake ${t.runtime.intake}, state in ${t.runtime.stateDir}${t.runtime.http ? `, http ${t.runtime.http.host}:${t.runtime.http.port}` : ''}`;
+      // Connector options are redacted by key; every line also by value (settings that came from the environment).
+      const text = [describePlan(planGraph(t.graph, t.runtime.slots), t.runtime.intake), describeConnectors(t.graph, t.redactor), settings].join('\n');
+      process.stdout.write(t.redactor.text(text) + '\n');
       return 0;
     },
   },

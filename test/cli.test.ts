@@ -61,6 +61,11 @@ test('describe lists connector options with SASL and SSL settings hidden', () =>
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /sink {5}out: kafka \{"topic":"out","brokers":"127\.0\.0\.1:9".*"sasl\.password":"\*\*\*"/);
   for (const secret of ['svc-user-7', 'pw-4c1d9e2f', 'kp-77aa11bb']) assert.ok(!r.stdout.includes(secret), r.stdout);
+  const fromEnv = dirWith({ 'topology.yaml': `secrets: { environment: true }\n${KAFKA.replace('brokers: 127.0.0.1:9', 'brokers: "${FW_TEST_BROKERS}"')}` });
+  const withEnv = flywheel(['describe', join(fromEnv, 'topology.yaml')], { FW_TEST_BROKERS: 'broker-7f3e.internal:9093' });
+  assert.equal(withEnv.status, 0, withEnv.stderr);
+  assert.match(withEnv.stdout, /"brokers":"\*\*\*"/);
+  assert.ok(!withEnv.stdout.includes('broker-7f3e'), withEnv.stdout);
 });
 
 test('an error shows no secret value, even one a user factory put in its message', () => {
