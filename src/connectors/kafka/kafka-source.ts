@@ -12,6 +12,7 @@
 import type Kafka from 'node-rdkafka';
 import { loadRdkafka } from './rdkafka.js';
 import { checkKafkaSettings } from './kafka-config-check.js';
+import { MAX_TIMER_MS } from '../../graph/durations.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 import type { ConnectorContext, SourceConnector, SourceOpenOptions, SourceRecord, SourceType } from '../connector.js';
 import { BrokerProbe } from './broker-probe.js';
@@ -240,8 +241,8 @@ export const kafkaSourceType: SourceType<KafkaSourceOptions> = {
       groupId: { type: 'string', minLength: 1 },
       bounded: { type: 'boolean', default: false },
       maxMessageBytes: { type: 'integer', minimum: 1, default: 1_048_576 },
-      connectTimeout: { type: 'integer', minimum: 100, default: 10_000 },
-      healthInterval: { type: 'integer', minimum: 50, default: 1_000 },
+      connectTimeout: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS, default: 10_000 },
+      healthInterval: { type: 'integer', minimum: 50, maximum: MAX_TIMER_MS, default: 1_000 },
     },
     required: ['topic', 'brokers'],
     additionalProperties: false,
