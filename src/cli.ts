@@ -8,7 +8,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describePlan, planGraph } from './graph/planner.js';
 import { topologyJsonSchema } from './graph/topology-schema.js';
-import { loadTopology } from './graph/yaml-loader.js';
+import { loadTopology, type LoadedTopology, type RuntimeSettings } from './graph/yaml-loader.js';
+import { Redactor } from './graph/secrets.js';
+import { describeConnectors } from './graph/describe-connectors.js';
+import { parseFlags, type ParsedFlags } from './cli-flags.js';
 import { FlywheelError } from './runtime/errors.js';
 import { launchJob } from './runtime/launch.js';
 import { lockStateDir } from './state/state-dir-lock.js';
@@ -20,35 +23,43 @@ interface Command {
   run(args: string[]): Promise<number>;
 }
 
-function requireFile(args: string[], usage: string): string {
-  const file = args.find((a) => !a.startsWith('--'));
-  if (!file) throw new FlywheelError('FW_ERR_CONFIG_INVALID', `missing topology file`, {}, `usage: flywheel ${usage}`);
+function requireFile(flags: ParsedFlags, usage: string): string {
+  const [file, ...extra] = flags.positionals;
+  if (!file || extra.length > 0) throw new FlywheelError('FW_ERR_CONFIG_INVALID', file ? `unexpected arguments: ${extra.join(' ')}` : 'missing topology file', {}, `usage: flywheel ${usage}`);
   return file;
 }
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
+/** The redactor of the topology being worked on, so an error printed at the end shows none of its secrets. */
+let redactor = new Redactor([]);
+
+/** Loads a topology; `check` mode (validate, describe) reads user modules' exports without running them. */
+async function load(file: string, overrides: Partial<RuntimeSettings> = {}, mode: 'import' | 'check' = 'import'): Promise<LoadedTopology> {
+  const t = await loadTopology(file, overrides, { mode });
+  redactor = t.redactor;
+  return t;
 }
 
 const commands: Record<string, Command> = {
   validate: {
     usage: 'validate FILE',
-    summary: 'check a topology (schema, code references, graph) without running it',
+    summary: "check a topology (schema, code references and their exports, graph) without running it or its modules' code",
     async run(args) {
-      const t = await loadTopology(requireFile(args, this.usage));
+      const t = await load(requireFile(parseFlags(args, [], this.usage), this.usage), {}, 'check');
       const plan = planGraph(t.graph, t.runtime.slots);
-      process.stdout.write(`ok: ${t.file}: job ${t.graph.name}, ${t.graph.steps.length} steps in ${plan.stages.length} stages, graph ${t.graph.hash}\n`);
+      process.stdout.write(`ok: ${t.file}: job ${t.graph.name}, ${t.graph.steps.length} steps in ${plan.stages.length} stages\n`);
+      for (const u of t.unconfirmed) process.stdout.write(`note: ${u.path}: export of '${u.ref}' not confirmed: ${u.why}; it is checked when the job starts\n`);
       return 0;
     },
   },
   describe: {
     usage: 'describe FILE',
-    summary: 'print the plan: stages, fused steps, key groups, slots',
+    summary: 'print the plan: stages, fused steps, connectors (secret settings hidden), key groups, slots',
     async run(args) {
-      const t = await loadTopology(requireFile(args, this.usage));
-      process.stdout.write(describePlan(planGraph(t.graph, t.runtime.slots), t.runtime.intake) + '\n');
-      process.stdout.write(`run settings: ${t.runtime.workers} worker thread(s), placement ${t.runtime.placement}, intake ${t.runtime.intake}, state in ${t.runtime.stateDir}${t.runtime.http ? `, http ${t.runtime.http.host}:${t.runtime.http.port}` : ''}\n`);
+      const t = await load(requireFile(parseFlags(args, [], this.usage), this.usage), {}, 'check');
+      const settings = `run settings: ${t.runtime.workers} worker thread(s), placement ${t.runtime.placement}, intake ${t.runtime.intake}, state in ${t.runtime.stateDir}${t.runtime.http ? `, http ${t.runtime.http.host}:${t.runtime.http.port}` : ''}`;
+      // Connector options are redacted by key; every line also by value (settings that came from the environment).
+      const text = [describePlan(planGraph(t.graph, t.runtime.slots), t.runtime.intake), describeConnectors(t.graph, t.redactor), settings].join('\n');
+      process.stdout.write(t.redactor.text(text) + '\n');
       return 0;
     },
   },
@@ -56,15 +67,13 @@ const commands: Record<string, Command> = {
     usage: 'run FILE [--workers N] [--state DIR] [--port N]',
     summary: 'run a topology until its sources end (or Ctrl-C)',
     async run(args) {
-      const file = requireFile(args, this.usage);
-      const overrides = {
-        ...(option(args, 'workers') ? { workers: Number(option(args, 'workers')) } : {}),
-        ...(option(args, 'state') ? { stateDir: resolve(option(args, 'state')!) } : {}),
-      };
-      const t = await loadTopology(file, overrides);
-      const port = option(args, 'port');
-      const http = port !== undefined ? { ...t.runtime.http, port: Number(port), host: t.runtime.http?.host ?? '127.0.0.1' } : t.runtime.http;
-      const summary = await launchJob({ job: { kind: 'topology', file: t.file }, graph: t.graph, ...t.runtime, ...(http ? { http } : {}), baseDir: dirname(t.file) });
+      const flags = parseFlags(args, ['workers', 'state', 'port'], this.usage);
+      const file = requireFile(flags, this.usage);
+      const { workers, state, port } = flags.values;
+      const overrides = { ...(workers !== undefined ? { workers: workers as number } : {}), ...(state !== undefined ? { stateDir: resolve(String(state)) } : {}) };
+      const t = await load(file, overrides);
+      const http = port !== undefined ? { ...t.runtime.http, port: port as number, host: t.runtime.http?.host ?? '127.0.0.1' } : t.runtime.http;
+      const summary = await launchJob({ job: { kind: 'topology', file: t.file }, graph: t.graph, ...t.runtime, ...(http ? { http } : {}), baseDir: dirname(t.file), redactor: t.redactor });
       process.stdout.write(`[${t.graph.name}] finished: ${summary.recordsRead} records read in ${summary.batches} batches\n`);
       return 0;
     },
@@ -72,7 +81,9 @@ const commands: Record<string, Command> = {
   demo: {
     usage: 'demo [--port N]',
     summary: 'run the demo flywheel: embedded dev broker, generated shop events into Kafka, the job, live state over HTTP',
-    run: (args) => runDemo(option(args, 'port')),
+    run(args) {
+      return runDemo(parseFlags(args, ['port'], this.usage).values.port as number | undefined);
+    },
   },
   broker: {
     usage: 'broker [--brokers N] [--topic NAME]...',
@@ -84,7 +95,7 @@ const commands: Record<string, Command> = {
     summary: 'print (or write) the JSON schema of topology files, for editors',
     async run(args) {
       const text = JSON.stringify(topologyJsonSchema(), null, 2) + '\n';
-      const out = option(args, 'out');
+      const out = parseFlags(args, ['out'], this.usage).values.out as string | undefined;
       if (out) writeFileSync(out, text);
       else process.stdout.write(text);
       return 0;
@@ -98,7 +109,7 @@ const commands: Record<string, Command> = {
  * keeps nothing between runs, so with it the demo starts from empty state: offsets kept from an earlier run would
  * point into a topic that no longer exists (it is wiped only once this process holds its lock).
  */
-async function runDemo(port: string | undefined): Promise<number> {
+async function runDemo(port: number | undefined): Promise<number> {
   const topologies = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'topologies');
   const broker = process.env.FLYWHEEL_BROKERS ? null : await startDevBroker({ topics: ['events'] });
   if (broker) {
@@ -116,10 +127,10 @@ async function runDemo(port: string | undefined): Promise<number> {
       for (const lock of locks) lock.release();
       process.stdout.write(`[demo] fresh state in ${main.runtime.stateDir} and ${feed.runtime.stateDir} (the embedded broker starts empty)\n`);
     }
-    const http = port !== undefined ? { ...main.runtime.http, port: Number(port), host: main.runtime.http?.host ?? '127.0.0.1' } : main.runtime.http;
+    const http = port !== undefined ? { ...main.runtime.http, port, host: main.runtime.http?.host ?? '127.0.0.1' } : main.runtime.http;
     await Promise.all([
-      launchJob({ job: { kind: 'topology', file: feed.file }, graph: feed.graph, ...feed.runtime, baseDir: topologies }),
-      launchJob({ job: { kind: 'topology', file: main.file }, graph: main.graph, ...main.runtime, ...(http ? { http } : {}), baseDir: topologies }),
+      launchJob({ job: { kind: 'topology', file: feed.file }, graph: feed.graph, ...feed.runtime, baseDir: topologies, redactor: feed.redactor }),
+      launchJob({ job: { kind: 'topology', file: main.file }, graph: main.graph, ...main.runtime, ...(http ? { http } : {}), baseDir: topologies, redactor: main.redactor }),
     ]);
   } finally {
     await broker?.stop();
@@ -146,7 +157,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(args);
   } catch (err) {
-    process.stderr.write(`flywheel ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`flywheel ${name}: ${redactor.text(err instanceof Error ? err.message : String(err))}\n`);
     return 1;
   }
 }

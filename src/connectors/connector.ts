@@ -129,10 +129,14 @@ export interface SourceType<Options = Record<string, unknown>> {
   readonly type: string;
   readonly optionsSchema: object;
   create(options: Options, ctx: ConnectorContext): SourceConnector;
+  /** A check of the options that can fail without connecting anywhere, run before the job opens its state. */
+  checkOptions?(options: Options, ctx: ConnectorContext): Promise<void>;
 }
 
 export interface SinkType<Options = Record<string, unknown>> {
   readonly type: string;
   readonly optionsSchema: object;
   create(options: Options, ctx: ConnectorContext): SinkConnector;
+  /** A check of the options that can fail without connecting anywhere, run before the job opens its state. */
+  checkOptions?(options: Options, ctx: ConnectorContext): Promise<void>;
 }

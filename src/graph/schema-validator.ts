@@ -1,21 +1,24 @@
 /**
  * The one ajv instance that validates topology parts against their JSON schemas: defaults applied, no type
- * coercion, and a `duration` keyword that accepts `5s`-style strings and replaces them with milliseconds.
+ * coercion, and a `duration` keyword that accepts `5s`-style strings and replaces them with milliseconds
+ * (`duration: true`, up to 3650 days, or `duration: <max ms>` for a tighter bound such as a timer's).
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { DURATION_FORMS, parseDuration } from './durations.js';
+import { DURATION_FORMS, formatDuration, parseDuration } from './durations.js';
 
 const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: true, allowUnionTypes: true });
 
 ajv.addKeyword({
   keyword: 'duration',
   modifying: true,
-  schemaType: 'boolean',
+  schemaType: ['boolean', 'number'],
   errors: true,
-  validate: function validateDuration(this: unknown, _schema: boolean, data: unknown, _parent?: unknown, ctx?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number }) {
+  validate: function validateDuration(this: unknown, schema: boolean | number, data: unknown, _parent?: unknown, ctx?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number }) {
     const ms = parseDuration(data);
-    if (ms === undefined) {
-      (validateDuration as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'duration', message: `must be a duration: ${DURATION_FORMS}`, params: {} }];
+    const max = typeof schema === 'number' ? schema : undefined;
+    if (ms === undefined || (max !== undefined && ms > max)) {
+      const message = ms === undefined ? `must be a duration: ${DURATION_FORMS}` : `must be at most ${formatDuration(max!)} (${max} ms)`;
+      (validateDuration as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'duration', message, params: {} }];
       return false;
     }
     if (ctx) ctx.parentData[ctx.parentDataProperty] = ms;

@@ -6,6 +6,7 @@
  */
 import { operatorKinds, operatorType } from '../operators/registry.js';
 import { sinkType, sinkTypes, sourceType, sourceTypes } from '../connectors/registry.js';
+import { MAX_DURATION_MS, MAX_TIMER_MS } from './durations.js';
 
 const ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]*$';
 
@@ -35,7 +36,7 @@ export const runtimeSchema = {
       type: 'object',
       properties: {
         port: { type: 'integer', minimum: 0, maximum: 65535 },
-        host: { type: 'string', default: '127.0.0.1' },
+        host: { type: 'string', minLength: 1, maxLength: 253, default: '127.0.0.1' },
         isolation: {
           enum: ['thread', 'process'],
           default: 'thread',
@@ -47,12 +48,12 @@ export const runtimeSchema = {
     },
     batch: {
       type: 'object',
-      properties: { maxRecords: { type: 'integer', minimum: 1, default: 8192 }, maxDelay: { duration: true, default: 5 } },
+      properties: { maxRecords: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 8192 }, maxDelay: { duration: MAX_TIMER_MS, default: 5 } },
       additionalProperties: false,
       default: {},
     },
-    statusInterval: { duration: true, default: 5000 },
-    stopTimeout: { duration: true, default: 10000 },
+    statusInterval: { duration: MAX_TIMER_MS, default: 5000 },
+    stopTimeout: { duration: MAX_TIMER_MS, default: 10000 },
   },
   additionalProperties: false,
   default: {},
@@ -65,6 +66,12 @@ export const topLevelSchema = {
     keyGroups: { type: 'integer', minimum: 1, maximum: 32768, default: 128 },
     deadLetter: { type: 'string', pattern: ID_PATTERN },
     runtime: runtimeSchema,
+    secrets: {
+      type: 'object',
+      description: 'which settings are never shown (besides keys naming a credential and sasl.*/ssl.* settings): values from environment variables, further keys',
+      properties: { environment: { type: 'boolean', default: false }, keys: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1 } } },
+      additionalProperties: false,
+    },
     steps: {
       type: 'array',
       minItems: 1,
@@ -93,7 +100,7 @@ export const eventTimeSchema = {
   properties: {
     field: { type: 'string', minLength: 1 },
     maxOutOfOrderness: { duration: true, default: 0 },
-    idleTimeout: { duration: true, default: 10_000 },
+    idleTimeout: { duration: MAX_TIMER_MS, default: 10_000 },
   },
   additionalProperties: false,
   default: {},
@@ -152,5 +159,7 @@ function editorDurations(node: unknown): unknown {
   if (node === null || typeof node !== 'object') return node;
   const { duration, ...rest } = node as Record<string, unknown>;
   const out = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, editorDurations(v)]));
-  return duration === true ? { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$' }], ...out } : out;
+  if (duration === undefined) return out;
+  const maximum = typeof duration === 'number' ? duration : MAX_DURATION_MS;
+  return { anyOf: [{ type: 'number', minimum: 0, maximum }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$' }], ...out };
 }

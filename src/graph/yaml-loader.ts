@@ -2,21 +2,23 @@
  * Compiles a YAML topology into the same frozen graph the TypeScript builder produces, plus its run settings. Every
  * problem stops loading before any data is touched, with the file, the YAML path, the line, and what is expected.
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { sinkType, sinkTypes, sourceType, sourceTypes } from '../connectors/registry.js';
 import { operatorType } from '../operators/registry.js';
 import { ErrorCodes, FlywheelError } from '../runtime/errors.js';
 import type { ErrorPolicy } from '../api/types.js';
 import { checkGraph } from './checks.js';
-import { interpolateEnv } from './env-interpolation.js';
-import { CodeRefError, resolveCodeRef } from './code-refs.js';
+import { interpolateEnv, protectReferences } from './env-interpolation.js';
+import { CheckedCodeRef, CODE_ROOTS_VARIABLE, CodeRefError, codeRootsFromEnv, resolveCodeRef, type CodeRefOptions } from './code-refs.js';
 import { freezeGraph, MAIN_PORT, type InputRef, type JobGraph, type StepSpec } from './model.js';
 import { validateAgainst } from './schema-validator.js';
 import { allOps, COMMON_STEP_KEYS, commonStepSchema, structuralSchemas, topLevelSchema } from './topology-schema.js';
 import { lineOf, printPath, type YamlPath } from './yaml-positions.js';
+import { firstUnboundedNumber } from './number-bounds.js';
+import { checkTokenCount, MAX_ALIAS_COUNT, readTopologyText } from './yaml-limits.js';
+import { Redactor, redactorOf, secretSettingsOf } from './secrets.js';
 import type { QueryIsolation } from '../runtime/query-host.js';
 import type { IntakePlacement } from '../runtime/run-options.js';
 
@@ -38,6 +40,17 @@ export interface LoadedTopology {
   file: string;
   graph: JobGraph;
   runtime: RuntimeSettings;
+  /** Hides the topology's secret settings in anything shown or logged. */
+  redactor: Redactor;
+  /** In check mode: code references whose export could not be confirmed without running the module, and why. */
+  unconfirmed: Array<{ path: string; ref: string; why: string }>;
+}
+
+export interface LoadOptions {
+  /** `import` (the default) loads user code to run it; `check` reads its exports without running it. */
+  mode?: CodeRefOptions['mode'];
+  /** Directories besides the topology's own that code may be loaded from; default: FLYWHEEL_CODE_ROOTS. */
+  codeRoots?: readonly string[];
 }
 
 interface RawStep extends Record<string, unknown> {
@@ -51,23 +64,65 @@ class Loader {
   private readonly lines = new LineCounter();
   private readonly doc: Document;
   private readonly baseDir: string;
+  private readonly environmentValues: string[];
+  private readonly codeOptions: CodeRefOptions;
+  /** Set once the data is read; until then messages carry no values of secret settings. */
+  private redactor = new Redactor([]);
+  private readonly unconfirmed: LoadedTopology['unconfirmed'] = [];
 
   constructor(
     private readonly file: string,
     text: string,
+    options: LoadOptions,
   ) {
     this.baseDir = dirname(file);
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false });
+    this.codeOptions = { baseDir: this.baseDir, roots: (options.codeRoots ?? codeRootsFromEnv(process.env)).map((r) => resolve(r)), mode: options.mode ?? 'import' };
+    checkTokenCount(file, text);
+    const protectedText = protectReferences(text);
+    this.doc = parseDocument(protectedText.text, { lineCounter: this.lines, prettyErrors: false });
     const err = this.doc.errors[0];
     if (err) {
       const line = this.lines.linePos(err.pos[0]).line;
       throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `YAML syntax: ${err.message.split('\n')[0]}`, { file, line }, 'fix the YAML syntax (indentation, quotes, colons)');
     }
+    const interpolated = interpolateEnv(this.doc, protectedText, process.env);
+    const missing = interpolated.missing[0];
+    if (missing) {
+      throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `environment variable ${missing.name} is not set`, { file, line: missing.line }, `set ${missing.name}, or give a default: \${${missing.name}:-value}`);
+    }
+    this.environmentValues = interpolated.environmentValues;
   }
 
   fail(path: YamlPath, message: string, hint: string): never {
     const line = lineOf(this.doc, this.lines, path);
-    throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, message, { file: this.file, path: printPath(path) || '(top level)', ...(line !== undefined ? { line } : {}) }, hint);
+    throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, this.redactor.text(message), { file: this.file, path: printPath(path) || '(top level)', ...(line !== undefined ? { line } : {}) }, hint);
+  }
+
+  /** An error raised while loading (by user code too: a processor factory), without the values of secret settings. */
+  redacted(err: unknown): unknown {
+    if (err instanceof Error) Object.defineProperty(err, 'message', { value: this.redactor.text(err.message) });
+    return err;
+  }
+
+  /** The document as plain data, with aliases capped (a few lines of anchors could otherwise expand without end). */
+  private data(): Record<string, unknown> | null {
+    try {
+      return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown> | null;
+    } catch (err) {
+      let aliasLine: number | undefined;
+      visit(this.doc, {
+        Alias: (_key, node) => {
+          if (node.range) aliasLine = this.lines.linePos(node.range[0]).line;
+          return visit.BREAK;
+        },
+      });
+      throw new FlywheelError(
+        ErrorCodes.TOPOLOGY_INVALID,
+        `YAML aliases expand too far: ${(err as Error).message}`,
+        { file: this.file, ...(aliasLine !== undefined ? { line: aliasLine } : {}) },
+        `use at most ${MAX_ALIAS_COUNT} aliases (*name), and do not nest anchors in aliased nodes`,
+      );
+    }
   }
 
   check(schema: object, data: unknown, at: YamlPath, hint: string): void {
@@ -76,8 +131,13 @@ class Loader {
   }
 
   async load(overrides: Partial<RuntimeSettings>): Promise<LoadedTopology> {
-    const data = this.doc.toJS() as Record<string, unknown> | null;
+    const data = this.data();
     if (!data || typeof data !== 'object') this.fail([], 'the topology is empty', 'write a mapping with name and steps');
+    this.redactor = redactorOf(data, secretSettingsOf(data.secrets), this.environmentValues);
+    const unbounded = firstUnboundedNumber(data);
+    if (unbounded) {
+      this.fail(unbounded.path, `${printPath(unbounded.path)} is ${unbounded.value}, outside the numbers a topology may hold (finite, at most ${Number.MAX_SAFE_INTEGER} in size)`, 'write a number in range; see the maximum of this setting in docs/topology.md');
+    }
     this.check(topLevelSchema, data, [], 'see docs/topology.md for the topology format');
     const raw = data.steps as RawStep[];
     const steps: StepSpec[] = [];
@@ -88,7 +148,7 @@ class Loader {
     }
     const graph = freezeGraph(data.name as string, { keyGroups: data.keyGroups as number, ...(deadLetter ? { deadLetter } : {}) }, steps);
     checkGraph(graph);
-    return { file: this.file, graph, runtime: this.runtime(data.runtime as Record<string, unknown>, graph.name, overrides) };
+    return { file: this.file, graph, runtime: this.runtime(data.runtime as Record<string, unknown>, graph.name, overrides), redactor: this.redactor, unconfirmed: this.unconfirmed };
   }
 
   private async step(raw: RawStep, index: number, previous: RawStep | undefined): Promise<StepSpec> {
@@ -167,12 +227,17 @@ class Loader {
   }
 
   private async code(ref: string, at: YamlPath): Promise<unknown> {
+    let resolved: unknown;
     try {
-      return await resolveCodeRef(ref, this.baseDir);
+      resolved = await resolveCodeRef(ref, this.codeOptions);
     } catch (err) {
-      if (err instanceof CodeRefError) this.fail(at, err.message, "write './file.js#exportName' relative to the topology file, or 'flywheel:jobs/...#export'");
+      if (err instanceof CodeRefError) {
+        this.fail(at, err.message, `write './file.js#exportName' relative to the topology file (no '..', not absolute), or 'flywheel:jobs/...#export'; further directories may be allowed with ${CODE_ROOTS_VARIABLE}`);
+      }
       throw err;
     }
+    if (resolved instanceof CheckedCodeRef && resolved.unconfirmed) this.unconfirmed.push({ path: printPath(at), ref, why: resolved.unconfirmed });
+    return resolved;
   }
 
   private runtime(raw: Record<string, unknown>, name: string, overrides: Partial<RuntimeSettings>): RuntimeSettings {
@@ -194,18 +259,12 @@ class Loader {
   }
 }
 
-export async function loadTopology(file: string, overrides: Partial<RuntimeSettings> = {}): Promise<LoadedTopology> {
+export async function loadTopology(file: string, overrides: Partial<RuntimeSettings> = {}, options: LoadOptions = {}): Promise<LoadedTopology> {
   const path = resolve(file);
-  let text: string;
+  const loader = new Loader(path, readTopologyText(path), options);
   try {
-    text = readFileSync(path, 'utf8');
+    return await loader.load(overrides);
   } catch (err) {
-    throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `cannot read topology: ${(err as Error).message}`, { file: path }, 'check the path of the topology file');
+    throw loader.redacted(err);
   }
-  const interpolated = interpolateEnv(text, process.env);
-  const missing = interpolated.missing[0];
-  if (missing) {
-    throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `environment variable ${missing.name} is not set`, { file: path, line: missing.line }, `set ${missing.name}, or give a default: \${${missing.name}:-value}`);
-  }
-  return new Loader(path, interpolated.text).load(overrides);
 }

@@ -8,6 +8,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { QueryRoutes, RuntimeView } from './runtime-view.js';
 import { schemaErrorMessage } from './validation-messages.js';
+import { refuseNonFiniteNumbers } from './finite-input.js';
 
 export interface RouteContribution {
   stepId: string;
@@ -23,6 +24,7 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}; see GET /topology for what this job serves` });
   });
+  app.addHook('preHandler', refuseNonFiniteNumbers);
   app.get('/healthz', async () => ({ status: view.live() ? 'ok' : 'down', job: view.jobName }));
   app.get('/readyz', async (_req, reply) => {
     const r = await view.readiness();

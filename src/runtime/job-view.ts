@@ -1,19 +1,20 @@
 /** The RuntimeView of a running job, as the query endpoint sees it: health, readiness, plan, metrics, state. */
 import type { Plan } from '../graph/planner.js';
+import { Redactor } from '../graph/secrets.js';
 import type { RuntimeView } from '../query/runtime-view.js';
 import { LmdbStateReader } from '../state/lmdb-reader.js';
 import { openStateReadOnly } from '../state/backend.js';
 import type { JobRunner } from './runner.js';
 
-/** The running plan as plain data, for GET /topology. */
-export function topologyOf(plan: Plan): unknown {
+/** The running plan as plain data, for GET /topology, with secret settings hidden. */
+export function topologyOf(plan: Plan, redactor = new Redactor([])): unknown {
   return {
     name: plan.graph.name,
     graphHash: plan.graph.hash,
     keyGroups: plan.keyGroups,
     slots: plan.slots,
     stages: plan.stages,
-    steps: plan.graph.steps.map((s) => ({ id: s.id, kind: s.kind, from: s.inputs.map((i) => (i.port === 'main' ? i.step : `${i.step}.${i.port}`)), config: s.config, onError: s.onError })),
+    steps: plan.graph.steps.map((s) => ({ id: s.id, kind: s.kind, from: s.inputs.map((i) => (i.port === 'main' ? i.step : `${i.step}.${i.port}`)), config: redactor.value(s.config), onError: s.onError })),
   };
 }
 

@@ -4,12 +4,15 @@
  * batches commit; anything not yet applied is replayed on the next start).
  */
 import type { JobGraph } from '../graph/model.js';
+import { Redactor } from '../graph/secrets.js';
 import type { RunningServer } from '../query/server.js';
 import { closeState, openState } from '../state/backend.js';
 import type { JobRef } from './messages.js';
 import { startQueryEndpoint, type QueryIsolation } from './query-host.js';
 import type { IntakePlacement, RunSummary } from './run-options.js';
 import { JobRunner } from './runner.js';
+import { checkListenAddress } from './listen-check.js';
+import { checkConnectors } from './open-connectors.js';
 import { statusLine } from './status-line.js';
 import type { SlotPlacement } from './worker-pool.js';
 
@@ -28,6 +31,8 @@ export interface LaunchOptions {
   baseDir: string;
   http?: { port: number; host: string; isolation?: QueryIsolation };
   log?: (line: string) => void;
+  /** Hides the job's secret settings in /topology and in every line logged (default: keys naming credentials). */
+  redactor?: Redactor;
   /** Called once the endpoint listens, before the job opens its state and connectors. */
   onListening?: (info: { url: string | null; runner: JobRunner }) => void;
   /** Called once the job is open and its endpoint listening. */
@@ -35,7 +40,12 @@ export interface LaunchOptions {
 }
 
 export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
-  const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  const redactor = options.redactor ?? new Redactor([]);
+  const write = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  const log = (line: string): void => write(redactor.text(line));
+  // Checks that can fail are made before the state directory is created or opened.
+  if (options.http && options.http.port !== 0) await checkListenAddress(options.http.host, options.http.port);
+  await checkConnectors(options.graph, options.baseDir);
   const controller = new AbortController();
   const runner = new JobRunner({
     job: options.job,
@@ -65,13 +75,13 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
       await runner.takeStateDir();
       try {
         openState(options.stateDir);
-        server = await startQueryEndpoint(runner, options.job, options.stateDir, options.http.port, options.http.host, options.http.isolation);
+        server = await startQueryEndpoint(runner, options.job, options.stateDir, options.http.port, options.http.host, options.http.isolation, redactor);
       } catch (err) {
         await closeState(options.stateDir);
         runner.releaseStateDir();
         throw err;
       }
-      log(`[${options.graph.name}] query endpoint on ${server.url} (/healthz /readyz /metrics /topology)`);
+      log(`[${options.graph.name}] query endpoint listening on ${server.address}, ${server.url} (/healthz /readyz /metrics /topology)`);
     }
     options.onListening?.({ url: server?.url ?? null, runner });
     const running = runner.run();

@@ -1,7 +1,8 @@
 /**
  * A job's connectors from its steps: options validated against the connector type's schema (defaults filled in),
  * then opened with retry (a broker that is not up yet); sources at the offsets state says to resume from. Worker
- * threads that read a source themselves (worker intake) create it the same way, without opening it.
+ * threads that read a source themselves (worker intake) create it the same way, without opening it. Before any of
+ * that, each connector type may check its options without connecting (checkConnectors).
  */
 import type { SinkConnector, SourceConnector } from '../connectors/connector.js';
 import { sinkType, sourceType } from '../connectors/registry.js';
@@ -15,6 +16,19 @@ export function createSource(step: StepSpec, jobName: string, baseDir: string): 
   const spec = step.config.connector as ConnectorSpec;
   const type = sourceType(spec.type);
   return type!.create(checkedOptions(step, spec, type), { jobName, baseDir, stepId: step.id });
+}
+
+/**
+ * Runs every connector's own start-up check (options valid for its client library, such as librdkafka settings),
+ * without connecting anywhere: done before the job creates or opens its state directory.
+ */
+export async function checkConnectors(graph: JobGraph, baseDir: string): Promise<void> {
+  for (const step of graph.steps.filter((s) => s.kind === 'source' || s.kind === 'sink')) {
+    const spec = step.config.connector as ConnectorSpec;
+    const type = step.kind === 'source' ? sourceType(spec.type) : sinkType(spec.type);
+    const options = checkedOptions(step, spec, type);
+    await type!.checkOptions?.(options as never, { jobName: graph.name, baseDir, stepId: step.id });
+  }
 }
 
 /** Opens every sink of the job, by step id. */

@@ -14,6 +14,7 @@ import { startQueryServer } from '../query/server.js';
 import { openStateReadOnly } from '../state/backend.js';
 import { holdOutsideReader } from '../state/state-dir-lock.js';
 import { LmdbStateReader } from '../state/lmdb-reader.js';
+import { listenError } from './listen-check.js';
 import { ErrorCodes, FlywheelError, toPlainError } from './errors.js';
 import { loadJobGraph } from './job-loader.js';
 import { routeContributions } from './route-contributions.js';
@@ -90,9 +91,10 @@ async function start(data: QueryEndpointData): Promise<void> {
       await server.close();
       await handle.env.close();
     };
-    send({ kind: 'listening', url: server.url });
+    send({ kind: 'listening', url: server.url, address: server.address });
   } catch (err) {
-    send({ kind: 'error', error: toPlainError(err, ErrorCodes.INTERNAL) });
+    const failedListen = (err as NodeJS.ErrnoException).syscall === 'listen' || (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    send({ kind: 'error', error: toPlainError(failedListen ? listenError(err, data.host, data.port) : err, ErrorCodes.INTERNAL) });
   }
 }
 

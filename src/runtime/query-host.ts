@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { RunningServer } from '../query/server.js';
 import { FlywheelError } from './errors.js';
 import { topologyOf } from './job-view.js';
+import { Redactor } from '../graph/secrets.js';
 import type { JobRef } from './messages.js';
 import type { FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
 import type { JobRunner } from './runner.js';
@@ -48,14 +49,22 @@ function processChannel(): EndpointChannel {
   };
 }
 
-export async function startQueryEndpoint(runner: JobRunner, job: JobRef, stateDir: string, port: number, host: string, isolation: QueryIsolation = 'thread'): Promise<RunningServer> {
+export async function startQueryEndpoint(
+  runner: JobRunner,
+  job: JobRef,
+  stateDir: string,
+  port: number,
+  host: string,
+  isolation: QueryIsolation = 'thread',
+  redactor = new Redactor([]),
+): Promise<RunningServer> {
   const data: QueryEndpointData = {
     job,
     graphHash: runner.plan.graph.hash,
     jobName: runner.plan.graph.name,
     stateDir,
     keyGroups: runner.plan.keyGroups,
-    topology: topologyOf(runner.plan),
+    topology: topologyOf(runner.plan, redactor),
     contentType: runner.metrics.contentType,
     port,
     host,
@@ -66,10 +75,10 @@ export async function startQueryEndpoint(runner: JobRunner, job: JobRef, stateDi
   const exit = new Promise<void>((resolve) => endpoint.once('exit', () => resolve(void (exited = true))));
   const tick = setInterval(() => !exited && endpoint.send({ kind: 'watermark', value: runner.watermark }), 100);
   tick.unref();
-  const url = await new Promise<string>((resolve, reject) => {
+  const bound = await new Promise<{ url: string; address: string }>((resolve, reject) => {
     endpoint.on('message', (message) => {
       if (message.kind === 'loaded') endpoint.send({ kind: 'start', data });
-      else if (message.kind === 'listening') resolve(message.url);
+      else if (message.kind === 'listening') resolve(message);
       else if (message.kind === 'error') reject(FlywheelError.fromPlain(message.error));
       else void answer(runner, message.request).then((reply) => !exited && endpoint.send({ kind: 'reply', reply }));
     });
@@ -81,7 +90,7 @@ export async function startQueryEndpoint(runner: JobRunner, job: JobRef, stateDi
     throw err;
   });
   return {
-    url,
+    ...bound,
     async close() {
       clearInterval(tick);
       if (!exited) endpoint.send({ kind: 'close' });

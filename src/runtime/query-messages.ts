@@ -23,7 +23,7 @@ export interface QueryEndpointData {
 export type ToQueryEndpoint = { kind: 'start'; data: QueryEndpointData } | { kind: 'watermark'; value: number } | { kind: 'reply'; reply: QueryEndpointReply } | { kind: 'close' };
 
 /** Endpoint to main thread. */
-export type FromQueryEndpoint = { kind: 'loaded' } | { kind: 'request'; request: QueryEndpointRequest } | { kind: 'listening'; url: string } | { kind: 'error'; error: PlainError };
+export type FromQueryEndpoint = { kind: 'loaded' } | { kind: 'request'; request: QueryEndpointRequest } | { kind: 'listening'; url: string; address: string } | { kind: 'error'; error: PlainError };
 
 export interface QueryEndpointRequest {
   id: number;

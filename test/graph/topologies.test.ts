@@ -5,10 +5,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import { parse } from 'yaml';
+import { parseDocument } from 'yaml';
 import { loadTopology } from '../../src/graph/yaml-loader.js';
 import { topologyJsonSchema } from '../../src/graph/topology-schema.js';
-import { interpolateEnv } from '../../src/graph/env-interpolation.js';
+import { interpolateEnv, protectReferences } from '../../src/graph/env-interpolation.js';
 
 const topologies = resolve(dirname(fileURLToPath(import.meta.url)), '../../../topologies');
 const yamlFiles = readdirSync(topologies).filter((f) => f.endsWith('.yaml'));
@@ -23,8 +23,10 @@ for (const file of yamlFiles) {
     const loaded = await loadTopology(join(topologies, file));
     assert.ok(loaded.graph.steps.length > 0);
     const validate = new Ajv({ strict: false }).compile(topologyJsonSchema());
-    const text = interpolateEnv(readFileSync(join(topologies, file), 'utf8'), process.env).text;
-    assert.equal(validate(parse(text)), true, JSON.stringify(validate.errors));
+    const text = protectReferences(readFileSync(join(topologies, file), 'utf8'));
+    const doc = parseDocument(text.text);
+    interpolateEnv(doc, text, process.env);
+    assert.equal(validate(doc.toJS()), true, JSON.stringify(validate.errors));
   });
 }
 

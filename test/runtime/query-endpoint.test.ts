@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { clearMemoryChannels, setMemoryInput } from '../../src/connectors/memory/memory-channels.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
+import type { FlywheelError } from '../../src/runtime/errors.js';
 import { startQueryEndpoint } from '../../src/runtime/query-host.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { lockStateDir } from '../../src/state/state-dir-lock.js';
@@ -80,12 +81,16 @@ for (const isolation of ['thread', 'process'] as const) {
     });
   });
 
-  test(`a port already in use stops the query endpoint with the listen error (${isolation})`, async () => {
+  test(`a port already in use stops the query endpoint with FW_ERR_PORT_IN_USE (${isolation})`, async () => {
     await withFinishedJob(1, async (runner, stateDir) => {
       const first = await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', isolation);
       try {
         const port = Number(new URL(first.url).port);
-        await assert.rejects(startQueryEndpoint(runner, job, stateDir, port, '127.0.0.1', isolation), /EADDRINUSE/);
+        await assert.rejects(startQueryEndpoint(runner, job, stateDir, port, '127.0.0.1', isolation), (err: unknown) => {
+          assert.equal((err as FlywheelError).code, 'FW_ERR_PORT_IN_USE');
+          assert.match((err as Error).message, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`));
+          return true;
+        });
       } finally {
         await first.close();
       }

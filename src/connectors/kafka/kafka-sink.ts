@@ -12,6 +12,8 @@
  */
 import type Kafka from 'node-rdkafka';
 import { loadRdkafka } from './rdkafka.js';
+import { checkKafkaSettings } from './kafka-config-check.js';
+import { MAX_TIMER_MS } from '../../graph/durations.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 import type { SinkConnector, SinkRecord, SinkType } from '../connector.js';
 import { BrokerProbe } from './broker-probe.js';
@@ -211,9 +213,10 @@ export const kafkaSinkType: SinkType<KafkaSinkOptions> = {
   type: 'kafka',
   optionsSchema: {
     type: 'object',
-    properties: { ...commonProperties, connectTimeout: { type: 'integer', minimum: 100, default: 10_000 }, healthInterval: { type: 'integer', minimum: 50, default: 1_000 } },
+    properties: { ...commonProperties, connectTimeout: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS, default: 10_000 }, healthInterval: { type: 'integer', minimum: 50, maximum: MAX_TIMER_MS, default: 1_000 } },
     required: ['topic', 'brokers'],
     additionalProperties: false,
   },
   create: (options, ctx) => new KafkaSink(ctx.stepId, options),
+  checkOptions: (options, ctx) => checkKafkaSettings('sink', options, ctx.stepId),
 };

@@ -11,6 +11,8 @@
  */
 import type Kafka from 'node-rdkafka';
 import { loadRdkafka } from './rdkafka.js';
+import { checkKafkaSettings } from './kafka-config-check.js';
+import { MAX_TIMER_MS } from '../../graph/durations.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 import type { ConnectorContext, SourceConnector, SourceOpenOptions, SourceRecord, SourceType } from '../connector.js';
 import { BrokerProbe } from './broker-probe.js';
@@ -239,11 +241,12 @@ export const kafkaSourceType: SourceType<KafkaSourceOptions> = {
       groupId: { type: 'string', minLength: 1 },
       bounded: { type: 'boolean', default: false },
       maxMessageBytes: { type: 'integer', minimum: 1, default: 1_048_576 },
-      connectTimeout: { type: 'integer', minimum: 100, default: 10_000 },
-      healthInterval: { type: 'integer', minimum: 50, default: 1_000 },
+      connectTimeout: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS, default: 10_000 },
+      healthInterval: { type: 'integer', minimum: 50, maximum: MAX_TIMER_MS, default: 1_000 },
     },
     required: ['topic', 'brokers'],
     additionalProperties: false,
   },
   create: (options, ctx: ConnectorContext) => new KafkaSource(ctx.stepId, options, ctx.jobName),
+  checkOptions: (options, ctx) => checkKafkaSettings('source', options, ctx.stepId),
 };

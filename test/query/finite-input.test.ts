@@ -1,0 +1,41 @@
+/** Numbers that validation lets through as Infinity (`k=1e400`, `k=Infinity`, a JSON body's 1e400) are refused with 400. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildQueryApp } from '../../src/query/app.js';
+import type { RuntimeView } from '../../src/query/runtime-view.js';
+import { MemoryStateReader } from './memory-state-reader.js';
+
+const view: RuntimeView = {
+  jobName: 'j',
+  live: () => true,
+  readiness: () => ({ ready: true, reasons: [] }),
+  topology: () => ({}),
+  metrics: async () => '',
+  contentType: 'text/plain',
+  state: new MemoryStateReader(),
+};
+
+const app = buildQueryApp(view, [
+  {
+    stepId: 'top',
+    routes: (a) => {
+      a.get<{ Querystring: { k: number } }>('/top', { schema: { querystring: { type: 'object', additionalProperties: false, properties: { k: { type: 'integer', minimum: 1, maximum: 100, default: 10 } } } } }, async (req) => ({ k: req.query.k }));
+      a.post<{ Body: { x: number } }>('/score', { schema: { body: { type: 'object', properties: { x: { type: 'number' } } } } }, async (req) => ({ x: req.body.x }));
+    },
+  },
+]);
+
+test('k above its maximum is refused, whether written 101, 1e400 or Infinity', async () => {
+  assert.deepEqual((await app.inject('/top?k=50')).json(), { k: 50 });
+  for (const k of ['101', '1e400', 'Infinity', '-1e400']) {
+    const res = await app.inject(`/top?k=${k}`);
+    assert.equal(res.statusCode, 400, `k=${k}: ${res.body}`);
+    assert.match(res.json().message, /querystring\/k must be/);
+  }
+});
+
+test('a JSON body number that parses as Infinity is refused', async () => {
+  const res = await app.inject({ method: 'POST', url: '/score', headers: { 'content-type': 'application/json' }, payload: '{"x": 1e400}' });
+  assert.equal(res.statusCode, 400, res.body);
+  assert.match(res.json().message, /body\/x must be/);
+});
