@@ -150,7 +150,7 @@ export class JobRunner {
     const baseDir = this.options.baseDir ?? process.cwd();
     const hooksFor = (connector: string) => this.retryHooks(connector);
     for (const [id, sink] of await openSinks(graph, baseDir, hooksFor)) this.sinks.set(id, sink);
-    this.delivery = new SinkDelivery(this.sinks, this.dbs);
+    this.delivery = new SinkDelivery(this.sinks, this.dbs, { writeFailed: (sink) => this.metrics.sinkWriteFailures.inc({ sink }), fail: (err) => this.fail(err) });
     this.stage0Outputs = new Stage0Outputs({ deadLetterSink: graph.settings.deadLetter, delivery: this.delivery, dbs: this.dbs, metrics: this.metrics, fail: (err) => this.fail(err) });
     this.stage0 = new StageExecutor(this.plan, 0, {
       sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Outputs.add(sinkId, sinkRecord(id, key, value, timestamp, headers)),
@@ -164,7 +164,7 @@ export class JobRunner {
     const sources = opened.map(({ step, connector }) => intakeSource(step, connector, this.options.intake === 'workers' && connector.claim !== undefined));
     this.intake = new SourceIntake(sources, this.stage0, {
       current: this.current,
-      deadLetter: (source, record, reason) => this.stage0Outputs.deadLetter(source, record, reason),
+      deadLetter: (source, record, reason, bound) => this.stage0Outputs.deadLetter(source, record, reason, bound),
     });
     this.backpressure = new Backpressure(this.options.maxQueued ?? 200_000, this.intake);
     // A job with no keyed stage whose sources are all read on this thread gives worker threads nothing: none start.

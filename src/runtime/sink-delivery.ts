@@ -11,8 +11,16 @@
  */
 import type { SinkConnector, SinkRecord } from '../connectors/connector.js';
 import type { StateDatabases } from '../state/backend.js';
+import { ErrorCodes, FlywheelError } from './errors.js';
 
 const MAX_BACKOFF_MS = 5_000;
+
+export interface DeliveryHooks {
+  /** A write failed and will be retried (counted in flywheel_sink_write_failures_total). */
+  writeFailed?(sinkId: string): void;
+  /** A write failed in a way no retry can mend: the job stops with this error. */
+  fail?(err: FlywheelError): void;
+}
 /** Acknowledged outbox entries are deleted together at most this often: each delete waits for LMDB's writer lock. */
 const REMOVE_EVERY_MS = 50;
 
@@ -45,6 +53,7 @@ export class SinkDelivery {
   constructor(
     private readonly sinks: ReadonlyMap<string, SinkConnector>,
     private readonly dbs: StateDatabases,
+    private readonly hooks: DeliveryHooks = {},
   ) {}
 
   /** Records taken or written but not yet acknowledged. */
@@ -123,7 +132,11 @@ export class SinkDelivery {
     this.removeAcknowledged();
   }
 
-  /** Writes until the sink acknowledges; once delivery has stopped, a failed write is abandoned and never settles. */
+  /**
+   * Writes until the sink acknowledges, counting each failed attempt and saying why in `lastError` (readiness);
+   * once delivery has stopped, a failed write is abandoned and never settles. A record the sink can never accept
+   * (FW_ERR_UNDELIVERABLE) is not retried: the job stops, naming it.
+   */
   private async writeWithRetry(sink: SinkConnector, records: SinkRecord[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -131,8 +144,14 @@ export class SinkDelivery {
         this.lastError = null;
         return;
       } catch (err) {
-        this.lastError = `sink ${sink.id} (${sink.destination}): ${(err as Error).message}`;
-        await new Promise((r) => setTimeout(r, Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt)));
+        this.hooks.writeFailed?.(sink.id);
+        if (err instanceof FlywheelError && err.code === ErrorCodes.UNDELIVERABLE && this.hooks.fail) {
+          this.hooks.fail(err);
+          return new Promise<never>(() => undefined);
+        }
+        const backoff = Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt);
+        this.lastError = `sink ${sink.id} (${sink.destination}): ${(err as Error).message} (failed attempts: ${attempt + 1}, next in ${backoff} ms)`;
+        await new Promise((r) => setTimeout(r, backoff));
         // Abandoned, not failed (the sink may be closed by now): the batch stays unacknowledged for the next start.
         if (this.stopped) return new Promise<never>(() => undefined);
       }
