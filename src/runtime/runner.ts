@@ -13,6 +13,7 @@ import type { JobGraph } from '../graph/model.js';
 import { planGraph, type Plan } from '../graph/planner.js';
 import { closeState, openState, type StateDatabases } from '../state/backend.js';
 import { lockStateDir, type StateDirLock } from '../state/state-dir-lock.js';
+import { storageFailure } from '../state/storage-errors.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import type { JobRef } from './messages.js';
 import { JobMetrics } from './metrics.js';
@@ -95,10 +96,12 @@ export class JobRunner {
       await this.open();
       offsets = setInterval(() => void this.commitSourceOffsets(), 1_000);
       await this.loop();
+    } catch (err) {
+      this.fail(err);
     } finally {
       clearInterval(offsets);
       if (status) clearInterval(status);
-      await this.close();
+      await this.close().catch((err: unknown) => this.fail(err));
     }
     if (this.failure) throw this.failure;
     return { recordsRead: this.intake.recordsRead, batches: this.scheduler.batches, watermark: this.watermark, undelivered: this.undelivered };
@@ -281,8 +284,15 @@ export class JobRunner {
   }
 
   private fail(err: unknown): void {
-    if (!this.failure) this.failure = err instanceof FlywheelError ? err : new FlywheelError(ErrorCodes.INTERNAL, (err as Error)?.message ?? String(err), {}, undefined, err);
+    if (!this.failure) {
+      this.failure = storageFailure(err, this.options.stateDir) ?? (err instanceof FlywheelError ? err : new FlywheelError(ErrorCodes.INTERNAL, (err as Error)?.message ?? String(err), {}, undefined, err));
+    }
     this.wake?.();
+  }
+
+  /** Liveness (/healthz): false once the job has failed and is stopping, so a supervisor restarts it. */
+  get live(): boolean {
+    return this.failure === null;
   }
 
   private sleep(ms: number): Promise<void> {

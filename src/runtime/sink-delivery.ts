@@ -18,8 +18,8 @@ const MAX_BACKOFF_MS = 5_000;
 export interface DeliveryHooks {
   /** A write failed and will be retried (counted in flywheel_sink_write_failures_total). */
   writeFailed?(sinkId: string): void;
-  /** A write failed in a way no retry can mend: the job stops with this error. */
-  fail?(err: FlywheelError): void;
+  /** A write failed in a way no retry can mend, or the outbox could not be updated: the job stops with this error. */
+  fail?(err: unknown): void;
 }
 /** Acknowledged outbox entries are deleted together at most this often: each delete waits for LMDB's writer lock. */
 const REMOVE_EVERY_MS = 50;
@@ -123,7 +123,14 @@ export class SinkDelivery {
     this.removeTimer = null;
     const keys = this.acknowledged;
     this.acknowledged = [];
-    if (keys.length) this.dbs.env.transactionSync(() => keys.forEach((k) => this.dbs.outbox.removeSync(k)));
+    if (keys.length === 0) return;
+    try {
+      this.dbs.env.transactionSync(() => keys.forEach((k) => this.dbs.outbox.removeSync(k)));
+    } catch (err) {
+      // Runs from a timer: thrown on, it would be uncaught. The entries stay in the outbox and are sent again.
+      if (!this.hooks.fail) throw err;
+      this.hooks.fail(err);
+    }
   }
 
   /** Ends delivery before the state closes: entries acknowledged so far leave the outbox now. */

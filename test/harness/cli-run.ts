@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+export const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
 export interface CliResult {
   code: number | null;
