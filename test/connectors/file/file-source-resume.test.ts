@@ -101,36 +101,58 @@ for (const trailingNewline of [true, false]) {
   });
 }
 
-test('kill -9 mid-file, restart: every line applied exactly once, nothing dead-lettered', { timeout: 240_000 }, async () => {
+/**
+ * Runs the job of `file` and kills it with SIGKILL, until three starts have resumed inside the input; returns where
+ * they resumed. Kill times are drawn as the crash tests draw theirs; a kill that lands before the job committed
+ * anything new moves the next one later.
+ */
+async function killMidFile(file: string, state: string, slots: number): Promise<number[]> {
+  const { graph } = await loadTopology(file);
+  const plan = planGraph(graph, slots);
+  const resumedAt: number[] = [];
+  let delayMs = 1_500;
+  for (let attempt = 0; attempt < 20 && resumedAt.length < 3; attempt++) {
+    const child = spawn(process.execPath, [cli, 'run', file], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), delayMs * (0.8 + 0.4 * Math.random()));
+    const code = await exited;
+    clearTimeout(timer);
+    assert.notEqual(code, 0, 'the job was killed before it finished (the input is long enough)');
+    // Where the next start resumes, read while no job has the directory open.
+    const next = existsSync(state) ? (startOffsets(openState(state), plan).get('events:0') ?? 0) : 0;
+    await closeState(state);
+    if (next > (resumedAt.at(-1) ?? 0)) resumedAt.push(next);
+    else delayMs *= 1.5;
+  }
+  assert.equal(resumedAt.length, 3, `three starts resumed inside the file (at ${resumedAt.join(', ')})`);
+  const last = await runCli(['run', file]);
+  assert.equal(last.code, 0, last.stderr);
+  return resumedAt;
+}
+
+const events = Array.from({ length: 600_000 }, (_, i) => ({ user: `u${(i * 31) % 1000}`, ts: 1_000 + i, amount: i % 89 }));
+
+test('kill -9 mid-file, restart: every line applied exactly once, nothing dead-lettered', { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-file-kill-'));
   const state = join(dir, 'state');
   try {
-    const events = Array.from({ length: 200_000 }, (_, i) => ({ user: `u${(i * 31) % 1000}`, ts: 1_000 + i, amount: i % 89 }));
-    const file = writeRunningTotalJob(dir, events, state);
-    const { graph, runtime } = await loadTopology(file);
-    const plan = planGraph(graph, runtime.slots);
-    const resumedAt: number[] = [];
-    // Kill times are drawn as the crash tests draw theirs; a kill that lands before the job committed anything
-    // moves the next one later, and only starts that resume inside the file count.
-    let delayMs = 1_500;
-    for (let attempt = 0; attempt < 20 && resumedAt.length < 3; attempt++) {
-      const child = spawn(process.execPath, [cli, 'run', file], { stdio: 'ignore' });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      const timer = setTimeout(() => child.kill('SIGKILL'), delayMs * (0.8 + 0.4 * Math.random()));
-      const code = await exited;
-      clearTimeout(timer);
-      assert.notEqual(code, 0, 'the job was killed before it finished (the input is long enough)');
-      // Where the next start resumes, read while no job has the directory open.
-      const next = existsSync(state) ? (startOffsets(openState(state), plan).get('events:0') ?? 0) : 0;
-      await closeState(state);
-      if (next > (resumedAt.at(-1) ?? 0)) resumedAt.push(next);
-      else delayMs *= 1.5;
-    }
-    assert.ok(resumedAt.some((offset) => offset > 0), `restarts resumed inside the file (at ${resumedAt.join(', ')})`);
-    const last = await runCli(['run', file]);
-    assert.equal(last.code, 0, last.stderr);
+    await killMidFile(writeRunningTotalJob(dir, events, state), state, 2);
     assert.equal(lineCount(join(dir, 'dlq.jsonl')), 0, 'no dead letter from a fragment of a line');
     assert.deepEqual(runningTotals(state, 'running'), expectedTotals(events), 'every line applied exactly once');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('kill -9 mid-file, restart, a job without keyed steps (it resumes where its main thread left off): every line delivered, no fragment', { timeout: 300_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-file-kill-'));
+  try {
+    writeFileSync(join(dir, 'in.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    writeFileSync(join(dir, 'topology.yaml'), topology.replace('name: rerun', 'name: straight').replace(/  - id: by-user\n    op: keyBy\n    field: user\n/, ''));
+    await killMidFile(join(dir, 'topology.yaml'), join(dir, 'state'), 16);
+    assert.equal(lineCount(join(dir, 'dlq.jsonl')), 0, 'no dead letter from a fragment of a line');
+    const delivered = new Set(readFileSync(join(dir, 'out.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { value: { ts: number } }).value.ts));
+    assert.equal(delivered.size, events.length, 'every line delivered (at least once)');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
