@@ -1,6 +1,6 @@
 /**
  * Bytes to a record value, as the file and Kafka sources read them: JSON (checked against the record limits on its
- * bytes, before it is parsed), msgpack (checked on the decoded value) or plain text. A payload that does not
+ * text, before it is parsed), msgpack (checked on the decoded value) or plain text. A payload that does not
  * decode, or breaks a limit, gives the reason instead of a value; it never throws.
  */
 import { Packr } from 'msgpackr';
@@ -16,10 +16,11 @@ const packr = new Packr({ useRecords: false });
 export function decodeRecord(bytes: Buffer, format: RecordFormat, limits: RecordLimits | null): Decoded {
   if (format === 'string') return { value: bytes.toString('utf8') };
   if (format === 'json') {
-    const violation = limits === null ? null : jsonLimitViolation(bytes, limits);
+    const text = bytes.toString('utf8');
+    const violation = limits === null ? null : jsonLimitViolation(text, limits);
     if (violation !== null) return { error: violation };
     try {
-      return { value: JSON.parse(bytes.toString('utf8')) };
+      return { value: JSON.parse(text) };
     } catch (err) {
       return { error: `not JSON: ${(err as Error).message}` };
     }

@@ -2,7 +2,7 @@
  * Limits on a record's shape, checked where a source turns bytes into a value: nesting depth, object keys and size.
  * A record beyond one becomes an error record (a dead letter whose reason names the limit), so no later stage meets
  * a value deep enough to overflow the stack of a recursive encoder (msgpackr between threads, JSON.stringify in a
- * sink) or large enough to stall the job. JSON is checked on its bytes, before parsing; other formats on the value.
+ * sink) or large enough to stall the job. JSON is checked on its text, before parsing; msgpack on the value.
  */
 
 export interface RecordLimits {
@@ -37,25 +37,28 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_OBJECT = 0x7d;
 const CLOSE_ARRAY = 0x5d;
 const COLON = 0x3a;
-/** The fewest bytes a nesting level takes (`[]`) and an object key takes (`"":0,`). */
-const BYTES_PER_LEVEL = 2;
-const BYTES_PER_KEY = 5;
+/** The fewest characters a nesting level takes (`[]`) and an object key takes (`"":0,`). */
+const CHARS_PER_LEVEL = 2;
+const CHARS_PER_KEY = 5;
 
 /**
- * Why JSON text breaks a limit, or null. Each key is followed by a colon outside strings, so colons count keys; a
- * text too short to hold more levels or keys than allowed is not scanned at all (most events are).
+ * Why JSON text breaks a limit, or null. Each key is followed by a colon outside strings, so colons count keys. A
+ * text too short to hold more keys than allowed, and too short to nest deeper or with fewer opening brackets than
+ * the depth limit, is not scanned character by character (nearly every event). Checked on the text JSON.parse is
+ * given: String.prototype.indexOf runs without leaving the engine, where Buffer's crosses into C++ per call.
  */
-export function jsonLimitViolation(bytes: Uint8Array, limits: RecordLimits): string | null {
-  const n = bytes.length;
-  if (n <= BYTES_PER_LEVEL * limits.maxDepth && n <= BYTES_PER_KEY * limits.maxKeys) return null;
+export function jsonLimitViolation(text: string, limits: RecordLimits): string | null {
+  const n = text.length;
+  const keysFit = n <= CHARS_PER_KEY * limits.maxKeys;
+  if (keysFit && (n <= CHARS_PER_LEVEL * limits.maxDepth || countUpTo(text, '{', '[', limits.maxDepth) <= limits.maxDepth)) return null;
   let depth = 0;
   let keys = 0;
   for (let i = 0; i < n; i++) {
-    const c = bytes[i]!;
+    const c = text.charCodeAt(i);
     if (c === QUOTE) {
       // Skip the string: to the next quote not escaped.
       for (i++; i < n; i++) {
-        const s = bytes[i]!;
+        const s = text.charCodeAt(i);
         if (s === BACKSLASH) i++;
         else if (s === QUOTE) break;
       }
@@ -70,20 +73,45 @@ export function jsonLimitViolation(bytes: Uint8Array, limits: RecordLimits): str
   return null;
 }
 
-/** Why a decoded value breaks a limit, or null; walks the value without recursion, so any depth is safe to check. */
+/** How many characters are `a` or `b`, counted up to just past `max`: fewer opening brackets than the depth limit cannot nest deeper. */
+function countUpTo(text: string, a: string, b: string, max: number): number {
+  let count = 0;
+  for (let i = text.indexOf(a); i !== -1 && count <= max; i = text.indexOf(a, i + 1)) count++;
+  for (let i = text.indexOf(b); i !== -1 && count <= max; i = text.indexOf(b, i + 1)) count++;
+  return count;
+}
+
+/**
+ * Why a decoded value breaks a limit, or null; walks the value without recursion (two parallel stacks, no object
+ * per node), so any depth is safe to check.
+ */
 export function valueLimitViolation(value: unknown, limits: RecordLimits): string | null {
   if (value === null || typeof value !== 'object') return null;
-  const stack: Array<{ value: object; depth: number }> = [{ value, depth: 1 }];
+  const values: object[] = [value];
+  const depths: number[] = [1];
   let keys = 0;
-  while (stack.length > 0) {
-    const { value: v, depth } = stack.pop()!;
+  while (values.length > 0) {
+    const v = values.pop()!;
+    const depth = depths.pop()!;
     if (depth > limits.maxDepth) return depthViolation(limits);
-    const children = Array.isArray(v) ? v : ArrayBuffer.isView(v) ? [] : Object.values(v);
-    if (!Array.isArray(v) && !ArrayBuffer.isView(v)) {
-      keys += children.length;
-      if (keys > limits.maxKeys) return keysViolation(limits);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const child: unknown = v[i];
+        if (child !== null && typeof child === 'object') {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    } else if (!ArrayBuffer.isView(v)) {
+      for (const key in v) {
+        if (++keys > limits.maxKeys) return keysViolation(limits);
+        const child: unknown = (v as Record<string, unknown>)[key];
+        if (child !== null && typeof child === 'object') {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
     }
-    for (const child of children) if (child !== null && typeof child === 'object') stack.push({ value: child as object, depth: depth + 1 });
   }
   return null;
 }
