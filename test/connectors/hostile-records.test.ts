@@ -11,27 +11,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../harness/cli-run.js';
+import { keyedTopology } from '../harness/keyed-topology.js';
 
-const topology = `
-name: hostile
-deadLetter: dlq
-runtime: { workers: 1, stateDir: ./state }
-steps:
-  - id: events
-    op: source
-    connector: { type: file, path: ./in.jsonl, maxKeys: 1000 }
-    eventTime: { field: ts }
-  - id: by-user
-    op: keyBy
-    field: user
-  - id: out
-    op: sink
-    connector: { type: file, path: ./out.jsonl }
-  - id: dlq
-    op: sink
-    from: []
-    connector: { type: file, path: ./dlq.jsonl }
-`;
+const topology = keyedTopology({ name: 'hostile', source: '{ type: file, path: ./in.jsonl, maxKeys: 1000 }' });
 
 interface DeadLetter {
   reason: string;

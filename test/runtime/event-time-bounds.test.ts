@@ -13,35 +13,15 @@ import { join } from 'node:path';
 import { loadTopology } from '../../src/graph/yaml-loader.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { DEFAULT_CLOCK_MAX_AHEAD, EventTimeBounds } from '../../src/runtime/event-time-bounds.js';
+import { keyedTopology } from '../harness/keyed-topology.js';
 
-const topology = `
-name: bounded-time
-deadLetter: dlq
-runtime: { workers: 1, stateDir: ./state }
-steps:
-  - id: events
-    op: source
-    connector: { type: file, path: ./in.jsonl }
-    eventTime: { field: ts, maxOutOfOrderness: 1s, maxAhead: 1h, notBefore: "2000-01-01" }
-  - id: by-user
-    op: keyBy
-    field: user
-  - id: counts
-    op: window
-    assigner: { type: tumbling, size: 10s }
-    aggregate: { type: count }
-  - id: out
-    op: sink
-    connector: { type: file, path: ./out.jsonl }
-  - id: late
-    op: sink
-    from: counts.late
-    connector: { type: file, path: ./late.jsonl }
-  - id: dlq
-    op: sink
-    from: []
-    connector: { type: file, path: ./dlq.jsonl }
-`;
+const topology = keyedTopology({
+  name: 'bounded-time',
+  source: '{ type: file, path: ./in.jsonl }',
+  eventTime: '{ field: ts, maxOutOfOrderness: 1s, maxAhead: 1h, notBefore: "2000-01-01" }',
+  middle: '  - id: counts\n    op: window\n    assigner: { type: tumbling, size: 10s }\n    aggregate: { type: count }\n',
+  after: '  - id: late\n    op: sink\n    from: counts.late\n    connector: { type: file, path: ./late.jsonl }\n',
+});
 
 const DAY = Date.parse('2026-06-01T00:00:00Z');
 const YEAR_3000 = Date.parse('3000-01-01T00:00:00Z');

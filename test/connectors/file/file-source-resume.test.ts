@@ -21,6 +21,7 @@ import { loadTopology } from '../../../src/graph/yaml-loader.js';
 import { planGraph } from '../../../src/graph/planner.js';
 import { startOffsets } from '../../../src/runtime/recovery.js';
 import { closeState, openState } from '../../../src/state/backend.js';
+import { keyedTopology } from '../../harness/keyed-topology.js';
 
 async function readFrom(path: string, next: number | undefined): Promise<SourceRecord[]> {
   const source = fileSourceType.create({ path, format: 'json' }, { jobName: 't', baseDir: '/', stepId: 'events' });
@@ -55,26 +56,7 @@ test('from any byte position, the file source reads on from the next whole line'
   }
 });
 
-const topology = `
-name: rerun
-deadLetter: dlq
-runtime: { workers: 1, stateDir: ./state }
-steps:
-  - id: events
-    op: source
-    connector: { type: file, path: ./in.jsonl }
-    eventTime: { field: ts }
-  - id: by-user
-    op: keyBy
-    field: user
-  - id: out
-    op: sink
-    connector: { type: file, path: ./out.jsonl }
-  - id: dlq
-    op: sink
-    from: []
-    connector: { type: file, path: ./dlq.jsonl }
-`;
+const topology = (keyed: boolean) => keyedTopology({ name: keyed ? 'rerun' : 'straight', source: '{ type: file, path: ./in.jsonl }', keyed });
 
 const lineCount = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
 
@@ -84,7 +66,7 @@ for (const trailingNewline of [true, false]) {
     try {
       const events = Array.from({ length: 100 }, (_, i) => JSON.stringify({ user: `u${i % 3}`, ts: 1_000 + i }));
       writeFileSync(join(dir, 'in.jsonl'), events.join('\n') + (trailingNewline ? '\n' : ''));
-      writeFileSync(join(dir, 'topology.yaml'), topology);
+      writeFileSync(join(dir, 'topology.yaml'), topology(true));
       const first = await runCli(['run', join(dir, 'topology.yaml')]);
       assert.equal(first.code, 0, first.stderr);
       assert.match(first.stdout, /finished: 100 records read/);
@@ -148,7 +130,7 @@ test('kill -9 mid-file, restart, a job without keyed steps (it resumes where its
   const dir = mkdtempSync(join(tmpdir(), 'fw-file-kill-'));
   try {
     writeFileSync(join(dir, 'in.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    writeFileSync(join(dir, 'topology.yaml'), topology.replace('name: rerun', 'name: straight').replace(/  - id: by-user\n    op: keyBy\n    field: user\n/, ''));
+    writeFileSync(join(dir, 'topology.yaml'), topology(false));
     await killMidFile(join(dir, 'topology.yaml'), join(dir, 'state'), 16);
     assert.equal(lineCount(join(dir, 'dlq.jsonl')), 0, 'no dead letter from a fragment of a line');
     const delivered = new Set(readFileSync(join(dir, 'out.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { value: { ts: number } }).value.ts));

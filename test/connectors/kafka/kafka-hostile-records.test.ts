@@ -9,13 +9,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Kafka from 'node-rdkafka';
 import { spawnDevBroker, type SpawnedBroker } from '../../../src/connectors/kafka/dev-broker.js';
 import { loadTopology } from '../../../src/graph/yaml-loader.js';
 import { JobRunner } from '../../../src/runtime/runner.js';
 import { readTopic } from './topic-reader.js';
 import { waitFor } from './job-observer.js';
+import { keyedTopology } from '../../harness/keyed-topology.js';
 
 let broker: SpawnedBroker;
 const input = `hostile-${process.pid}`;
@@ -41,33 +42,19 @@ function produce(values: Buffer[]): Promise<void> {
 }
 
 function topology(dir: string): string {
-  return `
-name: kafka-hostile
-deadLetter: dlq
-runtime: { workers: 1, stateDir: ${join(dir, 'state')} }
-steps:
-  - id: events
-    op: source
-    connector: { type: kafka, topic: ${input}, brokers: "${broker.bootstrap}" }
-    eventTime: { field: ts }
-  - id: by-user
-    op: keyBy
-    field: user
-  - id: out
-    op: sink
-    connector: { type: file, path: ${join(dir, 'out.jsonl')} }
-  - id: dlq
-    op: sink
-    from: []
-    connector: { type: kafka, topic: ${dlqTopic}, brokers: "${broker.bootstrap}" }
-`;
+  return keyedTopology({
+    name: 'kafka-hostile',
+    stateDir: join(dir, 'state'),
+    source: `{ type: kafka, topic: ${input}, brokers: "${broker.bootstrap}" }`,
+    dlq: `{ type: kafka, topic: ${dlqTopic}, brokers: "${broker.bootstrap}" }`,
+  });
 }
 
 const outputs = (dir: string) => (existsSync(join(dir, 'out.jsonl')) ? readFileSync(join(dir, 'out.jsonl'), 'utf8').split('\n').filter(Boolean).length : 0);
 
 async function runUntil(file: string, done: (runner: JobRunner) => Promise<boolean>): Promise<JobRunner> {
   const { graph, runtime } = await loadTopology(file);
-  const runner = new JobRunner({ job: { kind: 'topology', file }, graph, stateDir: runtime.stateDir, workers: 1, slots: 4, stopTimeout: 5_000 });
+  const runner = new JobRunner({ job: { kind: 'topology', file }, graph, stateDir: runtime.stateDir, workers: 1, slots: 4, stopTimeout: 5_000, baseDir: dirname(file) });
   const running = runner.run();
   let failed: unknown = null;
   running.catch((err: unknown) => (failed = err));
