@@ -151,13 +151,13 @@ export class SinkDelivery {
         this.lastError = null;
         return;
       } catch (err) {
+        const backoff = Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt);
+        this.lastError = `sink ${sink.id} (${sink.destination}): ${(err as Error).message} (failed attempts: ${attempt + 1}, next in ${backoff} ms)`;
         this.hooks.writeFailed?.(sink.id);
         if (err instanceof FlywheelError && err.code === ErrorCodes.UNDELIVERABLE && this.hooks.fail) {
           this.hooks.fail(err);
           return new Promise<never>(() => undefined);
         }
-        const backoff = Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt);
-        this.lastError = `sink ${sink.id} (${sink.destination}): ${(err as Error).message} (failed attempts: ${attempt + 1}, next in ${backoff} ms)`;
         await new Promise((r) => setTimeout(r, backoff));
         // Abandoned, not failed (the sink may be closed by now): the batch stays unacknowledged for the next start.
         if (this.stopped) return new Promise<never>(() => undefined);
