@@ -102,8 +102,6 @@ test('a TypeScript job gets connector defaults, and bad connector options stop i
 });
 
 test('a record its sink can never encode stops the job with FW_ERR_UNDELIVERABLE instead of being retried forever', { timeout: 60_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fw-undeliverable-'));
-  process.env.FW_TEST_OUTPUT = join(dir, 'out.jsonl');
   try {
     const events = [{ user: 'a', ts: 1 }, { user: 'b', ts: 2, bad: true }, { user: 'c', ts: 3 }].map((value) => ({ key: null, value }));
     await assert.rejects(
@@ -111,7 +109,6 @@ test('a record its sink can never encode stops the job with FW_ERR_UNDELIVERABLE
       (err: unknown) => err instanceof FlywheelError && err.code === 'FW_ERR_UNDELIVERABLE' && err.place.stepId === 'out' && /record events\/0\/1 cannot be encoded as JSON/.test(err.message),
     );
   } finally {
-    delete process.env.FW_TEST_OUTPUT;
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(jobs.undeliverableOutput, { force: true });
   }
 });
