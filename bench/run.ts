@@ -11,6 +11,7 @@
  *   kafka-mock [--groups G]
  *   lmdb-restarts [--trials N] [--reader-ms 50]   (0: no other process)
  *   flywheel-cpu [--rate 2000] [--event-time-rate R] [--max-delays 5,20,50,100] [--warmup-seconds 20] [--seconds 30] [--runs 1]
+ *   record-limits [--events 200000] [--rounds 9]
  *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
  */
 import { appendFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { scalingBench } from './scaling/scaling-bench.js';
 import { kafkaBench } from './kafka/bench.js';
 import { lmdbRestartsBench } from './lmdb-restarts/bench.js';
 import { mockLimits } from './kafka/mock-limits.js';
+import { recordLimitsBench } from './record-limits/bench.js';
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
 
@@ -130,6 +132,9 @@ switch (name) {
     break;
   case 'kafka-mock':
     report(await mockLimits(num('groups', 3)));
+    break;
+  case 'record-limits':
+    await recordLimitsBench({ events: num('events', 200_000), rounds: num('rounds', 9) }, report);
     break;
   case 'lmdb-restarts':
     report(await lmdbRestartsBench({ trials: num('trials', 200), readerMs: num('reader-ms', 50) }));

@@ -9,7 +9,7 @@
  * Reports { produced, outputs, gaps } to the parent every 20 ms; exits when the parent says `stop`.
  */
 import Kafka from 'node-rdkafka';
-import { encodeValue } from '../../src/connectors/kafka/kafka-options.js';
+import { encodeRecord } from '../../src/connectors/record-decode.js';
 import { nexmarkEvents } from '../../src/connectors/generator/nexmark-source.js';
 import { childOptions } from '../child-process.js';
 
@@ -77,7 +77,7 @@ const send = async (partition: number, value: Buffer) => {
   }
 };
 for (const e of nexmarkEvents({ count: o.events, partitions: PARTITIONS }) as Iterable<{ dateTime: number }>) {
-  const value = encodeValue(e, 'msgpack');
+  const value = encodeRecord(e, 'msgpack');
   bytes += value.length + 20;
   lastTime = Math.max(lastTime, e.dateTime);
   // Allowed ahead of the job's reading, over all partitions (each holds a quarter): aheadBytes each.
@@ -86,7 +86,7 @@ for (const e of nexmarkEvents({ count: o.events, partitions: PARTITIONS }) as It
   report.produced++;
   if (report.produced % 2_000 === 0) await new Promise((resolve) => setImmediate(resolve));
 }
-for (let p = 0; p < PARTITIONS; p++) await send(p, encodeValue({ kind: 'end', dateTime: lastTime + END_MARKER_DELAY }, 'msgpack'));
+for (let p = 0; p < PARTITIONS; p++) await send(p, encodeRecord({ kind: 'end', dateTime: lastTime + END_MARKER_DELAY }, 'msgpack'));
 await new Promise<void>((resolve) => producer.flush(30_000, () => resolve()));
 
 while (!stopping) await pause(20);

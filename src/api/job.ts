@@ -17,6 +17,10 @@ export interface EventTimeOptions<T> {
   maxOutOfOrderness?: Millis;
   /** A partition silent this long (wall clock) stops holding the watermark back (default 10 s). */
   idleTimeout?: Millis;
+  /** How far ahead of the partition's watermark (and of the clock, for a live Kafka topic) an event may be (docs/runtime.md). */
+  maxAhead?: Millis;
+  /** Events before this date (ISO 8601) are dead-lettered. */
+  notBefore?: string;
 }
 
 export interface StepOptions {
@@ -143,7 +147,13 @@ export class JobBuilder {
       inputs: [],
       config: {
         connector,
-        eventTime: { ...(et.field ? { field: et.field } : {}), maxOutOfOrderness: et.maxOutOfOrderness ?? 0, idleTimeout: et.idleTimeout ?? 10_000 },
+        eventTime: {
+          ...(et.field ? { field: et.field } : {}),
+          maxOutOfOrderness: et.maxOutOfOrderness ?? 0,
+          idleTimeout: et.idleTimeout ?? 10_000,
+          ...(et.maxAhead === undefined ? {} : { maxAhead: et.maxAhead }),
+          ...(et.notBefore === undefined ? {} : { notBefore: et.notBefore }),
+        },
       },
       code: et.extract ? { timestampOf: et.extract } : {},
     });

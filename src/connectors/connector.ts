@@ -20,8 +20,8 @@ export interface SourceRecord {
   timestamp: number | null;
   /** Why the payload could not be decoded; such a record goes to the dead-letter destination, never lost. */
   error?: string;
-  /** The undecodable payload as received, for the dead-letter record. */
-  raw?: string;
+  /** The undecodable payload as received (bytes, or text), for the dead-letter record. */
+  raw?: string | Uint8Array;
 }
 
 export interface SourceOpenOptions {
@@ -34,6 +34,11 @@ export interface SourceConnector {
   /** A human-readable name of where records come from, for errors and dead letters (a topic, a file path). */
   readonly origin: string;
   open(options: SourceOpenOptions): Promise<void>;
+  /**
+   * True when its records' event time follows the wall clock (a live Kafka topic): an event far ahead of the clock
+   * is then out of bounds (eventTime.maxAhead, runtime/event-time-bounds.ts).
+   */
+  readonly followsClock?: boolean;
   /** The partitions this source reads, known after open(). */
   partitions(): readonly number[];
   /**

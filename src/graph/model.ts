@@ -35,6 +35,13 @@ export interface EventTimeConfig {
   maxOutOfOrderness: Millis;
   /** A partition with no record for this long (wall clock) stops holding the watermark back. */
   idleTimeout: Millis;
+  /**
+   * How far ahead of its partition's watermark (and, for a source whose time follows the clock, of the clock) a
+   * record's event time may be; beyond, it is dead-lettered. Absent: 1 h for such a source, no bound for others.
+   */
+  maxAhead?: Millis;
+  /** Records with an earlier event time (an ISO 8601 date or date-time) are dead-lettered. */
+  notBefore?: string;
 }
 
 export interface ConnectorSpec {

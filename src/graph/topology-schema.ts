@@ -101,6 +101,8 @@ export const eventTimeSchema = {
     field: { type: 'string', minLength: 1 },
     maxOutOfOrderness: { duration: true, default: 0 },
     idleTimeout: { duration: MAX_TIMER_MS, default: 10_000 },
+    maxAhead: { duration: true },
+    notBefore: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2}))?$' },
   },
   additionalProperties: false,
   default: {},

@@ -1,6 +1,6 @@
 /**
  * The query endpoint of a running job, as a fastify app built by a factory (no listen() inside: tests use inject()).
- * Built-in routes: /healthz, /readyz (503 with reasons when not ready), /metrics (Prometheus text), /topology.
+ * Built-in routes: /healthz (503 once the job has failed), /readyz (503 with reasons when not ready), /metrics (Prometheus text), /topology.
  * Steps add their own routes over keyed state (e.g. a feature step's /features/users/:id). Every route validates its
  * input with a JSON schema; bad input is a 400 with a message saying what is expected (unknown properties included:
  * they are refused, not silently removed).
@@ -25,7 +25,10 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
     void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}; see GET /topology for what this job serves` });
   });
   app.addHook('preHandler', refuseNonFiniteNumbers);
-  app.get('/healthz', async () => ({ status: view.live() ? 'ok' : 'down', job: view.jobName }));
+  app.get('/healthz', async (_req, reply) => {
+    const live = await view.live();
+    return reply.code(live ? 200 : 503).send({ status: live ? 'ok' : 'down', job: view.jobName });
+  });
   app.get('/readyz', async (_req, reply) => {
     const r = await view.readiness();
     return reply.code(r.ready ? 200 : 503).send({ ready: r.ready, reasons: r.reasons });

@@ -14,7 +14,8 @@ export interface Readiness {
 
 export interface RuntimeView {
   readonly jobName: string;
-  live(): boolean;
+  /** False once the job has failed and is stopping (/healthz answers 503). */
+  live(): boolean | Promise<boolean>;
   readiness(): Readiness | Promise<Readiness>;
   /** The running plan as data (stages, steps, slots, key groups). */
   topology(): unknown;

@@ -16,6 +16,10 @@ export const ErrorCodes = {
   STATE: 'FW_ERR_STATE',
   SOURCE: 'FW_ERR_SOURCE',
   SINK: 'FW_ERR_SINK',
+  /** A record its sink can never accept (it cannot be encoded): retrying it would jam the sink for good. */
+  UNDELIVERABLE: 'FW_ERR_UNDELIVERABLE',
+  /** The state directory's disk or LMDB map is full, or its storage failed (ENOSPC, EIO, MDB_MAP_FULL). */
+  STORAGE_FULL: 'FW_ERR_STORAGE_FULL',
   BROKER_UNAVAILABLE: 'FW_ERR_BROKER_UNAVAILABLE',
   RULES_INVALID: 'FW_ERR_RULES_INVALID',
   EXPRESSION: 'FW_ERR_EXPRESSION',

@@ -7,7 +7,8 @@
  */
 import type { PartitionReader, SourceConnector, SourceRecord } from '../connectors/connector.js';
 import { Undecodable } from '../connectors/connector.js';
-import type { StepSpec } from '../graph/model.js';
+import type { EventTimeConfig, StepSpec } from '../graph/model.js';
+import { EventTimeBounds } from './event-time-bounds.js';
 import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { packList } from './batch-codec.js';
 import { ErrorCodes, toPlainError } from './errors.js';
@@ -27,6 +28,8 @@ interface PartitionCursor {
 interface IntakeSourceState {
   connector: SourceConnector;
   timestampOf: (record: SourceRecord) => number;
+  /** Kept by the thread that reads the partition (one range of a partition is in flight at a time, on one thread). */
+  bounds: EventTimeBounds;
   cursors: Map<number, PartitionCursor>;
 }
 
@@ -73,7 +76,7 @@ function sourceFor(stage0: Stage0, plan: Plan, task: IntakeTask): IntakeSourceSt
   const step = plan.graph.steps.find((s) => s.id === task.source && s.kind === 'source') as StepSpec;
   const connector = createSource(step, plan.graph.name, task.baseDir);
   if (!connector.openPartition) throw new Error(`source ${step.id} (${connector.origin}) cannot be read in a worker thread`);
-  source = { connector, timestampOf: eventTimeOf(step), cursors: new Map() };
+  source = { connector, timestampOf: eventTimeOf(step), bounds: new EventTimeBounds(step.id, step.config.eventTime as EventTimeConfig, connector.followsClock === true), cursors: new Map() };
   stage0.sources.set(task.source, source);
   return source;
 }
@@ -108,14 +111,19 @@ export async function runIntakeTask(task: IntakeTask): Promise<IntakeResult> {
     for (let offset = task.from; offset < end; offset++) {
       const value = reader.next();
       if (value instanceof Undecodable) {
-        unreadable.push([offset, value.reason, value.raw, null]);
+        unreadable.push([offset, value.reason, value.raw, null, null]);
         continue;
       }
       record.offset = offset;
       record.value = value;
       const timestamp = source.timestampOf(record);
       if (!Number.isFinite(timestamp)) {
-        unreadable.push([offset, 'no event time: the event-time field is missing or not a number', null, value]);
+        unreadable.push([offset, 'no event time: the event-time field is missing or not a number', null, value, null]);
+        continue;
+      }
+      const rejected = source.bounds.check(task.partition, timestamp, Date.now());
+      if (rejected !== null) {
+        unreadable.push([offset, rejected.reason, null, value, rejected.bound]);
         continue;
       }
       if (timestamp > maxTimestamp) maxTimestamp = timestamp;

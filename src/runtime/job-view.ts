@@ -25,7 +25,7 @@ export function jobView(runner: JobRunner, stateDir: string): RuntimeView {
   let reader: LmdbStateReader | null = null;
   return {
     jobName: plan.graph.name,
-    live: () => true,
+    live: () => runner.live,
     readiness: () => {
       const reasons = runner.notReadyReasons();
       return { ready: reasons.length === 0, reasons };

@@ -4,6 +4,7 @@
  */
 import type { PlainError } from './errors.js';
 import type { StepCounts } from './step-metrics.js';
+import type { EventTimeBound } from './event-time-bounds.js';
 
 /** How a worker finds the job: a module export (TypeScript job) or a topology file (YAML). */
 export type JobRef = { kind: 'module'; url: string; exportName: string } | { kind: 'topology'; file: string };
@@ -80,8 +81,11 @@ export interface IntakeChunk {
   records: Uint8Array;
 }
 
-/** A record of the range that cannot be processed: offset, reason, the raw payload or the decoded value. */
-export type UnreadableTuple = [number, string, string | null, unknown];
+/**
+ * A record of the range that cannot be processed: offset, reason, the raw payload or the decoded value, and the
+ * event-time bound it broke (null for any other reason).
+ */
+export type UnreadableTuple = [number, string, string | null, unknown, EventTimeBound | null];
 
 export interface IntakeResult {
   chunks: IntakeChunk[];

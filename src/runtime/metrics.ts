@@ -1,6 +1,6 @@
 /**
  * The job's metrics in a prom-client registry: records in/out per step, errors, late and dead-lettered records,
- * records skipped on replay, watermark and watermark lag per stage, consumer lag per source partition, queued
+ * records skipped on replay, failed sink writes, records whose event time was out of bounds, watermark and watermark lag per stage, consumer lag per source partition, queued
  * records, and batch latency quantiles (prom-client's Summary keeps them in a t-digest).
  */
 import { Counter, Gauge, Registry, Summary } from 'prom-client';
@@ -15,6 +15,8 @@ export class JobMetrics {
   private readonly deadLettered: Counter<'step'>;
   readonly replaySkipped: Counter;
   readonly orderOverflow: Counter;
+  readonly sinkWriteFailures: Counter<'sink'>;
+  readonly eventTimeRejected: Counter<'step' | 'bound'>;
   readonly batchSeconds: Summary<'stage'>;
   readonly watermark: Gauge<'stage'>;
   readonly watermarkLag: Gauge<'stage'>;
@@ -32,6 +34,8 @@ export class JobMetrics {
     this.deadLettered = new Counter({ name: 'flywheel_dead_lettered_total', help: 'Records sent to the dead-letter sink, by step', labelNames: ['step'], registers: r });
     this.replaySkipped = new Counter({ name: 'flywheel_replay_skipped_total', help: 'Replayed records a slot had already applied', registers: r });
     this.orderOverflow = new Counter({ name: 'flywheel_order_overflow_total', help: 'Records the source order handed on before the watermark allowed it, because too many were held', registers: r });
+    this.sinkWriteFailures = new Counter({ name: 'flywheel_sink_write_failures_total', help: 'Failed sink writes (each retried with backoff), by sink', labelNames: ['sink'], registers: r });
+    this.eventTimeRejected = new Counter({ name: 'flywheel_event_time_rejected_total', help: 'Records dead-lettered for an event time out of bounds (ahead: eventTime.maxAhead, floor: eventTime.notBefore), by source', labelNames: ['step', 'bound'], registers: r });
     this.batchSeconds = new Summary({ name: 'flywheel_batch_seconds', help: 'Slot batch latency, dispatch to commit', labelNames: ['stage'], percentiles: [0.5, 0.9, 0.99], maxAgeSeconds: 60, ageBuckets: 5, registers: r });
     this.watermark = new Gauge({ name: 'flywheel_watermark_ms', help: 'Event-time watermark per stage (ms since epoch)', labelNames: ['stage'], registers: r });
     this.watermarkLag = new Gauge({ name: 'flywheel_watermark_lag_ms', help: 'Wall clock minus watermark per stage', labelNames: ['stage'], registers: r });

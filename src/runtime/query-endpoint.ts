@@ -70,7 +70,7 @@ async function start(data: QueryEndpointData): Promise<void> {
   stateMetrics.setDefaultLabels({ job: data.jobName });
   const view: RuntimeView = {
     jobName: data.jobName,
-    live: () => true,
+    live: async () => (await ask('liveness')).live!,
     readiness: async (): Promise<Readiness> => {
       const reply = await ask('readiness');
       return { ready: reply.reasons!.length === 0, reasons: reply.reasons! };

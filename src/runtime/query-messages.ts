@@ -27,11 +27,12 @@ export type FromQueryEndpoint = { kind: 'loaded' } | { kind: 'request'; request:
 
 export interface QueryEndpointRequest {
   id: number;
-  kind: 'metrics' | 'readiness';
+  kind: 'metrics' | 'readiness' | 'liveness';
 }
 
 export interface QueryEndpointReply {
   id: number;
   text?: string;
   reasons?: string[];
+  live?: boolean;
 }

@@ -13,6 +13,7 @@ import type { JobGraph } from '../graph/model.js';
 import { planGraph, type Plan } from '../graph/planner.js';
 import { closeState, openState, type StateDatabases } from '../state/backend.js';
 import { lockStateDir, type StateDirLock } from '../state/state-dir-lock.js';
+import { storageFailure } from '../state/storage-errors.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import type { JobRef } from './messages.js';
 import { JobMetrics } from './metrics.js';
@@ -96,10 +97,12 @@ export class JobRunner {
       await this.open();
       offsets = setInterval(() => void this.commitSourceOffsets(), 1_000);
       await this.loop();
+    } catch (err) {
+      this.fail(err);
     } finally {
       clearInterval(offsets);
       if (status) clearInterval(status);
-      await this.close();
+      await this.close().catch((err: unknown) => this.fail(err));
     }
     if (this.failure) throw this.failure;
     return { recordsRead: this.intake.recordsRead, batches: this.scheduler.batches, watermark: this.watermark, undelivered: this.undelivered };
@@ -151,7 +154,7 @@ export class JobRunner {
     const baseDir = this.options.baseDir ?? process.cwd();
     const hooksFor = (connector: string) => this.retryHooks(connector);
     for (const [id, sink] of await openSinks(graph, baseDir, hooksFor)) this.sinks.set(id, sink);
-    this.delivery = new SinkDelivery(this.sinks, this.dbs);
+    this.delivery = new SinkDelivery(this.sinks, this.dbs, { writeFailed: (sink) => this.metrics.sinkWriteFailures.inc({ sink }), fail: (err) => this.fail(err) });
     this.stage0Outputs = new Stage0Outputs({ deadLetterSink: graph.settings.deadLetter, delivery: this.delivery, dbs: this.dbs, metrics: this.metrics, fail: (err) => this.fail(err) });
     this.stage0 = new StageExecutor(this.plan, 0, {
       sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Outputs.add(sinkId, sinkRecord(id, key, value, timestamp, headers)),
@@ -171,7 +174,7 @@ export class JobRunner {
     const order = this.plan.stages.length > 1 && partitionsReadHere > 1 ? new SourceOrder() : null;
     this.intake = new SourceIntake(sources, this.stage0, {
       current: this.current,
-      deadLetter: (source, record, reason) => this.stage0Outputs.deadLetter(source, record, reason),
+      deadLetter: (source, record, reason, bound) => this.stage0Outputs.deadLetter(source, record, reason, bound),
       orderOverflow: (count) => this.metrics.orderOverflow.inc(count),
     }, order, resumeAt);
     this.backpressure = new Backpressure(this.options.maxQueued ?? 200_000, this.intake);
@@ -301,8 +304,15 @@ export class JobRunner {
   };
 
   private fail(err: unknown): void {
-    if (!this.failure) this.failure = err instanceof FlywheelError ? err : new FlywheelError(ErrorCodes.INTERNAL, (err as Error)?.message ?? String(err), {}, undefined, err);
+    if (!this.failure) {
+      this.failure = storageFailure(err, this.options.stateDir) ?? (err instanceof FlywheelError ? err : new FlywheelError(ErrorCodes.INTERNAL, (err as Error)?.message ?? String(err), {}, undefined, err));
+    }
     this.wake?.();
+  }
+
+  /** Liveness (/healthz): false once the job has failed and is stopping, so a supervisor restarts it. */
+  get live(): boolean {
+    return this.failure === null;
   }
 
   private sleep(ms: number): Promise<void> {

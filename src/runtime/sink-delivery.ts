@@ -11,8 +11,16 @@
  */
 import type { SinkConnector, SinkRecord } from '../connectors/connector.js';
 import type { StateDatabases } from '../state/backend.js';
+import { ErrorCodes, FlywheelError } from './errors.js';
 
 const MAX_BACKOFF_MS = 5_000;
+
+export interface DeliveryHooks {
+  /** A write failed and will be retried (counted in flywheel_sink_write_failures_total). */
+  writeFailed?(sinkId: string): void;
+  /** A write failed in a way no retry can mend, or the outbox could not be updated: the job stops with this error. */
+  fail?(err: unknown): void;
+}
 /** Acknowledged outbox entries are deleted together at most this often: each delete waits for LMDB's writer lock. */
 const REMOVE_EVERY_MS = 50;
 
@@ -45,6 +53,7 @@ export class SinkDelivery {
   constructor(
     private readonly sinks: ReadonlyMap<string, SinkConnector>,
     private readonly dbs: StateDatabases,
+    private readonly hooks: DeliveryHooks = {},
   ) {}
 
   /** Records taken or written but not yet acknowledged. */
@@ -114,7 +123,14 @@ export class SinkDelivery {
     this.removeTimer = null;
     const keys = this.acknowledged;
     this.acknowledged = [];
-    if (keys.length) this.dbs.env.transactionSync(() => keys.forEach((k) => this.dbs.outbox.removeSync(k)));
+    if (keys.length === 0) return;
+    try {
+      this.dbs.env.transactionSync(() => keys.forEach((k) => this.dbs.outbox.removeSync(k)));
+    } catch (err) {
+      // Runs from a timer: thrown on, it would be uncaught. The entries stay in the outbox and are sent again.
+      if (!this.hooks.fail) throw err;
+      this.hooks.fail(err);
+    }
   }
 
   /** Ends delivery before the state closes: entries acknowledged so far leave the outbox now. */
@@ -123,7 +139,11 @@ export class SinkDelivery {
     this.removeAcknowledged();
   }
 
-  /** Writes until the sink acknowledges; once delivery has stopped, a failed write is abandoned and never settles. */
+  /**
+   * Writes until the sink acknowledges, counting each failed attempt and saying why in `lastError` (readiness);
+   * once delivery has stopped, a failed write is abandoned and never settles. A record the sink can never accept
+   * (FW_ERR_UNDELIVERABLE) is not retried: the job stops, naming it.
+   */
   private async writeWithRetry(sink: SinkConnector, records: SinkRecord[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -131,8 +151,14 @@ export class SinkDelivery {
         this.lastError = null;
         return;
       } catch (err) {
-        this.lastError = `sink ${sink.id} (${sink.destination}): ${(err as Error).message}`;
-        await new Promise((r) => setTimeout(r, Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt)));
+        const backoff = Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt);
+        this.lastError = `sink ${sink.id} (${sink.destination}): ${(err as Error).message} (failed attempts: ${attempt + 1}, next in ${backoff} ms)`;
+        this.hooks.writeFailed?.(sink.id);
+        if (err instanceof FlywheelError && err.code === ErrorCodes.UNDELIVERABLE && this.hooks.fail) {
+          this.hooks.fail(err);
+          return new Promise<never>(() => undefined);
+        }
+        await new Promise((r) => setTimeout(r, backoff));
         // Abandoned, not failed (the sink may be closed by now): the batch stays unacknowledged for the next start.
         if (this.stopped) return new Promise<never>(() => undefined);
       }

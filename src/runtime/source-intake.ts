@@ -3,8 +3,9 @@
  * (the stateless steps before the first keyBy) in source order, and hands each keyed record to the mailbox of its
  * slot, stamped with the watermark current when it was read; with several partitions read here, through the source
  * order (source-order.ts), stamped with its partition's watermark. Undecodable records and records without a usable
- * event time go to the dead-letter sink with the reason and their source position. After a restart each partition's
- * watermark starts where it stood at the resume point, so records read again get the stamps they had.
+ * event time, or with one out of bounds (event-time-bounds.ts), go to the dead-letter sink with the reason and their
+ * source position. After a restart each partition's watermark starts where it stood at the resume point, so records
+ * read again get the stamps they had.
  */
 import { pathReader } from '../api/aggregators.js';
 import type { Millis } from '../api/types.js';
@@ -17,12 +18,15 @@ import { sourceIdPrefix } from './record-id.js';
 import type { SourceOrder } from './source-order.js';
 import type { StageExecutor } from './stage-executor.js';
 import { CombinedWatermark, SourceWatermarks } from './watermarks.js';
+import { EventTimeBounds, type EventTimeBound } from './event-time-bounds.js';
 
 export interface IntakeSource {
   step: StepSpec;
   connector: SourceConnector;
   watermarks: SourceWatermarks;
   timestampOf: (record: SourceRecord) => number;
+  /** Which event times may move the watermark (event-time-bounds.ts). */
+  bounds: EventTimeBounds;
   /** Read by worker threads in ranges (worker-intake.ts), not polled here. */
   inWorkers: boolean;
   done: boolean;
@@ -34,7 +38,7 @@ export interface IntakeTarget {
    * time it was read, and its source id (outputs that keep it need not carry it).
    */
   current: { pidIndex: number; offset: number; watermark: Millis; now: number; sourceId: string };
-  deadLetter(source: IntakeSource, record: SourceRecord, reason: string): void;
+  deadLetter(source: IntakeSource, record: SourceRecord, reason: string, bound?: EventTimeBound): void;
   /** The source order held too many records and hands `count` on before the watermark allows it. */
   orderOverflow(count: number): void;
 }
@@ -53,7 +57,8 @@ export function eventTimeOf(step: StepSpec): (record: SourceRecord) => number {
 
 export function intakeSource(step: StepSpec, connector: SourceConnector, inWorkers: boolean): IntakeSource {
   const et = step.config.eventTime as EventTimeConfig;
-  return { step, connector, watermarks: new SourceWatermarks(et.maxOutOfOrderness, et.idleTimeout), timestampOf: eventTimeOf(step), inWorkers, done: false };
+  const bounds = new EventTimeBounds(step.id, et, connector.followsClock === true);
+  return { step, connector, watermarks: new SourceWatermarks(et.maxOutOfOrderness, et.idleTimeout), timestampOf: eventTimeOf(step), bounds, inWorkers, done: false };
 }
 
 export class SourceIntake {
@@ -219,6 +224,12 @@ export class SourceIntake {
       if (!Number.isFinite(timestamp)) {
         this.routed.set(partitionId, record.offset);
         this.target.deadLetter(source, record, 'no event time: the event-time field is missing or not a number');
+        continue;
+      }
+      const rejected = source.bounds.check(record.partition, timestamp, now);
+      if (rejected !== null) {
+        this.routed.set(partitionId, record.offset);
+        this.target.deadLetter(source, record, rejected.reason, rejected.bound);
         continue;
       }
       const stamp = source.watermarks.partitionWatermark(record.partition);

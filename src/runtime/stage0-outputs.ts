@@ -8,6 +8,8 @@
 import type { SinkRecord } from '../connectors/connector.js';
 import type { StateDatabases } from '../state/backend.js';
 import { appliedKey, clockKey } from '../state/keys.js';
+import { deadLetterRecordField } from './dead-letter-payload.js';
+import type { EventTimeBound } from './event-time-bounds.js';
 import type { FrontierEntry } from './messages.js';
 import { ErrorCodes, FlywheelError } from './errors.js';
 import type { JobMetrics } from './metrics.js';
@@ -32,7 +34,7 @@ export interface UnreadableRecord {
   offset: number;
   key: string | null;
   value: unknown;
-  raw?: string;
+  raw?: string | Uint8Array;
 }
 
 export class Stage0Outputs {
@@ -49,16 +51,17 @@ export class Stage0Outputs {
   }
 
   /** A source record that cannot be read goes to the dead-letter sink; without one the job stops, saying where. */
-  deadLetter(source: IntakeSource, record: UnreadableRecord, reason: string): void {
+  deadLetter(source: IntakeSource, record: UnreadableRecord, reason: string, bound?: EventTimeBound): void {
     const dlq = this.deps.deadLetterSink;
     const where = `${source.connector.origin} partition ${record.partition} offset ${record.offset}`;
     if (dlq === undefined) {
       throw new FlywheelError(ErrorCodes.BAD_RECORD, `${reason} (${where})`, { stepId: source.step.id, partition: record.partition, offset: record.offset }, 'declare a deadLetter sink so bad records are kept with their reason instead of stopping the job');
     }
     const headers = { 'flywheel-reason': reason, 'flywheel-step': source.step.id, 'flywheel-source': `${source.step.id}:${record.partition}@${record.offset}` };
-    const value = { reason, step: source.step.id, source: source.connector.origin, partition: record.partition, offset: record.offset, record: record.raw ?? record.value ?? null };
+    const value = { reason, step: source.step.id, source: source.connector.origin, partition: record.partition, offset: record.offset, ...deadLetterRecordField(record.raw, record.value) };
     this.add(dlq, { id: `${source.step.id}/${record.partition}/${record.offset}/dead-letter`, key: record.key, value, timestamp: Date.now(), headers });
     this.deps.metrics.addCounts({ [source.step.id]: { in: 1, out: 0, errors: 1, skipped: 0, deadLettered: 1, late: 0 } });
+    if (bound !== undefined) this.deps.metrics.eventTimeRejected.inc({ step: source.step.id, bound });
   }
 
   /** After a poll: delivers what it produced; once acknowledged, the source frontier as it stands now. */

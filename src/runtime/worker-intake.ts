@@ -89,7 +89,7 @@ export class WorkerIntake {
     const now = Date.now();
     try {
       this.deps.metrics.addCounts(result.counts);
-      for (const [offset, reason, raw, value] of result.unreadable) stage0Outputs.deadLetter(source, { partition, offset, key: null, value, ...(raw === null ? {} : { raw }) }, reason);
+      for (const [offset, reason, raw, value, bound] of result.unreadable) stage0Outputs.deadLetter(source, { partition, offset, key: null, value, ...(raw === null ? {} : { raw }) }, reason, bound ?? undefined);
       for (const [sink, id, key, value, timestamp, headers] of unpackList<OutputTuple>(result.outputs)) {
         stage0Outputs.add(sink, sinkRecord(id, key, value, timestamp, headers));
       }

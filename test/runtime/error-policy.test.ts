@@ -100,3 +100,15 @@ test('a TypeScript job gets connector defaults, and bad connector options stop i
     rmSync(stateDir, { recursive: true, force: true });
   }
 });
+
+test('a record its sink can never encode stops the job with FW_ERR_UNDELIVERABLE instead of being retried forever', { timeout: 60_000 }, async () => {
+  try {
+    const events = [{ user: 'a', ts: 1 }, { user: 'b', ts: 2, bad: true }, { user: 'c', ts: 3 }].map((value) => ({ key: null, value }));
+    await assert.rejects(
+      () => run(jobs.undeliverableJob, 'undeliverableJob', events),
+      (err: unknown) => err instanceof FlywheelError && err.code === 'FW_ERR_UNDELIVERABLE' && err.place.stepId === 'out' && /record events\/0\/1 cannot be encoded as JSON/.test(err.message),
+    );
+  } finally {
+    rmSync(jobs.undeliverableOutput, { force: true });
+  }
+});

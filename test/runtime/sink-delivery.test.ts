@@ -1,7 +1,7 @@
 /**
  * Delivery to sinks (src/runtime/sink-delivery.ts), with sinks held in memory and the outbox in real LMDB: order per
  * sink, one write at a time taking every batch handed over meanwhile, a pipelined sink handed each batch at once
- * with acknowledgements in order, retries of a failed write, outbox entries deleted once acknowledged, and outputs
+ * with acknowledgements in order, retries of a failed write (counted, with the reason), outbox entries deleted once acknowledged, and outputs
  * not piling up behind an instantly acknowledging sink while the caller keeps handing batches over.
  */
 import { test } from 'node:test';
@@ -115,4 +115,24 @@ test('outputs do not pile up behind an instantly acknowledging sink while batche
     // Each write takes what came while the previous one was acknowledged: a few batches, never a growing backlog.
     assert.ok(peak <= 500, `at most a few batches wait (peak ${peak} records)`);
   });
+});
+
+test('a failed write is retried with backoff, each failure counted and the reason saying how many attempts failed', async () => {
+  const sink = new MemorySink('out', false, (call) => (call < 2 ? Promise.reject(new Error('destination down')) : Promise.resolve()));
+  const dir = mkdtempSync(join(tmpdir(), 'fw-sink-delivery-'));
+  try {
+    const failed: string[] = [];
+    const reasons: string[] = [];
+    const delivery = new SinkDelivery(new Map([[sink.id, sink]]), openState(dir), { writeFailed: (id) => (failed.push(id), reasons.push(delivery.lastError ?? '')) });
+    const acknowledged = delivery.deliver('out', batch(0, 3), false);
+    await acknowledged;
+    assert.deepEqual(failed, ['out', 'out'], 'two failed attempts counted');
+    assert.equal(sink.writes.length, 3, 'written again after each failure');
+    assert.equal(delivery.lastError, null, 'the reason clears once a write succeeds');
+    assert.match(reasons[0]!, /^sink out \(memory\): destination down \(failed attempts: 1, next in 50 ms\)$/);
+    assert.match(reasons[1]!, /^sink out \(memory\): destination down \(failed attempts: 2, next in 100 ms\)$/);
+  } finally {
+    await closeState(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

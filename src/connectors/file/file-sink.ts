@@ -7,6 +7,7 @@
 import { mkdir, open, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { SinkConnector, SinkRecord, SinkType } from '../connector.js';
+import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 
 interface FileSinkOptions {
   path: string;
@@ -31,11 +32,18 @@ class FileSink implements SinkConnector {
   async write(records: readonly SinkRecord[]): Promise<void> {
     if (records.length === 0) return;
     let text = '';
-    for (const r of records) {
-      text += JSON.stringify({ id: r.id, key: r.key, timestamp: r.timestamp, value: r.value, ...(r.headers ? { headers: r.headers } : {}) }) + '\n';
-    }
+    for (const r of records) text += this.line(r);
     await this.handle!.write(text);
     if (this.fsync) await this.handle!.sync();
+  }
+
+  /** A value that cannot be encoded will never be: FW_ERR_UNDELIVERABLE, which delivery does not retry. */
+  private line(r: SinkRecord): string {
+    try {
+      return JSON.stringify({ id: r.id, key: r.key, timestamp: r.timestamp, value: r.value, ...(r.headers ? { headers: r.headers } : {}) }) + '\n';
+    } catch (err) {
+      throw new FlywheelError(ErrorCodes.UNDELIVERABLE, `record ${r.id} cannot be encoded as JSON: ${(err as Error).message}`, { stepId: this.id, file: this.destination }, 'make the step that feeds this sink emit plain data (no cycles, no deep nesting)', err);
+    }
   }
 
   async close(): Promise<void> {

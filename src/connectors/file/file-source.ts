@@ -1,26 +1,45 @@
 /**
  * The file source (type `file`): a JSON-lines (or plain text) file as one partition whose offsets are the byte
- * positions of line starts, so a restart seeks straight to the first record not yet applied. A line that is not
- * valid JSON becomes an error record (dead letter), never a crash and never a silent drop.
+ * positions of line starts. The runtime resumes a partition at one past the last offset it applied, a byte inside
+ * that line, so the source skips from there through the line's end and reads on from the next whole line: a
+ * restart (after a finished run or a kill -9) never reads a fragment of a line and never reads a line twice. A line
+ * that is not valid JSON or breaks a record limit (`maxRecordBytes`, `maxDepth`, `maxKeys`) becomes an error record
+ * (dead letter), never a crash and never a silent drop; an over-long line is never held in memory whole.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ConnectorContext, SourceConnector, SourceOpenOptions, SourceRecord, SourceType } from '../connector.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { decodeRecord } from '../record-decode.js';
+import { recordLimitProperties, recordLimitsOf, sizeViolation, type RecordLimits } from '../record-limits.js';
 
-interface FileSourceOptions {
+interface FileSourceOptions extends Partial<RecordLimits> {
   path: string;
   format: 'json' | 'text';
+  maxRecordBytes?: number;
 }
 
 const CHUNK = 1 << 20;
+const NEWLINE = 10;
+/** The bytes of an over-long line that its dead letter keeps. */
+const RAW_KEPT_OF_OVERSIZED = 1024;
+const DEFAULT_MAX_RECORD_BYTES = 1_048_576;
+
+/** A line being skipped through its end: one already applied (on resume), or one over `maxRecordBytes`. */
+interface Skipping {
+  /** The over-long line's start, head and length so far; null for an applied line (nothing to report). */
+  oversized: { start: number; head: Buffer; size: number } | null;
+}
 
 class FileSource implements SourceConnector {
   readonly origin: string;
   private handle: FileHandle | null = null;
+  /** Next byte to read from the file. */
   private position = 0;
+  /** The incomplete line at the end of what was read, and the file offset of its first byte. */
   private carry = Buffer.alloc(0);
   private carryStart = 0;
+  private skipping: Skipping | null = null;
   private eof = false;
   private pending: SourceRecord[] = [];
 
@@ -28,6 +47,8 @@ class FileSource implements SourceConnector {
     readonly id: string,
     private readonly path: string,
     private readonly format: 'json' | 'text',
+    private readonly limits: RecordLimits,
+    private readonly maxRecordBytes: number,
   ) {
     this.origin = path;
   }
@@ -38,8 +59,11 @@ class FileSource implements SourceConnector {
     } catch (err) {
       throw new FlywheelError(ErrorCodes.SOURCE, `cannot open input file ${this.path}: ${(err as Error).message}`, { stepId: this.id, file: this.path }, 'check the path (relative paths are resolved against the topology file)', err);
     }
-    this.position = options.startOffsets.get(0) ?? 0;
+    const next = options.startOffsets.get(0) ?? 0;
+    // `next` is one past the start of the last line applied: that line is skipped through its newline.
+    this.position = next > 0 ? next - 1 : 0;
     this.carryStart = this.position;
+    if (next > 0) this.skipping = { oversized: null };
   }
 
   partitions(): readonly number[] {
@@ -62,45 +86,98 @@ class FileSource implements SourceConnector {
 
   private async readChunk(): Promise<void> {
     const buffer = Buffer.allocUnsafe(CHUNK);
+    const chunkStart = this.position;
     const { bytesRead } = await this.handle!.read(buffer, 0, CHUNK, this.position);
     this.position += bytesRead;
-    const data = this.carry.length ? Buffer.concat([this.carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+    if (bytesRead === 0) return this.endOfFile();
+    let fresh = buffer.subarray(0, bytesRead);
+    if (this.skipping) {
+      const nl = fresh.indexOf(NEWLINE);
+      if (nl === -1) return this.skipped(bytesRead);
+      this.skipped(nl);
+      this.endSkip();
+      fresh = fresh.subarray(nl + 1);
+      this.carryStart = chunkStart + nl + 1;
+    }
+    const data = this.carry.length ? Buffer.concat([this.carry, fresh]) : fresh;
     let lineStart = 0;
-    for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10, lineStart)) {
+    for (let nl = data.indexOf(NEWLINE); nl !== -1; nl = data.indexOf(NEWLINE, lineStart)) {
       this.addLine(data.subarray(lineStart, nl), this.carryStart + lineStart);
       lineStart = nl + 1;
     }
-    this.carry = Buffer.from(data.subarray(lineStart));
-    this.carryStart += lineStart;
-    if (bytesRead === 0) {
-      if (this.carry.length) this.addLine(this.carry, this.carryStart);
+    const tail = data.subarray(lineStart);
+    const tailStart = this.carryStart + lineStart;
+    if (tail.length > this.maxRecordBytes) {
+      this.skipping = { oversized: { start: tailStart, head: Buffer.from(tail.subarray(0, RAW_KEPT_OF_OVERSIZED)), size: tail.length } };
       this.carry = Buffer.alloc(0);
-      this.eof = true;
+    } else {
+      this.carry = Buffer.from(tail);
     }
+    this.carryStart = tailStart;
+  }
+
+  private skipped(bytes: number): void {
+    if (this.skipping?.oversized) this.skipping.oversized.size += bytes;
+  }
+
+  /** The skipped line ended: an over-long one becomes its dead letter. */
+  private endSkip(): void {
+    const oversized = this.skipping?.oversized;
+    this.skipping = null;
+    if (oversized) this.pending.push(this.oversizedRecord(oversized.start, oversized.size, oversized.head));
+  }
+
+  /** A last line without a newline is a record too. */
+  private endOfFile(): void {
+    if (this.skipping) this.endSkip();
+    else if (this.carry.length) this.addLine(this.carry, this.carryStart);
+    this.carry = Buffer.alloc(0);
+    this.eof = true;
   }
 
   private addLine(bytes: Buffer, offset: number): void {
-    const text = bytes.toString('utf8').replace(/\r$/, '');
-    if (text.trim() === '') return;
-    if (this.format === 'text') {
-      this.pending.push({ partition: 0, offset, key: null, value: text, timestamp: null });
+    if (isBlank(bytes)) return;
+    if (bytes.length > this.maxRecordBytes) {
+      this.pending.push(this.oversizedRecord(offset, bytes.length, Buffer.from(bytes.subarray(0, RAW_KEPT_OF_OVERSIZED))));
       return;
     }
-    try {
-      this.pending.push({ partition: 0, offset, key: null, value: JSON.parse(text), timestamp: null });
-    } catch (err) {
-      this.pending.push({ partition: 0, offset, key: null, value: undefined, timestamp: null, error: `not JSON: ${(err as Error).message}`, raw: text });
+    const decoded = decodeRecord(bytes, this.format === 'text' ? 'string' : 'json', this.limits);
+    if ('value' in decoded) {
+      const value = this.format === 'text' && bytes[bytes.length - 1] === CR ? (decoded.value as string).slice(0, -1) : decoded.value;
+      this.pending.push({ partition: 0, offset, key: null, value, timestamp: null });
+    } else {
+      this.pending.push({ partition: 0, offset, key: null, value: undefined, timestamp: null, error: decoded.error, raw: Buffer.from(bytes) });
     }
   }
+
+  private oversizedRecord(offset: number, size: number, head: Buffer): SourceRecord {
+    return { partition: 0, offset, key: null, value: undefined, timestamp: null, error: `${sizeViolation(size, this.maxRecordBytes, 'maxRecordBytes')} (the dead letter keeps its first ${head.length} bytes)`, raw: head };
+  }
+}
+
+const CR = 13;
+
+/** True for a line of spaces, tabs and carriage returns only (no record). */
+function isBlank(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c !== 0x20 && c !== 0x09 && c !== CR) return false;
+  }
+  return true;
 }
 
 export const fileSourceType: SourceType<FileSourceOptions> = {
   type: 'file',
   optionsSchema: {
     type: 'object',
-    properties: { path: { type: 'string', minLength: 1 }, format: { enum: ['json', 'text'], default: 'json' } },
+    properties: {
+      path: { type: 'string', minLength: 1 },
+      format: { enum: ['json', 'text'], default: 'json' },
+      maxRecordBytes: { type: 'integer', minimum: 1, maximum: 1 << 30, default: DEFAULT_MAX_RECORD_BYTES },
+      ...recordLimitProperties,
+    },
     required: ['path'],
     additionalProperties: false,
   },
-  create: (options, ctx: ConnectorContext) => new FileSource(ctx.stepId, resolve(ctx.baseDir, options.path), options.format ?? 'json'),
+  create: (options, ctx: ConnectorContext) => new FileSource(ctx.stepId, resolve(ctx.baseDir, options.path), options.format ?? 'json', recordLimitsOf(options), options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES),
 };

@@ -17,7 +17,8 @@ import { MAX_TIMER_MS } from '../../graph/durations.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 import type { SinkConnector, SinkRecord, SinkType } from '../connector.js';
 import { BrokerProbe } from './broker-probe.js';
-import { commonProperties, encodeValue, type KafkaCommonOptions } from './kafka-options.js';
+import { commonProperties, type KafkaCommonOptions } from './kafka-options.js';
+import { encodeRecord } from '../record-decode.js';
 
 export interface KafkaSinkOptions extends KafkaCommonOptions {
   connectTimeout: number;
@@ -152,10 +153,14 @@ class KafkaSink implements SinkConnector {
     // A failed delivery may be reported while the batch is still being produced; the caller sees it below.
     delivered.catch(() => undefined);
     const produced = this.producing.then(async () => {
+      // Every value is encoded before the first is produced: a record that cannot be encoded fails the whole batch
+      // with nothing of it sent, so a retry never sends part of a batch twice.
+      const values = records.map((r) => this.encode(r));
       const producer = this.producer!;
-      for (const r of records) {
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
         const headers: Kafka.MessageHeader[] = [{ 'flywheel-id': r.id }, ...Object.entries(r.headers ?? {}).map(([k, v]) => ({ [k]: v }))];
-        await this.produce(producer, r, headers, batchId);
+        await this.produce(producer, r, values[i]!, headers, batchId);
       }
     });
     this.producing = produced.catch(() => undefined);
@@ -168,11 +173,20 @@ class KafkaSink implements SinkConnector {
     return delivered;
   }
 
+  /** A value that cannot be encoded will never be: FW_ERR_UNDELIVERABLE, which delivery does not retry. */
+  private encode(r: SinkRecord): Buffer {
+    try {
+      return encodeRecord(r.value, this.o.format);
+    } catch (err) {
+      throw new FlywheelError(ErrorCodes.UNDELIVERABLE, `record ${r.id} cannot be encoded as ${this.o.format}: ${(err as Error).message}`, { stepId: this.id, topic: this.o.topic }, 'make the step that feeds this sink emit plain data (no cycles, no deep nesting)', err);
+    }
+  }
+
   /** Produces one message, waiting while librdkafka's local queue is full. */
-  private async produce(producer: Kafka.Producer, r: SinkRecord, headers: Kafka.MessageHeader[], batchId: number): Promise<void> {
+  private async produce(producer: Kafka.Producer, r: SinkRecord, value: Buffer, headers: Kafka.MessageHeader[], batchId: number): Promise<void> {
     for (;;) {
       try {
-        producer.produce(this.o.topic, null, encodeValue(r.value, this.o.format), r.key ?? null, Math.floor(r.timestamp), batchId, headers);
+        producer.produce(this.o.topic, null, value, r.key ?? null, Math.floor(r.timestamp), batchId, headers);
         return;
       } catch (err) {
         if ((err as { code?: number }).code !== this.queueFullCode) throw err;

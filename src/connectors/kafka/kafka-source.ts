@@ -1,8 +1,8 @@
 /**
  * The Kafka source (type `kafka`): a node-rdkafka KafkaConsumer in non-flowing mode, assigned the topic's partitions
  * at the offsets the state store says come next (state is the source of truth; a missing offset starts at the
- * beginning), read in batches. A message that does not decode, or is larger than `maxMessageBytes`, becomes an error
- * record (dead letter), never a crash. `commit()` stores offsets state has applied in the consumer group so lag shows
+ * beginning), read in batches. A message that does not decode, or breaks a record limit (`maxMessageBytes`,
+ * `maxDepth`, `maxKeys`: record-limits.ts), becomes an error record (dead letter), never a crash. `commit()` stores offsets state has applied in the consumer group so lag shows
  * in standard Kafka tooling. While the broker is unreachable, poll() returns nothing and health() says why (a probe
  * asks for the partitions' offsets every `healthInterval`). A stored offset the broker's log no longer covers (the
  * topic was recreated or emptied, retention deleted unread records) stops the job with FW_ERR_SOURCE naming the
@@ -16,10 +16,12 @@ import { MAX_TIMER_MS } from '../../graph/durations.js';
 import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
 import type { ConnectorContext, SourceConnector, SourceOpenOptions, SourceRecord, SourceType } from '../connector.js';
 import { BrokerProbe } from './broker-probe.js';
-import { commonProperties, decodeValue, type KafkaCommonOptions } from './kafka-options.js';
+import { commonProperties, type KafkaCommonOptions } from './kafka-options.js';
+import { decodeRecord } from '../record-decode.js';
+import { recordLimitProperties, recordLimitsOf, sizeViolation, type RecordLimits } from '../record-limits.js';
 import { offsetOutOfRange } from './offset-range.js';
 
-export interface KafkaSourceOptions extends KafkaCommonOptions {
+export interface KafkaSourceOptions extends KafkaCommonOptions, Partial<RecordLimits> {
   groupId?: string;
   /** Read up to the end offsets found at start, then finish (a bounded replay, as Flink's bounded Kafka source). */
   bounded: boolean;
@@ -33,6 +35,8 @@ const OFFSET_BEGINNING = -2;
 /** librdkafka's code when a fetch offset is out of range and `auto.offset.reset` is `error`. */
 const ERR_AUTO_OFFSET_RESET = -140;
 const FIRST_MESSAGE_WAIT_MS = 20;
+/** The bytes of a message over `maxMessageBytes` that its dead letter keeps. */
+const RAW_KEPT_OF_OVERSIZED = 1024;
 
 class KafkaSource implements SourceConnector {
   readonly origin: string;
@@ -48,6 +52,7 @@ class KafkaSource implements SourceConnector {
   private fatal: FlywheelError | null = null;
   /** End offsets of a bounded source, taken when it opened. */
   private readonly ends = new Map<number, number>();
+  private readonly limits: RecordLimits;
 
   constructor(
     readonly id: string,
@@ -55,6 +60,7 @@ class KafkaSource implements SourceConnector {
     private readonly jobName: string,
   ) {
     this.origin = `kafka:${o.topic}`;
+    this.limits = recordLimitsOf(o);
   }
 
   async open(options: SourceOpenOptions): Promise<void> {
@@ -102,6 +108,11 @@ class KafkaSource implements SourceConnector {
         this.ends.set(p, high);
       }
     }
+  }
+
+  /** A topic read live carries events stamped about now; a bounded replay reads history. */
+  get followsClock(): boolean {
+    return !this.o.bounded;
   }
 
   partitions(): readonly number[] {
@@ -175,10 +186,10 @@ class KafkaSource implements SourceConnector {
     const base = { partition: m.partition, offset: m.offset, key, timestamp: m.timestamp ?? null };
     const bytes = m.value ?? Buffer.alloc(0);
     if (bytes.length > this.o.maxMessageBytes) {
-      return { ...base, value: undefined, error: `message of ${bytes.length} bytes exceeds maxMessageBytes ${this.o.maxMessageBytes}`, raw: bytes.subarray(0, 1024).toString('utf8') };
+      return { ...base, value: undefined, error: sizeViolation(bytes.length, this.o.maxMessageBytes, 'maxMessageBytes'), raw: bytes.subarray(0, RAW_KEPT_OF_OVERSIZED) };
     }
-    const decoded = decodeValue(bytes, this.o.format);
-    return 'value' in decoded ? { ...base, value: decoded.value } : { ...base, value: undefined, error: decoded.error, raw: bytes.toString('utf8') };
+    const decoded = decodeRecord(bytes, this.o.format, this.limits);
+    return 'value' in decoded ? { ...base, value: decoded.value } : { ...base, value: undefined, error: decoded.error, raw: bytes };
   }
 
   finished(): boolean {
@@ -241,6 +252,7 @@ export const kafkaSourceType: SourceType<KafkaSourceOptions> = {
       groupId: { type: 'string', minLength: 1 },
       bounded: { type: 'boolean', default: false },
       maxMessageBytes: { type: 'integer', minimum: 1, default: 1_048_576 },
+      ...recordLimitProperties,
       connectTimeout: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS, default: 10_000 },
       healthInterval: { type: 'integer', minimum: 50, maximum: MAX_TIMER_MS, default: 1_000 },
     },

@@ -67,7 +67,7 @@ test('malformed, late and disordered records in the configured shares and bounds
   assert.ok(Math.abs(bad.length - 1200) < 170, `malformed ${bad.length}`);
   const undecodable = bad.filter((r) => r.error !== undefined);
   assert.ok(undecodable.length > 0 && undecodable.every((r) => r.raw !== undefined && r.value === undefined), 'undecodable payloads come as error records with the raw text');
-  assert.ok(undecodable.every((r) => { try { JSON.parse(r.raw!); return false; } catch { return true; } }), 'an undecodable payload is not JSON');
+  assert.ok(undecodable.every((r) => { try { JSON.parse(r.raw as string); return false; } catch { return true; } }), 'an undecodable payload is not JSON');
   const margin = lateMargin(options);
   let late = 0;
   let good = 0;

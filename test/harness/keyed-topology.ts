@@ -1,0 +1,36 @@
+/**
+ * The YAML topology most record tests run: a source `events` keyed by `user` (unless `keyed` is false) into a file
+ * sink `out.jsonl` beside the topology, with a dead-letter sink `dlq` (a file `dlq.jsonl` unless given). Steps may be
+ * put between the keyBy and `out` (`middle`) and after `out` (`after`), as YAML list items.
+ */
+export interface KeyedTopology {
+  name: string;
+  /** The source's connector, as a YAML flow mapping. */
+  source: string;
+  eventTime?: string;
+  stateDir?: string;
+  keyed?: boolean;
+  middle?: string;
+  after?: string;
+  dlq?: string;
+}
+
+export function keyedTopology(t: KeyedTopology): string {
+  const keyBy = t.keyed === false ? '' : '  - id: by-user\n    op: keyBy\n    field: user\n';
+  return `name: ${t.name}
+deadLetter: dlq
+runtime: { workers: 1, stateDir: ${t.stateDir ?? './state'} }
+steps:
+  - id: events
+    op: source
+    connector: ${t.source}
+    eventTime: ${t.eventTime ?? '{ field: ts }'}
+${keyBy}${t.middle ?? ''}  - id: out
+    op: sink
+    connector: { type: file, path: ./out.jsonl }
+${t.after ?? ''}  - id: dlq
+    op: sink
+    from: []
+    connector: ${t.dlq ?? '{ type: file, path: ./dlq.jsonl }'}
+`;
+}
