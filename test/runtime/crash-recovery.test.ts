@@ -2,17 +2,19 @@
  * Crash recovery: a file-sourced job is killed with SIGKILL at random moments (several times, several seeds),
  * restarted on the same state directory each time, and finally run to completion. Its final state (every LMDB state
  * entry) and the set of output ids must equal those of a run that was never interrupted; duplicates of an output id
- * are allowed (at-least-once delivery) and counted, but no id may be missing.
+ * are allowed (at-least-once delivery) and counted, but no id may be missing. Every delivery carries the payload
+ * (key, timestamp, value) that the uninterrupted run wrote under its id, duplicates included.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeEvents } from './fixtures/events.js';
 import { OUT_OF_ORDERNESS } from './fixtures/jobs.js';
 import { killWhileRunning, readStateDir, runJobProcess, timedRun } from '../harness/crash-harness.js';
+import { assertSamePayloads, fileSinkDeliveries, type Delivery } from '../harness/output-payloads.js';
 
 const entry = fileURLToPath(new URL('./fixtures/run-file-job.js', import.meta.url));
 
@@ -21,13 +23,7 @@ const runJob = (dir: string, killAfterMs: number | null) =>
 
 const readState = (dir: string) => readStateDir(join(dir, 'state'));
 
-function outputIds(dir: string): string[] {
-  const file = join(dir, 'out.jsonl');
-  if (!existsSync(file)) return [];
-  // After a kill the last line may be torn (the sink cuts it off when the job starts again): read complete lines only.
-  const text = readFileSync(file, 'utf8');
-  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
-}
+const outputs = (dir: string): Delivery[] => fileSinkDeliveries(join(dir, 'out.jsonl'));
 
 function prepare(seed: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'fw-crash-'));
@@ -37,7 +33,7 @@ function prepare(seed: number): string {
 }
 
 for (const seed of [11, 12]) {
-  test(`kill -9 at random moments, restart: same final state and output ids as an uninterrupted run (seed ${seed})`, { timeout: 240_000 }, async (t) => {
+  test(`kill -9 at random moments, restart: same final state, output ids and payloads as an uninterrupted run (seed ${seed})`, { timeout: 240_000 }, async (t) => {
     const clean = prepare(seed);
     const crashed = prepare(seed);
     try {
@@ -45,17 +41,20 @@ for (const seed of [11, 12]) {
       const startOver = () => {
         for (const f of ['state', 'out.jsonl', 'out.jsonl.dlq']) rmSync(join(crashed, f), { recursive: true, force: true });
       };
-      const kills = await killWhileRunning((ms) => runJob(crashed, ms), () => outputIds(crashed).length, seed, cleanMs, startOver);
+      const kills = await killWhileRunning((ms) => runJob(crashed, ms), () => outputs(crashed).length, seed, cleanMs, startOver);
       assert.ok(kills >= 5, `the job was killed ${kills} times mid-run; the test needs at least 5`);
       assert.deepEqual(readState(crashed), readState(clean), 'final state equals the uninterrupted run');
-      const expected = new Set(outputIds(clean));
-      const got = outputIds(crashed);
+      const cleanOutputs = outputs(clean);
+      const crashedOutputs = outputs(crashed);
+      const expected = new Set(cleanOutputs.map((d) => d.id));
+      const got = crashedOutputs.map((d) => d.id);
       const gotSet = new Set(got);
-      assert.equal(outputIds(clean).length, expected.size, 'an uninterrupted run writes each id once');
+      assert.equal(cleanOutputs.length, expected.size, 'an uninterrupted run writes each id once');
       assert.deepEqual([...expected].filter((id) => !gotSet.has(id)), [], 'no output id is missing');
       assert.deepEqual([...gotSet].filter((id) => !expected.has(id)), [], 'no output id that the clean run lacks');
+      const { duplicatedIds } = assertSamePayloads(cleanOutputs, crashedOutputs, `seed ${seed}`);
       const duplicates = got.length - gotSet.size;
-      t.diagnostic(`seed ${seed}: ${kills} kills, ${expected.size} outputs, ${duplicates} duplicate deliveries (at-least-once)`);
+      t.diagnostic(`seed ${seed}: ${kills} kills, ${expected.size} outputs, ${duplicates} duplicate deliveries of ${duplicatedIds} ids (at-least-once), every payload equal to the uninterrupted run's`);
     } finally {
       rmSync(clean, { recursive: true, force: true });
       rmSync(crashed, { recursive: true, force: true });

@@ -37,14 +37,19 @@ async function withFinishedJob(events: number, fn: (runner: JobRunner, stateDir:
   }
 }
 
-test('a job cannot take its state directory while a query endpoint process (of a run that was killed, say) has it open', async () => {
+test('a job cannot take its state directory while a query endpoint process (of a run that was killed, say) has it open', async (t) => {
   await withFinishedJob(10, async (runner, stateDir) => {
     const server = await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', 'process');
     let taken = false;
     const taking = lockStateDir(stateDir).then((lock) => ((taken = true), lock));
     try {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      assert.equal(taken, false, 'not while the endpoint process has the directory open');
+      // Each answer shows the endpoint process alive with the directory open, and the lock must still be pending.
+      const started = Date.now();
+      for (let request = 1; request <= 20; request++) {
+        assert.equal((await fetch(`${server.url}/healthz`)).status, 200, 'the endpoint process answers');
+        assert.equal(taken, false, `not while the endpoint process has the directory open (after answer ${request})`);
+      }
+      t.diagnostic(`the lock stayed pending over 20 answers of the endpoint process (${Date.now() - started} ms)`);
     } finally {
       await server.close();
     }

@@ -84,12 +84,18 @@ test('a pipelined sink is handed each batch at once; acknowledgements are taken 
 });
 
 test('a failed write is retried until the sink takes it; outbox entries go only once acknowledged', async () => {
-  const sink = new MemorySink('out', false, (call) => (call < 2 ? Promise.reject(new Error('destination down')) : Promise.resolve()));
+  // The second attempt starting is the sign that the first one's failure has been taken in.
+  let secondAttempt!: () => void;
+  const retried = new Promise<void>((resolve) => (secondAttempt = resolve));
+  const sink = new MemorySink('out', false, (call) => {
+    if (call === 1) secondAttempt();
+    return call < 2 ? Promise.reject(new Error('destination down')) : Promise.resolve();
+  });
   await withDelivery([sink], async (delivery, dbs) => {
     const records = batch(0, 5);
     dbs.env.transactionSync(() => records.forEach((r) => dbs.outbox.putSync(['out', r.id], [r.key, r.value, r.timestamp, null])));
     const done = delivery.deliver('out', records, true);
-    await new Promise((r) => setTimeout(r, 20));
+    await retried;
     assert.match(delivery.lastError ?? '', /sink out \(memory\): destination down/);
     assert.equal(dbs.outbox.getKeysCount(), 5, 'unacknowledged outputs stay in the outbox');
     await done;

@@ -1,15 +1,17 @@
 /**
  * Worker intake (the source read, and stage 0 run, by the worker threads): a generator job gives the same final
  * state, the same output ids and the same dead letters as the same job reading on the main thread, and still does
- * when it is killed with SIGKILL at random moments and restarted on the same state directory each time.
+ * when it is killed with SIGKILL at random moments and restarted on the same state directory each time: each output
+ * and dead letter carries, under its id, the payload (key, timestamp, value) that main-thread intake wrote under it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killWhileRunning, readStateDir, runJobProcess, timedRun } from '../harness/crash-harness.js';
+import { assertSamePayloads, fileSinkDeliveries } from '../harness/output-payloads.js';
 
 const entry = fileURLToPath(new URL('./fixtures/run-generator-job.js', import.meta.url));
 const COUNT = 500_000;
@@ -17,12 +19,8 @@ const COUNT = 500_000;
 const runJob = (dir: string, intake: 'main' | 'workers', killAfterMs: number | null) =>
   runJobProcess(entry, [join(dir, 'state'), intake], { FW_TEST_OUTPUT: join(dir, 'out.jsonl'), FW_TEST_COUNT: String(COUNT) }, killAfterMs);
 
-/** Ids of the complete lines of a JSON-lines output (after a kill the last line may be torn). */
-function ids(file: string): string[] {
-  if (!existsSync(file)) return [];
-  const text = readFileSync(file, 'utf8');
-  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
-}
+/** Ids of the complete lines of a file sink's output. */
+const ids = (file: string): string[] => fileSinkDeliveries(file).map((d) => d.id);
 
 test('worker intake: same final state, outputs and dead letters as main-thread intake, through kill -9 and restarts', { timeout: 240_000 }, async (t) => {
   const main = mkdtempSync(join(tmpdir(), 'fw-intake-main-'));
@@ -45,7 +43,9 @@ test('worker intake: same final state, outputs and dead letters as main-thread i
     // without an event time are dead letters; the others are readable or filtered out.
     assert.ok(deadMain.size > (0.02 / 6) * COUNT, `${deadMain.size} dead letters`);
     assert.deepEqual(new Set(ids(join(workers, 'out.jsonl.dlq'))), deadMain, 'the same records went to the dead letters');
-    t.diagnostic(`${kills} kills, ${expected.size} outputs, ${deadMain.size} dead letters`);
+    const outputs = assertSamePayloads(fileSinkDeliveries(join(main, 'out.jsonl')), fileSinkDeliveries(join(workers, 'out.jsonl')), 'outputs');
+    const deadLetters = assertSamePayloads(fileSinkDeliveries(join(main, 'out.jsonl.dlq')), fileSinkDeliveries(join(workers, 'out.jsonl.dlq')), 'dead letters');
+    t.diagnostic(`${kills} kills, ${expected.size} outputs, ${deadMain.size} dead letters; ${outputs.duplicatedIds} outputs and ${deadLetters.duplicatedIds} dead letters delivered more than once, all with the same payloads`);
   } finally {
     rmSync(main, { recursive: true, force: true });
     rmSync(workers, { recursive: true, force: true });

@@ -2,7 +2,9 @@
  * A slot's timers on real LMDB files, kept in memory between batches (a pinned slot) or read from LMDB at every
  * batch (a slot that may run on any thread): the same random sequence of batches (timers registered, registered
  * again, deleted, fired as the watermark moves) fires the same timers in the same order with the same registrants,
- * leaves the same timers in LMDB, and a slot started afresh on that state (a restart) continues the same way.
+ * leaves the same timers in LMDB, and a slot started afresh on that state (a restart) continues the same way. Both
+ * also match a plain model of the contract written here (a map of timers by identity; the due ones, time <= the
+ * watermark, taken out in (time, key group, key, namespace) order), so the two paths cannot agree on a wrong answer.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,20 +58,70 @@ function runScript(dir: string, inMemory: boolean, batches: Op[][]): string[] {
 
 const storedTimers = (dir: string) => [...openState(dir).timers.getRange({})].map(({ key, value }) => JSON.stringify([key, value]));
 
+interface ModelTimer {
+  step: string;
+  kg: number;
+  key: string;
+  time: number;
+  registeredBy: string;
+}
+
+/**
+ * The contract of a slot's timers as a plain model: a timer is its (step, key group, key, time, namespace); registering
+ * it again only changes who registered it; deleting removes it; a step's timers due at a watermark (time <= it) fire
+ * once, in (time, key group, key, namespace) order. Every batch commits, so what the model holds is what LMDB must.
+ */
+class TimersModel {
+  private readonly timers = new Map<string, ModelTimer>();
+
+  run(batches: Op[][]): string[] {
+    const fired: string[] = [];
+    for (const op of batches.flat()) {
+      if (op[0] === 'register') this.timers.set(JSON.stringify(op.slice(1, 5)), { step: op[1], kg: op[2], key: op[3], time: op[4], registeredBy: op[5] });
+      else if (op[0] === 'delete') this.timers.delete(JSON.stringify(op.slice(1, 5)));
+      else {
+        for (const step of STEPS) {
+          const watermark = op[1] as number;
+          const due = [...this.timers].filter(([, t]) => t.step === step && t.time <= watermark);
+          // One namespace ('ns') throughout: (time, key group, key) decides.
+          due.sort(([, a], [, b]) => a.time - b.time || a.kg - b.kg || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+          for (const [id, t] of due) {
+            this.timers.delete(id);
+            fired.push(`${step}@${t.time}/${t.kg}/${t.key}<-${t.registeredBy}`);
+          }
+        }
+      }
+    }
+    return fired;
+  }
+
+  /** What LMDB should hold, as storedTimers reads it (key [step, kg, time, key, namespace], value the registrant). */
+  stored(): string[] {
+    return [...this.timers.values()].map((t) => JSON.stringify([[t.step, t.kg, t.time, t.key, 'ns'], t.registeredBy])).sort();
+  }
+}
+
 for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-  test(`timers kept in memory fire as timers read from LMDB do (seed ${seed})`, async () => {
+  test(`timers kept in memory and timers read from LMDB fire as the model of the contract does (seed ${seed})`, async () => {
     const dirs = [mkdtempSync(join(tmpdir(), 'fw-slot-timers-mem-')), mkdtempSync(join(tmpdir(), 'fw-slot-timers-lmdb-'))];
     try {
       const batches = script(seed, 60);
       const [first, rest] = [batches.slice(0, 30), batches.slice(30)];
+      const model = new TimersModel();
+      const expected = model.run(first);
       const inMemory = runScript(dirs[0]!, true, first);
       const fromLmdb = runScript(dirs[1]!, false, first);
-      assert.ok(inMemory.length > 20, `the script fires timers (${inMemory.length})`);
-      assert.deepEqual(inMemory, fromLmdb);
-      assert.deepEqual(storedTimers(dirs[0]!), storedTimers(dirs[1]!));
+      assert.ok(expected.length > 20, `the script fires timers (${expected.length})`);
+      assert.deepEqual(inMemory, expected, 'timers kept in memory fire as the model says');
+      assert.deepEqual(fromLmdb, expected, 'timers read from LMDB fire as the model says');
+      assert.deepEqual(storedTimers(dirs[0]!).sort(), model.stored(), 'LMDB holds the timers the model holds (in memory)');
+      assert.deepEqual(storedTimers(dirs[1]!).sort(), model.stored(), 'LMDB holds the timers the model holds (from LMDB)');
       // A new slot on the same state, as after a restart: the in-memory one loads what LMDB holds.
-      assert.deepEqual(runScript(dirs[0]!, true, rest), runScript(dirs[1]!, false, rest));
-      assert.deepEqual(storedTimers(dirs[0]!), storedTimers(dirs[1]!));
+      const expectedAfterRestart = model.run(rest);
+      assert.deepEqual(runScript(dirs[0]!, true, rest), expectedAfterRestart, 'after a restart, in memory');
+      assert.deepEqual(runScript(dirs[1]!, false, rest), expectedAfterRestart, 'after a restart, from LMDB');
+      assert.deepEqual(storedTimers(dirs[0]!).sort(), model.stored());
+      assert.deepEqual(storedTimers(dirs[1]!).sort(), model.stored());
     } finally {
       for (const dir of dirs) {
         await closeState(dir);

@@ -65,32 +65,49 @@ for (const mechanism of ['socket', 'file'] as const) {
 
 const contenderEntry = fileURLToPath(new URL('./fixtures/contend-state-dir.js', import.meta.url));
 
-/** Runs a process to its end; resolves with what it printed. */
-function output(child: ChildProcess): Promise<string> {
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.once('exit', () => resolve(out.trim())));
+/** A contender process and the lines it prints, each as a promise in order: READY, then its outcome. */
+function contender(dir: string, goFile: string): { child: ChildProcess; lines: Array<Promise<string>> } {
+  const child = spawn(process.execPath, [contenderEntry, dir, goFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const resolvers: Array<(line: string) => void> = [];
+  const lines = [0, 1].map(() => new Promise<string>((resolve, reject) => {
+    resolvers.push(resolve);
+    child.once('exit', (code) => reject(new Error(`a contender exited (${code}) before it answered`)));
+  }));
+  let pending = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    const parts = (pending + d.toString()).split('\n');
+    pending = parts.pop()!;
+    for (const line of parts) resolvers.shift()?.(line);
+  });
+  return { child, lines };
 }
 
 test('processes started at the same instant on a directory whose holder died: exactly one takes it (socket lock)', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-state-lock-race-'));
+  const goFile = join(tmpdir(), `fw-state-lock-race-go-${process.pid}`);
   try {
     // Rounds of contenders released at one instant; on two cores, pairs of them run the takeover side by side.
     const rounds = 6;
-    const contenders = 6;
     for (let round = 0; round < rounds; round++) {
       const gone = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
       await new Promise((resolve) => gone.once('exit', resolve));
       writeFileSync(join(dir, STATE_DIR_LOCK_FILE), `${JSON.stringify({ pid: gone.pid, host: hostname(), startedAt: new Date().toISOString() })}\n`);
-      const startAt = Date.now() + 1_500;
-      const outcomes = await Promise.all(
-        Array.from({ length: contenders }, () => output(spawn(process.execPath, [contenderEntry, dir, String(startAt), '1000'], { stdio: ['ignore', 'pipe', 'inherit'] }))),
-      );
-      const held = outcomes.filter((o) => o === 'HELD').length;
-      assert.equal(held, 1, `round ${round}: ${held} processes took the stale lock over at once:\n${outcomes.join('\n')}`);
-      assert.ok(outcomes.every((o) => o === 'HELD' || o.includes(`state directory ${dir} is in use by`)), outcomes.join('\n'));
+      rmSync(goFile, { force: true });
+      const contenders = Array.from({ length: 6 }, () => contender(dir, goFile));
+      try {
+        // Every contender started and waiting: then released together.
+        assert.ok((await Promise.all(contenders.map((c) => c.lines[0]!))).every((line) => line === 'READY'));
+        writeFileSync(goFile, '');
+        const outcomes = await Promise.all(contenders.map((c) => c.lines[1]!));
+        const held = outcomes.filter((o) => o === 'HELD').length;
+        assert.equal(held, 1, `round ${round}: ${held} processes took the stale lock over at once:\n${outcomes.join('\n')}`);
+        assert.ok(outcomes.every((o) => o === 'HELD' || o.includes(`state directory ${dir} is in use by`)), outcomes.join('\n'));
+      } finally {
+        await Promise.all(contenders.map(({ child }) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.stdin!.end())))));
+      }
     }
   } finally {
+    rmSync(goFile, { force: true });
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,7 +2,8 @@
  * Crash recovery through Kafka: a job reading a topic and writing a topic is killed with SIGKILL at random moments
  * (at least 5 kills while it makes progress), restarted each time on the same state directory, and run to the end
  * of its input. Its final state equals that of an uninterrupted run, and its output topic holds every output id of
- * the uninterrupted run (read from the `flywheel-id` header) and no other; duplicates are counted and reported.
+ * the uninterrupted run (read from the `flywheel-id` header) and no other; duplicates are counted and reported. Every
+ * message carries the key, timestamp and (decoded) value that the uninterrupted run's message of the same id carries.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,11 +19,15 @@ import type { JobGraph } from '../../../src/graph/model.js';
 import { makeEvents } from '../../runtime/fixtures/events.js';
 import { OUT_OF_ORDERNESS } from '../../runtime/fixtures/jobs.js';
 import { killWhileRunning, readStateDir, runJobProcess, timedRun } from '../../harness/crash-harness.js';
-import { readTopic } from './topic-reader.js';
+import { assertSamePayloads } from '../../harness/output-payloads.js';
+import { readTopic, type ReadMessage } from './topic-reader.js';
 
 const entry = fileURLToPath(new URL('./fixtures/run-kafka-crash-job.js', import.meta.url));
 const feederModule = fileURLToPath(new URL('./fixtures/kafka-jobs.js', import.meta.url));
 let broker: SpawnedBroker;
+
+/** A message as the payload comparison sees it: its id header, and its key, timestamp and JSON value decoded. */
+const delivery = (m: ReadMessage) => ({ id: m.id!, payload: { key: m.key, timestamp: m.timestamp, value: JSON.parse(m.value) as unknown } });
 
 before(async () => {
   broker = await spawnDevBroker();
@@ -32,7 +37,7 @@ before(async () => {
 
 after(async () => broker.stop());
 
-test('kill -9 a Kafka-in Kafka-out job at random moments: same state and output ids as an uninterrupted run', { timeout: 240_000 }, async (t) => {
+test('kill -9 a Kafka-in Kafka-out job at random moments: same state, output ids and payloads as an uninterrupted run', { timeout: 240_000 }, async (t) => {
   const run = `crash-${process.pid}`;
   clearMemoryChannels();
   // Small enough that, with the duplicates of the kills, no partition of the output passes the dev broker's 5 MB.
@@ -58,7 +63,8 @@ test('kill -9 a Kafka-in Kafka-out job at random moments: same state and output 
     assert.equal(expectedIds.size, expected.length, 'the uninterrupted run writes each id once');
     assert.deepEqual([...expectedIds].filter((id) => !gotIds.has(id)), [], 'no output id is missing');
     assert.deepEqual([...gotIds].filter((id) => !expectedIds.has(id)), [], 'no id the uninterrupted run lacks');
-    t.diagnostic(`${kills} kills, ${expected.length} outputs, ${got.length - gotIds.size} duplicate deliveries (at-least-once)`);
+    const { duplicatedIds } = assertSamePayloads(expected.map(delivery), got.map(delivery), 'Kafka crash test');
+    t.diagnostic(`${kills} kills, ${expected.length} outputs, ${got.length - gotIds.size} duplicate deliveries of ${duplicatedIds} ids (at-least-once), every payload equal to the uninterrupted run's`);
   } finally {
     rmSync(clean, { recursive: true, force: true });
     rmSync(crashed, { recursive: true, force: true });

@@ -1,10 +1,15 @@
-/** Reads every message of a topic (all 4 partitions of the dev broker, each in offset order) with its key and `flywheel-id` header, for tests. */
+/**
+ * Reads every message of a topic (all 4 partitions of the dev broker, each in offset order) with its key, timestamp
+ * and `flywheel-id` header, for tests; the value both as text and as the bytes on the topic (for msgpack).
+ */
 import Kafka from 'node-rdkafka';
 
 export interface ReadMessage {
   id: string | null;
   key: string | null;
+  timestamp: number | null;
   value: string;
+  bytes: Buffer;
 }
 
 /**
@@ -40,7 +45,8 @@ export async function readTopic(brokers: string, topic: string, deadlineMs = 30_
     for (const m of messages) {
       next.set(m.partition, m.offset + 1);
       const header = m.headers?.find((h) => 'flywheel-id' in h);
-      out.push({ id: header ? String(header['flywheel-id']) : null, key: m.key === undefined || m.key === null ? null : m.key.toString(), value: m.value?.toString() ?? '' });
+      const bytes = m.value ?? Buffer.alloc(0);
+      out.push({ id: header ? String(header['flywheel-id']) : null, key: m.key === undefined || m.key === null ? null : m.key.toString(), timestamp: m.timestamp ?? null, value: bytes.toString(), bytes });
     }
   }
   await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));

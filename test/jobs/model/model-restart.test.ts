@@ -4,7 +4,11 @@
  * of the label and model steps (FTRL z and n of every coordinate, progress, metrics, published weights and versions,
  * item catalogue, pending labels) and their timers equal those of a run that was never interrupted; only the
  * wall-clock publication times may differ. The model slot moves between threads (any placement), so the model is
- * also rebuilt from LMDB by whichever thread gets it.
+ * also rebuilt from LMDB by whichever thread gets it. The progressive predictions it emitted (written to a file)
+ * are those of the uninterrupted run: one per example (model and example id), each with the same prediction, label,
+ * key and timestamp, duplicates alike. They are matched by example, not by output id: the ids of this job's outputs
+ * differ between two uninterrupted runs (the same prediction came out under either of two ids in separate runs), so
+ * the test reports how many differ instead of requiring them equal.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,17 +18,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { readStateDir, runJobProcess, timedRun } from '../../harness/crash-harness.js';
+import { assertSamePayloads, fileSinkDeliveries, type Delivery } from '../../harness/output-payloads.js';
 
 const entry = fileURLToPath(new URL('./fixtures/run-model-job.js', import.meta.url));
-const env = { FW_MODEL_TEST_COUNT: '40000', FW_MODEL_TEST_SEED: '9', FW_MODEL_TEST_PUBLISH_EVERY: '1000' };
-const runJob = (dir: string, killAfterMs: number | null) => runJobProcess(entry, [join(dir, 'state'), 'any'], env, killAfterMs);
+const predictionsOf = (dir: string) => join(dir, 'predictions.jsonl');
+const envOf = (dir: string) => ({ FW_MODEL_TEST_COUNT: '40000', FW_MODEL_TEST_SEED: '9', FW_MODEL_TEST_PUBLISH_EVERY: '1000', FW_MODEL_TEST_PREDICTIONS: predictionsOf(dir) });
+const runJob = (dir: string, killAfterMs: number | null) => runJobProcess(entry, [join(dir, 'state'), 'any'], envOf(dir), killAfterMs);
 
 /**
  * Runs the job and SIGKILLs it once the model has learned `examples` click examples, as the job reports on stdout
  * (this process must not open the state directory while the job runs); 'finished' if it ends first.
  */
 function runUntilLearned(dir: string, examples: number): Promise<'killed' | 'finished'> {
-  const child = spawn(process.execPath, [entry, join(dir, 'state'), 'any'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry, join(dir, 'state'), 'any'], { env: { ...process.env, ...envOf(dir) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let pending = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -42,6 +48,12 @@ function runUntilLearned(dir: string, examples: number): Promise<'killed' | 'fin
   });
 }
 
+/** A prediction's example: the model and the example id it carries (`user#n`). */
+const exampleOf = (payload: unknown): string => {
+  const { model, id } = (payload as { value: { model: string; id: string } }).value;
+  return `${model}:${id}`;
+};
+
 /** State and timers of the label and model steps, without the wall-clock `publishedAt` fields. */
 function modelState(dir: string): Map<string, unknown> {
   const out = new Map<string, unknown>();
@@ -58,7 +70,7 @@ const learned = (dir: string): number => {
   return progress ? ((progress[1] as [{ examples: number }])[0].examples) : 0;
 };
 
-test('kill -9 mid-stream, restart: the same model weights, versions and labels as an uninterrupted run', { timeout: 240_000 }, async (t) => {
+test('kill -9 mid-stream, restart: the same model weights, versions, labels and predictions as an uninterrupted run', { timeout: 240_000 }, async (t) => {
   const clean = mkdtempSync(join(tmpdir(), 'fw-model-clean-'));
   const crashed = mkdtempSync(join(tmpdir(), 'fw-model-crashed-'));
   try {
@@ -76,7 +88,21 @@ test('kill -9 mid-stream, restart: the same model weights, versions and labels a
     const weights = [...want.keys()].filter((k) => k.includes('"m","weights"'));
     assert.ok(weights.length > 1000, `the model has ${weights.length} coordinates`);
     assert.deepEqual(got, want, 'label and model state equal the uninterrupted run');
-    t.diagnostic(`${kills} kills; ${weights.length} coordinates, ${learned(clean)} click examples; clean run ${cleanMs} ms`);
+    const cleanOutputs = fileSinkDeliveries(predictionsOf(clean));
+    const crashedOutputs = fileSinkDeliveries(predictionsOf(crashed));
+    const byExample = (outputs: Delivery[]) => outputs.map(({ payload }) => ({ id: exampleOf(payload), payload }));
+    const expected = byExample(cleanOutputs);
+    const delivered = byExample(crashedOutputs);
+    const expectedIds = new Set(expected.map((d) => d.id));
+    const deliveredIds = new Set(delivered.map((d) => d.id));
+    assert.equal(expectedIds.size, expected.length, 'the uninterrupted run predicts each example once');
+    assert.ok(expected.length >= total, `a prediction per example learned (${expected.length} for ${total} click examples)`);
+    assert.deepEqual([...expectedIds].filter((id) => !deliveredIds.has(id)), [], 'no example is missing a prediction');
+    assert.deepEqual([...deliveredIds].filter((id) => !expectedIds.has(id)), [], 'no prediction of an example the uninterrupted run lacks');
+    const { duplicatedIds } = assertSamePayloads(expected, delivered, 'model predictions by example');
+    const cleanIds = new Set(cleanOutputs.map((d) => d.id));
+    const otherIds = new Set(crashedOutputs.map((d) => d.id).filter((id) => !cleanIds.has(id))).size;
+    t.diagnostic(`${kills} kills; ${weights.length} coordinates, ${learned(clean)} click examples, ${expected.length} predictions (${delivered.length - deliveredIds.size} duplicate deliveries of ${duplicatedIds} examples; ${otherIds} output ids the uninterrupted run did not use); clean run ${cleanMs} ms`);
   } finally {
     rmSync(clean, { recursive: true, force: true });
     rmSync(crashed, { recursive: true, force: true });

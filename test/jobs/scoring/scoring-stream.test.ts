@@ -3,7 +3,10 @@
  * topics, answers on topics. Run 1 trains the model on 30,000 generated events; a first wave of requests, waiting
  * on the topics at start, is read before the model's first publication: every request is answered once, naming the
  * model version it used or, before the first version, `unavailable` with the reason. Run 2 restarts the job on the same state (training is done, so the state stands still) and answers a
- * second wave: each answer equals what the HTTP routes answer for the same request. Malformed requests go to the
+ * second wave: each answer equals what the HTTP routes answer for the same request, and what a plain computation
+ * from the documentation gives (fixtures/scoring-oracle.ts): a recommendation's candidates, their sources and count
+ * from the job's state, its items the top k by score without the user's recent items; a decision's rules, offer,
+ * adjusted score and action from the rules file read by hand, given the model's score. Malformed requests go to the
  * dead-letter channel with the field at fault and their topic, partition and offset; nothing is lost or doubled.
  */
 import { after, before, test } from 'node:test';
@@ -23,6 +26,7 @@ import { routeContributions } from '../../../src/runtime/route-contributions.js'
 import { JobRunner } from '../../../src/runtime/runner.js';
 import { produceEvents } from '../../connectors/kafka/produce-events.js';
 import { readTopic } from '../../connectors/kafka/topic-reader.js';
+import { expectedCandidates, expectedDecision } from './fixtures/scoring-oracle.js';
 
 process.env.FW_MODEL_TEST_COUNT = '30000';
 process.env.FW_MODEL_TEST_ALPHA = '0.3';
@@ -125,6 +129,17 @@ test('recommendations and decisions as streams: one answer per request, equal to
       assert.equal(answer.status, 'ok');
       assert.equal(answer.version, latest.version, 'the stream used the newest version');
       for (const field of ['userId', 'version', 'examples', 'publishedAt', 'featuresAsOf', 'candidates', 'items']) assert.deepEqual(answer[field], http[field], `${r.requestId}: ${field}`);
+      // The serve options of the fixture leave the candidate limits at their documented defaults.
+      const candidates = expectedCandidates(view.state, r.userId, { covisitsPerItem: 20, popularCandidates: 300, maxCandidates: 500 });
+      const items = answer.items as Array<{ itemId: string; source: string; score: number }>;
+      assert.equal(answer.candidates, candidates.size, `${r.requestId}: the candidates the state gives`);
+      assert.equal(items.length, Math.min(r.k, candidates.size), `${r.requestId}: k items, or every candidate`);
+      for (const [i, item] of items.entries()) {
+        assert.equal(item.source, candidates.get(item.itemId), `${r.requestId}: ${item.itemId} is a candidate from that source (never a recent item)`);
+        assert.ok(item.score > 0 && item.score < 1, `${r.requestId}: a probability`);
+        const next = items[i + 1];
+        if (next) assert.ok(item.score > next.score || (item.score === next.score && item.itemId < next.itemId), `${r.requestId}: ranked by score, ties by item id`);
+      }
     }
     for (const r of wave2.decisions) {
       const answer = second.get(r.requestId)!;
@@ -132,7 +147,16 @@ test('recommendations and decisions as streams: one answer per request, equal to
       const http = (await app.inject({ method: 'POST', url: '/decide', payload: body })).json();
       assert.equal(answer.status, 'ok');
       for (const field of ['userId', 'model', 'version', 'featuresAsOf', 'decision']) assert.deepEqual(answer[field], http[field], `${r.requestId}: ${field}`);
+      const decision = answer.decision as { action: string | null; offer: object; score: number; adjustedScore: number; rejected: boolean; reason?: string; firedRules: Array<{ id: string }> };
+      const expected = expectedDecision(r.context, decision.score);
+      assert.deepEqual(
+        { action: decision.action, offer: decision.offer, adjustedScore: decision.adjustedScore, rejected: decision.rejected, reason: decision.reason, fired: decision.firedRules.map((f) => f.id) },
+        { reason: undefined, ...expected },
+        `${r.requestId}: the rules as the rules file says`,
+      );
     }
+    const decided = wave2.decisions.map((r) => (second.get(r.requestId)!.decision as { action: string | null; rejected: boolean }));
+    t.diagnostic(`wave 2 decisions: ${decided.filter((d) => d.rejected).length} rejected, ${decided.filter((d) => d.action !== null).length} send_coupon`);
     await app.close();
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
