@@ -12,12 +12,17 @@ export async function refuseNonFiniteNumbers(req: FastifyRequest, reply: Fastify
   }
 }
 
-function nonFinitePath(node: unknown, at: string): string | null {
-  if (typeof node === 'number') return Number.isFinite(node) ? null : at;
-  if (node === null || typeof node !== 'object') return null;
-  for (const [k, v] of Object.entries(node)) {
-    const found = nonFinitePath(v, `${at}/${k}`);
-    if (found) return found;
+/** The path of the first number that is not finite, or null; walks without recursion, so any nesting is safe. */
+function nonFinitePath(root: unknown, at: string): string | null {
+  const stack: Array<[unknown, string]> = [[root, at]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    if (typeof node === 'number') {
+      if (!Number.isFinite(node)) return path;
+    } else if (node !== null && typeof node === 'object') {
+      const entries = Object.entries(node);
+      for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i]![1], `${path}/${entries[i]![0]}`]);
+    }
   }
   return null;
 }
