@@ -12,7 +12,7 @@ import { loadTopology, type LoadedTopology, type RuntimeSettings } from './graph
 import { Redactor } from './graph/secrets.js';
 import { describeConnectors } from './graph/describe-connectors.js';
 import { parseFlags, type ParsedFlags } from './cli-flags.js';
-import { FlywheelError } from './runtime/errors.js';
+import { FlywheelError } from './core/errors.js';
 import { launchJob } from './runtime/launch.js';
 import { lockStateDir } from './state/state-dir-lock.js';
 import { runBrokerCommand, startDevBroker } from './connectors/kafka/dev-broker.js';

@@ -4,7 +4,7 @@
  * run fused in the worker that holds the slot of the record's key group; a keyBy inside a keyed stage hands records
  * on to the next stage (an internal repartition). Sinks run where their input runs.
  */
-import { ErrorCodes, FlywheelError } from '../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { JobGraph, StepSpec } from './model.js';
 
 export interface StagePlan {

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { sinkType, sinkTypes, sourceType, sourceTypes } from '../connectors/registry.js';
 import { operatorType } from '../operators/registry.js';
-import { ErrorCodes, FlywheelError } from '../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { ErrorPolicy } from '../api/types.js';
 import { checkGraph } from './checks.js';
 import { interpolateEnv, protectReferences } from './env-interpolation.js';

@@ -10,7 +10,7 @@ import { Undecodable } from '../connectors/connector.js';
 import type { StepSpec } from '../graph/model.js';
 import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { packList } from './batch-codec.js';
-import { ErrorCodes, toPlainError } from './errors.js';
+import { ErrorCodes, toPlainError } from '../core/errors.js';
 import type { IntakeChunk, IntakeResult, IntakeTask, OutputTuple, UnreadableTuple } from './messages.js';
 import { createSource } from './open-connectors.js';
 import { packColumns, RecordColumns } from './record-columns.js';

@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RunningServer } from '../query/server.js';
-import { FlywheelError } from './errors.js';
+import { FlywheelError } from '../core/errors.js';
 import { topologyOf } from './job-view.js';
 import { Redactor } from '../graph/secrets.js';
 import type { JobRef } from './messages.js';

@@ -8,7 +8,7 @@ import type { Plan } from '../graph/planner.js';
 import type { StateDatabases } from '../state/backend.js';
 import type { ChunkId, StoredForwardChunk } from '../state/forward-chunks.js';
 import { metaKey } from '../state/keys.js';
-import { ErrorCodes, FlywheelError } from './errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import { sourceFedStages } from './slot-scheduler.js';
 
 /** Stage 0 (the main thread) commits its source frontier as this one slot. */

@@ -9,7 +9,7 @@ import type { Millis } from '../api/types.js';
 import { sinkRecord, type SinkRecord } from '../connectors/connector.js';
 import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { unpackList } from './batch-codec.js';
-import { FlywheelError } from './errors.js';
+import { FlywheelError } from '../core/errors.js';
 import type { FrontierEntry, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
 import type { JobMetrics } from './metrics.js';
 import { forwardedRun, SlotMailbox, type PackedRun } from './slot-mailbox.js';

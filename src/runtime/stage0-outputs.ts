@@ -9,7 +9,7 @@ import type { SinkRecord } from '../connectors/connector.js';
 import type { StateDatabases } from '../state/backend.js';
 import { appliedKey, clockKey } from '../state/keys.js';
 import type { FrontierEntry } from './messages.js';
-import { ErrorCodes, FlywheelError } from './errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { JobMetrics } from './metrics.js';
 import { STAGE0_SLOT } from './recovery.js';
 import type { SinkDelivery } from './sink-delivery.js';

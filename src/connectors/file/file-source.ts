@@ -6,7 +6,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ConnectorContext, SourceConnector, SourceOpenOptions, SourceRecord, SourceType } from '../connector.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 
 interface FileSourceOptions {
   path: string;
