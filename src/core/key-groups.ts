@@ -4,6 +4,7 @@
  * for an existing state directory. Lives in core because both the runtime (routing) and the state readers (lookup)
  * need it; a key is a plain string here.
  */
+import { fmix32 } from './murmur3.js';
 
 export function hashKey(key: string): number {
   let h = 0x811c9dc5;
@@ -11,12 +12,7 @@ export function hashKey(key: string): number {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 export function keyGroupOf(key: string, keyGroups: number): number {
