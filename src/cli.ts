@@ -32,11 +32,21 @@ function requireFile(flags: ParsedFlags, usage: string): string {
 /** The redactor of the topology being worked on, so an error printed at the end shows none of its secrets. */
 let redactor = new Redactor([]);
 
-/** Loads a topology; `check` mode (validate, describe) reads user modules' exports without running them. */
+/**
+ * Loads a topology. `check` mode (validate, describe) reads user modules' exports without running them, and lets
+ * environment variables be unset: checking connects to nothing, so they are reported instead (see unsetNotes).
+ */
 async function load(file: string, overrides: Partial<RuntimeSettings> = {}, mode: 'import' | 'check' = 'import'): Promise<LoadedTopology> {
-  const t = await loadTopology(file, overrides, { mode });
+  const t = await loadTopology(file, overrides, mode === 'check' ? { mode, unsetVariables: 'report' } : { mode });
   redactor = t.redactor;
   return t;
+}
+
+/** One note per unset variable (first line it is used on), saying that running needs it. */
+function unsetNotes(t: LoadedTopology): string {
+  const firstLines = new Map<string, number>();
+  for (const v of t.unsetVariables) if (!firstLines.has(v.name)) firstLines.set(v.name, v.line);
+  return [...firstLines].map(([name, line]) => `note: ${t.file}:${line}: environment variable ${name} is not set; set it (or give a default: \${${name}:-value}) before running\n`).join('');
 }
 
 const commands: Record<string, Command> = {
@@ -48,6 +58,7 @@ const commands: Record<string, Command> = {
       const plan = planGraph(t.graph, t.runtime.slots);
       process.stdout.write(`ok: ${t.file}: job ${t.graph.name}, ${t.graph.steps.length} steps in ${plan.stages.length} stages\n`);
       for (const u of t.unconfirmed) process.stdout.write(`note: ${u.path}: export of '${u.ref}' not confirmed: ${u.why}; it is checked when the job starts\n`);
+      process.stdout.write(unsetNotes(t));
       return 0;
     },
   },
@@ -59,7 +70,7 @@ const commands: Record<string, Command> = {
       const settings = `run settings: ${t.runtime.workers} worker thread(s), placement ${t.runtime.placement}, intake ${t.runtime.intake}, state in ${t.runtime.stateDir}${t.runtime.http ? `, http ${t.runtime.http.host}:${t.runtime.http.port}` : ''}`;
       // Connector options are redacted by key; every line also by value (settings that came from the environment).
       const text = [describePlan(planGraph(t.graph, t.runtime.slots), t.runtime.intake), describeConnectors(t.graph, t.redactor), settings].join('\n');
-      process.stdout.write(t.redactor.text(text) + '\n');
+      process.stdout.write(t.redactor.text(text) + '\n' + unsetNotes(t));
       return 0;
     },
   },

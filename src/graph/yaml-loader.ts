@@ -10,7 +10,7 @@ import { operatorType } from '../operators/registry.js';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { ErrorPolicy } from '../api/types.js';
 import { checkGraph } from './checks.js';
-import { interpolateEnv, protectReferences } from './env-interpolation.js';
+import { interpolateEnv, protectReferences, type MissingVariable } from './env-interpolation.js';
 import { CheckedCodeRef, CODE_ROOTS_VARIABLE, CodeRefError, codeRootsFromEnv, resolveCodeRef, type CodeRefOptions } from './code-refs.js';
 import { freezeGraph, MAIN_PORT, type InputRef, type JobGraph, type StepSpec } from './model.js';
 import { validateAgainst } from './schema-validator.js';
@@ -44,6 +44,8 @@ export interface LoadedTopology {
   redactor: Redactor;
   /** In check mode: code references whose export could not be confirmed without running the module, and why. */
   unconfirmed: Array<{ path: string; ref: string; why: string }>;
+  /** With `unsetVariables: 'report'`: referenced environment variables that are unset and have no default. */
+  unsetVariables: MissingVariable[];
 }
 
 export interface LoadOptions {
@@ -51,6 +53,11 @@ export interface LoadOptions {
   mode?: CodeRefOptions['mode'];
   /** Directories besides the topology's own that code may be loaded from; default: FLYWHEEL_CODE_ROOTS. */
   codeRoots?: readonly string[];
+  /**
+   * `fail` (the default): an unset variable without a default is an error. `report`: it keeps its reference text and
+   * is listed in `unsetVariables`, for commands that check a topology without connecting to anything.
+   */
+  unsetVariables?: 'fail' | 'report';
 }
 
 interface RawStep extends Record<string, unknown> {
@@ -65,6 +72,7 @@ class Loader {
   private readonly doc: Document;
   private readonly baseDir: string;
   private readonly environmentValues: string[];
+  private readonly unsetVariables: MissingVariable[];
   private readonly codeOptions: CodeRefOptions;
   /** Set once the data is read; until then messages carry no values of secret settings. */
   private redactor = new Redactor([]);
@@ -87,10 +95,11 @@ class Loader {
     }
     const interpolated = interpolateEnv(this.doc, protectedText, process.env);
     const missing = interpolated.missing[0];
-    if (missing) {
+    if (missing && options.unsetVariables !== 'report') {
       throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `environment variable ${missing.name} is not set`, { file, line: missing.line }, `set ${missing.name}, or give a default: \${${missing.name}:-value}`);
     }
     this.environmentValues = interpolated.environmentValues;
+    this.unsetVariables = interpolated.missing;
   }
 
   fail(path: YamlPath, message: string, hint: string): never {
@@ -148,7 +157,7 @@ class Loader {
     }
     const graph = freezeGraph(data.name as string, { keyGroups: data.keyGroups as number, ...(deadLetter ? { deadLetter } : {}) }, steps);
     checkGraph(graph);
-    return { file: this.file, graph, runtime: this.runtime(data.runtime as Record<string, unknown>, graph.name, overrides), redactor: this.redactor, unconfirmed: this.unconfirmed };
+    return { file: this.file, graph, runtime: this.runtime(data.runtime as Record<string, unknown>, graph.name, overrides), redactor: this.redactor, unconfirmed: this.unconfirmed, unsetVariables: this.unsetVariables };
   }
 
   private async step(raw: RawStep, index: number, previous: RawStep | undefined): Promise<StepSpec> {
