@@ -1,8 +1,9 @@
 /**
  * The layering rules of the source tree, checked by dependency-cruiser (test/architecture.test.ts runs it): src/core
  * is a leaf every layer may import; no import cycles; the runtime never imports a job or a concrete operator (only
- * the operator contract and registry); only jobs and the CLI import jobs; the state layer reads the runtime only for
- * the packed record format it stores; only src/state touches LMDB. Type-only imports count too.
+ * the operator contract and registry); only jobs and the CLI import jobs; the graph never imports the runtime; the
+ * state layer reads the runtime only for the packed record format it stores; only src/state touches LMDB. Type-only
+ * imports count too.
  */
 module.exports = {
   forbidden: [
@@ -33,6 +34,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/jobs/', '^src/cli\\.ts$'] },
       to: { path: '^src/jobs/' },
+    },
+    {
+      name: 'graph-imports-no-runtime',
+      comment: 'The graph (model, loader, planner, run settings) describes a job; the runtime runs it, not the other way round.',
+      severity: 'error',
+      from: { path: '^src/graph/' },
+      to: { path: '^src/runtime/' },
     },
     {
       name: 'state-reads-runtime-only-for-the-record-format',

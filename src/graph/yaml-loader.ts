@@ -2,7 +2,6 @@
  * Compiles a YAML topology into the same frozen graph the TypeScript builder produces, plus its run settings. Every
  * problem stops loading before any data is touched, with the file, the YAML path, the line, and what is expected.
  */
-import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { sinkType, sinkTypes, sourceType, sourceTypes } from '../connectors/registry.js';
@@ -14,27 +13,12 @@ import { interpolateEnv, protectReferences, type MissingVariable } from './env-i
 import { CheckedCodeRef, CODE_ROOTS_VARIABLE, CodeRefError, codeRootsFromEnv, resolveCodeRef, type CodeRefOptions } from './code-refs.js';
 import { freezeGraph, MAIN_PORT, type InputRef, type JobGraph, type StepSpec } from './model.js';
 import { validateAgainst } from './schema-validator.js';
+import { runtimeSettings, type RuntimeSettings } from './runtime-settings.js';
 import { allOps, COMMON_STEP_KEYS, commonStepSchema, structuralSchemas, topLevelSchema } from './topology-schema.js';
 import { lineOf, printPath, type YamlPath } from './yaml-positions.js';
 import { firstUnboundedNumber } from './number-bounds.js';
 import { checkTokenCount, MAX_ALIAS_COUNT, readTopologyText } from './yaml-limits.js';
 import { Redactor, redactorOf, secretSettingsOf } from './secrets.js';
-import type { QueryIsolation } from '../runtime/query-host.js';
-import type { IntakePlacement } from '../runtime/run-options.js';
-
-export interface RuntimeSettings {
-  workers: number;
-  slots: number;
-  placement: 'any' | 'pinned';
-  intake: IntakePlacement;
-  workerNiceness: number;
-  stateDir: string;
-  http?: { port: number; host: string; isolation: QueryIsolation };
-  batch: { maxRecords: number; maxDelay: number };
-  statusInterval: number;
-  /** On stop, how long outputs may take to be acknowledged before they are left for the next start (ms). */
-  stopTimeout: number;
-}
 
 export interface LoadedTopology {
   file: string;
@@ -157,7 +141,7 @@ class Loader {
     }
     const graph = freezeGraph(data.name as string, { keyGroups: data.keyGroups as number, ...(deadLetter ? { deadLetter } : {}) }, steps);
     checkGraph(graph);
-    return { file: this.file, graph, runtime: this.runtime(data.runtime as Record<string, unknown>, graph.name, overrides), redactor: this.redactor, unconfirmed: this.unconfirmed, unsetVariables: this.unsetVariables };
+    return { file: this.file, graph, runtime: runtimeSettings(data.runtime as Record<string, unknown>, graph.name, this.baseDir, overrides), redactor: this.redactor, unconfirmed: this.unconfirmed, unsetVariables: this.unsetVariables };
   }
 
   private async step(raw: RawStep, index: number, previous: RawStep | undefined): Promise<StepSpec> {
@@ -247,24 +231,6 @@ class Loader {
     }
     if (resolved instanceof CheckedCodeRef && resolved.unconfirmed) this.unconfirmed.push({ path: printPath(at), ref, why: resolved.unconfirmed });
     return resolved;
-  }
-
-  private runtime(raw: Record<string, unknown>, name: string, overrides: Partial<RuntimeSettings>): RuntimeSettings {
-    const batch = raw.batch as { maxRecords: number; maxDelay: number };
-    const http = raw.http as { port: number; host: string; isolation: QueryIsolation } | undefined;
-    return {
-      workers: (raw.workers as number | undefined) ?? Math.max(1, availableParallelism() - 1),
-      slots: raw.slots as number,
-      placement: raw.placement as 'any' | 'pinned',
-      intake: raw.intake as IntakePlacement,
-      workerNiceness: raw.workerNiceness as number,
-      stateDir: resolve(this.baseDir, (raw.stateDir as string | undefined) ?? `state/${name}`),
-      ...(http ? { http } : {}),
-      batch,
-      statusInterval: raw.statusInterval as number,
-      stopTimeout: raw.stopTimeout as number,
-      ...overrides,
-    };
   }
 }
 
