@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { experimentsBench } from './experiments/bench.js';
 import { featureServingBench } from './features/serving.js';
 import { featureThroughputBench } from './features/throughput.js';
-import type { IntakePlacement } from '../src/runtime/run-options.js';
+import type { IntakePlacement } from '../src/graph/runtime-settings.js';
 import type { SlotPlacement } from '../src/runtime/worker-pool.js';
 import { jobCpuBench } from './model/job-cpu-bench.js';
 import { nexmarkBench } from './nexmark/bench.js';

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { runtimeSchema } from './graph/topology-schema.js';
 import { validateAgainst } from './graph/schema-validator.js';
-import { ErrorCodes, FlywheelError } from './runtime/errors.js';
+import { ErrorCodes, FlywheelError } from './core/errors.js';
 
 /** The flags a command may take; each validated by its runtime setting's schema where it has one. */
 const FLAG_SCHEMAS: Record<string, object> = {

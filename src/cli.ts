@@ -8,14 +8,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describePlan, planGraph } from './graph/planner.js';
 import { topologyJsonSchema } from './graph/topology-schema.js';
-import { loadTopology, type LoadedTopology, type RuntimeSettings } from './graph/yaml-loader.js';
+import { loadTopology, type LoadedTopology } from './graph/yaml-loader.js';
+import type { RuntimeSettings } from './graph/runtime-settings.js';
 import { Redactor } from './graph/secrets.js';
 import { describeConnectors } from './graph/describe-connectors.js';
 import { parseFlags, type ParsedFlags } from './cli-flags.js';
-import { FlywheelError } from './runtime/errors.js';
+import { FlywheelError } from './core/errors.js';
 import { launchJob } from './runtime/launch.js';
 import { lockStateDir } from './state/state-dir-lock.js';
-import { runBrokerCommand, startDevBroker } from './connectors/kafka/dev-broker.js';
+import { isJobModuleReference, runJobFile } from './run.js';
 
 interface Command {
   usage: string;
@@ -32,11 +33,21 @@ function requireFile(flags: ParsedFlags, usage: string): string {
 /** The redactor of the topology being worked on, so an error printed at the end shows none of its secrets. */
 let redactor = new Redactor([]);
 
-/** Loads a topology; `check` mode (validate, describe) reads user modules' exports without running them. */
+/**
+ * Loads a topology. `check` mode (validate, describe) reads user modules' exports without running them, and lets
+ * environment variables be unset: checking connects to nothing, so they are reported instead (see unsetNotes).
+ */
 async function load(file: string, overrides: Partial<RuntimeSettings> = {}, mode: 'import' | 'check' = 'import'): Promise<LoadedTopology> {
-  const t = await loadTopology(file, overrides, { mode });
+  const t = await loadTopology(file, overrides, mode === 'check' ? { mode, unsetVariables: 'report' } : { mode });
   redactor = t.redactor;
   return t;
+}
+
+/** One note per unset variable (first line it is used on), saying that running needs it. */
+function unsetNotes(t: LoadedTopology): string {
+  const firstLines = new Map<string, number>();
+  for (const v of t.unsetVariables) if (!firstLines.has(v.name)) firstLines.set(v.name, v.line);
+  return [...firstLines].map(([name, line]) => `note: ${t.file}:${line}: environment variable ${name} is not set; set it (or give a default: \${${name}:-value}) before running\n`).join('');
 }
 
 const commands: Record<string, Command> = {
@@ -48,6 +59,7 @@ const commands: Record<string, Command> = {
       const plan = planGraph(t.graph, t.runtime.slots);
       process.stdout.write(`ok: ${t.file}: job ${t.graph.name}, ${t.graph.steps.length} steps in ${plan.stages.length} stages\n`);
       for (const u of t.unconfirmed) process.stdout.write(`note: ${u.path}: export of '${u.ref}' not confirmed: ${u.why}; it is checked when the job starts\n`);
+      process.stdout.write(unsetNotes(t));
       return 0;
     },
   },
@@ -59,17 +71,24 @@ const commands: Record<string, Command> = {
       const settings = `run settings: ${t.runtime.workers} worker thread(s), placement ${t.runtime.placement}, intake ${t.runtime.intake}, state in ${t.runtime.stateDir}${t.runtime.http ? `, http ${t.runtime.http.host}:${t.runtime.http.port}` : ''}`;
       // Connector options are redacted by key; every line also by value (settings that came from the environment).
       const text = [describePlan(planGraph(t.graph, t.runtime.slots), t.runtime.intake), describeConnectors(t.graph, t.redactor), settings].join('\n');
-      process.stdout.write(t.redactor.text(text) + '\n');
+      process.stdout.write(t.redactor.text(text) + '\n' + unsetNotes(t));
       return 0;
     },
   },
   run: {
-    usage: 'run FILE [--workers N] [--state DIR] [--port N]',
-    summary: 'run a topology until its sources end (or Ctrl-C)',
+    usage: 'run FILE|MODULE.js#EXPORT [--workers N] [--state DIR] [--port N]',
+    summary: 'run a topology, or a job built from TypeScript (a module and its export), until its sources end (or Ctrl-C)',
     async run(args) {
       const flags = parseFlags(args, ['workers', 'state', 'port'], this.usage);
       const file = requireFile(flags, this.usage);
       const { workers, state, port } = flags.values;
+      if (isJobModuleReference(file)) {
+        // A built TypeScript job: the flags are checked by the runtime schema, as a topology's runtime section is.
+        const section = { ...(workers !== undefined ? { workers: workers as number } : {}), ...(state !== undefined ? { stateDir: String(state) } : {}), ...(port !== undefined ? { http: { port: port as number } } : {}) };
+        const { name, summary } = await runJobFile(file, section);
+        process.stdout.write(`[${name}] finished: ${summary.recordsRead} records read in ${summary.batches} batches\n`);
+        return 0;
+      }
       const overrides = { ...(workers !== undefined ? { workers: workers as number } : {}), ...(state !== undefined ? { stateDir: resolve(String(state)) } : {}) };
       const t = await load(file, overrides);
       const http = port !== undefined ? { ...t.runtime.http, port: port as number, host: t.runtime.http?.host ?? '127.0.0.1' } : t.runtime.http;
@@ -88,7 +107,8 @@ const commands: Record<string, Command> = {
   broker: {
     usage: 'broker [--brokers N] [--topic NAME]...',
     summary: "start the dev Kafka broker (librdkafka's mock cluster) and print its bootstrap address",
-    run: (args) => runBrokerCommand(args),
+    // Loaded on demand, as Kafka connectors load node-rdkafka: the other commands never need the native client.
+    run: async (args) => (await import('./connectors/kafka/dev-broker.js')).runBrokerCommand(args),
   },
   schema: {
     usage: 'schema [--out FILE]',
@@ -111,6 +131,7 @@ const commands: Record<string, Command> = {
  */
 async function runDemo(port: number | undefined): Promise<number> {
   const topologies = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'topologies');
+  const { startDevBroker } = await import('./connectors/kafka/dev-broker.js');
   const broker = process.env.FLYWHEEL_BROKERS ? null : await startDevBroker({ topics: ['events'] });
   if (broker) {
     process.env.FLYWHEEL_BROKERS = broker.bootstrap;

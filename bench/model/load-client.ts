@@ -5,7 +5,7 @@
  *   node dist/bench/model/load-client.js URL RATE SECONDS CONNECTIONS USERS ITEMS
  */
 import autocannon from 'autocannon';
-import { mulberry32 } from '../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../src/core/seeded-random.js';
 
 const [url, rate, seconds, connections, users, items] = process.argv.slice(2);
 const random = mulberry32(17);

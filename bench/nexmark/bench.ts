@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { runChild } from '../child-process.js';
 import { rateFigures, type RateFigures } from '../job-figures.js';
 import { median } from '../measure.js';
-import type { IntakePlacement } from '../../src/runtime/run-options.js';
+import type { IntakePlacement } from '../../src/graph/runtime-settings.js';
 import type { SlotPlacement } from '../../src/runtime/worker-pool.js';
 import type { QueryRun, QueryRunResult } from './measure-query.js';
 

@@ -11,7 +11,7 @@ import { nexmarkEvents } from '../../src/connectors/generator/nexmark-source.js'
 import { registerSinkType } from '../../src/connectors/registry.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { JobRunner } from '../../src/runtime/runner.js';
-import type { IntakePlacement } from '../../src/runtime/run-options.js';
+import type { IntakePlacement } from '../../src/graph/runtime-settings.js';
 import type { SlotPlacement } from '../../src/runtime/worker-pool.js';
 import type { JobGraph } from '../../src/graph/model.js';
 import { childOptions, sendResult } from '../child-process.js';

@@ -11,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { runChild } from '../child-process.js';
 import { median } from '../measure.js';
-import type { IntakePlacement } from '../../src/runtime/run-options.js';
+import type { IntakePlacement } from '../../src/graph/runtime-settings.js';
 import type { KeyedRun, KeyedRunResult } from './measure-keyed.js';
 
 const script = fileURLToPath(new URL('./measure-keyed.js', import.meta.url));

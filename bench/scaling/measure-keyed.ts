@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { JobRunner } from '../../src/runtime/runner.js';
-import type { IntakePlacement } from '../../src/runtime/run-options.js';
+import type { IntakePlacement } from '../../src/graph/runtime-settings.js';
 import type { SlotPlacement } from '../../src/runtime/worker-pool.js';
 import type { JobGraph } from '../../src/graph/model.js';
 import { childOptions, sendResult } from '../child-process.js';

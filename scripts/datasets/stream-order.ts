@@ -1,5 +1,5 @@
 /** The order units arrive in when a dataset is replayed: a seeded shuffle, so units come mixed, not all treated first. */
-import { mulberry32 } from '../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../src/core/seeded-random.js';
 
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
   const random = mulberry32(seed);

@@ -3,7 +3,7 @@
  * existing inputs and ports, no cycles, keyed steps only after a keyBy, sources without inputs, sinks with one.
  * Each failure names the step (and its file, YAML path and line when it came from YAML) and says what to do.
  */
-import { ErrorCodes, FlywheelError } from '../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import { operatorType } from '../operators/registry.js';
 import { LATE_PORT, MAIN_PORT, type JobGraph, type StepSpec } from './model.js';
 

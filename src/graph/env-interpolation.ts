@@ -5,7 +5,9 @@
  * replaced by the values. Whatever a variable holds (newlines, `:`, `{`, `- id:`) stays text inside the one value
  * that named it and can never add a step or change the shape of a setting. A value that is nothing but one unquoted
  * reference takes the type the YAML core schema gives the substituted text (so `port: ${PORT}` is a number);
- * anything else stays a string. A variable that is unset and has no default is an error with its line.
+ * anything else stays a string. A variable that is unset and has no default is listed in `missing` and keeps its
+ * reference text (`${NAME}`, a string): running makes that an error with its line, while validate and describe,
+ * which touch no broker or port, report it and go on.
  */
 import { randomBytes } from 'node:crypto';
 import { isScalar, visit, type Document } from 'yaml';
@@ -67,7 +69,7 @@ export function interpolateEnv(doc: Document, protectedText: ProtectedText, env:
     }
     if (ref.fallback !== undefined) return ref.fallback;
     result.missing.push({ name: ref.name, line: ref.line });
-    return '';
+    return `\${${ref.name}}`;
   };
   const placeholder = new RegExp(`${protectedText.prefix}\\d+`, 'g');
   visit(doc, {

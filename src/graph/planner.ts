@@ -4,7 +4,7 @@
  * run fused in the worker that holds the slot of the record's key group; a keyBy inside a keyed stage hands records
  * on to the next stage (an internal repartition). Sinks run where their input runs.
  */
-import { ErrorCodes, FlywheelError } from '../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { JobGraph, StepSpec } from './model.js';
 
 export interface StagePlan {
@@ -74,6 +74,11 @@ function topologicalOrder(steps: readonly StepSpec[], byId: Map<string, StepSpec
 }
 
 /** The slot that owns a key group: contiguous ranges of key groups per slot, so a range can move as a unit. */
+/** Stages that read records straight from the sources (stage 0 exits into them), by stage index. */
+export function sourceFedStages(plan: Plan): boolean[] {
+  return plan.stages.map((stage) => stage.entry !== null && stage.upstream.includes(0));
+}
+
 export function slotOfKeyGroup(keyGroup: number, keyGroups: number, slots: number): number {
   return Math.floor((keyGroup * slots) / keyGroups);
 }

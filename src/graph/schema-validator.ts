@@ -4,7 +4,7 @@
  * (`duration: true`, up to 3650 days, or `duration: <max ms>` for a tighter bound such as a timer's).
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { DURATION_FORMS, formatDuration, parseDuration } from './durations.js';
+import { DURATION_FORMS, formatDuration, parseDuration } from '../core/durations.js';
 
 const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: true, allowUnionTypes: true });
 

@@ -6,7 +6,7 @@
  */
 import { operatorKinds, operatorType } from '../operators/registry.js';
 import { sinkType, sinkTypes, sourceType, sourceTypes } from '../connectors/registry.js';
-import { MAX_DURATION_MS, MAX_TIMER_MS } from './durations.js';
+import { MAX_DURATION_MS, MAX_TIMER_MS } from '../core/durations.js';
 
 const ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]*$';
 

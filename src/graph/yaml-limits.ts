@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Lexer } from 'yaml';
-import { ErrorCodes, FlywheelError } from '../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 
 export const MAX_TOPOLOGY_BYTES = 1024 * 1024;
 

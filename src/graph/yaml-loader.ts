@@ -2,39 +2,23 @@
  * Compiles a YAML topology into the same frozen graph the TypeScript builder produces, plus its run settings. Every
  * problem stops loading before any data is touched, with the file, the YAML path, the line, and what is expected.
  */
-import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { sinkType, sinkTypes, sourceType, sourceTypes } from '../connectors/registry.js';
 import { operatorType } from '../operators/registry.js';
-import { ErrorCodes, FlywheelError } from '../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { ErrorPolicy } from '../api/types.js';
 import { checkGraph } from './checks.js';
-import { interpolateEnv, protectReferences } from './env-interpolation.js';
+import { interpolateEnv, protectReferences, type MissingVariable } from './env-interpolation.js';
 import { CheckedCodeRef, CODE_ROOTS_VARIABLE, CodeRefError, codeRootsFromEnv, resolveCodeRef, type CodeRefOptions } from './code-refs.js';
 import { freezeGraph, MAIN_PORT, type InputRef, type JobGraph, type StepSpec } from './model.js';
 import { validateAgainst } from './schema-validator.js';
+import { runtimeSettings, type RuntimeSettings } from './runtime-settings.js';
 import { allOps, COMMON_STEP_KEYS, commonStepSchema, structuralSchemas, topLevelSchema } from './topology-schema.js';
 import { lineOf, printPath, type YamlPath } from './yaml-positions.js';
 import { firstUnboundedNumber } from './number-bounds.js';
 import { checkTokenCount, MAX_ALIAS_COUNT, readTopologyText } from './yaml-limits.js';
 import { Redactor, redactorOf, secretSettingsOf } from './secrets.js';
-import type { QueryIsolation } from '../runtime/query-host.js';
-import type { IntakePlacement } from '../runtime/run-options.js';
-
-export interface RuntimeSettings {
-  workers: number;
-  slots: number;
-  placement: 'any' | 'pinned';
-  intake: IntakePlacement;
-  workerNiceness: number;
-  stateDir: string;
-  http?: { port: number; host: string; isolation: QueryIsolation };
-  batch: { maxRecords: number; maxDelay: number };
-  statusInterval: number;
-  /** On stop, how long outputs may take to be acknowledged before they are left for the next start (ms). */
-  stopTimeout: number;
-}
 
 export interface LoadedTopology {
   file: string;
@@ -44,6 +28,8 @@ export interface LoadedTopology {
   redactor: Redactor;
   /** In check mode: code references whose export could not be confirmed without running the module, and why. */
   unconfirmed: Array<{ path: string; ref: string; why: string }>;
+  /** With `unsetVariables: 'report'`: referenced environment variables that are unset and have no default. */
+  unsetVariables: MissingVariable[];
 }
 
 export interface LoadOptions {
@@ -51,6 +37,11 @@ export interface LoadOptions {
   mode?: CodeRefOptions['mode'];
   /** Directories besides the topology's own that code may be loaded from; default: FLYWHEEL_CODE_ROOTS. */
   codeRoots?: readonly string[];
+  /**
+   * `fail` (the default): an unset variable without a default is an error. `report`: it keeps its reference text and
+   * is listed in `unsetVariables`, for commands that check a topology without connecting to anything.
+   */
+  unsetVariables?: 'fail' | 'report';
 }
 
 interface RawStep extends Record<string, unknown> {
@@ -65,6 +56,7 @@ class Loader {
   private readonly doc: Document;
   private readonly baseDir: string;
   private readonly environmentValues: string[];
+  private readonly unsetVariables: MissingVariable[];
   private readonly codeOptions: CodeRefOptions;
   /** Set once the data is read; until then messages carry no values of secret settings. */
   private redactor = new Redactor([]);
@@ -87,10 +79,11 @@ class Loader {
     }
     const interpolated = interpolateEnv(this.doc, protectedText, process.env);
     const missing = interpolated.missing[0];
-    if (missing) {
+    if (missing && options.unsetVariables !== 'report') {
       throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `environment variable ${missing.name} is not set`, { file, line: missing.line }, `set ${missing.name}, or give a default: \${${missing.name}:-value}`);
     }
     this.environmentValues = interpolated.environmentValues;
+    this.unsetVariables = interpolated.missing;
   }
 
   fail(path: YamlPath, message: string, hint: string): never {
@@ -148,7 +141,7 @@ class Loader {
     }
     const graph = freezeGraph(data.name as string, { keyGroups: data.keyGroups as number, ...(deadLetter ? { deadLetter } : {}) }, steps);
     checkGraph(graph);
-    return { file: this.file, graph, runtime: this.runtime(data.runtime as Record<string, unknown>, graph.name, overrides), redactor: this.redactor, unconfirmed: this.unconfirmed };
+    return { file: this.file, graph, runtime: runtimeSettings(data.runtime as Record<string, unknown>, graph.name, this.baseDir, overrides), redactor: this.redactor, unconfirmed: this.unconfirmed, unsetVariables: this.unsetVariables };
   }
 
   private async step(raw: RawStep, index: number, previous: RawStep | undefined): Promise<StepSpec> {
@@ -238,24 +231,6 @@ class Loader {
     }
     if (resolved instanceof CheckedCodeRef && resolved.unconfirmed) this.unconfirmed.push({ path: printPath(at), ref, why: resolved.unconfirmed });
     return resolved;
-  }
-
-  private runtime(raw: Record<string, unknown>, name: string, overrides: Partial<RuntimeSettings>): RuntimeSettings {
-    const batch = raw.batch as { maxRecords: number; maxDelay: number };
-    const http = raw.http as { port: number; host: string; isolation: QueryIsolation } | undefined;
-    return {
-      workers: (raw.workers as number | undefined) ?? Math.max(1, availableParallelism() - 1),
-      slots: raw.slots as number,
-      placement: raw.placement as 'any' | 'pinned',
-      intake: raw.intake as IntakePlacement,
-      workerNiceness: raw.workerNiceness as number,
-      stateDir: resolve(this.baseDir, (raw.stateDir as string | undefined) ?? `state/${name}`),
-      ...(http ? { http } : {}),
-      batch,
-      statusInterval: raw.statusInterval as number,
-      stopTimeout: raw.stopTimeout as number,
-      ...overrides,
-    };
   }
 }
 

@@ -1,5 +1,5 @@
 /** Reads the user code a step resolved at load (a function or a processor object), failing clearly when absent. */
-import { ErrorCodes, FlywheelError } from '../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { StepSpec } from '../graph/model.js';
 
 export function userFunction<F extends (...args: never[]) => unknown>(step: StepSpec, name: string): F {

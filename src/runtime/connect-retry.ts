@@ -4,7 +4,7 @@
  * is reported (what failed, the attempt, the next delay) so readiness can say why the job is not ready. Any other
  * error (bad options, a missing topic) stops start-up at once.
  */
-import { ErrorCodes, FlywheelError } from './errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;

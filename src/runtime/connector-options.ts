@@ -6,7 +6,7 @@
 import type { SinkType, SourceType } from '../connectors/connector.js';
 import { validateAgainst } from '../graph/schema-validator.js';
 import type { ConnectorSpec, StepSpec } from '../graph/model.js';
-import { ErrorCodes, FlywheelError } from './errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 
 export function checkedOptions(step: StepSpec, spec: ConnectorSpec, type: SourceType | SinkType | undefined): Record<string, unknown> {
   if (!type) {

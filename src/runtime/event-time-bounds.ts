@@ -7,7 +7,7 @@
  */
 import type { Millis } from '../api/types.js';
 import type { EventTimeConfig } from '../graph/model.js';
-import { ErrorCodes, FlywheelError } from './errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 
 /** Default `maxAhead` of a source whose event time follows the clock: producers' clocks and queues stay within it. */
 export const DEFAULT_CLOCK_MAX_AHEAD: Millis = 60 * 60 * 1000;

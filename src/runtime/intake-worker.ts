@@ -11,7 +11,7 @@ import type { EventTimeConfig, StepSpec } from '../graph/model.js';
 import { EventTimeBounds } from './event-time-bounds.js';
 import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import { packList } from './batch-codec.js';
-import { ErrorCodes, toPlainError } from './errors.js';
+import { ErrorCodes, toPlainError } from '../core/errors.js';
 import type { IntakeChunk, IntakeResult, IntakeTask, OutputTuple, UnreadableTuple } from './messages.js';
 import { createSource } from './open-connectors.js';
 import { packColumns, RecordColumns } from './record-columns.js';

@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { JobGraph } from '../graph/model.js';
-import { ErrorCodes, FlywheelError } from './errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { JobRef } from './messages.js';
 
 export async function loadJobGraph(ref: JobRef): Promise<JobGraph> {

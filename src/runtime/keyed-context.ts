@@ -8,7 +8,7 @@ import type { FiredTimer, Key, MapState, Millis, ProcessContext, StateOptions, T
 import { MAIN_PORT } from '../graph/model.js';
 import type { StateReader } from '../state/reader.js';
 import type { SlotBatch } from '../state/slot-batch.js';
-import { ErrorCodes, FlywheelError } from './errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import { derivedId, timerCause } from './record-id.js';
 import { MapHandle, ValueHandle } from './state-handles.js';
 

@@ -5,7 +5,7 @@
  * process that takes it in between still gets the same clear error from the endpoint itself.
  */
 import { createServer } from 'node:net';
-import { ErrorCodes, FlywheelError } from './errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 
 export async function checkListenAddress(host: string, port: number): Promise<void> {
   const server = createServer();

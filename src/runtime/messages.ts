@@ -2,7 +2,7 @@
  * What crosses between the main thread and the workers. Only data crosses: record lists travel as msgpack buffers
  * that are transferred, not cloned; errors travel as plain objects (see errors.ts).
  */
-import type { PlainError } from './errors.js';
+import type { PlainError } from '../core/errors.js';
 import type { StepCounts } from './step-metrics.js';
 import type { EventTimeBound } from './event-time-bounds.js';
 

@@ -9,7 +9,7 @@ import { sinkType, sourceType } from '../connectors/registry.js';
 import type { ConnectorSpec, JobGraph, StepSpec } from '../graph/model.js';
 import { openWithRetry, type RetryHooks } from './connect-retry.js';
 import { checkedOptions } from './connector-options.js';
-import { FlywheelError } from './errors.js';
+import { FlywheelError } from '../core/errors.js';
 import { sourceError } from './source-intake.js';
 
 export function createSource(step: StepSpec, jobName: string, baseDir: string): SourceConnector {

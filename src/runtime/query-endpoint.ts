@@ -15,7 +15,7 @@ import { openStateReadOnly } from '../state/backend.js';
 import { holdOutsideReader } from '../state/state-dir-lock.js';
 import { LmdbStateReader } from '../state/lmdb-reader.js';
 import { listenError } from './listen-check.js';
-import { ErrorCodes, FlywheelError, toPlainError } from './errors.js';
+import { ErrorCodes, FlywheelError, toPlainError } from '../core/errors.js';
 import { loadJobGraph } from './job-loader.js';
 import { routeContributions } from './route-contributions.js';
 import type { FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';

@@ -7,15 +7,15 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RunningServer } from '../query/server.js';
-import { FlywheelError } from './errors.js';
+import { FlywheelError } from '../core/errors.js';
 import { topologyOf } from './job-view.js';
 import { Redactor } from '../graph/secrets.js';
+import type { QueryIsolation } from '../graph/runtime-settings.js';
 import type { JobRef } from './messages.js';
 import type { FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
 import type { JobRunner } from './runner.js';
 
 /** Where the endpoint runs: a worker thread of the job's process, or a child process (own heap and memory map). */
-export type QueryIsolation = 'thread' | 'process';
 
 interface EndpointChannel {
   send(message: ToQueryEndpoint): void;

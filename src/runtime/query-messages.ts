@@ -2,7 +2,7 @@
  * What crosses between the job's main thread and its query endpoint (a thread or a child process): start-up data,
  * the job's watermark, requests for metrics and readiness and their replies, and the endpoint's start-up outcome.
  */
-import type { PlainError } from './errors.js';
+import type { PlainError } from '../core/errors.js';
 import type { JobRef } from './messages.js';
 
 export interface QueryEndpointData {

@@ -7,8 +7,14 @@
  * an earlier stage forwarded are packed here by the worker that produced them, one run per forward chunk
  * (forward-chunks.ts), which names its chunk so the consuming worker can mark it applied.
  */
-import type { ChunkId } from '../state/forward-chunks.js';
 import { packList, unpackList } from './batch-codec.js';
+
+/**
+ * A forward chunk's name: producing stage and slot, the producer's sequence number, target slot. Defined with the
+ * packed form that carries it, so the state's forward table (which stores packed runs) depends on this format and
+ * not the other way round.
+ */
+export type ChunkId = [producerStage: number, producerSlot: number, seq: number, targetSlot: number];
 
 /** Number columns in the packed Float64Array, in this order, each `length` long. */
 const NUMBER_COLUMNS = 5;

@@ -4,12 +4,12 @@
  * crash left unacknowledged, and the records forwarded to a later stage that it has not applied yet.
  */
 import type { SinkRecord } from '../connectors/connector.js';
-import type { Plan } from '../graph/planner.js';
+import { sourceFedStages, type Plan } from '../graph/planner.js';
 import type { StateDatabases } from '../state/backend.js';
-import type { ChunkId, StoredForwardChunk } from '../state/forward-chunks.js';
+import type { StoredForwardChunk } from '../state/forward-chunks.js';
+import type { ChunkId } from './record-columns.js';
 import { metaKey } from '../state/keys.js';
-import { ErrorCodes, FlywheelError } from './errors.js';
-import { sourceFedStages } from './slot-scheduler.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 
 /** Stage 0 (the main thread) commits its source frontier as this one slot. */
 export const STAGE0_SLOT = 0;

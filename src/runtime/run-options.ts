@@ -4,10 +4,9 @@
  */
 import type { Millis } from '../api/types.js';
 import type { JobGraph } from '../graph/model.js';
+import type { IntakePlacement } from '../graph/runtime-settings.js';
 import type { JobRef } from './messages.js';
 import type { SlotPlacement } from './worker-pool.js';
-
-export type IntakePlacement = 'main' | 'workers';
 
 export interface RunOptions {
   job: JobRef;

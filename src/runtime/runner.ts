@@ -14,7 +14,7 @@ import { planGraph, type Plan } from '../graph/planner.js';
 import { closeState, openState, type StateDatabases } from '../state/backend.js';
 import { lockStateDir, type StateDirLock } from '../state/state-dir-lock.js';
 import { storageFailure } from '../state/storage-errors.js';
-import { ErrorCodes, FlywheelError } from './errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { JobRef } from './messages.js';
 import { JobMetrics } from './metrics.js';
 import type { RetryHooks } from './connect-retry.js';

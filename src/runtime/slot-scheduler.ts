@@ -7,9 +7,9 @@
  */
 import type { Millis } from '../api/types.js';
 import { sinkRecord, type SinkRecord } from '../connectors/connector.js';
-import { slotOfKeyGroup, type Plan } from '../graph/planner.js';
+import { slotOfKeyGroup, sourceFedStages, type Plan } from '../graph/planner.js';
 import { unpackList } from './batch-codec.js';
-import { FlywheelError } from './errors.js';
+import { FlywheelError } from '../core/errors.js';
 import type { FrontierEntry, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
 import type { JobMetrics } from './metrics.js';
 import { forwardedRun, SlotMailbox, type PackedRun } from './slot-mailbox.js';
@@ -32,11 +32,6 @@ export interface SchedulerDeps {
   fail(err: unknown): void;
   /** Wakes the runner's loop (a batch finished). */
   wake(): void;
-}
-
-/** Stages that read records straight from the sources (stage 0 exits into them), by stage index. */
-export function sourceFedStages(plan: Plan): boolean[] {
-  return plan.stages.map((stage) => stage.entry !== null && stage.upstream.includes(0));
 }
 
 export class SlotScheduler {

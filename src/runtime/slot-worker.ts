@@ -12,7 +12,7 @@ import { SlotBatch } from '../state/slot-batch.js';
 import { packList } from './batch-codec.js';
 import { unpackColumns } from './record-columns.js';
 import { sourceIdPrefixOf } from './record-id.js';
-import { ErrorCodes, toPlainError } from './errors.js';
+import { ErrorCodes, toPlainError } from '../core/errors.js';
 import { runIntakeTask } from './intake-worker.js';
 import { operatorType } from '../operators/registry.js';
 import type { IntakeResult, IntakeTask, OutputTuple, SlotResult, SlotTask, WarmUpTask } from './messages.js';

@@ -11,7 +11,7 @@ import { pathReader } from '../api/aggregators.js';
 import type { Millis } from '../api/types.js';
 import type { SourceConnector, SourceRecord } from '../connectors/connector.js';
 import type { EventTimeConfig, StepSpec } from '../graph/model.js';
-import { ErrorCodes, FlywheelError } from './errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { FrontierEntry } from './messages.js';
 import type { ResumePoint } from './recovery.js';
 import { sourceIdPrefix } from './record-id.js';

@@ -13,9 +13,9 @@ import type { Operator } from '../operators/operator.js';
 import { operatorType } from '../operators/registry.js';
 import type { SlotBatch } from '../state/slot-batch.js';
 import type { StateReader } from '../state/reader.js';
-import { ErrorCodes, FlywheelError, type ErrorPlace } from './errors.js';
+import { ErrorCodes, FlywheelError, type ErrorPlace } from '../core/errors.js';
 import { NodeContext, type EmitTarget } from './keyed-context.js';
-import { keyGroupOf, normalizeKey } from './partitioner.js';
+import { keyGroupOf, normalizeKey } from '../core/key-groups.js';
 import { derivedId } from './record-id.js';
 import { countersFor, type StepCounts } from './step-metrics.js';
 

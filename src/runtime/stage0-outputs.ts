@@ -11,7 +11,7 @@ import { appliedKey, clockKey } from '../state/keys.js';
 import { deadLetterRecordField } from './dead-letter-payload.js';
 import type { EventTimeBound } from './event-time-bounds.js';
 import type { FrontierEntry } from './messages.js';
-import { ErrorCodes, FlywheelError } from './errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { JobMetrics } from './metrics.js';
 import { STAGE0_SLOT } from './recovery.js';
 import type { SinkDelivery } from './sink-delivery.js';

@@ -11,7 +11,7 @@
 import { sinkRecord } from '../connectors/connector.js';
 import type { Plan } from '../graph/planner.js';
 import { unpackList } from './batch-codec.js';
-import { FlywheelError } from './errors.js';
+import { FlywheelError } from '../core/errors.js';
 import type { IntakeResult, JobRef, OutputTuple } from './messages.js';
 import type { JobMetrics } from './metrics.js';
 import type { SlotScheduler } from './slot-scheduler.js';

@@ -4,7 +4,7 @@
  */
 import type { JobGraph } from '../graph/model.js';
 import { planGraph, type Plan } from '../graph/planner.js';
-import { ErrorCodes, FlywheelError } from './errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import { loadJobGraph } from './job-loader.js';
 import type { JobRef } from './messages.js';
 

@@ -8,7 +8,7 @@
  * is the order a restart routes them in (per key, records stay in order across stages, as in the live run).
  */
 import type { Database } from 'lmdb';
-import { packColumns, RecordColumns } from '../runtime/record-columns.js';
+import { packColumns, RecordColumns, type ChunkId } from '../runtime/record-columns.js';
 
 export interface ForwardRecord {
   stage: number;
@@ -20,9 +20,6 @@ export interface ForwardRecord {
   value: unknown;
   timestamp: number;
 }
-
-/** A chunk's name: producing stage and slot, the producer's sequence number, target slot. */
-export type ChunkId = [producerStage: number, producerSlot: number, seq: number, targetSlot: number];
 
 export interface ForwardChunk {
   stage: number;

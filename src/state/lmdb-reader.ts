@@ -2,7 +2,7 @@
  * The LMDB implementation of StateReader for the query endpoint: reads keyed state through read transactions (they
  * never block the job's writers) and treats a value with a TTL as absent once the job's watermark has passed it.
  */
-import { keyGroupOf } from '../runtime/partitioner.js';
+import { keyGroupOf } from '../core/key-groups.js';
 import type { StateDatabases } from './backend.js';
 import { isExpired, mapEntryKey, mapPrefix, mapRangeEnd, valueKey, type StateKey, type StoredValue } from './keys.js';
 import type { StateReader } from './reader.js';

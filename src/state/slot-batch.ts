@@ -5,7 +5,8 @@
  * batch is applied entirely or not at all. Forwarded records are stored as chunks (forward-chunks.ts).
  */
 import type { StateDatabases } from './backend.js';
-import { chunkForwards, ForwardConsumption, type ChunkId, type ForwardChunk, type ForwardRecord, type StoredForwardChunk } from './forward-chunks.js';
+import type { ChunkId } from '../runtime/record-columns.js';
+import { chunkForwards, ForwardConsumption, type ForwardChunk, type ForwardRecord, type StoredForwardChunk } from './forward-chunks.js';
 import { appliedKey, clockKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, valueKey, type StateKey, type StoredValue } from './keys.js';
 import { LmdbSlotTimers } from './lmdb-slot-timers.js';
 import { PinnedSlotTimers } from './pinned-slot-timers.js';

@@ -3,7 +3,7 @@
  * the error the job stops with for them: FW_ERR_STORAGE_FULL, naming the directory and what to do. They are told
  * apart by the system error code where one came through, and by its text where only a message crossed a thread.
  */
-import { ErrorCodes, FlywheelError } from '../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
 
 const STORAGE_CODES = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS', 'EFBIG', 'MDB_MAP_FULL']);
 const STORAGE_TEXT = /No space left on device|Input\/output error|Disk quota exceeded|Read-only file system|File too large|MDB_MAP_FULL|\b(ENOSPC|EIO|EDQUOT|EROFS|EFBIG)\b/;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
-import type { IntakePlacement } from '../../src/runtime/run-options.js';
+import type { IntakePlacement } from '../../src/graph/runtime-settings.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { openStateReadOnly } from '../../src/state/backend.js';
 import { LmdbStateReader } from '../../src/state/lmdb-reader.js';

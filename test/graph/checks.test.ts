@@ -7,7 +7,7 @@ import { tumbling } from '../../src/api/windows.js';
 import { count } from '../../src/api/aggregators.js';
 import { checkGraph } from '../../src/graph/checks.js';
 import { freezeGraph, type StepSpec } from '../../src/graph/model.js';
-import { FlywheelError } from '../../src/runtime/errors.js';
+import { FlywheelError } from '../../src/core/errors.js';
 import { describePlan, planGraph } from '../../src/graph/planner.js';
 
 const src = memorySource({ name: 'in' });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTopology } from '../../src/graph/yaml-loader.js';
-import { FlywheelError } from '../../src/runtime/errors.js';
+import { FlywheelError } from '../../src/core/errors.js';
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../../../test/graph/fixtures/escape');
 

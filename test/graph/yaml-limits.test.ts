@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTopology } from '../../src/graph/yaml-loader.js';
-import { FlywheelError } from '../../src/runtime/errors.js';
+import { FlywheelError } from '../../src/core/errors.js';
 
 function write(yaml: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'fw-limits-')), 'topology.yaml');

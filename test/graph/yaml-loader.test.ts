@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadTopology } from '../../src/graph/yaml-loader.js';
-import { FlywheelError } from '../../src/runtime/errors.js';
+import { FlywheelError } from '../../src/core/errors.js';
 import { job } from '../../src/api/job.js';
 import { memorySink, memorySource } from '../../src/api/connectors.js';
 import { sliding } from '../../src/api/windows.js';

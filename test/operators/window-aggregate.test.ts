@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OperatorHarness } from '../harness/operator-harness.js';
 import type { WindowResult } from '../../src/api/types.js';
-import { mulberry32 } from '../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../src/core/seeded-random.js';
 
 const countWindows = (assigner: Record<string, unknown>, allowedLateness = 0) =>
   OperatorHarness.of('window', { assigner, aggregate: { type: 'count' }, allowedLateness });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openWithRetry, retryDelay } from '../../src/runtime/connect-retry.js';
-import { ErrorCodes, FlywheelError } from '../../src/runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../src/core/errors.js';
 
 const unreachable = () => new FlywheelError(ErrorCodes.BROKER_UNAVAILABLE, 'cannot reach Kafka at 127.0.0.1:1: timed out', { stepId: 'events' });
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
-import { FlywheelError } from '../../src/runtime/errors.js';
+import { FlywheelError } from '../../src/core/errors.js';
 import { clearMemoryChannels, memoryOutput, setMemoryInput, type MemoryRecord } from '../../src/connectors/memory/memory-channels.js';
 import type { JobGraph } from '../../src/graph/model.js';
 import * as jobs from './fixtures/policy-jobs.js';

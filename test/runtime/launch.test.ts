@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadTopology } from '../../src/graph/yaml-loader.js';
 import { launchJob } from '../../src/runtime/launch.js';
-import { FlywheelError } from '../../src/runtime/errors.js';
+import { FlywheelError } from '../../src/core/errors.js';
 import { clearMemoryChannels, setMemoryInput } from '../../src/connectors/memory/memory-channels.js';
 
 const PROCESSOR = `// Passes records on; its options hold a credential.

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { clearMemoryChannels, setMemoryInput } from '../../src/connectors/memory/memory-channels.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
-import type { FlywheelError } from '../../src/runtime/errors.js';
+import type { FlywheelError } from '../../src/core/errors.js';
 import { startQueryEndpoint } from '../../src/runtime/query-host.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { lockStateDir } from '../../src/state/state-dir-lock.js';

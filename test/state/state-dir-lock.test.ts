@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, FlywheelError } from '../../src/runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../src/core/errors.js';
 import { DEFAULT_LOCK_MECHANISM, lockStateDir, STATE_DIR_LOCK_FILE, type LockMechanism } from '../../src/state/state-dir-lock.js';
 import { launchJob } from '../../src/runtime/launch.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';

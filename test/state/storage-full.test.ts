@@ -15,7 +15,7 @@ import { loadTopology } from '../../src/graph/yaml-loader.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { jobView } from '../../src/runtime/job-view.js';
 import { buildQueryApp } from '../../src/query/app.js';
-import { ErrorCodes, FlywheelError } from '../../src/runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../src/core/errors.js';
 import { runCli } from '../harness/cli-run.js';
 import { runningTotals } from '../connectors/kafka/job-observer.js';
 import { expectedTotals, writeRunningTotalJob } from '../harness/running-total-job.js';

@@ -7,7 +7,7 @@
 import { mkdir, open, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { SinkConnector, SinkRecord, SinkType } from '../connector.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 
 interface FileSinkOptions {
   path: string;

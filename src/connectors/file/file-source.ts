@@ -9,7 +9,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ConnectorContext, SourceConnector, SourceOpenOptions, SourceRecord, SourceType } from '../connector.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { decodeRecord } from '../record-decode.js';
 import { recordLimitProperties, recordLimitsOf, sizeViolation, type RecordLimits } from '../record-limits.js';
 

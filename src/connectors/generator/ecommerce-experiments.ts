@@ -12,7 +12,7 @@
  */
 import type { ExperimentOption } from './ecommerce-options.js';
 import type { EcommerceWorld } from './ecommerce-world.js';
-import { sigmoid, uniform } from './random.js';
+import { sigmoid, uniform } from '../../core/seeded-random.js';
 
 /** Self-selection coefficients (before scaling by `confounding`); tenure enters as tenureDays / 500 - 1. */
 export const SELECTION_MODEL = { highValue: 1.2, engagement: 0.8, tenure: 0.4 } as const;

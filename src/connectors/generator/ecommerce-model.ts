@@ -8,7 +8,7 @@
  * the variants the user uses. How long each step takes and how long sessions last is in FUNNEL_TIMING.
  */
 import type { EcommerceWorld } from './ecommerce-world.js';
-import { sigmoid } from './random.js';
+import { sigmoid } from '../../core/seeded-random.js';
 
 /** Coefficients of logit P(click | view); price enters as ln(price / 20). */
 export const CLICK_MODEL = { intercept: -2.2, quality: 0.6, favouriteCategory: 1.0, logPriceOver20: -0.3, engagement: 0.6, highValue: 0.3 } as const;

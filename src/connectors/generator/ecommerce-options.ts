@@ -4,7 +4,7 @@
  * truth without going through a topology.
  */
 import { validateAgainst } from '../../graph/schema-validator.js';
-import { ErrorCodes, FlywheelError, type ErrorPlace } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError, type ErrorPlace } from '../../core/errors.js';
 
 export interface VariantOption {
   name: string;

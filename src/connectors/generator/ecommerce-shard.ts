@@ -16,7 +16,7 @@ import type { TrueModel } from './ecommerce-model.js';
 import type { EcommerceOptions } from './ecommerce-options.js';
 import type { Undecodable } from '../connector.js';
 import { MALFORMED_KINDS, malformedRecord } from './malformed-records.js';
-import { hash32, SeededRandom } from './random.js';
+import { hash32, SeededRandom } from '../../core/seeded-random.js';
 import { ShoppingSimulation } from './shopping-simulation.js';
 import type { SimulatedEvents } from './simulated-events.js';
 import { SlotQueue } from './slot-queue.js';

@@ -10,7 +10,7 @@ import { experimentTruth, type ExperimentTruth } from './ecommerce-effects.js';
 import { CART_MODEL, CLICK_MODEL, FUNNEL_TIMING, PURCHASE_MODEL, QUANTITY_MAX, TrueModel } from './ecommerce-model.js';
 import { resolveEcommerceOptions, type EcommerceOptions } from './ecommerce-options.js';
 import { DEVICES, EcommerceWorld } from './ecommerce-world.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 
 export interface UserTruth {
   favouriteCategory: number;

@@ -5,7 +5,7 @@
  * category (the user's favourite with probability SESSION_FAVOURITE, else a uniform one) and each view takes an item
  * of that category with probability VIEW_IN_CATEGORY, else any item.
  */
-import { normal, poissonQuantile, uniform } from './random.js';
+import { normal, poissonQuantile, uniform } from '../../core/seeded-random.js';
 
 export interface WorldOptions {
   seed: number;

@@ -16,7 +16,7 @@
  * Because an event depends only on (seed, event number), any partition can start at any offset without replay.
  */
 import { nextChannel, nextExtra, nextString } from './nexmark-strings.js';
-import { hash32, SeededRandom } from './random.js';
+import { hash32, SeededRandom } from '../../core/seeded-random.js';
 
 export const NEXMARK_CONFIG = {
   personProportion: 1,

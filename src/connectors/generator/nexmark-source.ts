@@ -6,7 +6,7 @@
  */
 import type { SourceType } from '../connector.js';
 import { validateAgainst } from '../../graph/schema-validator.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { DEFAULT_START_TIME } from './ecommerce-options.js';
 import { NEXMARK_CONFIG, NexmarkModel, type NexmarkModelOptions } from './nexmark-model.js';
 import { ShardedSource } from './sharded-source.js';

@@ -5,7 +5,7 @@
  * them one of four hot channels, the rest one of 10,000 numbered channels with fixed URLs. The reference builds the
  * long string and the URLs from an unseeded random source; here they come from a fixed seed, so runs repeat.
  */
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '../../core/seeded-random.js';
 
 const MIN_STRING_LENGTH = 3;
 const EXTRA_SOURCE_LENGTH = 1024 * 1024;

@@ -11,7 +11,7 @@
 import type { ExperimentPlan } from './ecommerce-experiments.js';
 import { CLICK_MODEL, FUNNEL_TIMING, QUANTITY_MAX, type TrueModel } from './ecommerce-model.js';
 import { DEVICES, SESSION_FAVOURITE, VIEW_IN_CATEGORY, type EcommerceWorld } from './ecommerce-world.js';
-import { hash32, SeededRandom } from './random.js';
+import { hash32, SeededRandom } from '../../core/seeded-random.js';
 import { EventKind, SimulatedEvents } from './simulated-events.js';
 import { TimingWheel } from './timing-wheel.js';
 

@@ -5,7 +5,7 @@
  * without allocating. A time may be pushed only inside [cursor, cursor + horizon), where the cursor is the time of
  * the bucket read last.
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 
 const NONE = -1;
 

@@ -4,7 +4,7 @@
  * connected, so a misspelt or invalid `rdkafka:` setting is a clear error naming the step instead of a failure
  * after state was opened. Reaching the broker is not checked here: a broker that is down is waited for (readiness).
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import type { KafkaCommonOptions } from './kafka-options.js';
 import { loadRdkafka } from './rdkafka.js';
 

@@ -12,8 +12,8 @@
 import type Kafka from 'node-rdkafka';
 import { loadRdkafka } from './rdkafka.js';
 import { checkKafkaSettings } from './kafka-config-check.js';
-import { MAX_TIMER_MS } from '../../graph/durations.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { MAX_TIMER_MS } from '../../core/durations.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import type { ConnectorContext, SourceConnector, SourceOpenOptions, SourceRecord, SourceType } from '../connector.js';
 import { BrokerProbe } from './broker-probe.js';
 import { commonProperties, type KafkaCommonOptions } from './kafka-options.js';

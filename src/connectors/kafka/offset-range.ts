@@ -1,5 +1,5 @@
 /** The error a Kafka source stops with when the offset state holds is outside the partition's log at the broker. */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 
 export interface OutOfRange {
   stepId: string;

@@ -1,5 +1,5 @@
 /** The memory source (type `memory`): reads a named in-process channel, one list per partition; for tests. */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import type { ConnectorContext, SourceConnector, SourceOpenOptions, SourceRecord, SourceType } from '../connector.js';
 import { memoryInput, type MemoryRecord } from './memory-channels.js';
 

@@ -3,7 +3,7 @@
  * BAD_RECORD error that says which field is wrong and how, so a step with `onError: deadLetter` keeps the record
  * with that reason in the dead-letter sink.
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 
 export type EventType = 'view' | 'click' | 'cart' | 'purchase' | 'exposure';
 

@@ -4,7 +4,7 @@
  * (outcomes, covariates, usage). Stage 2 retracts the one and adds the other. A `conflict` reports an exposure of
  * a user to another arm of an experiment the user is already in: the first arm is kept, the conflict is counted.
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import type { ExperimentExposure } from '../events/parse-event.js';
 import { USAGE, type ExperimentSpec, type ResolvedExperimentOptions } from './experiment-options.js';
 import type { Outcomes } from './user-outcomes.js';

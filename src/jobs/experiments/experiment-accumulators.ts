@@ -7,7 +7,7 @@
  * the old weight is retracted and the user re-weighted by the current model, so active units follow the model as
  * it converges. The propensity each user was last added with is kept per user (a keyed lookup, never scanned).
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import type { ContributionChange } from './contribution.js';
 import type { ExperimentSpec, ResolvedExperimentOptions } from './experiment-options.js';
 import { addObservation, createMoments, removeObservation, type Moments } from './stats/moments.js';

@@ -10,9 +10,9 @@
  *   emitInterval  event time between a user's contribution updates and between an experiment's reports
  *   cohort        the width of the exposure cohorts whose effects are reported separately (default one day)
  */
-import { DURATION_FORMS, parsePositiveDuration } from '../../graph/durations.js';
+import { DURATION_FORMS, parsePositiveDuration } from '../../core/durations.js';
 import { validateAgainst } from '../../graph/schema-validator.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import type { Correction } from './stats/multiple-testing.js';
 import { DEFAULT_WEIGHTING, type WeightingConfig } from './stats/observational-arm.js';
 import { USER_OUTCOMES, type UserOutcome } from './user-outcomes.js';

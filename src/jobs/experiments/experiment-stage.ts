@@ -11,7 +11,7 @@
  * propensity an observational user was last weighted with), `looks` (value), `report` (value).
  */
 import type { FiredTimer, KeyedProcessor, ProcessContext } from '../../api/types.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import type { ExperimentChange } from './contribution.js';
 import { applyContribution, emptyAccumulators, type ArmMoments, type ExperimentAccumulators, type KeyedLookups } from './experiment-accumulators.js';
 import type { ResolvedExperimentOptions } from './experiment-options.js';

@@ -12,7 +12,7 @@
  */
 import type { FiredTimer, KeyedProcessor, ProcessContext } from '../../api/types.js';
 import type { BehaviourEvent } from '../events/parse-event.js';
-import { murmur3 } from '../model/murmur3.js';
+import { murmur3 } from '../../core/murmur3.js';
 import { addToBuckets, addToTally, emptyTally, nextExpiry, pruneBuckets, windowStart } from './activity-windows.js';
 import { advanceDecay, emptyDecay } from './decayed-rate.js';
 import type { EntitySpec } from './entity-spec.js';

@@ -6,9 +6,9 @@
  * window boundary disagree on. A key that falls silent is refreshed as its windows drain, at multiples of
  * size / refreshesPerWindow of each window, so a window's snapshot is never more than that stale.
  */
-import { DURATION_FORMS, parseDuration } from '../../graph/durations.js';
+import { DURATION_FORMS, parseDuration } from '../../core/durations.js';
 import { validateAgainst } from '../../graph/schema-validator.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 
 export interface FeatureOptions {
   /** Sliding window sizes: durations such as '1h' (kept as the window's name) or ms. Default 1h, 24h, 7d. */

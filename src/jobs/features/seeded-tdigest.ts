@@ -11,7 +11,7 @@
  * of an interpolated quantile is off by at most about that much.
  */
 import { TDigest } from 'tdigest';
-import { mulberry32 } from '../../connectors/generator/random.js';
+import { mulberry32 } from '../../core/seeded-random.js';
 
 type Centroid = { mean: number; n: number };
 

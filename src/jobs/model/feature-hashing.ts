@@ -4,8 +4,8 @@
  * indicator hash(`name=value`) with value 1; a cross multiplies its members' values in the bucket of their joined
  * keys. Colliding features in one example are summed, so the result has distinct, ascending indices.
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
-import { murmur3 } from './murmur3.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
+import { murmur3 } from '../../core/murmur3.js';
 
 export type FeatureValue = number | string | boolean | null | undefined;
 export type NamedFeatures = Readonly<Record<string, FeatureValue>>;

@@ -6,7 +6,7 @@
  *   w_i = 0 if |z_i| <= lambda1, else -(z_i - sign(z_i) * lambda1) / ((beta + sqrt(n_i)) / alpha + lambda2).
  * The model is plain data (JSON and msgpack safe) and fully deterministic.
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { claimSlot, createCoordinateStore, findSlot, forEachCoordinate, reserve, type CoordinateStore } from './coordinate-store.js';
 import type { SparseFeatures } from './feature-hashing.js';
 import { sigmoid } from './logistic.js';

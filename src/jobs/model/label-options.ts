@@ -2,7 +2,7 @@
  * Options of the label step (labels.ts): how long a view waits for its click, how long late clicks are still
  * awaited, the churn horizon, and how much per-user history is kept for recommendations and co-visits.
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { checkedStepOptions } from './step-options.js';
 
 export interface LabelOptions {

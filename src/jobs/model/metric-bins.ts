@@ -11,7 +11,7 @@
  * Calibration uses CALIBRATION_BINS equal-width probability bins (Naeini et al. 2015; Guo et al. 2017):
  * ECE = sum_b (n_b / n) * |mean label_b - mean prediction_b|.
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 
 export const LOGIT_RANGE = 12;
 export const RANK_BINS = 1200;

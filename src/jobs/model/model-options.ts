@@ -3,7 +3,7 @@
  * are learned and versions published, the rolling window of the progressive metrics, and the item catalogue kept
  * for recommendations.
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { checkHashingSpec, type HashingSpec } from './feature-hashing.js';
 import { createFtrl, type FtrlParams } from './ftrl.js';
 import { createRollingMetrics } from './progressive-metrics.js';

@@ -8,7 +8,7 @@
  * left the first unpublished example, and at the end of input.
  */
 import type { FiredTimer, KeyedProcessor, MapState, ProcessContext } from '../../api/types.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { findSlot } from './coordinate-store.js';
 import { hashFeatures } from './feature-hashing.js';
 import { update, type FtrlModel } from './ftrl.js';

@@ -2,7 +2,7 @@
  * Published model versions: a full snapshot of the nonzero weights, or a delta from one version to the next that
  * carries only the coordinates whose weight changed, and the weight table a scorer keeps and patches with deltas.
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import type { SparseFeatures } from './feature-hashing.js';
 import { weights, type FtrlModel, type ModelWeights } from './ftrl.js';
 import { sigmoid } from './logistic.js';

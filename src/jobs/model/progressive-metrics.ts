@@ -4,7 +4,7 @@
  * newest segment is full the oldest is cleared and reused, so the summary always covers between
  * (segments - 1) * segmentSize and segments * segmentSize of the latest examples. Plain data throughout.
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { addExample, createMetricBins, mergeBins, summarize, type MetricBins, type MetricSummary } from './metric-bins.js';
 
 export interface RollingMetrics {

@@ -3,7 +3,7 @@
  * into ms, no unknown keys): a problem stops start-up with CONFIG_INVALID naming the option's path.
  */
 import { validateAgainst } from '../../graph/schema-validator.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 
 /** A copy of `options` checked against `schema`, with defaults and durations resolved. */
 export function checkedStepOptions<T>(schema: object, options: unknown, what: string): T {

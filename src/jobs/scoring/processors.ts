@@ -11,7 +11,7 @@
  */
 import type { KeyedProcessor, ProcessContext } from '../../api/types.js';
 import { validateAgainst } from '../../graph/schema-validator.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { decisionRequestSchema, recommendationRequestSchema } from './request-schemas.js';
 import { Scorer, type DecideRequest, type DecisionAnswer, type Recommendation } from './scorer.js';
 import { resolveScoringOptions, type ScoringOptions } from './scoring-options.js';

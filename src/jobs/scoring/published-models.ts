@@ -4,7 +4,7 @@
  * re-read and rebuilt when the head names a newer version. So a score uses the newest version committed before the
  * request (at most `publishEvery` examples or `publishInterval` of event time behind what the model has learned).
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import type { StateReader } from '../../state/reader.js';
 import type { HashingSpec } from '../model/feature-hashing.js';
 import { MODEL_STATE, type PublishedModel, type VersionInfo } from '../model/model-state.js';

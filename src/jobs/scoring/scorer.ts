@@ -4,7 +4,7 @@
  * time) and the time of the user's feature snapshot. A model with no published version yet is a QUERY error; a
  * request that does not name the model's inputs is a BAD_RECORD error; both carry a message saying what to do.
  */
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import type { StateReader } from '../../state/reader.js';
 import { hashFeatures, type NamedFeatures } from '../model/feature-hashing.js';
 import { scoreWith } from '../model/model-versions.js';

@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { QueryRoutes } from '../../query/runtime-view.js';
-import { ErrorCodes, FlywheelError } from '../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { decideBodySchema, idSchema, recommendationQuerySchema, scoreBodySchema } from './request-schemas.js';
 import { Scorer, type DecideRequest, type Provenance, type ScoreRequest } from './scorer.js';
 import type { ScoringOptions } from './scoring-options.js';

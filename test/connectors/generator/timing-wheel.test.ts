@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TimingWheel } from '../../../src/connectors/generator/timing-wheel.js';
-import { mulberry32 } from '../../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../../src/core/seeded-random.js';
 
 test('slots come out by time, ties in push order, including slots pushed while reading', () => {
   const r = mulberry32(7);

@@ -20,7 +20,7 @@ import { JobRunner } from '../../../src/runtime/runner.js';
 import { jobView } from '../../../src/runtime/job-view.js';
 import { buildQueryApp } from '../../../src/query/app.js';
 import { startQueryServer } from '../../../src/query/server.js';
-import { FlywheelError } from '../../../src/runtime/errors.js';
+import { FlywheelError } from '../../../src/core/errors.js';
 import type { JobGraph } from '../../../src/graph/model.js';
 import type { TestEvent, Totals } from '../../runtime/fixtures/jobs.js';
 import { makeEvents } from '../../runtime/fixtures/events.js';

@@ -3,7 +3,7 @@
  * item, prices with cents, event times increasing with a bounded jitter (so a watermark of max ts - jitter is never
  * passed by a later event), and one exposure per user on its first event.
  */
-import { mulberry32 } from '../../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../../src/core/seeded-random.js';
 import type { BehaviourEvent, EventType } from '../../../src/jobs/events/parse-event.js';
 
 export interface EventMakerOptions {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveFeatureOptions } from '../../../src/jobs/features/feature-options.js';
-import { ErrorCodes } from '../../../src/runtime/errors.js';
+import { ErrorCodes } from '../../../src/core/errors.js';
 
 const MINUTE = 60_000;
 

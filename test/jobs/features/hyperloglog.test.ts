@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyHll, hllAdd, hllCell, hllEstimate, hllStandardError } from '../../../src/jobs/features/hyperloglog.js';
-import { murmur3 } from '../../../src/jobs/model/murmur3.js';
-import { mulberry32 } from '../../../src/connectors/generator/random.js';
+import { murmur3 } from '../../../src/core/murmur3.js';
+import { mulberry32 } from '../../../src/core/seeded-random.js';
 
 const hashOf = (set: number, i: number) => murmur3(`set${set}-value${i}`);
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addToDigest, digestCount, digestQuantiles } from '../../../src/jobs/features/seeded-tdigest.js';
-import { mulberry32 } from '../../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../../src/core/seeded-random.js';
 import { empiricalRank } from './reference-features.js';
 
 const DELTA = 0.05;

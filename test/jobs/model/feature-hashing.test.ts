@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BIAS_FEATURE, checkHashingSpec, hashFeatures } from '../../../src/jobs/model/feature-hashing.js';
-import { murmur3 } from '../../../src/jobs/model/murmur3.js';
-import { ErrorCodes, FlywheelError } from '../../../src/runtime/errors.js';
+import { murmur3 } from '../../../src/core/murmur3.js';
+import { ErrorCodes, FlywheelError } from '../../../src/core/errors.js';
 
 const bits = 20;
 const seed = 11;

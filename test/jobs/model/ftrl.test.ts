@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pack, unpack } from 'msgpackr';
-import { mulberry32 } from '../../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../../src/core/seeded-random.js';
 import { createFtrl, predict, update, weightOf, weights } from '../../../src/jobs/model/ftrl.js';
-import { ErrorCodes, FlywheelError } from '../../../src/runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../src/core/errors.js';
 import { logisticWorld } from './logistic-world.js';
 
 const one = (coord: number, value = 1) => ({ indices: [coord], values: [value] });

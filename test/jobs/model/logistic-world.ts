@@ -3,7 +3,7 @@
  * users in segments, items in categories, a device, two numeric features and a segment x category cross. The true
  * weights are drawn once per hashed coordinate, so the truth lives in exactly the space the learner works in.
  */
-import { mulberry32 } from '../../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../../src/core/seeded-random.js';
 import { hashFeatures, type HashingSpec, type NamedFeatures, type SparseFeatures } from '../../../src/jobs/model/feature-hashing.js';
 import { sigmoid } from '../../../src/jobs/model/logistic.js';
 

@@ -4,9 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mulberry32 } from '../../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../../src/core/seeded-random.js';
 import { addExample, createMetricBins, mergeBins, summarize, type MetricBins } from '../../../src/jobs/model/metric-bins.js';
-import { ErrorCodes, FlywheelError } from '../../../src/runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../src/core/errors.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 

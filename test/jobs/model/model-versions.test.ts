@@ -11,7 +11,7 @@ import {
   snapshotOf,
   type ModelSnapshot,
 } from '../../../src/jobs/model/model-versions.js';
-import { ErrorCodes, FlywheelError } from '../../../src/runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../src/core/errors.js';
 import { logisticWorld } from './logistic-world.js';
 
 const snap = (version: number, entries: Array<[number, number]>): ModelSnapshot => ({ version, coords: entries.map((e) => e[0]), weights: entries.map((e) => e[1]) });

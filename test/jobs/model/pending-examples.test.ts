@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mulberry32 } from '../../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../../src/core/seeded-random.js';
 import type { PendingExample } from '../../../src/jobs/model/model-state.js';
 import { dueCount, insertInOrder } from '../../../src/jobs/model/pending-examples.js';
 import { timeKey } from '../../../src/jobs/model/training-example.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mergeBins, summarize } from '../../../src/jobs/model/metric-bins.js';
 import { createRollingMetrics, observe, rollingSummary, windowBins } from '../../../src/jobs/model/progressive-metrics.js';
-import { ErrorCodes, FlywheelError } from '../../../src/runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../src/core/errors.js';
 
 test('the window keeps between (segments - 1) and segments full segments of the latest examples', () => {
   const metrics = createRollingMetrics({ segmentSize: 100, segments: 3 });

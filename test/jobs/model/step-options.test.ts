@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labels, model } from '../../../src/jobs/model/processors.js';
-import { ErrorCodes, FlywheelError } from '../../../src/runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../src/core/errors.js';
 
 const fails = (run: () => unknown, code: string, message: RegExp) =>
   assert.throws(run, (e: unknown) => e instanceof FlywheelError && e.code === code && message.test(e.message), String(message));

@@ -19,7 +19,7 @@ import { BIAS_FEATURE } from '../../../src/jobs/model/feature-hashing.js';
 import { sigmoid } from '../../../src/jobs/model/logistic.js';
 import { LABEL_STATE, type UserLabelState } from '../../../src/jobs/model/label-state.js';
 import { MODEL_STATE, type PublishedModel } from '../../../src/jobs/model/model-state.js';
-import { murmur3 } from '../../../src/jobs/model/murmur3.js';
+import { murmur3 } from '../../../src/core/murmur3.js';
 import { scoringRoutes } from '../../../src/jobs/scoring/scoring-routes.js';
 import { resolveScoringOptions } from '../../../src/jobs/scoring/scoring-options.js';
 import { buildQueryApp } from '../../../src/query/app.js';

@@ -15,7 +15,7 @@
  * Sums are kept under w and under w^2: the second set gives the variance of weighted means and the effective sample
  * size.
  */
-import { ErrorCodes, FlywheelError } from '../../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../core/errors.js';
 
 export interface Moments {
   /** The variables, in storage order. */

@@ -3,7 +3,7 @@
  * Holm's step-down (1979; controls the family-wise error rate) and Benjamini-Hochberg's step-up (1995; controls the
  * false discovery rate). An adjusted p-value is compared with alpha directly.
  */
-import { ErrorCodes, FlywheelError } from '../../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../core/errors.js';
 
 export type Correction = 'holm' | 'benjamini-hochberg';
 

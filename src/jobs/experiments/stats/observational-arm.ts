@@ -17,7 +17,7 @@
  * P(T = t); ATT controls: the marginal odds n_C / n_T), which leaves the weighted (Hajek) means unchanged, so the
  * stabilization is applied where it matters: in the reported weight diagnostics (see ipw.ts).
  */
-import { ErrorCodes, FlywheelError } from '../../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../core/errors.js';
 import { addObservation, createMoments, mergeMoments, removeObservation, type Moments, type Observation } from './moments.js';
 
 export type Estimand = 'ate' | 'att';

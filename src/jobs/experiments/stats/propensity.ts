@@ -11,7 +11,7 @@
  * configured center and scale per covariate (typical values: a mean and a standard deviation known beforehand).
  * The model is plain data (JSON and msgpack safe).
  */
-import { ErrorCodes, FlywheelError } from '../../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../core/errors.js';
 import { sigmoid } from '../../model/logistic.js';
 
 export interface PropensityModel {

@@ -7,7 +7,7 @@
  * one arm, when given, is reported with its diagnostics and fused with that arm's randomized estimate.
  * The Bayesian prior of an effect is N(0, tau^2), the same distribution that mixes the sequential test.
  */
-import { ErrorCodes, FlywheelError } from '../../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../core/errors.js';
 import { alwaysValid, MIN_UNITS_PER_ARM, type AlwaysValidResult } from './always-valid.js';
 import { posteriorEffect, type PosteriorEffect } from './bayesian.js';
 import type { Estimate } from './estimate.js';

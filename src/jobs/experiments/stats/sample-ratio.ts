@@ -3,7 +3,7 @@
  * configured split, with (arms - 1) degrees of freedom. A mismatch is flagged at p < 0.001, the threshold common
  * experiment platforms use because the test runs continuously and a flagged experiment's results are not trusted.
  */
-import { ErrorCodes, FlywheelError } from '../../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../core/errors.js';
 import { chiSquareSurvival } from './distributions.js';
 
 export const SAMPLE_RATIO_THRESHOLD = 0.001;

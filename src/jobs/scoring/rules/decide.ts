@@ -5,7 +5,7 @@
  * when nothing rejected it and the adjusted score reaches the threshold. Every decision lists the rules that fired
  * and what each changed.
  */
-import { ErrorCodes, FlywheelError } from '../../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../core/errors.js';
 import { describeValue, ExpressionTypeError } from './expression-functions.js';
 import type { Scope } from './expression-compiler.js';
 import { checkedValue } from './plain-data-access.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { validateAgainst } from '../../../graph/schema-validator.js';
 import { lineOf, printPath, type YamlPath } from '../../../graph/yaml-positions.js';
-import { ErrorCodes, FlywheelError } from '../../../runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../core/errors.js';
 import { compileExpression, ExpressionCompileError, type CompiledExpression } from './expression-compiler.js';
 import { FUNCTION_NAMES } from './expression-functions.js';
 import { FORBIDDEN_NAMES } from './plain-data-access.js';

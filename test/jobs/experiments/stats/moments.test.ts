@@ -19,7 +19,7 @@ import {
   varianceOf,
   type Moments,
 } from '../../../../src/jobs/experiments/stats/moments.js';
-import { ErrorCodes, FlywheelError } from '../../../../src/runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../../src/core/errors.js';
 import { seededRandom } from './simulation.js';
 
 const near = (actual: number, expected: number, relative: number, what: string): void =>

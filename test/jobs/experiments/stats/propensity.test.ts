@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPropensityModel, learnPropensity, propensityOf, type PropensityModel } from '../../../../src/jobs/experiments/stats/propensity.js';
-import { FlywheelError } from '../../../../src/runtime/errors.js';
+import { FlywheelError } from '../../../../src/core/errors.js';
 import { seededRandom } from './simulation.js';
 
 type Row = { age: number; income: number; treated: boolean };

@@ -13,7 +13,7 @@ import { addObservationalUnit, createObservationalArm, DEFAULT_WEIGHTING } from 
 import { adjustAcrossMetrics, metricReport, type MetricReportConfig } from '../../../../src/jobs/experiments/stats/report.js';
 import { differenceInMeans } from '../../../../src/jobs/experiments/stats/welch.js';
 import { StatsWarningCodes } from '../../../../src/jobs/experiments/stats/warnings.js';
-import { FlywheelError } from '../../../../src/runtime/errors.js';
+import { FlywheelError } from '../../../../src/core/errors.js';
 import { sampleMoments, seededRandom } from './simulation.js';
 
 const VARIABLES = ['revenue', 'preRevenue', 'used', 'sessions'];

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleRatioCheck } from '../../../../src/jobs/experiments/stats/sample-ratio.js';
-import { FlywheelError } from '../../../../src/runtime/errors.js';
+import { FlywheelError } from '../../../../src/core/errors.js';
 
 test('Hillstrom, three equal arms 21307 / 21387 / 21306: p = 0.9036929575604196, no mismatch', () => {
   const check = sampleRatioCheck([21307, 21387, 21306], [1, 1, 1]);

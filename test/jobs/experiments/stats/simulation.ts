@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { mulberry32 } from '../../../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../../../src/core/seeded-random.js';
 import type { Estimate } from '../../../../src/jobs/experiments/stats/estimate.js';
 import { addObservation, createMoments, type Moments, type Observation } from '../../../../src/jobs/experiments/stats/moments.js';
 

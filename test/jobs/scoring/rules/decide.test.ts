@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decide } from '../../../../src/jobs/scoring/rules/decide.js';
 import { loadRulesFile, parseRules } from '../../../../src/jobs/scoring/rules/rules-loader.js';
-import { ErrorCodes, FlywheelError } from '../../../../src/runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../../src/core/errors.js';
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../test/jobs/scoring/rules/fixtures');
 const rules = loadRulesFile(join(fixtures, 'marketing-rules.yaml'));

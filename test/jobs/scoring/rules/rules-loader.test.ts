@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRulesFile, parseRules } from '../../../../src/jobs/scoring/rules/rules-loader.js';
-import { ErrorCodes, FlywheelError } from '../../../../src/runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../../../src/core/errors.js';
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../test/jobs/scoring/rules/fixtures');
 const FILE = 'rules/test.yaml';

@@ -1,7 +1,7 @@
 /** Key -> key group: FNV-1a then murmur3's fmix32, checked against published and independently computed values. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hashKey, keyGroupOf, normalizeKey } from '../../src/runtime/partitioner.js';
+import { hashKey, keyGroupOf, normalizeKey } from '../../src/core/key-groups.js';
 import { keyGroupsOfSlot, slotOfKeyGroup } from '../../src/graph/planner.js';
 
 test('hash matches FNV-1a (published offset basis and the value for "a") followed by fmix32', () => {

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { murmur3, murmur3Bytes } from '../../../src/jobs/model/murmur3.js';
+import { murmur3, murmur3Bytes } from '../../src/core/murmur3.js';
 
 test('SMHasher verification value: keys {}, {0}, {0,1}, ... hashed with seed 256 - length, then the hashes hashed', () => {
   const key = new Uint8Array(256);

@@ -1,7 +1,8 @@
 /**
- * Deterministic randomness for the generators: a fast seeded stream (mulberry32, as a closure or as a re-seedable
- * object) and stateless hashes that turn (seed, numbers) into uniforms, so a value that depends only on an id (a
- * user's taste, an item's quality, the n-th Nexmark event) can be recomputed anywhere without replaying anything.
+ * Deterministic randomness for generators, jobs and tests: a fast seeded stream (mulberry32, as a closure or as a
+ * re-seedable object) and stateless hashes that turn (seed, numbers) into uniforms, so a value that depends only on
+ * an id (a user's taste, an item's quality, the n-th Nexmark event) can be recomputed anywhere without replaying
+ * anything.
  */
 
 const TWO_POW_32 = 4294967296;

@@ -32,7 +32,11 @@ export function murmur3Bytes(bytes: Uint8Array, seed = 0, length = bytes.length)
     k = Math.imul(k, C2);
     h ^= k;
   }
-  h ^= length;
+  return fmix32(h ^ length);
+}
+
+/** murmur3's finalizer: spreads every input bit over the whole 32-bit result (unsigned). */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -1,9 +1,10 @@
 /**
  * Key -> key group: a stable 32-bit hash (FNV-1a over UTF-16 code units, then murmur3's fmix32 to spread the bits)
  * modulo the job's fixed key-group count. State is stored under the key group, so this function must never change
- * for an existing state directory.
+ * for an existing state directory. Lives in core because both the runtime (routing) and the state readers (lookup)
+ * need it; a key is a plain string here.
  */
-import type { Key } from '../api/types.js';
+import { fmix32 } from './murmur3.js';
 
 export function hashKey(key: string): number {
   let h = 0x811c9dc5;
@@ -11,20 +12,15 @@ export function hashKey(key: string): number {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
-export function keyGroupOf(key: Key, keyGroups: number): number {
+export function keyGroupOf(key: string, keyGroups: number): number {
   return hashKey(key) % keyGroups;
 }
 
 /** Normalizes a key value: strings as they are, finite numbers by their decimal string; anything else is no key. */
-export function normalizeKey(value: unknown): Key | undefined {
+export function normalizeKey(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'bigint') return value.toString();

@@ -1,0 +1,82 @@
+/**
+ * A job's run settings: the `runtime:` section of a topology, or the `runtime` option of a TypeScript job's run(),
+ * checked by the one runtime schema (topology-schema.ts, which also gives the defaults) and resolved to what the
+ * runner takes: the state directory made absolute, workers defaulting to the cores less one.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
+import { validateAgainst } from './schema-validator.js';
+import { runtimeSchema } from './topology-schema.js';
+
+/**
+ * Where sources are read and stage 0 runs: `main` on the main thread; `workers`: a source that any thread can read
+ * by itself (a generator) is read in ranges by the worker threads.
+ */
+export type IntakePlacement = 'main' | 'workers';
+
+/** Where the query endpoint runs: a thread of the job's process, or a child process of its own. */
+export type QueryIsolation = 'thread' | 'process';
+
+export interface RuntimeSettings {
+  workers: number;
+  slots: number;
+  placement: 'any' | 'pinned';
+  intake: IntakePlacement;
+  workerNiceness: number;
+  stateDir: string;
+  http?: { port: number; host: string; isolation: QueryIsolation };
+  batch: { maxRecords: number; maxDelay: number };
+  statusInterval: number;
+  /** On stop, how long outputs may take to be acknowledged before they are left for the next start (ms). */
+  stopTimeout: number;
+}
+
+/** The run settings as written (a topology's `runtime:` section); durations as ms or strings such as '5s'. */
+export interface RuntimeSection {
+  workers?: number;
+  slots?: number;
+  placement?: 'any' | 'pinned';
+  intake?: IntakePlacement;
+  workerNiceness?: number;
+  /** Relative to the base directory; default `state/<job name>`. */
+  stateDir?: string;
+  http?: { port: number; host?: string; isolation?: QueryIsolation };
+  batch?: { maxRecords?: number; maxDelay?: number | string };
+  statusInterval?: number | string;
+  stopTimeout?: number | string;
+}
+
+/** Settings from a section already checked against the runtime schema (defaults filled in). */
+export function runtimeSettings(raw: Record<string, unknown>, name: string, baseDir: string, overrides: Partial<RuntimeSettings>): RuntimeSettings {
+  const batch = raw.batch as { maxRecords: number; maxDelay: number };
+  const http = raw.http as { port: number; host: string; isolation: QueryIsolation } | undefined;
+  return {
+    workers: (raw.workers as number | undefined) ?? Math.max(1, availableParallelism() - 1),
+    slots: raw.slots as number,
+    placement: raw.placement as 'any' | 'pinned',
+    intake: raw.intake as IntakePlacement,
+    workerNiceness: raw.workerNiceness as number,
+    stateDir: resolve(baseDir, (raw.stateDir as string | undefined) ?? `state/${name}`),
+    ...(http ? { http } : {}),
+    batch,
+    statusInterval: raw.statusInterval as number,
+    stopTimeout: raw.stopTimeout as number,
+    ...overrides,
+  };
+}
+
+/** The runtime section as a topology holds it (a schema's root takes no default). */
+const sectionHolderSchema = { type: 'object', properties: { runtime: runtimeSchema }, additionalProperties: false } as const;
+
+/** Checks a section given in code against the runtime schema, then resolves it; `where` names the job in errors. */
+export function checkedRuntimeSettings(section: RuntimeSection, name: string, baseDir: string, overrides: Partial<RuntimeSettings>, where: string): RuntimeSettings {
+  // The validator fills defaults in place: the caller's object stays as it was.
+  const holder = { runtime: structuredClone(section) as Record<string, unknown> };
+  const problem = validateAgainst(sectionHolderSchema, holder);
+  if (problem) {
+    const path = problem.path.join('.');
+    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `${path} ${problem.message}`, { file: where, path }, 'see the runtime settings in docs/topology.md');
+  }
+  return runtimeSettings(holder.runtime, name, baseDir, overrides);
+}
