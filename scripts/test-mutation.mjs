@@ -2,18 +2,40 @@
  * `npm run test:mutation [-- GROUP...] [-- STRYKER OPTIONS]`: runs Stryker once per mutation group of
  * stryker.config.mjs (all of them, or those named), at low CPU priority, then prints each group's mutation score
  * per file from its JSON report (reports/mutation/GROUP.json). Arguments that start with `--` go to Stryker
- * (for example --concurrency 2). Exits non-zero if a Stryker run failed.
+ * (for example --concurrency 2), except `--changed REF`: only the files under mutation testing that differ from git
+ * revision REF are mutated, in the groups that hold them (nothing runs when there are none). Exits non-zero if a
+ * Stryker run failed.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { dirname } from 'node:path';
 import { groups } from '../stryker.config.mjs';
+
+/** Whether a group's mutate patterns (`dir/*.ts`, exact paths, `!` to leave out) take `file`. */
+function mutates(patterns, file) {
+  const match = (p) => (p.includes('*') ? dirname(p) === dirname(file) && file.endsWith(p.slice(p.lastIndexOf('*') + 1)) : p === file);
+  return patterns.some((p) => !p.startsWith('!') && match(p)) && !patterns.some((p) => p.startsWith('!') && match(p.slice(1)));
+}
+
+/** The files that differ from `ref` (and still exist), by the group that mutates them. */
+function changedByGroup(ref) {
+  const changed = execFileSync('git', ['diff', '--name-only', ref, '--'], { encoding: 'utf8' }).split('\n').filter((f) => f !== '' && existsSync(f));
+  const byGroup = new Map();
+  for (const [name, group] of Object.entries(groups)) {
+    const files = changed.filter((f) => mutates(group.mutate, f));
+    if (files.length > 0) byGroup.set(name, files);
+  }
+  return byGroup;
+}
 
 const args = process.argv.slice(2);
 const strykerArgs = [];
 const named = [];
+let changedSince = null;
 for (let i = 0; i < args.length; i++) {
-  if (args[i].startsWith('--')) {
+  if (args[i] === '--changed') changedSince = args[++i];
+  else if (args[i].startsWith('--')) {
     strykerArgs.push(args[i]);
     if (args[i + 1] !== undefined && !args[i + 1].startsWith('--') && !(args[i + 1] in groups)) strykerArgs.push(args[++i]);
   } else named.push(args[i]);
@@ -24,7 +46,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 // Shared cores: the runs, their builds and test processes yield to other work.
-setPriority(10);
+setPriority(5);
 
 const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
@@ -43,11 +65,19 @@ function scores(group) {
 
 const percent = ({ detected, valid }) => (valid === 0 ? 'n/a' : `${((100 * detected) / valid).toFixed(1)}%`);
 
+const runs = new Map((named.length > 0 ? named : Object.keys(groups)).map((g) => [g, []]));
+if (changedSince !== null) {
+  const changed = changedByGroup(changedSince);
+  for (const g of runs.keys()) if (!changed.has(g)) runs.delete(g);
+  for (const g of runs.keys()) runs.set(g, ['--mutate', changed.get(g).join(',')]);
+  if (runs.size === 0) console.log(`no file under mutation testing differs from ${changedSince}`);
+}
+
 let failed = false;
 const summary = [];
-for (const group of named.length > 0 ? named : Object.keys(groups)) {
+for (const [group, mutateArgs] of runs) {
   console.log(`\n== mutation group ${group}`);
-  const run = spawnSync('npx', ['stryker', 'run', ...strykerArgs], { stdio: 'inherit', env: { ...process.env, MUTATION_GROUP: group } });
+  const run = spawnSync('npx', ['stryker', 'run', ...strykerArgs, ...mutateArgs], { stdio: 'inherit', env: { ...process.env, MUTATION_GROUP: group } });
   if (run.status !== 0) {
     failed = true;
     console.error(`Stryker failed on group ${group} (exit ${run.status})`);
