@@ -60,7 +60,8 @@ export default {
   tsconfigFile: 'tsconfig.mutation.json',
   mutate: group.mutate,
   // The sandbox is a copy of the project; outputs and run directories are not needed there (dist/ is rebuilt).
-  ignorePatterns: ['dist', 'reports', 'state', 'out', '.flywheel', '*.log'],
+  // Anchored at the root: a bare 'state' would also leave out src/state and test/state.
+  ignorePatterns: ['/dist', '/reports', '/state', '/out', '/.flywheel', '*.log'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   // Two cores shared with other work: one test process at a time unless --concurrency says otherwise.
