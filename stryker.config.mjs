@@ -7,7 +7,7 @@
  * with every mutant switched in (mutation switching; the active mutant comes from an environment variable that
  * worker threads and child processes inherit). The TypeScript checker drops mutants that do not compile.
  */
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 
 /** The compiled test files of a test directory, less those named in `except`. */
 function testFiles(dir, except = []) {
@@ -47,6 +47,19 @@ const name = process.env.MUTATION_GROUP ?? 'state';
 const group = groups[name];
 if (!group) throw new Error(`MUTATION_GROUP=${name} is not a mutation group; one of: ${Object.keys(groups).join(', ')}`);
 
+/**
+ * The TypeScript checker type-checks each mutant, the slowest part of a mutant's run here. Its program is the group's
+ * mutated files and what they import, not the whole project: a mutant then re-checks its own file, not every module
+ * that imports it. Written next to the project (ignored by git) so that the sandbox copy has it.
+ */
+function checkerTsconfig() {
+  mkdirSync('.mutation-tsconfig', { recursive: true });
+  const file = `.mutation-tsconfig/${name}.json`;
+  const patterns = (negated) => group.mutate.filter((p) => p.startsWith('!') === negated).map((p) => `../${p.replace(/^!/, '')}`);
+  writeFileSync(file, `${JSON.stringify({ extends: '../tsconfig.json', include: patterns(false), exclude: patterns(true) }, null, 2)}\n`);
+  return file;
+}
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'npm',
@@ -55,9 +68,7 @@ export default {
   buildCommand: 'tsc -p tsconfig.json',
   commandRunner: { command: `node scripts/mutation-tests.mjs ${group.tests.join(' ')}` },
   checkers: ['typescript'],
-  // The checker type-checks each mutant (the slowest part of a mutant's run here): on src/ alone, not the tests and
-  // benchmarks, a program about half the size.
-  tsconfigFile: 'tsconfig.mutation.json',
+  tsconfigFile: checkerTsconfig(),
   mutate: group.mutate,
   // The sandbox is a copy of the project; outputs and run directories are not needed there (dist/ is rebuilt).
   // Anchored at the root: a bare 'state' would also leave out src/state and test/state.

@@ -4,7 +4,8 @@
  * per file from its JSON report (reports/mutation/GROUP.json). Arguments that start with `--` go to Stryker
  * (for example --concurrency 2), except `--changed REF`: only the lines that differ from git revision REF, in the
  * files under mutation testing, are mutated, in the groups that hold them (nothing runs when there are none): a run
- * as long as the change is large. Exits non-zero if a Stryker run failed.
+ * as long as the change is large; with `--max-lines N` nothing runs when more than N lines changed. Exits non-zero
+ * if a Stryker run failed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -43,8 +44,10 @@ const args = process.argv.slice(2);
 const strykerArgs = [];
 const named = [];
 let changedSince = null;
+let maxLines = Infinity;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--changed') changedSince = args[++i];
+  else if (args[i] === '--max-lines') maxLines = Number(args[++i]);
   else if (args[i].startsWith('--')) {
     strykerArgs.push(args[i]);
     if (args[i + 1] !== undefined && !args[i + 1].startsWith('--') && !(args[i + 1] in groups)) strykerArgs.push(args[++i]);
@@ -90,7 +93,15 @@ if (changedSince !== null) {
   const changed = changedByGroup(changedSince);
   for (const g of runs.keys()) if (!changed.has(g)) runs.delete(g);
   for (const g of runs.keys()) runs.set(g, ['--mutate', changed.get(g).join(',')]);
-  if (runs.size === 0) console.log(`no file under mutation testing differs from ${changedSince}`);
+  if (runs.size === 0) {
+    console.log(`no file under mutation testing differs from ${changedSince}`);
+    process.exit(0);
+  }
+  const lines = [...runs.values()].flatMap(([, ranges]) => ranges.split(',')).reduce((n, r) => n + Number(/-(\d+)$/.exec(r)[1]) - Number(/:(\d+)-/.exec(r)[1]) + 1, 0);
+  if (lines > maxLines) {
+    console.log(`${lines} changed lines under mutation testing, more than --max-lines ${maxLines}: no mutation run`);
+    process.exit(0);
+  }
 }
 
 let failed = false;
