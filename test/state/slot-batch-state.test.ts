@@ -115,9 +115,11 @@ function runBatches(slot: SlotBatch, committed: Model, seed: number, batches: nu
   return committed;
 }
 
-/** Every value and map of the model read through the query endpoint's LMDB reader. */
+/** Every value and map of the model read through the query endpoint's LMDB reader, on a read-only handle. */
 function checkReader(dir: string, model: Model, watermark: number) {
-  const reader = new LmdbStateReader(openStateReadOnly(dir), KEY_GROUPS, () => watermark);
+  const readOnly = openStateReadOnly(dir);
+  assert.throws(() => readOnly.state.putSync(['x'], [1]), 'the handle cannot write');
+  const reader = new LmdbStateReader(readOnly, KEY_GROUPS, () => watermark);
   for (const step of STEPS) {
     for (const key of KEYS) {
       for (const name of NAMES) {
@@ -248,4 +250,39 @@ test('a pinned slot keeps its cache between batches until it holds more states t
   writeBehind('b', 'b2');
   unpinned.begin();
   assert.equal(unpinned.valueGet(unpinned.value(unpinned.valueTable('s', 'n'), 0, 'b')), 'b2', 'an unpinned slot reads LMDB at every batch');
+}));
+
+test('committed state is stored under the documented keys (backend.ts), which a restart of a later version reads', withDir(async (dir) => {
+  const dbs = openState(dir);
+  const slot = new SlotBatch(dbs, 1, 0, [0, 5], ['w']);
+  slot.begin();
+  slot.valueSet(slot.value(slot.valueTable('step', 'total'), 5, 'u1'), 42, 1_000);
+  slot.mapSet(slot.map(slot.mapTable('step', 'seen'), 0, 'u2'), 'item', { n: 1 });
+  slot.timers.register('w', 5, 'u1', 99, 'ns', 'r7');
+  slot.setFrontier([['src/0', 12]]);
+  slot.addOutput({ sink: 'out', id: 'o1', key: 'u1', value: 'v', timestamp: 3 });
+  slot.addForward({ stage: 2, slot: 4, id: 'f1', key: 'u1', kg: 5, value: 'f', timestamp: 4 });
+  slot.commit();
+  // Each database opened by its documented name, not through the handles the slot used.
+  const contents = (name: string) => [...dbs.env.openDB({ name, encoding: 'msgpack' }).getRange({})].map(({ key, value }) => [key, value]);
+  assert.deepEqual(contents('state'), [
+    [['step', 0, 'u2', 'm', 'seen', 'item'], [{ n: 1 }]],
+    [['step', 5, 'u1', 'v', 'total'], [42, 1_000]],
+  ]);
+  assert.deepEqual(contents('timers'), [[['w', 5, 99, 'u1', 'ns'], 'r7']]);
+  assert.deepEqual(contents('progress'), [[['applied', 1, 0, 'src/0'], 12]]);
+  assert.deepEqual(contents('outbox'), [[['out', 'o1'], ['u1', 'v', 3, null]]]);
+  assert.deepEqual(contents('forward').map(([key]) => key), [[2, 1, 0, 0, 4]]);
+}));
+
+test('a closed state directory is opened afresh: emptied in between, it reads as empty', withDir(async (dir) => {
+  const first = new SlotBatch(openState(dir), 1, 0, [0], []);
+  first.begin();
+  first.valueSet(first.value(first.valueTable('s', 'n'), 0, 'k'), 'old');
+  first.commit();
+  await closeState(dir);
+  rmSync(dir, { recursive: true, force: true });
+  const again = new SlotBatch(openState(dir), 1, 0, [0], []);
+  again.begin();
+  assert.equal(again.valueGet(again.value(again.valueTable('s', 'n'), 0, 'k')), undefined);
 }));
