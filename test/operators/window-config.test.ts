@@ -1,12 +1,19 @@
 /**
  * The window step's configuration as the topology loader validates it (the one ajv instance, with the `duration`
  * keyword): every assigner and aggregate type is accepted, durations in any form become milliseconds, allowed
- * lateness defaults to 0, and each malformed configuration is refused naming the key at fault.
+ * lateness defaults to 0, and each malformed configuration is refused naming the key at fault. A YAML window step's
+ * `aggregator: ./file.js#export` is loaded as its code and aggregates its windows.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { validateAgainst } from '../../src/graph/schema-validator.js';
+import { loadTopology } from '../../src/graph/yaml-loader.js';
 import { windowOperator } from '../../src/operators/window-aggregate.js';
+import { OperatorHarness } from '../harness/operator-harness.js';
+import type { WindowResult } from '../../src/api/types.js';
 
 const validate = (config: unknown) => validateAgainst(windowOperator.configSchema, config);
 
@@ -50,5 +57,28 @@ test('a malformed window configuration is refused, naming the key at fault', () 
     assert.ok(problem !== null, `${what} is refused`);
     assert.deepEqual(problem.path, path, what);
     assert.match(problem.message, message, what);
+  }
+});
+
+test('a YAML window step loads its aggregator from the file it names and aggregates with it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-window-aggregator-'));
+  try {
+    writeFileSync(join(dir, 'aggregators.js'), 'export const distinct = { create: () => [], add: (a, v) => (a.includes(v.item) ? a : [...a, v.item]), merge: (a, b) => [...new Set([...a, ...b])], result: (a) => a.length };\n');
+    const yaml = [
+      'name: t',
+      'steps:',
+      '  - { id: events, op: source, connector: { type: memory, name: events } }',
+      '  - { id: k, op: keyBy, field: user }',
+      '  - { id: w, op: window, assigner: { type: tumbling, size: 10 }, aggregator: ./aggregators.js#distinct }',
+      '  - { id: out, op: sink, connector: { type: memory, name: out } }',
+    ].join('\n');
+    writeFileSync(join(dir, 'job.yaml'), `${yaml}\n`);
+    const { graph } = await loadTopology(join(dir, 'job.yaml'));
+    const h = new OperatorHarness(graph.steps.find((s) => s.id === 'w')!);
+    for (const [item, ts] of [['a', 1], ['b', 2], ['a', 3], ['c', 12]] as const) h.processElement('u', { item }, ts);
+    h.processWatermark(100);
+    assert.deepEqual(h.outputs.map((o) => (o.value as WindowResult<number>).value), [2, 1], 'distinct items per window, not a count of records');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

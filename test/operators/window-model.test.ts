@@ -110,7 +110,7 @@ const cases: Array<[string, Assigner, number]> = [
   ['tumbling, offset 3', { type: 'tumbling', size: 10, offset: 3 }, 0],
   ['tumbling, lateness 7', { type: 'tumbling', size: 10 }, 7],
   ['sliding 12/3 (panes)', { type: 'sliding', size: 12, slide: 3 }, 0],
-  ['sliding 12/4, offset 2 (panes)', { type: 'sliding', size: 12, slide: 4, offset: 2 }, 0],
+  ['sliding 12/4, offset 1 (panes)', { type: 'sliding', size: 12, slide: 4, offset: 1 }, 0],
   ['sliding 12/3, lateness 5', { type: 'sliding', size: 12, slide: 3 }, 5],
   ['sliding 10/4 (not a whole number of slides)', { type: 'sliding', size: 10, slide: 4 }, 0],
   ['sliding 6/6', { type: 'sliding', size: 6, slide: 6 }, 0],
