@@ -82,6 +82,8 @@ export default {
   timeoutMS: 10_000,
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  // With --reporters ...,event-recorder: each mutant's result as it comes, for a look at a long run before its end.
+  eventReporter: { baseDir: `reports/mutation/events-${name}` },
   clearTextReporter: { allowColor: false, logTests: false },
   thresholds: { high: 85, low: 70, break: null },
 };
