@@ -115,9 +115,13 @@ abstract class WindowsBase implements Operator {
     ctx.emit(result, w.end - 1);
   }
 
-  /** Registers the firing timer and, with allowed lateness, the purge timer. */
+  /**
+   * Registers the firing timer and, with allowed lateness, the purge timer. A window the watermark has passed already
+   * (opened by a record within lateness) fires at once instead (fireIfPassed), as with Flink's event-time trigger: a
+   * timer would fire it a second time at the next watermark.
+   */
   protected schedule(w: TimeWindow, ctx: OperatorContext): void {
-    ctx.timers.register(w.end - 1, windowName(w));
+    if (w.end - 1 > ctx.watermark) ctx.timers.register(w.end - 1, windowName(w));
     if (this.lateness > 0) ctx.timers.register(w.end - 1 + this.lateness, PURGE + windowName(w));
   }
 

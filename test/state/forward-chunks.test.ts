@@ -37,9 +37,11 @@ test('forwards are stored as one packed chunk per target slot, in emission order
 
   const recordsOf = (packed: Uint8Array) => {
     const c = unpackColumns(packed);
-    return Array.from({ length: c.length }, (_, i) => [c.id[i], c.key[i], c.keyGroup[i], c.value[i], c.timestamp[i], c.pidIndex[i], c.offset[i]]);
+    return Array.from({ length: c.length }, (_, i) => [c.id[i], c.key[i], c.keyGroup[i], c.value[i], c.timestamp[i], c.pidIndex[i], c.offset[i], c.watermark[i]]);
   };
-  const expected = (slot: number) => targets.flatMap((t, i) => (t === slot ? [[`r${i}`, `k${i}`, i, { i }, 100 + i, -1, -1]] : []));
+  // No source position, and no watermark of their own (-Infinity): the consuming worker moves its watermark to a
+  // record's stamp, and the stamp of a forwarded run is the main thread's to give when it arrives.
+  const expected = (slot: number) => targets.flatMap((t, i) => (t === slot ? [[`r${i}`, `k${i}`, i, { i }, 100 + i, -1, -1, -Infinity]] : []));
   const chunks = producer.pendingForwardChunks;
   assert.deepEqual(chunks.map((c) => [c.stage, c.slot, c.chunkId, c.length]), [[2, 3, [1, 0, 0, 3], 5], [2, 5, [1, 0, 0, 5], 2]]);
   assert.deepEqual(recordsOf(chunks[0]!.records), expected(3));
@@ -55,6 +57,9 @@ test('forwards are stored as one packed chunk per target slot, in emission order
   consumer.consumeForwards(2, [1, 0, 0, 3]);
   consumer.commit();
   assert.deepEqual(unappliedForwards(dbs).map((c) => c.chunkId), [[1, 0, 0, 5]]);
+  // The consumer's next batch applies nothing: it has nothing to delete (deleting the chunk again would fail).
+  consumer.begin();
+  consumer.commit();
 }));
 
 test("a producer's chunks are listed in the order it made them, past ten and across a restart of the producer", withState((dir) => {
@@ -96,4 +101,24 @@ test('fired timers leave the table, whether stored earlier or added in the same 
   assert.deepEqual(due.map((t) => [t.key, t.time, t.registeredBy]), [['a', 50, 'events/0/1'], ['b', 60, 'events/0/2']], 'stored or added, a timer knows what registered it');
   batch.commit();
   assert.equal(dbs.timers.getKeysCount(), 0);
+}));
+
+test("each producer numbers its chunks on its own, whatever other slots and stages have stored", withState((dir) => {
+  const dbs = openState(dir);
+  const forwardFrom = (stage: number, slot: number, target: number) => {
+    const producer = new SlotBatch(dbs, stage, slot, KEY_GROUPS, []);
+    producer.begin();
+    producer.addForward({ stage: target, slot: 0, id: `${stage}.${slot}`, key: 'k', kg: 0, value: 0, timestamp: 0 });
+    producer.commit();
+    return producer.pendingForwardChunks[0]!.chunkId[2];
+  };
+  // Slot 1 of stage 1 has made three chunks for stage 3, slot 3 one, stage 2 slot 2 one for stage 3 and one for stage 4.
+  assert.deepEqual([forwardFrom(1, 1, 3), forwardFrom(1, 1, 3), forwardFrom(1, 1, 3), forwardFrom(1, 3, 3), forwardFrom(2, 2, 3), forwardFrom(2, 2, 4)], [0, 1, 2, 0, 0, 0]);
+  assert.equal(forwardFrom(1, 2, 3), 0, 'a slot with no chunk of its own starts at 0, between two that have some');
+  assert.equal(forwardFrom(1, 1, 3), 3);
+  assert.equal(forwardFrom(1, 3, 3), 1);
+  assert.equal(forwardFrom(1, 4, 3), 0, 'after the last producer that has chunks');
+  assert.equal(forwardFrom(1, 0, 3), 0, 'before the first');
+  assert.equal(forwardFrom(2, 2, 3), 1);
+  assert.equal(forwardFrom(2, 2, 4), 1);
 }));
