@@ -15,7 +15,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OperatorHarness } from '../harness/operator-harness.js';
 import type { WindowResult } from '../../src/api/types.js';
-import { mulberry32 } from '../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../src/core/seeded-random.js';
 
 interface ModelWindow {
   start: number;

@@ -15,8 +15,8 @@ import { closeState, openState, openStateReadOnly } from '../../src/state/backen
 import { SlotBatch } from '../../src/state/slot-batch.js';
 import { LmdbStateReader } from '../../src/state/lmdb-reader.js';
 import { valueKey } from '../../src/state/keys.js';
-import { keyGroupOf } from '../../src/runtime/partitioner.js';
-import { mulberry32 } from '../../src/connectors/generator/random.js';
+import { keyGroupOf } from '../../src/core/key-groups.js';
+import { mulberry32 } from '../../src/core/seeded-random.js';
 
 const KEY_GROUPS = 4;
 const KEYS = ['a', 'b', 'c', 'd', 'e'];
@@ -156,13 +156,13 @@ test('a batch that is not committed leaves no trace: the next batch reads what w
   slot.begin();
   slot.valueSet(slot.value(table, 0, 'k'), 'kept');
   slot.mapSet(slot.map(maps, 0, 'k'), 'e', 'kept');
-  slot.setFrontier([['p0', 5]]);
+  slot.setFrontier([['p0', 5, -Infinity]]);
   slot.commit();
   slot.begin();
   slot.valueSet(slot.value(table, 0, 'k'), 'lost');
   slot.mapSet(slot.map(maps, 0, 'k'), 'e', 'lost');
   slot.mapSet(slot.map(maps, 0, 'k'), 'f', 'lost');
-  slot.setFrontier([['p0', 9]]);
+  slot.setFrontier([['p0', 9, -Infinity]]);
   slot.addOutput({ sink: 'out', id: 'lost', key: null, value: 1, timestamp: 0 });
   // No commit: the batch failed.
   slot.begin();
@@ -180,18 +180,18 @@ test('the source frontier of a slot only moves forward, and is its own: other sl
   const neighbours = [new SlotBatch(dbs, 2, 2, [0], []), new SlotBatch(dbs, 2, 4, [0], []), new SlotBatch(dbs, 1, 3, [0], []), new SlotBatch(dbs, 3, 3, [0], [])];
   for (const [i, n] of neighbours.entries()) {
     n.begin();
-    n.setFrontier([['p0', 100 + i], ['p1', 200 + i]]);
+    n.setFrontier([['p0', 100 + i, -Infinity], ['p1', 200 + i, -Infinity]]);
     n.commit();
   }
   slot.begin();
   assert.equal(slot.appliedOffset('p0'), -1, 'nothing applied yet');
-  slot.setFrontier([['p0', 7], ['p1', 3]]);
+  slot.setFrontier([['p0', 7, -Infinity], ['p1', 3, -Infinity]]);
   slot.commit();
   slot.begin();
   assert.equal(slot.appliedOffset('p0'), 7);
   assert.equal(slot.appliedOffset('p1'), 3);
   assert.equal(slot.appliedOffset('p2'), -1);
-  slot.setFrontier([['p0', 6], ['p1', 4], ['p2', 0]]);
+  slot.setFrontier([['p0', 6, -Infinity], ['p1', 4, -Infinity], ['p2', 0, -Infinity]]);
   slot.commit();
   slot.begin();
   assert.deepEqual([slot.appliedOffset('p0'), slot.appliedOffset('p1'), slot.appliedOffset('p2')], [7, 4, 0], 'an earlier offset does not move the frontier back');
@@ -259,7 +259,7 @@ test('committed state is stored under the documented keys (backend.ts), which a 
   slot.valueSet(slot.value(slot.valueTable('step', 'total'), 5, 'u1'), 42, 1_000);
   slot.mapSet(slot.map(slot.mapTable('step', 'seen'), 0, 'u2'), 'item', { n: 1 });
   slot.timers.register('w', 5, 'u1', 99, 'ns', 'r7');
-  slot.setFrontier([['src/0', 12]]);
+  slot.setFrontier([['src/0', 12, -Infinity]]);
   slot.addOutput({ sink: 'out', id: 'o1', key: 'u1', value: 'v', timestamp: 3 });
   slot.addForward({ stage: 2, slot: 4, id: 'f1', key: 'u1', kg: 5, value: 'f', timestamp: 4 });
   slot.commit();

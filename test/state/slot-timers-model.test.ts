@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeState, openState } from '../../src/state/backend.js';
 import { SlotBatch } from '../../src/state/slot-batch.js';
-import { mulberry32 } from '../../src/connectors/generator/random.js';
+import { mulberry32 } from '../../src/core/seeded-random.js';
 
 const KEY_GROUPS = [0, 1, 2];
 const STEPS = ['w', 'p'];

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { closeState, openState } from '../../src/state/backend.js';
 import { checkStateLayout } from '../../src/runtime/recovery.js';
 import type { Plan } from '../../src/graph/planner.js';
-import { ErrorCodes, FlywheelError } from '../../src/runtime/errors.js';
+import { ErrorCodes, FlywheelError } from '../../src/core/errors.js';
 
 // The layout check reads only the key groups and slots of a plan.
 const plan = (keyGroups: number, slots: number) => ({ keyGroups, slots }) as Plan;
