@@ -52,9 +52,9 @@ export interface StateTable<Cell> {
 
 /**
  * Cells (values and map entries) cached by all the slots of this thread. A thread hosts many slots (every keyed
- * stage's share of them), so a limit per slot alone lets the thread cache all the state it owns: the flywheel
- * topology's 64 slots grew past 2 GB over a million events. A slot that begins a batch while the thread is past
- * THREAD_CACHE_LIMIT drops its cache, so the total stays near it.
+ * stage's share of them: 32 per thread in the flywheel topology), so a limit per slot alone lets a thread cache
+ * millions. A slot that begins a batch while the thread is past THREAD_CACHE_LIMIT drops its cache, so the total
+ * stays near it. This counts cells, not bytes: a cached value may be large.
  */
 const threadCache = { cells: 0 };
 const THREAD_CACHE_LIMIT = 1_000_000;
