@@ -12,6 +12,7 @@
  *   lmdb-restarts [--trials N] [--reader-ms 50]   (0: no other process)
  *   flywheel-cpu [--rate 2000] [--event-time-rate R] [--max-delays 5,20,50,100] [--warmup-seconds 20] [--seconds 30] [--runs 1]
  *   record-limits [--events 200000] [--rounds 9]
+ *   memory [--topologies topologies/flywheel.yaml,...] [--events N] [--nice 10] [--node-args '--flag ...']
  *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
  */
 import { appendFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { kafkaBench } from './kafka/bench.js';
 import { lmdbRestartsBench } from './lmdb-restarts/bench.js';
 import { mockLimits } from './kafka/mock-limits.js';
 import { recordLimitsBench } from './record-limits/bench.js';
+import { memoryBench } from './memory/bench.js';
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
 
@@ -153,7 +155,19 @@ switch (name) {
       report,
     );
     break;
+  case 'memory':
+    await memoryBench(
+      resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'),
+      {
+        topologies: option(args, 'topologies', 'topologies/flywheel.yaml,topologies/features.yaml,topologies/experiments.yaml').split(','),
+        events: num('events', 10_000_000),
+        niceness: num('nice', 10),
+        nodeArgs: option(args, 'node-args', '').split(' ').filter(Boolean),
+      },
+      report,
+    );
+    break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, flywheel-cpu, features-throughput, features-serving, kafka, kafka-mock, experiments\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, flywheel-cpu, features-throughput, features-serving, kafka, kafka-mock, experiments, memory\n`);
     process.exitCode = 1;
 }

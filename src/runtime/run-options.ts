@@ -53,7 +53,7 @@ export interface RunStatus {
   /** Records waiting in the sources (consumer lag) where they can tell, else null. */
   sourceLag: number | null;
   queued: number;
-  /** The most records that were ever queued at once (never above `maxQueued`). */
+  /** The most records that were ever queued at once (above `maxQueued` by about one batch at most: docs/runtime.md, Memory). */
   peakQueued: number;
   /** Times the sources were paused because the job was full. */
   pauses: number;

@@ -190,6 +190,7 @@ export class JobRunner {
       job: this.options.job,
       stateDir: this.options.stateDir,
       batch: { maxRecords: this.maxRecords, maxDelay: this.maxDelay },
+      maxQueued: this.backpressure.maxQueued,
       frontierInterval: this.frontierInterval,
       deliver: (sink, records) => void this.delivery.deliver(sink, records, true),
       fail: (err) => this.fail(err),
@@ -246,12 +247,23 @@ export class JobRunner {
     while (!this.failure) {
       const held = this.intake.order?.length ?? 0;
       const applying = this.scheduler.queuedRecords() + this.workerIntake.inFlightRecords;
-      const queued = applying + held;
+      // The bound is on what the queue holds and will hold once keyed stages forward what they apply (fan-out.ts).
+      this.scheduler.fanOut.observeSources(this.intake.recordsRead, this.scheduler.routedFromSources + held);
+      const projected = () => this.scheduler.projectedRecords(this.intake.order?.length ?? 0, this.workerIntake.inFlightRecords);
       let polled = 0;
-      const polling = !this.stopping && backpressure.allowsPolling(queued, this.delivery.pending);
+      let polledAndWaited = false;
+      const polling = !this.stopping && backpressure.allowsPolling(projected(), this.delivery.pending);
       if (polling) {
-        this.workerIntake.claim(backpressure.maxQueued - queued);
-        polled = await this.intake.poll(Math.min(4096, backpressure.maxQueued - queued));
+        // Source records that fit (one at least when nothing is queued: a fan-out above the bound must not stall).
+        const perRead = this.scheduler.fanOut.weights()[0]!;
+        const roomFor = () => Math.max(applying + held === 0 ? 1 : 0, Math.floor((backpressure.maxQueued - projected()) / perRead));
+        this.workerIntake.claim(roomFor());
+        // Ranges just claimed count: the room left after them is what this poll may read.
+        const room = roomFor();
+        if (room > 0) {
+          polled = await this.intake.poll(Math.min(4096, room));
+          polledAndWaited = this.intake.pollsWait;
+        }
         if (polled > 0) this.scheduler.routedVersion++;
       }
       // Paused with nothing left to apply but records in the source order: only reading on would let the order hand
@@ -260,13 +272,12 @@ export class JobRunner {
       // Records handed on move the sources' frontier: every slot's committed frontier is behind again.
       if (this.intake.release(Date.now(), starved, this.routeReleased) > 0) this.scheduler.routedVersion++;
       if (polling) this.commitStage0Progress();
-      backpressure.observe(this.scheduler.queuedRecords());
+      backpressure.observe(this.scheduler.queuedRecords() + (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
       this.metrics.queued.set(this.scheduler.queuedRecords());
       this.metrics.outboxPending.set(this.delivery.pending);
-      const waitMs = this.scheduler.dispatch(this.intake.finished || this.stopping);
+      const waitMs = this.scheduler.dispatch(this.intake.finished || this.stopping, (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
       if (this.stopping && this.scheduler.drained) break;
       if (this.intake.finished && this.scheduler.allIdle() && !this.intake.order?.length) break;
-      const polledAndWaited = polling && this.intake.pollsWait;
       if ((polled === 0 && !polledAndWaited) || this.stopping) await this.sleep(waitMs);
     }
     await this.workerIntake.stop();

@@ -2,8 +2,9 @@
  * Schedules slot batches: one ordered mailbox per (stage, slot), at most one batch in flight per slot, batches sent
  * to the pool while it has room (oldest waiting records first), each batch cut with the watermark and the source
  * frontier it may claim; committed results come back as outputs for the sinks, records for the next stage, and the
- * slot's new watermark and earliest timer. Also answers what the runner's loop needs to know: how much is queued,
- * the watermark each stage's input has reached, and whether everything is idle.
+ * slot's new watermark and earliest timer. Also answers what the runner's loop needs to know: how much is queued
+ * (and, weighed by each stage's fan-out, fan-out.ts, how much that will become), the watermark each stage's input
+ * has reached, and whether everything is idle.
  */
 import type { Millis } from '../api/types.js';
 import { sinkRecord, type SinkRecord } from '../connectors/connector.js';
@@ -12,6 +13,7 @@ import { unpackList } from './batch-codec.js';
 import { FlywheelError } from '../core/errors.js';
 import type { FrontierEntry, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
 import type { JobMetrics } from './metrics.js';
+import { FanOut } from './fan-out.js';
 import { forwardedRun, SlotMailbox, type PackedRun } from './slot-mailbox.js';
 import type { SourceIntake } from './source-intake.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -25,6 +27,8 @@ export interface SchedulerDeps {
   stateDir: string;
   /** Largest batch a slot is sent, and the longest a record waits for more to join it (ms). */
   batch: { maxRecords: number; maxDelay: Millis };
+  /** The queue bound (backpressure.ts): a batch whose forwards would take the queue past it waits (fan-out.ts). */
+  maxQueued: number;
   /** How often each idle source-fed slot commits the source frontier (ms). */
   frontierInterval: Millis;
   /** Outputs of a committed batch for one sink, to deliver (they are in the outbox until acknowledged). */
@@ -41,12 +45,19 @@ export class SlotScheduler {
   /** Bumped whenever sources routed records: a slot whose committed frontier is older must commit again. */
   routedVersion = 0;
   private inFlightRecords = 0;
+  /** Per stage, records in batches in flight. */
+  private readonly inFlightByStage: number[];
+  /** Records read from sources that reached a mailbox (one record read may reach several stages, or none). */
+  routedFromSources = 0;
+  readonly fanOut: FanOut;
   readonly inFlightTasks = new Set<Promise<void>>();
   batches = 0;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.mailboxes = deps.plan.stages.map((stage) => Array.from({ length: deps.plan.slots }, (_, slot) => new SlotMailbox(stage.index, slot)));
     this.sourceFed = sourceFedStages(deps.plan);
+    this.inFlightByStage = deps.plan.stages.map(() => 0);
+    this.fanOut = new FanOut(deps.plan);
   }
 
   /** True when no batch is in flight. */
@@ -61,23 +72,29 @@ export class SlotScheduler {
    */
   route(stage: number, now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown): void {
     const slot = slotOfKeyGroup(keyGroup, this.deps.plan.keyGroups, this.deps.plan.slots);
+    this.routedFromSources++;
     this.mailboxes[stage]![slot]!.push(now, pidIndex, offset, timestamp, watermark, key, keyGroup, id, value);
   }
 
   /** Queues a run of records a worker packed for one slot (read from a source, or a forward chunk). */
   routeRun(stage: number, slot: number, now: number, run: PackedRun): void {
+    if (run.pidIndex >= 0) this.routedFromSources += run.length;
     this.mailboxes[stage]![slot]!.pushRun(now, run);
   }
 
   /**
    * Sends slots their batches while the pool has room, oldest waiting records first; returns how long to wait before
    * the next look (ms). A slot that cannot be sent keeps collecting records, so its next batch is larger.
+   * `queuedOutside`: records queued that the mailboxes do not hold yet (in the source order, in intake ranges).
    */
-  dispatch(ending: boolean): number {
+  dispatch(ending: boolean, queuedOutside = 0): number {
     const now = Date.now();
     // With nothing to read, look again within 50 ms (sooner when a batch or frontier is due). Waking more often cuts
     // many tiny slot batches, whose fixed cost (a task and an LMDB commit each) then dominates: measured on the demo.
     let wait = 50;
+    let queued = this.queuedRecords() + queuedOutside;
+    // At the bound, records do not wait for more to join them: applying them is what makes room.
+    const full = queued >= this.deps.maxQueued;
     const ready: Array<{ box: SlotMailbox; inputWatermark: Millis; since: number }> = [];
     for (const stage of this.deps.plan.stages) {
       if (stage.entry === null) continue;
@@ -86,7 +103,7 @@ export class SlotScheduler {
         if (box.inFlight) continue;
         if (box.length > 0) {
           const age = now - box.oldestAt;
-          if (box.length >= this.deps.batch.maxRecords || age >= this.deps.batch.maxDelay || ending) ready.push({ box, inputWatermark, since: box.oldestAt });
+          if (box.length >= this.deps.batch.maxRecords || age >= this.deps.batch.maxDelay || ending || full) ready.push({ box, inputWatermark, since: box.oldestAt });
           else wait = Math.min(wait, this.deps.batch.maxDelay - age);
           continue;
         }
@@ -96,8 +113,19 @@ export class SlotScheduler {
         else if (frontierBehind) wait = Math.min(wait, this.deps.frontierInterval - (now - box.frontierAt));
       }
     }
-    ready.sort((a, b) => a.since - b.since);
-    for (const { box, inputWatermark } of ready) if (this.deps.pool.hasRoomFor(box.slot)) this.send(box, inputWatermark, now);
+    // A stage that forwards more than it applies grows the queue: while that would pass the bound, batches that do
+    // not grow it (later stages, which make room) go first, whatever their age; the others wait while batches in
+    // flight will make room. Until one of its batches has shown its ratio, one batch of a forwarding stage at a
+    // time. With nothing in flight a batch goes anyway: the overshoot is one batch.
+    const growing = (growth: number) => (growth > 0 && queued + growth > this.deps.maxQueued ? 1 : 0);
+    const withGrowth = ready.map((r) => ({ ...r, growth: this.fanOut.growth(r.box.stage, Math.min(r.box.length, this.deps.batch.maxRecords)) }));
+    withGrowth.sort((a, b) => growing(a.growth) - growing(b.growth) || a.since - b.since);
+    for (const { box, inputWatermark, growth } of withGrowth) {
+      if (!this.deps.pool.hasRoomFor(box.slot)) continue;
+      if (this.inFlightRecords > 0 && (growing(growth) || (this.fanOut.unknown(box.stage) && this.inFlightByStage[box.stage]! > 0))) continue;
+      queued += growth;
+      this.send(box, inputWatermark, now);
+    }
     return Math.max(1, wait);
   }
 
@@ -133,6 +161,7 @@ export class SlotScheduler {
     };
     box.inFlight = true;
     this.inFlightRecords += records.length;
+    this.inFlightByStage[box.stage]! += records.length;
     this.batches++;
     const started = process.hrtime.bigint();
     const done = this.deps.pool.run(task).then(
@@ -145,6 +174,7 @@ export class SlotScheduler {
 
   private onResult(box: SlotMailbox, count: number, result: SlotResult, started: bigint): void {
     this.inFlightRecords -= count;
+    this.inFlightByStage[box.stage]! -= count;
     this.deps.metrics.batchSeconds.observe({ stage: String(box.stage) }, Number(process.hrtime.bigint() - started) / 1e9);
     if (result.error) {
       this.deps.fail(FlywheelError.fromPlain(result.error));
@@ -160,9 +190,12 @@ export class SlotScheduler {
     }
     for (const [sink, records] of bySink) this.deps.deliver(sink, records);
     const now = Date.now();
+    let forwarded = 0;
     for (const { stage, slot, length, records } of result.forwards) {
       this.routeRun(stage, slot, now, forwardedRun(records, length, this.inputWatermark(stage, now)));
+      forwarded += length;
     }
+    this.fanOut.observe(box.stage, count, forwarded);
     box.watermark = result.watermark;
     box.nextTimer = result.nextTimer;
     box.inFlight = false;
@@ -191,6 +224,24 @@ export class SlotScheduler {
     let n = this.inFlightRecords;
     for (const stage of this.mailboxes) for (const box of stage) n += box.length;
     return n;
+  }
+
+  /**
+   * What the records queued will at most become before they leave the queue (fan-out.ts): those in mailboxes and in
+   * flight, plus `held` records that left stage 0 for a source-fed stage and `unread` source records claimed.
+   */
+  projectedRecords(held: number, unread: number): number {
+    const weights = this.fanOut.weights();
+    let n = unread * weights[0]!;
+    let sourceFedWeight = 1;
+    for (const stage of this.deps.plan.stages) {
+      if (stage.entry === null) continue;
+      let queued = this.inFlightByStage[stage.index]!;
+      for (const box of this.mailboxes[stage.index]!) queued += box.length;
+      n += queued * weights[stage.index]!;
+      if (this.sourceFed[stage.index]) sourceFedWeight = Math.max(sourceFedWeight, weights[stage.index]!);
+    }
+    return n + held * sourceFedWeight;
   }
 
   allInFlightDone(): boolean {

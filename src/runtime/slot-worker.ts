@@ -119,6 +119,7 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
     };
   } catch (err) {
     // What a pinned slot keeps in memory may hold the failed batch's changes: the next batch starts from LMDB.
+    runners.get(runnerId(task))?.batch.dropCache();
     runners.delete(runnerId(task));
     return { outputs: new Uint8Array(0), forwards: [], counts: {}, skipped: 0, watermark: task.startWatermark, nextTimer: Infinity, error: toPlainError(err, ErrorCodes.INTERNAL) };
   }

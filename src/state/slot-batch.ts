@@ -51,6 +51,15 @@ export interface StateTable<Cell> {
   readonly byKey: Map<string, Cell>;
 }
 
+/**
+ * Cells (values and map entries) cached by all the slots of this thread. A thread hosts many slots (every keyed
+ * stage's share of them: 32 per thread in the flywheel topology), so a limit per slot alone lets a thread cache
+ * millions. A slot that begins a batch while the thread is past THREAD_CACHE_LIMIT drops its cache, so the total
+ * stays near it. This counts cells, not bytes: a cached value may be large.
+ */
+const threadCache = { cells: 0 };
+const THREAD_CACHE_LIMIT = 1_000_000;
+
 const tableId = (stepId: string, name: string) => `${stepId}\u0000${name}`;
 
 export class SlotBatch {
@@ -59,7 +68,7 @@ export class SlotBatch {
   number = 0;
   private readonly valueTables = new Map<string, StateTable<CachedValue>>();
   private readonly mapTables = new Map<string, StateTable<CachedMap>>();
-  /** Values and maps in the tables' caches. */
+  /** Values, maps and map entries in the tables' caches (a map of thousands of entries weighs thousands). */
   private cachedStates = 0;
   private dirtyValues: CachedValue[] = [];
   private dirtyEntries: Array<[CachedMap, string, CachedEntry]> = [];
@@ -74,7 +83,8 @@ export class SlotBatch {
 
   /**
    * With `keepCache` (a slot pinned to one thread) cached state stays valid between batches, since only this slot
-   * writes its key groups; it is dropped when it grows past `cacheLimit` entries. Timers are then kept in memory.
+   * writes its key groups; it is dropped when it grows past `cacheLimit` values and map entries. Timers are then
+   * kept in memory.
    */
   constructor(
     private readonly dbs: StateDatabases,
@@ -92,11 +102,7 @@ export class SlotBatch {
   begin(): void {
     this.number++;
     this.dbs.env.resetReadTxn();
-    if (!this.keepCache || this.cachedStates > this.cacheLimit) {
-      for (const t of this.valueTables.values()) t.byKey.clear();
-      for (const t of this.mapTables.values()) t.byKey.clear();
-      this.cachedStates = 0;
-    }
+    if (!this.keepCache || this.cachedStates > this.cacheLimit || threadCache.cells > THREAD_CACHE_LIMIT) this.dropCache();
     this.dirtyValues = [];
     this.dirtyEntries = [];
     this.outputs = [];
@@ -109,6 +115,14 @@ export class SlotBatch {
       this.applied.set((key as StateKey)[3] as string, value as number);
     }
     this.timers.begin();
+  }
+
+  /** Forgets every cached value and map (and gives the thread's cache budget back). */
+  dropCache(): void {
+    for (const t of this.valueTables.values()) t.byKey.clear();
+    for (const t of this.mapTables.values()) t.byKey.clear();
+    threadCache.cells -= this.cachedStates;
+    this.cachedStates = 0;
   }
 
   /** The last offset of a source partition this slot has applied (-1 when none). */
@@ -128,7 +142,7 @@ export class SlotBatch {
       const k = valueKey(table.stepId, kg, key, table.name);
       entry = { key: k, stored: this.dbs.state.get(k) as StoredValue | undefined, dirty: false };
       table.byKey.set(key, entry);
-      this.cachedStates++;
+      this.countCached(1);
     }
     return entry;
   }
@@ -156,10 +170,7 @@ export class SlotBatch {
 
   private writeEntry(map: CachedMap, entryName: string, stored: StoredValue | undefined): void {
     let entry = map.entries.get(entryName);
-    if (!entry) {
-      entry = { stored, dirty: false };
-      map.entries.set(entryName, entry);
-    }
+    if (!entry) entry = this.cacheEntry(map, entryName, stored);
     entry.stored = stored;
     if (!entry.dirty) {
       entry.dirty = true;
@@ -178,7 +189,7 @@ export class SlotBatch {
     if (!map) {
       map = { stepId: table.stepId, kg, key, name: table.name, complete: false, entries: new Map() };
       table.byKey.set(key, map);
-      this.cachedStates++;
+      this.countCached(1);
     }
     return map;
   }
@@ -193,8 +204,7 @@ export class SlotBatch {
     }
     if (!entry) {
       const stored = map.complete ? undefined : (this.dbs.state.get(mapEntryKey(map.stepId, map.kg, map.key, map.name, entryName)) as StoredValue | undefined);
-      entry = { stored, dirty: false };
-      map.entries.set(entryName, entry);
+      entry = this.cacheEntry(map, entryName, stored);
     }
     return entry.stored === undefined || isExpired(entry.stored, this.watermark) ? undefined : entry.stored[0];
   }
@@ -258,7 +268,7 @@ export class SlotBatch {
         else state.putSync(k, e.stored);
         e.dirty = false;
         // In a complete map an absent entry needs no marker.
-        if (e.stored === undefined && m.complete) m.entries.delete(entryName);
+        if (e.stored === undefined && m.complete && m.entries.delete(entryName)) this.countCached(-1);
       }
       this.timers.write();
       for (const [pid, offset, watermark] of this.frontier) {
@@ -280,9 +290,21 @@ export class SlotBatch {
     const { stepId, kg, key, name } = map;
     for (const { key: k, value } of this.dbs.state.getRange({ start: mapPrefix(stepId, kg, key, name), end: mapRangeEnd(stepId, kg, key, name) })) {
       const entryName = (k as StateKey)[5] as string;
-      if (!map.entries.has(entryName)) map.entries.set(entryName, { stored: value as StoredValue, dirty: false });
+      if (!map.entries.has(entryName)) this.cacheEntry(map, entryName, value as StoredValue);
     }
     map.complete = true;
+  }
+
+  private cacheEntry(map: CachedMap, entryName: string, stored: StoredValue | undefined): CachedEntry {
+    const entry: CachedEntry = { stored, dirty: false };
+    map.entries.set(entryName, entry);
+    this.countCached(1);
+    return entry;
+  }
+
+  private countCached(cells: number): void {
+    this.cachedStates += cells;
+    threadCache.cells += cells;
   }
 }
 
