@@ -15,7 +15,7 @@ import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { openState } from '../../src/state/backend.js';
 import type { JobGraph } from '../../src/graph/model.js';
-import type { IntakePlacement } from '../../src/runtime/run-options.js';
+import type { IntakePlacement } from '../../src/graph/runtime-settings.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/fan-out-job.js', import.meta.url));
 const EVENTS = 20_000;
