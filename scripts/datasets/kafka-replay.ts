@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Kafka from 'node-rdkafka';
 import { spawnDevBroker } from '../../src/connectors/kafka/dev-broker.js';
-import { encodeValue } from '../../src/connectors/kafka/kafka-options.js';
+import { encodeRecord } from '../../src/connectors/record-decode.js';
 import type { ExperimentReport } from '../../src/jobs/experiments/experiment-report.js';
 import { buildQueryApp } from '../../src/query/app.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
@@ -49,7 +49,7 @@ async function produce(brokers: string, topic: string, replay: Replay): Promise<
   for (const e of replay.events) {
     for (;;) {
       try {
-        producer.produce(topic, partitionOf(e.userId), encodeValue(e, 'msgpack'), e.userId, e.ts);
+        producer.produce(topic, partitionOf(e.userId), encodeRecord(e, 'msgpack'), e.userId, e.ts);
         break;
       } catch {
         producer.poll();
