@@ -1,5 +1,5 @@
 /**
- * The e-commerce events as the stream carries them (FLYWHEEL.md "Events") and how a simulated event becomes one.
+ * The e-commerce events as the stream carries them and how a simulated event becomes one.
  * Item events carry the item's category and price (for a purchase: the price paid, after the revenue effect of the
  * user's variants); an exposure carries the experiment, the variant, whether the user uses it, and the user's
  * pre-exposure covariates.

@@ -1,5 +1,5 @@
 /**
- * Validates a raw behaviour event (FLYWHEEL.md "Events") and returns it typed. Anything malformed throws a
+ * Validates a raw behaviour event and returns it typed. Anything malformed throws a
  * BAD_RECORD error that says which field is wrong and how, so a step with `onError: deadLetter` keeps the record
  * with that reason in the dead-letter sink.
  */
