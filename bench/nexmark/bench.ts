@@ -2,7 +2,8 @@
  * The Nexmark benchmark: for each query, in one run, the plain single-threaded baseline and Flywheel with 1 and 2
  * worker threads over the same generated events, each measurement in a fresh process (measure-query.ts); with
  * `placements: ['any', 'pinned']` also each slot placement (`flywheel-N-pinned` rows for the pinned one), and with
- * `intakes: ['main', 'workers']` the source read on the main thread and by the workers (`-worker-intake` rows).
+ * `intakes: ['main', 'workers']` the source read on the main thread and by the workers (`-worker-intake` rows), and
+ * with `commitIntervals` each commit interval of the pinned slots (`-commit-Nms` rows).
  * Throughput runs are unpaced (medians of `runs`); then each implementation runs once paced at the same rate, half
  * the slower Flywheel throughput, with event time following the wall clock, for the latency quantiles. Reports one
  * figure per query and implementation.
@@ -26,6 +27,8 @@ export interface NexmarkBenchOptions {
   placements: SlotPlacement[];
   /** Where the source is read (runtime.intake); `main` alone by default. */
   intakes: IntakePlacement[];
+  /** Commit intervals to run pinned slots with (runtime.commitInterval, ms); the runtime's default alone when absent. */
+  commitIntervals?: number[];
   latencySeconds: number;
 }
 
@@ -50,10 +53,13 @@ interface Impl {
   workers: number;
   placement: SlotPlacement;
   intake: IntakePlacement;
+  commitInterval?: number;
 }
 
-const implName = ({ workers, placement, intake }: Impl): string =>
-  workers === 0 ? 'baseline' : `flywheel-${workers}${placement === 'any' ? '' : `-${placement}`}${intake === 'main' ? '' : '-worker-intake'}`;
+const implName = ({ workers, placement, intake, commitInterval }: Impl): string =>
+  workers === 0
+    ? 'baseline'
+    : `flywheel-${workers}${placement === 'any' ? '' : `-${placement}`}${intake === 'main' ? '' : '-worker-intake'}${commitInterval === undefined ? '' : `-commit-${commitInterval}ms`}`;
 
 async function throughput(query: string, impl: Impl, o: NexmarkBenchOptions): Promise<Omit<Figure, LatencyField>> {
   const runs: QueryRunResult[] = [];
@@ -75,7 +81,11 @@ export async function nexmarkBench(o: NexmarkBenchOptions, report: (f: Figure) =
   for (const query of o.queries) {
     const impls: Impl[] = [
       { workers: 0, placement: 'any', intake: 'main' },
-      ...o.intakes.flatMap((intake) => o.placements.flatMap((placement) => o.workers.map((workers) => ({ workers, placement, intake })))),
+      ...o.intakes.flatMap((intake) =>
+        o.placements.flatMap((placement) =>
+          o.workers.flatMap((workers) => (placement === 'pinned' && o.commitIntervals ? o.commitIntervals.map((commitInterval) => ({ workers, placement, intake, commitInterval })) : [{ workers, placement, intake }])),
+        ),
+      ),
     ];
     const rows = [];
     for (const impl of impls) rows.push(await throughput(query, impl, o));

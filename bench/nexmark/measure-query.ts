@@ -30,6 +30,8 @@ export interface QueryRun {
   placement?: SlotPlacement;
   /** Where the source is read (runtime.intake); `main` when absent. */
   intake?: IntakePlacement;
+  /** runtime.commitInterval (ms); the runtime's default when absent. */
+  commitInterval?: number;
   events: number;
   /** Paced events per second (also events per second of event time); 0: unpaced. */
   rate: number;
@@ -76,7 +78,7 @@ const m = await measure(async () => {
   const graph = ((await import(`./queries.js?paced=${paced}`)) as unknown as Record<string, JobGraph>)[o.query]!;
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-nexmark-'));
   try {
-    const runner = new JobRunner({ job: moduleJobRef(queriesModule, o.query), graph, stateDir, workers: o.workers, slots: 16, placement: o.placement ?? 'any', intake: o.intake ?? 'main' });
+    const runner = new JobRunner({ job: moduleJobRef(queriesModule, o.query), graph, stateDir, workers: o.workers, slots: 16, placement: o.placement ?? 'any', intake: o.intake ?? 'main', ...(o.commitInterval !== undefined ? { commitInterval: o.commitInterval } : {}) });
     await runner.run();
     found.outputs = await outputsOf(runner);
     found.stateMiB = diskMiB(stateDir);

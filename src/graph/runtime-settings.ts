@@ -30,6 +30,8 @@ export interface RuntimeSettings {
   statusInterval: number;
   /** On stop, how long outputs may take to be acknowledged before they are left for the next start (ms). */
   stopTimeout: number;
+  /** Longest a pinned slot applies records without committing them (ms; 0: every batch commits). */
+  commitInterval: number;
 }
 
 /** The run settings as written (a topology's `runtime:` section); durations as ms or strings such as '5s'. */
@@ -45,6 +47,7 @@ export interface RuntimeSection {
   batch?: { maxRecords?: number; maxDelay?: number | string };
   statusInterval?: number | string;
   stopTimeout?: number | string;
+  commitInterval?: number | string;
 }
 
 /** Settings from a section already checked against the runtime schema (defaults filled in). */
@@ -62,6 +65,7 @@ export function runtimeSettings(raw: Record<string, unknown>, name: string, base
     batch,
     statusInterval: raw.statusInterval as number,
     stopTimeout: raw.stopTimeout as number,
+    commitInterval: raw.commitInterval as number,
     ...overrides,
   };
 }

@@ -54,6 +54,11 @@ export const runtimeSchema = {
     },
     statusInterval: { duration: MAX_TIMER_MS, default: 5000 },
     stopTimeout: { duration: MAX_TIMER_MS, default: 10000 },
+    commitInterval: {
+      duration: MAX_TIMER_MS,
+      default: 100,
+      description: 'longest a pinned slot applies records before it commits them (state, timers, source positions and outputs in one LMDB transaction); outputs leave after their commit. 0 commits every batch',
+    },
   },
   additionalProperties: false,
   default: {},

@@ -29,6 +29,7 @@ export interface LaunchOptions {
   batch: { maxRecords: number; maxDelay: number };
   statusInterval: number;
   stopTimeout: number;
+  commitInterval?: number;
   baseDir: string;
   http?: { port: number; host: string; isolation?: QueryIsolation };
   log?: (line: string) => void;
@@ -62,6 +63,7 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     signal: controller.signal,
     statusInterval: options.statusInterval,
     stopTimeout: options.stopTimeout,
+    ...(options.commitInterval !== undefined ? { commitInterval: options.commitInterval } : {}),
     onStatus: (s) => log(statusLine(options.graph.name, s)),
   });
   const stop = () => controller.abort();

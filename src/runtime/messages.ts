@@ -33,6 +33,8 @@ export interface SlotTask {
   slots: number;
   /** The slot always runs on this thread, so its state cache stays valid between batches. */
   pinned: boolean;
+  /** Commit after this batch (a slot that is not pinned always does). */
+  commit: boolean;
   stage: number;
   slot: number;
   /** The watermark the slot reached with its previous batch. */
@@ -105,8 +107,11 @@ export interface WarmUpTask {
 }
 
 export interface SlotResult {
+  /** Outputs and forwards of every batch since the slot's last commit; empty when this batch did not commit. */
   outputs: Uint8Array;
   forwards: ForwardRun[];
+  /** Whether this batch committed what the slot applied since its previous commit. */
+  committed: boolean;
   counts: StepCounts;
   skipped: number;
   watermark: number;

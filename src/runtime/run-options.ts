@@ -34,6 +34,12 @@ export interface RunOptions {
   maxQueued?: number;
   /** How often each idle slot commits the source frontier (ms). */
   frontierInterval?: Millis;
+  /**
+   * Longest a pinned slot applies batches before it commits them (ms; default 100; 0 commits every batch): a key
+   * changed by several batches in between is written once; the outputs leave, and the query endpoint sees the
+   * changes, after the commit. A slot any thread may run (placement `any`) commits every batch.
+   */
+  commitInterval?: Millis;
   signal?: AbortSignal;
   /**
    * On stop, how long outputs already made may take to be acknowledged by their sinks (ms; default 10 s). What is

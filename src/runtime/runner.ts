@@ -58,6 +58,7 @@ export class JobRunner {
   private readonly maxRecords: number;
   private readonly maxDelay: Millis;
   private readonly frontierInterval: Millis;
+  private readonly commitInterval: Millis;
   private readonly stopTimeout: Millis;
   /** Outputs still unacknowledged when a stop's `stopTimeout` ran out. */
   private undelivered = 0;
@@ -72,6 +73,7 @@ export class JobRunner {
     this.maxRecords = options.batch?.maxRecords ?? 8192;
     this.maxDelay = options.batch?.maxDelay ?? 5;
     this.frontierInterval = options.frontierInterval ?? 1_000;
+    this.commitInterval = options.commitInterval ?? 100;
     this.stopTimeout = options.stopTimeout ?? 10_000;
     options.signal?.addEventListener('abort', () => this.stop());
   }
@@ -192,6 +194,7 @@ export class JobRunner {
       batch: { maxRecords: this.maxRecords, maxDelay: this.maxDelay },
       maxQueued: this.backpressure.maxQueued,
       frontierInterval: this.frontierInterval,
+      commitInterval: this.commitInterval,
       deliver: (sink, records) => void this.delivery.deliver(sink, records, true),
       fail: (err) => this.fail(err),
       wake: () => this.wake?.(),

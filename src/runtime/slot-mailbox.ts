@@ -40,8 +40,13 @@ export class SlotMailbox {
   /** Records queued. */
   length = 0;
   inFlight = false;
-  /** Watermark reached by the slot's last committed batch. */
+  /** Watermark reached by the slot's last batch. */
   watermark: Millis = -Infinity;
+  /**
+   * Watermark reached by the slot's last commit: what the next stage may assume, since what the slot forwards
+   * before it reaches the next stage only with the commit.
+   */
+  committedWatermark: Millis = -Infinity;
   /**
    * Earliest timer the slot holds, as its last batch reported. Unknown (-Infinity) until the slot's first batch: after
    * a restart it may hold persisted timers that are due, and must not count as caught up before it has fired them.
@@ -49,8 +54,14 @@ export class SlotMailbox {
   nextTimer: Millis = -Infinity;
   /** Wall-clock time the oldest queued record arrived. */
   oldestAt = 0;
-  /** Wall-clock time the slot's source frontier was last committed. */
+  /** Wall-clock time the slot's source frontier was last sent. */
   frontierAt = 0;
+  /** Wall-clock time of the slot's last commit. */
+  committedAt = 0;
+  /** Records the slot applied since its last commit (their outputs and forwards leave with the next one). */
+  uncommitted = 0;
+  /** True when the slot's last batch did not commit. */
+  commitPending = false;
 
   constructor(
     readonly stage: number,
@@ -115,8 +126,8 @@ export class SlotMailbox {
     return first;
   }
 
-  /** True when the slot has nothing queued, nothing running, and no timer due at `watermark`. */
+  /** True when the slot has nothing queued, nothing running or uncommitted, and no timer due at `watermark`. */
   idleAt(watermark: Millis): boolean {
-    return this.length === 0 && !this.inFlight && (this.nextTimer === Infinity || this.nextTimer > watermark);
+    return this.length === 0 && !this.inFlight && !this.commitPending && (this.nextTimer === Infinity || this.nextTimer > watermark);
   }
 }

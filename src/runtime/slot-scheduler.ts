@@ -1,8 +1,10 @@
 /**
  * Schedules slot batches: one ordered mailbox per (stage, slot), at most one batch in flight per slot, batches sent
  * to the pool while it has room (oldest waiting records first), each batch cut with the watermark and the source
- * frontier it may claim; committed results come back as outputs for the sinks, records for the next stage, and the
- * slot's new watermark and earliest timer. Also answers what the runner's loop needs to know: how much is queued
+ * frontier it may claim, and told whether to commit (a pinned slot commits once per `commitInterval`, or sooner when
+ * the job ends or the queue is full; a slot with nothing to apply is sent an empty batch to commit when its interval
+ * is up). Results come back with the slot's new watermark and earliest timer, and, from a commit, the outputs for the
+ * sinks and the records for the next stage. Also answers what the runner's loop needs to know: how much is queued
  * (and, weighed by each stage's fan-out, fan-out.ts, how much that will become), the watermark each stage's input
  * has reached, and whether everything is idle.
  */
@@ -31,6 +33,8 @@ export interface SchedulerDeps {
   maxQueued: number;
   /** How often each idle source-fed slot commits the source frontier (ms). */
   frontierInterval: Millis;
+  /** Longest a pinned slot applies batches without committing them (ms); 0 commits every batch. */
+  commitInterval: Millis;
   /** Outputs of a committed batch for one sink, to deliver (they are in the outbox until acknowledged). */
   deliver(sink: string, records: SinkRecord[]): void;
   fail(err: unknown): void;
@@ -47,6 +51,8 @@ export class SlotScheduler {
   private inFlightRecords = 0;
   /** Per stage, records in batches in flight. */
   private readonly inFlightByStage: number[];
+  /** Per stage, records applied by pinned slots and not yet committed (their forwards are still to come). */
+  private readonly uncommittedByStage: number[];
   /** Records read from sources that reached a mailbox (one record read may reach several stages, or none). */
   routedFromSources = 0;
   readonly fanOut: FanOut;
@@ -57,12 +63,13 @@ export class SlotScheduler {
     this.mailboxes = deps.plan.stages.map((stage) => Array.from({ length: deps.plan.slots }, (_, slot) => new SlotMailbox(stage.index, slot)));
     this.sourceFed = sourceFedStages(deps.plan);
     this.inFlightByStage = deps.plan.stages.map(() => 0);
+    this.uncommittedByStage = deps.plan.stages.map(() => 0);
     this.fanOut = new FanOut(deps.plan);
   }
 
-  /** True when no batch is in flight. */
+  /** True when no batch is in flight and every slot has committed what it applied. */
   get drained(): boolean {
-    return this.inFlightRecords === 0 && this.allInFlightDone();
+    return this.inFlightRecords === 0 && this.mailboxes.every((stage) => stage.every((b) => !b.inFlight && !b.commitPending));
   }
 
   /**
@@ -109,8 +116,12 @@ export class SlotScheduler {
         }
         const timersDue = inputWatermark > box.watermark && box.nextTimer <= inputWatermark;
         const frontierBehind = this.sourceFed[stage.index]! && (this.frontierVersion.get(box) ?? -1) < this.routedVersion;
-        if (timersDue || (frontierBehind && (ending || now - box.frontierAt >= this.deps.frontierInterval))) ready.push({ box, inputWatermark, since: now });
-        else if (frontierBehind) wait = Math.min(wait, this.deps.frontierInterval - (now - box.frontierAt));
+        const commitDue = box.commitPending && (ending || full || now - box.committedAt >= this.deps.commitInterval);
+        if (timersDue || commitDue || (frontierBehind && (ending || now - box.frontierAt >= this.deps.frontierInterval))) ready.push({ box, inputWatermark, since: now });
+        else {
+          if (frontierBehind) wait = Math.min(wait, this.deps.frontierInterval - (now - box.frontierAt));
+          if (box.commitPending) wait = Math.min(wait, this.deps.commitInterval - (now - box.committedAt));
+        }
       }
     }
     // A stage that forwards more than it applies grows the queue: while that would pass the bound, batches that do
@@ -124,12 +135,12 @@ export class SlotScheduler {
       if (!this.deps.pool.hasRoomFor(box.slot)) continue;
       if (this.inFlightRecords > 0 && (growing(growth) || (this.fanOut.unknown(box.stage) && this.inFlightByStage[box.stage]! > 0))) continue;
       queued += growth;
-      this.send(box, inputWatermark, now);
+      this.send(box, inputWatermark, now, ending || full || now - box.committedAt >= this.deps.commitInterval);
     }
     return Math.max(1, wait);
   }
 
-  private send(box: SlotMailbox, inputWatermark: Millis, now: number): void {
+  private send(box: SlotMailbox, inputWatermark: Millis, now: number, commit: boolean): void {
     const records = box.take(this.deps.batch.maxRecords);
     // With records left behind, the batch may only claim what it holds: its watermark is its last record's stamp
     // and, for a partition with records still queued, its frontier stops just before the first of them.
@@ -150,6 +161,7 @@ export class SlotScheduler {
       stateDir: this.deps.stateDir,
       slots: this.deps.plan.slots,
       pinned: this.deps.pool.placement === 'pinned',
+      commit,
       stage: box.stage,
       slot: box.slot,
       startWatermark: box.watermark,
@@ -183,7 +195,8 @@ export class SlotScheduler {
     this.deps.metrics.addCounts(result.counts);
     if (result.skipped) this.deps.metrics.replaySkipped.inc(result.skipped);
     const bySink = new Map<string, SinkRecord[]>();
-    for (const [sink, id, key, value, timestamp, headers] of unpackList<OutputTuple>(result.outputs)) {
+    const outputs = result.outputs.length > 0 ? unpackList<OutputTuple>(result.outputs) : [];
+    for (const [sink, id, key, value, timestamp, headers] of outputs) {
       const list = bySink.get(sink) ?? [];
       list.push(sinkRecord(id, key, value, timestamp, headers));
       bySink.set(sink, list);
@@ -195,7 +208,16 @@ export class SlotScheduler {
       this.routeRun(stage, slot, now, forwardedRun(records, length, this.inputWatermark(stage, now)));
       forwarded += length;
     }
-    this.fanOut.observe(box.stage, count, forwarded);
+    box.uncommitted += count;
+    this.uncommittedByStage[box.stage]! += count;
+    box.commitPending = !result.committed;
+    if (result.committed) {
+      this.fanOut.observe(box.stage, box.uncommitted, forwarded);
+      this.uncommittedByStage[box.stage]! -= box.uncommitted;
+      box.uncommitted = 0;
+      box.committedAt = now;
+      box.committedWatermark = result.watermark;
+    }
     box.watermark = result.watermark;
     box.nextTimer = result.nextTimer;
     box.inFlight = false;
@@ -211,11 +233,11 @@ export class SlotScheduler {
     return min;
   }
 
-  /** A stage's output watermark: the least a slot has reached; an idle slot with nothing due counts as caught up. */
+  /** A stage's output watermark: the least a slot has committed; an idle slot with nothing due counts as caught up. */
   private stageWatermark(stage: number, now: number): Millis {
     const input = this.inputWatermark(stage, now);
     let min = Infinity;
-    for (const box of this.mailboxes[stage]!) min = Math.min(min, box.idleAt(input) ? input : box.watermark);
+    for (const box of this.mailboxes[stage]!) min = Math.min(min, box.idleAt(input) ? input : box.committedWatermark);
     return min;
   }
 
@@ -236,7 +258,7 @@ export class SlotScheduler {
     let sourceFedWeight = 1;
     for (const stage of this.deps.plan.stages) {
       if (stage.entry === null) continue;
-      let queued = this.inFlightByStage[stage.index]!;
+      let queued = this.inFlightByStage[stage.index]! + this.uncommittedByStage[stage.index]!;
       for (const box of this.mailboxes[stage.index]!) queued += box.length;
       n += queued * weights[stage.index]!;
       if (this.sourceFed[stage.index]) sourceFedWeight = Math.max(sourceFedWeight, weights[stage.index]!);

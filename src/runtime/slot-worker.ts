@@ -1,8 +1,10 @@
 /**
  * The worker-thread side of the pool (intake tasks go on to intake-worker.ts). A slot batch: rebuild the job (once
- * per thread, hash-checked), run the batch's records through the stage's fused steps with the slot's state, and
- * commit state, timers, outputs, forwards and the source frontier in one LMDB transaction. Records a slot has already applied (offset at or below its frontier) are
- * skipped, which is what makes a replay after a crash apply every record exactly once.
+ * per thread, hash-checked), run the batch's records through the stage's fused steps with the slot's state, and, when
+ * the task asks for it (or the slot's cache is full), commit state, timers, outputs, forwards and the source frontier
+ * in one LMDB transaction; outputs and forwards leave only with their commit. Records a slot has already applied
+ * (offset at or below its committed frontier) are skipped, which is what makes a replay after a crash apply every
+ * record exactly once.
  */
 import { setPriority } from 'node:os';
 import { keyGroupsOfSlot, slotOfKeyGroup, type Plan } from '../graph/planner.js';
@@ -108,10 +110,13 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
     }
     executor.advanceWatermark(task.watermark, batch);
     batch.setFrontier(task.frontier);
-    batch.commit();
+    // A slot any thread may run keeps nothing between batches, so it commits each one.
+    const committed = !task.pinned || task.commit || batch.cacheFull;
+    if (committed) batch.commit();
     return {
-      outputs: packList(batch.pendingOutputs.map((o): OutputTuple => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null])),
-      forwards: batch.pendingForwardChunks.map(({ stage, slot, length, records }) => ({ stage, slot, length, records })),
+      outputs: committed ? packList(batch.pendingOutputs.map((o): OutputTuple => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null])) : new Uint8Array(0),
+      forwards: committed ? batch.pendingForwardChunks.map(({ stage, slot, length, records }) => ({ stage, slot, length, records })) : [],
+      committed,
       counts: executor.counts,
       skipped,
       watermark: executor.watermark,
@@ -121,6 +126,6 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
     // What a pinned slot keeps in memory may hold the failed batch's changes: the next batch starts from LMDB.
     runners.get(runnerId(task))?.batch.dropCache();
     runners.delete(runnerId(task));
-    return { outputs: new Uint8Array(0), forwards: [], counts: {}, skipped: 0, watermark: task.startWatermark, nextTimer: Infinity, error: toPlainError(err, ErrorCodes.INTERNAL) };
+    return { outputs: new Uint8Array(0), forwards: [], committed: false, counts: {}, skipped: 0, watermark: task.startWatermark, nextTimer: Infinity, error: toPlainError(err, ErrorCodes.INTERNAL) };
   }
 }

@@ -1,8 +1,10 @@
 /**
- * The state of one slot while one batch runs: a write-back cache over LMDB for value and map state, the slot's
- * event-time timers, the outputs and forwarded records, and the source frontier. Reads see the state as of the
- * slot's previous batch plus this batch's own writes; `commit()` writes everything in ONE LMDB transaction, so a
- * batch is applied entirely or not at all. Forwarded records are stored as chunks (forward-chunks.ts).
+ * The state of one slot between two commits: a write-back cache over LMDB for value and map state, the slot's
+ * event-time timers, the outputs and forwarded records, and the source frontier. Reads see the committed state plus
+ * every write since; `commit()` writes everything in ONE LMDB transaction, so what the slot applied since its last
+ * commit is stored entirely or not at all. A slot any thread may run commits after each batch; a slot pinned to one
+ * thread may apply several batches between two commits (`runtime.commitInterval`), so a key changed by each of them
+ * is written once. Forwarded records are stored as chunks (forward-chunks.ts).
  */
 import type { StateDatabases } from './backend.js';
 import type { ChunkId } from '../runtime/record-columns.js';
@@ -78,6 +80,8 @@ export class SlotBatch {
   private readonly consumed = new ForwardConsumption();
   private frontier: ReadonlyArray<readonly [string, number, number]> = [];
   private applied = new Map<string, number>();
+  /** True from a batch's begin() until the commit that stores what it (and later batches) changed. */
+  private open = false;
   /** The slot's event-time timers (register, delete, next, takeDue). */
   readonly timers: SlotTimers;
 
@@ -98,23 +102,35 @@ export class SlotBatch {
     this.timers = keepCache ? new PinnedSlotTimers(dbs.timers, keyGroups, timerSteps) : new LmdbSlotTimers(dbs.timers, keyGroups, timerSteps);
   }
 
-  /** Starts a batch: a fresh read snapshot (the slot's previous batch may have committed on another thread). */
+  /**
+   * Starts a batch: a fresh read snapshot (the slot's previous batch may have committed on another thread). After a
+   * commit, the changes, outputs and forwards start empty. A pinned slot's batch after one that did not commit adds
+   * to them; for a slot any thread may run, a batch not committed failed, and nothing of it is kept.
+   */
   begin(): void {
     this.number++;
     this.dbs.env.resetReadTxn();
-    if (!this.keepCache || this.cachedStates > this.cacheLimit || threadCache.cells > THREAD_CACHE_LIMIT) this.dropCache();
-    this.dirtyValues = [];
-    this.dirtyEntries = [];
-    this.outputs = [];
-    this.forwards = [];
-    this.forwardChunks = [];
-    this.consumed.clear();
-    this.frontier = [];
+    if (!this.open || !this.keepCache) {
+      if (!this.keepCache || this.cacheFull) this.dropCache();
+      this.dirtyValues = [];
+      this.dirtyEntries = [];
+      this.outputs = [];
+      this.forwards = [];
+      this.forwardChunks = [];
+      this.consumed.clear();
+      this.frontier = [];
+      this.timers.begin();
+      this.open = true;
+    }
     this.applied.clear();
     for (const { key, value } of this.dbs.progress.getRange({ start: ['applied', this.stage, this.slot], end: ['applied', this.stage, this.slot + 1] })) {
       this.applied.set((key as StateKey)[3] as string, value as number);
     }
-    this.timers.begin();
+  }
+
+  /** True when the cache is past its limit: the slot must commit, so that its next batch can drop the cache. */
+  get cacheFull(): boolean {
+    return this.cachedStates > this.cacheLimit || threadCache.cells > THREAD_CACHE_LIMIT;
   }
 
   /** Forgets every cached value and map (and gives the thread's cache budget back). */
@@ -253,7 +269,7 @@ export class SlotBatch {
     return this.forwardChunks;
   }
 
-  /** Writes every change of the batch, the outputs, the forwards and the frontier in one transaction. */
+  /** Writes every change since the last commit, the outputs, the forwards and the frontier in one transaction. */
   commit(): void {
     const { env, state, progress, outbox, forward } = this.dbs;
     env.transactionSync(() => {
@@ -283,6 +299,7 @@ export class SlotBatch {
       this.consumed.write(forward);
     });
     this.timers.committed();
+    this.open = false;
   }
 
   /** Reads a map's stored entries into its cache (keeping what this batch wrote): the cache is then complete. */

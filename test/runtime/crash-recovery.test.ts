@@ -3,7 +3,8 @@
  * restarted on the same state directory each time, and finally run to completion. Its final state (every LMDB state
  * entry) and the set of output ids must equal those of a run that was never interrupted; duplicates of an output id
  * are allowed (at-least-once delivery) and counted, but no id may be missing. Every delivery carries the payload
- * (key, timestamp, value) that the uninterrupted run wrote under its id, duplicates included.
+ * (key, timestamp, value) that the uninterrupted run wrote under its id, duplicates included. With pinned slots, which
+ * apply several batches between two commits, the kills also land between a slot's batches and its commit.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,8 +19,8 @@ import { assertSamePayloads, fileSinkDeliveries, type Delivery } from '../harnes
 
 const entry = fileURLToPath(new URL('./fixtures/run-file-job.js', import.meta.url));
 
-const runJob = (dir: string, killAfterMs: number | null) =>
-  runJobProcess(entry, [join(dir, 'state'), '2'], { FW_TEST_INPUT: join(dir, 'events.jsonl'), FW_TEST_OUTPUT: join(dir, 'out.jsonl') }, killAfterMs);
+const runJob = (dir: string, placement: string, killAfterMs: number | null) =>
+  runJobProcess(entry, [join(dir, 'state'), '2', placement], { FW_TEST_INPUT: join(dir, 'events.jsonl'), FW_TEST_OUTPUT: join(dir, 'out.jsonl') }, killAfterMs);
 
 const readState = (dir: string) => readStateDir(join(dir, 'state'));
 
@@ -32,16 +33,16 @@ function prepare(seed: number): string {
   return dir;
 }
 
-for (const seed of [11, 12]) {
-  test(`kill -9 at random moments, restart: same final state, output ids and payloads as an uninterrupted run (seed ${seed})`, { timeout: 240_000 }, async (t) => {
+for (const [seed, placement] of [[11, 'any'], [12, 'any'], [13, 'pinned'], [14, 'pinned']] as const) {
+  test(`kill -9 at random moments, restart: same final state, output ids and payloads as an uninterrupted run (seed ${seed}, ${placement} slots)`, { timeout: 240_000 }, async (t) => {
     const clean = prepare(seed);
     const crashed = prepare(seed);
     try {
-      const cleanMs = await timedRun((ms) => runJob(clean, ms));
+      const cleanMs = await timedRun((ms) => runJob(clean, placement, ms));
       const startOver = () => {
         for (const f of ['state', 'out.jsonl', 'out.jsonl.dlq']) rmSync(join(crashed, f), { recursive: true, force: true });
       };
-      const kills = await killWhileRunning((ms) => runJob(crashed, ms), () => outputs(crashed).length, seed, cleanMs, startOver);
+      const kills = await killWhileRunning((ms) => runJob(crashed, placement, ms), () => outputs(crashed).length, seed, cleanMs, startOver);
       assert.ok(kills >= 5, `the job was killed ${kills} times mid-run; the test needs at least 5`);
       assert.deepEqual(readState(crashed), readState(clean), 'final state equals the uninterrupted run');
       const cleanOutputs = outputs(clean);

@@ -174,6 +174,31 @@ test('a batch that is not committed leaves no trace: the next batch reads what w
   assert.equal(openState(dir).state.get(valueKey('s', 0, 'k', 'n'))?.[0], 'kept');
 }));
 
+test('batches between two commits of a pinned slot add up: the commit stores all their changes, outputs and the last frontier', withDir(async (dir) => {
+  const dbs = openState(dir);
+  const slot = new SlotBatch(dbs, 1, 0, [0], [], true);
+  const table = slot.valueTable('s', 'n');
+  const maps = slot.mapTable('s', 'm');
+  for (let b = 1; b <= 3; b++) {
+    slot.begin();
+    slot.valueSet(slot.value(table, 0, 'k'), b);
+    slot.mapSet(slot.map(maps, 0, `k${b}`), 'e', b);
+    slot.addOutput({ sink: 'out', id: `o${b}`, key: null, value: b, timestamp: 0 });
+    slot.setFrontier([['p0', 10 * b, -Infinity]]);
+    // Nothing is stored before the commit: the read-only view of another handle sees nothing.
+    assert.equal(openState(dir).state.get(valueKey('s', 0, 'k', 'n')), undefined);
+  }
+  assert.deepEqual(slot.pendingOutputs.map((o) => o.id), ['o1', 'o2', 'o3']);
+  slot.commit();
+  const stored = openState(dir);
+  assert.equal(stored.state.get(valueKey('s', 0, 'k', 'n'))?.[0], 3);
+  assert.deepEqual([...stored.outbox.getKeys({})].map((k) => (k as string[])[1]), ['o1', 'o2', 'o3']);
+  slot.begin();
+  assert.equal(slot.appliedOffset('p0'), 30);
+  assert.deepEqual(slot.pendingOutputs, [], 'a batch after a commit starts with no outputs');
+  for (let b = 1; b <= 3; b++) assert.deepEqual(slot.mapEntries(slot.map(maps, 0, `k${b}`)), [['e', b]]);
+}));
+
 test('the source frontier of a slot only moves forward, and is its own: other slots and stages keep theirs', withDir(async (dir) => {
   const dbs = openState(dir);
   const slot = new SlotBatch(dbs, 2, 3, [0], []);
