@@ -1,7 +1,7 @@
 /**
  * Deterministic record ids. A source record is `source/partition/offset`; a record an operator emits gets a 28-hex
- * id hashed from what caused it (the input record's id, or the timer's step, key, namespace, time and what
- * registered it last) and its index among that cause's outputs. A replay after a crash repeats the same causes, so
+ * id hashed from what caused it (the input record's id, or the timer's step, key, namespace, time and the least id
+ * of what registered it) and its index among that cause's outputs. A replay after a crash repeats the same causes, so
  * it repeats the same ids, which is what lets consumers deduplicate at-least-once output. Two independently seeded
  * 53-bit hashes make collisions negligible.
  */

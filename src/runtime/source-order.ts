@@ -2,7 +2,7 @@
  * The order in which records read on the main thread from several source partitions reach the keyed stages. Read
  * order across partitions depends on timing (which Kafka fetch returned first), so a key fed by two partitions would
  * see its records in a different order in a run restarted after a crash: sums of floats differ in the last bit, a
- * timer is registered last by another record and fires under another id. Instead every record is stamped with its
+ * record comes after a timer it came before and is late for it. Instead every record is stamped with its
  * own partition's watermark from just before it (a function of that partition's records alone), held here, and
  * handed on in (stamp, partition index, offset) order once the job's watermark is past its stamp: no record still
  * to come from a partition that holds the watermark can sort before it. The order is then a function of the input

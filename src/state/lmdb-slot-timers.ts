@@ -3,7 +3,8 @@
  * slot's previous batch may have committed on another thread), the batch's own changes kept beside them until the
  * commit writes them (timer-changes.ts).
  */
-import { registrant, timerId, TimerChanges, type DueTimer, type SlotTimers, type TimerEntry } from './timer-changes.js';
+import { leastRegistrant, registrant, timerId, TimerChanges, type DueTimer, type SlotTimers, type TimerEntry } from './timer-changes.js';
+import { timerKey } from './keys.js';
 import { byFiringOrder } from './timer-queue.js';
 
 export class LmdbSlotTimers extends TimerChanges implements SlotTimers {
@@ -22,7 +23,10 @@ export class LmdbSlotTimers extends TimerChanges implements SlotTimers {
 
   register(stepId: string, kg: number, key: string, time: number, namespace: string, registeredBy: string): void {
     const t = Math.floor(time);
-    this.added.set(timerId(stepId, kg, t, key, namespace), { stepId, kg, key, time: t, namespace, registeredBy });
+    const id = timerId(stepId, kg, t, key, namespace);
+    // Registered before: in this batch, or committed (unless this batch fired or deleted it, which disarmed it).
+    const known = this.added.get(id)?.registeredBy ?? (this.removed.has(id) ? '' : registrant(this.timers.get(timerKey(stepId, kg, t, key, namespace))));
+    this.added.set(id, { stepId, kg, key, time: t, namespace, registeredBy: leastRegistrant(known, registeredBy) });
     const min = this.addedMin.get(stepId);
     if (min !== undefined && t < min) this.addedMin.set(stepId, t);
   }

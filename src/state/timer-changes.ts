@@ -13,8 +13,9 @@ export interface DueTimer {
   time: number;
   namespace: string;
   /**
-   * The id of what registered the timer last (a record, or a timer that fired): part of the cause of what the timer
-   * emits, so a timer registered again after it fired emits under new ids.
+   * The least id of what registered the timer since it was armed (records, or timers that fired; see
+   * leastRegistrant): part of the cause of what the timer emits, so a timer registered again after it fired emits
+   * under new ids.
    */
   registeredBy: string;
 }
@@ -49,6 +50,14 @@ export const timerId = (stepId: string, kg: number, time: number, key: string, n
 
 /** State written before timers kept who registered them holds 1 there. */
 export const registrant = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/**
+ * Who a timer registered again before it fired counts as registered by: the least of the ids that registered it
+ * ('' when unknown). A keyed stage fed by other keyed stages takes their records in an order that depends on thread
+ * timing, while the records that register a timer before it fires are the same in every run; keeping the last
+ * registrant made the timer's output ids differ between runs of the same input, the least does not.
+ */
+export const leastRegistrant = (known: string, registeredBy: string): string => (known !== '' && known < registeredBy ? known : registeredBy);
 
 export abstract class TimerChanges<Added extends TimerEntry = TimerEntry, Removed extends RemovedTimer = RemovedTimer> {
   protected readonly added = new Map<string, Added>();

@@ -4,7 +4,7 @@
  * is lazy: a removed timer stays in the heap, marked, until it reaches the front.
  */
 import TinyQueue from 'tinyqueue';
-import type { DueTimer, TimerEntry } from './timer-changes.js';
+import { leastRegistrant, type DueTimer, type TimerEntry } from './timer-changes.js';
 
 export interface QueuedTimer extends TimerEntry {
   id: string;
@@ -28,11 +28,11 @@ export class TimerQueue {
   private readonly byId = new Map<string, QueuedTimer>();
   private readonly heap = new TinyQueue<QueuedTimer>([], byFiringOrder);
 
-  /** Queues a timer, or records who registered it last if it is queued already; returns the queued entry. */
+  /** Queues a timer, or keeps the least of its registrants if it is queued already; returns the queued entry. */
   add(id: string, timer: TimerEntry, committed: boolean): QueuedTimer {
     const queued = this.byId.get(id);
     if (queued) {
-      queued.registeredBy = timer.registeredBy;
+      queued.registeredBy = leastRegistrant(queued.registeredBy, timer.registeredBy);
       return queued;
     }
     const entry: QueuedTimer = { id, stepId: timer.stepId, kg: timer.kg, key: timer.key, time: timer.time, namespace: timer.namespace, registeredBy: timer.registeredBy, removed: false, committed, stored: false };

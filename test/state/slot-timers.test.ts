@@ -68,7 +68,7 @@ interface ModelTimer {
 
 /**
  * The contract of a slot's timers as a plain model: a timer is its (step, key group, key, time, namespace); registering
- * it again only changes who registered it; deleting removes it; a step's timers due at a watermark (time <= it) fire
+ * it again before it fires only keeps the least id that registered it; deleting removes it; a step's timers due at a watermark (time <= it) fire
  * once, in (time, key group, key, namespace) order. Every batch commits, so what the model holds is what LMDB must.
  */
 class TimersModel {
@@ -77,7 +77,11 @@ class TimersModel {
   run(batches: Op[][]): string[] {
     const fired: string[] = [];
     for (const op of batches.flat()) {
-      if (op[0] === 'register') this.timers.set(JSON.stringify(op.slice(1, 5)), { step: op[1], kg: op[2], key: op[3], time: op[4], registeredBy: op[5] });
+      if (op[0] === 'register') {
+        const id = JSON.stringify(op.slice(1, 5));
+        const known = this.timers.get(id)?.registeredBy;
+        this.timers.set(id, { step: op[1], kg: op[2], key: op[3], time: op[4], registeredBy: known !== undefined && known < op[5] ? known : op[5] });
+      }
       else if (op[0] === 'delete') this.timers.delete(JSON.stringify(op.slice(1, 5)));
       else {
         for (const step of STEPS) {

@@ -1,16 +1,17 @@
 /**
- * A restart mid-stream resumes the same model: the model job is killed with SIGKILL once it has learned a quarter,
- * half and three quarters of the examples of an uninterrupted run, restarted on the same state directory each time, and run to completion. The state
- * of the label and model steps (FTRL z and n of every coordinate, progress, metrics, published weights and versions,
- * item catalogue, pending labels) and their timers equal those of a run that was never interrupted; only the
- * wall-clock publication times may differ. The model slot moves between threads (any placement), so the model is
- * also rebuilt from LMDB by whichever thread gets it. The progressive predictions it emitted (written to a file)
- * are those of the uninterrupted run: one per example (model and example id), each with the same prediction, label,
- * key and timestamp, duplicates alike. They are matched by example, not by output id: the ids of this job's outputs
- * differ between two uninterrupted runs (the same prediction came out under either of two ids in separate runs), so
- * the test reports how many differ instead of requiring them equal.
+ * The model job's output ids are a function of its input, and a restart mid-stream resumes the same model. Two
+ * uninterrupted runs of the same input emit the same set of output ids, each with the same payload: the model step
+ * is fed by the label slots in an order that depends on thread timing, and what its learn timers emit must not
+ * depend on that order. The job is then killed with SIGKILL once it has learned a quarter, half and three quarters of
+ * the examples of an uninterrupted run, restarted on the same state directory each time, and run to completion. The
+ * state of the label and model steps (FTRL z and n of every coordinate, progress, metrics, published weights and
+ * versions, item catalogue, pending labels) and their timers equal those of the run that was never interrupted; only
+ * the wall-clock publication times may differ. The model slot moves between threads (any placement), so the model is
+ * also rebuilt from LMDB by whichever thread gets it. The progressive predictions it emitted (written to a file) have
+ * exactly the uninterrupted run's output ids, each delivery with that run's payload (prediction, label, key and
+ * timestamp), duplicates alike.
  */
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,12 +49,6 @@ function runUntilLearned(dir: string, examples: number): Promise<'killed' | 'fin
   });
 }
 
-/** A prediction's example: the model and the example id it carries (`user#n`). */
-const exampleOf = (payload: unknown): string => {
-  const { model, id } = (payload as { value: { model: string; id: string } }).value;
-  return `${model}:${id}`;
-};
-
 /** State and timers of the label and model steps, without the wall-clock `publishedAt` fields. */
 function modelState(dir: string): Map<string, unknown> {
   const out = new Map<string, unknown>();
@@ -70,11 +65,47 @@ const learned = (dir: string): number => {
   return progress ? ((progress[1] as [{ examples: number }])[0].examples) : 0;
 };
 
+/**
+ * Asserts that `got` delivered exactly the output ids of the uninterrupted run `clean` (which delivers each once),
+ * each with that run's payload; returns how many deliveries were duplicates, and of how many ids.
+ */
+function assertSameOutputs(clean: readonly Delivery[], got: readonly Delivery[], what: string): { duplicates: number; duplicatedIds: number } {
+  const expected = new Set(clean.map((d) => d.id));
+  const delivered = new Set(got.map((d) => d.id));
+  assert.equal(expected.size, clean.length, 'an uninterrupted run writes each output id once');
+  const missing = [...expected].filter((id) => !delivered.has(id));
+  const extra = [...delivered].filter((id) => !expected.has(id));
+  assert.equal(missing.length, 0, `${what}: ${missing.length} of ${expected.size} output ids of the uninterrupted run are missing, e.g. ${missing.slice(0, 3).join(', ')}`);
+  assert.equal(extra.length, 0, `${what}: ${extra.length} output ids the uninterrupted run lacks, e.g. ${extra.slice(0, 3).join(', ')}`);
+  const { duplicatedIds } = assertSamePayloads(clean, got, what);
+  return { duplicates: got.length - delivered.size, duplicatedIds };
+}
+
+const clean = mkdtempSync(join(tmpdir(), 'fw-model-clean-'));
+let cleanMs = 0;
+before(async () => {
+  cleanMs = await timedRun((ms) => runJob(clean, ms));
+}, { timeout: 120_000 });
+after(() => rmSync(clean, { recursive: true, force: true }));
+
+test('two uninterrupted runs of the same input emit the same output ids, each with the same payload', { timeout: 120_000 }, async (t) => {
+  const again = mkdtempSync(join(tmpdir(), 'fw-model-again-'));
+  try {
+    assert.equal(await runJob(again, null), 'finished');
+    const first = fileSinkDeliveries(predictionsOf(clean));
+    const second = fileSinkDeliveries(predictionsOf(again));
+    assert.ok(first.length > 10_000, `the job predicts (${first.length} predictions)`);
+    const { duplicates } = assertSameOutputs(first, second, 'second uninterrupted run');
+    assert.equal(duplicates, 0, 'the second uninterrupted run writes each output id once too');
+    t.diagnostic(`${first.length} predictions under the same ids in both runs`);
+  } finally {
+    rmSync(again, { recursive: true, force: true });
+  }
+});
+
 test('kill -9 mid-stream, restart: the same model weights, versions, labels and predictions as an uninterrupted run', { timeout: 240_000 }, async (t) => {
-  const clean = mkdtempSync(join(tmpdir(), 'fw-model-clean-'));
   const crashed = mkdtempSync(join(tmpdir(), 'fw-model-crashed-'));
   try {
-    const cleanMs = await timedRun((ms) => runJob(clean, ms));
     // Kill when the model has learned a quarter, half and three quarters of what the uninterrupted run learned.
     const total = learned(clean);
     let kills = 0;
@@ -89,22 +120,16 @@ test('kill -9 mid-stream, restart: the same model weights, versions, labels and 
     assert.ok(weights.length > 1000, `the model has ${weights.length} coordinates`);
     assert.deepEqual(got, want, 'label and model state equal the uninterrupted run');
     const cleanOutputs = fileSinkDeliveries(predictionsOf(clean));
-    const crashedOutputs = fileSinkDeliveries(predictionsOf(crashed));
-    const byExample = (outputs: Delivery[]) => outputs.map(({ payload }) => ({ id: exampleOf(payload), payload }));
-    const expected = byExample(cleanOutputs);
-    const delivered = byExample(crashedOutputs);
-    const expectedIds = new Set(expected.map((d) => d.id));
-    const deliveredIds = new Set(delivered.map((d) => d.id));
-    assert.equal(expectedIds.size, expected.length, 'the uninterrupted run predicts each example once');
-    assert.ok(expected.length >= total, `a prediction per example learned (${expected.length} for ${total} click examples)`);
-    assert.deepEqual([...expectedIds].filter((id) => !deliveredIds.has(id)), [], 'no example is missing a prediction');
-    assert.deepEqual([...deliveredIds].filter((id) => !expectedIds.has(id)), [], 'no prediction of an example the uninterrupted run lacks');
-    const { duplicatedIds } = assertSamePayloads(expected, delivered, 'model predictions by example');
-    const cleanIds = new Set(cleanOutputs.map((d) => d.id));
-    const otherIds = new Set(crashedOutputs.map((d) => d.id).filter((id) => !cleanIds.has(id))).size;
-    t.diagnostic(`${kills} kills; ${weights.length} coordinates, ${learned(clean)} click examples, ${expected.length} predictions (${delivered.length - deliveredIds.size} duplicate deliveries of ${duplicatedIds} examples; ${otherIds} output ids the uninterrupted run did not use); clean run ${cleanMs} ms`);
+    const exampleOf = ({ payload }: Delivery) => {
+      const { model, id } = (payload as { value: { model: string; id: string } }).value;
+      return `${model}:${id}`;
+    };
+    const examples = new Set(cleanOutputs.map(exampleOf));
+    assert.equal(examples.size, cleanOutputs.length, 'the uninterrupted run predicts each example once');
+    assert.ok(cleanOutputs.length >= total, `a prediction per example learned (${cleanOutputs.length} for ${total} click examples)`);
+    const { duplicates, duplicatedIds } = assertSameOutputs(cleanOutputs, fileSinkDeliveries(predictionsOf(crashed)), 'restarted run');
+    t.diagnostic(`${kills} kills; ${weights.length} coordinates, ${total} click examples, ${cleanOutputs.length} predictions under the uninterrupted run's ids (${duplicates} duplicate deliveries of ${duplicatedIds} ids); clean run ${cleanMs} ms`);
   } finally {
-    rmSync(clean, { recursive: true, force: true });
     rmSync(crashed, { recursive: true, force: true });
   }
 });
