@@ -19,8 +19,8 @@ import { assertSamePayloads, fileSinkDeliveries, type Delivery } from '../harnes
 
 const entry = fileURLToPath(new URL('./fixtures/run-file-job.js', import.meta.url));
 
-const runJob = (dir: string, placement: string, killAfterMs: number | null) =>
-  runJobProcess(entry, [join(dir, 'state'), '2', placement], { FW_TEST_INPUT: join(dir, 'events.jsonl'), FW_TEST_OUTPUT: join(dir, 'out.jsonl') }, killAfterMs);
+const runJob = (dir: string, placement: string, workers: number, killAfterMs: number | null) =>
+  runJobProcess(entry, [join(dir, 'state'), String(workers), placement], { FW_TEST_INPUT: join(dir, 'events.jsonl'), FW_TEST_OUTPUT: join(dir, 'out.jsonl') }, killAfterMs);
 
 const readState = (dir: string) => readStateDir(join(dir, 'state'));
 
@@ -33,16 +33,30 @@ function prepare(seed: number): string {
   return dir;
 }
 
-for (const [seed, placement] of [[11, 'any'], [12, 'any'], [13, 'pinned'], [14, 'pinned']] as const) {
-  test(`kill -9 at random moments, restart: same final state, output ids and payloads as an uninterrupted run (seed ${seed}, ${placement} slots)`, { timeout: 240_000 }, async (t) => {
+/**
+ * Per case, the worker threads of each start in turn: a job restarted with another number of threads (a pinned slot
+ * then lands on another thread) must still give the uninterrupted run's state and ids (rescaling).
+ */
+const cases = [
+  { seed: 11, placement: 'any', workers: [2] },
+  { seed: 12, placement: 'any', workers: [2] },
+  { seed: 13, placement: 'pinned', workers: [2] },
+  { seed: 14, placement: 'pinned', workers: [2] },
+  { seed: 15, placement: 'pinned', workers: [2, 3, 1] },
+] as const;
+
+for (const { seed, placement, workers } of cases) {
+  const threads = workers.length > 1 ? `, restarted with ${workers.join(', ')}, ... worker threads in turn` : '';
+  test(`kill -9 at random moments, restart: same final state, output ids and payloads as an uninterrupted run (seed ${seed}, ${placement} slots${threads})`, { timeout: 480_000 }, async (t) => {
     const clean = prepare(seed);
     const crashed = prepare(seed);
+    let starts = 0;
     try {
-      const cleanMs = await timedRun((ms) => runJob(clean, placement, ms));
+      const cleanMs = await timedRun((ms) => runJob(clean, placement, 2, ms));
       const startOver = () => {
         for (const f of ['state', 'out.jsonl', 'out.jsonl.dlq']) rmSync(join(crashed, f), { recursive: true, force: true });
       };
-      const kills = await killWhileRunning((ms) => runJob(crashed, placement, ms), () => outputs(crashed).length, seed, cleanMs, startOver);
+      const kills = await killWhileRunning((ms) => runJob(crashed, placement, workers[starts++ % workers.length]!, ms), () => outputs(crashed).length, seed, cleanMs, startOver);
       assert.ok(kills >= 5, `the job was killed ${kills} times mid-run; the test needs at least 5`);
       assert.deepEqual(readState(crashed), readState(clean), 'final state equals the uninterrupted run');
       const cleanOutputs = outputs(clean);
@@ -55,7 +69,7 @@ for (const [seed, placement] of [[11, 'any'], [12, 'any'], [13, 'pinned'], [14, 
       assert.deepEqual([...gotSet].filter((id) => !expected.has(id)), [], 'no output id that the clean run lacks');
       const { duplicatedIds } = assertSamePayloads(cleanOutputs, crashedOutputs, `seed ${seed}`);
       const duplicates = got.length - gotSet.size;
-      t.diagnostic(`seed ${seed}: ${kills} kills, ${expected.size} outputs, ${duplicates} duplicate deliveries of ${duplicatedIds} ids (at-least-once), every payload equal to the uninterrupted run's`);
+      t.diagnostic(`seed ${seed}: ${kills} kills, ${starts} starts, ${expected.size} outputs, ${duplicates} duplicate deliveries of ${duplicatedIds} ids (at-least-once), every payload equal to the uninterrupted run's`);
     } finally {
       rmSync(clean, { recursive: true, force: true });
       rmSync(crashed, { recursive: true, force: true });
