@@ -1,12 +1,13 @@
 /**
- * The record limits checked on msgpack bytes before they are decoded: one linear pass over the headers, which give
- * every container's size and nesting without building a value (strings, binaries and numbers are stepped over by
- * the lengths their headers give). Depth is an explicit counter with a stack of the values still expected in each
- * open container, so no depth of input can overflow the stack, and a map's keys are counted from its header, before
- * its entries are read. The pass stops as soon as the bytes left are too few to break a limit. Only standard msgpack
- * and the extensions msgpackr turns into a value from their own bytes (timestamps, bigints, typed arrays,
- * undefined) are scanned; the extensions msgpackr builds a structure from (records, sets, errors, regular
- * expressions, bundled strings, and any type this scan does not know) are left to the check on the decoded value.
+ * The record limits checked on msgpack bytes before they are decoded, from the headers, which give every
+ * container's size and nesting without building a value (strings, binaries and numbers are stepped over by the
+ * lengths their headers give). A first pass counts the containers opened and the keys the map headers announce; the
+ * exact pass, for records that open more containers than the depth limit, tracks depth with an explicit stack of the
+ * values each open container still expects, so no depth of input can overflow the stack. Both stop as soon as the
+ * bytes left are too few to break a limit. Only standard msgpack and the extensions msgpackr turns into a value from
+ * their own bytes (timestamps, bigints, typed arrays, undefined) are scanned; the extensions msgpackr builds a
+ * structure from (records, sets, errors, regular expressions, bundled strings, and any type this scan does not
+ * know) are left to the check on the decoded value.
  */
 import { depthViolation, keysViolation, type RecordLimits } from './record-limits.js';
 
