@@ -266,11 +266,7 @@ export class SlotScheduler {
     return n + held * sourceFedWeight;
   }
 
-  allInFlightDone(): boolean {
-    return this.mailboxes.every((stage) => stage.every((b) => !b.inFlight));
-  }
-
-  /** Nothing queued or running, no timer due, every source-fed slot's frontier committed. */
+  /** Nothing queued, running or uncommitted, no timer due, every source-fed slot's frontier committed. */
   allIdle(): boolean {
     const now = Date.now();
     for (const stage of this.deps.plan.stages) {
