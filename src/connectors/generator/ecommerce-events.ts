@@ -2,13 +2,16 @@
  * The e-commerce events as the stream carries them and how a simulated event becomes one.
  * Item events carry the item's category and price (for a purchase: the price paid, after the revenue effect of the
  * user's variants); an exposure carries the experiment, the variant, whether the user uses it, and the user's
- * pre-exposure covariates.
+ * pre-exposure covariates. With identities on (ecommerce-identity.ts), every event also carries the identifiers
+ * of its session (device, cookie; account when logged in; phone on a logged-in cart or purchase), and its userId is
+ * what a shop without identity resolution would key by: the account id when logged in, else the cookie id.
  */
 import type { ExperimentPlan } from './ecommerce-experiments.js';
+import type { EventIdentifiers, IdentityPlan } from './ecommerce-identity.js';
 import { DEVICES, type EcommerceWorld } from './ecommerce-world.js';
 import { EventKind, type SimulatedEvents } from './simulated-events.js';
 
-export interface ExposureEvent {
+export interface ExposureEvent extends Partial<EventIdentifiers> {
   type: 'exposure';
   userId: string;
   ts: number;
@@ -18,7 +21,7 @@ export interface ExposureEvent {
   covariates: { highValue: boolean; engagement: number; tenureDays: number; pastSpend: number; preClicks: number };
 }
 
-export interface ItemEvent {
+export interface ItemEvent extends Partial<EventIdentifiers> {
   type: 'view' | 'click' | 'cart' | 'purchase';
   userId: string;
   itemId: string;
@@ -48,11 +51,20 @@ export class EventMaterializer {
   constructor(
     private readonly plan: ExperimentPlan,
     private readonly shard: number,
+    private readonly identity: IdentityPlan | null = null,
   ) {
     this.world = plan.world;
   }
 
   event(events: SimulatedEvents, slot: number): EcommerceEvent {
+    const event = this.plainEvent(events, slot);
+    if (!this.identity) return event;
+    const kind = events.kind[slot]!;
+    const ids = this.identity.identifiers(events.user[slot]!, events.deviceSlot[slot]!, events.login[slot] === 1, event.ts, kind === EventKind.Cart || kind === EventKind.Purchase);
+    return Object.assign(event, ids, { userId: ids.accountId ?? ids.cookieId ?? ids.deviceId });
+  }
+
+  private plainEvent(events: SimulatedEvents, slot: number): EcommerceEvent {
     const w = this.world;
     const user = events.user[slot]!;
     const userId = w.userId(user);

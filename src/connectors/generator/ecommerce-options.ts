@@ -4,6 +4,8 @@
  * truth without going through a topology.
  */
 import { validateAgainst } from '../../graph/schema-validator.js';
+import { FAULT_KINDS, faultOptionsSchema, type FaultOptions } from './ecommerce-faults.js';
+import { identityOptionsSchema, type IdentityOptions } from './ecommerce-identity.js';
 import { ErrorCodes, FlywheelError, type ErrorPlace } from '../../core/errors.js';
 
 export interface VariantOption {
@@ -53,6 +55,10 @@ export interface EcommerceOptions {
   /** Share of records that are malformed (undecodable, missing userId or ts, wrong types). */
   badFraction: number;
   experiments: ExperimentOption[];
+  /** Persons with several devices, cookies, accounts and phones (ecommerce-identity.ts); absent: one id per user. */
+  identity?: IdentityOptions;
+  /** Share of good events carrying each data fault (ecommerce-faults.ts); absent: none. */
+  faults?: FaultOptions;
 }
 
 export const DEFAULT_START_TIME = 1_767_225_600_000;
@@ -89,6 +95,8 @@ export const ecommerceOptionsSchema = {
     lateFraction: fraction,
     lateBy: { type: 'integer', minimum: 0, default: 600_000 },
     badFraction: { ...fraction, maximum: 0.5 },
+    identity: identityOptionsSchema,
+    faults: faultOptionsSchema,
     experiments: {
       type: 'array',
       default: [],
@@ -110,12 +118,16 @@ export const ecommerceOptionsSchema = {
 } as const;
 
 /**
- * What a schema cannot say: every shard has users, experiment ids and variant names are unique, an observational
- * experiment has two arms.
+ * What a schema cannot say: every shard has users, the fault shares add up to at most 1, experiment ids and variant
+ * names are unique, an observational experiment has two arms.
  */
 export function checkOptions(options: EcommerceOptions, place: ErrorPlace): void {
   if (options.users < options.partitions) {
     throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `generator options: ${options.users} users cannot fill ${options.partitions} partitions`, place, 'use at least as many users as partitions');
+  }
+  if (options.faults) {
+    const total = FAULT_KINDS.reduce((t, k) => t + options.faults![k], 0);
+    if (total > 1) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `generator options: the fault shares add up to ${total}, more than 1`, place, 'lower the shares under faults so they add up to at most 1');
   }
   const ids = new Set<string>();
   options.experiments.forEach((x, e) => {

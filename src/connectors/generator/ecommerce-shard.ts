@@ -6,12 +6,15 @@
  *   delivered before it by at most outOfOrderness;
  * - late events (lateFraction of them): released at ts + lateBy + outOfOrderness + LATE_MARGIN, so they arrive after
  *   the events of the following LATE_MARGIN past ts + lateBy, i.e. more than lateBy behind the shard's largest ts;
- * - bad records (badFraction of all records): a malformed copy of the next event goes out just before it.
+ * - bad records (badFraction of all records): a malformed copy of the next event goes out just before it;
+ * - faults (ecommerce-faults.ts): a good event may carry a data fault drawn by its offset; `lastFault` names it.
  * Delivery draws from its own seeded stream, so the simulated events do not depend on these options, and offset n
  * of the shard is always the same record. `skip(n)` runs the same steps without building objects (seeking).
  */
 import { EventMaterializer, type EcommerceEvent } from './ecommerce-events.js';
 import type { ExperimentPlan } from './ecommerce-experiments.js';
+import type { FaultKind, FaultPlan } from './ecommerce-faults.js';
+import type { IdentityPlan } from './ecommerce-identity.js';
 import type { TrueModel } from './ecommerce-model.js';
 import type { EcommerceOptions } from './ecommerce-options.js';
 import type { Undecodable } from '../connector.js';
@@ -52,11 +55,22 @@ export class EcommerceShard {
   private readonly disorder: number;
   /** The slot of the good event the next record is made of (NONE: not drawn yet). */
   private nextGood = NONE;
+  /** The offset of the next record. */
+  private offset = 0;
+  /** The fault applied to the record next() returned last, if any. */
+  lastFault: FaultKind | null = null;
 
-  constructor(model: TrueModel, plan: ExperimentPlan, options: ShardOptions, shard: number) {
-    this.simulation = new ShoppingSimulation(model, plan, options, shard);
+  constructor(
+    model: TrueModel,
+    plan: ExperimentPlan,
+    options: ShardOptions,
+    private readonly shard: number,
+    identity: IdentityPlan | null = null,
+    private readonly faults: FaultPlan | null = null,
+  ) {
+    this.simulation = new ShoppingSimulation(model, plan, options, shard, identity);
     this.events = this.simulation.events;
-    this.materializer = new EventMaterializer(plan, shard);
+    this.materializer = new EventMaterializer(plan, shard, identity);
     this.random = new SeededRandom(hash32(options.seed, 0xde1, shard));
     this.delays = options.outOfOrderness > 0 || options.lateFraction > 0;
     // A bad record precedes a good event with chance b; then bad records are b / (1 + b) = badFraction of all.
@@ -69,16 +83,20 @@ export class EcommerceShard {
   }
 
   next(): ShardRecord {
+    const offset = this.offset++;
     const bad = this.step();
     const event = this.materializer.event(this.events, this.nextGood);
+    this.lastFault = null;
     if (bad >= 0) return malformedRecord(event, MALFORMED_KINDS[bad]!);
     this.consume();
+    if (this.faults) this.lastFault = this.faults.apply(event, this.shard, offset);
     return event;
   }
 
   /** Advances by n records without building them. */
   skip(n: number): void {
     for (let k = 0; k < n; k++) if (this.step() < 0) this.consume();
+    this.offset += n;
   }
 
   /** Positions on the next record: -1 if it is the good event in nextGood, else the malformed kind to make of it. */

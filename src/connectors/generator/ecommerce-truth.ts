@@ -11,6 +11,8 @@ import { CART_MODEL, CLICK_MODEL, FUNNEL_TIMING, PURCHASE_MODEL, QUANTITY_MAX, T
 import { resolveEcommerceOptions, type EcommerceOptions } from './ecommerce-options.js';
 import { DEVICES, EcommerceWorld } from './ecommerce-world.js';
 import { ErrorCodes, FlywheelError } from '../../core/errors.js';
+import { FaultPlan } from './ecommerce-faults.js';
+import { IdentityPlan } from './ecommerce-identity.js';
 
 export interface UserTruth {
   favouriteCategory: number;
@@ -45,12 +47,18 @@ export class EcommerceTruth {
   readonly world: EcommerceWorld;
   readonly model: TrueModel;
   readonly plan: ExperimentPlan;
+  /** Who is behind each identifier (with the `identity` option), else null. */
+  readonly identity: IdentityPlan | null;
+  /** Which faults are drawn where (with the `faults` option), else null. */
+  readonly faults: FaultPlan | null;
   private readonly experimentTruths = new Map<string, ExperimentTruth>();
 
   constructor(readonly options: EcommerceOptions) {
     this.world = new EcommerceWorld(options);
     this.model = new TrueModel(this.world);
     this.plan = new ExperimentPlan(this.world, options.experiments, options.seed);
+    this.identity = options.identity ? new IdentityPlan(options.identity, options.seed) : null;
+    this.faults = options.faults ? new FaultPlan(options.faults, options.seed) : null;
   }
 
   user(u: number): UserTruth {

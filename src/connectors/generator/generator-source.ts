@@ -9,6 +9,8 @@ import type { SourceType } from '../connector.js';
 import { EcommerceShard, type ShardRecord } from './ecommerce-shard.js';
 import { checkOptions, ecommerceOptionsSchema, resolveEcommerceOptions, startTimeOf, type EcommerceOptions } from './ecommerce-options.js';
 import { EcommerceTruth } from './ecommerce-truth.js';
+import { FAULT_KINDS, type FaultKind } from './ecommerce-faults.js';
+import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { partitionShare, ShardedSource } from './sharded-source.js';
 
 /** The options schema under the name topologies and benchmarks validate against. */
@@ -31,7 +33,7 @@ export class EcommerceShards {
   open(p: number, offset = 0): EcommerceShard {
     const { partitions, eventsPerSecondOfEventTime } = this.options;
     const startTime = this.options.startTime === 'now' ? this.startTime - Math.floor((offset * 1000 * partitions) / eventsPerSecondOfEventTime) : this.startTime;
-    const shard = new EcommerceShard(this.truth.model, this.truth.plan, { ...this.options, startTime }, p);
+    const shard = new EcommerceShard(this.truth.model, this.truth.plan, { ...this.options, startTime }, p, this.truth.identity, this.truth.faults);
     shard.skip(offset);
     return shard;
   }
@@ -55,6 +57,22 @@ export function* ecommerceEvents(options: Partial<EcommerceOptions> = {}): Gener
       yield open[p]!.next();
     }
   }
+}
+
+/** The faults the generator with these options applies over all its records (`count` must be set), by kind. */
+export function injectedFaults(options: Partial<EcommerceOptions>): Record<FaultKind, number> {
+  const shards = new EcommerceShards(resolveEcommerceOptions(options));
+  const { partitions, count } = shards.options;
+  if (count === undefined) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, 'injectedFaults: the options have no count', {}, 'set count: the faults of an unbounded generator cannot be counted');
+  const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  for (let p = 0; p < partitions; p++) {
+    const shard = shards.open(p);
+    for (let n = partitionShare(count, partitions, p); n > 0; n--) {
+      shard.next();
+      if (shard.lastFault !== null) counts[shard.lastFault]++;
+    }
+  }
+  return counts;
 }
 
 /** One partition's records from offset `from` on, without connector (`count` bounds the whole generator as above). */

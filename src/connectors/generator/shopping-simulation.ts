@@ -10,6 +10,7 @@
  */
 import type { ExperimentPlan } from './ecommerce-experiments.js';
 import { CLICK_MODEL, FUNNEL_TIMING, QUANTITY_MAX, type TrueModel } from './ecommerce-model.js';
+import type { IdentityPlan } from './ecommerce-identity.js';
 import { DEVICES, SESSION_FAVOURITE, VIEW_IN_CATEGORY, type EcommerceWorld } from './ecommerce-world.js';
 import { hash32, SeededRandom } from '../../core/seeded-random.js';
 import { EventKind, SimulatedEvents } from './simulated-events.js';
@@ -41,6 +42,8 @@ export class ShoppingSimulation {
   private readonly world: EcommerceWorld;
   private readonly experiments: number;
   private readonly partitions: number;
+  /** With identities: per local user and device slot, 1 once the person has had a session on that device. */
+  private readonly devicesUsed: Uint8Array;
   private clock: number;
   private sessions = 0;
 
@@ -49,6 +52,7 @@ export class ShoppingSimulation {
     private readonly plan: ExperimentPlan,
     options: SimulationOptions,
     private readonly shard: number,
+    private readonly identity: IdentityPlan | null = null,
   ) {
     this.world = model.world;
     this.experiments = plan.assignments.length;
@@ -57,6 +61,7 @@ export class ShoppingSimulation {
     this.step = (1000 * options.partitions) / options.eventsPerSecondOfEventTime;
     this.usersInShard = Math.ceil((this.world.users - shard) / options.partitions);
     this.seen = new Uint8Array(this.usersInShard);
+    this.devicesUsed = new Uint8Array(identity ? this.usersInShard * identity.options.maxDevices : 0);
     this.clock = options.startTime - this.step;
     this.scheduled = new TimingWheel(HORIZON, Math.floor(options.startTime));
   }
@@ -87,11 +92,27 @@ export class ShoppingSimulation {
     const device = r.next() < USUAL_DEVICE_SHARE ? w.device[user]! : r.int(DEVICES.length);
     const category = r.next() < SESSION_FAVOURITE ? w.favourite[user]! : r.int(w.categories);
     const session = this.sessions++;
+    const identity = this.sessionIdentity(user, local, session);
+    const add = (kind: EventKind, subject: number): void => {
+      const slot = this.events.add(ts, kind, user, subject, 0, session, device, category);
+      if (identity) this.events.setIdentity(slot, identity.slot, identity.login);
+      this.scheduled.push(ts, slot);
+    };
     if (this.seen[local] === 0) {
       this.seen[local] = 1;
-      for (let e = 0; e < this.experiments; e++) this.scheduled.push(ts, this.events.add(ts, EventKind.Exposure, user, e, 0, session, device, category));
+      for (let e = 0; e < this.experiments; e++) add(EventKind.Exposure, e);
     }
-    this.scheduled.push(ts, this.events.add(ts, EventKind.View, user, this.pickItem(category), 0, session, device, category));
+    add(EventKind.View, this.pickItem(category));
+  }
+
+  /** The device and login of a new session, with identities on; marks the device used. */
+  private sessionIdentity(user: number, local: number, session: number): { slot: number; login: boolean } | null {
+    const plan = this.identity;
+    if (!plan) return null;
+    const base = local * plan.options.maxDevices;
+    const chosen = plan.session(user, this.shard, session, (slot) => this.devicesUsed[base + slot] === 0);
+    if (chosen.slot >= 0) this.devicesUsed[base + chosen.slot] = 1;
+    return chosen;
   }
 
   /** An item of the session's category with probability VIEW_IN_CATEGORY (if it has any), else any item. */

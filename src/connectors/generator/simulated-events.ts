@@ -25,6 +25,10 @@ export class SimulatedEvents {
   device = new Uint8Array(0);
   /** The category the session browses. */
   category = new Int32Array(0);
+  /** With identities: which of the person's devices the session is on (SHARED_DEVICE: the household's). */
+  deviceSlot = new Int8Array(0);
+  /** With identities: 1 if the session is logged in. */
+  login = new Uint8Array(0);
   private free = new Int32Array(0);
   private freeCount = 0;
   private capacity = 0;
@@ -49,12 +53,23 @@ export class SimulatedEvents {
     this.session[slot] = session;
     this.device[slot] = device;
     this.category[slot] = category;
+    this.deviceSlot[slot] = 0;
+    this.login[slot] = 0;
     return slot;
+  }
+
+  /** Sets the session identity of a slot (identities on). */
+  setIdentity(slot: number, deviceSlot: number, login: boolean): void {
+    this.deviceSlot[slot] = deviceSlot;
+    this.login[slot] = login ? 1 : 0;
   }
 
   /** A follow-up in the same session as `slot`. */
   follow(slot: number, ts: number, kind: EventKind, subject: number, qty: number): number {
-    return this.add(ts, kind, this.user[slot]!, subject, qty, this.session[slot]!, this.device[slot]!, this.category[slot]!);
+    const next = this.add(ts, kind, this.user[slot]!, subject, qty, this.session[slot]!, this.device[slot]!, this.category[slot]!);
+    this.deviceSlot[next] = this.deviceSlot[slot]!;
+    this.login[next] = this.login[slot]!;
+    return next;
   }
 
   release(slot: number): void {
@@ -63,7 +78,7 @@ export class SimulatedEvents {
 
   private grow(capacity: number): void {
     const old = this.capacity;
-    const copy = <A extends Float64Array | Int32Array | Uint8Array>(a: A, make: new (n: number) => A): A => {
+    const copy = <A extends Float64Array | Int32Array | Uint8Array | Int8Array>(a: A, make: new (n: number) => A): A => {
       const b = new make(capacity);
       b.set(a);
       return b;
@@ -76,6 +91,8 @@ export class SimulatedEvents {
     this.session = copy(this.session, Float64Array);
     this.device = copy(this.device, Uint8Array);
     this.category = copy(this.category, Int32Array);
+    this.deviceSlot = copy(this.deviceSlot, Int8Array);
+    this.login = copy(this.login, Uint8Array);
     const free = new Int32Array(capacity);
     free.set(this.free.subarray(0, this.freeCount));
     for (let slot = capacity - 1; slot >= old; slot--) free[this.freeCount++] = slot;
