@@ -1,0 +1,104 @@
+/**
+ * The identity step on the operator harness: only the configured type pairs link, a component's id is its smallest
+ * identifier in the configured order whatever the arrival order, merges go to the `merges` side output, the size
+ * cap and the per-type limits refuse links (one shared device cannot merge a city), an event without identifiers is
+ * a BAD_RECORD, and bad options are refused naming the option.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { identity } from '../../../src/jobs/identity/processors.js';
+import { IDENTITY_KEY, MERGES_PORT, type MergeEvent } from '../../../src/jobs/identity/identity-step.js';
+import { OperatorHarness } from '../../harness/operator-harness.js';
+import { ErrorCodes, FlywheelError } from '../../../src/core/errors.js';
+
+const identifiers = [
+  { type: 'account', field: 'accountId' },
+  { type: 'device', field: 'deviceId' },
+  { type: 'cookie', field: 'cookieId' },
+];
+
+function harness(extra: Record<string, unknown> = {}): OperatorHarness {
+  return OperatorHarness.of('process', {}, { processor: identity({ identifiers, links: [['account', 'device'], ['device', 'cookie']], ...extra }) });
+}
+
+/** Pushes events in order; returns the unified id each one got. */
+function push(h: OperatorHarness, events: Array<Record<string, unknown>>): string[] {
+  const from = h.outputs.length;
+  events.forEach((e, i) => h.processElement(IDENTITY_KEY, e, i));
+  return h.outputs.slice(from).map((o) => (o.value as { unifiedId: string }).unifiedId);
+}
+
+test('only the configured pairs link; the unified id is the first present type\'s component', () => {
+  const h = harness();
+  const ids = push(h, [
+    { deviceId: 'd1', cookieId: 'c1' },
+    { accountId: 'a1', cookieId: 'c2' }, // account-cookie may not link
+    { accountId: 'a1', deviceId: 'd1' },
+    { deviceId: 'd2', cookieId: 'c2' },
+  ]);
+  assert.deepEqual(ids, ['device:d1', 'account:a1', 'account:a1', 'device:d2']);
+  assert.deepEqual(h.sideOutput(MERGES_PORT).map((o) => o.value as MergeEvent).map(({ into, from, moved }) => ({ into, from, moved })), [
+    { into: 'device:d1', from: 'cookie:c1', moved: ['cookie:c1'] },
+    { into: 'account:a1', from: 'device:d1', moved: ['device:d1', 'cookie:c1'] },
+    { into: 'device:d2', from: 'cookie:c2', moved: ['cookie:c2'] },
+  ]);
+  assert.deepEqual(push(h, [{ cookieId: 'c1' }, { cookieId: 'c2' }]), ['account:a1', 'device:d2']);
+});
+
+test('the component id does not depend on the arrival order', () => {
+  const events = [
+    { deviceId: 'd9', cookieId: 'c9' }, { accountId: 'a5', deviceId: 'd9' }, { deviceId: 'd3', cookieId: 'c1' },
+    { accountId: 'a5', deviceId: 'd3' }, { deviceId: 'd3', cookieId: 'c0' }, { deviceId: 'd7' },
+  ];
+  const probe = ['c9', 'c1', 'c0'].map((c) => ({ cookieId: c }));
+  let first: string[] | null = null;
+  // Every rotation and the reversal of the events.
+  const orders = [...events.map((_, k) => [...events.slice(k), ...events.slice(0, k)]), [...events].reverse()];
+  for (const order of orders) {
+    const h = harness();
+    push(h, order);
+    const ids = push(h, probe);
+    first ??= ids;
+    assert.deepEqual(ids, first);
+  }
+  assert.deepEqual(first, ['account:a5', 'account:a5', 'account:a5']);
+});
+
+test('the size cap bounds a component: a device shared by 40 accounts joins four of them', () => {
+  const h = harness({ maxComponentSize: 5 });
+  // One shared device logged into by 40 accounts.
+  const ids = push(h, Array.from({ length: 40 }, (_, i) => ({ accountId: `a${String(i).padStart(2, '0')}`, deviceId: 'shared' })));
+  const sizes = new Map<string, number>();
+  for (const id of ids) sizes.set(id, (sizes.get(id) ?? 0) + 1);
+  assert.deepEqual(ids.slice(0, 4), ['account:a00', 'account:a00', 'account:a00', 'account:a00'], 'the first four accounts join the device');
+  assert.equal(ids[4], 'account:a04', 'the fifth would make six: refused, it stays alone');
+  const merges = h.sideOutput(MERGES_PORT).length;
+  assert.equal(merges, 4);
+  assert.ok(ids.slice(4).every((id, k) => id === `account:a${String(k + 4).padStart(2, '0')}`));
+});
+
+test('a type limit keeps two accounts apart: a shared device joins the first account only', () => {
+  const h = harness({ maxPerType: { account: 1 } });
+  const ids = push(h, [
+    { accountId: 'a2', deviceId: 'tablet' }, { accountId: 'a1', deviceId: 'tablet' }, { accountId: 'a1', deviceId: 'phone1' },
+    { deviceId: 'phone1', cookieId: 'c1' }, { deviceId: 'tablet' },
+  ]);
+  assert.deepEqual(ids, ['account:a2', 'account:a1', 'account:a1', 'account:a1', 'account:a2']);
+});
+
+test('an event without identifiers is a BAD_RECORD naming the fields', () => {
+  const h = harness();
+  assert.throws(() => h.processElement(IDENTITY_KEY, { accountId: '', other: 1 }, 0), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.BAD_RECORD && /none of accountId, deviceId, cookieId/.test(e.message));
+});
+
+test('options: unknown types in links or limits, self links and unknown keys are refused', () => {
+  const bad: Array<[Record<string, unknown>, RegExp]> = [
+    [{ identifiers, links: [['account', 'phone']] }, /with\.links\[0\] names the type 'phone'/],
+    [{ identifiers, links: [['device', 'device']] }, /links 'device' to itself/],
+    [{ identifiers, links: [], maxPerType: { email: 1 } }, /with\.maxPerType names the type 'email'/],
+    [{ identifiers, links: [], cap: 3 }, /must NOT have additional properties|cap/],
+  ];
+  for (const [options, message] of bad) {
+    assert.throws(() => identity(options), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.CONFIG_INVALID && message.test(e.message), JSON.stringify(options));
+  }
+});
