@@ -4,6 +4,7 @@
  * expectation. `type` tells arrays and objects apart; `range` is inclusive and fails a value that is not a finite
  * number; `pattern` and `allowed` fail a value of another type than the pattern's string or the allowed values'.
  */
+import { pathReader } from '../../api/aggregators.js';
 import type { ExpectationSpec, FieldType } from './expectation-options.js';
 
 export interface CompiledExpectation {
@@ -12,18 +13,6 @@ export interface CompiledExpectation {
   /** What the expectation asks, for reasons and reports. */
   describe: string;
   passes(record: unknown): boolean;
-}
-
-function reader(path: string): (record: unknown) => unknown {
-  const parts = path.split('.');
-  return (record) => {
-    let v: unknown = record;
-    for (const p of parts) {
-      if (v === null || typeof v !== 'object') return undefined;
-      v = (v as Record<string, unknown>)[p];
-    }
-    return v;
-  };
 }
 
 function typeOf(v: unknown): FieldType | 'other' {
@@ -47,7 +36,7 @@ function valueCheck(e: ExpectationSpec): { describe: string; ok: (v: unknown) =>
 }
 
 export function compileExpectation(e: ExpectationSpec): CompiledExpectation {
-  const read = reader(e.field);
+  const read = pathReader(e.field);
   if (e.notNull) return { name: e.name, level: e.level, describe: `${e.field} is present`, passes: (r) => read(r) != null };
   const { describe, ok } = valueCheck(e);
   return { name: e.name, level: e.level, describe, passes: (r) => {

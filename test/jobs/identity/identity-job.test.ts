@@ -7,18 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { resolveEcommerceOptions } from '../../../src/connectors/generator/ecommerce-options.js';
 import { EcommerceTruth } from '../../../src/connectors/generator/ecommerce-truth.js';
 import type { IdentifierType } from '../../../src/connectors/generator/ecommerce-identity.js';
 import type { IdentityStats } from '../../../src/jobs/identity/identity-step.js';
-import { loadTopology } from '../../../src/graph/yaml-loader.js';
-import { buildQueryApp } from '../../../src/query/app.js';
-import { jobView } from '../../../src/runtime/job-view.js';
-import { routeContributions } from '../../../src/runtime/route-contributions.js';
-import { JobRunner } from '../../../src/runtime/runner.js';
+import { runTopologyText, type FinishedRun } from '../topology-run.js';
 import { pairScores } from './pair-scores.js';
 
 const CAP = 60;
@@ -66,18 +59,20 @@ steps:
 
 interface Output { id: string; value: Record<string, string> & { unifiedId: string } }
 
-async function runOnce(): Promise<{ dir: string; outputs: Output[]; members: Map<string, string>; stats: IdentityStats; lookup: (type: string, id: string) => Promise<{ unifiedId: string; identifiers: Array<{ type: string; id: string }> }>; close: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'fw-identity-'));
-  const file = join(dir, 'identity.yaml');
-  writeFileSync(file, topology);
-  const { graph } = await loadTopology(file);
-  const stateDir = join(dir, 'state');
-  const runner = new JobRunner({ job: { kind: 'topology', file }, graph, stateDir, baseDir: dir, workers: 2, slots: 4 });
-  await runner.run();
-  const outputs = readFileSync(join(dir, 'unified.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Output);
-  const app = buildQueryApp(jobView(runner, stateDir), routeContributions(graph));
+interface IdentityRun {
+  run: FinishedRun;
+  outputs: Output[];
+  /** Every identifier seen (`type:value`) -> its unified id, as GET /identity/:type/:id answers. */
+  members: Map<string, string>;
+  stats: IdentityStats;
+  lookup: (type: string, id: string) => Promise<{ unifiedId: string; identifiers: Array<{ type: string; id: string }> }>;
+}
+
+async function runOnce(): Promise<IdentityRun> {
+  const run = await runTopologyText(topology, 'fw-identity-');
+  const outputs = run.written('unified.jsonl') as Output[];
   const lookup = async (type: string, id: string) => {
-    const res = await app.inject({ method: 'GET', url: `/identity/${type}/${encodeURIComponent(id)}` });
+    const res = await run.app.inject({ method: 'GET', url: `/identity/${type}/${encodeURIComponent(id)}` });
     assert.equal(res.statusCode, 200, `${type} ${id}: ${res.body}`);
     return res.json() as { unifiedId: string; identifiers: Array<{ type: string; id: string }> };
   };
@@ -88,8 +83,8 @@ async function runOnce(): Promise<{ dir: string; outputs: Output[]; members: Map
       if (id !== undefined && !members.has(`${type}:${id}`)) members.set(`${type}:${id}`, (await lookup(type, id)).unifiedId);
     }
   }
-  const stats = (await app.inject({ method: 'GET', url: '/identity' })).json() as IdentityStats;
-  return { dir, outputs, members, stats, lookup, close: () => app.close() };
+  const stats = (await run.app.inject({ method: 'GET', url: '/identity' })).json() as IdentityStats;
+  return { run, outputs, members, stats, lookup };
 }
 
 test('identity on the runtime: precision and recall of same person >= 0.99, cap and account limit hold, replay gives the same ids', { timeout: 600_000 }, async () => {
@@ -130,9 +125,7 @@ test('identity on the runtime: precision and recall of same person >= 0.99, cap 
     assert.deepEqual(byId(second.outputs), byId(first.outputs), 'a second run gives every event the same unified id');
     assert.deepEqual(second.members, first.members);
   } finally {
-    await first.close();
-    await second.close();
-    rmSync(first.dir, { recursive: true, force: true });
-    rmSync(second.dir, { recursive: true, force: true });
+    await first.run.dispose();
+    await second.run.dispose();
   }
 });

@@ -6,17 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ecommerceEvents, injectedFaults } from '../../../src/connectors/generator/generator-source.js';
 import { parseEvent } from '../../../src/jobs/events/parse-event.js';
 import type { QualityReport } from '../../../src/jobs/quality/quality-step.js';
-import { loadTopology } from '../../../src/graph/yaml-loader.js';
-import { buildQueryApp } from '../../../src/query/app.js';
-import { jobView } from '../../../src/runtime/job-view.js';
-import { routeContributions } from '../../../src/runtime/route-contributions.js';
-import { JobRunner } from '../../../src/runtime/runner.js';
+import { runTopologyText } from '../topology-run.js';
 
 const WINDOW = 300_000;
 const generator = {
@@ -64,8 +57,6 @@ steps:
     connector: { type: file, path: ./dlq.jsonl }
 `;
 
-const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { value: unknown; headers?: Record<string, string> });
-
 /** The plain count: per window of ts, records that parse, and those failing each expectation, written out by hand. */
 function plainReports(): Map<number, { records: number; failed: number[] }> {
   const windows = new Map<number, { records: number; failed: number[] }>();
@@ -94,51 +85,40 @@ function plainReports(): Map<number, { records: number; failed: number[] }> {
 }
 
 test('expectations: failures equal the injected faults, mustPass dead-letters by name, reports equal a plain count', { timeout: 300_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fw-quality-'));
+  const run = await runTopologyText(topology, 'fw-quality-');
   try {
-    const file = join(dir, 'quality.yaml');
-    writeFileSync(file, topology);
-    const { graph } = await loadTopology(file);
-    const stateDir = join(dir, 'state');
-    const runner = new JobRunner({ job: { kind: 'topology', file }, graph, stateDir, baseDir: dir, workers: 2, slots: 4 });
-    await runner.run();
-
     const faults = injectedFaults(generator);
     const expected = [faults.negativePrice, faults.unknownDevice, faults.missingSessionId, faults.sessionIdAsNumber, faults.sessionIdAsNumber];
     assert.ok(expected.every((n) => n > 0), `every fault occurs: ${expected.join(', ')}`);
 
-    const app = buildQueryApp(jobView(runner, stateDir), routeContributions(graph));
-    try {
-      const quality = (await app.inject({ method: 'GET', url: '/quality' })).json() as { records: number; expectations: Array<{ name: string; failed: number }>; reports: QualityReport[] };
-      assert.deepEqual(quality.expectations.map((x) => x.failed), expected, 'failures per expectation = faults injected');
+    const { app } = run;
+    const quality = (await app.inject({ method: 'GET', url: '/quality' })).json() as { records: number; expectations: Array<{ name: string; failed: number }>; reports: QualityReport[] };
+    assert.deepEqual(quality.expectations.map((x) => x.failed), expected, 'failures per expectation = faults injected');
 
-      const dead = lines(join(dir, 'dlq.jsonl')).filter((d) => d.headers?.['flywheel-step'] === 'quality');
-      assert.equal(dead.length, faults.negativePrice, 'the mustPass expectation dead-letters each faulty record');
-      assert.ok(dead.every((d) => /expectation 'price-not-negative' \(mustPass\) failed/.test(d.headers!['flywheel-reason']!)), 'dead letters name the expectation');
-      assert.equal(lines(join(dir, 'checked.jsonl')).length, quality.records - faults.negativePrice, 'every other checked record passes on');
+    const dead = run.written('dlq.jsonl').filter((d) => d.headers?.['flywheel-step'] === 'quality');
+    assert.equal(dead.length, faults.negativePrice, 'the mustPass expectation dead-letters each faulty record');
+    assert.ok(dead.every((d) => /expectation 'price-not-negative' \(mustPass\) failed/.test(d.headers!['flywheel-reason']!)), 'dead letters name the expectation');
+    assert.equal(run.written('checked.jsonl').length, quality.records - faults.negativePrice, 'every other checked record passes on');
 
-      const plain = plainReports();
-      const emitted = lines(join(dir, 'reports.jsonl')).map((r) => r.value as QualityReport);
-      assert.equal(emitted.length, plain.size, 'one report per window');
-      for (const report of emitted) {
-        const want = plain.get(report.window.start);
-        assert.ok(want, `a window at ${report.window.start}`);
-        assert.equal(report.window.end, report.window.start + WINDOW);
-        assert.equal(report.records, want.records, `records of window ${report.window.start}`);
-        assert.deepEqual(report.expectations.map((x) => x.failed), want.failed, `failures of window ${report.window.start}`);
-        report.expectations.forEach((x, i) => assert.equal(x.passRate, (want.records - want.failed[i]!) / want.records));
-      }
-      assert.deepEqual(quality.reports, emitted.slice(-quality.reports.length), 'GET /quality keeps the latest reports');
+    const plain = plainReports();
+    const emitted = run.written('reports.jsonl').map((r) => r.value as QualityReport);
+    assert.equal(emitted.length, plain.size, 'one report per window');
+    for (const report of emitted) {
+      const want = plain.get(report.window.start);
+      assert.ok(want, `a window at ${report.window.start}`);
+      assert.equal(report.window.end, report.window.start + WINDOW);
+      assert.equal(report.records, want.records, `records of window ${report.window.start}`);
+      assert.deepEqual(report.expectations.map((x) => x.failed), want.failed, `failures of window ${report.window.start}`);
+      report.expectations.forEach((x, i) => assert.equal(x.passRate, (want.records - want.failed[i]!) / want.records));
+    }
+    assert.deepEqual(quality.reports, emitted.slice(-quality.reports.length), 'GET /quality keeps the latest reports');
 
-      const metrics = (await app.inject({ method: 'GET', url: '/quality/metrics' })).body;
-      assert.match(metrics, new RegExp(`flywheel_quality_records_total\\{step="quality"\\} ${quality.records}\\n`));
-      for (const [i, name] of ['price-not-negative', 'device-known', 'session-present', 'session-is-string', 'session-format'].entries()) {
-        assert.match(metrics, new RegExp(`flywheel_quality_failures_total\\{step="quality",expectation="${name}",level="(warn|mustPass)"\\} ${expected[i]}\\n`));
-      }
-    } finally {
-      await app.close();
+    const metrics = (await app.inject({ method: 'GET', url: '/quality/metrics' })).body;
+    assert.match(metrics, new RegExp(`flywheel_quality_records_total\\{step="quality"\\} ${quality.records}\\n`));
+    for (const [i, name] of ['price-not-negative', 'device-known', 'session-present', 'session-is-string', 'session-format'].entries()) {
+      assert.match(metrics, new RegExp(`flywheel_quality_failures_total\\{step="quality",expectation="${name}",level="(warn|mustPass)"\\} ${expected[i]}\\n`));
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await run.dispose();
   }
 });
