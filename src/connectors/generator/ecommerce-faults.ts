@@ -4,13 +4,14 @@
  * - negativePrice: an item event's price is negated (views, clicks, carts and purchases only);
  * - unknownDevice: the device type is one the shop does not have;
  * - missingSessionId: the session id is removed;
- * - sessionIdAsNumber: the session id is a number instead of a string.
+ * - sessionIdAsNumber: the session id is a number instead of a string;
+ * - duplicate: the event goes out twice in a row, identical (the shard sends the copy).
  * Whether the record at (shard, offset) draws a fault, and which, is a hash of (seed, shard, offset), so the draw
  * does not depend on anything read before it; the shard tells which fault it applied to the record it returned.
  */
 import { uniform } from '../../core/seeded-random.js';
 
-export const FAULT_KINDS = ['negativePrice', 'unknownDevice', 'missingSessionId', 'sessionIdAsNumber'] as const;
+export const FAULT_KINDS = ['negativePrice', 'unknownDevice', 'missingSessionId', 'sessionIdAsNumber', 'duplicate'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export type FaultOptions = Record<FaultKind, number>;
 
@@ -69,6 +70,8 @@ export class FaultPlan {
         return kind;
       case 'sessionIdAsNumber':
         event.sessionId = Number(String(event.sessionId).replace(/\D/g, ''));
+        return kind;
+      case 'duplicate':
         return kind;
     }
   }

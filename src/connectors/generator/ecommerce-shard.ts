@@ -7,7 +7,8 @@
  * - late events (lateFraction of them): released at ts + lateBy + outOfOrderness + LATE_MARGIN, so they arrive after
  *   the events of the following LATE_MARGIN past ts + lateBy, i.e. more than lateBy behind the shard's largest ts;
  * - bad records (badFraction of all records): a malformed copy of the next event goes out just before it;
- * - faults (ecommerce-faults.ts): a good event may carry a data fault drawn by its offset; `lastFault` names it.
+ * - faults (ecommerce-faults.ts): a good event may carry a data fault drawn by its offset; `lastFault` names it. A
+ *   `duplicate` fault sends the event out twice in a row, the copy without any other fault.
  * Delivery draws from its own seeded stream, so the simulated events do not depend on these options, and offset n
  * of the shard is always the same record. `skip(n)` runs the same steps without building objects (seeking).
  */
@@ -59,6 +60,8 @@ export class EcommerceShard {
   private offset = 0;
   /** The fault applied to the record next() returned last, if any. */
   lastFault: FaultKind | null = null;
+  /** The event in nextGood went out with a `duplicate` fault: the next record is its exact copy. */
+  private repeating = false;
 
   constructor(
     model: TrueModel,
@@ -84,19 +87,33 @@ export class EcommerceShard {
 
   next(): ShardRecord {
     const offset = this.offset++;
-    const bad = this.step();
+    const bad = this.repeating ? -1 : this.step();
     const event = this.materializer.event(this.events, this.nextGood);
     this.lastFault = null;
     if (bad >= 0) return malformedRecord(event, MALFORMED_KINDS[bad]!);
-    this.consume();
-    if (this.faults) this.lastFault = this.faults.apply(event, this.shard, offset);
+    if (this.repeating) {
+      this.repeating = false;
+      this.consume();
+      return event;
+    }
+    this.lastFault = this.faults ? this.faults.apply(event, this.shard, offset) : null;
+    if (this.lastFault === 'duplicate') this.repeating = true;
+    else this.consume();
     return event;
   }
 
   /** Advances by n records without building them. */
   skip(n: number): void {
-    for (let k = 0; k < n; k++) if (this.step() < 0) this.consume();
-    this.offset += n;
+    for (let k = 0; k < n; k++) {
+      const offset = this.offset++;
+      if (this.repeating) {
+        this.repeating = false;
+        this.consume();
+      } else if (this.step() < 0) {
+        if (this.faults?.drawn(this.shard, offset) === 'duplicate') this.repeating = true;
+        else this.consume();
+      }
+    }
   }
 
   /** Positions on the next record: -1 if it is the good event in nextGood, else the malformed kind to make of it. */

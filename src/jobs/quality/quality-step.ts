@@ -2,17 +2,20 @@
  * The expectations step as a keyed process function: it checks every record against the step's expectations,
  * counts the failures per event-time window and in total, passes the record on, or, when a `mustPass` expectation
  * fails, throws a BAD_RECORD naming it (with the step's `onError: deadLetter`, the record is dead-lettered with
- * that reason; the failure is counted first). At the end of each window (an event-time timer) it emits the
- * window's quality report to the side output `reports` and keeps the latest reports for GET /quality.
+ * that reason; the failure is counted first). When the watermark passes a window's end plus `allowedLateness` (an
+ * event-time timer) it emits the window's quality report to the side output `reports` and keeps the latest reports
+ * for GET /quality.
  * The reports cover all records only if every record reaches one key: key the step with qualityKey, or place it
  * after another single-key step (the identity step) and set `key` to that key. A record arriving after its
  * window was reported counts in the next window to be reported, as the feature folds do.
- * State under the key: map `windows` (window start -> counts), values `totals`, `reports`, `reportedUntil`.
+ * State under the key: map `windows` (window start -> counts), values `totals`, `reports`, `reportedUntil`, and the
+ * state of the record checks (record-checks.ts).
  */
 import type { KeyedProcessor, ProcessContext } from '../../api/types.js';
 import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { compileExpectation, type CompiledExpectation } from './expectation-checks.js';
 import type { ExpectationOptions } from './expectation-options.js';
+import { addRecord, emptyCounts, qualityReport, type QualityCounts, type QualityReport } from './quality-report.js';
 
 export const QUALITY_KEY = 'quality';
 export const QUALITY_STATE = { windows: 'windows', totals: 'totals', reports: 'reports', reportedUntil: 'reportedUntil' } as const;
@@ -22,68 +25,32 @@ export const KEPT_REPORTS = 60;
 const REPORT_TIMER = 'report';
 const WINDOW_NAME_WIDTH = 16;
 
-/** Records seen and failures per expectation (in the options' order). */
-export interface QualityCounts {
-  records: number;
-  failed: number[];
-}
-
-export interface ExpectationResult {
-  name: string;
-  level: 'mustPass' | 'warn';
-  check: string;
-  failed: number;
-  passRate: number | null;
-}
-
-export interface QualityReport {
-  type: 'quality';
-  window: { start: number; end: number };
-  records: number;
-  expectations: ExpectationResult[];
-}
-
 /** The key every record of the expectations step gets (a keyBy `fn`). */
 export function qualityKey(): string {
   return QUALITY_KEY;
 }
 
-export function qualityReport(checks: readonly CompiledExpectation[], counts: QualityCounts, start: number, end: number): QualityReport {
-  return {
-    type: 'quality',
-    window: { start, end },
-    records: counts.records,
-    expectations: checks.map((c, i) => ({
-      name: c.name,
-      level: c.level,
-      check: c.describe,
-      failed: counts.failed[i]!,
-      passRate: counts.records === 0 ? null : (counts.records - counts.failed[i]!) / counts.records,
-    })),
-  };
-}
-
 export function qualityStep(options: ExpectationOptions, key: string): { processor: KeyedProcessor<unknown, unknown>; checks: CompiledExpectation[] } {
   const checks = options.expectations.map(compileExpectation);
   const W = options.window;
-  const empty = (): QualityCounts => ({ records: 0, failed: checks.map(() => 0) });
+  const L = options.allowedLateness;
+  const drifts = checks.map((c) => c.drift?.bucket ?? null);
 
-  function count(ctx: ProcessContext<unknown>, failed: readonly number[]): void {
+  function count(ctx: ProcessContext<unknown>, record: unknown, failed: readonly number[]): void {
     const reportedUntil = ctx.state<number>(QUALITY_STATE.reportedUntil).get() ?? -Infinity;
     let start = Math.floor(ctx.timestamp / W) * W;
     if (start + W <= reportedUntil) start = reportedUntil;
     const name = String(start).padStart(WINDOW_NAME_WIDTH, '0');
     const windows = ctx.mapState<QualityCounts>(QUALITY_STATE.windows);
-    const window = windows.get(name) ?? empty();
+    const window = windows.get(name) ?? emptyCounts(checks);
     const totalsState = ctx.state<QualityCounts>(QUALITY_STATE.totals);
-    const totals = totalsState.get() ?? empty();
-    for (const c of [window, totals]) {
-      c.records++;
-      for (const i of failed) c.failed[i]!++;
-    }
+    const totals = totalsState.get() ?? emptyCounts(checks);
+    const buckets = drifts.map((bucket) => (bucket === null ? null : bucket(record)));
+    addRecord(window, failed, buckets);
+    addRecord(totals, failed, buckets);
     windows.set(name, window);
     totalsState.set(totals);
-    ctx.timers.register(start + W, REPORT_TIMER);
+    ctx.timers.register(start + W + L, REPORT_TIMER);
   }
 
   const processor: KeyedProcessor<unknown, unknown> = {
@@ -92,8 +59,8 @@ export function qualityStep(options: ExpectationOptions, key: string): { process
         throw new FlywheelError(ErrorCodes.GRAPH_INVALID, `the expectations step runs under key '${ctx.key}', not '${key}': its reports would be split over keys`, {}, `key the step with flywheel:jobs/quality/processors.js#qualityKey, or set with.key to the key of the single-key step before it`);
       }
       const failed: number[] = [];
-      checks.forEach((c, i) => c.passes(record) || failed.push(i));
-      count(ctx, failed);
+      checks.forEach((c, i) => c.passes(record, ctx) || failed.push(i));
+      count(ctx, record, failed);
       const stop = failed.find((i) => checks[i]!.level === 'mustPass');
       if (stop !== undefined) {
         throw new FlywheelError(ErrorCodes.BAD_RECORD, `expectation '${checks[stop]!.name}' (mustPass) failed: ${checks[stop]!.describe}`, {}, 'fix the producer of this record; it is kept in the dead-letter sink');
@@ -101,14 +68,14 @@ export function qualityStep(options: ExpectationOptions, key: string): { process
       ctx.emit(record);
     },
     onTimer(timer, ctx) {
-      const start = timer.time - W;
+      const start = timer.time - L - W;
       const windows = ctx.mapState<QualityCounts>(QUALITY_STATE.windows);
       const name = String(start).padStart(WINDOW_NAME_WIDTH, '0');
       const counts = windows.get(name);
       if (counts === undefined) return;
       windows.delete(name);
-      ctx.state<number>(QUALITY_STATE.reportedUntil).set(timer.time);
-      const report = qualityReport(checks, counts, start, timer.time);
+      ctx.state<number>(QUALITY_STATE.reportedUntil).set(start + W);
+      const report = qualityReport(checks, counts, start, start + W);
       const reports = ctx.state<QualityReport[]>(QUALITY_STATE.reports);
       reports.set([...(reports.get() ?? []), report].slice(-KEPT_REPORTS));
       ctx.sideOutput(REPORTS_PORT, report, timer.time);

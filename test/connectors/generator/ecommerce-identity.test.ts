@@ -81,15 +81,22 @@ test('phones: one number per person, written in three formats', () => {
 });
 
 test('faults: the ledger counts what the records show, at the configured rates, the same after a restart', () => {
-  const faults = { negativePrice: 0.02, unknownDevice: 0.01, missingSessionId: 0.015, sessionIdAsNumber: 0.005 };
+  const faults = { negativePrice: 0.02, unknownDevice: 0.01, missingSessionId: 0.015, sessionIdAsNumber: 0.005, duplicate: 0.01 };
   const options = { ...base, badFraction: 0.01, faults };
-  const records = [...ecommerceEvents(options)];
-  const events = records.filter((r): r is EcommerceEvent => typeof (r as EcommerceEvent).type === 'string' && typeof (r as EcommerceEvent).ts === 'number' && typeof (r as EcommerceEvent).userId === 'string');
+  const isEvent = (r: unknown): r is EcommerceEvent => typeof (r as EcommerceEvent).type === 'string' && typeof (r as EcommerceEvent).ts === 'number' && typeof (r as EcommerceEvent).userId === 'string';
+  const events = [...ecommerceEvents(options)].filter(isEvent);
+  // A copy is a record equal to the one before it in its partition (two distinct events never are: ts or item differ).
+  let copies = 0;
+  for (let p = 0; p < base.partitions!; p++) {
+    const records = [...ecommerceShardEvents(options, p)];
+    records.forEach((r, k) => k > 0 && isEvent(r) && JSON.stringify(r) === JSON.stringify(records[k - 1]) && copies++);
+  }
   const seen = {
     negativePrice: events.filter((e) => e.type !== 'exposure' && e.price < 0).length,
     unknownDevice: events.filter((e) => e.device === UNKNOWN_DEVICE).length,
     missingSessionId: events.filter((e) => !('sessionId' in e)).length,
     sessionIdAsNumber: events.filter((e) => typeof e.sessionId === 'number').length,
+    duplicate: copies,
   };
   const ledger = injectedFaults(options);
   assert.deepEqual(ledger, seen);

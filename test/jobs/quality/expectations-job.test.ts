@@ -1,21 +1,28 @@
 /**
- * The expectations step on the real runtime over generated events with injected faults: failures per expectation
- * equal the generator's ledger of faults exactly; the mustPass expectation dead-letters exactly the faulty records
- * with its name as the reason; every window's report (emitted to a sink and kept for GET /quality) equals a plain
- * count over the same events by event-time window; GET /quality/metrics exports the totals.
+ * The expectations step on the real runtime over generated events with injected faults, duplicates and late
+ * events: failures per expectation equal the generator's ledger of faults exactly (and the late events, for
+ * freshness); the mustPass expectation dead-letters exactly the faulty records with its name as the reason; every
+ * window's report (emitted to a sink and kept for GET /quality) equals a plain count over the same events by
+ * event-time window, PSI included; GET /quality/metrics exports the totals.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ecommerceEvents, injectedFaults } from '../../../src/connectors/generator/generator-source.js';
+import { ecommerceEvents, ecommerceShardEvents, injectedFaults } from '../../../src/connectors/generator/generator-source.js';
 import { parseEvent } from '../../../src/jobs/events/parse-event.js';
-import type { QualityReport } from '../../../src/jobs/quality/quality-step.js';
+import type { QualityReport } from '../../../src/jobs/quality/quality-report.js';
 import { runTopologyText } from '../topology-run.js';
 
 const WINDOW = 300_000;
+const LATE_BY = 120_000;
 const generator = {
   seed: 21, users: 800, items: 200, categories: 8, partitions: 2, count: 30_000, eventsPerSecondOfEventTime: 20, badFraction: 0.01,
-  faults: { negativePrice: 0.01, unknownDevice: 0.008, missingSessionId: 0.006, sessionIdAsNumber: 0.004 },
+  lateFraction: 0.004, lateBy: LATE_BY,
+  faults: { negativePrice: 0.01, unknownDevice: 0.008, missingSessionId: 0.006, sessionIdAsNumber: 0.004, duplicate: 0.005 },
 };
+const PRICE_EDGES = [10, 25, 50];
+const PRICE_REFERENCE = [0.3, 0.3, 0.2, 0.2];
+/** Expectation names in the order the topology lists them. */
+const NAMES = ['price-not-negative', 'device-known', 'session-present', 'session-is-string', 'session-format', 'event-once', 'fresh', 'price-drift'];
 
 const topology = `name: quality-test
 deadLetter: dlq
@@ -38,12 +45,16 @@ steps:
     onError: deadLetter
     with:
       window: 5m
+      allowedLateness: 5m              # longer than the late events' delay: each counts in its own window
       expectations:
         - { name: price-not-negative, field: price, range: { min: 0 }, level: mustPass }
         - { name: device-known, field: device, allowed: [web, ios, android] }
         - { name: session-present, field: sessionId, notNull: true }
         - { name: session-is-string, field: sessionId, type: string }
         - { name: session-format, field: sessionId, pattern: '^s\\d+-\\d+$' }
+        - { name: event-once, unique: { fields: [sessionId, type, itemId, ts], within: 1m } }
+        - { name: fresh, freshness: { max: ${LATE_BY / 2} } }
+        - { name: price-drift, field: price, drift: { edges: ${JSON.stringify(PRICE_EDGES)}, reference: ${JSON.stringify(PRICE_REFERENCE)}, max: 0.1 } }
   - id: checked
     op: sink
     connector: { type: file, path: ./checked.jsonl }
@@ -57,10 +68,41 @@ steps:
     connector: { type: file, path: ./dlq.jsonl }
 `;
 
-/** The plain count: per window of ts, records that parse, and those failing each expectation, written out by hand. */
-function plainReports(): Map<number, { records: number; failed: number[] }> {
-  const windows = new Map<number, { records: number; failed: number[] }>();
+/**
+ * Per partition, in its own order: whether each record is a copy of the record before it (a duplicate) and whether
+ * it trails the partition's largest earlier ts by more than LATE_BY (a late event); by partition and offset.
+ */
+function deliveryTruth(): { copy: Set<string>; late: Set<string> } {
+  const copy = new Set<string>();
+  const late = new Set<string>();
+  for (let p = 0; p < generator.partitions; p++) {
+    let front = -Infinity;
+    let previous = '';
+    [...ecommerceShardEvents(generator, p)].forEach((r, offset) => {
+      const text = JSON.stringify(r);
+      if (text === previous) copy.add(`${p}/${offset}`);
+      previous = text;
+      const ts = (r as { ts?: unknown }).ts;
+      if (typeof ts !== 'number') return;
+      if (front - ts > LATE_BY) late.add(`${p}/${offset}`);
+      front = Math.max(front, ts);
+    });
+  }
+  return { copy, late };
+}
+
+interface PlainWindow { records: number; failed: number[]; prices: number[] }
+
+/** The plain count: per window of ts, records that parse, those failing each expectation, the prices; by hand. */
+function plainReports(): Map<number, PlainWindow> {
+  const { copy, late } = deliveryTruth();
+  const windows = new Map<number, PlainWindow>();
+  const offsets = [0, 0];
+  let p = 0;
   for (const raw of ecommerceEvents(generator)) {
+    // ecommerceEvents interleaves the partitions one record at a time (equal shares: count is even).
+    const where = `${p}/${offsets[p]!++}`;
+    p = (p + 1) % generator.partitions;
     let e: Record<string, unknown>;
     try {
       e = parseEvent(raw) as unknown as Record<string, unknown>;
@@ -68,7 +110,7 @@ function plainReports(): Map<number, { records: number; failed: number[] }> {
       continue;
     }
     const start = Math.floor((e.ts as number) / WINDOW) * WINDOW;
-    const w = windows.get(start) ?? { records: 0, failed: [0, 0, 0, 0, 0] };
+    const w = windows.get(start) ?? { records: 0, failed: NAMES.map(() => 0), prices: [] };
     w.records++;
     const s = e.sessionId;
     const failures = [
@@ -77,21 +119,38 @@ function plainReports(): Map<number, { records: number; failed: number[] }> {
       s === undefined,
       s !== undefined && typeof s !== 'string',
       s !== undefined && !(typeof s === 'string' && /^s\d+-\d+$/.test(s)),
+      copy.has(where),
+      late.has(where),
+      false,
     ];
     failures.forEach((f, i) => f && w.failed[i]!++);
+    if (typeof e.price === 'number') w.prices.push(e.price);
     windows.set(start, w);
   }
   return windows;
+}
+
+function plainPsi(prices: readonly number[]): number {
+  const counts = PRICE_REFERENCE.map(() => 0);
+  for (const x of prices) counts[PRICE_EDGES.filter((edge) => edge <= x).length]!++;
+  return counts.reduce((t, c, k) => {
+    const a = c === 0 ? 1e-4 : c / prices.length;
+    return t + (a - PRICE_REFERENCE[k]!) * Math.log(a / PRICE_REFERENCE[k]!);
+  }, 0);
 }
 
 test('expectations: failures equal the injected faults, mustPass dead-letters by name, reports equal a plain count', { timeout: 300_000 }, async () => {
   const run = await runTopologyText(topology, 'fw-quality-');
   try {
     const faults = injectedFaults(generator);
-    const expected = [faults.negativePrice, faults.unknownDevice, faults.missingSessionId, faults.sessionIdAsNumber, faults.sessionIdAsNumber];
-    assert.ok(expected.every((n) => n > 0), `every fault occurs: ${expected.join(', ')}`);
+    const plain = plainReports();
+    // Late records that parse (a malformed copy of a late event is late too, but never reaches the step).
+    const lateEvents = [...plain.values()].reduce((t, w) => t + w.failed[NAMES.indexOf('fresh')]!, 0);
+    const expected = [faults.negativePrice, faults.unknownDevice, faults.missingSessionId, faults.sessionIdAsNumber, faults.sessionIdAsNumber, faults.duplicate, lateEvents, 0];
+    assert.ok(expected.slice(0, -1).every((n) => n > 0), `every fault occurs: ${expected.join(', ')}`);
 
     const { app } = run;
+    console.log(`faults ${JSON.stringify(faults)}, late events ${lateEvents}`);
     const quality = (await app.inject({ method: 'GET', url: '/quality' })).json() as { records: number; expectations: Array<{ name: string; failed: number }>; reports: QualityReport[] };
     assert.deepEqual(quality.expectations.map((x) => x.failed), expected, 'failures per expectation = faults injected');
 
@@ -100,7 +159,6 @@ test('expectations: failures equal the injected faults, mustPass dead-letters by
     assert.ok(dead.every((d) => /expectation 'price-not-negative' \(mustPass\) failed/.test(d.headers!['flywheel-reason']!)), 'dead letters name the expectation');
     assert.equal(run.written('checked.jsonl').length, quality.records - faults.negativePrice, 'every other checked record passes on');
 
-    const plain = plainReports();
     const emitted = run.written('reports.jsonl').map((r) => r.value as QualityReport);
     assert.equal(emitted.length, plain.size, 'one report per window');
     for (const report of emitted) {
@@ -110,12 +168,16 @@ test('expectations: failures equal the injected faults, mustPass dead-letters by
       assert.equal(report.records, want.records, `records of window ${report.window.start}`);
       assert.deepEqual(report.expectations.map((x) => x.failed), want.failed, `failures of window ${report.window.start}`);
       report.expectations.forEach((x, i) => assert.equal(x.passRate, (want.records - want.failed[i]!) / want.records));
+      const drift = report.expectations.at(-1)!;
+      // The same sum in another order: equal to within rounding.
+      assert.ok(Math.abs(drift.psi! - plainPsi(want.prices)) < 1e-12, `PSI of window ${report.window.start}: ${drift.psi}, plain ${plainPsi(want.prices)}`);
+      assert.equal(drift.drifted, drift.psi! > 0.1);
     }
     assert.deepEqual(quality.reports, emitted.slice(-quality.reports.length), 'GET /quality keeps the latest reports');
 
     const metrics = (await app.inject({ method: 'GET', url: '/quality/metrics' })).body;
     assert.match(metrics, new RegExp(`flywheel_quality_records_total\\{step="quality"\\} ${quality.records}\\n`));
-    for (const [i, name] of ['price-not-negative', 'device-known', 'session-present', 'session-is-string', 'session-format'].entries()) {
+    for (const [i, name] of NAMES.entries()) {
       assert.match(metrics, new RegExp(`flywheel_quality_failures_total\\{step="quality",expectation="${name}",level="(warn|mustPass)"\\} ${expected[i]}\\n`));
     }
   } finally {
