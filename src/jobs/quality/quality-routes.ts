@@ -1,42 +1,79 @@
 /**
- * Query routes of the expectations step, over its state:
- *   GET /quality            totals per expectation since the start, and the latest window reports (newest last)
- *   GET /quality/metrics    the totals in the Prometheus text format: records checked and failures per expectation,
- *                           and the PSI of each drift expectation in the latest window report
+ * What the expectations steps of a job serve, over their state (a job may have several, one per checked step):
+ *   GET /quality            every expectations step: totals per expectation since the start, latest window reports
+ *   GET /quality/:step      one of them
+ * and, on the job's /metrics (read from state at scrape time): records checked and failures per expectation since
+ * the start, and the PSI of each drift expectation in the latest report, labelled by step. The first step to
+ * contribute registers the routes and gauges; later ones join the same list.
  */
+import type { FastifyInstance } from 'fastify';
+import { Gauge, type Registry } from 'prom-client';
+import type { StateReader } from '../../state/reader.js';
 import type { QueryRoutes } from '../../query/runtime-view.js';
 import type { CompiledExpectation } from './expectation-checks.js';
 import { emptyCounts, qualityReport, type QualityCounts, type QualityReport } from './quality-report.js';
 import { QUALITY_STATE } from './quality-step.js';
 
-const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+interface QualityView {
+  stepId: string;
+  checks: readonly CompiledExpectation[];
+  totals(): QualityCounts;
+  reports(): QualityReport[];
+}
+
+const viewsByApp = new WeakMap<FastifyInstance, QualityView[]>();
+const viewsByRegistry = new WeakMap<Registry, QualityView[]>();
+
+function summary(v: QualityView): object {
+  const t = qualityReport(v.checks, v.totals(), -Infinity, Infinity);
+  return { step: v.stepId, records: t.records, expectations: t.expectations, reports: v.reports() };
+}
+
+function registerRoutes(app: FastifyInstance, views: QualityView[]): void {
+  app.get('/quality', async () => ({ steps: views.map(summary) }));
+  app.get<{ Params: { step: string } }>('/quality/:step', async (req, reply) => {
+    const view = views.find((v) => v.stepId === req.params.step);
+    if (!view) return reply.code(404).send({ error: 'not found', message: `'${req.params.step}' is not an expectations step; those of this job: ${views.map((v) => v.stepId).join(', ')}` });
+    return summary(view);
+  });
+}
+
+function registerGauges(registry: Registry, views: QualityView[]): void {
+  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge, v: QualityView) => void) =>
+    new Gauge({ name, help, labelNames, registers: [registry], collect() { for (const v of views) collect(this, v); } });
+  gauge('flywheel_quality_records', 'Records checked by an expectations step since the start', ['step'], (g, v) => g.set({ step: v.stepId }, v.totals().records));
+  gauge('flywheel_quality_failures', 'Records that failed an expectation since the start', ['step', 'expectation', 'level'], (g, v) => {
+    const t = v.totals();
+    v.checks.forEach((c, i) => g.set({ step: v.stepId, expectation: c.name, level: c.level }, t.failed[i]!));
+  });
+  gauge('flywheel_quality_psi', 'Population stability index of a field in the latest reported window', ['step', 'expectation'], (g, v) => {
+    for (const x of v.reports().at(-1)?.expectations ?? []) if (typeof x.psi === 'number') g.set({ step: v.stepId, expectation: x.name }, x.psi);
+  });
+}
+
+function qualityView(state: StateReader, stepId: string, key: string, checks: readonly CompiledExpectation[]): QualityView {
+  return {
+    stepId,
+    checks,
+    totals: () => state.value<QualityCounts>(stepId, key, QUALITY_STATE.totals) ?? emptyCounts(checks),
+    reports: () => state.value<QualityReport[]>(stepId, key, QUALITY_STATE.reports) ?? [],
+  };
+}
+
+/** Joins `view` to the list kept for `owner`, creating the list (and registering with `register`) on first use. */
+function join<O extends object>(lists: WeakMap<O, QualityView[]>, owner: O, view: QualityView, register: (owner: O, views: QualityView[]) => void): void {
+  let views = lists.get(owner);
+  if (!views) {
+    lists.set(owner, (views = []));
+    register(owner, views);
+  }
+  views.push(view);
+}
 
 export function qualityRoutes(checks: readonly CompiledExpectation[], key: string): QueryRoutes {
-  return (app, { stepId, state }) => {
-    const totals = (): QualityCounts => state.value<QualityCounts>(stepId, key, QUALITY_STATE.totals) ?? emptyCounts(checks);
-
-    app.get('/quality', async () => {
-      const t = qualityReport(checks, totals(), -Infinity, Infinity);
-      return { step: stepId, records: t.records, expectations: t.expectations, reports: state.value<QualityReport[]>(stepId, key, QUALITY_STATE.reports) ?? [] };
-    });
-
-    app.get('/quality/metrics', async (_req, reply) => {
-      const t = totals();
-      const lines = [
-        '# HELP flywheel_quality_records_total Records checked by the expectations step.',
-        '# TYPE flywheel_quality_records_total counter',
-        `flywheel_quality_records_total{step="${label(stepId)}"} ${t.records}`,
-        '# HELP flywheel_quality_failures_total Records that failed an expectation.',
-        '# TYPE flywheel_quality_failures_total counter',
-        ...checks.map((c, i) => `flywheel_quality_failures_total{step="${label(stepId)}",expectation="${label(c.name)}",level="${c.level}"} ${t.failed[i]}`),
-      ];
-      const latest = state.value<QualityReport[]>(stepId, key, QUALITY_STATE.reports)?.at(-1);
-      const drifts = latest?.expectations.filter((x) => x.psi !== undefined && x.psi !== null) ?? [];
-      if (drifts.length > 0) {
-        lines.push('# HELP flywheel_quality_psi Population stability index of a field in the latest reported window.', '# TYPE flywheel_quality_psi gauge');
-        for (const x of drifts) lines.push(`flywheel_quality_psi{step="${label(stepId)}",expectation="${label(x.name)}"} ${x.psi}`);
-      }
-      return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
-    });
+  return (app, { stepId, state, registry }) => {
+    const view = qualityView(state, stepId, key, checks);
+    join(viewsByApp, app, view, registerRoutes);
+    if (registry) join(viewsByRegistry, registry, view, registerGauges);
   };
 }

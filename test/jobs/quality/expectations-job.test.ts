@@ -3,7 +3,7 @@
  * events: failures per expectation equal the generator's ledger of faults exactly (and the late events, for
  * freshness); the mustPass expectation dead-letters exactly the faulty records with its name as the reason; every
  * window's report (emitted to a sink and kept for GET /quality) equals a plain count over the same events by
- * event-time window, PSI included; GET /quality/metrics exports the totals.
+ * event-time window, PSI included; the job's /metrics exports the totals; a second expectations step is listed too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,6 +55,12 @@ steps:
         - { name: event-once, unique: { fields: [sessionId, type, itemId, ts], within: 1m } }
         - { name: fresh, freshness: { max: ${LATE_BY / 2} } }
         - { name: price-drift, field: price, drift: { edges: ${JSON.stringify(PRICE_EDGES)}, reference: ${JSON.stringify(PRICE_REFERENCE)}, max: 0.1 } }
+  - id: passed-quality
+    op: process
+    processor: flywheel:jobs/quality/processors.js#expectations
+    with:
+      expectations:
+        - { name: price-not-negative-after, field: price, range: { min: 0 } }
   - id: checked
     op: sink
     connector: { type: file, path: ./checked.jsonl }
@@ -151,13 +157,18 @@ test('expectations: failures equal the injected faults, mustPass dead-letters by
 
     const { app } = run;
     console.log(`faults ${JSON.stringify(faults)}, late events ${lateEvents}`);
-    const quality = (await app.inject({ method: 'GET', url: '/quality' })).json() as { records: number; expectations: Array<{ name: string; failed: number }>; reports: QualityReport[] };
+    const all = (await app.inject({ method: 'GET', url: '/quality' })).json() as { steps: Array<{ step: string; records: number; expectations: Array<{ failed: number }> }> };
+    const quality = (await app.inject({ method: 'GET', url: '/quality/quality' })).json() as { records: number; expectations: Array<{ name: string; failed: number }>; reports: QualityReport[] };
     assert.deepEqual(quality.expectations.map((x) => x.failed), expected, 'failures per expectation = faults injected');
 
     const dead = run.written('dlq.jsonl').filter((d) => d.headers?.['flywheel-step'] === 'quality');
     assert.equal(dead.length, faults.negativePrice, 'the mustPass expectation dead-letters each faulty record');
     assert.ok(dead.every((d) => /expectation 'price-not-negative' \(mustPass\) failed/.test(d.headers!['flywheel-reason']!)), 'dead letters name the expectation');
     assert.equal(run.written('checked.jsonl').length, quality.records - faults.negativePrice, 'every other checked record passes on');
+    assert.deepEqual(all.steps.map((x) => [x.step, x.records, x.expectations.map((e) => e.failed)]), [
+      ['quality', quality.records, expected],
+      ['passed-quality', quality.records - faults.negativePrice, [0]],
+    ], 'GET /quality lists both expectations steps; the second sees only what the first let through');
 
     const emitted = run.written('reports.jsonl').map((r) => r.value as QualityReport);
     assert.equal(emitted.length, plain.size, 'one report per window');
@@ -175,11 +186,13 @@ test('expectations: failures equal the injected faults, mustPass dead-letters by
     }
     assert.deepEqual(quality.reports, emitted.slice(-quality.reports.length), 'GET /quality keeps the latest reports');
 
-    const metrics = (await app.inject({ method: 'GET', url: '/quality/metrics' })).body;
-    assert.match(metrics, new RegExp(`flywheel_quality_records_total\\{step="quality"\\} ${quality.records}\\n`));
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, new RegExp(`flywheel_quality_records\\{step="quality",job="quality-test"\\} ${quality.records}\\n`));
     for (const [i, name] of NAMES.entries()) {
-      assert.match(metrics, new RegExp(`flywheel_quality_failures_total\\{step="quality",expectation="${name}",level="(warn|mustPass)"\\} ${expected[i]}\\n`));
+      assert.match(metrics, new RegExp(`flywheel_quality_failures\\{step="quality",expectation="${name}",level="(warn|mustPass)",job="quality-test"\\} ${expected[i]}\\n`));
     }
+    const lastPsi = quality.reports.at(-1)!.expectations.at(-1)!.psi;
+    assert.match(metrics, new RegExp(`flywheel_quality_psi\\{step="quality",expectation="price-drift",job="quality-test"\\} ${lastPsi}\\n`));
   } finally {
     await run.dispose();
   }
