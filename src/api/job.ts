@@ -7,6 +7,7 @@ import { freezeGraph, DEFAULT_KEY_GROUPS, LATE_PORT, MAIN_PORT, type ConnectorSp
 import { checkGraph } from '../graph/checks.js';
 import type { Aggregator, ErrorPolicy, Key, KeyedProcessor, Millis, RecordInfo, WindowResult } from './types.js';
 import type { WindowAssigner } from './windows.js';
+import type { PersonalDataSettings } from '../connectors/personal-data/personal-data-options.js';
 
 export interface EventTimeOptions<T> {
   /** Field holding the event time in ms. */
@@ -139,7 +140,8 @@ export class WindowedStream<T, R> extends KeyedStream<WindowResult<R>> {
 export class JobBuilder {
   constructor(private readonly builder: GraphBuilder) {}
 
-  source<T>(id: string, connector: ConnectorSpec, options: { eventTime?: EventTimeOptions<T> } = {}): Stream<T> {
+  /** `personalData`: fields hashed with a keyed HMAC as the source reads them (docs/identity.md). */
+  source<T>(id: string, connector: ConnectorSpec, options: { eventTime?: EventTimeOptions<T>; personalData?: Pick<PersonalDataSettings, 'fields'> & Partial<PersonalDataSettings> } = {}): Stream<T> {
     const et = options.eventTime ?? {};
     this.builder.add({
       id,
@@ -154,6 +156,7 @@ export class JobBuilder {
           ...(et.maxAhead === undefined ? {} : { maxAhead: et.maxAhead }),
           ...(et.notBefore === undefined ? {} : { notBefore: et.notBefore }),
         },
+        ...(options.personalData ? { personalData: options.personalData } : {}),
       },
       code: et.extract ? { timestampOf: et.extract } : {},
     });

@@ -7,6 +7,7 @@
 import { operatorKinds, operatorType } from '../operators/registry.js';
 import { sinkType, sinkTypes, sourceType, sourceTypes } from '../connectors/registry.js';
 import { MAX_DURATION_MS, MAX_TIMER_MS } from '../core/durations.js';
+import { personalDataSchema } from '../connectors/personal-data/personal-data-options.js';
 
 const ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]*$';
 
@@ -117,7 +118,7 @@ const connectorSchema = { type: 'object', properties: { type: { type: 'string' }
 
 /** Own keys of the structural step kinds. */
 export const structuralSchemas: Record<string, object> = {
-  source: { type: 'object', properties: { connector: connectorSchema, eventTime: eventTimeSchema }, required: ['connector'], additionalProperties: false },
+  source: { type: 'object', properties: { connector: connectorSchema, eventTime: eventTimeSchema, personalData: personalDataSchema }, required: ['connector'], additionalProperties: false },
   sink: { type: 'object', properties: { connector: connectorSchema }, required: ['connector'], additionalProperties: false },
   keyBy: {
     type: 'object',

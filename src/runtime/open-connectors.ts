@@ -1,11 +1,15 @@
 /**
  * A job's connectors from its steps: options validated against the connector type's schema (defaults filled in),
  * then opened with retry (a broker that is not up yet); sources at the offsets state says to resume from. Worker
- * threads that read a source themselves (worker intake) create it the same way, without opening it. Before any of
+ * threads that read a source themselves (worker intake) create it the same way, without opening it. A source step
+ * with `personalData` gets its connector wrapped so its records come out hashed. Before any of
  * that, each connector type may check its options without connecting (checkConnectors).
  */
 import type { SinkConnector, SourceConnector } from '../connectors/connector.js';
 import { sinkType, sourceType } from '../connectors/registry.js';
+import { PersonalDataSource } from '../connectors/personal-data/hashed-source.js';
+import { personalDataHasher } from '../connectors/personal-data/personal-data-hasher.js';
+import { resolvePersonalData } from '../connectors/personal-data/personal-data-options.js';
 import type { ConnectorSpec, JobGraph, StepSpec } from '../graph/model.js';
 import { openWithRetry, type RetryHooks } from './connect-retry.js';
 import { checkedOptions } from './connector-options.js';
@@ -15,7 +19,9 @@ import { sourceError } from './source-intake.js';
 export function createSource(step: StepSpec, jobName: string, baseDir: string): SourceConnector {
   const spec = step.config.connector as ConnectorSpec;
   const type = sourceType(spec.type);
-  return type!.create(checkedOptions(step, spec, type), { jobName, baseDir, stepId: step.id });
+  const connector = type!.create(checkedOptions(step, spec, type), { jobName, baseDir, stepId: step.id });
+  const personal = step.config.personalData;
+  return personal === undefined ? connector : new PersonalDataSource(connector, personalDataHasher(resolvePersonalData(personal, step.id)));
 }
 
 /**
@@ -27,6 +33,7 @@ export async function checkConnectors(graph: JobGraph, baseDir: string): Promise
     const spec = step.config.connector as ConnectorSpec;
     const type = step.kind === 'source' ? sourceType(spec.type) : sinkType(spec.type);
     const options = checkedOptions(step, spec, type);
+    if (step.kind === 'source' && step.config.personalData !== undefined) resolvePersonalData(step.config.personalData, step.id);
     await type!.checkOptions?.(options as never, { jobName: graph.name, baseDir, stepId: step.id });
   }
 }

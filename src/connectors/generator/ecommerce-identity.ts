@@ -47,6 +47,9 @@ export const identityOptionsSchema = {
 export const IDENTIFIER_FIELDS = { account: 'accountId', device: 'deviceId', cookie: 'cookieId', phone: 'phone' } as const;
 export type IdentifierType = keyof typeof IDENTIFIER_FIELDS;
 
+/** The national number of person 0's phone. */
+const FIRST_PHONE = 2012000000;
+
 /** The device slot of a session on the household's shared device. */
 export const SHARED_DEVICE = -1;
 
@@ -114,9 +117,12 @@ export class IdentityPlan {
     return ids;
   }
 
-  /** The person's phone number, as digits with country code 1: unique per person for u < 10^7. */
+  /**
+   * The person's phone number, as digits with country code 1: a valid North American number (area code 201, an
+   * exchange from 200 on), unique per person for u < 8 * 10^6.
+   */
   static phoneDigits(u: number): string {
-    return `1${2010000000 + u}`;
+    return `1${FIRST_PHONE + u}`;
   }
 
   /** The number as a person might type it: E.164, national with punctuation, or dotted. */
@@ -148,7 +154,7 @@ export class IdentityPlan {
       case 'phone': {
         const digits = id.replace(/\D/g, '');
         const national = Number(digits.length === 11 && digits.startsWith('1') ? digits.slice(1) : digits.length === 10 ? digits : NaN);
-        return national >= 2010000000 ? national - 2010000000 : undefined;
+        return national >= FIRST_PHONE && national < FIRST_PHONE + 8e6 ? national - FIRST_PHONE : undefined;
       }
     }
   }

@@ -12,6 +12,7 @@ import { EcommerceTruth } from '../../../src/connectors/generator/ecommerce-trut
 import type { IdentifierType } from '../../../src/connectors/generator/ecommerce-identity.js';
 import type { IdentityStats } from '../../../src/jobs/identity/identity-step.js';
 import { runTopologyText, type FinishedRun } from '../topology-run.js';
+import { deadLetterSink, fileSink, GENERATED_IDENTIFIERS, generatorAndParse, header, identitySteps } from '../topology-steps.js';
 import { pairScores } from './pair-scores.js';
 
 const CAP = 60;
@@ -19,43 +20,11 @@ const generator = {
   seed: 7, users: 1500, items: 300, categories: 10, partitions: 2, count: 40_000, eventsPerSecondOfEventTime: 20,
   identity: { accountShare: 0.75, maxDevices: 3, loginShare: 0.3, phoneShare: 0.6, householdSize: 3, sharedDeviceShare: 0.3, sharedSessionShare: 0.15, cookieLifetime: 600_000 },
 };
-const identifiers = [['account', 'accountId'], ['phone', 'phone'], ['device', 'deviceId'], ['cookie', 'cookieId']] as const;
 
-const topology = `name: identity-test
-deadLetter: dlq
-runtime: { workers: 2, slots: 4 }
-steps:
-  - id: events
-    op: source
-    connector: ${JSON.stringify({ type: 'generator', ...generator })}
-    eventTime: { field: ts, maxOutOfOrderness: 5s }
-  - id: parse
-    op: map
-    fn: flywheel:jobs/events/parse-event.js#parseEvent
-    onError: deadLetter
-  - id: by-identity
-    op: keyBy
-    fn: flywheel:jobs/identity/processors.js#identityKey
-  - id: identity
-    op: process
-    processor: flywheel:jobs/identity/processors.js#identity
-    with:
-      identifiers: ${JSON.stringify(identifiers.map(([type, field]) => ({ type, field })))}
-      links: [[account, device], [account, phone], [device, cookie]]
-      maxComponentSize: ${CAP}
-      maxPerType: { account: 1 }
-  - id: unified
-    op: sink
-    connector: { type: file, path: ./unified.jsonl }
-  - id: merges
-    op: sink
-    from: identity.merges
-    connector: { type: file, path: ./merges.jsonl }
-  - id: dlq
-    op: sink
-    from: []
-    connector: { type: file, path: ./dlq.jsonl }
-`;
+const topology = header('identity-test')
+  + generatorAndParse(generator, '{ field: ts, maxOutOfOrderness: 5s }')
+  + identitySteps(`      maxComponentSize: ${CAP}\n      maxPerType: { account: 1 }\n`)
+  + fileSink('unified', null) + fileSink('merges', 'identity.merges') + deadLetterSink;
 
 interface Output { id: string; value: Record<string, string> & { unifiedId: string } }
 
@@ -78,7 +47,7 @@ async function runOnce(): Promise<IdentityRun> {
   };
   const members = new Map<string, string>();
   for (const o of outputs) {
-    for (const [type, field] of identifiers) {
+    for (const [type, field] of GENERATED_IDENTIFIERS) {
       const id = o.value[field];
       if (id !== undefined && !members.has(`${type}:${id}`)) members.set(`${type}:${id}`, (await lookup(type, id)).unifiedId);
     }

@@ -11,6 +11,7 @@ import { ecommerceEvents, ecommerceShardEvents, injectedFaults } from '../../../
 import { parseEvent } from '../../../src/jobs/events/parse-event.js';
 import type { QualityReport } from '../../../src/jobs/quality/quality-report.js';
 import { runTopologyText } from '../topology-run.js';
+import { deadLetterSink, fileSink, generatorAndParse, header } from '../topology-steps.js';
 
 const WINDOW = 300_000;
 const LATE_BY = 120_000;
@@ -24,19 +25,7 @@ const PRICE_REFERENCE = [0.3, 0.3, 0.2, 0.2];
 /** Expectation names in the order the topology lists them. */
 const NAMES = ['price-not-negative', 'device-known', 'session-present', 'session-is-string', 'session-format', 'event-once', 'fresh', 'price-drift'];
 
-const topology = `name: quality-test
-deadLetter: dlq
-runtime: { workers: 2, slots: 4 }
-steps:
-  - id: events
-    op: source
-    connector: ${JSON.stringify({ type: 'generator', ...generator })}
-    eventTime: { field: ts }
-  - id: parse
-    op: map
-    fn: flywheel:jobs/events/parse-event.js#parseEvent
-    onError: deadLetter
-  - id: by-quality
+const topology = header('quality-test') + generatorAndParse(generator, '{ field: ts }') + `  - id: by-quality
     op: keyBy
     fn: flywheel:jobs/quality/processors.js#qualityKey
   - id: quality
@@ -61,18 +50,7 @@ steps:
     with:
       expectations:
         - { name: price-not-negative-after, field: price, range: { min: 0 } }
-  - id: checked
-    op: sink
-    connector: { type: file, path: ./checked.jsonl }
-  - id: reports
-    op: sink
-    from: quality.reports
-    connector: { type: file, path: ./reports.jsonl }
-  - id: dlq
-    op: sink
-    from: []
-    connector: { type: file, path: ./dlq.jsonl }
-`;
+` + fileSink('checked', null) + fileSink('reports', 'quality.reports') + deadLetterSink;
 
 /**
  * Per partition, in its own order: whether each record is a copy of the record before it (a duplicate) and whether
