@@ -14,12 +14,14 @@
  *   record-limits [--events 200000] [--rounds 9]
  *   memory [--topologies topologies/flywheel.yaml,...] [--events N] [--nice 10] [--node-args '--flag ...']
  *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
+ *   identity [--users N] [--events N] [--runs R] [--workers 1,2]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { experimentsBench } from './experiments/bench.js';
+import { identityBench } from './identity/bench.js';
 import { featureServingBench } from './features/serving.js';
 import { featureThroughputBench } from './features/throughput.js';
 import type { IntakePlacement } from '../src/graph/runtime-settings.js';
@@ -140,6 +142,9 @@ switch (name) {
     break;
   case 'lmdb-restarts':
     report(await lmdbRestartsBench({ trials: num('trials', 200), readerMs: num('reader-ms', 50) }));
+    break;
+  case 'identity':
+    await identityBench({ users: num('users', 100_000), events: num('events', 500_000), runs: num('runs', 3), workers: nums('workers', '1,2') }, report);
     break;
   case 'experiments':
     await experimentsBench(
