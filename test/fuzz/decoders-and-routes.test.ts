@@ -134,7 +134,7 @@ test('no request makes a query route answer 5xx (built-in routes and those of th
   const view: RuntimeView = { jobName: graph.name, live: () => true, readiness: () => ({ ready: true, reasons: [] }), topology: () => ({}), metrics: () => registry.metrics(), contentType: registry.contentType, state, registry };
   const app = buildQueryApp(view, routeContributions(graph));
   await app.ready();
-  const paths = ['/healthz', '/readyz', '/metrics', '/topology', '/features/users/', '/features/items/', '/models', '/score', '/decide', '/recommendations/', '/experiments', '/experiments/', '/latest/'];
+  const paths = ['/healthz', '/readyz', '/metrics', '/topology', '/features/users/', '/features/items/', '/models', '/score', '/decide', '/recommendations/', '/experiments', '/experiments/', '/latest/', '/identity', '/identity/account/', '/identity/'];
   const segment = fc.oneof(fc.string(), fc.webSegment(), fc.constantFrom('%', '%00', '..', '__proto__', 'constructor', '%E0%A4%A', 'x'.repeat(2000)));
   const query = fc.oneof(fc.constant(''), fc.webQueryParameters().map((q) => `?${q}`), fc.constantFrom('?k=1e400', '?k=-1', '?k=abc', '?model=__proto__', '?fields=a&fields=b', '?metric[]=x'));
   const body = fc.oneof(fc.constant(undefined), fc.jsonValue().map((v) => JSON.stringify(v)), fc.string(), fc.constantFrom('{"ids":[]}', '{"userId":"u1","items":["i1"]}', '{"__proto__":{"x":1}}', '{"ids":' + '['.repeat(5000) + ']'.repeat(5000) + '}'));

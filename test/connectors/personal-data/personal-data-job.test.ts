@@ -25,7 +25,7 @@ const generator = {
 const topology = header('pii-test', ', stateDir: ./state, intake: workers')
   + generatorAndParse(generator, '{ field: ts }', '    personalData: { fields: [{ field: phone, kind: phone }] }\n')
   + identitySteps('      maxPerType: { account: 1, phone: 1 }\n')
-  + fileSink('unified', null) + deadLetterSink;
+  + fileSink('unified', null) + fileSink('merges', 'identity.merges') + deadLetterSink;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

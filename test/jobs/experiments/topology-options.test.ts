@@ -26,7 +26,7 @@ test('a bad option of the experiment step stops loading with file, step, YAML pa
     await assert.rejects(loadTopology(file), (err: unknown) => {
       assert.ok(err instanceof FlywheelError);
       assert.equal(err.code, ErrorCodes.TOPOLOGY_INVALID);
-      assert.deepEqual({ file: err.place.file, line: err.place.line, path: err.place.path }, { file, line, path: 'steps[3].with.metrics[1].metric' });
+      assert.deepEqual({ file: err.place.file, line: err.place.line, path: err.place.path }, { file, line, path: 'steps[5].with.metrics[1].metric' });
       assert.match(err.message, /step 'experiment-users': must be one of: views, clicks, carts, purchases, converted, revenue/);
       return true;
     });
