@@ -15,6 +15,7 @@
  *   memory [--topologies topologies/flywheel.yaml,...] [--events N] [--nice 10] [--node-args '--flag ...']
  *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
  *   identity [--users N] [--events N] [--runs R] [--workers 1,2]
+ *   expectations [--events N] [--runs R]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -22,6 +23,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { experimentsBench } from './experiments/bench.js';
 import { identityBench } from './identity/bench.js';
+import { expectationsBench } from './quality/bench.js';
 import { featureServingBench } from './features/serving.js';
 import { featureThroughputBench } from './features/throughput.js';
 import type { IntakePlacement } from '../src/graph/runtime-settings.js';
@@ -142,6 +144,9 @@ switch (name) {
     break;
   case 'lmdb-restarts':
     report(await lmdbRestartsBench({ trials: num('trials', 200), readerMs: num('reader-ms', 50) }));
+    break;
+  case 'expectations':
+    await expectationsBench({ events: num('events', 300_000), runs: num('runs', 3) }, report);
     break;
   case 'identity':
     await identityBench({ users: num('users', 100_000), events: num('events', 500_000), runs: num('runs', 3), workers: nums('workers', '1,2') }, report);

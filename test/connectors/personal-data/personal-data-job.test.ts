@@ -3,7 +3,8 @@
  * generated phone numbers (in three formats, on good events and on malformed copies that end in the dead letters,
  * some at the source itself for want of an event time) are hashed as the source reads them; afterwards no raw phone number, in any of its formats, its digits or E.164, appears in any file of the
  * state directory, the outputs, the dead letters or the run's logs, while the hashes do (so the search can find
- * what is there), and the identity step links each person's one hashed phone.
+ * what is there), and the identity step links each person's one hashed phone. Without the key the run stops at
+ * start-up.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -81,6 +82,19 @@ test('no raw phone number reaches state, outputs, dead letters or logs; their ha
     }
     const persons = new Set([...raw].map((p) => p.replace(/\D/g, '').slice(-10)));
     assert.equal(phonesPerUnified.size, persons.size, 'one hash per person, whatever the format');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('without the key the run stops at start-up naming the step and the variable, before creating its state', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-pii-nokey-'));
+  try {
+    writeFileSync(join(dir, 'topology.yaml'), topology);
+    const run = await runCli(['run', join(dir, 'topology.yaml'), '--port', '0'], { FLYWHEEL_PII_KEY: undefined });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /FW_ERR_CONFIG_INVALID the HMAC key for personal data in the environment variable FLYWHEEL_PII_KEY is not set \[step events\]/);
+    assert.deepEqual(readdirSync(dir), ['topology.yaml'], 'no state directory, no outputs');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
