@@ -144,7 +144,7 @@ export function topologyJsonSchema(): object {
   });
   const stepVariants = allOps().map((op) => {
     const own = (op === 'source'
-      ? { properties: { connector: connector(sourceTypes(), (t) => sourceType(t)?.optionsSchema), eventTime: eventTimeSchema } }
+      ? { properties: { connector: connector(sourceTypes(), (t) => sourceType(t)?.optionsSchema), eventTime: eventTimeSchema, personalData: personalDataSchema } }
       : op === 'sink'
         ? { properties: { connector: connector(sinkTypes(), (t) => sinkType(t)?.optionsSchema) } }
         : (structuralSchemas[op] ?? operatorType(op)!.configSchema)) as { properties?: object };
