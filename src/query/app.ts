@@ -1,12 +1,13 @@
 /**
  * The query endpoint of a running job, as a fastify app built by a factory (no listen() inside: tests use inject()).
- * Built-in routes: /healthz (503 once the job has failed), /readyz (503 with reasons when not ready), /metrics (Prometheus text), /topology.
+ * Built-in routes: /healthz (503 once the job has failed), /readyz (503 with reasons when not ready: the job's, and
+ * those of the readiness checks steps add), /metrics (Prometheus text), /topology.
  * Steps add their own routes over keyed state (e.g. a feature step's /features/users/:id). Every route validates its
  * input with a JSON schema; bad input is a 400 with a message saying what is expected (unknown properties included:
  * they are refused, not silently removed).
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import type { QueryRoutes, RuntimeView } from './runtime-view.js';
+import type { QueryRoutes, ReadinessCheck, RuntimeView } from './runtime-view.js';
 import { schemaErrorMessage } from './validation-messages.js';
 import { refuseNonFiniteNumbers } from './finite-input.js';
 
@@ -29,12 +30,16 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
     const live = await view.live();
     return reply.code(live ? 200 : 503).send({ status: live ? 'ok' : 'down', job: view.jobName });
   });
+  const checks: ReadinessCheck[] = [];
   app.get('/readyz', async (_req, reply) => {
     const r = await view.readiness();
-    return reply.code(r.ready ? 200 : 503).send({ ready: r.ready, reasons: r.reasons });
+    const reasons = [...r.reasons, ...checks.map((check) => check()).filter((reason): reason is string => reason !== null)];
+    const ready = r.ready && reasons.length === r.reasons.length;
+    return reply.code(ready ? 200 : 503).send({ ready, reasons });
   });
   app.get('/metrics', async (_req, reply) => reply.type(view.contentType).send(await view.metrics()));
   app.get('/topology', async () => view.topology());
-  for (const { stepId, routes } of contributions) routes(app, { stepId, state: view.state, ...(view.registry ? { registry: view.registry } : {}) });
+  const addReadinessCheck = (check: ReadinessCheck) => void checks.push(check);
+  for (const { stepId, routes } of contributions) routes(app, { stepId, state: view.state, addReadinessCheck, ...(view.registry ? { registry: view.registry } : {}) });
   return app;
 }

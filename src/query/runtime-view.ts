@@ -29,5 +29,11 @@ export interface RuntimeView {
   close?(): Promise<void>;
 }
 
-/** Routes a step contributes to the query endpoint (e.g. `/features/users/:id` of a feature step). */
-export type QueryRoutes = (app: FastifyInstance, step: { stepId: string; state: StateReader; registry?: Registry }) => void;
+/** A step's own readiness condition, asked at each GET /readyz: a reason not to be ready, or null. */
+export type ReadinessCheck = () => string | null;
+
+/**
+ * Routes a step contributes to the query endpoint (e.g. `/features/users/:id` of a feature step); a step may also add
+ * a readiness check, whose reason makes /readyz answer 503 (a data-quality threshold).
+ */
+export type QueryRoutes = (app: FastifyInstance, step: { stepId: string; state: StateReader; registry?: Registry; addReadinessCheck?: (check: ReadinessCheck) => void }) => void;

@@ -1,6 +1,6 @@
 /**
  * Options of the expectations step (its `with:`): the report window (event time) and how long a report waits for
- * late records, the key its records arrive under,
+ * late records, the key its records arrive under, an optional readiness threshold on the latest report,
  * and the expectations, each with a
  * unique name, a level (`mustPass`: a failing record is dead-lettered naming the expectation; `warn`: counted and
  * passed on), the field it reads (a dotted path) and one check: notNull, type, range, pattern or allowed values.
@@ -36,6 +36,8 @@ export interface ExpectationOptions {
   allowedLateness: number;
   /** The one key the step's records arrive under (quality-step.ts). */
   key: string;
+  /** When set, /readyz reports not ready while the latest window report breaks it. */
+  readiness?: { minPassRate: number; drift: boolean };
   expectations: ExpectationSpec[];
 }
 
@@ -47,6 +49,12 @@ const schema = {
     window: { duration: true, default: 60_000 },
     allowedLateness: { duration: true, default: 0 },
     key: { type: 'string', minLength: 1, default: 'quality' },
+    readiness: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['minPassRate'],
+      properties: { minPassRate: { type: 'number', minimum: 0, maximum: 1 }, drift: { type: 'boolean', default: false } },
+    },
     expectations: {
       type: 'array',
       minItems: 1,

@@ -18,5 +18,5 @@ export interface ExpectationsProcessor extends KeyedProcessor<unknown, unknown> 
 export function expectations(options: unknown): ExpectationsProcessor {
   const resolved = resolveExpectationOptions(options);
   const { processor, checks } = qualityStep(resolved, resolved.key);
-  return { ...processor, queryRoutes: qualityRoutes(checks, resolved.key) };
+  return { ...processor, queryRoutes: qualityRoutes(checks, resolved.key, resolved.readiness) };
 }

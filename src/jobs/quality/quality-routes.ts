@@ -4,7 +4,8 @@
  *   GET /quality/:step      one of them
  * and, on the job's /metrics (read from state at scrape time): records checked and failures per expectation since
  * the start, and the PSI of each drift expectation in the latest report, labelled by step. The first step to
- * contribute registers the routes and gauges; later ones join the same list.
+ * contribute registers the routes and gauges; later ones join the same list. A step with a readiness threshold adds
+ * a check to /readyz (quality-readiness.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
@@ -12,6 +13,7 @@ import type { StateReader } from '../../state/reader.js';
 import type { QueryRoutes } from '../../query/runtime-view.js';
 import type { CompiledExpectation } from './expectation-checks.js';
 import { emptyCounts, qualityReport, type QualityCounts, type QualityReport } from './quality-report.js';
+import { qualityReadinessReason } from './quality-readiness.js';
 import { QUALITY_STATE } from './quality-step.js';
 
 interface QualityView {
@@ -70,10 +72,11 @@ function join<O extends object>(lists: WeakMap<O, QualityView[]>, owner: O, view
   views.push(view);
 }
 
-export function qualityRoutes(checks: readonly CompiledExpectation[], key: string): QueryRoutes {
-  return (app, { stepId, state, registry }) => {
+export function qualityRoutes(checks: readonly CompiledExpectation[], key: string, readiness?: { minPassRate: number; drift: boolean }): QueryRoutes {
+  return (app, { stepId, state, registry, addReadinessCheck }) => {
     const view = qualityView(state, stepId, key, checks);
     join(viewsByApp, app, view, registerRoutes);
     if (registry) join(viewsByRegistry, registry, view, registerGauges);
+    if (readiness && addReadinessCheck) addReadinessCheck(() => qualityReadinessReason(stepId, view.reports().at(-1), readiness));
   };
 }

@@ -2,7 +2,8 @@
  * Field checks as pure predicates (they never touch state): only notNull speaks about absent or null fields, each
  * other check fails values of the wrong type, ranges are inclusive, dotted paths reach nested fields. On the
  * operator harness: uniqueness within a span of event time, freshness against the latest event time, and the
- * window report's PSI equal to a hand computation. Bad options are refused naming the expectation.
+ * window report's PSI equal to a hand computation. The readiness reason. Bad options are refused naming the
+ * expectation.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { compileExpectation } from '../../../src/jobs/quality/expectation-checks
 import { expectations } from '../../../src/jobs/quality/processors.js';
 import type { QualityReport } from '../../../src/jobs/quality/quality-report.js';
 import { QUALITY_KEY, REPORTS_PORT } from '../../../src/jobs/quality/quality-step.js';
+import { qualityReadinessReason } from '../../../src/jobs/quality/quality-readiness.js';
 import { OperatorHarness } from '../../harness/operator-harness.js';
 import { resolveExpectationOptions, type ExpectationSpec } from '../../../src/jobs/quality/expectation-options.js';
 import { ErrorCodes, FlywheelError } from '../../../src/core/errors.js';
@@ -103,4 +105,22 @@ test('options: one check per expectation, unique names, valid patterns', () => {
     assert.throws(() => resolveExpectationOptions(options), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.CONFIG_INVALID && message.test(e.message), JSON.stringify(options));
   }
   assert.equal(resolveExpectationOptions({ window: '10m', expectations: [{ name: 'a', field: 'f', notNull: true }] }).window, 600_000);
+});
+
+test('readiness: an expectation under the pass rate, or a drift when asked, is a reason; a window without values is none', () => {
+  const report: QualityReport = {
+    type: 'quality', window: { start: 0, end: 60_000 }, records: 200,
+    expectations: [
+      { name: 'a', level: 'warn', check: '', failed: 3, passRate: 0.985 },
+      { name: 'b', level: 'warn', check: '', failed: 0, passRate: 1 },
+      { name: 'd', level: 'warn', check: '', failed: 0, passRate: 1, psi: 0.31, drifted: true },
+    ],
+  };
+  assert.equal(qualityReadinessReason('q', undefined, { minPassRate: 0.99, drift: true }), null);
+  assert.equal(qualityReadinessReason('q', report, { minPassRate: 0.98, drift: false }), null);
+  assert.equal(
+    qualityReadinessReason('q', report, { minPassRate: 0.99, drift: true }),
+    "data quality of step 'q' in the window [1970-01-01T00:00:00.000Z, 1970-01-01T00:01:00.000Z) of 200 records: 'a' passed 98.50%, 'd' drifted (PSI 0.310); at least 99.00% must pass and no drift",
+  );
+  assert.equal(qualityReadinessReason('q', { ...report, records: 0, expectations: [{ name: 'a', level: 'warn', check: '', failed: 0, passRate: null }] }, { minPassRate: 1, drift: false }), null);
 });

@@ -3,7 +3,8 @@
  * events: failures per expectation equal the generator's ledger of faults exactly (and the late events, for
  * freshness); the mustPass expectation dead-letters exactly the faulty records with its name as the reason; every
  * window's report (emitted to a sink and kept for GET /quality) equals a plain count over the same events by
- * event-time window, PSI included; the job's /metrics exports the totals; a second expectations step is listed too.
+ * event-time window, PSI included; the job's /metrics exports the totals; a second expectations step is listed too;
+ * /readyz reports the step whose latest window is under its readiness threshold.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,6 +36,7 @@ const topology = header('quality-test') + generatorAndParse(generator, '{ field:
     with:
       window: 5m
       allowedLateness: 5m              # longer than the late events' delay: each counts in its own window
+      readiness: { minPassRate: 0.995 }
       expectations:
         - { name: price-not-negative, field: price, range: { min: 0 }, level: mustPass }
         - { name: device-known, field: device, allowed: [web, ios, android] }
@@ -48,6 +50,7 @@ const topology = header('quality-test') + generatorAndParse(generator, '{ field:
     op: process
     processor: flywheel:jobs/quality/processors.js#expectations
     with:
+      readiness: { minPassRate: 0.5, drift: true }
       expectations:
         - { name: price-not-negative-after, field: price, range: { min: 0 } }
 ` + fileSink('checked', null) + fileSink('reports', 'quality.reports') + deadLetterSink;
@@ -163,6 +166,17 @@ test('expectations: failures equal the injected faults, mustPass dead-letters by
       assert.equal(drift.drifted, drift.psi! > 0.1);
     }
     assert.deepEqual(quality.reports, emitted.slice(-quality.reports.length), 'GET /quality keeps the latest reports');
+
+    // Readiness: the latest report of 'quality' has expectations under 99.5%; 'passed-quality' is far above 50%.
+    const latest = emitted.at(-1)!;
+    const under = latest.expectations.filter((x) => x.passRate !== null && x.passRate < 0.995).map((x) => `'${x.name}' passed ${(100 * x.passRate!).toFixed(2)}%`);
+    assert.ok(under.length > 0, 'some expectation of the last window is under 99.5%');
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    assert.equal(ready.statusCode, 503);
+    const qualityReasons = (ready.json() as { reasons: string[] }).reasons.filter((r) => r.startsWith('data quality'));
+    assert.deepEqual(qualityReasons, [
+      `data quality of step 'quality' in the window [${new Date(latest.window.start).toISOString()}, ${new Date(latest.window.end).toISOString()}) of ${latest.records} records: ${under.join(', ')}; at least 99.50% must pass`,
+    ]);
 
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     assert.match(metrics, new RegExp(`flywheel_quality_records\\{step="quality",job="quality-test"\\} ${quality.records}\\n`));
