@@ -1,8 +1,11 @@
 /**
  * Options of the experiment processors (the `with:` of both topology steps; give both the same options, e.g. with a
  * YAML anchor), validated once against a JSON schema with defaults and resolved:
- *   experiments   per experiment id: its control arm and the configured split over every arm (randomized units), and
- *                 for observational units (`randomized: false` exposures) which arm they chose against control
+ *   experiments   what differs from the defaults, per experiment id. Exposures of an experiment not listed are tracked
+ *                 with the defaults (experiment-arms.ts): the arms are the variants seen, the control is the variant
+ *                 named `control`, else the first one seen, and the split is inferred from the counts. A listed one
+ *                 may fix its control, its split over every arm (then the only arms, and the sample-ratio check's
+ *                 expectation), and the arm observational units (`randomized: false`) chose against control
  *   covariates    the pre-exposure covariates exposures carry, each with the center and scale the propensity model
  *                 standardizes it by; they are CUPED / difference-in-differences inputs and balance variables
  *   metrics       the reported metrics: one of the per-user outcomes (user-outcomes.ts), with an optional
@@ -18,7 +21,7 @@ import { DEFAULT_WEIGHTING, type WeightingConfig } from './stats/observational-a
 import { USER_OUTCOMES, type UserOutcome } from './user-outcomes.js';
 
 export interface ExperimentOptions {
-  experiments: Array<{ id: string; control: string; split: Record<string, number>; observationalArm?: string }>;
+  experiments?: Array<{ id: string; control?: string; split?: Record<string, number>; observationalArm?: string }>;
   covariates?: Record<string, { center?: number; scale?: number }>;
   metrics: Array<{ metric: UserOutcome; preExposure?: string; ratio?: { numerator: UserOutcome; denominator: UserOutcome }; tau2?: number }>;
   emitInterval?: string | number;
@@ -28,13 +31,15 @@ export interface ExperimentOptions {
   weighting?: Partial<WeightingConfig>;
 }
 
+/** What the options fix of one experiment; what they leave null comes from the exposures (experiment-arms.ts). */
 export interface ExperimentSpec {
   id: string;
-  control: string;
-  arms: string[];
-  split: Record<string, number>;
-  /** The arm observational units compare with control. */
-  observationalArm: string;
+  /** The control arm, when declared (or implied by a declared split). */
+  control: string | null;
+  /** The declared split over every arm, or null: any variant is an arm, and the split is inferred. */
+  split: Record<string, number> | null;
+  /** The arm observational units compare with control, when declared (or implied by a declared split). */
+  observationalArm: string | null;
 }
 
 export interface MetricSpec {
@@ -45,7 +50,10 @@ export interface MetricSpec {
 }
 
 export interface ResolvedExperimentOptions {
+  /** The declared experiments. */
   experiments: Map<string, ExperimentSpec>;
+  /** The spec of any experiment: the declared one, or the defaults for one the options do not list. */
+  specOf(id: string): ExperimentSpec;
   covariates: string[];
   standardization: Record<string, { center: number; scale: number }>;
   metrics: MetricSpec[];
@@ -57,6 +65,9 @@ export interface ResolvedExperimentOptions {
   correction: Correction;
   weighting: WeightingConfig;
 }
+
+/** The arm that is control by default: the variant of this name, else the first variant seen (experiment-arms.ts). */
+export const DEFAULT_CONTROL = 'control';
 
 /** The usage variable: 1 when the user actually experiences a non-control arm (the instrument's first stage). */
 export const USAGE = 'treated';
@@ -72,11 +83,11 @@ const optionsSchema = {
   properties: {
     experiments: {
       type: 'array',
-      minItems: 1,
+      default: [],
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['id', 'control', 'split'],
+        required: ['id'],
         properties: {
           id: name,
           control: { type: 'string', minLength: 1 },
@@ -133,12 +144,19 @@ function durationOf(value: unknown, path: string): number {
   return parsePositiveDuration(value) ?? invalid(`${JSON.stringify(value)} is not a positive duration: ${DURATION_FORMS}`, path);
 }
 
-function resolveExperiment(x: ExperimentOptions['experiments'][number], i: number): ExperimentSpec {
+/** The spec of an experiment the options do not list: everything comes from the exposures. */
+export const undeclaredSpec = (id: string): ExperimentSpec => ({ id, control: null, split: null, observationalArm: null });
+
+function resolveExperiment(x: NonNullable<ExperimentOptions['experiments']>[number], i: number): ExperimentSpec {
+  if (x.observationalArm !== undefined && x.observationalArm === x.control) invalid(`experiment '${x.id}': observationalArm '${x.observationalArm}' is the control arm`, `experiments.${i}.observationalArm`);
+  if (!x.split) return { id: x.id, control: x.control ?? null, split: null, observationalArm: x.observationalArm ?? null };
   const arms = Object.keys(x.split);
-  if (!arms.includes(x.control)) invalid(`experiment '${x.id}': the control arm '${x.control}' has no split (arms: ${arms.join(', ')})`, `experiments.${i}.control`);
-  const observationalArm = x.observationalArm ?? arms.find((a) => a !== x.control)!;
-  if (!arms.includes(observationalArm) || observationalArm === x.control) invalid(`experiment '${x.id}': observationalArm '${observationalArm}' must be a non-control arm of the split (${arms.join(', ')})`, `experiments.${i}.observationalArm`);
-  return { id: x.id, control: x.control, arms, split: { ...x.split }, observationalArm };
+  // With a declared split the arms are known, so the defaults apply to them once, here.
+  const control = x.control ?? (arms.includes(DEFAULT_CONTROL) ? DEFAULT_CONTROL : arms[0]!);
+  if (!arms.includes(control)) invalid(`experiment '${x.id}': the control arm '${control}' has no split (arms: ${arms.join(', ')})`, `experiments.${i}.control`);
+  const observationalArm = x.observationalArm ?? arms.find((a) => a !== control)!;
+  if (!arms.includes(observationalArm)) invalid(`experiment '${x.id}': observationalArm '${observationalArm}' must be a non-control arm of the split (${arms.join(', ')})`, `experiments.${i}.observationalArm`);
+  return { id: x.id, control, split: { ...x.split }, observationalArm };
 }
 
 export function resolveExperimentOptions(options: ExperimentOptions): ResolvedExperimentOptions {
@@ -160,6 +178,7 @@ export function resolveExperimentOptions(options: ExperimentOptions): ResolvedEx
   if (!(low! < high!)) invalid(`propensity clip [${low}, ${high}] must have low < high`, 'weighting.clip');
   return {
     experiments,
+    specOf: (id) => experiments.get(id) ?? undeclaredSpec(id),
     covariates,
     standardization: o.covariates,
     metrics: o.metrics as MetricSpec[],

@@ -7,6 +7,7 @@
  * and metrics; and per exposure cohort the difference of every arm against control per metric (novelty and decay).
  */
 import type { ExperimentAccumulators, ArmMoments } from './experiment-accumulators.js';
+import { experimentArms, type ExperimentArms } from './experiment-arms.js';
 import { USAGE, type ExperimentSpec, type MetricSpec, type ResolvedExperimentOptions } from './experiment-options.js';
 import type { Estimate } from './stats/estimate.js';
 import { adjustAcrossMetrics, metricReport, type MetricReport, type MetricReportConfig } from './stats/report.js';
@@ -28,16 +29,19 @@ export interface ExperimentReport {
   /** Event time the report describes: the user contributions folded by then. */
   asOf: number;
   control: string;
-  units: { randomized: Record<string, number>; observational: { control: number; treated: number; arm: string } };
+  /** The declared split, or null when the split is inferred (metrics[].observedSplit). */
+  declaredSplit: Record<string, number> | null;
+  units: { randomized: Record<string, number>; observational: { control: number; treated: number; arm: string | null; otherArms: number } };
   conflictingExposures: number;
   metrics: MetricReport[];
   cohorts: CohortReport[];
 }
 
-function metricConfig(metric: MetricSpec, spec: ExperimentSpec, options: ResolvedExperimentOptions): MetricReportConfig {
+function metricConfig(metric: MetricSpec, spec: ExperimentSpec, arms: ExperimentArms, options: ResolvedExperimentOptions): MetricReportConfig {
   return {
     metric: metric.metric,
-    controlArm: spec.control,
+    controlArm: arms.control,
+    arms: arms.arms,
     expectedSplit: spec.split,
     alpha: options.alpha,
     tau2: metric.tau2,
@@ -48,12 +52,13 @@ function metricConfig(metric: MetricSpec, spec: ExperimentSpec, options: Resolve
   };
 }
 
-function cohortReport(cohort: number, arms: ArmMoments, spec: ExperimentSpec, options: ResolvedExperimentOptions): CohortReport {
-  const treatments = spec.arms.filter((a) => a !== spec.control);
+function cohortReport(cohort: number, moments: ArmMoments, arms: ExperimentArms, options: ResolvedExperimentOptions): CohortReport {
+  const treatments = arms.arms.filter((a) => a !== arms.control);
+  const control = moments[arms.control];
   const effects = Object.fromEntries(
-    options.metrics.map((m) => [m.metric, Object.fromEntries(treatments.map((arm) => [arm, differenceInMeans(arms[spec.control]!, arms[arm]!, m.metric, options.alpha)]))]),
+    options.metrics.map((m) => [m.metric, Object.fromEntries(treatments.map((arm) => [arm, control && moments[arm] ? differenceInMeans(control, moments[arm], m.metric, options.alpha) : null]))]),
   );
-  return { cohort, counts: Object.fromEntries(spec.arms.map((a) => [a, arms[a]!.count])), effects };
+  return { cohort, counts: Object.fromEntries(arms.arms.map((a) => [a, moments[a]?.count ?? 0])), effects };
 }
 
 /** The report as of `asOf`, and the always-valid p-values to keep for the next one. */
@@ -65,9 +70,10 @@ export function experimentReport(
   asOf: number,
   options: ResolvedExperimentOptions,
 ): { report: ExperimentReport; looks: PreviousLooks } {
+  const arms = experimentArms(spec, acc.discovered);
   const obs = acc.observational;
-  const observational = obs ? { arm: spec.observationalArm, control: obs.control, treated: obs.treated, covariates: options.covariates, weighting: options.weighting } : undefined;
-  const perMetric = options.metrics.map((m) => metricReport(acc.arms, metricConfig(m, spec, options), previous[m.metric] ?? {}, observational));
+  const observational = obs && arms.observationalArm !== null ? { arm: arms.observationalArm, control: obs.control, treated: obs.treated, covariates: options.covariates, weighting: options.weighting } : undefined;
+  const perMetric = options.metrics.map((m) => metricReport(acc.arms, metricConfig(m, spec, arms, options), previous[m.metric] ?? {}, observational));
   const metrics = adjustAcrossMetrics(perMetric, options.correction);
   const looks: PreviousLooks = {};
   for (const r of metrics) {
@@ -77,14 +83,15 @@ export function experimentReport(
     report: {
       experiment: spec.id,
       asOf,
-      control: spec.control,
+      control: arms.control,
+      declaredSplit: spec.split,
       units: {
-        randomized: Object.fromEntries(spec.arms.map((a) => [a, acc.arms[a]!.count])),
-        observational: { arm: spec.observationalArm, control: obs?.control.raw.count ?? 0, treated: obs?.treated.raw.count ?? 0 },
+        randomized: Object.fromEntries(arms.arms.map((a) => [a, acc.arms[a]!.count])),
+        observational: { arm: arms.observationalArm, control: obs?.control.raw.count ?? 0, treated: obs?.treated.raw.count ?? 0, otherArms: acc.otherObservationalUnits },
       },
       conflictingExposures: acc.conflicts,
       metrics,
-      cohorts: cohorts.map(([cohort, arms]) => cohortReport(cohort, arms, spec, options)),
+      cohorts: cohorts.map(([cohort, moments]) => cohortReport(cohort, moments, arms, options)),
     },
     looks,
   };

@@ -140,5 +140,5 @@ test('bad options stop start-up, naming the option', () => {
   assert.throws(bad({ metrics: [{ metric: 'revenue', preExposure: 'age' }] }), /preExposure 'age' is not a configured covariate \(z\).*with\.metrics\.0\.preExposure/s);
   assert.throws(bad({ emitInterval: 'soon' }), /"soon" is not a positive duration.*with\.emitInterval/s);
   assert.throws(bad({ metrics: [{ metric: 'profit' as 'revenue' }] }), /must be one of: views, clicks, carts, purchases, converted, revenue.*with\.metrics\.0\.metric/s);
-  assert.throws(bad({ experiments: [options.experiments[0]!, options.experiments[0]!] }), /experiment id 'x' is configured twice/);
+  assert.throws(bad({ experiments: [options.experiments![0]!, options.experiments![0]!] }), /experiment id 'x' is configured twice/);
 });

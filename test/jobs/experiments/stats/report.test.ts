@@ -32,6 +32,7 @@ function arm(seed: number, units: number, effect: number, uptake: number): Momen
 const CONFIG: MetricReportConfig = {
   metric: 'revenue',
   controlArm: 'control',
+  arms: ['control', 'small', 'large'],
   expectedSplit: { control: 1, small: 1, large: 1 },
   alpha: 0.05,
   tau2: 1,
@@ -61,7 +62,7 @@ test('three arms: every comparison filled, consistent with its estimator, Holm a
   assert.deepEqual(analysis.intentToTreat, large.difference);
   assert.ok(Math.abs(analysis.complierEffect!.estimate - analysis.intentToTreat.estimate / analysis.firstStage.estimate) < 1e-12);
   assert.ok(large.alwaysValid!.pValue < 0.05 && large.bayesian!.probabilityPositive > 0.99);
-  assert.equal(report.sampleRatio.mismatch, false);
+  assert.equal(report.sampleRatio!.mismatch, false);
   assert.deepEqual(report.warnings, []);
   assert.deepEqual(JSON.parse(JSON.stringify(report)), report, 'the report is plain JSON');
 });
@@ -90,7 +91,7 @@ test('warnings: sample-ratio mismatch, an empty arm, a weak instrument, a zero c
   const random = seededRandom(79);
   // Control outcomes all 0, and a pre-exposure variable that never varies (so it cannot reduce any variance).
   const zeros = (units: number) => sampleMoments(['y', 'x'], units, () => ({ y: 0, x: 3 }));
-  const flat = metricReport({ control: zeros(50), treatment: sampleMoments(['y', 'x'], 50, () => ({ y: random.normal(), x: 3 })) }, { metric: 'y', controlArm: 'control', expectedSplit: { control: 1, treatment: 1 }, alpha: 0.05, tau2: 1, correction: 'benjamini-hochberg', preExposure: 'x' });
+  const flat = metricReport({ control: zeros(50), treatment: sampleMoments(['y', 'x'], 50, () => ({ y: random.normal(), x: 3 })) }, { metric: 'y', controlArm: 'control', arms: ['control', 'treatment'], expectedSplit: { control: 1, treatment: 1 }, alpha: 0.05, tau2: 1, correction: 'benjamini-hochberg', preExposure: 'x' });
   assert.deepEqual(flat.warnings.map((w) => w.code), [StatsWarningCodes.ZERO_CONTROL_MEAN, StatsWarningCodes.CUPED_NOT_APPLIED]);
 });
 
