@@ -65,11 +65,11 @@ export function checkExposure(x: ExperimentExposure, covariates: Readonly<Record
     }
   }
   const values: Observation = {};
-  for (const name of options.covariates) {
+  for (const name of spec.covariates) {
     const v = covariates?.[name];
     if (typeof v === 'boolean') values[name] = v ? 1 : 0;
     else if (typeof v === 'number' && Number.isFinite(v)) values[name] = v;
-    else bad(`exposure to experiment '${x.id}' lacks covariate '${name}' (got ${JSON.stringify(v)})`, `every exposure carries the configured covariates ${options.covariates.join(', ')} as numbers or booleans`);
+    else bad(`exposure to experiment '${x.id}' lacks covariate '${name}' (got ${JSON.stringify(v)})`, `exposures to '${x.id}' carry its covariates ${spec.covariates.join(', ')} as numbers or booleans (with.experiments[].covariates lists those an experiment uses; without a list, every configured one)`);
   }
   const usage = x.variant !== (spec.control ?? DEFAULT_CONTROL) && x.used !== false ? 1 : 0;
   return { experiment: x.id, arm: x.variant, randomized: x.randomized, usage, covariates: values };

@@ -45,7 +45,7 @@ export interface KeyedLookups {
 
 /** Moments of the declared arms (none when the arms are discovered). */
 function declaredArms(spec: ExperimentSpec, options: ResolvedExperimentOptions): ArmMoments {
-  return Object.fromEntries(Object.keys(spec.split ?? {}).map((arm) => [arm, createMoments(options.variables)]));
+  return Object.fromEntries(Object.keys(spec.split ?? {}).map((arm) => [arm, createMoments(spec.variables)]));
 }
 
 export function emptyAccumulators(spec: ExperimentSpec, options: ResolvedExperimentOptions): ExperimentAccumulators {
@@ -59,9 +59,9 @@ function replace(m: Moments, change: ContributionChange): void {
 
 function applyObservational(acc: ExperimentAccumulators, change: ContributionChange, spec: ExperimentSpec, options: ResolvedExperimentOptions, lookups: KeyedLookups): void {
   const comparison = (acc.observational ??= {
-    model: createPropensityModel(options.covariates, { standardization: options.standardization }),
-    control: createObservationalArm(options.variables),
-    treated: createObservationalArm(options.variables),
+    model: createPropensityModel(spec.covariates, { standardization: options.standardization }),
+    control: createObservationalArm(spec.variables),
+    treated: createObservationalArm(spec.variables),
   });
   const treated = change.arm !== fixControl(spec, acc.discovered);
   if (treated && change.arm !== (spec.observationalArm ?? (acc.discovered.observationalArm ??= change.arm))) {
@@ -83,13 +83,13 @@ function applyObservational(acc: ExperimentAccumulators, change: ContributionCha
 /** Applies one contribution change (in place). */
 export function applyContribution(acc: ExperimentAccumulators, change: ContributionChange, spec: ExperimentSpec, options: ResolvedExperimentOptions, lookups: KeyedLookups): void {
   discoverVariant(acc.discovered, change.arm);
-  acc.arms[change.arm] ??= createMoments(options.variables);
+  acc.arms[change.arm] ??= createMoments(spec.variables);
   if (!change.randomized) {
     applyObservational(acc, change, spec, options, lookups);
     return;
   }
   replace(acc.arms[change.arm]!, change);
   const cohort = lookups.cohort(change.cohort) ?? declaredArms(spec, options);
-  replace((cohort[change.arm] ??= createMoments(options.variables)), change);
+  replace((cohort[change.arm] ??= createMoments(spec.variables)), change);
   lookups.setCohort(change.cohort, cohort);
 }

@@ -5,9 +5,11 @@
  *                 with the defaults (experiment-arms.ts): the arms are the variants seen, the control is the variant
  *                 named `control`, else the first one seen, and the split is inferred from the counts. A listed one
  *                 may fix its control, its split over every arm (then the only arms, and the sample-ratio check's
- *                 expectation), and the arm observational units (`randomized: false`) chose against control
- *   covariates    the pre-exposure covariates exposures carry, each with the center and scale the propensity model
- *                 standardizes it by; they are CUPED / difference-in-differences inputs and balance variables
+ *                 expectation), the arm observational units (`randomized: false`) chose against control, and the
+ *                 covariates it uses (its exposures need carry only those)
+ *   covariates    the pre-exposure covariates, each with the center and scale the propensity model standardizes it
+ *                 by; they are CUPED / difference-in-differences inputs and balance variables. An experiment that
+ *                 does not list its own uses all of them
  *   metrics       the reported metrics: one of the per-user outcomes (user-outcomes.ts), with an optional
  *                 pre-exposure covariate (CUPED, DiD), an optional ratio of two outcomes, and tau^2
  *   emitInterval  event time between a user's contribution updates and between an experiment's reports
@@ -21,7 +23,7 @@ import { DEFAULT_WEIGHTING, type WeightingConfig } from './stats/observational-a
 import { USER_OUTCOMES, type UserOutcome } from './user-outcomes.js';
 
 export interface ExperimentOptions {
-  experiments?: Array<{ id: string; control?: string; split?: Record<string, number>; observationalArm?: string }>;
+  experiments?: Array<{ id: string; control?: string; split?: Record<string, number>; observationalArm?: string; covariates?: string[] }>;
   covariates?: Record<string, { center?: number; scale?: number }>;
   metrics: Array<{ metric: UserOutcome; preExposure?: string; ratio?: { numerator: UserOutcome; denominator: UserOutcome }; tau2?: number }>;
   emitInterval?: string | number;
@@ -40,6 +42,10 @@ export interface ExperimentSpec {
   split: Record<string, number> | null;
   /** The arm observational units compare with control, when declared (or implied by a declared split). */
   observationalArm: string | null;
+  /** The covariates its exposures carry. */
+  covariates: string[];
+  /** The variables of a unit's observation, in storage order: outcomes, covariates, then the usage flag. */
+  variables: string[];
 }
 
 export interface MetricSpec {
@@ -54,11 +60,10 @@ export interface ResolvedExperimentOptions {
   experiments: Map<string, ExperimentSpec>;
   /** The spec of any experiment: the declared one, or the defaults for one the options do not list. */
   specOf(id: string): ExperimentSpec;
+  /** Every configured covariate (what an experiment that lists none uses). */
   covariates: string[];
   standardization: Record<string, { center: number; scale: number }>;
   metrics: MetricSpec[];
-  /** The variables of a user's observation, in storage order: outcomes, covariates, then the usage flag. */
-  variables: string[];
   emitInterval: number;
   cohort: number;
   alpha: number;
@@ -93,6 +98,7 @@ const optionsSchema = {
           control: { type: 'string', minLength: 1 },
           split: { type: 'object', minProperties: 2, additionalProperties: { type: 'number', exclusiveMinimum: 0 } },
           observationalArm: { type: 'string', minLength: 1 },
+          covariates: { type: 'array', uniqueItems: true, items: { type: 'string', minLength: 1 } },
         },
       },
     },
@@ -144,31 +150,36 @@ function durationOf(value: unknown, path: string): number {
   return parsePositiveDuration(value) ?? invalid(`${JSON.stringify(value)} is not a positive duration: ${DURATION_FORMS}`, path);
 }
 
-/** The spec of an experiment the options do not list: everything comes from the exposures. */
-export const undeclaredSpec = (id: string): ExperimentSpec => ({ id, control: null, split: null, observationalArm: null });
+const variablesOf = (covariates: readonly string[]): string[] => [...USER_OUTCOMES, ...covariates, USAGE];
 
-function resolveExperiment(x: NonNullable<ExperimentOptions['experiments']>[number], i: number): ExperimentSpec {
+function resolveExperiment(x: NonNullable<ExperimentOptions['experiments']>[number], i: number, configured: readonly string[]): ExperimentSpec {
   if (x.observationalArm !== undefined && x.observationalArm === x.control) invalid(`experiment '${x.id}': observationalArm '${x.observationalArm}' is the control arm`, `experiments.${i}.observationalArm`);
-  if (!x.split) return { id: x.id, control: x.control ?? null, split: null, observationalArm: x.observationalArm ?? null };
+  const covariates = x.covariates ?? [...configured];
+  const unknown = covariates.find((c) => !configured.includes(c));
+  if (unknown !== undefined) invalid(`experiment '${x.id}': covariate '${unknown}' is not configured under with.covariates (${configured.join(', ') || 'none'})`, `experiments.${i}.covariates`);
+  const used = { covariates, variables: variablesOf(covariates) };
+  if (!x.split) return { id: x.id, control: x.control ?? null, split: null, observationalArm: x.observationalArm ?? null, ...used };
   const arms = Object.keys(x.split);
   // With a declared split the arms are known, so the defaults apply to them once, here.
   const control = x.control ?? (arms.includes(DEFAULT_CONTROL) ? DEFAULT_CONTROL : arms[0]!);
   if (!arms.includes(control)) invalid(`experiment '${x.id}': the control arm '${control}' has no split (arms: ${arms.join(', ')})`, `experiments.${i}.control`);
   const observationalArm = x.observationalArm ?? arms.find((a) => a !== control)!;
   if (!arms.includes(observationalArm)) invalid(`experiment '${x.id}': observationalArm '${observationalArm}' must be a non-control arm of the split (${arms.join(', ')})`, `experiments.${i}.observationalArm`);
-  return { id: x.id, control, split: { ...x.split }, observationalArm };
+  return { id: x.id, control, split: { ...x.split }, observationalArm, ...used };
 }
 
 export function resolveExperimentOptions(options: ExperimentOptions): ResolvedExperimentOptions {
   const o = structuredClone(options) as Required<ExperimentOptions> & { weighting: WeightingConfig; covariates: Record<string, { center: number; scale: number }> };
   const problem = validateAgainst(optionsSchema, o);
   if (problem) invalid(problem.message, problem.path.join('.') || '(root)');
+  const covariates = Object.keys(o.covariates);
   const experiments = new Map<string, ExperimentSpec>();
   o.experiments.forEach((x, i) => {
     if (experiments.has(x.id)) invalid(`experiment id '${x.id}' is configured twice`, `experiments.${i}.id`);
-    experiments.set(x.id, resolveExperiment(x, i));
+    experiments.set(x.id, resolveExperiment(x, i, covariates));
   });
-  const covariates = Object.keys(o.covariates);
+  // An experiment the options do not list: everything but the covariates comes from the exposures.
+  const undeclared = (id: string): ExperimentSpec => ({ id, control: null, split: null, observationalArm: null, covariates, variables: variablesOf(covariates) });
   const clash = covariates.find((c) => (USER_OUTCOMES as readonly string[]).includes(c) || c === USAGE);
   if (clash !== undefined) invalid(`covariate '${clash}' has the name of an outcome or of '${USAGE}'`, `covariates.${clash}`);
   o.metrics.forEach((m, i) => {
@@ -178,11 +189,10 @@ export function resolveExperimentOptions(options: ExperimentOptions): ResolvedEx
   if (!(low! < high!)) invalid(`propensity clip [${low}, ${high}] must have low < high`, 'weighting.clip');
   return {
     experiments,
-    specOf: (id) => experiments.get(id) ?? undeclaredSpec(id),
+    specOf: (id) => experiments.get(id) ?? undeclared(id),
     covariates,
     standardization: o.covariates,
     metrics: o.metrics as MetricSpec[],
-    variables: [...USER_OUTCOMES, ...covariates, USAGE],
     emitInterval: durationOf(o.emitInterval, 'emitInterval'),
     cohort: durationOf(o.cohort, 'cohort'),
     alpha: o.alpha,

@@ -47,7 +47,8 @@ function metricConfig(metric: MetricSpec, spec: ExperimentSpec, arms: Experiment
     tau2: metric.tau2,
     correction: options.correction,
     usage: USAGE,
-    ...(metric.preExposure !== undefined ? { preExposure: metric.preExposure } : {}),
+    // An experiment that does not use the metric's pre-exposure covariate reports it without CUPED.
+    ...(metric.preExposure !== undefined && spec.covariates.includes(metric.preExposure) ? { preExposure: metric.preExposure } : {}),
     ...(metric.ratio ? { ratio: metric.ratio } : {}),
   };
 }
@@ -72,7 +73,7 @@ export function experimentReport(
 ): { report: ExperimentReport; looks: PreviousLooks } {
   const arms = experimentArms(spec, acc.discovered);
   const obs = acc.observational;
-  const observational = obs && arms.observationalArm !== null ? { arm: arms.observationalArm, control: obs.control, treated: obs.treated, covariates: options.covariates, weighting: options.weighting } : undefined;
+  const observational = obs && arms.observationalArm !== null ? { arm: arms.observationalArm, control: obs.control, treated: obs.treated, covariates: spec.covariates, weighting: options.weighting } : undefined;
   const perMetric = options.metrics.map((m) => metricReport(acc.arms, metricConfig(m, spec, arms, options), previous[m.metric] ?? {}, observational));
   const metrics = adjustAcrossMetrics(perMetric, options.correction);
   const looks: PreviousLooks = {};
