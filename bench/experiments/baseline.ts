@@ -19,6 +19,7 @@ interface Exposed {
   ts: number;
   cohort: number;
   outcomes: Outcomes;
+  windows: Record<number, Outcomes>;
   sent: Observation;
 }
 
@@ -31,6 +32,7 @@ export interface BaselineResult {
 export function runBaseline(w: BenchWorld): BaselineResult {
   const options = resolveExperimentOptions(experimentOptions(w));
   const E = options.emitInterval;
+  const windowLengths = [...new Set(options.windowed.map((w) => w.window))];
   const users = new Map<string, Map<string, Exposed>>();
   const experiments = new Map<string, { acc: ExperimentAccumulators; cohorts: Map<number, ArmMoments>; looks: PreviousLooks; changed: boolean }>();
   for (const [id, spec] of options.experiments) experiments.set(id, { acc: emptyAccumulators(spec, options), cohorts: new Map(), looks: {}, changed: false });
@@ -74,7 +76,8 @@ export function runBaseline(w: BenchWorld): BaselineResult {
     if (e.type === 'exposure') {
       const exposure = checkExposure(e.experiment!, e.covariates, options);
       if (exposures.has(exposure.experiment)) continue;
-      const x: Exposed = { exposure, ts: e.ts, cohort: Math.floor(e.ts / options.cohort) * options.cohort, outcomes: noOutcomes(), sent: observationOf(noOutcomes(), exposure) };
+      const windows = Object.fromEntries(windowLengths.map((w) => [w, noOutcomes()]));
+      const x: Exposed = { exposure, ts: e.ts, cohort: Math.floor(e.ts / options.cohort) * options.cohort, outcomes: noOutcomes(), windows, sent: observationOf(noOutcomes(), windows, exposure, options) };
       exposures.set(exposure.experiment, x);
       apply(e.userId, exposure.experiment, x, null);
       continue;
@@ -83,8 +86,9 @@ export function runBaseline(w: BenchWorld): BaselineResult {
     for (const [id, x] of exposures) {
       if (x.ts > e.ts) continue;
       addToOutcomes(x.outcomes, e.type, amount);
+      for (const w of windowLengths) if (e.ts < x.ts + w) addToOutcomes(x.windows[w]!, e.type, amount);
       const previous = x.sent;
-      x.sent = observationOf(x.outcomes, x.exposure);
+      x.sent = observationOf(x.outcomes, x.windows, x.exposure, options);
       apply(e.userId, id, x, previous);
     }
   }

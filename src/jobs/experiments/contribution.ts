@@ -75,7 +75,11 @@ export function checkExposure(x: ExperimentExposure, covariates: Readonly<Record
   return { experiment: x.id, arm: x.variant, randomized: x.randomized, usage, covariates: values };
 }
 
-/** A user's observation: outcomes since exposure, the exposure's covariates and the usage flag. */
-export function observationOf(outcomes: Outcomes, exposure: CheckedExposure): Observation {
-  return { ...outcomes, ...exposure.covariates, [USAGE]: exposure.usage };
+/**
+ * A user's observation: outcomes since exposure, the windowed outcomes (`windows`: outcomes within each conversion
+ * window, by window length), the exposure's covariates and the usage flag.
+ */
+export function observationOf(outcomes: Outcomes, windows: Readonly<Record<number, Outcomes>>, exposure: CheckedExposure, options: ResolvedExperimentOptions): Observation {
+  const windowed = Object.fromEntries(options.windowed.map((w) => [w.name, windows[w.window]![w.outcome]]));
+  return { ...outcomes, ...windowed, ...exposure.covariates, [USAGE]: exposure.usage };
 }

@@ -11,7 +11,9 @@
  *                 by; they are CUPED / difference-in-differences inputs and balance variables. An experiment that
  *                 does not list its own uses all of them
  *   metrics       the reported metrics: one of the per-user outcomes (user-outcomes.ts), with an optional
- *                 pre-exposure covariate (CUPED, DiD), an optional ratio of two outcomes, and tau^2
+ *                 pre-exposure covariate (CUPED, DiD), an optional ratio of two outcomes, tau^2, and an optional
+ *                 conversion window (only events within that time of the user's first exposure count; the metric
+ *                 is then reported as `outcome@window` and is its own variable of the observation)
  *   emitInterval  event time between a user's contribution updates and between an experiment's reports
  *   cohort        the width of the exposure cohorts whose effects are reported separately (default one day)
  */
@@ -25,7 +27,7 @@ import { USER_OUTCOMES, type UserOutcome } from './user-outcomes.js';
 export interface ExperimentOptions {
   experiments?: Array<{ id: string; control?: string; split?: Record<string, number>; observationalArm?: string; covariates?: string[] }>;
   covariates?: Record<string, { center?: number; scale?: number }>;
-  metrics: Array<{ metric: UserOutcome; preExposure?: string; ratio?: { numerator: UserOutcome; denominator: UserOutcome }; tau2?: number }>;
+  metrics: Array<{ metric: UserOutcome; preExposure?: string; ratio?: { numerator: UserOutcome; denominator: UserOutcome }; tau2?: number; window?: string | number }>;
   emitInterval?: string | number;
   cohort?: string | number;
   alpha?: number;
@@ -50,9 +52,21 @@ export interface ExperimentSpec {
 
 export interface MetricSpec {
   metric: UserOutcome;
+  /** The reported name and the observation's variable: the outcome, or `outcome@window` with a conversion window. */
+  name: string;
+  /** Conversion window (ms after the user's first exposure), when the metric has one. */
+  window?: number;
   preExposure?: string;
-  ratio?: { numerator: UserOutcome; denominator: UserOutcome };
+  /** The ratio's variables (windowed like the metric). */
+  ratio?: { numerator: string; denominator: string };
   tau2: number;
+}
+
+/** An outcome counted within a conversion window of `window` ms: one variable of the observation. */
+export interface WindowedVariable {
+  name: string;
+  outcome: UserOutcome;
+  window: number;
 }
 
 export interface ResolvedExperimentOptions {
@@ -64,6 +78,8 @@ export interface ResolvedExperimentOptions {
   covariates: string[];
   standardization: Record<string, { center: number; scale: number }>;
   metrics: MetricSpec[];
+  /** The windowed outcomes the metrics read, which stage 1 counts beside the plain ones. */
+  windowed: WindowedVariable[];
   emitInterval: number;
   cohort: number;
   alpha: number;
@@ -84,7 +100,7 @@ const duration = { type: ['string', 'number'] } as const;
 const optionsSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['experiments', 'metrics'],
+  required: ['metrics'],
   properties: {
     experiments: {
       type: 'array',
@@ -123,6 +139,7 @@ const optionsSchema = {
           preExposure: { type: 'string', minLength: 1 },
           ratio: { type: 'object', additionalProperties: false, required: ['numerator', 'denominator'], properties: { numerator: outcome, denominator: outcome } },
           tau2: { type: 'number', exclusiveMinimum: 0, default: 1 },
+          window: duration,
         },
       },
     },
@@ -150,9 +167,28 @@ function durationOf(value: unknown, path: string): number {
   return parsePositiveDuration(value) ?? invalid(`${JSON.stringify(value)} is not a positive duration: ${DURATION_FORMS}`, path);
 }
 
-const variablesOf = (covariates: readonly string[]): string[] => [...USER_OUTCOMES, ...covariates, USAGE];
+/** The metrics with their variable names, and the windowed variables they need. */
+function resolveMetrics(metrics: ExperimentOptions['metrics']): { metrics: MetricSpec[]; windowed: WindowedVariable[] } {
+  const windowed = new Map<string, WindowedVariable>();
+  const resolved = metrics.map((m, i): MetricSpec => {
+    const { window: given, ratio, ...rest } = m;
+    if (given === undefined) return { ...rest, name: m.metric, tau2: m.tau2 ?? 1, ...(ratio ? { ratio } : {}) };
+    const window = durationOf(given, `metrics.${i}.window`);
+    const suffix = typeof given === 'string' ? given : `${window}ms`;
+    const variable = (outcome: UserOutcome): string => {
+      const name = `${outcome}@${suffix}`;
+      windowed.set(name, { name, outcome, window });
+      return name;
+    };
+    return { ...rest, name: variable(m.metric), window, tau2: m.tau2 ?? 1, ...(ratio ? { ratio: { numerator: variable(ratio.numerator), denominator: variable(ratio.denominator) } } : {}) };
+  });
+  const names = resolved.map((m) => m.name);
+  const twice = names.findIndex((n, i) => names.indexOf(n) !== i);
+  if (twice >= 0) invalid(`metric '${names[twice]}' is configured twice`, `metrics.${twice}`);
+  return { metrics: resolved, windowed: [...windowed.values()] };
+}
 
-function resolveExperiment(x: NonNullable<ExperimentOptions['experiments']>[number], i: number, configured: readonly string[]): ExperimentSpec {
+function resolveExperiment(x: NonNullable<ExperimentOptions['experiments']>[number], i: number, configured: readonly string[], variablesOf: (covariates: readonly string[]) => string[]): ExperimentSpec {
   if (x.observationalArm !== undefined && x.observationalArm === x.control) invalid(`experiment '${x.id}': observationalArm '${x.observationalArm}' is the control arm`, `experiments.${i}.observationalArm`);
   const covariates = x.covariates ?? [...configured];
   const unknown = covariates.find((c) => !configured.includes(c));
@@ -173,10 +209,12 @@ export function resolveExperimentOptions(options: ExperimentOptions): ResolvedEx
   const problem = validateAgainst(optionsSchema, o);
   if (problem) invalid(problem.message, problem.path.join('.') || '(root)');
   const covariates = Object.keys(o.covariates);
+  const { metrics, windowed } = resolveMetrics(o.metrics);
+  const variablesOf = (used: readonly string[]): string[] => [...USER_OUTCOMES, ...windowed.map((w) => w.name), ...used, USAGE];
   const experiments = new Map<string, ExperimentSpec>();
   o.experiments.forEach((x, i) => {
     if (experiments.has(x.id)) invalid(`experiment id '${x.id}' is configured twice`, `experiments.${i}.id`);
-    experiments.set(x.id, resolveExperiment(x, i, covariates));
+    experiments.set(x.id, resolveExperiment(x, i, covariates, variablesOf));
   });
   // An experiment the options do not list: everything but the covariates comes from the exposures.
   const undeclared = (id: string): ExperimentSpec => ({ id, control: null, split: null, observationalArm: null, covariates, variables: variablesOf(covariates) });
@@ -192,7 +230,8 @@ export function resolveExperimentOptions(options: ExperimentOptions): ResolvedEx
     specOf: (id) => experiments.get(id) ?? undeclared(id),
     covariates,
     standardization: o.covariates,
-    metrics: o.metrics as MetricSpec[],
+    metrics,
+    windowed,
     emitInterval: durationOf(o.emitInterval, 'emitInterval'),
     cohort: durationOf(o.cohort, 'cohort'),
     alpha: o.alpha,

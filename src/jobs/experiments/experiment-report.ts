@@ -39,7 +39,7 @@ export interface ExperimentReport {
 
 function metricConfig(metric: MetricSpec, spec: ExperimentSpec, arms: ExperimentArms, options: ResolvedExperimentOptions): MetricReportConfig {
   return {
-    metric: metric.metric,
+    metric: metric.name,
     controlArm: arms.control,
     arms: arms.arms,
     expectedSplit: spec.split,
@@ -57,7 +57,7 @@ function cohortReport(cohort: number, moments: ArmMoments, arms: ExperimentArms,
   const treatments = arms.arms.filter((a) => a !== arms.control);
   const control = moments[arms.control];
   const effects = Object.fromEntries(
-    options.metrics.map((m) => [m.metric, Object.fromEntries(treatments.map((arm) => [arm, control && moments[arm] ? differenceInMeans(control, moments[arm], m.metric, options.alpha) : null]))]),
+    options.metrics.map((m) => [m.name, Object.fromEntries(treatments.map((arm) => [arm, control && moments[arm] ? differenceInMeans(control, moments[arm], m.name, options.alpha) : null]))]),
   );
   return { cohort, counts: Object.fromEntries(arms.arms.map((a) => [a, moments[a]?.count ?? 0])), effects };
 }
@@ -74,7 +74,7 @@ export function experimentReport(
   const arms = experimentArms(spec, acc.discovered);
   const obs = acc.observational;
   const observational = obs && arms.observationalArm !== null ? { arm: arms.observationalArm, control: obs.control, treated: obs.treated, covariates: spec.covariates, weighting: options.weighting } : undefined;
-  const perMetric = options.metrics.map((m) => metricReport(acc.arms, metricConfig(m, spec, arms, options), previous[m.metric] ?? {}, observational));
+  const perMetric = options.metrics.map((m) => metricReport(acc.arms, metricConfig(m, spec, arms, options), previous[m.name] ?? {}, observational));
   const metrics = adjustAcrossMetrics(perMetric, options.correction);
   const looks: PreviousLooks = {};
   for (const r of metrics) {

@@ -27,7 +27,7 @@ function summary(report: ExperimentReport): object {
 
 export function experimentRoutes(options: ResolvedExperimentOptions): QueryRoutes {
   const ids = [...options.experiments.keys()];
-  const metrics = options.metrics.map((m) => m.metric);
+  const metrics = options.metrics.map((m) => m.name);
   return (app, { stepId, state }) => {
     const read = (id: string) => state.value<ExperimentReport>(stepId, id, EXPERIMENT_STATE.report);
 

@@ -8,6 +8,9 @@
 import type { EcommerceOptions } from '../../../src/connectors/generator/ecommerce-options.js';
 import type { ExperimentOptions } from '../../../src/jobs/experiments/experiment-options.js';
 
+/** The conversion windows of the metrics below, by the suffix of their names (`converted@20m`). */
+export const WINDOWS = { '20m': 20 * 60_000, '10m': 10 * 60_000 };
+
 const variant = (name: string, effects: { clickEffect?: number; conversionEffect?: number; revenueEffect?: number } = {}, weight = 1) => ({
   name, weight, clickEffect: effects.clickEffect ?? 0, conversionEffect: effects.conversionEffect ?? 0, revenueEffect: effects.revenueEffect ?? 0,
 });
@@ -37,6 +40,8 @@ export const experimentOptions: ExperimentOptions = {
     { metric: 'clicks', preExposure: 'preClicks', ratio: { numerator: 'clicks', denominator: 'views' }, tau2: 1 },
     { metric: 'converted', tau2: 0.01 },
     { metric: 'revenue', preExposure: 'pastSpend', tau2: 100 },
+    { metric: 'converted', window: '20m', tau2: 0.01 },
+    { metric: 'clicks', window: '10m', ratio: { numerator: 'clicks', denominator: 'views' }, tau2: 1 },
   ],
   emitInterval: '1m',
   cohort: '1h',

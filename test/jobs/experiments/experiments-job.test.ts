@@ -25,7 +25,7 @@ import { jobView } from '../../../src/runtime/job-view.js';
 import { routeContributions } from '../../../src/runtime/route-contributions.js';
 import { JobRunner } from '../../../src/runtime/runner.js';
 import { mean, pooledTheta, unitRows, welch, type UnitRow } from './batch-reference.js';
-import { experimentOptions, generatorOptions } from './experiment-world.js';
+import { experimentOptions, generatorOptions, WINDOWS } from './experiment-world.js';
 import { trueClickEffect } from './observational-truth.js';
 import { experimentsJob } from './fixtures/experiments-job.js';
 
@@ -95,7 +95,7 @@ test('experiments on the runtime: streaming reports equal the batch computation,
     assert.deepEqual([...last.keys()].sort(), ['coupon', 'ranker', 'wishlist']);
     for (const id of last.keys()) assert.ok(reports.filter((x) => x.experiment === id).length > 20, `${id}: reported continuously`);
 
-    const rows = unitRows(generated);
+    const rows = unitRows(generated, WINDOWS);
     for (const id of ['ranker', 'coupon']) {
       const report = last.get(id)!;
       const units = rows.get(id)!;
@@ -105,7 +105,7 @@ test('experiments on the runtime: streaming reports equal the batch computation,
       assert.equal(report.control, 'control');
       for (const arm of Object.keys(arms)) assert.equal(report.units.randomized[arm], values(units, arm, 'views').length, `${id}/${arm} units`);
       for (const m of report.metrics) {
-        const spec = experimentOptions.metrics.find((s) => s.metric === m.metric)!;
+        const spec = experimentOptions.metrics.find((s) => (s.window ? `${s.metric}@${s.window}` : s.metric) === m.metric)!;
         for (const a of m.arms) close(a.mean, mean(values(units, a.arm, m.metric)), `${id}/${a.arm} mean ${m.metric}`);
         for (const c of m.comparisons) {
           const want = welch(values(units, 'control', m.metric), values(units, c.arm, m.metric));
@@ -120,6 +120,15 @@ test('experiments on the runtime: streaming reports equal the batch computation,
       const cohorts = new Map<number, number>();
       for (const u of units) cohorts.set(Math.floor(u.exposedAt / HOUR) * HOUR, (cohorts.get(Math.floor(u.exposedAt / HOUR) * HOUR) ?? 0) + 1);
       assert.deepEqual(report.cohorts.map((c) => [c.cohort, Object.values(c.counts).reduce((a, b) => a + b, 0)]), [...cohorts].sort((a, b) => a[0] - b[0]), `${id} cohort sizes`);
+    }
+    // Conversion windows: the windowed metrics above matched the batch rows' counts within the window; the window bites.
+    for (const [windowed, plain] of [['converted@20m', 'converted'], ['clicks@10m', 'clicks']] as const) {
+      const all = rows.get('ranker')!;
+      assert.ok(mean(all.map((u) => u.values[windowed]!)) < 0.9 * mean(all.map((u) => u.values[plain]!)), `${windowed} counts less than ${plain}`);
+    }
+    for (const a of last.get('ranker')!.metrics.find((m) => m.metric === 'clicks@10m')!.arms) {
+      const sum = (name: string) => values(rows.get('ranker')!, a.arm, name).reduce((t, v) => t + v, 0);
+      close(a.ratio?.ratio, sum('clicks@10m') / sum('views@10m'), `ranker/${a.arm} clicks per view within 10m`);
     }
     const couponUsage = last.get('coupon')!.metrics.find((m) => m.metric === 'converted')!.comparisons[0]!.nonCompliance;
     assert.ok(couponUsage, 'the coupon test has a complier analysis');
