@@ -9,12 +9,13 @@
 import type { ExperimentAccumulators, ArmMoments } from './experiment-accumulators.js';
 import { experimentArms, type ExperimentArms } from './experiment-arms.js';
 import { USAGE, type ExperimentSpec, type MetricSpec, type ResolvedExperimentOptions } from './experiment-options.js';
+import type { AlwaysValidResult } from './stats/always-valid.js';
 import type { Estimate } from './stats/estimate.js';
 import { adjustAcrossMetrics, metricReport, type MetricReport, type MetricReportConfig } from './stats/report.js';
 import { differenceInMeans } from './stats/welch.js';
 
-/** Per metric, per non-control arm: the always-valid p-value of the previous report (a running minimum). */
-export type PreviousLooks = Record<string, Record<string, number>>;
+/** Per metric, per non-control arm: the always-valid interval and p-value of the previous report (running). */
+export type PreviousLooks = Record<string, Record<string, AlwaysValidResult>>;
 
 export interface CohortReport {
   /** Start of the exposure cohort (ms). */
@@ -78,7 +79,7 @@ export function experimentReport(
   const metrics = adjustAcrossMetrics(perMetric, options.correction);
   const looks: PreviousLooks = {};
   for (const r of metrics) {
-    looks[r.metric] = Object.fromEntries(r.comparisons.flatMap((c) => (c.alwaysValid ? [[c.arm, c.alwaysValid.pValue]] : [])));
+    looks[r.metric] = Object.fromEntries(r.comparisons.flatMap((c) => (c.alwaysValid ? [[c.arm, c.alwaysValid]] : [])));
   }
   return {
     report: {

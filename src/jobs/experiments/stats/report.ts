@@ -105,7 +105,7 @@ function armFigures(arm: string, m: Moments, config: MetricReportConfig): ArmFig
   return figures;
 }
 
-function compare(arm: string, control: Moments, treatment: Moments, config: MetricReportConfig, previousAlwaysValidP: number | undefined, warnings: StatsWarning[]): ArmComparison {
+function compare(arm: string, control: Moments, treatment: Moments, config: MetricReportConfig, previousAlwaysValid: AlwaysValidResult | undefined, warnings: StatsWarning[]): ArmComparison {
   const { metric, alpha, tau2 } = config;
   const difference = differenceInMeans(control, treatment, metric, alpha);
   const lift = relativeLift(control, treatment, metric, alpha);
@@ -115,7 +115,7 @@ function compare(arm: string, control: Moments, treatment: Moments, config: Metr
     arm,
     difference,
     relativeLift: lift,
-    alwaysValid: difference && Math.min(control.count, treatment.count) >= MIN_UNITS_PER_ARM ? alwaysValid(difference.estimate, difference.standardError ** 2, tau2, alpha, previousAlwaysValidP) : null,
+    alwaysValid: difference && Math.min(control.count, treatment.count) >= MIN_UNITS_PER_ARM ? alwaysValid(difference.estimate, difference.standardError ** 2, tau2, alpha, previousAlwaysValid) : null,
     bayesian: difference ? posteriorEffect({ mean: 0, variance: tau2 }, difference.estimate, difference.standardError, alpha) : null,
     adjustedPValue: null,
     adjustedAlwaysValidPValue: null,
@@ -146,10 +146,11 @@ function adjustComparisons(comparisons: ArmComparison[], correction: Correction)
 }
 
 /**
- * The report of one metric from per-arm moments. `previousAlwaysValidP` holds each arm's always-valid p-value from
- * the previous report (it is a running minimum); store the new ones from `comparisons[].alwaysValid.pValue`.
+ * The report of one metric from per-arm moments. `previousAlwaysValid` holds each arm's always-valid interval and
+ * p-value from the previous report (a running intersection and a running minimum); store the new ones from
+ * `comparisons[].alwaysValid`.
  */
-export function metricReport(arms: Readonly<Record<string, Moments>>, config: MetricReportConfig, previousAlwaysValidP: Readonly<Record<string, number>> = {}, observational?: ObservationalInput): MetricReport {
+export function metricReport(arms: Readonly<Record<string, Moments>>, config: MetricReportConfig, previousAlwaysValid: Readonly<Record<string, AlwaysValidResult>> = {}, observational?: ObservationalInput): MetricReport {
   const names = config.arms;
   const split = config.expectedSplit;
   const missing = [config.controlArm, ...names].find((name) => !arms[name] || !names.includes(name) || (split !== null && !(name in split)));
@@ -162,7 +163,7 @@ export function metricReport(arms: Readonly<Record<string, Moments>>, config: Me
   const observedSplit = Object.fromEntries(names.map((n) => [n, total === 0 ? 0 : arms[n]!.count / total]));
   const sampleRatio = split ? sampleRatioCheck(names.map((n) => arms[n]!.count), names.map((n) => split[n]!), config.sampleRatioThreshold ?? SAMPLE_RATIO_THRESHOLD) : null;
   if (sampleRatio?.mismatch) warnings.push({ code: StatsWarningCodes.SAMPLE_RATIO_MISMATCH, message: `units per arm [${names.map((n) => `${n}: ${arms[n]!.count}`).join(', ')}] do not match the declared split (chi-square p = ${sampleRatio.pValue.toExponential(2)}); assignment or logging is broken, so do not trust the effects` });
-  const comparisons = names.filter((n) => n !== config.controlArm).map((n) => compare(n, control, arms[n]!, config, previousAlwaysValidP[n], warnings));
+  const comparisons = names.filter((n) => n !== config.controlArm).map((n) => compare(n, control, arms[n]!, config, previousAlwaysValid[n], warnings));
   adjustComparisons(comparisons, config.correction);
   const report: MetricReport = {
     metric: config.metric,

@@ -69,10 +69,14 @@ test('three arms: every comparison filled, consistent with its estimator, Holm a
 
 test('the always-valid p-value carries over from the previous report, and starts only at enough units', () => {
   const first = metricReport(ARMS, CONFIG);
-  const previous = { small: 1e-6, large: 0.5 };
+  const previous = { small: { lower: 0.25, upper: 0.3, pValue: 1e-6 }, large: { lower: -5, upper: 5, pValue: 0.5 } };
   const second = metricReport(ARMS, CONFIG, previous);
-  assert.equal(second.comparisons[0]!.alwaysValid!.pValue, 1e-6);
-  assert.equal(second.comparisons[1]!.alwaysValid!.pValue, first.comparisons[1]!.alwaysValid!.pValue);
+  const [small, large] = [second.comparisons[0]!.alwaysValid!, second.comparisons[1]!.alwaysValid!];
+  assert.equal(small.pValue, 1e-6);
+  assert.equal(large.pValue, first.comparisons[1]!.alwaysValid!.pValue);
+  // The interval is the intersection with the previous one: here the previous small one is the narrower.
+  assert.deepEqual([small.lower, small.upper], [Math.max(0.25, first.comparisons[0]!.alwaysValid!.lower), Math.min(0.3, first.comparisons[0]!.alwaysValid!.upper)]);
+  assert.deepEqual([large.lower, large.upper], [first.comparisons[1]!.alwaysValid!.lower, first.comparisons[1]!.alwaysValid!.upper]);
   const few = { control: arm(74, MIN_UNITS_PER_ARM - 1, 0, 0), small: arm(75, 40, 0, 0), large: arm(76, 40, 0, 0) };
   assert.ok(metricReport(few, CONFIG).comparisons.every((c) => c.difference !== null && c.alwaysValid === null));
 });
