@@ -105,11 +105,12 @@ function armFigures(arm: string, m: Moments, config: MetricReportConfig): ArmFig
   return figures;
 }
 
-function compare(arm: string, control: Moments, treatment: Moments, config: MetricReportConfig, previousAlwaysValid: AlwaysValidResult | undefined, warnings: StatsWarning[]): ArmComparison {
+function compare(arm: string, control: Moments, treatment: Moments, config: MetricReportConfig, previousAlwaysValid: AlwaysValidResult | undefined, warnings: StatsWarning[], hasRandomizedUnits: boolean): ArmComparison {
   const { metric, alpha, tau2 } = config;
   const difference = differenceInMeans(control, treatment, metric, alpha);
   const lift = relativeLift(control, treatment, metric, alpha);
-  if (!difference) warnings.push({ code: StatsWarningCodes.INSUFFICIENT_DATA, arm, message: `${arm} vs ${config.controlArm}: fewer than two units in an arm, or no variation in "${metric}" yet` });
+  // An experiment with observational units only has no randomized side to lack data.
+  if (!difference && hasRandomizedUnits) warnings.push({ code: StatsWarningCodes.INSUFFICIENT_DATA, arm, message: `${arm} vs ${config.controlArm}: fewer than two units in an arm, or no variation in "${metric}" yet` });
   else if (!lift && meanOf(control, metric) === 0) warnings.push({ code: StatsWarningCodes.ZERO_CONTROL_MEAN, arm, message: `${arm}: the control mean of "${metric}" is 0, so there is no relative lift` });
   const comparison: ArmComparison = {
     arm,
@@ -163,7 +164,7 @@ export function metricReport(arms: Readonly<Record<string, Moments>>, config: Me
   const observedSplit = Object.fromEntries(names.map((n) => [n, total === 0 ? 0 : arms[n]!.count / total]));
   const sampleRatio = split ? sampleRatioCheck(names.map((n) => arms[n]!.count), names.map((n) => split[n]!), config.sampleRatioThreshold ?? SAMPLE_RATIO_THRESHOLD) : null;
   if (sampleRatio?.mismatch) warnings.push({ code: StatsWarningCodes.SAMPLE_RATIO_MISMATCH, message: `units per arm [${names.map((n) => `${n}: ${arms[n]!.count}`).join(', ')}] do not match the declared split (chi-square p = ${sampleRatio.pValue.toExponential(2)}); assignment or logging is broken, so do not trust the effects` });
-  const comparisons = names.filter((n) => n !== config.controlArm).map((n) => compare(n, control, arms[n]!, config, previousAlwaysValid[n], warnings));
+  const comparisons = names.filter((n) => n !== config.controlArm).map((n) => compare(n, control, arms[n]!, config, previousAlwaysValid[n], warnings, total > 0));
   adjustComparisons(comparisons, config.correction);
   const report: MetricReport = {
     metric: config.metric,
