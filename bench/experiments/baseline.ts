@@ -2,7 +2,8 @@
  * The plain single-threaded Node implementation of the experiment job's work, for the benchmark: one loop over the
  * generated events, per user a Map of exposures with outcomes since exposure, each event's change applied at once
  * to the experiment's arm and cohort moments (the same retract-and-add as the job's stage 2), and a report of every
- * changed experiment at each multiple of the emit interval of event time. No threads, no LMDB, no out-of-order
+ * changed experiment at each multiple of the emit interval of event time, whose JSON size is counted (what emitting
+ * every report whole would send). No threads, no LMDB, no out-of-order
  * handling (events are folded in arrival order), no coalescing of a user's changes.
  */
 import { ecommerceEvents } from '../../src/connectors/generator/generator-source.js';
@@ -26,6 +27,8 @@ interface Exposed {
 export interface BaselineResult {
   events: number;
   reports: number;
+  /** Bytes of the reports as JSON. */
+  reportBytes: number;
   units: Record<string, number>;
 }
 
@@ -37,12 +40,14 @@ export function runBaseline(w: BenchWorld): BaselineResult {
   const experiments = new Map<string, { acc: ExperimentAccumulators; cohorts: Map<number, ArmMoments>; looks: PreviousLooks; changed: boolean }>();
   for (const [id, spec] of options.experiments) experiments.set(id, { acc: emptyAccumulators(spec, options), cohorts: new Map(), looks: {}, changed: false });
   const propensities = new Map<string, number>();
-  let [events, reports, nextReport] = [0, 0, -Infinity];
+  let [events, reports, reportBytes, nextReport] = [0, 0, 0, -Infinity];
 
   const report = (asOf: number) => {
     for (const [id, x] of experiments) {
       if (!x.changed) continue;
-      x.looks = experimentReport(options.experiments.get(id)!, x.acc, [...x.cohorts].sort((a, b) => a[0] - b[0]), x.looks, asOf, options).looks;
+      const made = experimentReport(options.experiments.get(id)!, x.acc, [...x.cohorts].sort((a, b) => a[0] - b[0]), x.looks, asOf, options);
+      x.looks = made.looks;
+      reportBytes += Buffer.byteLength(JSON.stringify(made.report));
       x.changed = false;
       reports++;
     }
@@ -95,5 +100,5 @@ export function runBaseline(w: BenchWorld): BaselineResult {
   report(nextReport);
   const units: Record<string, number> = {};
   for (const [id, x] of experiments) units[id] = Object.values(x.acc.arms).reduce((t, m) => t + m.count, 0);
-  return { events, reports, units };
+  return { events, reports, reportBytes, units };
 }

@@ -16,6 +16,7 @@
  *                 is then reported as `outcome@window` and is its own variable of the observation)
  *   emitInterval  event time between a user's contribution updates and between an experiment's reports
  *   cohort        the width of the exposure cohorts whose effects are reported separately (default one day)
+ *   emit          what stage 2 emits at a report time: `changes` (report-changes.ts) or whole `reports`
  */
 import { DURATION_FORMS, parsePositiveDuration } from '../../core/durations.js';
 import { validateAgainst } from '../../graph/schema-validator.js';
@@ -33,7 +34,10 @@ export interface ExperimentOptions {
   alpha?: number;
   correction?: Correction;
   weighting?: Partial<WeightingConfig>;
+  emit?: ReportEmission;
 }
+
+export type ReportEmission = 'changes' | 'reports';
 
 /** What the options fix of one experiment; what they leave null comes from the exposures (experiment-arms.ts). */
 export interface ExperimentSpec {
@@ -85,6 +89,7 @@ export interface ResolvedExperimentOptions {
   alpha: number;
   correction: Correction;
   weighting: WeightingConfig;
+  emit: ReportEmission;
 }
 
 /** The arm that is control by default: the variant of this name, else the first variant seen (experiment-arms.ts). */
@@ -147,6 +152,7 @@ const optionsSchema = {
     cohort: { ...duration, default: '1d' },
     alpha: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 0.5, default: 0.05 },
     correction: { type: 'string', enum: ['holm', 'benjamini-hochberg'], default: 'holm' },
+    emit: { type: 'string', enum: ['changes', 'reports'], default: 'changes' },
     weighting: {
       type: 'object',
       additionalProperties: false,
@@ -237,5 +243,6 @@ export function resolveExperimentOptions(options: ExperimentOptions): ResolvedEx
     alpha: o.alpha,
     correction: o.correction,
     weighting: { estimand: o.weighting.estimand, clip: [low!, high!] },
+    emit: o.emit,
   };
 }

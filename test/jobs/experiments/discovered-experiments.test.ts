@@ -18,6 +18,7 @@ const options: ExperimentOptions = {
   experiments: [{ id: 'declared-split', split: { control: 3, t: 1 } }],
   metrics: [{ metric: 'revenue', tau2: 1 }],
   emitInterval: 1000,
+  emit: 'reports',
 };
 
 const obs = (revenue: number, treated: 0 | 1 = 0): Observation => ({ views: 0, clicks: 0, carts: 0, purchases: 0, converted: 0, revenue, treated });

@@ -40,7 +40,7 @@ const TAU2 = 100;
 const EFFECT = 15;
 
 // Nothing is declared: every experiment is found in the stream.
-const options: ExperimentOptions = { metrics: [{ metric: 'revenue', tau2: TAU2 }], emitInterval: INTERVAL, alpha: ALPHA };
+const options: ExperimentOptions = { metrics: [{ metric: 'revenue', tau2: TAU2 }], emitInterval: INTERVAL, alpha: ALPHA, emit: 'reports' };
 
 interface Experiment {
   id: string;

@@ -18,6 +18,7 @@ const options: ExperimentOptions = {
   covariates: { spend: { center: 100, scale: 50 }, vip: {} },
   metrics: [{ metric: 'revenue', preExposure: 'spend', tau2: 100 }, { metric: 'clicks', preExposure: 'vip', tau2: 1 }],
   emitInterval: 1000,
+  emit: 'reports',
 };
 
 const exposure = (userId: string, ts: number, id: string, variant: string, covariates: Record<string, unknown>) => ({

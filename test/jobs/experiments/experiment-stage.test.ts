@@ -20,6 +20,7 @@ const options: ExperimentOptions = {
   metrics: [{ metric: 'revenue', preExposure: 'z', tau2: 1 }],
   emitInterval: 1000,
   cohort: 10_000,
+  emit: 'reports',
 };
 
 const obs = (revenue: number, z: number, treated: 0 | 1): Observation => ({ views: 0, clicks: 0, carts: 0, purchases: 0, converted: 0, revenue, z, treated });

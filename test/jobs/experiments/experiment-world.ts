@@ -45,4 +45,5 @@ export const experimentOptions: ExperimentOptions = {
   ],
   emitInterval: '1m',
   cohort: '1h',
+  emit: 'reports',
 };
