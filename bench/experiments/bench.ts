@@ -2,11 +2,11 @@
  * `npm run bench -- experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2]
  * [--latency-seconds S] [--latency-rate R]`: the experiment job against the plain single-threaded implementation
  * (baseline.ts) on the same generated events, side by side in one run: events/s (medians of R runs), CPU and
- * memory; then a paced run of the job (event time = wall time) whose reports are polled over HTTP every 50 ms, to
+ * memory, and the volume of what each emits (the baseline's reports whole, the job's report changes); then a paced run of the job (event time = wall time) whose reports are polled over HTTP every 50 ms, to
  * measure how long after an event the estimate that includes it is readable at GET /experiments/:id.
  */
 import { DEFAULT_WORKER_NICENESS } from '../../src/graph/topology-schema.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,10 +34,11 @@ const jobModule = fileURLToPath(new URL('./job.js', import.meta.url));
  * Runs the job as `flywheel run` does (launchJob: runner plus query endpoint on a free port); `during` gets the
  * endpoint's URL once it listens. Returns the units per experiment of the last reports.
  */
-async function runJob(w: BenchWorld, workers: number, during?: (url: string) => Promise<void>): Promise<Record<string, number>> {
+async function runJob(world: BenchWorld, workers: number, during?: (url: string) => Promise<void>): Promise<{ units: Record<string, number>; resultBytes: number }> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'fw-experiments-bench-'));
+  const w: BenchWorld = { ...world, resultsPath: join(stateDir, 'results.jsonl') };
   process.env[BENCH_ENV] = JSON.stringify(w);
   const graph = buildBenchJob(w);
-  const stateDir = mkdtempSync(join(tmpdir(), 'fw-experiments-bench-'));
   const units: Record<string, number> = {};
   let watching: Promise<void> | undefined;
   try {
@@ -56,7 +57,7 @@ async function runJob(w: BenchWorld, workers: number, during?: (url: string) => 
       units[`x${k}`] = report ? Object.values(report.units.randomized).reduce((a, b) => a + b, 0) : 0;
     }
     await handle.env.close();
-    return units;
+    return { units, resultBytes: statSync(w.resultsPath!).size };
   } finally {
     delete process.env[BENCH_ENV];
     rmSync(stateDir, { recursive: true, force: true });
@@ -74,12 +75,12 @@ export async function experimentsBench(o: ExperimentsBenchOptions, report: (figu
     const b = await measure(async () => void (baseline = runBaseline(world)));
     if (!baseline) continue;
     (rates['baseline'] ??= []).push(baseline.events / b.seconds);
-    report({ bench: 'experiments', implementation: 'baseline', run, ...setup, eventsPerSecond: Math.round(baseline.events / b.seconds), cpuSeconds: b.cpuSeconds, peakRssMiB: b.peakRssMiB, reports: baseline.reports, exposedUnits: baseline.units });
+    report({ bench: 'experiments', implementation: 'baseline', run, ...setup, eventsPerSecond: Math.round(baseline.events / b.seconds), cpuSeconds: b.cpuSeconds, peakRssMiB: b.peakRssMiB, reports: baseline.reports, reportBytes: baseline.reportBytes, exposedUnits: baseline.units });
     for (const workers of o.workers) {
-      let units: Record<string, number> = {};
-      const m = await measure(async () => void (units = await runJob(world, workers)));
+      let result = { units: {} as Record<string, number>, resultBytes: 0 };
+      const m = await measure(async () => void (result = await runJob(world, workers)));
       (rates[`flywheel-${workers}`] ??= []).push(o.events / m.seconds);
-      report({ bench: 'experiments', implementation: `flywheel-${workers}`, run, ...setup, eventsPerSecond: Math.round(o.events / m.seconds), cpuSeconds: m.cpuSeconds, coresUsed: +(m.cpuSeconds / m.seconds).toFixed(2), peakRssMiB: m.peakRssMiB, exposedUnits: units });
+      report({ bench: 'experiments', implementation: `flywheel-${workers}`, run, ...setup, eventsPerSecond: Math.round(o.events / m.seconds), cpuSeconds: m.cpuSeconds, coresUsed: +(m.cpuSeconds / m.seconds).toFixed(2), peakRssMiB: m.peakRssMiB, resultBytes: result.resultBytes, exposedUnits: result.units });
     }
   }
   const base = rates['baseline'] ? median(rates['baseline']) : Number.NaN;

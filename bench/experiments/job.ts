@@ -1,9 +1,9 @@
 /**
  * The experiment job as the benchmark runs it: the in-process generator -> parse -> stage 1 by user -> stage 2 by
- * experiment -> reports counted and discarded. Worker threads rebuild it from FLYWHEEL_EXPERIMENTS_BENCH (the
+ * experiment -> report changes written to a file (to measure their volume) or discarded. Worker threads rebuild it from FLYWHEEL_EXPERIMENTS_BENCH (the
  * BenchWorld as JSON), which they inherit from the main thread.
  */
-import { discardSink, generatorSource } from '../../src/api/connectors.js';
+import { discardSink, fileSink, generatorSource } from '../../src/api/connectors.js';
 import { job } from '../../src/api/job.js';
 import type { JobGraph } from '../../src/graph/model.js';
 import { parseEvent } from '../../src/jobs/events/parse-event.js';
@@ -21,7 +21,7 @@ export function buildBenchJob(w: BenchWorld): JobGraph {
       .process('experiment-users', experimentUsers(options))
       .keyBy('by-experiment', 'experiment')
       .process('experiment-estimates', experimentEstimates(options))
-      .sink('results', discardSink());
+      .sink('results', w.resultsPath ? fileSink({ path: w.resultsPath }) : discardSink());
   });
 }
 

@@ -12,6 +12,8 @@ export interface BenchWorld {
   experiments: number;
   /** Records per second of wall-clock time (0: as fast as possible) and the event time they start at. */
   rate?: number;
+  /** Where the job writes what it emits (JSON lines), to measure its volume; discarded when absent. */
+  resultsPath?: string;
 }
 
 export function generatorOptions(w: BenchWorld): Partial<EcommerceOptions> {

@@ -93,7 +93,7 @@ export async function replayThroughKafka(name: string, replay: Replay): Promise<
     const seconds = (Date.now() - started) / 1000;
     const app = buildQueryApp(jobView(runner, stateDir), routeContributions(graph));
     const reports = new Map<string, ExperimentReport>();
-    for (const x of replay.options.experiments) {
+    for (const x of replay.options.experiments ?? []) {
       const res = await app.inject(`/experiments/${encodeURIComponent(x.id)}`);
       if (res.statusCode !== 200) throw new Error(`${name}: GET /experiments/${x.id} answered ${res.statusCode}: ${res.body}`);
       reports.set(x.id, res.json() as ExperimentReport);

@@ -17,6 +17,7 @@ function runLine(o: ReplayOutcome): string {
 
 function srmLine(m: MetricReport, published: string): string {
   const s = m.sampleRatio;
+  if (!s) return `Sample-ratio check: none (no split declared; published ${published}).`;
   return `Sample-ratio check: chi-square ${sig(s.chiSquare)}, p = ${sig(s.pValue, 4)} (published ${published}), flagged at p < 0.001: ${s.mismatch}.`;
 }
 

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { addObservation, createMoments, type Moments } from '../../src/jobs/experiments/stats/moments.js';
-import { adjustAcrossMetrics, metricReport, type MetricReportConfig } from '../../src/jobs/experiments/stats/report.js';
+import { adjustAcrossMetrics, metricReport, type MetricReport, type MetricReportConfig } from '../../src/jobs/experiments/stats/report.js';
 import { varianceOf } from '../../src/jobs/experiments/stats/moments.js';
 import { readGzipCsv } from './read-tables.js';
 import { comparisonTable, pct, sig, table } from './print.js';
@@ -14,9 +14,15 @@ import { comparisonTable, pct, sig, table } from './print.js';
 /** Mixing variance of the sequential test: effects of about a tenth of the control arm's standard deviation. */
 const tau2For = (control: Moments, metric: string): number => 0.01 * varianceOf(control, metric);
 
-function reportsFor(arms: Record<string, Moments>, metrics: string[], base: Omit<MetricReportConfig, 'metric' | 'tau2'>) {
-  const reports = metrics.map((metric) => metricReport(arms, { ...base, metric, tau2: tau2For(arms[base.controlArm]!, metric) }));
+function reportsFor(arms: Record<string, Moments>, metrics: string[], base: Omit<MetricReportConfig, 'metric' | 'tau2' | 'arms'>) {
+  const reports = metrics.map((metric) => metricReport(arms, { ...base, arms: Object.keys(arms), metric, tau2: tau2For(arms[base.controlArm]!, metric) }));
   return adjustAcrossMetrics(reports, base.correction);
+}
+
+/** The sample-ratio check of a report whose split is declared (the check runs only then). */
+function declaredSplitCheck(report: MetricReport): NonNullable<MetricReport['sampleRatio']> {
+  if (!report.sampleRatio) throw new Error(`${report.metric}: no sample-ratio check, though a split is declared`);
+  return report.sampleRatio;
 }
 
 const HILLSTROM_PUBLISHED: Record<string, [number, number, number, number]> = {
@@ -46,7 +52,7 @@ export function hillstrom(folder: string): string {
       return [arm, `${figures[0]!.count} (${n})`, `${pct(figures[0]!.mean!)} (${pct(visit)})`, `${pct(figures[1]!.mean!, 4)} (${pct(conversion, 4)})`, `$${sig(figures[2]!.mean!, 5)} ($${spend})`];
     }),
   );
-  const srm = reports[0]!.sampleRatio;
+  const srm = declaredSplitCheck(reports[0]!);
   return [
     '### Hillstrom e-mail test (64,000 customers, three arms)',
     perArm,
@@ -71,7 +77,7 @@ export function cookieCats(folder: string): string {
       return [arm, a!.count, `${pct(a!.mean!)} (${pct(r1)})`, `${pct(b!.mean!)} (${pct(r7)})`];
     }),
   );
-  const srm = reports[0]!.sampleRatio;
+  const srm = declaredSplitCheck(reports[0]!);
   return [
     '### Cookie Cats gate test (90,189 players, two arms)',
     perArm,

@@ -6,9 +6,12 @@
  * recursive Newton step), then weighted by the model's current propensity; whenever a user's contribution changes,
  * the old weight is retracted and the user re-weighted by the current model, so active units follow the model as
  * it converges. The propensity each user was last added with is kept per user (a keyed lookup, never scanned).
+ * Arms are created as their variants first arrive (experiment-arms.ts: the defaults for what the options leave open);
+ * weighting an observational unit fixes the default control, since the observational arms are split by it.
  */
 import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import type { ContributionChange } from './contribution.js';
+import { discoverVariant, fixControl, noDiscoveredArms, type DiscoveredArms } from './experiment-arms.js';
 import type { ExperimentSpec, ResolvedExperimentOptions } from './experiment-options.js';
 import { addObservation, createMoments, removeObservation, type Moments } from './stats/moments.js';
 import { addObservationalUnit, createObservationalArm, removeObservationalUnit, type ObservationalArm } from './stats/observational-arm.js';
@@ -27,6 +30,9 @@ export interface ExperimentAccumulators {
   observational: ObservationalComparison | null;
   /** Exposures to a second arm of an experiment a user was already in. */
   conflicts: number;
+  discovered: DiscoveredArms;
+  /** Observational units of a non-control arm other than the observational arm: not compared, counted. */
+  otherObservationalUnits: number;
 }
 
 /** Reads and writes of the per-user propensities and per-cohort moments: map state entries in the job. */
@@ -37,12 +43,13 @@ export interface KeyedLookups {
   setCohort(cohort: number, arms: ArmMoments): void;
 }
 
-export function emptyArms(spec: ExperimentSpec, options: ResolvedExperimentOptions): ArmMoments {
-  return Object.fromEntries(spec.arms.map((arm) => [arm, createMoments(options.variables)]));
+/** Moments of the declared arms (none when the arms are discovered). */
+function declaredArms(spec: ExperimentSpec, options: ResolvedExperimentOptions): ArmMoments {
+  return Object.fromEntries(Object.keys(spec.split ?? {}).map((arm) => [arm, createMoments(spec.variables)]));
 }
 
 export function emptyAccumulators(spec: ExperimentSpec, options: ResolvedExperimentOptions): ExperimentAccumulators {
-  return { arms: emptyArms(spec, options), observational: null, conflicts: 0 };
+  return { arms: declaredArms(spec, options), observational: null, conflicts: 0, discovered: noDiscoveredArms(), otherObservationalUnits: 0 };
 }
 
 function replace(m: Moments, change: ContributionChange): void {
@@ -52,11 +59,15 @@ function replace(m: Moments, change: ContributionChange): void {
 
 function applyObservational(acc: ExperimentAccumulators, change: ContributionChange, spec: ExperimentSpec, options: ResolvedExperimentOptions, lookups: KeyedLookups): void {
   const comparison = (acc.observational ??= {
-    model: createPropensityModel(options.covariates, { standardization: options.standardization }),
-    control: createObservationalArm(options.variables),
-    treated: createObservationalArm(options.variables),
+    model: createPropensityModel(spec.covariates, { standardization: options.standardization }),
+    control: createObservationalArm(spec.variables),
+    treated: createObservationalArm(spec.variables),
   });
-  const treated = change.arm !== spec.control;
+  const treated = change.arm !== fixControl(spec, acc.discovered);
+  if (treated && change.arm !== (spec.observationalArm ?? (acc.discovered.observationalArm ??= change.arm))) {
+    if (!change.previous) acc.otherObservationalUnits += 1;
+    return;
+  }
   const arm = treated ? comparison.treated : comparison.control;
   const before = lookups.propensity(change.userId);
   if (change.previous) {
@@ -71,12 +82,14 @@ function applyObservational(acc: ExperimentAccumulators, change: ContributionCha
 
 /** Applies one contribution change (in place). */
 export function applyContribution(acc: ExperimentAccumulators, change: ContributionChange, spec: ExperimentSpec, options: ResolvedExperimentOptions, lookups: KeyedLookups): void {
+  discoverVariant(acc.discovered, change.arm);
+  acc.arms[change.arm] ??= createMoments(spec.variables);
   if (!change.randomized) {
     applyObservational(acc, change, spec, options, lookups);
     return;
   }
   replace(acc.arms[change.arm]!, change);
-  const cohort = lookups.cohort(change.cohort) ?? emptyArms(spec, options);
-  replace(cohort[change.arm]!, change);
+  const cohort = lookups.cohort(change.cohort) ?? declaredArms(spec, options);
+  replace((cohort[change.arm] ??= createMoments(spec.variables)), change);
   lookups.setCohort(change.cohort, cohort);
 }

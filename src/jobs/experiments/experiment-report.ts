@@ -7,13 +7,15 @@
  * and metrics; and per exposure cohort the difference of every arm against control per metric (novelty and decay).
  */
 import type { ExperimentAccumulators, ArmMoments } from './experiment-accumulators.js';
+import { experimentArms, type ExperimentArms } from './experiment-arms.js';
 import { USAGE, type ExperimentSpec, type MetricSpec, type ResolvedExperimentOptions } from './experiment-options.js';
+import type { AlwaysValidResult } from './stats/always-valid.js';
 import type { Estimate } from './stats/estimate.js';
 import { adjustAcrossMetrics, metricReport, type MetricReport, type MetricReportConfig } from './stats/report.js';
 import { differenceInMeans } from './stats/welch.js';
 
-/** Per metric, per non-control arm: the always-valid p-value of the previous report (a running minimum). */
-export type PreviousLooks = Record<string, Record<string, number>>;
+/** Per metric, per non-control arm: the always-valid interval and p-value of the previous report (running). */
+export type PreviousLooks = Record<string, Record<string, AlwaysValidResult>>;
 
 export interface CohortReport {
   /** Start of the exposure cohort (ms). */
@@ -28,32 +30,37 @@ export interface ExperimentReport {
   /** Event time the report describes: the user contributions folded by then. */
   asOf: number;
   control: string;
-  units: { randomized: Record<string, number>; observational: { control: number; treated: number; arm: string } };
+  /** The declared split, or null when the split is inferred (metrics[].observedSplit). */
+  declaredSplit: Record<string, number> | null;
+  units: { randomized: Record<string, number>; observational: { control: number; treated: number; arm: string | null; otherArms: number } };
   conflictingExposures: number;
   metrics: MetricReport[];
   cohorts: CohortReport[];
 }
 
-function metricConfig(metric: MetricSpec, spec: ExperimentSpec, options: ResolvedExperimentOptions): MetricReportConfig {
+function metricConfig(metric: MetricSpec, spec: ExperimentSpec, arms: ExperimentArms, options: ResolvedExperimentOptions): MetricReportConfig {
   return {
-    metric: metric.metric,
-    controlArm: spec.control,
+    metric: metric.name,
+    controlArm: arms.control,
+    arms: arms.arms,
     expectedSplit: spec.split,
     alpha: options.alpha,
     tau2: metric.tau2,
     correction: options.correction,
     usage: USAGE,
-    ...(metric.preExposure !== undefined ? { preExposure: metric.preExposure } : {}),
+    // An experiment that does not use the metric's pre-exposure covariate reports it without CUPED.
+    ...(metric.preExposure !== undefined && spec.covariates.includes(metric.preExposure) ? { preExposure: metric.preExposure } : {}),
     ...(metric.ratio ? { ratio: metric.ratio } : {}),
   };
 }
 
-function cohortReport(cohort: number, arms: ArmMoments, spec: ExperimentSpec, options: ResolvedExperimentOptions): CohortReport {
-  const treatments = spec.arms.filter((a) => a !== spec.control);
+function cohortReport(cohort: number, moments: ArmMoments, arms: ExperimentArms, options: ResolvedExperimentOptions): CohortReport {
+  const treatments = arms.arms.filter((a) => a !== arms.control);
+  const control = moments[arms.control];
   const effects = Object.fromEntries(
-    options.metrics.map((m) => [m.metric, Object.fromEntries(treatments.map((arm) => [arm, differenceInMeans(arms[spec.control]!, arms[arm]!, m.metric, options.alpha)]))]),
+    options.metrics.map((m) => [m.name, Object.fromEntries(treatments.map((arm) => [arm, control && moments[arm] ? differenceInMeans(control, moments[arm], m.name, options.alpha) : null]))]),
   );
-  return { cohort, counts: Object.fromEntries(spec.arms.map((a) => [a, arms[a]!.count])), effects };
+  return { cohort, counts: Object.fromEntries(arms.arms.map((a) => [a, moments[a]?.count ?? 0])), effects };
 }
 
 /** The report as of `asOf`, and the always-valid p-values to keep for the next one. */
@@ -65,26 +72,28 @@ export function experimentReport(
   asOf: number,
   options: ResolvedExperimentOptions,
 ): { report: ExperimentReport; looks: PreviousLooks } {
+  const arms = experimentArms(spec, acc.discovered);
   const obs = acc.observational;
-  const observational = obs ? { arm: spec.observationalArm, control: obs.control, treated: obs.treated, covariates: options.covariates, weighting: options.weighting } : undefined;
-  const perMetric = options.metrics.map((m) => metricReport(acc.arms, metricConfig(m, spec, options), previous[m.metric] ?? {}, observational));
+  const observational = obs && arms.observationalArm !== null ? { arm: arms.observationalArm, control: obs.control, treated: obs.treated, covariates: spec.covariates, weighting: options.weighting } : undefined;
+  const perMetric = options.metrics.map((m) => metricReport(acc.arms, metricConfig(m, spec, arms, options), previous[m.name] ?? {}, observational));
   const metrics = adjustAcrossMetrics(perMetric, options.correction);
   const looks: PreviousLooks = {};
   for (const r of metrics) {
-    looks[r.metric] = Object.fromEntries(r.comparisons.flatMap((c) => (c.alwaysValid ? [[c.arm, c.alwaysValid.pValue]] : [])));
+    looks[r.metric] = Object.fromEntries(r.comparisons.flatMap((c) => (c.alwaysValid ? [[c.arm, c.alwaysValid]] : [])));
   }
   return {
     report: {
       experiment: spec.id,
       asOf,
-      control: spec.control,
+      control: arms.control,
+      declaredSplit: spec.split,
       units: {
-        randomized: Object.fromEntries(spec.arms.map((a) => [a, acc.arms[a]!.count])),
-        observational: { arm: spec.observationalArm, control: obs?.control.raw.count ?? 0, treated: obs?.treated.raw.count ?? 0 },
+        randomized: Object.fromEntries(arms.arms.map((a) => [a, acc.arms[a]!.count])),
+        observational: { arm: arms.observationalArm, control: obs?.control.raw.count ?? 0, treated: obs?.treated.raw.count ?? 0, otherArms: acc.otherObservationalUnits },
       },
       conflictingExposures: acc.conflicts,
       metrics,
-      cohorts: cohorts.map(([cohort, arms]) => cohortReport(cohort, arms, spec, options)),
+      cohorts: cohorts.map(([cohort, moments]) => cohortReport(cohort, moments, arms, options)),
     },
     looks,
   };

@@ -1,8 +1,9 @@
 /**
  * Query routes of the experiment step, over the report it keeps per experiment in LMDB:
- *   GET /experiments        every configured experiment with a summary of its latest report (or `reported: false`)
- *   GET /experiments/:id    the latest report (?metric=name keeps one metric); 404 for an experiment that is not
- *                           configured (the message lists those that are) or has no report yet
+ *   GET /experiments        every declared experiment with a summary of its latest report (or `reported: false`);
+ *                           the state reader cannot list keys, so experiments found in the stream are not listed
+ *   GET /experiments/:id    the latest report of any experiment, declared or found in the stream (?metric=name keeps
+ *                           one metric); 404 when it has no report (yet)
  */
 import type { QueryRoutes } from '../../query/runtime-view.js';
 import type { ResolvedExperimentOptions } from './experiment-options.js';
@@ -15,7 +16,7 @@ function summary(report: ExperimentReport): object {
     reported: true,
     asOf: report.asOf,
     units: report.units,
-    sampleRatioMismatch: report.metrics[0]?.sampleRatio.mismatch ?? false,
+    sampleRatioMismatch: report.metrics[0]?.sampleRatio?.mismatch ?? false,
     warnings: [...new Set(report.metrics.flatMap((m) => m.warnings.map((w) => w.code)))],
     effects: report.metrics.map((m) => ({
       metric: m.metric,
@@ -26,7 +27,7 @@ function summary(report: ExperimentReport): object {
 
 export function experimentRoutes(options: ResolvedExperimentOptions): QueryRoutes {
   const ids = [...options.experiments.keys()];
-  const metrics = options.metrics.map((m) => m.metric);
+  const metrics = options.metrics.map((m) => m.name);
   return (app, { stepId, state }) => {
     const read = (id: string) => state.value<ExperimentReport>(stepId, id, EXPERIMENT_STATE.report);
 
@@ -47,9 +48,8 @@ export function experimentRoutes(options: ResolvedExperimentOptions): QueryRoute
       },
       async (req, reply) => {
         const { id } = req.params;
-        if (!options.experiments.has(id)) return reply.code(404).send({ error: 'not found', message: `experiment '${id}' is not configured; configured: ${ids.join(', ')}` });
         const report = read(id);
-        if (!report) return reply.code(404).send({ error: 'not found', message: `experiment '${id}' has no report yet: step '${stepId}' reports once the watermark passes the first emit time after its first exposure` });
+        if (!report) return reply.code(404).send({ error: 'not found', message: `experiment '${id}' has no report (declared: ${ids.join(', ') || 'none'}): step '${stepId}' reports an experiment, declared or not, once the watermark passes the first emit time after its first exposure` });
         const metric = req.query.metric;
         return metric === undefined ? report : { ...report, metrics: report.metrics.filter((m) => m.metric === metric) };
       },

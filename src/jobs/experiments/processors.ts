@@ -8,12 +8,11 @@ import type { QueryRoutes } from '../../query/runtime-view.js';
 import type { BehaviourEvent } from '../events/parse-event.js';
 import type { ExperimentChange } from './contribution.js';
 import { resolveExperimentOptions, type ExperimentOptions } from './experiment-options.js';
-import type { ExperimentReport } from './experiment-report.js';
 import { experimentRoutes } from './experiment-routes.js';
-import { experimentEstimates as estimatesProcessor } from './experiment-stage.js';
+import { experimentEstimates as estimatesProcessor, type ExperimentOutput } from './experiment-stage.js';
 import { userContributions } from './user-stage.js';
 
-export interface ExperimentProcessor extends KeyedProcessor<ExperimentChange, ExperimentReport> {
+export interface ExperimentProcessor extends KeyedProcessor<ExperimentChange, ExperimentOutput> {
   queryRoutes: QueryRoutes;
 }
 
@@ -22,7 +21,7 @@ export function experimentUsers(options: ExperimentOptions): KeyedProcessor<Beha
   return userContributions(resolveExperimentOptions(options));
 }
 
-/** Stage 2, keyed by experiment id: per-arm sufficient statistics and reports, served at /experiments. */
+/** Stage 2, keyed by experiment id: per-arm sufficient statistics, reports served at /experiments, emitted as changes. */
 export function experimentEstimates(options: ExperimentOptions): ExperimentProcessor {
   const resolved = resolveExperimentOptions(options);
   return { ...estimatesProcessor(resolved), queryRoutes: experimentRoutes(resolved) };

@@ -1,7 +1,7 @@
 /**
  * The batch computation the streaming experiment job is checked against, written directly over the events (no
  * accumulators): per user and experiment the first exposure (earliest ts), the outcomes of the user's events with
- * ts at or after it, then per arm plain arrays of values, and two-pass means, variances and covariances over them.
+ * ts at or after it (and, per conversion window, with ts before the exposure's plus the window), then per arm plain arrays of values, and two-pass means, variances and covariances over them.
  */
 import type { BehaviourEvent } from '../../../src/jobs/events/parse-event.js';
 
@@ -15,8 +15,20 @@ export interface UnitRow {
 
 const COVARIATES = ['highValue', 'engagement', 'tenureDays', 'pastSpend', 'preClicks'] as const;
 
-/** One row per exposed user per experiment. */
-export function unitRows(events: readonly BehaviourEvent[]): Map<string, UnitRow[]> {
+function outcomesOf(after: readonly BehaviourEvent[]): Record<string, number> {
+  const count = (type: string) => after.filter((e) => e.type === type).length;
+  const purchases = after.filter((e) => e.type === 'purchase');
+  return {
+    views: count('view'), clicks: count('click'), carts: count('cart'), purchases: purchases.length,
+    converted: purchases.length > 0 ? 1 : 0, revenue: purchases.reduce((t, e) => t + (e.price ?? 0) * (e.qty ?? 1), 0),
+  };
+}
+
+/**
+ * One row per exposed user per experiment. `windows` maps a suffix to a conversion window in ms: each outcome within
+ * it is the value `outcome@suffix`.
+ */
+export function unitRows(events: readonly BehaviourEvent[], windows: Readonly<Record<string, number>> = {}): Map<string, UnitRow[]> {
   const byUser = new Map<string, BehaviourEvent[]>();
   for (const e of events) (byUser.get(e.userId) ?? byUser.set(e.userId, []).get(e.userId)!).push(e);
   const rows = new Map<string, UnitRow[]>();
@@ -29,12 +41,10 @@ export function unitRows(events: readonly BehaviourEvent[]): Map<string, UnitRow
     }
     for (const [id, x] of firstExposure) {
       const after = list.filter((e) => e.type !== 'exposure' && e.ts >= x.ts).sort((a, b) => a.ts - b.ts);
-      const count = (type: string) => after.filter((e) => e.type === type).length;
-      const purchases = after.filter((e) => e.type === 'purchase');
-      const values: Record<string, number> = {
-        views: count('view'), clicks: count('click'), carts: count('cart'), purchases: purchases.length,
-        converted: purchases.length > 0 ? 1 : 0, revenue: purchases.reduce((t, e) => t + (e.price ?? 0) * (e.qty ?? 1), 0),
-      };
+      const values = outcomesOf(after);
+      for (const [suffix, w] of Object.entries(windows)) {
+        for (const [outcome, v] of Object.entries(outcomesOf(after.filter((e) => e.ts < x.ts + w)))) values[`${outcome}@${suffix}`] = v;
+      }
       for (const c of COVARIATES) values[c] = Number(x.covariates![c]);
       (rows.get(id) ?? rows.set(id, []).get(id)!).push({ user, arm: x.experiment!.variant, randomized: x.experiment!.randomized, exposedAt: x.ts, values });
     }

@@ -22,6 +22,7 @@ const options: ExperimentOptions = {
   experiments: Array.from({ length: RUNS }, (_, k) => ({ id: `e${k}`, control: 'c', split: { c: 1, t: 1 } })),
   metrics: [{ metric: 'revenue', tau2: 0.25 }],
   emitInterval: 1000,
+  emit: 'reports',
 };
 
 const obs = (revenue: number): Observation => ({ views: 0, clicks: 0, carts: 0, purchases: 0, converted: 0, revenue, treated: 0 });

@@ -20,6 +20,7 @@ const options: ExperimentOptions = {
   metrics: [{ metric: 'revenue', preExposure: 'z', tau2: 1 }],
   emitInterval: 1000,
   cohort: 10_000,
+  emit: 'reports',
 };
 
 const obs = (revenue: number, z: number, treated: 0 | 1): Observation => ({ views: 0, clicks: 0, carts: 0, purchases: 0, converted: 0, revenue, z, treated });
@@ -140,5 +141,23 @@ test('bad options stop start-up, naming the option', () => {
   assert.throws(bad({ metrics: [{ metric: 'revenue', preExposure: 'age' }] }), /preExposure 'age' is not a configured covariate \(z\).*with\.metrics\.0\.preExposure/s);
   assert.throws(bad({ emitInterval: 'soon' }), /"soon" is not a positive duration.*with\.emitInterval/s);
   assert.throws(bad({ metrics: [{ metric: 'profit' as 'revenue' }] }), /must be one of: views, clicks, carts, purchases, converted, revenue.*with\.metrics\.0\.metric/s);
-  assert.throws(bad({ experiments: [options.experiments[0]!, options.experiments[0]!] }), /experiment id 'x' is configured twice/);
+  assert.throws(bad({ experiments: [options.experiments![0]!, options.experiments![0]!] }), /experiment id 'x' is configured twice/);
+});
+
+test('an observational comparison alone: imbalance before weighting is flagged, the absent randomized side raises nothing', () => {
+  const random = seededRandom(17);
+  const h = harness();
+  for (let u = 0; u < 3000; u++) {
+    // z drives the choice (SMD of z between the arms about 0.8 before weighting) and the outcome.
+    const z = random.normal();
+    const arm = random.uniform() < 1 / (1 + Math.exp(-z)) ? 't' : 'c';
+    h.processElement('x', change(`o${String(u).padStart(4, '0')}`, arm, null, obs(z + (arm === 't' ? 0.5 : 0) + random.normal(), z, arm === 't' ? 1 : 0), 0, false), 100);
+  }
+  h.processWatermark(Infinity);
+  const m = reports(h).at(-1)!.metrics[0]!;
+  const before = m.observational!.balance.find((b) => b.covariate === 'z')!.before!;
+  assert.ok(before > 0.1, `SMD before weighting ${before}`);
+  assert.deepEqual(m.warnings.filter((w) => w.code === 'IMBALANCE_BEFORE_WEIGHTING').length, 1);
+  assert.deepEqual(m.warnings.filter((w) => w.code === 'INSUFFICIENT_DATA'), [], 'no randomized units: no randomized side to lack data');
+  assert.equal(m.comparisons[0]!.difference, null);
 });

@@ -88,7 +88,21 @@ test('assigned but not used: usage 0, which the complier analysis reads', () => 
 
 test('exposures that do not fit the options are refused, naming what is wrong', () => {
   const h = harness();
-  assert.throws(() => h.processElement('u', exposure(1, 'z', 't'), 1), /experiment 'z', which is not configured/);
+  assert.doesNotThrow(() => h.processElement('u', exposure(1, 'z', 'q'), 1), 'an experiment the options do not list takes any variant');
   assert.throws(() => h.processElement('u', exposure(1, 'x', 'q'), 1), /arm 'q' of experiment 'x', which has no such arm/);
   assert.throws(() => h.processElement('u', { ...exposure(1, 'x', 't'), covariates: { spend: 'lots', vip: true } }, 1), /lacks covariate 'spend' \(got "lots"\)/);
+});
+
+test('a conversion window counts the events with ts before the first exposure\'s ts plus the window', () => {
+  const h = OperatorHarness.of('process', {}, { processor: experimentUsers({ ...options, metrics: [{ metric: 'revenue', window: 500 }, { metric: 'converted', window: '1s' }] }) });
+  h.processElement('u', exposure(200, 'x', 't'), 200);
+  h.processElement('u', purchase(699, 2), 699); // inside 500 ms
+  h.processElement('u', purchase(700, 3), 700); // at exposure + 500: outside
+  h.processElement('u', exposure(900, 'x', 't'), 900); // a repeated exposure does not restart the window
+  h.processElement('u', purchase(1199, 5), 1199); // inside 1 s, outside 500 ms
+  h.processElement('u', purchase(1200, 7), 1200); // at exposure + 1 s: outside both
+  h.processWatermark(2000);
+  const last = (changes(h) as ContributionChange[]).at(-1)!.current;
+  assert.deepEqual({ revenue: last.revenue, inHalfSecond: last['revenue@500ms'], converted: last.converted, convertedInSecond: last['converted@1s'] }, { revenue: 17, inHalfSecond: 2, converted: 1, convertedInSecond: 1 });
+  assert.equal(last['purchases@500ms'], undefined, 'only the windowed outcomes a metric reads are variables');
 });

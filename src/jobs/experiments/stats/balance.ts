@@ -2,8 +2,9 @@
  * Diagnostics of an observational comparison, which the weighting estimate is only as good as.
  * Covariate balance: the standardized mean difference (mean_T - mean_C) / sqrt((s_T^2 + s_C^2) / 2) of each
  * covariate before weighting and after (weighted means), both over the same unweighted pooled standard deviation so
- * the two are comparable (the default of R's cobalt; Austin and Stuart 2015). |SMD| above 0.1 after weighting is
- * flagged as imbalance (Austin 2009).
+ * the two are comparable (the default of R's cobalt; Austin and Stuart 2015). |SMD| above 0.1 (Austin 2009) is
+ * flagged before weighting (the arms differ: the naive difference is confounded, only the weighted estimate can be
+ * read) and after weighting (the propensity model did not balance the covariate).
  * Overlap: the share of each arm's units in propensity bins where the other arm has no unit (outside common
  * support), the share with a propensity outside [0.1, 0.9] (the region of good overlap by the rule of thumb of Crump,
  * Hotz, Imbens and Mitnik 2009), the share of units whose propensity was clipped, and Kish's effective sample size of
@@ -45,7 +46,7 @@ export interface OverlapDiagnostics {
   clippedShare: number;
 }
 
-/** SMD of each covariate before and after weighting, with a warning for each one still imbalanced. */
+/** SMD of each covariate before and after weighting, with a warning for each one imbalanced before, and after. */
 export function covariateBalance(control: ObservationalArm, treated: ObservationalArm, covariates: readonly string[]): { balance: CovariateBalance[]; warnings: StatsWarning[] } {
   const warnings: StatsWarning[] = [];
   const balance = covariates.map((covariate) => {
@@ -53,6 +54,9 @@ export function covariateBalance(control: ObservationalArm, treated: Observation
     const smd = (t: number, c: number): number | null => (sd > 0 ? (t - c) / sd : null);
     const before = smd(meanOf(treated.raw, covariate), meanOf(control.raw, covariate));
     const after = smd(meanOf(treated.weighted, covariate), meanOf(control.weighted, covariate));
+    if (before !== null && Math.abs(before) > SMD_THRESHOLD) {
+      warnings.push({ code: StatsWarningCodes.IMBALANCE_BEFORE_WEIGHTING, message: `covariate "${covariate}" differs between the arms before weighting (standardized mean difference ${before.toFixed(3)}, above ${SMD_THRESHOLD}): the units chose their arm, so the naive difference is confounded; read the weighted estimate and the balance after weighting` });
+    }
     if (after !== null && Math.abs(after) > SMD_THRESHOLD) {
       warnings.push({ code: StatsWarningCodes.COVARIATE_IMBALANCE, message: `covariate "${covariate}" is imbalanced after weighting (standardized mean difference ${after.toFixed(3)}, above ${SMD_THRESHOLD}); the propensity model misses something about it` });
     }

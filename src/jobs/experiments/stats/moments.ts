@@ -222,6 +222,24 @@ export function varianceOf(m: Moments, name: string): number {
   return Math.max(0, covarianceOf(m, name, name));
 }
 
+/**
+ * A copy in which one variable is 0 for every observation: with shift 0, each of its sums and cross products is
+ * exactly 0. The control arm's usage of the treatment is 0 whatever its units' usage flag says (stats/report.ts).
+ */
+export function withVariableAtZero(m: Moments, name: string): Moments {
+  const i = variableIndex(m, name);
+  const k = m.names.length;
+  const out = structuredClone(m);
+  out.shift[i] = 0;
+  out.sum[i] = 0;
+  out.sumSquaredWeight[i] = 0;
+  for (let j = 0; j < k; j++) {
+    out.cross[triangleIndex(k, i, j)] = 0;
+    out.crossSquaredWeight[triangleIndex(k, i, j)] = 0;
+  }
+  return out;
+}
+
 /** Kish's effective sample size (sum w)^2 / sum w^2: the count itself when every weight is 1. */
 export function effectiveCount(m: Moments): number {
   return m.count === 0 ? 0 : (m.weight * m.weight) / m.weightSquared;

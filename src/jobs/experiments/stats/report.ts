@@ -1,6 +1,6 @@
 /**
- * The experiment report of one metric, as GET /experiments/:id shows it: per-arm figures, the sample-ratio check
- * against the configured split, and each arm against control (difference with Welch's t, relative lift, CUPED and
+ * The experiment report of one metric, as GET /experiments/:id shows it: per-arm figures, the split the counts
+ * show and, when a split is declared, the sample-ratio check against it, and each arm against control (difference with Welch's t, relative lift, CUPED and
  * difference-in-differences when a pre-exposure variable is configured, a ratio metric, the complier analysis when a
  * usage variable is configured, the always-valid confidence sequence and p-value, the Bayesian posterior), with
  * p-values adjusted across arms (and, by adjustAcrossMetrics, across metrics too). An observational comparison of
@@ -13,7 +13,7 @@ import { posteriorEffect, type PosteriorEffect } from './bayesian.js';
 import type { Estimate } from './estimate.js';
 import { fuseEstimates, type Fusion } from './fusion.js';
 import { weightingEstimate, type WeightingEstimate } from './ipw.js';
-import { meanOf, varianceOf, type Moments } from './moments.js';
+import { meanOf, varianceOf, withVariableAtZero, type Moments } from './moments.js';
 import { adjustPValues, type Correction } from './multiple-testing.js';
 import { complierAnalysis, type ComplierAnalysis } from './non-compliance.js';
 import type { ObservationalArm, WeightingConfig } from './observational-arm.js';
@@ -28,8 +28,10 @@ export interface MetricReportConfig {
   /** The outcome variable of the arms' moments. */
   metric: string;
   controlArm: string;
-  /** Configured traffic split by arm (any positive scale). */
-  expectedSplit: Readonly<Record<string, number>>;
+  /** The arms, control included, in report order. */
+  arms: readonly string[];
+  /** Declared traffic split by arm (any positive scale), or null when none is declared (no sample-ratio check). */
+  expectedSplit: Readonly<Record<string, number>> | null;
   alpha: number;
   /** Mixing variance of the sequential test and prior variance of the Bayesian view, on the metric's scale squared. */
   tau2: number;
@@ -82,7 +84,10 @@ export interface MetricReport {
   alpha: number;
   correction: Correction;
   arms: ArmFigures[];
-  sampleRatio: SampleRatioCheck;
+  /** Each arm's share of the units: the split the counts show. */
+  observedSplit: Record<string, number>;
+  /** Null when no split is declared. */
+  sampleRatio: SampleRatioCheck | null;
   comparisons: ArmComparison[];
   observational?: (WeightingEstimate & { arm: string }) | null;
   fusion?: Fusion | null;
@@ -100,17 +105,18 @@ function armFigures(arm: string, m: Moments, config: MetricReportConfig): ArmFig
   return figures;
 }
 
-function compare(arm: string, control: Moments, treatment: Moments, config: MetricReportConfig, previousAlwaysValidP: number | undefined, warnings: StatsWarning[]): ArmComparison {
+function compare(arm: string, control: Moments, treatment: Moments, config: MetricReportConfig, previousAlwaysValid: AlwaysValidResult | undefined, warnings: StatsWarning[], hasRandomizedUnits: boolean): ArmComparison {
   const { metric, alpha, tau2 } = config;
   const difference = differenceInMeans(control, treatment, metric, alpha);
   const lift = relativeLift(control, treatment, metric, alpha);
-  if (!difference) warnings.push({ code: StatsWarningCodes.INSUFFICIENT_DATA, arm, message: `${arm} vs ${config.controlArm}: fewer than two units in an arm, or no variation in "${metric}" yet` });
+  // An experiment with observational units only has no randomized side to lack data.
+  if (!difference && hasRandomizedUnits) warnings.push({ code: StatsWarningCodes.INSUFFICIENT_DATA, arm, message: `${arm} vs ${config.controlArm}: fewer than two units in an arm, or no variation in "${metric}" yet` });
   else if (!lift && meanOf(control, metric) === 0) warnings.push({ code: StatsWarningCodes.ZERO_CONTROL_MEAN, arm, message: `${arm}: the control mean of "${metric}" is 0, so there is no relative lift` });
   const comparison: ArmComparison = {
     arm,
     difference,
     relativeLift: lift,
-    alwaysValid: difference && Math.min(control.count, treatment.count) >= MIN_UNITS_PER_ARM ? alwaysValid(difference.estimate, difference.standardError ** 2, tau2, alpha, previousAlwaysValidP) : null,
+    alwaysValid: difference && Math.min(control.count, treatment.count) >= MIN_UNITS_PER_ARM ? alwaysValid(difference.estimate, difference.standardError ** 2, tau2, alpha, previousAlwaysValid) : null,
     bayesian: difference ? posteriorEffect({ mean: 0, variance: tau2 }, difference.estimate, difference.standardError, alpha) : null,
     adjustedPValue: null,
     adjustedAlwaysValidPValue: null,
@@ -122,7 +128,8 @@ function compare(arm: string, control: Moments, treatment: Moments, config: Metr
   }
   if (config.ratio) comparison.ratioDifference = ratioDifference(control, treatment, config.ratio.numerator, config.ratio.denominator, alpha);
   if (config.usage) {
-    const analysis = complierAnalysis(control, treatment, metric, config.usage, alpha);
+    // Control units cannot use the treatment, whatever usage flag stage 1 gave them (contribution.ts).
+    const analysis = complierAnalysis(withVariableAtZero(control, config.usage), treatment, metric, config.usage, alpha);
     comparison.nonCompliance = analysis;
     if (analysis?.weakInstrument) warnings.push({ code: StatsWarningCodes.WEAK_INSTRUMENT, arm, message: `${arm}: assignment barely changes usage (first-stage F ${analysis.firstStageF.toFixed(1)} < 10); the complier effect is unreliable` });
   }
@@ -140,20 +147,24 @@ function adjustComparisons(comparisons: ArmComparison[], correction: Correction)
 }
 
 /**
- * The report of one metric from per-arm moments. `previousAlwaysValidP` holds each arm's always-valid p-value from
- * the previous report (it is a running minimum); store the new ones from `comparisons[].alwaysValid.pValue`.
+ * The report of one metric from per-arm moments. `previousAlwaysValid` holds each arm's always-valid interval and
+ * p-value from the previous report (a running intersection and a running minimum); store the new ones from
+ * `comparisons[].alwaysValid`.
  */
-export function metricReport(arms: Readonly<Record<string, Moments>>, config: MetricReportConfig, previousAlwaysValidP: Readonly<Record<string, number>> = {}, observational?: ObservationalInput): MetricReport {
-  const names = Object.keys(config.expectedSplit);
-  const missing = [config.controlArm, ...names].find((name) => !arms[name] || !(name in config.expectedSplit));
+export function metricReport(arms: Readonly<Record<string, Moments>>, config: MetricReportConfig, previousAlwaysValid: Readonly<Record<string, AlwaysValidResult>> = {}, observational?: ObservationalInput): MetricReport {
+  const names = config.arms;
+  const split = config.expectedSplit;
+  const missing = [config.controlArm, ...names].find((name) => !arms[name] || !names.includes(name) || (split !== null && !(name in split)));
   if (missing !== undefined) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `experiment arm "${missing}" has no moments or no configured split (arms: [${Object.keys(arms).join(', ')}], split: [${names.join(', ')}])`, {}, 'configure a split for every arm, the control arm included');
+    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `experiment arm "${missing}" has no moments or no configured split (arms: [${Object.keys(arms).join(', ')}], split: [${Object.keys(split ?? {}).join(', ')}])`, {}, 'configure a split for every arm, the control arm included');
   }
   const control = arms[config.controlArm]!;
   const warnings: StatsWarning[] = [];
-  const sampleRatio = sampleRatioCheck(names.map((n) => arms[n]!.count), names.map((n) => config.expectedSplit[n]!), config.sampleRatioThreshold ?? SAMPLE_RATIO_THRESHOLD);
-  if (sampleRatio.mismatch) warnings.push({ code: StatsWarningCodes.SAMPLE_RATIO_MISMATCH, message: `units per arm [${names.map((n) => `${n}: ${arms[n]!.count}`).join(', ')}] do not match the configured split (chi-square p = ${sampleRatio.pValue.toExponential(2)}); assignment or logging is broken, so do not trust the effects` });
-  const comparisons = names.filter((n) => n !== config.controlArm).map((n) => compare(n, control, arms[n]!, config, previousAlwaysValidP[n], warnings));
+  const total = names.reduce((t, n) => t + arms[n]!.count, 0);
+  const observedSplit = Object.fromEntries(names.map((n) => [n, total === 0 ? 0 : arms[n]!.count / total]));
+  const sampleRatio = split ? sampleRatioCheck(names.map((n) => arms[n]!.count), names.map((n) => split[n]!), config.sampleRatioThreshold ?? SAMPLE_RATIO_THRESHOLD) : null;
+  if (sampleRatio?.mismatch) warnings.push({ code: StatsWarningCodes.SAMPLE_RATIO_MISMATCH, message: `units per arm [${names.map((n) => `${n}: ${arms[n]!.count}`).join(', ')}] do not match the declared split (chi-square p = ${sampleRatio.pValue.toExponential(2)}); assignment or logging is broken, so do not trust the effects` });
+  const comparisons = names.filter((n) => n !== config.controlArm).map((n) => compare(n, control, arms[n]!, config, previousAlwaysValid[n], warnings, total > 0));
   adjustComparisons(comparisons, config.correction);
   const report: MetricReport = {
     metric: config.metric,
@@ -161,6 +172,7 @@ export function metricReport(arms: Readonly<Record<string, Moments>>, config: Me
     alpha: config.alpha,
     correction: config.correction,
     arms: names.map((n) => armFigures(n, arms[n]!, config)),
+    observedSplit,
     sampleRatio,
     comparisons,
     warnings,

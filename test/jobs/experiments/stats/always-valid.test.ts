@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { alwaysValid, confidenceSequenceHalfWidth, MIN_UNITS_PER_ARM, mixtureLikelihoodRatioPValue } from '../../../../src/jobs/experiments/stats/always-valid.js';
+import { alwaysValid, confidenceSequenceHalfWidth, MIN_UNITS_PER_ARM, mixtureLikelihoodRatioPValue, type AlwaysValidResult } from '../../../../src/jobs/experiments/stats/always-valid.js';
 import { addObservation, createMoments } from '../../../../src/jobs/experiments/stats/moments.js';
 import { differenceInMeans } from '../../../../src/jobs/experiments/stats/welch.js';
 import { assertClose, QUADRATURE_TOLERANCE, reference } from './reference-values.js';
@@ -35,10 +35,10 @@ test('half-width, interval and p-value against the mixture likelihood ratio inte
     assertClose(a.pValue, c.pValue, QUADRATURE_TOLERANCE, `${what}: p-value`);
   }
   const { tau2, alpha, looks } = reference.alwaysValidLooks;
-  let p = 1;
+  let running: AlwaysValidResult | undefined;
   for (const [i, look] of looks.entries()) {
-    p = alwaysValid(look.estimate, look.variance, tau2, alpha, p).pValue;
-    assertClose(p, look.pValue, QUADRATURE_TOLERANCE, `running minimum at look ${i + 1}`);
+    running = alwaysValid(look.estimate, look.variance, tau2, alpha, running);
+    assertClose(running.pValue, look.pValue, QUADRATURE_TOLERANCE, `running minimum at look ${i + 1}`);
   }
 });
 
@@ -50,28 +50,35 @@ test('property: the interval excludes 0 exactly when the look\'s p-value is belo
   // same boundary, so those draws are left out.
   const positive = (min: number, max: number) => fc.double({ min, max, noNaN: true });
   const multiple = fc.integer({ min: -3_000_000, max: 3_000_000 }).map((i) => i / 1_000_000);
+  const look = fc.record({ variance: positive(1e-9, 1e6), k: multiple });
   fc.assert(
-    fc.property(positive(1e-9, 1e6), positive(1e-9, 1e6), positive(1e-8, 0.5), multiple, positive(1e-12, 1),
-      (variance, tau2, alpha, k, previousPValue) => {
-        fc.pre(Math.abs(Math.abs(k) - 1) > 1e-9);
+    fc.property(positive(1e-9, 1e6), positive(1e-8, 0.5), fc.array(look, { minLength: 1, maxLength: 8 }), (tau2, alpha, looks) => {
+      fc.pre(looks.every((l) => Math.abs(Math.abs(l.k) - 1) > 1e-9));
+      let running: AlwaysValidResult | undefined;
+      let [lower, upper, p] = [-Infinity, Infinity, 1];
+      for (const { variance, k } of looks) {
         const estimate = k * confidenceSequenceHalfWidth(variance, tau2, alpha);
-        const look = alwaysValid(estimate, variance, tau2, alpha);
-        assert.equal(look.lower > 0 || look.upper < 0, look.pValue < alpha, `k ${k}: [${look.lower}, ${look.upper}], p ${look.pValue}`);
-        // With earlier looks the p-value is the running minimum, and an interval that excludes 0 always comes with p < alpha.
-        const later = alwaysValid(estimate, variance, tau2, alpha, previousPValue);
-        assert.equal(later.pValue, Math.min(previousPValue, mixtureLikelihoodRatioPValue(estimate, variance, tau2)));
-        if (later.lower > 0 || later.upper < 0) assert.ok(later.pValue < alpha);
-      }),
-    { numRuns: 5000, seed: 24 },
+        const single = alwaysValid(estimate, variance, tau2, alpha);
+        assert.equal(single.lower > 0 || single.upper < 0, single.pValue < alpha, `k ${k}: [${single.lower}, ${single.upper}], p ${single.pValue}`);
+        running = alwaysValid(estimate, variance, tau2, alpha, running);
+        [lower, upper, p] = [Math.max(lower, single.lower), Math.min(upper, single.upper), Math.min(p, single.pValue)];
+        // The running interval is the intersection of the looks', the p-value their minimum, and the two agree.
+        assert.deepEqual(running, { lower, upper, pValue: p });
+        assert.equal(!(running.lower <= 0 && 0 <= running.upper), running.pValue < alpha, `running [${running.lower}, ${running.upper}], p ${running.pValue}`);
+      }
+    }),
+    { numRuns: 3000, seed: 24 },
   );
 });
 
-test('the always-valid p-value never rises again', () => {
+test('the always-valid p-value never rises again, and the interval never widens', () => {
   const first = alwaysValid(0.5, 0.01, 0.04, 0.05);
-  const second = alwaysValid(0.01, 0.01, 0.04, 0.05, first.pValue);
-  assert.ok(first.pValue < 1e-3);
+  const second = alwaysValid(0.01, 0.01, 0.04, 0.05, first);
+  const alone = alwaysValid(0.01, 0.01, 0.04, 0.05);
+  assert.ok(first.pValue < 1e-3 && first.lower > 0);
   assert.equal(second.pValue, first.pValue);
-  assert.ok(second.lower < 0 && second.upper > 0, 'the interval itself is this look\'s');
+  assert.ok(alone.lower < 0 && alone.upper > 0, 'the second look alone contains 0');
+  assert.deepEqual([second.lower, second.upper], [first.lower, alone.upper], 'the running interval is the intersection, which still excludes 0');
 });
 
 /** Share of null experiments in which the always-valid and the naive interval ever exclude zero. */
@@ -82,7 +89,7 @@ function peeking(seed: number, runs: number, units: number, tau2: number, firstL
   for (let run = 0; run < runs; run++) {
     const control = createMoments(['y']);
     const treatment = createMoments(['y']);
-    let p = 1;
+    let a: AlwaysValidResult | undefined;
     let [sequential, naive] = [false, false];
     for (let i = 1; i <= units; i++) {
       addObservation(control, { y: random.normal() });
@@ -90,8 +97,7 @@ function peeking(seed: number, runs: number, units: number, tau2: number, firstL
       const d = i >= firstLook ? differenceInMeans(control, treatment, 'y', 0.05) : null;
       if (!d) continue;
       naive ||= d.lower > 0 || d.upper < 0;
-      const a = alwaysValid(d.estimate, d.standardError ** 2, tau2, 0.05, p);
-      p = a.pValue;
+      a = alwaysValid(d.estimate, d.standardError ** 2, tau2, 0.05, a);
       sequential ||= a.lower > 0 || a.upper < 0;
     }
     alwaysValidHits += sequential ? 1 : 0;
@@ -126,18 +132,18 @@ test('under a true effect the sequence covers it at every look in at least 95% o
   for (let run = 0; run < 400; run++) {
     const control = createMoments(['y']);
     const treatment = createMoments(['y']);
-    let [missed, p] = [false, 1];
+    let missed = false;
+    let a: AlwaysValidResult | undefined;
     for (let i = 1; i <= 600; i++) {
       addObservation(control, { y: random.normal() });
       addObservation(treatment, { y: 0.3 + random.normal() });
       if (i < MIN_UNITS_PER_ARM) continue;
       const d = differenceInMeans(control, treatment, 'y', 0.05)!;
-      const a = alwaysValid(d.estimate, d.standardError ** 2, 0.09, 0.05, p);
-      p = a.pValue;
+      a = alwaysValid(d.estimate, d.standardError ** 2, 0.09, 0.05, a);
       missed ||= a.lower > 0.3 || a.upper < 0.3;
     }
     everMissed += missed ? 1 : 0;
-    detected += p <= 0.05 ? 1 : 0;
+    detected += a!.pValue <= 0.05 ? 1 : 0;
   }
   assert.ok(everMissed / 400 <= allowance(400), `sequences that missed the truth at some look: ${everMissed / 400}`);
   // With 600 units per arm an effect of 0.3 sd has fixed-horizon power above 99%; the sequential test loses some.
@@ -153,13 +159,13 @@ function nullFalsePositiveRate(runs: number, looks: number, tau2: number, alpha:
   const random = seededRandom(seed);
   let hits = 0;
   for (let run = 0; run < runs; run++) {
-    let [treatment, control, p, excluded] = [0, 0, 1, false];
+    let [treatment, control, excluded] = [0, 0, false];
+    let running: AlwaysValidResult | undefined;
     for (let n = 1; n <= looks && !excluded; n++) {
       treatment += random.normal();
       control += random.normal();
-      const look = alwaysValid((treatment - control) / n, 2 / n, tau2, alpha, p);
-      p = look.pValue;
-      excluded = look.lower > 0 || look.upper < 0;
+      running = alwaysValid((treatment - control) / n, 2 / n, tau2, alpha, running);
+      excluded = running.lower > 0 || running.upper < 0;
     }
     hits += excluded ? 1 : 0;
   }

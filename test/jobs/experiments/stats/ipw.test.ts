@@ -108,7 +108,7 @@ test('the Hajek difference and its standard error against the weighted least squ
   assertEstimate(w.naive, reference.ipw.naive, STUDENT_T_TOLERANCE, 'naive difference');
 });
 
-test('confounded world, 20000 units: naive difference far off; weighted ATE and ATT near 0.5, balanced, no warnings', () => {
+test('confounded world, 20000 units: naive difference far off; weighted ATE and ATT near 0.5, balanced; imbalance before weighting flagged', () => {
   const units = confoundedWorld(62, 20000);
   for (const config of [ATE, ATT]) {
     const { control, treated } = weightedArms(units, config);
@@ -117,7 +117,8 @@ test('confounded world, 20000 units: naive difference far off; weighted ATE and 
     // The effect's standard error is about 0.02 here; three of them.
     assert.ok(Math.abs(w.effect.estimate - 0.5) < 3 * w.effect.standardError, `${config.estimand} ${w.effect.estimate} +- ${w.effect.standardError}`);
     assert.ok(w.balance.every((b) => Math.abs(b.before!) > 0.3 && Math.abs(b.after!) < 0.1), JSON.stringify(w.balance));
-    assert.deepEqual(w.warnings, []);
+    // Both covariates drive the choice, so both differ before weighting (and only then).
+    assert.deepEqual(w.warnings.map((x) => [x.code, /"(\w+)"/.exec(x.message)![1]]), [[StatsWarningCodes.IMBALANCE_BEFORE_WEIGHTING, 'x1'], [StatsWarningCodes.IMBALANCE_BEFORE_WEIGHTING, 'x2']]);
     // Stabilized weights average about 1 when the propensity model is right (their sampling error here is ~0.02).
     assert.ok(Math.abs(w.meanStabilizedWeight.control - 1) < 0.05 && Math.abs(w.meanStabilizedWeight.treated - 1) < 0.05, JSON.stringify(w.meanStabilizedWeight));
   }

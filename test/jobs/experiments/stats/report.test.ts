@@ -32,6 +32,7 @@ function arm(seed: number, units: number, effect: number, uptake: number): Momen
 const CONFIG: MetricReportConfig = {
   metric: 'revenue',
   controlArm: 'control',
+  arms: ['control', 'small', 'large'],
   expectedSplit: { control: 1, small: 1, large: 1 },
   alpha: 0.05,
   tau2: 1,
@@ -61,17 +62,21 @@ test('three arms: every comparison filled, consistent with its estimator, Holm a
   assert.deepEqual(analysis.intentToTreat, large.difference);
   assert.ok(Math.abs(analysis.complierEffect!.estimate - analysis.intentToTreat.estimate / analysis.firstStage.estimate) < 1e-12);
   assert.ok(large.alwaysValid!.pValue < 0.05 && large.bayesian!.probabilityPositive > 0.99);
-  assert.equal(report.sampleRatio.mismatch, false);
+  assert.equal(report.sampleRatio!.mismatch, false);
   assert.deepEqual(report.warnings, []);
   assert.deepEqual(JSON.parse(JSON.stringify(report)), report, 'the report is plain JSON');
 });
 
 test('the always-valid p-value carries over from the previous report, and starts only at enough units', () => {
   const first = metricReport(ARMS, CONFIG);
-  const previous = { small: 1e-6, large: 0.5 };
+  const previous = { small: { lower: 0.25, upper: 0.3, pValue: 1e-6 }, large: { lower: -5, upper: 5, pValue: 0.5 } };
   const second = metricReport(ARMS, CONFIG, previous);
-  assert.equal(second.comparisons[0]!.alwaysValid!.pValue, 1e-6);
-  assert.equal(second.comparisons[1]!.alwaysValid!.pValue, first.comparisons[1]!.alwaysValid!.pValue);
+  const [small, large] = [second.comparisons[0]!.alwaysValid!, second.comparisons[1]!.alwaysValid!];
+  assert.equal(small.pValue, 1e-6);
+  assert.equal(large.pValue, first.comparisons[1]!.alwaysValid!.pValue);
+  // The interval is the intersection with the previous one: here the previous small one is the narrower.
+  assert.deepEqual([small.lower, small.upper], [Math.max(0.25, first.comparisons[0]!.alwaysValid!.lower), Math.min(0.3, first.comparisons[0]!.alwaysValid!.upper)]);
+  assert.deepEqual([large.lower, large.upper], [first.comparisons[1]!.alwaysValid!.lower, first.comparisons[1]!.alwaysValid!.upper]);
   const few = { control: arm(74, MIN_UNITS_PER_ARM - 1, 0, 0), small: arm(75, 40, 0, 0), large: arm(76, 40, 0, 0) };
   assert.ok(metricReport(few, CONFIG).comparisons.every((c) => c.difference !== null && c.alwaysValid === null));
 });
@@ -90,7 +95,7 @@ test('warnings: sample-ratio mismatch, an empty arm, a weak instrument, a zero c
   const random = seededRandom(79);
   // Control outcomes all 0, and a pre-exposure variable that never varies (so it cannot reduce any variance).
   const zeros = (units: number) => sampleMoments(['y', 'x'], units, () => ({ y: 0, x: 3 }));
-  const flat = metricReport({ control: zeros(50), treatment: sampleMoments(['y', 'x'], 50, () => ({ y: random.normal(), x: 3 })) }, { metric: 'y', controlArm: 'control', expectedSplit: { control: 1, treatment: 1 }, alpha: 0.05, tau2: 1, correction: 'benjamini-hochberg', preExposure: 'x' });
+  const flat = metricReport({ control: zeros(50), treatment: sampleMoments(['y', 'x'], 50, () => ({ y: random.normal(), x: 3 })) }, { metric: 'y', controlArm: 'control', arms: ['control', 'treatment'], expectedSplit: { control: 1, treatment: 1 }, alpha: 0.05, tau2: 1, correction: 'benjamini-hochberg', preExposure: 'x' });
   assert.deepEqual(flat.warnings.map((w) => w.code), [StatsWarningCodes.ZERO_CONTROL_MEAN, StatsWarningCodes.CUPED_NOT_APPLIED]);
 });
 
