@@ -1,6 +1,7 @@
 /**
  * The query endpoint of a running job, as a fastify app built by a factory (no listen() inside: tests use inject()).
  * Built-in routes: /healthz (503 once the job has failed), /readyz (503 with reasons when not ready), /metrics (Prometheus text), /topology.
+ * An unknown route answers 404 with the list of routes the job serves.
  * Steps add their own routes over keyed state (e.g. a feature step's /features/users/:id). Every route validates its
  * input with a JSON schema; bad input is a 400 with a message saying what is expected (unknown properties included:
  * they are refused, not silently removed).
@@ -21,8 +22,13 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     void reply.code(status).send({ error: status < 500 ? 'bad request' : 'internal error', message: err.message, ...(err.code ? { code: err.code } : {}) });
   });
+  // The 404 answer lists what this job serves: the built-in routes and those its steps contributed.
+  const served: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') served.push(`${method} ${route.url}`);
+  });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}; see GET /topology for what this job serves` });
+    void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}; this job serves ${served.join(', ')}`, routes: served });
   });
   app.addHook('preHandler', refuseNonFiniteNumbers);
   app.get('/healthz', async (_req, reply) => {

@@ -52,7 +52,11 @@ test('health, readiness, topology and state routes; 404 for a missing key and 40
     const tooLong = await app.inject(`/latest/latest/${'x'.repeat(300)}`);
     assert.equal(tooLong.statusCode, 400);
     assert.match(tooLong.json().message, /must NOT have more than 256 characters/);
-    assert.equal((await app.inject('/nope')).statusCode, 404);
+    const unknown = await app.inject('/nope');
+    assert.equal(unknown.statusCode, 404);
+    // The hint lists what the job serves: built-in routes and the one the latest step contributed.
+    for (const route of ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /topology', 'GET /latest/latest/:key']) assert.ok(unknown.json().routes.includes(route), `${route} in ${unknown.json().message}`);
+    assert.match(unknown.json().message, /this job serves GET \/healthz, .*GET \/latest\/latest\/:key/);
     await app.close();
   });
 });
