@@ -81,9 +81,11 @@ export class StageExecutor implements EmitTarget {
 
   /** The entry node's step id for keyed stages; records of stage 0 enter at their source step. */
   processRecord(entryStep: string, value: unknown, timestamp: Millis, id: string, key: Key, kg: number): void {
-    // An entry keyBy's input is counted where the record left the upstream stage; a source's here.
+    // An entry keyBy's input and output are counted where the record left the upstream stage (its exit node); a
+    // source's here.
     const node = this.nodes.get(entryStep)!;
-    if (node.step.kind === 'source') countersFor(this.counts, entryStep).in++;
+    if (node.step.kind !== 'source') return this.forward(node, MAIN_PORT, value, timestamp, id, key, kg);
+    countersFor(this.counts, entryStep).in++;
     this.passOn(node, MAIN_PORT, value, timestamp, id, key, kg);
   }
 
@@ -164,6 +166,10 @@ export class StageExecutor implements EmitTarget {
 
   private passOn(node: Node, port: string, value: unknown, timestamp: Millis, id: string, key: Key, kg: number): void {
     countersFor(this.counts, node.step.id).out++;
+    this.forward(node, port, value, timestamp, id, key, kg);
+  }
+
+  private forward(node: Node, port: string, value: unknown, timestamp: Millis, id: string, key: Key, kg: number): void {
     for (const child of node.children.get(port) ?? []) this.deliver(child, value, timestamp, id, key, kg);
   }
 

@@ -71,6 +71,10 @@ test('/metrics is valid Prometheus text: records per step and batch latency quan
     const recordsIn = byName.get('flywheel_records_in_total')!;
     assert.equal(recordsIn.type, 'COUNTER');
     assert.equal(Number(recordsIn.metrics.find((m) => m.labels?.step === 'latest')?.value), 40);
+    // The keyBy step sits between two stages; each of the 40 events passes it once, in and out.
+    const recordsOut = byName.get('flywheel_records_out_total')!;
+    assert.equal(Number(recordsIn.metrics.find((m) => m.labels?.step === 'by-user')?.value), 40);
+    assert.equal(Number(recordsOut.metrics.find((m) => m.labels?.step === 'by-user')?.value), 40);
     const batches = byName.get('flywheel_batch_seconds')!;
     assert.equal(batches.type, 'SUMMARY');
     assert.ok(batches.metrics[0]!.quantiles!['0.99'] !== undefined);
