@@ -66,7 +66,10 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     ...(options.commitInterval !== undefined ? { commitInterval: options.commitInterval } : {}),
     onStatus: (s) => log(statusLine(options.graph.name, s)),
   });
-  const stop = () => controller.abort();
+  const stop = (signal: NodeJS.Signals) => {
+    log(`[${options.graph.name}] stopping (${signal}): ${runner.stopWaits()}`);
+    controller.abort();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let server: RunningServer | null = null;

@@ -23,6 +23,24 @@ export interface RunningParts {
   delivery?: SinkDelivery;
   scheduler?: SlotScheduler;
   backpressure?: Backpressure | null;
+  /** Source records claimed by worker threads and not yet routed. */
+  intakeInFlight: number;
+  stopTimeout: number;
+}
+
+function counted(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** What a job asked to stop waits for: the batches in flight, then its sinks, for at most stopTimeout. */
+export function stopWaits(j: RunningParts): string {
+  const inFlight = j.scheduler?.inFlightRecords ?? 0;
+  const left = (j.scheduler?.queuedRecords() ?? 0) - inFlight + (j.intake?.order?.length ?? 0) + j.intakeInFlight;
+  const outputs = j.delivery?.pending ?? 0;
+  return (
+    `waiting for ${counted(inFlight, 'record')} in flight to commit, then at most ${j.stopTimeout / 1000} s for ${counted(outputs, 'output')} to be acknowledged; ` +
+    `${counted(left, 'queued record')} ${left === 1 ? 'is' : 'are'} not applied now and ${left === 1 ? 'is' : 'are'} read again at the next start`
+  );
 }
 
 /** Readiness reasons: empty when the job is open and every source and sink can reach its destination. */

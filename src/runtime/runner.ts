@@ -31,7 +31,7 @@ import { WorkerIntake } from './worker-intake.js';
 import { WorkerPool } from './worker-pool.js';
 import { Backpressure } from './backpressure.js';
 import type { RunOptions, RunStatus, RunSummary } from './run-options.js';
-import { notReadyReasons, reportStatusEvery, runStatus, type RunningParts } from './run-status.js';
+import { notReadyReasons, reportStatusEvery, runStatus, stopWaits, type RunningParts } from './run-status.js';
 
 export class JobRunner {
   readonly plan: Plan;
@@ -115,6 +115,11 @@ export class JobRunner {
     return notReadyReasons(this.parts());
   }
 
+  /** What stopping waits for (said on Ctrl-C). */
+  stopWaits(): string {
+    return stopWaits(this.parts());
+  }
+
   status(elapsedMs: number, readBefore: number): RunStatus {
     return runStatus(this.parts(), elapsedMs, readBefore);
   }
@@ -131,6 +136,8 @@ export class JobRunner {
       delivery: this.delivery,
       scheduler: this.scheduler,
       backpressure: this.backpressure,
+      intakeInFlight: this.workerIntake?.inFlightRecords ?? 0,
+      stopTimeout: this.stopTimeout,
     };
   }
 
@@ -278,7 +285,7 @@ export class JobRunner {
       backpressure.observe(this.scheduler.queuedRecords() + (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
       this.metrics.queued.set(this.scheduler.queuedRecords());
       this.metrics.outboxPending.set(this.delivery.pending);
-      const waitMs = this.scheduler.dispatch(this.intake.finished || this.stopping, (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
+      const waitMs = this.stopping ? this.scheduler.commitApplied() : this.scheduler.dispatch(this.intake.finished, (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
       if (this.stopping && this.scheduler.drained) break;
       if (this.intake.finished && this.scheduler.allIdle() && !this.intake.order?.length) break;
       if ((polled === 0 && !polledAndWaited) || this.stopping) await this.sleep(waitMs);
