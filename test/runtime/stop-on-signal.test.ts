@@ -7,18 +7,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, runCli } from '../harness/cli-run.js';
-import { expectedTotals, type RunningEvent } from '../harness/running-total-job.js';
+import { expectedTotals, writeRunningTotalJob, type RunningEvent } from '../harness/running-total-job.js';
 import { runningTotals } from '../connectors/kafka/job-observer.js';
 import { closeState } from '../../src/state/backend.js';
 
 const RECORDS = 20_000;
 const STOP_TIMEOUT_MS = 4_000;
 
-const processor = `export const slowRunningTotal = {
+// The harness's running total, slowed to 0.5 ms per record.
+const slowProcessor = `export const runningTotal = {
   onRecord(event, ctx) {
     const until = performance.now() + 0.5;
     while (performance.now() < until);
@@ -29,35 +30,12 @@ const processor = `export const slowRunningTotal = {
 };
 `;
 
-function writeJob(dir: string, events: readonly RunningEvent[]): string {
-  writeFileSync(join(dir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  writeFileSync(join(dir, 'slow.js'), processor);
-  writeFileSync(
-    join(dir, 'topology.yaml'),
-    `name: slow-total
-runtime: { workers: 1, slots: 2, stateDir: ./state, batch: { maxRecords: 200 }, statusInterval: 200ms, stopTimeout: ${STOP_TIMEOUT_MS}ms }
-steps:
-  - id: events
-    op: source
-    connector: { type: file, path: ./events.jsonl }
-    eventTime: { field: ts }
-  - id: by-user
-    op: keyBy
-    field: user
-  - id: running
-    op: process
-    processor: ./slow.js#slowRunningTotal
-`,
-  );
-  return join(dir, 'topology.yaml');
-}
-
 test('SIGINT: the job says what it waits for and stops within stopTimeout; a restart applies the rest once', { timeout: 300_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-stop-'));
   const state = join(dir, 'state');
   try {
     const events: RunningEvent[] = Array.from({ length: RECORDS }, (_, i) => ({ user: `u${i % 50}`, ts: 1_000 + i, amount: i % 7 }));
-    const file = writeJob(dir, events);
+    const file = writeRunningTotalJob(dir, events, state, { processor: slowProcessor, runtime: `statusInterval: 200ms, stopTimeout: ${STOP_TIMEOUT_MS}ms` });
     const child = spawn(process.execPath, [cli, 'run', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -76,7 +54,7 @@ test('SIGINT: the job says what it waits for and stops within stopTimeout; a res
     const stopMs = Date.now() - signalledAt;
     assert.ok(signalledAt > 0, `the job was signalled while records were queued:\n${stdout}${stderr}`);
     assert.equal(code, 0, stderr);
-    assert.match(stdout, /\[slow-total\] stopping \(SIGINT\): waiting for \d+ records? in flight to commit, then at most 4 s for \d+ outputs? to be acknowledged; \d+ queued records? (is|are) not applied now and (is|are) read again at the next start/);
+    assert.match(stdout, /\[running-total\] stopping \(SIGINT\): waiting for \d+ records? in flight to commit, then at most 4 s for \d+ outputs? to be acknowledged; \d+ queued records? (is|are) not applied now and (is|are) read again at the next start/);
     assert.ok(stopMs < STOP_TIMEOUT_MS, `stopped ${stopMs} ms after SIGINT (stopTimeout ${STOP_TIMEOUT_MS} ms)`);
     const applied = [...runningTotals(state, 'running').values()].reduce((n, s) => n + s.count, 0);
     await closeState(state);
