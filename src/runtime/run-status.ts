@@ -14,6 +14,9 @@ import type { SourceIntake } from './source-intake.js';
 /** The parts of a job the status is read from; those not open yet are undefined. */
 export interface RunningParts {
   ready: boolean;
+  /** What the job is doing while it is not ready: the part of start-up under way, or that it has stopped. */
+  phase: string;
+  stopping: boolean;
   startupWaits: ReadonlyMap<string, string>;
   plan: Plan;
   metrics: JobMetrics;
@@ -45,7 +48,8 @@ export function stopWaits(j: RunningParts): string {
 
 /** Readiness reasons: empty when the job is open and every source and sink can reach its destination. */
 export function notReadyReasons(j: RunningParts): string[] {
-  if (!j.ready) return j.startupWaits.size > 0 ? [...j.startupWaits.values()] : ['job is starting or stopping'];
+  if (j.stopping && j.ready) return [`stopping: ${stopWaits(j)}`];
+  if (!j.ready) return j.startupWaits.size > 0 ? [...j.startupWaits.values()] : [j.phase];
   const reasons: string[] = [];
   for (const s of j.intake?.sources ?? []) {
     const h = s.connector.health?.();

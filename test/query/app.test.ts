@@ -39,8 +39,8 @@ test('health, readiness, topology and state routes; 404 for a missing key and 40
     const app = buildQueryApp(jobView(runner, stateDir), routeContributions(latestJob));
     assert.deepEqual((await app.inject('/healthz')).json(), { status: 'ok', job: 'latest' });
     const ready = await app.inject('/readyz');
-    assert.equal(ready.statusCode, 503, 'a stopped job is not ready');
-    assert.match(ready.json().reasons[0], /starting or stopping/);
+    assert.equal(ready.statusCode, 503, 'a finished job is not ready');
+    assert.deepEqual(ready.json().reasons, ['finished: every source read to its end and applied']);
     assert.deepEqual((await app.inject('/topology')).json().steps.map((s: { id: string }) => s.id), ['events', 'by-user', 'latest', 'out']);
     // The last event of u3 is i = 39: ts 1390, amount 39.
     const found = await app.inject('/latest/latest/u3');
