@@ -95,7 +95,7 @@ export class JobRunner {
   }
 
   async run(): Promise<RunSummary> {
-    const status = this.options.onStatus ? reportStatusEvery(this.options.statusInterval ?? 5_000, (elapsed, readBefore) => this.status(elapsed, readBefore), this.options.onStatus) : null;
+    const status = this.options.onStatus ? reportStatusEvery(this.options.statusInterval ?? 5_000, (elapsed, readBefore, appliedBefore) => this.status(elapsed, readBefore, appliedBefore), this.options.onStatus) : null;
     let offsets: NodeJS.Timeout | undefined;
     try {
       await this.open();
@@ -122,8 +122,8 @@ export class JobRunner {
     return stopWaits(this.parts());
   }
 
-  status(elapsedMs: number, readBefore: number): RunStatus {
-    return runStatus(this.parts(), elapsedMs, readBefore);
+  status(elapsedMs: number, readBefore: number, appliedBefore = 0): RunStatus {
+    return runStatus(this.parts(), elapsedMs, readBefore, appliedBefore);
   }
 
   private parts(): RunningParts {

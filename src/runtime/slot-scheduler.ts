@@ -59,6 +59,8 @@ export class SlotScheduler {
   readonly fanOut: FanOut;
   readonly inFlightTasks = new Set<Promise<void>>();
   batches = 0;
+  /** Records the slots applied. */
+  appliedRecords = 0;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.mailboxes = deps.plan.stages.map((stage) => Array.from({ length: deps.plan.slots }, (_, slot) => new SlotMailbox(stage.index, slot)));
@@ -201,6 +203,7 @@ export class SlotScheduler {
   private onResult(box: SlotMailbox, count: number, result: SlotResult, started: bigint): void {
     this.inFlightRecords -= count;
     this.inFlightByStage[box.stage]! -= count;
+    this.appliedRecords += count;
     this.deps.metrics.batchSeconds.observe({ stage: String(box.stage) }, Number(process.hrtime.bigint() - started) / 1e9);
     if (result.error) {
       this.deps.fail(FlywheelError.fromPlain(result.error));
