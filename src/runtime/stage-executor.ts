@@ -18,6 +18,7 @@ import { NodeContext, type EmitTarget } from './keyed-context.js';
 import { keyGroupOf, normalizeKey } from '../core/key-groups.js';
 import { derivedId } from './record-id.js';
 import { countersFor, type StepCounts } from './step-metrics.js';
+import { deadLetterValue } from './dead-letter-payload.js';
 
 /** Where records leave a stage. */
 export interface StageOutputs {
@@ -205,7 +206,8 @@ export class StageExecutor implements EmitTarget {
     const place = this.place(node.step.id, key);
     const headers: Record<string, string> = { 'flywheel-reason': reason, 'flywheel-step': node.step.id };
     if (place.partition !== undefined) headers['flywheel-source'] = `${this.origin.partitionId}@${this.origin.offset}`;
-    this.outputs.sink(this.deadLetter!, derivedId(cause, node.step.id, 'deadLetter', 0), key === '' ? null : key, { reason, step: node.step.id, ...(this.origin.partitionId ? { source: this.origin.partitionId, offset: this.origin.offset } : {}), record: value }, timestamp, headers);
+    const origin = { reason, step: node.step.id, source: place.source ?? null, partition: place.partition ?? null, offset: place.offset ?? null };
+    this.outputs.sink(this.deadLetter!, derivedId(cause, node.step.id, 'deadLetter', 0), key === '' ? null : key, deadLetterValue(origin, undefined, value), timestamp, headers);
   }
 
   private place(stepId: string, key: Key): ErrorPlace {
