@@ -4,12 +4,13 @@
  * An unknown route answers 404 with the list of routes the job serves.
  * Steps add their own routes over keyed state (e.g. a feature step's /features/users/:id). Every route validates its
  * input with a JSON schema; bad input is a 400 with a message saying what is expected (unknown properties included:
- * they are refused, not silently removed).
+ * they are refused, not silently removed; body values are not converted to the types wanted: request-validation.ts).
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { QueryRoutes, RuntimeView } from './runtime-view.js';
 import { schemaErrorMessage } from './validation-messages.js';
 import { refuseNonFiniteNumbers } from './finite-input.js';
+import { requestValidatorCompiler } from './request-validation.js';
 
 export interface RouteContribution {
   stepId: string;
@@ -17,7 +18,8 @@ export interface RouteContribution {
 }
 
 export function buildQueryApp(view: RuntimeView, contributions: readonly RouteContribution[] = []): FastifyInstance {
-  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1024 }, ajv: { customOptions: { removeAdditional: false } }, schemaErrorFormatter: schemaErrorMessage });
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1024 }, schemaErrorFormatter: schemaErrorMessage });
+  app.setValidatorCompiler(requestValidatorCompiler());
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     void reply.code(status).send({ error: status < 500 ? 'bad request' : 'internal error', message: err.message, ...(err.code ? { code: err.code } : {}) });
