@@ -27,7 +27,8 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
   // The 404 answer lists what this job serves: the built-in routes and those its steps contributed.
   const served: string[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') served.push(`${method} ${route.url}`);
+    // A literal colon is written '::' in a fastify route: shown as requested.
+    for (const method of [route.method].flat()) if (method !== 'HEAD') served.push(`${method} ${route.url.replaceAll('::', ':')}`);
   });
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}; this job serves ${served.join(', ')}`, routes: served });
