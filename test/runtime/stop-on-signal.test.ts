@@ -45,7 +45,7 @@ test('SIGINT: the job says what it waits for and stops within stopTimeout; a res
     let signalledAt = 0;
     child.stdout.on('data', (d) => {
       stdout += d;
-      if (signalledAt === 0 && /read 20\.0k \|.*queued [1-9]/.test(stdout)) {
+      if (signalledAt === 0 && /read [^|]*\(20\.0k\) \|.*queued [1-9]/.test(stdout)) {
         signalledAt = Date.now();
         child.kill('SIGINT');
       }
