@@ -93,6 +93,8 @@ async function runTopology(root: string, topology: string, options: MemoryBenchO
     process.stderr.write(d);
     const lines = d.toString().trim().split('\n');
     lastStatus = lines[lines.length - 1] ?? lastStatus;
+    // A topology that keeps serving after its input (runtime.http.keepServing) is stopped once it says so.
+    if (lines.some((l) => / still serving on \S+ until stopped/.test(l))) child.kill('SIGINT');
   });
   // `nice` execs node, so the child's pid is the job's process.
   const sampler = setInterval(() => {

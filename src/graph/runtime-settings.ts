@@ -25,7 +25,7 @@ export interface RuntimeSettings {
   intake: IntakePlacement;
   workerNiceness: number;
   stateDir: string;
-  http?: { port: number; host: string; isolation: QueryIsolation };
+  http?: { port: number; host: string; isolation: QueryIsolation; keepServing: boolean };
   batch: { maxRecords: number; maxDelay: number };
   statusInterval: number;
   /** On stop, how long outputs may take to be acknowledged before they are left for the next start (ms). */
@@ -43,7 +43,7 @@ export interface RuntimeSection {
   workerNiceness?: number;
   /** Relative to the base directory; default `state/<job name>`. */
   stateDir?: string;
-  http?: { port: number; host?: string; isolation?: QueryIsolation };
+  http?: { port: number; host?: string; isolation?: QueryIsolation; keepServing?: boolean };
   batch?: { maxRecords?: number; maxDelay?: number | string };
   statusInterval?: number | string;
   stopTimeout?: number | string;
@@ -53,7 +53,7 @@ export interface RuntimeSection {
 /** Settings from a section already checked against the runtime schema (defaults filled in). */
 export function runtimeSettings(raw: Record<string, unknown>, name: string, baseDir: string, overrides: Partial<RuntimeSettings>): RuntimeSettings {
   const batch = raw.batch as { maxRecords: number; maxDelay: number };
-  const http = raw.http as { port: number; host: string; isolation: QueryIsolation } | undefined;
+  const http = raw.http as { port: number; host: string; isolation: QueryIsolation; keepServing: boolean } | undefined;
   return {
     workers: (raw.workers as number | undefined) ?? Math.max(1, availableParallelism() - 1),
     slots: raw.slots as number,

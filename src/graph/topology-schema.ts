@@ -38,6 +38,11 @@ export const runtimeSchema = {
       properties: {
         port: { type: 'integer', minimum: 0, maximum: 65535 },
         host: { type: 'string', minLength: 1, maxLength: 253, default: '127.0.0.1' },
+        keepServing: {
+          type: 'boolean',
+          default: false,
+          description: 'once every source is read to its end and applied, keep answering queries over the final state until the process is stopped, instead of exiting',
+        },
         isolation: {
           enum: ['thread', 'process'],
           default: 'thread',

@@ -2,14 +2,16 @@
  * The query endpoint of a running job, as a fastify app built by a factory (no listen() inside: tests use inject()).
  * Built-in routes: /healthz (503 once the job has failed), /readyz (503 with reasons when not ready: the job's, and
  * those of the readiness checks steps add), /metrics (Prometheus text), /topology.
+ * An unknown route answers 404 with the list of routes the job serves.
  * Steps add their own routes over keyed state (e.g. a feature step's /features/users/:id). Every route validates its
  * input with a JSON schema; bad input is a 400 with a message saying what is expected (unknown properties included:
- * they are refused, not silently removed).
+ * they are refused, not silently removed; body values are not converted to the types wanted: request-validation.ts).
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { QueryRoutes, ReadinessCheck, RuntimeView } from './runtime-view.js';
 import { schemaErrorMessage } from './validation-messages.js';
 import { refuseNonFiniteNumbers } from './finite-input.js';
+import { requestValidatorCompiler } from './request-validation.js';
 
 export interface RouteContribution {
   stepId: string;
@@ -17,13 +19,20 @@ export interface RouteContribution {
 }
 
 export function buildQueryApp(view: RuntimeView, contributions: readonly RouteContribution[] = []): FastifyInstance {
-  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1024 }, ajv: { customOptions: { removeAdditional: false } }, schemaErrorFormatter: schemaErrorMessage });
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1024 }, schemaErrorFormatter: schemaErrorMessage });
+  app.setValidatorCompiler(requestValidatorCompiler());
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     void reply.code(status).send({ error: status < 500 ? 'bad request' : 'internal error', message: err.message, ...(err.code ? { code: err.code } : {}) });
   });
+  // The 404 answer lists what this job serves: the built-in routes and those its steps contributed.
+  const served: string[] = [];
+  app.addHook('onRoute', (route) => {
+    // A literal colon is written '::' in a fastify route: shown as requested.
+    for (const method of [route.method].flat()) if (method !== 'HEAD') served.push(`${method} ${route.url.replaceAll('::', ':')}`);
+  });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}; see GET /topology for what this job serves` });
+    void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}; this job serves ${served.join(', ')}`, routes: served });
   });
   app.addHook('preHandler', refuseNonFiniteNumbers);
   app.get('/healthz', async (_req, reply) => {

@@ -31,7 +31,8 @@ export interface LaunchOptions {
   stopTimeout: number;
   commitInterval?: number;
   baseDir: string;
-  http?: { port: number; host: string; isolation?: QueryIsolation };
+  /** With `keepServing`, the endpoint answers on after the input ends, until SIGINT or SIGTERM. */
+  http?: { port: number; host: string; isolation?: QueryIsolation; keepServing?: boolean };
   log?: (line: string) => void;
   /** Hides the job's secret settings in /topology and in every line logged (default: keys naming credentials). */
   redactor?: Redactor;
@@ -66,7 +67,10 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     ...(options.commitInterval !== undefined ? { commitInterval: options.commitInterval } : {}),
     onStatus: (s) => log(statusLine(options.graph.name, s)),
   });
-  const stop = () => controller.abort();
+  const stop = (signal: NodeJS.Signals) => {
+    log(`[${options.graph.name}] stopping (${signal}): ${runner.stopWaits()}`);
+    controller.abort();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let server: RunningServer | null = null;
@@ -93,6 +97,20 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     const summary = await running;
     if (summary.undelivered > 0) {
       log(`[${options.graph.name}] stopped with ${summary.undelivered} outputs not acknowledged by their sinks within stopTimeout (${options.stopTimeout} ms): they are kept and delivered after the next start`);
+    }
+    if (server && options.http?.keepServing && !controller.signal.aborted) {
+      log(`[${options.graph.name}] input read to its end: ${summary.recordsRead} records; still serving on ${server.url} until stopped (Ctrl-C)`);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          process.off('SIGINT', done);
+          process.off('SIGTERM', done);
+          resolve();
+        };
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
     }
     return summary;
   } finally {

@@ -55,7 +55,12 @@ export interface RunOptions {
 export interface RunStatus {
   recordsRead: number;
   recordsPerSecond: number;
+  /** Records the keyed stages applied (a record applied by two stages counts twice); stage 0 applies what it reads. */
+  recordsApplied: number;
+  appliedPerSecond: number;
   watermark: Millis;
+  /** Wall clock minus watermark, when every source's event time follows the clock (a live topic); else null. */
+  clockLag: Millis | null;
   /** Records waiting in the sources (consumer lag) where they can tell, else null. */
   sourceLag: number | null;
   queued: number;

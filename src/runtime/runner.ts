@@ -31,7 +31,7 @@ import { WorkerIntake } from './worker-intake.js';
 import { WorkerPool } from './worker-pool.js';
 import { Backpressure } from './backpressure.js';
 import type { RunOptions, RunStatus, RunSummary } from './run-options.js';
-import { notReadyReasons, reportStatusEvery, runStatus, type RunningParts } from './run-status.js';
+import { notReadyReasons, reportStatusEvery, runStatus, stopWaits, type RunningParts } from './run-status.js';
 
 export class JobRunner {
   readonly plan: Plan;
@@ -63,6 +63,8 @@ export class JobRunner {
   /** Outputs still unacknowledged when a stop's `stopTimeout` ran out. */
   private undelivered = 0;
   ready = false;
+  /** What start-up is doing, or that the job has stopped: the readiness reason while not ready. */
+  private phase = 'not started';
   private markOpened!: () => void;
   /** Resolves once state, sources and sinks are open and the job processes records. */
   readonly opened = new Promise<void>((resolve) => (this.markOpened = resolve));
@@ -93,7 +95,7 @@ export class JobRunner {
   }
 
   async run(): Promise<RunSummary> {
-    const status = this.options.onStatus ? reportStatusEvery(this.options.statusInterval ?? 5_000, (elapsed, readBefore) => this.status(elapsed, readBefore), this.options.onStatus) : null;
+    const status = this.options.onStatus ? reportStatusEvery(this.options.statusInterval ?? 5_000, (elapsed, readBefore, appliedBefore) => this.status(elapsed, readBefore, appliedBefore), this.options.onStatus) : null;
     let offsets: NodeJS.Timeout | undefined;
     try {
       await this.open();
@@ -115,13 +117,20 @@ export class JobRunner {
     return notReadyReasons(this.parts());
   }
 
-  status(elapsedMs: number, readBefore: number): RunStatus {
-    return runStatus(this.parts(), elapsedMs, readBefore);
+  /** What stopping waits for (said on Ctrl-C). */
+  stopWaits(): string {
+    return stopWaits(this.parts());
+  }
+
+  status(elapsedMs: number, readBefore: number, appliedBefore = 0): RunStatus {
+    return runStatus(this.parts(), elapsedMs, readBefore, appliedBefore);
   }
 
   private parts(): RunningParts {
     return {
       ready: this.ready,
+      phase: this.phase,
+      stopping: this.stopping,
       startupWaits: this.startupWaits,
       plan: this.plan,
       metrics: this.metrics,
@@ -131,6 +140,8 @@ export class JobRunner {
       delivery: this.delivery,
       scheduler: this.scheduler,
       backpressure: this.backpressure,
+      intakeInFlight: this.workerIntake?.inFlightRecords ?? 0,
+      stopTimeout: this.stopTimeout,
     };
   }
 
@@ -150,11 +161,13 @@ export class JobRunner {
 
   private async open(): Promise<void> {
     const { graph } = this.plan;
+    this.phase = `opening the state directory ${this.options.stateDir}`;
     await this.takeStateDir();
     this.dbs = openState(this.options.stateDir);
     checkStateLayout(this.dbs, this.plan, this.options.stateDir);
     const baseDir = this.options.baseDir ?? process.cwd();
     const hooksFor = (connector: string) => this.retryHooks(connector);
+    this.phase = 'opening sinks';
     for (const [id, sink] of await openSinks(graph, baseDir, hooksFor)) this.sinks.set(id, sink);
     this.delivery = new SinkDelivery(this.sinks, this.dbs, { writeFailed: (sink) => this.metrics.sinkWriteFailures.inc({ sink }), fail: (err) => this.fail(err) });
     this.stage0Outputs = new Stage0Outputs({ deadLetterSink: graph.settings.deadLetter, delivery: this.delivery, dbs: this.dbs, metrics: this.metrics, fail: (err) => this.fail(err) });
@@ -169,6 +182,7 @@ export class JobRunner {
       },
     }, null);
     const resumeAt = resumePoints(this.dbs, this.plan);
+    this.phase = 'opening sources';
     const opened = await openSources(graph, baseDir, startOffsets(this.dbs, this.plan), hooksFor);
     const sources = opened.map(({ step, connector }) => intakeSource(step, connector, this.options.intake === 'workers' && connector.claim !== undefined));
     // Records of several partitions read here reach the keyed stages in an order that depends on the input alone.
@@ -182,6 +196,7 @@ export class JobRunner {
     this.backpressure = new Backpressure(this.options.maxQueued ?? 200_000, this.intake);
     // A job with no keyed stage whose sources are all read on this thread gives worker threads nothing: none start.
     const threads = this.plan.stages.length > 1 || sources.some((s) => s.inWorkers) ? this.options.workers : 0;
+    this.phase = `starting ${threads} worker threads`;
     this.pool = new WorkerPool(threads, this.options.placement ?? 'any', this.options.workerNiceness ?? 0);
     await this.pool.start();
     this.scheduler = new SlotScheduler({
@@ -278,7 +293,7 @@ export class JobRunner {
       backpressure.observe(this.scheduler.queuedRecords() + (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
       this.metrics.queued.set(this.scheduler.queuedRecords());
       this.metrics.outboxPending.set(this.delivery.pending);
-      const waitMs = this.scheduler.dispatch(this.intake.finished || this.stopping, (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
+      const waitMs = this.stopping ? this.scheduler.commitApplied() : this.scheduler.dispatch(this.intake.finished, (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
       if (this.stopping && this.scheduler.drained) break;
       if (this.intake.finished && this.scheduler.allIdle() && !this.intake.order?.length) break;
       if ((polled === 0 && !polledAndWaited) || this.stopping) await this.sleep(waitMs);
@@ -344,6 +359,7 @@ export class JobRunner {
 
   private async close(): Promise<void> {
     this.ready = false;
+    this.phase = 'closing: worker threads, sources, sinks and state';
     this.delivery?.stop();
     await this.workerIntake?.stop();
     await Promise.allSettled([...(this.scheduler?.inFlightTasks ?? [])]);
@@ -352,6 +368,7 @@ export class JobRunner {
     for (const sink of this.sinks.values()) await sink.close();
     await closeState(this.options.stateDir);
     this.releaseStateDir();
+    this.phase = this.failure ? `stopped: failed with ${this.failure.code}` : this.stopping ? 'stopped' : 'finished: every source read to its end and applied';
   }
 }
 

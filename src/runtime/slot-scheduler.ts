@@ -48,7 +48,8 @@ export class SlotScheduler {
   private readonly frontierVersion = new Map<SlotMailbox, number>();
   /** Bumped whenever sources routed records: a slot whose committed frontier is older must commit again. */
   routedVersion = 0;
-  private inFlightRecords = 0;
+  /** Records in batches sent and not yet returned. */
+  inFlightRecords = 0;
   /** Per stage, records in batches in flight. */
   private readonly inFlightByStage: number[];
   /** Per stage, records applied by pinned slots and not yet committed (their forwards are still to come). */
@@ -58,6 +59,8 @@ export class SlotScheduler {
   readonly fanOut: FanOut;
   readonly inFlightTasks = new Set<Promise<void>>();
   batches = 0;
+  /** Records the slots applied. */
+  appliedRecords = 0;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.mailboxes = deps.plan.stages.map((stage) => Array.from({ length: deps.plan.slots }, (_, slot) => new SlotMailbox(stage.index, slot)));
@@ -140,8 +143,21 @@ export class SlotScheduler {
     return Math.max(1, wait);
   }
 
-  private send(box: SlotMailbox, inputWatermark: Millis, now: number, commit: boolean): void {
-    const records = box.take(this.deps.batch.maxRecords);
+  /**
+   * On the way out (the job is stopping): sends no more records, only a commit to each slot that has applied records
+   * it has not committed yet; what stays queued is applied after the next start (its sources read it again, or it is
+   * in the forward table). Returns how long to wait before the next look (ms).
+   */
+  commitApplied(): number {
+    const now = Date.now();
+    for (const stage of this.mailboxes) {
+      for (const box of stage) if (box.commitPending && !box.inFlight) this.send(box, box.watermark, now, true, 0);
+    }
+    return 50;
+  }
+
+  private send(box: SlotMailbox, inputWatermark: Millis, now: number, commit: boolean, maxRecords = this.deps.batch.maxRecords): void {
+    const records = box.take(maxRecords);
     // With records left behind, the batch may only claim what it holds: its watermark is its last record's stamp
     // and, for a partition with records still queued, its frontier stops just before the first of them.
     const watermark = box.length > 0 ? Math.max(box.watermark, records.lastWatermark) : Math.max(box.watermark, inputWatermark);
@@ -187,6 +203,7 @@ export class SlotScheduler {
   private onResult(box: SlotMailbox, count: number, result: SlotResult, started: bigint): void {
     this.inFlightRecords -= count;
     this.inFlightByStage[box.stage]! -= count;
+    this.appliedRecords += count;
     this.deps.metrics.batchSeconds.observe({ stage: String(box.stage) }, Number(process.hrtime.bigint() - started) / 1e9);
     if (result.error) {
       this.deps.fail(FlywheelError.fromPlain(result.error));

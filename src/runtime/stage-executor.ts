@@ -18,6 +18,7 @@ import { NodeContext, type EmitTarget } from './keyed-context.js';
 import { keyGroupOf, normalizeKey } from '../core/key-groups.js';
 import { derivedId } from './record-id.js';
 import { countersFor, type StepCounts } from './step-metrics.js';
+import { deadLetterValue } from './dead-letter-payload.js';
 
 /** Where records leave a stage. */
 export interface StageOutputs {
@@ -81,9 +82,11 @@ export class StageExecutor implements EmitTarget {
 
   /** The entry node's step id for keyed stages; records of stage 0 enter at their source step. */
   processRecord(entryStep: string, value: unknown, timestamp: Millis, id: string, key: Key, kg: number): void {
-    // An entry keyBy's input is counted where the record left the upstream stage; a source's here.
+    // An entry keyBy's input and output are counted where the record left the upstream stage (its exit node); a
+    // source's here.
     const node = this.nodes.get(entryStep)!;
-    if (node.step.kind === 'source') countersFor(this.counts, entryStep).in++;
+    if (node.step.kind !== 'source') return this.forward(node, MAIN_PORT, value, timestamp, id, key, kg);
+    countersFor(this.counts, entryStep).in++;
     this.passOn(node, MAIN_PORT, value, timestamp, id, key, kg);
   }
 
@@ -164,6 +167,10 @@ export class StageExecutor implements EmitTarget {
 
   private passOn(node: Node, port: string, value: unknown, timestamp: Millis, id: string, key: Key, kg: number): void {
     countersFor(this.counts, node.step.id).out++;
+    this.forward(node, port, value, timestamp, id, key, kg);
+  }
+
+  private forward(node: Node, port: string, value: unknown, timestamp: Millis, id: string, key: Key, kg: number): void {
     for (const child of node.children.get(port) ?? []) this.deliver(child, value, timestamp, id, key, kg);
   }
 
@@ -199,7 +206,8 @@ export class StageExecutor implements EmitTarget {
     const place = this.place(node.step.id, key);
     const headers: Record<string, string> = { 'flywheel-reason': reason, 'flywheel-step': node.step.id };
     if (place.partition !== undefined) headers['flywheel-source'] = `${this.origin.partitionId}@${this.origin.offset}`;
-    this.outputs.sink(this.deadLetter!, derivedId(cause, node.step.id, 'deadLetter', 0), key === '' ? null : key, { reason, step: node.step.id, ...(this.origin.partitionId ? { source: this.origin.partitionId, offset: this.origin.offset } : {}), record: value }, timestamp, headers);
+    const origin = { reason, step: node.step.id, source: place.source ?? null, partition: place.partition ?? null, offset: place.offset ?? null };
+    this.outputs.sink(this.deadLetter!, derivedId(cause, node.step.id, 'deadLetter', 0), key === '' ? null : key, deadLetterValue(origin, undefined, value), timestamp, headers);
   }
 
   private place(stepId: string, key: Key): ErrorPlace {

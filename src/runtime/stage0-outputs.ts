@@ -8,7 +8,7 @@
 import type { SinkRecord } from '../connectors/connector.js';
 import type { StateDatabases } from '../state/backend.js';
 import { appliedKey, clockKey } from '../state/keys.js';
-import { deadLetterRecordField } from './dead-letter-payload.js';
+import { deadLetterValue } from './dead-letter-payload.js';
 import type { EventTimeBound } from './event-time-bounds.js';
 import type { FrontierEntry } from './messages.js';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
@@ -58,7 +58,7 @@ export class Stage0Outputs {
       throw new FlywheelError(ErrorCodes.BAD_RECORD, `${reason} (${where})`, { stepId: source.step.id, partition: record.partition, offset: record.offset }, 'declare a deadLetter sink so bad records are kept with their reason instead of stopping the job');
     }
     const headers = { 'flywheel-reason': reason, 'flywheel-step': source.step.id, 'flywheel-source': `${source.step.id}:${record.partition}@${record.offset}` };
-    const value = { reason, step: source.step.id, source: source.connector.origin, partition: record.partition, offset: record.offset, ...deadLetterRecordField(record.raw, record.value) };
+    const value = deadLetterValue({ reason, step: source.step.id, source: source.step.id, partition: record.partition, offset: record.offset }, record.raw, record.value);
     this.add(dlq, { id: `${source.step.id}/${record.partition}/${record.offset}/dead-letter`, key: record.key, value, timestamp: Date.now(), headers });
     this.deps.metrics.addCounts({ [source.step.id]: { in: 1, out: 0, errors: 1, skipped: 0, deadLettered: 1, late: 0 } });
     if (bound !== undefined) this.deps.metrics.eventTimeRejected.inc({ step: source.step.id, bound });

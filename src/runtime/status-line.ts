@@ -1,4 +1,7 @@
-/** The one-line progress status a running job prints every few seconds: rate, watermark, lag, queue, outbox, readiness. */
+/**
+ * The one-line progress status a running job prints every few seconds: records read and applied (rate and total),
+ * watermark and, for sources that follow the clock, how far it trails it, source lag, queue, outbox, readiness.
+ */
 import type { RunStatus } from './run-options.js';
 
 function formatWatermark(wm: number): string {
@@ -17,12 +20,11 @@ function formatLag(lagMs: number): string {
 }
 
 export function statusLine(jobName: string, s: RunStatus): string {
-  const lagMs = Number.isFinite(s.watermark) ? Date.now() - s.watermark : null;
   return [
     `[${jobName}]`,
-    `${formatCount(s.recordsPerSecond)} events/s`,
-    `read ${formatCount(s.recordsRead)}`,
-    `watermark ${formatWatermark(s.watermark)}${lagMs !== null ? ` (${formatLag(lagMs)})` : ''}`,
+    `read ${formatCount(s.recordsPerSecond)}/s (${formatCount(s.recordsRead)})`,
+    `applied ${formatCount(s.appliedPerSecond)}/s (${formatCount(s.recordsApplied)})`,
+    `watermark ${formatWatermark(s.watermark)}${s.clockLag !== null ? ` (${formatLag(s.clockLag)})` : ''}`,
     `source lag ${s.sourceLag === null ? 'n/a' : formatCount(s.sourceLag)}`,
     `queued ${formatCount(s.queued)}`,
     `outbox ${formatCount(s.outboxPending)}`,

@@ -13,13 +13,15 @@ export interface KeyedTopology {
   middle?: string;
   after?: string;
   dlq?: string;
+  /** More runtime settings, as YAML flow mapping entries. */
+  runtime?: string;
 }
 
 export function keyedTopology(t: KeyedTopology): string {
   const keyBy = t.keyed === false ? '' : '  - id: by-user\n    op: keyBy\n    field: user\n';
   return `name: ${t.name}
 deadLetter: dlq
-runtime: { workers: 1, stateDir: ${t.stateDir ?? './state'} }
+runtime: { workers: 1, stateDir: ${t.stateDir ?? './state'}${t.runtime ? `, ${t.runtime}` : ''} }
 steps:
   - id: events
     op: source

@@ -22,14 +22,20 @@ const processor = `export const runningTotal = {
 };
 `;
 
+/** A variant of the job: another `runningTotal` processor module, more runtime settings (YAML flow entries). */
+export interface RunningTotalVariant {
+  processor?: string;
+  runtime?: string;
+}
+
 /** Writes events.jsonl, running.js and topology.yaml into `dir`; returns the topology's path. */
-export function writeRunningTotalJob(dir: string, events: readonly RunningEvent[], stateDir: string): string {
+export function writeRunningTotalJob(dir: string, events: readonly RunningEvent[], stateDir: string, variant: RunningTotalVariant = {}): string {
   writeFileSync(join(dir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  writeFileSync(join(dir, 'running.js'), processor);
+  writeFileSync(join(dir, 'running.js'), variant.processor ?? processor);
   const topology = `
 name: running-total
 deadLetter: dlq
-runtime: { workers: 1, slots: 2, stateDir: ${stateDir}, batch: { maxRecords: 512 } }
+runtime: { workers: 1, slots: 2, stateDir: ${stateDir}, batch: { maxRecords: 512 }${variant.runtime ? `, ${variant.runtime}` : ''} }
 steps:
   - id: events
     op: source

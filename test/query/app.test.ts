@@ -39,8 +39,8 @@ test('health, readiness, topology and state routes; 404 for a missing key and 40
     const app = buildQueryApp(jobView(runner, stateDir), routeContributions(latestJob));
     assert.deepEqual((await app.inject('/healthz')).json(), { status: 'ok', job: 'latest' });
     const ready = await app.inject('/readyz');
-    assert.equal(ready.statusCode, 503, 'a stopped job is not ready');
-    assert.match(ready.json().reasons[0], /starting or stopping/);
+    assert.equal(ready.statusCode, 503, 'a finished job is not ready');
+    assert.deepEqual(ready.json().reasons, ['finished: every source read to its end and applied']);
     assert.deepEqual((await app.inject('/topology')).json().steps.map((s: { id: string }) => s.id), ['events', 'by-user', 'latest', 'out']);
     // The last event of u3 is i = 39: ts 1390, amount 39.
     const found = await app.inject('/latest/latest/u3');
@@ -52,7 +52,11 @@ test('health, readiness, topology and state routes; 404 for a missing key and 40
     const tooLong = await app.inject(`/latest/latest/${'x'.repeat(300)}`);
     assert.equal(tooLong.statusCode, 400);
     assert.match(tooLong.json().message, /must NOT have more than 256 characters/);
-    assert.equal((await app.inject('/nope')).statusCode, 404);
+    const unknown = await app.inject('/nope');
+    assert.equal(unknown.statusCode, 404);
+    // The hint lists what the job serves: built-in routes and the one the latest step contributed.
+    for (const route of ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /topology', 'GET /latest/latest/:key']) assert.ok(unknown.json().routes.includes(route), `${route} in ${unknown.json().message}`);
+    assert.match(unknown.json().message, /this job serves GET \/healthz, .*GET \/latest\/latest\/:key/);
     await app.close();
   });
 });
@@ -67,6 +71,10 @@ test('/metrics is valid Prometheus text: records per step and batch latency quan
     const recordsIn = byName.get('flywheel_records_in_total')!;
     assert.equal(recordsIn.type, 'COUNTER');
     assert.equal(Number(recordsIn.metrics.find((m) => m.labels?.step === 'latest')?.value), 40);
+    // The keyBy step sits between two stages; each of the 40 events passes it once, in and out.
+    const recordsOut = byName.get('flywheel_records_out_total')!;
+    assert.equal(Number(recordsIn.metrics.find((m) => m.labels?.step === 'by-user')?.value), 40);
+    assert.equal(Number(recordsOut.metrics.find((m) => m.labels?.step === 'by-user')?.value), 40);
     const batches = byName.get('flywheel_batch_seconds')!;
     assert.equal(batches.type, 'SUMMARY');
     assert.ok(batches.metrics[0]!.quantiles!['0.99'] !== undefined);

@@ -54,10 +54,24 @@ const latestRoutes: QueryRoutes = (app, { stepId, state }) => {
   );
 };
 
+/** A POST route with a typed body and a query string with an integer, answering what validation made of them. */
+const echoRoutes: QueryRoutes = (app, { stepId }) => {
+  app.post<{ Body: { userId: string; k?: number }; Querystring: { limit?: number } }>(
+    `/echo/${stepId}`,
+    {
+      schema: {
+        body: { type: 'object', additionalProperties: false, required: ['userId'], properties: { userId: { type: 'string', minLength: 1 }, k: { type: 'integer' } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1 } } },
+      },
+    },
+    async (req) => ({ body: req.body, query: req.query }),
+  );
+};
+
 async function withApp(readiness: Readiness, fn: (app: FastifyInstance) => Promise<void>): Promise<void> {
   const { view, state } = handBuiltView(readiness);
   state.setValue('latest-step', 'k1', 'latest', { amount: 3 });
-  const app = buildQueryApp(view, [{ stepId: 'latest-step', routes: latestRoutes }]);
+  const app = buildQueryApp(view, [{ stepId: 'latest-step', routes: latestRoutes }, { stepId: 'echo-step', routes: echoRoutes }]);
   try {
     await fn(app);
   } finally {
@@ -115,6 +129,21 @@ test('contributed routes answer, and bad input gets a 400 that names what is all
     const unknown = await app.inject('/nowhere');
     assert.equal(unknown.statusCode, 404);
     assert.match(unknown.json().message, /no route GET \/nowhere/);
+  });
+});
+
+test('a body value of the wrong type is refused, not converted; the query string is read as the types it declares', async () => {
+  await withApp({ ready: true, reasons: [] }, async (app) => {
+    const post = (url: string, payload: object) => app.inject({ method: 'POST', url, payload });
+    const numberForString = await post('/echo/echo-step', { userId: 42 });
+    assert.equal(numberForString.statusCode, 400, 'userId: 42 is not turned into "42"');
+    assert.equal(numberForString.json().message, 'body/userId must be string');
+    const stringForInteger = await post('/echo/echo-step', { userId: 'u1', k: '10' });
+    assert.equal(stringForInteger.statusCode, 400);
+    assert.equal(stringForInteger.json().message, 'body/k must be integer');
+    const good = await post('/echo/echo-step?limit=5', { userId: 'u1', k: 10 });
+    assert.equal(good.statusCode, 200);
+    assert.deepEqual(good.json(), { body: { userId: 'u1', k: 10 }, query: { limit: 5 } });
   });
 });
 

@@ -35,16 +35,27 @@ const input: MemoryRecord[] = Array.from({ length: 100 }, (_, i) => ({ key: null
 const badCount = input.filter((r) => (r.value as { bad: boolean }).bad).length;
 
 test('deadLetter: each failing record lands in the dead-letter sink with the reason and its source position', async () => {
-  await run(jobs.deadLetterJob, 'deadLetterJob', input);
+  // One more record, without its event time: the source dead-letters it, in the same shape as the step's.
+  await run(jobs.deadLetterJob, 'deadLetterJob', [...input, { key: null, value: { user: 'u0' } }]);
   assert.equal(memoryOutput('out').length, input.length - badCount);
   const dead = memoryOutput('dlq');
-  assert.equal(dead.length, badCount);
+  assert.equal(dead.length, badCount + 1);
+  const shape = ['offset', 'partition', 'reason', 'record', 'source', 'step'];
   for (const d of dead) {
-    const v = d.value as { reason: string; step: string; source: string; offset: number; record: { ts: number } };
+    const v = d.value as { reason: string; step: string; source: string; partition: number; offset: number; record: { ts?: number } };
+    assert.deepEqual(Object.keys(v).sort(), shape, 'one shape for source and step dead letters');
+    assert.equal(v.source, 'events');
+    assert.equal(v.partition, 0);
+    assert.equal(d.headers?.['flywheel-source'], `events:0@${v.offset}`);
+    if (v.step === 'events') {
+      assert.equal(v.offset, input.length);
+      assert.match(v.reason, /no event time/);
+      assert.deepEqual(v.record, { user: 'u0' });
+      continue;
+    }
     assert.equal(v.step, 'check');
     assert.match(v.reason, /flagged bad/);
-    assert.equal(v.source, 'events:0');
-    assert.equal(v.offset, v.record.ts - 1000, 'the offset names the record in its source');
+    assert.equal(v.offset, v.record.ts! - 1000, 'the offset names the record in its source');
     assert.equal(d.headers?.['flywheel-step'], 'check');
   }
 });
