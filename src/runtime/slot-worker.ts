@@ -113,7 +113,7 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
     // A slot any thread may run keeps nothing between batches, so it commits each one.
     const committed = !task.pinned || task.commit || batch.cacheFull;
     if (committed) batch.commit();
-    return {
+    const result: SlotResult = {
       outputs: committed ? packList(batch.pendingOutputs.map((o): OutputTuple => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null])) : new Uint8Array(0),
       forwards: committed ? batch.pendingForwardChunks.map(({ stage, slot, length, records }) => ({ stage, slot, length, records })) : [],
       committed,
@@ -122,6 +122,8 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
       watermark: executor.watermark,
       nextTimer: executor.nextTimer(batch),
     };
+    batch.release();
+    return result;
   } catch (err) {
     // What a pinned slot keeps in memory may hold the failed batch's changes: the next batch starts from LMDB.
     runners.get(runnerId(task))?.batch.dropCache();
