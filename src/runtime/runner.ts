@@ -182,7 +182,7 @@ export class JobRunner {
     this.backpressure = new Backpressure(this.options.maxQueued ?? 200_000, this.intake);
     // A job with no keyed stage whose sources are all read on this thread gives worker threads nothing: none start.
     const threads = this.plan.stages.length > 1 || sources.some((s) => s.inWorkers) ? this.options.workers : 0;
-    this.pool = new WorkerPool(threads, this.options.placement ?? 'any', this.options.workerNiceness ?? 0);
+    this.pool = new WorkerPool(threads, this.options.placement ?? 'any', this.options.workerNiceness ?? 0, this.options.stateCacheBytes);
     await this.pool.start();
     this.scheduler = new SlotScheduler({
       plan: this.plan,

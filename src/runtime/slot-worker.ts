@@ -11,6 +11,7 @@ import { keyGroupsOfSlot, slotOfKeyGroup, type Plan } from '../graph/planner.js'
 import { openState } from '../state/backend.js';
 import { LmdbStateReader } from '../state/lmdb-reader.js';
 import { SlotBatch } from '../state/slot-batch.js';
+import { setStateCacheBudget } from '../state/state-cache-budget.js';
 import { packList } from './batch-codec.js';
 import { unpackColumns } from './record-columns.js';
 import { sourceIdPrefixOf } from './record-id.js';
@@ -60,11 +61,12 @@ function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
 
 /**
  * A warm-up task only starts the thread (the pool starts its threads one at a time) and sets its niceness, which on
- * Linux applies to the calling thread alone; a real task runs a batch.
+ * Linux applies to the calling thread alone, and its state cache budget; a real task runs a batch.
  */
 export default async function runTask(task: SlotTask | IntakeTask | WarmUpTask): Promise<SlotResult | IntakeResult | null> {
   if ('warmUp' in task) {
     if (task.niceness > 0) setPriority(0, task.niceness);
+    setStateCacheBudget(task.stateCacheBytes);
     return null;
   }
   return 'intake' in task ? runIntakeTask(task) : runSlotTask(task);
