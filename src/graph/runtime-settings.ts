@@ -32,6 +32,8 @@ export interface RuntimeSettings {
   stopTimeout: number;
   /** Longest a pinned slot applies records without committing them (ms; 0: every batch commits). */
   commitInterval: number;
+  /** Per worker thread: estimated MiB of state pinned slots keep in memory (state-cache-budget.ts). */
+  stateCacheMiB: number;
 }
 
 /** The run settings as written (a topology's `runtime:` section); durations as ms or strings such as '5s'. */
@@ -48,6 +50,7 @@ export interface RuntimeSection {
   statusInterval?: number | string;
   stopTimeout?: number | string;
   commitInterval?: number | string;
+  stateCacheMiB?: number;
 }
 
 /** Settings from a section already checked against the runtime schema (defaults filled in). */
@@ -66,6 +69,7 @@ export function runtimeSettings(raw: Record<string, unknown>, name: string, base
     statusInterval: raw.statusInterval as number,
     stopTimeout: raw.stopTimeout as number,
     commitInterval: raw.commitInterval as number,
+    stateCacheMiB: raw.stateCacheMiB as number,
     ...overrides,
   };
 }

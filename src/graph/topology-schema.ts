@@ -65,6 +65,13 @@ export const runtimeSchema = {
       default: 100,
       description: 'longest a pinned slot applies records before it commits them (state, timers, source positions and outputs in one LMDB transaction); outputs leave after their commit. 0 commits every batch',
     },
+    stateCacheMiB: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1_048_576,
+      default: 256,
+      description: 'per worker thread: estimated MiB of state that pinned slots keep in memory between batches; past it, the least recently used state not changed since the last commit is evicted',
+    },
   },
   additionalProperties: false,
   default: {},

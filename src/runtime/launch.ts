@@ -30,6 +30,7 @@ export interface LaunchOptions {
   statusInterval: number;
   stopTimeout: number;
   commitInterval?: number;
+  stateCacheMiB?: number;
   baseDir: string;
   /** With `keepServing`, the endpoint answers on after the input ends, until SIGINT or SIGTERM. */
   http?: { port: number; host: string; isolation?: QueryIsolation; keepServing?: boolean };
@@ -65,6 +66,7 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     statusInterval: options.statusInterval,
     stopTimeout: options.stopTimeout,
     ...(options.commitInterval !== undefined ? { commitInterval: options.commitInterval } : {}),
+    ...(options.stateCacheMiB !== undefined ? { stateCacheBytes: options.stateCacheMiB * 2 ** 20 } : {}),
     onStatus: (s) => log(statusLine(options.graph.name, s)),
   });
   const stop = (signal: NodeJS.Signals) => {

@@ -104,6 +104,7 @@ export interface IntakeResult {
 export interface WarmUpTask {
   warmUp: true;
   niceness: number;
+  stateCacheBytes: number;
 }
 
 export interface SlotResult {

@@ -40,6 +40,11 @@ export interface RunOptions {
    * changes, after the commit. A slot any thread may run (placement `any`) commits every batch.
    */
   commitInterval?: Millis;
+  /**
+   * Per worker thread: estimated bytes of state that pinned slots keep in memory between batches (default 256 MiB;
+   * state-cache-budget.ts). Past it, the least recently used state not changed since the last commit is evicted.
+   */
+  stateCacheBytes?: number;
   signal?: AbortSignal;
   /**
    * On stop, how long outputs already made may take to be acknowledged by their sinks (ms; default 10 s). What is

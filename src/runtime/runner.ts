@@ -197,7 +197,7 @@ export class JobRunner {
     // A job with no keyed stage whose sources are all read on this thread gives worker threads nothing: none start.
     const threads = this.plan.stages.length > 1 || sources.some((s) => s.inWorkers) ? this.options.workers : 0;
     this.phase = `starting ${threads} worker threads`;
-    this.pool = new WorkerPool(threads, this.options.placement ?? 'any', this.options.workerNiceness ?? 0);
+    this.pool = new WorkerPool(threads, this.options.placement ?? 'any', this.options.workerNiceness ?? 0, this.options.stateCacheBytes);
     await this.pool.start();
     this.scheduler = new SlotScheduler({
       plan: this.plan,

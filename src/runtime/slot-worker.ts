@@ -11,6 +11,7 @@ import { keyGroupsOfSlot, slotOfKeyGroup, type Plan } from '../graph/planner.js'
 import { openState } from '../state/backend.js';
 import { LmdbStateReader } from '../state/lmdb-reader.js';
 import { SlotBatch } from '../state/slot-batch.js';
+import { setStateCacheBudget } from '../state/state-cache-budget.js';
 import { packList } from './batch-codec.js';
 import { unpackColumns } from './record-columns.js';
 import { sourceIdPrefixOf } from './record-id.js';
@@ -60,11 +61,12 @@ function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
 
 /**
  * A warm-up task only starts the thread (the pool starts its threads one at a time) and sets its niceness, which on
- * Linux applies to the calling thread alone; a real task runs a batch.
+ * Linux applies to the calling thread alone, and its state cache budget; a real task runs a batch.
  */
 export default async function runTask(task: SlotTask | IntakeTask | WarmUpTask): Promise<SlotResult | IntakeResult | null> {
   if ('warmUp' in task) {
     if (task.niceness > 0) setPriority(0, task.niceness);
+    setStateCacheBudget(task.stateCacheBytes);
     return null;
   }
   return 'intake' in task ? runIntakeTask(task) : runSlotTask(task);
@@ -113,7 +115,7 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
     // A slot any thread may run keeps nothing between batches, so it commits each one.
     const committed = !task.pinned || task.commit || batch.cacheFull;
     if (committed) batch.commit();
-    return {
+    const result: SlotResult = {
       outputs: committed ? packList(batch.pendingOutputs.map((o): OutputTuple => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null])) : new Uint8Array(0),
       forwards: committed ? batch.pendingForwardChunks.map(({ stage, slot, length, records }) => ({ stage, slot, length, records })) : [],
       committed,
@@ -122,6 +124,8 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
       watermark: executor.watermark,
       nextTimer: executor.nextTimer(batch),
     };
+    batch.release();
+    return result;
   } catch (err) {
     // What a pinned slot keeps in memory may hold the failed batch's changes: the next batch starts from LMDB.
     runners.get(runnerId(task))?.batch.dropCache();

@@ -13,6 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { DEFAULT_STATE_CACHE_BYTES } from '../state/state-cache-budget.js';
 import type { IntakeResult, IntakeTask, SlotResult, SlotTask, WarmUpTask } from './messages.js';
 
 export type SlotPlacement = 'any' | 'pinned';
@@ -26,6 +27,8 @@ export class WorkerPool {
     readonly placement: SlotPlacement = 'any',
     /** Niceness each thread sets for itself when it starts (0: as the process). */
     readonly niceness = 0,
+    /** Each thread's budget for the state pinned slots keep in memory (state-cache-budget.ts). */
+    readonly stateCacheBytes = DEFAULT_STATE_CACHE_BYTES,
     readonly depth = 2,
   ) {}
 
@@ -34,7 +37,7 @@ export class WorkerPool {
     const filename = fileURLToPath(new URL('./slot-worker.js', import.meta.url));
     for (let i = 0; i < this.threads; i++) {
       const pool = new Piscina({ filename, minThreads: 1, maxThreads: 1, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
-      await pool.run({ warmUp: true, niceness: this.niceness } satisfies WarmUpTask);
+      await pool.run({ warmUp: true, niceness: this.niceness, stateCacheBytes: this.stateCacheBytes } satisfies WarmUpTask);
       this.pools.push(pool);
       this.inFlight.push(0);
     }

@@ -75,7 +75,16 @@ export class LmdbSlotTimers extends TimerChanges implements SlotTimers {
     return [...due.values()].sort(byFiringOrder);
   }
 
-  committed(): void {}
+  /**
+   * The batch's changes are in LMDB now: they are let go (held until the next batch, they would keep the last batch
+   * of every slot the thread ran in memory), and the earliest added timer joins the committed ones.
+   */
+  committed(): void {
+    for (const t of this.added.values()) if (t.time < (this.committedMin.get(t.stepId) ?? Infinity)) this.committedMin.set(t.stepId, t.time);
+    this.added.clear();
+    this.removed.clear();
+    this.addedMin.clear();
+  }
 
   private firstCommitted(stepId: string, after: number): number {
     let min = Infinity;

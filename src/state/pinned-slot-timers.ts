@@ -56,6 +56,8 @@ export class PinnedSlotTimers extends TimerChanges<QueuedTimer, QueuedTimer> imp
 
   committed(): void {
     for (const entry of this.added.values()) entry.committed = true;
+    this.added.clear();
+    this.removed.clear();
   }
 
   private load(): Map<string, TimerQueue> {

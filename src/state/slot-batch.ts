@@ -12,9 +12,11 @@ import { chunkForwards, ForwardConsumption, type ForwardChunk, type ForwardRecor
 import { appliedKey, clockKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, valueKey, type StateKey, type StoredValue } from './keys.js';
 import { LmdbSlotTimers } from './lmdb-slot-timers.js';
 import { PinnedSlotTimers } from './pinned-slot-timers.js';
+import { beginCachedBatch, cacheTick, countCachedBytes, dropCachedTables, stateCacheFull, type BudgetedCell } from './state-cache-budget.js';
 import type { SlotTimers } from './timer-changes.js';
+import { estimateBytes } from './value-size.js';
 
-export interface CachedValue {
+export interface CachedValue extends BudgetedCell {
   key: StateKey;
   stored: StoredValue | undefined;
   dirty: boolean;
@@ -23,15 +25,19 @@ export interface CachedValue {
 interface CachedEntry {
   stored: StoredValue | undefined;
   dirty: boolean;
+  /** Estimated heap bytes of the entry, part of its map's `bytes`. */
+  bytes: number;
 }
 
-export interface CachedMap {
+export interface CachedMap extends BudgetedCell {
   stepId: string;
   kg: number;
   key: string;
   name: string;
   complete: boolean;
   entries: Map<string, CachedEntry>;
+  /** How many entries hold changes not committed yet. */
+  dirty: number;
 }
 
 export interface OutboxRecord {
@@ -54,13 +60,14 @@ export interface StateTable<Cell> {
 }
 
 /**
- * Cells (values and map entries) cached by all the slots of this thread. A thread hosts many slots (every keyed
- * stage's share of them: 32 per thread in the flywheel topology), so a limit per slot alone lets a thread cache
- * millions. A slot that begins a batch while the thread is past THREAD_CACHE_LIMIT drops its cache, so the total
- * stays near it. This counts cells, not bytes: a cached value may be large.
+ * Estimated heap bytes of a cached cell beside its value: the cell object, its LMDB key (an array naming step, key
+ * group, key and state) and its place in the table's Map. A map entry costs its object, name and Map slot.
  */
-const threadCache = { cells: 0 };
-const THREAD_CACHE_LIMIT = 1_000_000;
+const VALUE_CELL_BYTES = 200;
+const MAP_CELL_BYTES = 160;
+const MAP_ENTRY_BYTES = 120;
+const valueBytes = (key: string, stored: StoredValue | undefined) => VALUE_CELL_BYTES + 2 * key.length + estimateBytes(stored);
+const entryBytes = (entryName: string, stored: StoredValue | undefined) => MAP_ENTRY_BYTES + 2 * entryName.length + estimateBytes(stored);
 
 const tableId = (stepId: string, name: string) => `${stepId}\u0000${name}`;
 
@@ -70,8 +77,8 @@ export class SlotBatch {
   number = 0;
   private readonly valueTables = new Map<string, StateTable<CachedValue>>();
   private readonly mapTables = new Map<string, StateTable<CachedMap>>();
-  /** Values, maps and map entries in the tables' caches (a map of thousands of entries weighs thousands). */
-  private cachedStates = 0;
+  /** The tables a pinned slot's cache is counted in (state-cache-budget.ts). */
+  private readonly cacheTables = [this.valueTables, this.mapTables];
   private dirtyValues: CachedValue[] = [];
   private dirtyEntries: Array<[CachedMap, string, CachedEntry]> = [];
   private outputs: OutboxRecord[] = [];
@@ -87,8 +94,8 @@ export class SlotBatch {
 
   /**
    * With `keepCache` (a slot pinned to one thread) cached state stays valid between batches, since only this slot
-   * writes its key groups; it is dropped when it grows past `cacheLimit` values and map entries. Timers are then
-   * kept in memory.
+   * writes its key groups, within the thread's budget (state-cache-budget.ts). Timers are then kept in memory.
+   * Without it the cache lives for one batch and is dropped after its commit.
    */
   constructor(
     private readonly dbs: StateDatabases,
@@ -97,7 +104,6 @@ export class SlotBatch {
     keyGroups: readonly number[],
     timerSteps: readonly string[],
     private readonly keepCache = false,
-    private readonly cacheLimit = 200_000,
   ) {
     this.timers = keepCache ? new PinnedSlotTimers(dbs.timers, keyGroups, timerSteps) : new LmdbSlotTimers(dbs.timers, keyGroups, timerSteps);
   }
@@ -110,8 +116,9 @@ export class SlotBatch {
   begin(): void {
     this.number++;
     this.dbs.env.resetReadTxn();
+    if (this.keepCache) beginCachedBatch(this.cacheTables);
     if (!this.open || !this.keepCache) {
-      if (!this.keepCache || this.cacheFull) this.dropCache();
+      if (!this.keepCache) this.dropCache();
       this.dirtyValues = [];
       this.dirtyEntries = [];
       this.outputs = [];
@@ -128,17 +135,30 @@ export class SlotBatch {
     }
   }
 
-  /** True when the cache is past its limit: the slot must commit, so that its next batch can drop the cache. */
+  /**
+   * True when the thread's cache is past its budget: the slot must commit, so that the next batch can evict what it
+   * changed.
+   */
   get cacheFull(): boolean {
-    return this.cachedStates > this.cacheLimit || threadCache.cells > THREAD_CACHE_LIMIT;
+    return this.keepCache && stateCacheFull();
   }
 
   /** Forgets every cached value and map (and gives the thread's cache budget back). */
   dropCache(): void {
-    for (const t of this.valueTables.values()) t.byKey.clear();
-    for (const t of this.mapTables.values()) t.byKey.clear();
-    threadCache.cells -= this.cachedStates;
-    this.cachedStates = 0;
+    if (this.keepCache) dropCachedTables(this.cacheTables);
+    else for (const tables of this.cacheTables) for (const t of tables.values()) t.byKey.clear();
+  }
+
+  /**
+   * After a commit, once its outputs and forward chunks are taken: forgets them, and what the commit wrote. A slot any
+   * thread may run forgets its cache too: kept until its next batch on this thread, the last batch's state of every
+   * slot the thread ever ran would stay in memory.
+   */
+  release(): void {
+    if (this.open) return;
+    this.outputs = [];
+    this.forwardChunks = [];
+    if (!this.keepCache) this.dropCache();
   }
 
   /** The last offset of a source partition this slot has applied (-1 when none). */
@@ -156,10 +176,12 @@ export class SlotBatch {
     let entry = table.byKey.get(key);
     if (!entry) {
       const k = valueKey(table.stepId, kg, key, table.name);
-      entry = { key: k, stored: this.dbs.state.get(k) as StoredValue | undefined, dirty: false };
+      const stored = this.dbs.state.get(k) as StoredValue | undefined;
+      entry = { key: k, stored, dirty: false, bytes: this.keepCache ? valueBytes(key, stored) : 0, lastUsed: 0 };
       table.byKey.set(key, entry);
-      this.countCached(1);
+      countCachedBytes(entry.bytes);
     }
+    entry.lastUsed = cacheTick();
     return entry;
   }
 
@@ -190,6 +212,7 @@ export class SlotBatch {
     entry.stored = stored;
     if (!entry.dirty) {
       entry.dirty = true;
+      map.dirty++;
       this.dirtyEntries.push([map, entryName, entry]);
     }
   }
@@ -203,10 +226,11 @@ export class SlotBatch {
   map(table: StateTable<CachedMap>, kg: number, key: string): CachedMap {
     let map = table.byKey.get(key);
     if (!map) {
-      map = { stepId: table.stepId, kg, key, name: table.name, complete: false, entries: new Map() };
+      map = { stepId: table.stepId, kg, key, name: table.name, complete: false, entries: new Map(), dirty: 0, bytes: this.keepCache ? MAP_CELL_BYTES + 2 * key.length : 0, lastUsed: 0 };
       table.byKey.set(key, map);
-      this.countCached(1);
+      countCachedBytes(map.bytes);
     }
+    map.lastUsed = cacheTick();
     return map;
   }
 
@@ -277,14 +301,17 @@ export class SlotBatch {
         if (v.stored === undefined) state.removeSync(v.key);
         else state.putSync(v.key, v.stored);
         v.dirty = false;
+        if (this.keepCache) v.bytes = this.resized(v.bytes, valueBytes(v.key[2] as string, v.stored));
       }
       for (const [m, entryName, e] of this.dirtyEntries) {
         const k = mapEntryKey(m.stepId, m.kg, m.key, m.name, entryName);
         if (e.stored === undefined) state.removeSync(k);
         else state.putSync(k, e.stored);
         e.dirty = false;
+        m.dirty--;
         // In a complete map an absent entry needs no marker.
-        if (e.stored === undefined && m.complete && m.entries.delete(entryName)) this.countCached(-1);
+        if (e.stored === undefined && m.complete && m.entries.delete(entryName)) m.bytes = this.resized(m.bytes, m.bytes - e.bytes);
+        else if (this.keepCache) m.bytes = this.resized(m.bytes, m.bytes - e.bytes + (e.bytes = entryBytes(entryName, e.stored)));
       }
       this.timers.write();
       for (const [pid, offset, watermark] of this.frontier) {
@@ -300,6 +327,11 @@ export class SlotBatch {
     });
     this.timers.committed();
     this.open = false;
+    this.dirtyValues = [];
+    this.dirtyEntries = [];
+    this.forwards = [];
+    this.consumed.clear();
+    this.frontier = [];
   }
 
   /** Reads a map's stored entries into its cache (keeping what this batch wrote): the cache is then complete. */
@@ -313,15 +345,17 @@ export class SlotBatch {
   }
 
   private cacheEntry(map: CachedMap, entryName: string, stored: StoredValue | undefined): CachedEntry {
-    const entry: CachedEntry = { stored, dirty: false };
+    const entry: CachedEntry = { stored, dirty: false, bytes: this.keepCache ? entryBytes(entryName, stored) : 0 };
     map.entries.set(entryName, entry);
-    this.countCached(1);
+    map.bytes += entry.bytes;
+    countCachedBytes(entry.bytes);
     return entry;
   }
 
-  private countCached(cells: number): void {
-    this.cachedStates += cells;
-    threadCache.cells += cells;
+  /** Counts a cell's new estimate in the thread's cache; returns it. */
+  private resized(before: number, after: number): number {
+    countCachedBytes(after - before);
+    return after;
   }
 }
 
