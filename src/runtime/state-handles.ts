@@ -4,7 +4,8 @@
  * current key's cached state until the key or the batch changes.
  */
 import type { Key, MapState, Millis, ValueState } from '../api/types.js';
-import type { CachedMap, CachedValue, SlotBatch, StateTable } from '../state/slot-batch.js';
+import type { CachedMap, CachedValue, SlotBatch } from '../state/slot-batch.js';
+import type { StateTable } from '../state/state-table.js';
 
 /** What a handle reads from its step's context at each call. */
 export interface KeyScope {

@@ -13,6 +13,7 @@ import { appliedKey, clockKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, v
 import { LmdbSlotTimers } from './lmdb-slot-timers.js';
 import { PinnedSlotTimers } from './pinned-slot-timers.js';
 import { beginCachedBatch, cacheTick, countCachedBytes, dropCachedTables, stateCacheFull, type BudgetedCell } from './state-cache-budget.js';
+import type { StateTable } from './state-table.js';
 import type { SlotTimers } from './timer-changes.js';
 import { estimateBytes } from './value-size.js';
 
@@ -47,16 +48,6 @@ export interface OutboxRecord {
   value: unknown;
   timestamp: number;
   headers?: Record<string, string>;
-}
-
-/**
- * The cached states of one (step, state name), by key (the key group follows from the key). A state handle keeps
- * its table, so finding the current key's state is one lookup by the key itself.
- */
-export interface StateTable<Cell> {
-  readonly stepId: string;
-  readonly name: string;
-  readonly byKey: Map<string, Cell>;
 }
 
 /**

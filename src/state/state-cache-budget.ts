@@ -6,7 +6,7 @@
  * changed since its slot's last commit is never evicted (LMDB does not have it yet); a slot whose batch ends with
  * the thread past its budget commits (`cacheFull`), so that the next batch can evict what it changed.
  */
-import type { StateTable } from './slot-batch.js';
+import type { StateTable } from './state-table.js';
 
 /** What the budget needs of a cached value or map. */
 export interface BudgetedCell {
