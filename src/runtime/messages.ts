@@ -10,7 +10,8 @@ import type { EventTimeBound } from './event-time-bounds.js';
 export type JobRef = { kind: 'module'; url: string; exportName: string } | { kind: 'topology'; file: string };
 
 /** An output on its way to a sink: sink step id, record id, key, value, event time, headers. */
-export type OutputTuple = [string, string, string | null, unknown, number, Record<string, string> | null];
+export type { OutputTuple } from '../state/outbox-chunks.js';
+import type { OutboxChunk } from '../state/outbox-chunks.js';
 
 /** Records a batch forwarded to one slot of a later stage (a forward chunk), packed as a run (record-columns.ts). */
 export interface ForwardRun {
@@ -108,8 +109,11 @@ export interface WarmUpTask {
 }
 
 export interface SlotResult {
-  /** Outputs and forwards of every batch since the slot's last commit; empty when this batch did not commit. */
-  outputs: Uint8Array;
+  /**
+   * Outputs (and forwards) of every batch since the slot's last commit, as the outbox chunk the commit stored;
+   * null when this batch did not commit or there were none.
+   */
+  outputs: OutboxChunk | null;
   forwards: ForwardRun[];
   /** Whether this batch committed what the slot applied since its previous commit. */
   committed: boolean;

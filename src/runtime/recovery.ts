@@ -85,19 +85,6 @@ export function startOffsets(dbs: StateDatabases, plan: Plan): Map<string, numbe
   return new Map([...resumePoints(dbs, plan)].map(([pid, point]) => [pid, point.next]));
 }
 
-/** Outputs in the outbox (written by committed batches, not yet acknowledged by their sink), per sink. */
-export function unacknowledgedOutputs(dbs: StateDatabases): Map<string, SinkRecord[]> {
-  const bySink = new Map<string, SinkRecord[]>();
-  for (const { key, value } of dbs.outbox.getRange({})) {
-    const [sink, id] = key as [string, string];
-    const [k, v, timestamp, headers] = value as [string | null, unknown, number, Record<string, string> | null];
-    const list = bySink.get(sink) ?? [];
-    list.push({ id, key: k, value: v, timestamp, ...(headers ? { headers } : {}) });
-    bySink.set(sink, list);
-  }
-  return bySink;
-}
-
 /** Records forwarded to one slot of a later stage by one batch and not yet applied there (a forward chunk). */
 export interface UnappliedChunk {
   stage: number;

@@ -21,7 +21,8 @@ import type { RetryHooks } from './connect-retry.js';
 import { openSinks, openSources } from './open-connectors.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { Stage0Outputs } from './stage0-outputs.js';
-import { checkStateLayout, resumePoints, startOffsets, unacknowledgedOutputs, unappliedForwards } from './recovery.js';
+import { checkStateLayout, resumePoints, startOffsets, unappliedForwards } from './recovery.js';
+import { storedOutputs } from '../state/outbox-chunks.js';
 import { forwardedRun } from './slot-mailbox.js';
 import { SlotScheduler } from './slot-scheduler.js';
 import { intakeSource, SourceIntake } from './source-intake.js';
@@ -210,7 +211,7 @@ export class JobRunner {
       maxQueued: this.backpressure.maxQueued,
       frontierInterval: this.frontierInterval,
       commitInterval: this.commitInterval,
-      deliver: (sink, records) => void this.delivery.deliver(sink, records, true),
+      deliver: (outputs) => void this.delivery.deliverStored(outputs),
       fail: (err) => this.fail(err),
       wake: () => this.wake?.(),
     });
@@ -241,7 +242,7 @@ export class JobRunner {
 
   /** Redelivers outputs a crash left unacknowledged and re-routes records not yet applied by their next stage. */
   private restoreAfterCrash(): void {
-    for (const [sink, records] of unacknowledgedOutputs(this.dbs)) if (this.sinks.has(sink)) void this.delivery.deliver(sink, records, true);
+    for (const stored of storedOutputs(this.dbs.outbox)) void this.delivery.deliverStored(stored);
     const now = Date.now();
     for (const c of unappliedForwards(this.dbs)) this.scheduler.routeRun(c.stage, c.slot, now, forwardedRun(c.records, c.length, -Infinity));
   }

@@ -9,7 +9,9 @@
  * (in the outbox, or unread at the source) until the next start. Outputs of stage 0 (no keyed state) are not in
  * the outbox: the caller learns of their acknowledgement through the returned promise.
  */
-import type { SinkConnector, SinkRecord } from '../connectors/connector.js';
+import { sinkRecord, type SinkConnector, type SinkRecord } from '../connectors/connector.js';
+import type { StoredOutputs } from '../state/outbox-chunks.js';
+import type { Key } from 'lmdb';
 import type { StateDatabases } from '../state/backend.js';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
 
@@ -24,10 +26,19 @@ export interface DeliveryHooks {
 /** Acknowledged outbox entries are deleted together at most this often: each delete waits for LMDB's writer lock. */
 const REMOVE_EVERY_MS = 50;
 
+/**
+ * Outputs stored in the outbox under `keys` (one chunk, state/outbox-chunks.ts), handed over as one batch per sink
+ * named in it: the keys are deleted once all `batches` are acknowledged.
+ */
+export interface OutboxEntry {
+  keys: Key[];
+  batches: number;
+}
+
 /** A batch handed over and not yet acknowledged. */
 interface Handed {
   records: SinkRecord[];
-  fromOutbox: boolean;
+  stored: OutboxEntry | null;
   /** A pipelined sink acknowledged this batch's write (it is taken once every earlier batch is). */
   written: boolean;
   resolve(): void;
@@ -46,7 +57,7 @@ export class SinkDelivery {
   private readonly lines = new Map<string, SinkLine>();
   private pendingRecords = 0;
   private stopped = false;
-  private acknowledged: Array<[string, string]> = [];
+  private acknowledged: Key[] = [];
   private removeTimer: NodeJS.Timeout | null = null;
   lastError: string | null = null;
 
@@ -62,16 +73,17 @@ export class SinkDelivery {
   }
 
   /**
-   * Delivers records; `fromOutbox` entries are deleted from the outbox once acknowledged. Resolves on the
-   * acknowledgement; never rejects (a failed write is retried), and never settles if delivery stops first.
+   * Delivers records; those from the outbox (`stored`) leave it once every batch of their entry is acknowledged.
+   * Resolves on the acknowledgement; never rejects (a failed write is retried), and never settles if delivery stops
+   * first.
    */
-  deliver(sinkId: string, records: SinkRecord[], fromOutbox: boolean): Promise<void> {
+  deliver(sinkId: string, records: SinkRecord[], stored: OutboxEntry | null): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     let line = this.lines.get(sinkId);
     if (!line) this.lines.set(sinkId, (line = { sink: this.sinks.get(sinkId)!, handed: [], writing: false, last: Promise.resolve() }));
     this.pendingRecords += records.length;
     const acknowledged = new Promise<void>((resolve) => {
-      const handed: Handed = { records, fromOutbox, written: false, resolve };
+      const handed: Handed = { records, stored, written: false, resolve };
       line.handed.push(handed);
       if (line.sink.pipelined) this.writePipelined(line, handed);
       else if (!line.writing) void this.writeWaiting(line);
@@ -80,13 +92,29 @@ export class SinkDelivery {
     return acknowledged;
   }
 
+  /**
+   * Delivers what the outbox holds under some keys (a committed chunk, or what a crash left), one batch per sink;
+   * the keys are deleted once every batch is acknowledged. Outputs for a sink the job no longer has stay stored.
+   */
+  deliverStored({ keys, outputs }: StoredOutputs): Promise<void> {
+    const bySink = new Map<string, SinkRecord[]>();
+    for (const [sink, id, key, value, timestamp, headers] of outputs) {
+      let list = bySink.get(sink);
+      if (!list) bySink.set(sink, (list = []));
+      list.push(sinkRecord(id, key, value, timestamp, headers));
+    }
+    const known = [...bySink].filter(([sink]) => this.sinks.has(sink));
+    const entry: OutboxEntry = { keys: known.length === bySink.size ? keys : [], batches: known.length };
+    return Promise.all(known.map(([sink, records]) => this.deliver(sink, records, entry))).then(() => undefined);
+  }
+
   /** One write at a time: each takes every batch handed over since the last one began. */
   private async writeWaiting(line: SinkLine): Promise<void> {
     line.writing = true;
     while (line.handed.length > 0) {
       const batches = line.handed.splice(0);
       await this.writeWithRetry(line.sink, batches.length === 1 ? batches[0]!.records : batches.flatMap((b) => b.records));
-      for (const b of batches) this.acknowledge(line.sink.id, b);
+      for (const b of batches) this.acknowledge(b);
     }
     line.writing = false;
   }
@@ -95,13 +123,13 @@ export class SinkDelivery {
   private writePipelined(line: SinkLine, handed: Handed): void {
     void this.writeWithRetry(line.sink, handed.records).then(() => {
       handed.written = true;
-      while (line.handed.length > 0 && line.handed[0]!.written) this.acknowledge(line.sink.id, line.handed.shift()!);
+      while (line.handed.length > 0 && line.handed[0]!.written) this.acknowledge(line.handed.shift()!);
     });
   }
 
-  private acknowledge(sinkId: string, b: Handed): void {
+  private acknowledge(b: Handed): void {
     // After stop the state may be closed: such an entry stays in the outbox and is sent again (same id) next start.
-    if (b.fromOutbox && !this.stopped) this.scheduleRemoval(sinkId, b.records);
+    if (b.stored && --b.stored.batches === 0 && !this.stopped) this.scheduleRemoval(b.stored.keys);
     this.pendingRecords -= b.records.length;
     b.resolve();
   }
@@ -112,8 +140,8 @@ export class SinkDelivery {
     this.removeAcknowledged();
   }
 
-  private scheduleRemoval(sinkId: string, records: readonly SinkRecord[]): void {
-    for (const r of records) this.acknowledged.push([sinkId, r.id]);
+  private scheduleRemoval(keys: readonly Key[]): void {
+    for (const k of keys) this.acknowledged.push(k);
     this.removeTimer ??= setTimeout(() => this.removeAcknowledged(), REMOVE_EVERY_MS);
   }
 

@@ -9,11 +9,11 @@
  * has reached, and whether everything is idle.
  */
 import type { Millis } from '../api/types.js';
-import { sinkRecord, type SinkRecord } from '../connectors/connector.js';
 import { slotOfKeyGroup, sourceFedStages, type Plan } from '../graph/planner.js';
 import { unpackList } from './batch-codec.js';
 import { FlywheelError } from '../core/errors.js';
 import type { FrontierEntry, JobRef, OutputTuple, SlotResult, SlotTask } from './messages.js';
+import type { StoredOutputs } from '../state/outbox-chunks.js';
 import type { JobMetrics } from './metrics.js';
 import { FanOut } from './fan-out.js';
 import { forwardedRun, SlotMailbox, type PackedRun } from './slot-mailbox.js';
@@ -35,8 +35,8 @@ export interface SchedulerDeps {
   frontierInterval: Millis;
   /** Longest a pinned slot applies batches without committing them (ms); 0 commits every batch. */
   commitInterval: Millis;
-  /** Outputs of a committed batch for one sink, to deliver (they are in the outbox until acknowledged). */
-  deliver(sink: string, records: SinkRecord[]): void;
+  /** Outputs of a committed batch, to deliver (they are in the outbox until acknowledged). */
+  deliver(outputs: StoredOutputs): void;
   fail(err: unknown): void;
   /** Wakes the runner's loop (a batch finished). */
   wake(): void;
@@ -211,14 +211,7 @@ export class SlotScheduler {
     }
     this.deps.metrics.addCounts(result.counts);
     if (result.skipped) this.deps.metrics.replaySkipped.inc(result.skipped);
-    const bySink = new Map<string, SinkRecord[]>();
-    const outputs = result.outputs.length > 0 ? unpackList<OutputTuple>(result.outputs) : [];
-    for (const [sink, id, key, value, timestamp, headers] of outputs) {
-      const list = bySink.get(sink) ?? [];
-      list.push(sinkRecord(id, key, value, timestamp, headers));
-      bySink.set(sink, list);
-    }
-    for (const [sink, records] of bySink) this.deps.deliver(sink, records);
+    if (result.outputs) this.deps.deliver({ keys: [result.outputs.key], outputs: unpackList<OutputTuple>(result.outputs.outputs) });
     const now = Date.now();
     let forwarded = 0;
     for (const { stage, slot, length, records } of result.forwards) {

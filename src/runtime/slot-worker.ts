@@ -12,13 +12,12 @@ import { openState } from '../state/backend.js';
 import { LmdbStateReader } from '../state/lmdb-reader.js';
 import { SlotBatch } from '../state/slot-batch.js';
 import { setStateCacheBudget } from '../state/state-cache-budget.js';
-import { packList } from './batch-codec.js';
 import { unpackColumns } from './record-columns.js';
 import { sourceIdPrefixOf } from './record-id.js';
 import { ErrorCodes, toPlainError } from '../core/errors.js';
 import { runIntakeTask } from './intake-worker.js';
 import { operatorType } from '../operators/registry.js';
-import type { IntakeResult, IntakeTask, OutputTuple, SlotResult, SlotTask, WarmUpTask } from './messages.js';
+import type { IntakeResult, IntakeTask, SlotResult, SlotTask, WarmUpTask } from './messages.js';
 import { checkedPlan } from './worker-plans.js';
 import { StageExecutor } from './stage-executor.js';
 
@@ -116,7 +115,7 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
     const committed = !task.pinned || task.commit || batch.cacheFull;
     if (committed) batch.commit();
     const result: SlotResult = {
-      outputs: committed ? packList(batch.pendingOutputs.map((o): OutputTuple => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null])) : new Uint8Array(0),
+      outputs: committed ? batch.committedOutputs : null,
       forwards: committed ? batch.pendingForwardChunks.map(({ stage, slot, length, records }) => ({ stage, slot, length, records })) : [],
       committed,
       counts: executor.counts,
@@ -130,6 +129,6 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
     // What a pinned slot keeps in memory may hold the failed batch's changes: the next batch starts from LMDB.
     runners.get(runnerId(task))?.batch.dropCache();
     runners.delete(runnerId(task));
-    return { outputs: new Uint8Array(0), forwards: [], committed: false, counts: {}, skipped: 0, watermark: task.startWatermark, nextTimer: Infinity, error: toPlainError(err, ErrorCodes.INTERNAL) };
+    return { outputs: null, forwards: [], committed: false, counts: {}, skipped: 0, watermark: task.startWatermark, nextTimer: Infinity, error: toPlainError(err, ErrorCodes.INTERNAL) };
   }
 }

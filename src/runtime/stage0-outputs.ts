@@ -66,7 +66,7 @@ export class Stage0Outputs {
 
   /** After a poll: delivers what it produced; once acknowledged, the source frontier as it stands now. */
   commit(routed: readonly FrontierEntry[], force = false): void {
-    const pending = [...this.collected].map(([sinkId, records]) => this.deps.delivery.deliver(sinkId, records, false));
+    const pending = [...this.collected].map(([sinkId, records]) => this.deps.delivery.deliver(sinkId, records, null));
     this.collected = new Map();
     const now = Date.now();
     const write = force || now - this.progressAt >= FRONTIER_EVERY_MS;

@@ -9,7 +9,8 @@
  *   progress  ['applied', stage, slot, partitionId]     -> last applied offset      exactly-once frontier
  *             ['clock', stage, slot, partitionId]     -> partition watermark at that frontier
  *             ['meta', name]                            -> value                    graph hash, slots, ...
- *   outbox    [sinkStepId, recordId]                    -> [key, value, timestamp, headers?]   outputs to deliver
+ *   outbox    [stage, slot, seq]                        -> packed [sink, id, key, value, timestamp, headers][]
+ *                                                          one commit's outputs to deliver (outbox-chunks.ts)
  *   forward   [stage, fromStage, fromSlot, seq, slot]     -> [count, packed records]   records one batch of a slot
  *                                                          forwarded to a slot of a later stage, not yet applied
  * The key group comes right after the step id so a range of key groups can be moved as a unit.

@@ -11,6 +11,7 @@ import type { ChunkId } from '../runtime/record-columns.js';
 import { chunkForwards, ForwardConsumption, type ForwardChunk, type ForwardRecord, type StoredForwardChunk } from './forward-chunks.js';
 import { appliedKey, clockKey, isExpired, mapEntryKey, mapPrefix, mapRangeEnd, valueKey, type StateKey, type StoredValue } from './keys.js';
 import { LmdbSlotTimers } from './lmdb-slot-timers.js';
+import { writeOutboxChunk, type OutboxChunk } from './outbox-chunks.js';
 import { PinnedSlotTimers } from './pinned-slot-timers.js';
 import { beginCachedBatch, cacheTick, countCachedBytes, dropCachedTables, stateCacheFull, type BudgetedCell } from './state-cache-budget.js';
 import type { StateTable } from './state-table.js';
@@ -21,11 +22,15 @@ export interface CachedValue extends BudgetedCell {
   key: StateKey;
   stored: StoredValue | undefined;
   dirty: boolean;
+  /** Whether LMDB holds the value as of the last commit: clearing one it does not hold writes nothing. */
+  inStore: boolean;
 }
 
 interface CachedEntry {
   stored: StoredValue | undefined;
   dirty: boolean;
+  /** Whether LMDB may hold the entry as of the last commit (true when unknown). */
+  inStore: boolean;
   /** Estimated heap bytes of the entry, part of its map's `bytes`. */
   bytes: number;
 }
@@ -73,6 +78,7 @@ export class SlotBatch {
   private dirtyValues: CachedValue[] = [];
   private dirtyEntries: Array<[CachedMap, string, CachedEntry]> = [];
   private outputs: OutboxRecord[] = [];
+  private outputChunk: OutboxChunk | null = null;
   private forwards: ForwardRecord[] = [];
   private forwardChunks: ForwardChunk[] = [];
   private readonly consumed = new ForwardConsumption();
@@ -113,6 +119,7 @@ export class SlotBatch {
       this.dirtyValues = [];
       this.dirtyEntries = [];
       this.outputs = [];
+      this.outputChunk = null;
       this.forwards = [];
       this.forwardChunks = [];
       this.consumed.clear();
@@ -148,6 +155,7 @@ export class SlotBatch {
   release(): void {
     if (this.open) return;
     this.outputs = [];
+    this.outputChunk = null;
     this.forwardChunks = [];
     if (!this.keepCache) this.dropCache();
   }
@@ -168,7 +176,7 @@ export class SlotBatch {
     if (!entry) {
       const k = valueKey(table.stepId, kg, key, table.name);
       const stored = this.dbs.state.get(k) as StoredValue | undefined;
-      entry = { key: k, stored, dirty: false, bytes: this.keepCache ? valueBytes(key, stored) : 0, lastUsed: 0 };
+      entry = { key: k, stored, dirty: false, inStore: stored !== undefined, bytes: this.keepCache ? valueBytes(key, stored) : 0, lastUsed: 0 };
       table.byKey.set(key, entry);
       countCachedBytes(entry.bytes);
     }
@@ -199,7 +207,8 @@ export class SlotBatch {
 
   private writeEntry(map: CachedMap, entryName: string, stored: StoredValue | undefined): void {
     let entry = map.entries.get(entryName);
-    if (!entry) entry = this.cacheEntry(map, entryName, stored);
+    // An entry never read of a map not read whole may be in LMDB.
+    if (!entry) entry = this.cacheEntry(map, entryName, stored, !map.complete);
     entry.stored = stored;
     if (!entry.dirty) {
       entry.dirty = true;
@@ -235,7 +244,7 @@ export class SlotBatch {
     }
     if (!entry) {
       const stored = map.complete ? undefined : (this.dbs.state.get(mapEntryKey(map.stepId, map.kg, map.key, map.name, entryName)) as StoredValue | undefined);
-      entry = this.cacheEntry(map, entryName, stored);
+      entry = this.cacheEntry(map, entryName, stored, stored !== undefined);
     }
     return entry.stored === undefined || isExpired(entry.stored, this.watermark) ? undefined : entry.stored[0];
   }
@@ -279,6 +288,11 @@ export class SlotBatch {
     return this.outputs;
   }
 
+  /** The outbox chunk the last commit stored (null when it had no outputs), until release(). */
+  get committedOutputs(): OutboxChunk | null {
+    return this.outputChunk;
+  }
+
   /** The batch's forwards as chunks, one per (stage, slot), in emission order: what the commit writes. */
   get pendingForwardChunks(): readonly ForwardChunk[] {
     return this.forwardChunks;
@@ -289,15 +303,16 @@ export class SlotBatch {
     const { env, state, progress, outbox, forward } = this.dbs;
     env.transactionSync(() => {
       for (const v of this.dirtyValues) {
-        if (v.stored === undefined) state.removeSync(v.key);
-        else state.putSync(v.key, v.stored);
+        if (v.stored !== undefined) state.putSync(v.key, v.stored);
+        else if (v.inStore) state.removeSync(v.key);
+        v.inStore = v.stored !== undefined;
         v.dirty = false;
         if (this.keepCache) v.bytes = this.resized(v.bytes, valueBytes(v.key[2] as string, v.stored));
       }
       for (const [m, entryName, e] of this.dirtyEntries) {
-        const k = mapEntryKey(m.stepId, m.kg, m.key, m.name, entryName);
-        if (e.stored === undefined) state.removeSync(k);
-        else state.putSync(k, e.stored);
+        if (e.stored !== undefined) state.putSync(mapEntryKey(m.stepId, m.kg, m.key, m.name, entryName), e.stored);
+        else if (e.inStore) state.removeSync(mapEntryKey(m.stepId, m.kg, m.key, m.name, entryName));
+        e.inStore = e.stored !== undefined;
         e.dirty = false;
         m.dirty--;
         // In a complete map an absent entry needs no marker.
@@ -310,7 +325,7 @@ export class SlotBatch {
         progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
         if (watermark > -Infinity) progress.putSync(clockKey(this.stage, this.slot, pid), watermark);
       }
-      for (const o of this.outputs) outbox.putSync([o.sink, o.id], [o.key, o.value, o.timestamp, o.headers ?? null]);
+      this.outputChunk = writeOutboxChunk(outbox, this.stage, this.slot, this.outputs.map((o) => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null]));
       // Inside the transaction: a chunk's sequence number comes from what is stored now, not from a read snapshot.
       this.forwardChunks = chunkForwards(this.forwards, forward, this.stage, this.slot);
       for (const c of this.forwardChunks) forward.putSync([c.stage, ...c.chunkId], [c.length, c.records] satisfies StoredForwardChunk);
@@ -330,13 +345,13 @@ export class SlotBatch {
     const { stepId, kg, key, name } = map;
     for (const { key: k, value } of this.dbs.state.getRange({ start: mapPrefix(stepId, kg, key, name), end: mapRangeEnd(stepId, kg, key, name) })) {
       const entryName = (k as StateKey)[5] as string;
-      if (!map.entries.has(entryName)) this.cacheEntry(map, entryName, value as StoredValue);
+      if (!map.entries.has(entryName)) this.cacheEntry(map, entryName, value as StoredValue, true);
     }
     map.complete = true;
   }
 
-  private cacheEntry(map: CachedMap, entryName: string, stored: StoredValue | undefined): CachedEntry {
-    const entry: CachedEntry = { stored, dirty: false, bytes: this.keepCache ? entryBytes(entryName, stored) : 0 };
+  private cacheEntry(map: CachedMap, entryName: string, stored: StoredValue | undefined, inStore: boolean): CachedEntry {
+    const entry: CachedEntry = { stored, dirty: false, inStore, bytes: this.keepCache ? entryBytes(entryName, stored) : 0 };
     map.entries.set(entryName, entry);
     map.bytes += entry.bytes;
     countCachedBytes(entry.bytes);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { SinkConnector, SinkRecord } from '../../src/connectors/connector.js';
 import { closeState, openState, type StateDatabases } from '../../src/state/backend.js';
 import { SinkDelivery } from '../../src/runtime/sink-delivery.js';
+import { writeOutboxChunk, type OutputTuple } from '../../src/state/outbox-chunks.js';
 
 /** A sink in memory: records what each write got; `acknowledge` decides when (and whether) a write succeeds. */
 class MemorySink implements SinkConnector {
@@ -48,7 +49,7 @@ test('a sink taking one write at a time gets what was handed over meanwhile as o
   const sink = new MemorySink('out', false, () => new Promise((resolve) => gates.push(resolve)));
   await withDelivery([sink], async (delivery) => {
     const acknowledged: number[] = [];
-    const handed = [0, 1, 2, 3].map((b) => delivery.deliver('out', batch(b * 10, 10), false).then(() => acknowledged.push(b)));
+    const handed = [0, 1, 2, 3].map((b) => delivery.deliver('out', batch(b * 10, 10), null).then(() => acknowledged.push(b)));
     assert.deepEqual(sink.writes.map((w) => w.length), [10], 'the first batch is written at once');
     assert.equal(delivery.pending, 40);
     gates.shift()!();
@@ -68,7 +69,7 @@ test('a pipelined sink is handed each batch at once; acknowledgements are taken 
   const sink = new MemorySink('out', true, () => new Promise((resolve) => gates.push(resolve)));
   await withDelivery([sink], async (delivery) => {
     const acknowledged: number[] = [];
-    const handed = [0, 1, 2].map((b) => delivery.deliver('out', batch(b * 10, 10), false).then(() => acknowledged.push(b)));
+    const handed = [0, 1, 2].map((b) => delivery.deliver('out', batch(b * 10, 10), null).then(() => acknowledged.push(b)));
     assert.equal(sink.writes.length, 3, 'all three written before any acknowledgement');
     // The sink acknowledges the last two first: neither counts until the first is acknowledged.
     gates[2]!();
@@ -83,7 +84,7 @@ test('a pipelined sink is handed each batch at once; acknowledgements are taken 
   });
 });
 
-test('a failed write is retried until the sink takes it; outbox entries go only once acknowledged', async () => {
+test('a failed write is retried until the sink takes it; an outbox chunk goes only once every sink in it acknowledged', async () => {
   // The second attempt starting is the sign that the first one's failure has been taken in.
   let secondAttempt!: () => void;
   const retried = new Promise<void>((resolve) => (secondAttempt = resolve));
@@ -91,16 +92,22 @@ test('a failed write is retried until the sink takes it; outbox entries go only 
     if (call === 1) secondAttempt();
     return call < 2 ? Promise.reject(new Error('destination down')) : Promise.resolve();
   });
-  await withDelivery([sink], async (delivery, dbs) => {
+  let releaseAudit!: () => void;
+  const audit = new MemorySink('audit', false, () => new Promise((resolve) => (releaseAudit = resolve)));
+  await withDelivery([sink, audit], async (delivery, dbs) => {
     const records = batch(0, 5);
-    dbs.env.transactionSync(() => records.forEach((r) => dbs.outbox.putSync(['out', r.id], [r.key, r.value, r.timestamp, null])));
-    const done = delivery.deliver('out', records, true);
+    const tuples = records.map((r, i): OutputTuple => [i % 2 === 0 ? 'out' : 'audit', r.id, r.key, r.value, r.timestamp, null]);
+    const chunk = dbs.env.transactionSync(() => writeOutboxChunk(dbs.outbox, 1, 0, tuples))!;
+    const done = delivery.deliverStored({ keys: [chunk.key], outputs: tuples });
     await retried;
     assert.match(delivery.lastError ?? '', /sink out \(memory\): destination down/);
-    assert.equal(dbs.outbox.getKeysCount(), 5, 'unacknowledged outputs stay in the outbox');
+    assert.equal(audit.writes.length, 1, 'the other sink in the chunk was handed its part');
+    assert.equal(dbs.outbox.getKeysCount(), 1, 'unacknowledged outputs stay in the outbox');
+    releaseAudit();
     await done;
     await delivery.drain();
     assert.equal(sink.writes.length, 3, 'two failures, then the write that succeeded');
+    assert.deepEqual(sink.writes[2], [records[0]!.id, records[2]!.id, records[4]!.id]);
     assert.equal(delivery.lastError, null);
     assert.equal(dbs.outbox.getKeysCount(), 0);
   });
@@ -112,7 +119,7 @@ test('outputs do not pile up behind an instantly acknowledging sink while batche
   await withDelivery([sink], async (delivery) => {
     let peak = 0;
     for (let b = 0; b < 500; b++) {
-      void delivery.deliver('out', batch(b * 100, 100), false);
+      void delivery.deliver('out', batch(b * 100, 100), null);
       peak = Math.max(peak, delivery.pending);
       await Promise.resolve();
     }
@@ -130,7 +137,7 @@ test('a failed write is retried with backoff, each failure counted and the reaso
     const failed: string[] = [];
     const reasons: string[] = [];
     const delivery = new SinkDelivery(new Map([[sink.id, sink]]), openState(dir), { writeFailed: (id) => (failed.push(id), reasons.push(delivery.lastError ?? '')) });
-    const acknowledged = delivery.deliver('out', batch(0, 3), false);
+    const acknowledged = delivery.deliver('out', batch(0, 3), null);
     await acknowledged;
     assert.deepEqual(failed, ['out', 'out'], 'two failed attempts counted');
     assert.equal(sink.writes.length, 3, 'written again after each failure');

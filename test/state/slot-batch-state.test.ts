@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeState, openState, openStateReadOnly } from '../../src/state/backend.js';
 import { SlotBatch } from '../../src/state/slot-batch.js';
+import { storedOutputs } from '../../src/state/outbox-chunks.js';
+import { unpackList } from '../../src/runtime/batch-codec.js';
 import { LmdbStateReader } from '../../src/state/lmdb-reader.js';
 import { valueKey } from '../../src/state/keys.js';
 import { keyGroupOf } from '../../src/core/key-groups.js';
@@ -192,7 +194,7 @@ test('batches between two commits of a pinned slot add up: the commit stores all
   slot.commit();
   const stored = openState(dir);
   assert.equal(stored.state.get(valueKey('s', 0, 'k', 'n'))?.[0], 3);
-  assert.deepEqual([...stored.outbox.getKeys({})].map((k) => (k as string[])[1]), ['o1', 'o2', 'o3']);
+  assert.deepEqual(storedOutputs(stored.outbox).flatMap((s) => s.outputs.map((o) => o[1])), ['o1', 'o2', 'o3']);
   slot.begin();
   assert.equal(slot.appliedOffset('p0'), 30);
   assert.deepEqual(slot.pendingOutputs, [], 'a batch after a commit starts with no outputs');
@@ -226,25 +228,48 @@ test('the source frontier of a slot only moves forward, and is its own: other sl
   }
 }));
 
-test('outputs of a committed batch are in the outbox by sink and id, with their key, value, time and headers', withDir(async (dir) => {
+test("a commit's outputs are one outbox chunk, in emission order with key, value, time and headers; a chunk never overwrites one still stored", withDir(async (dir) => {
   const dbs = openState(dir);
   const slot = new SlotBatch(dbs, 1, 0, [0], []);
+  const other = new SlotBatch(dbs, 1, 0, [0], []);
   slot.begin();
   slot.addOutput({ sink: 'out', id: 'r1', key: 'k1', value: { n: 1 }, timestamp: 10 });
   slot.addOutput({ sink: 'out', id: 'r2', key: null, value: 'two', timestamp: 20, headers: { h: 'v' } });
   slot.addOutput({ sink: 'late', id: 'r1', key: 'k3', value: 3, timestamp: 30 });
   assert.equal(slot.pendingOutputs.length, 3);
   slot.commit();
-  assert.deepEqual(
-    [...dbs.outbox.getRange({})].map(({ key, value }) => [key, value]),
-    [
-      [['late', 'r1'], ['k3', 3, 30, null]],
-      [['out', 'r1'], ['k1', { n: 1 }, 10, null]],
-      [['out', 'r2'], [null, 'two', 20, { h: 'v' }]],
-    ],
-  );
+  const first = storedOutputs(dbs.outbox);
+  assert.deepEqual(first, [
+    {
+      keys: [[1, 0, 0]],
+      outputs: [
+        ['out', 'r1', 'k1', { n: 1 }, 10, null],
+        ['out', 'r2', null, 'two', 20, { h: 'v' }],
+        ['late', 'r1', 'k3', 3, 30, null],
+      ],
+    },
+  ]);
+  assert.deepEqual(slot.committedOutputs?.key, [1, 0, 0]);
+  slot.release();
   slot.begin();
   assert.equal(slot.pendingOutputs.length, 0, 'a new batch starts with no outputs');
+  // The same slot committed by another thread's batch object: its chunk comes after the stored one.
+  other.begin();
+  other.addOutput({ sink: 'out', id: 'r3', key: null, value: 3, timestamp: 40 });
+  other.commit();
+  assert.deepEqual(storedOutputs(dbs.outbox).map((s) => s.keys), [[[1, 0, 0]], [[1, 0, 1]]]);
+  slot.commit();
+  assert.equal(slot.committedOutputs, null, 'a commit without outputs stores no chunk');
+  assert.equal(dbs.outbox.getKeysCount(), 2);
+}));
+
+test('outbox entries of the layout with one entry per output are read as one group, in key order', withDir(async (dir) => {
+  const dbs = openState(dir);
+  dbs.env.transactionSync(() => {
+    dbs.outbox.putSync(['out', 'b'], [null, 2, 20, null]);
+    dbs.outbox.putSync(['out', 'a'], ['k', 1, 10, { h: 'v' }]);
+  });
+  assert.deepEqual(storedOutputs(dbs.outbox), [{ keys: [['out', 'a'], ['out', 'b']], outputs: [['out', 'a', 'k', 1, 10, { h: 'v' }], ['out', 'b', null, 2, 20, null]] }]);
 }));
 
 test('a slot any thread may run reads LMDB at every batch', withDir(async (dir) => {
@@ -280,7 +305,7 @@ test('committed state is stored under the documented keys (backend.ts), which a 
   ]);
   assert.deepEqual(contents('timers'), [[['w', 5, 99, 'u1', 'ns'], 'r7']]);
   assert.deepEqual(contents('progress'), [[['applied', 1, 0, 'src/0'], 12]]);
-  assert.deepEqual(contents('outbox'), [[['out', 'o1'], ['u1', 'v', 3, null]]]);
+  assert.deepEqual(contents('outbox').map(([key, value]) => [key, unpackList(value as Uint8Array)]), [[[1, 0, 0], [['out', 'o1', 'u1', 'v', 3, null]]]]);
   assert.deepEqual(contents('forward').map(([key]) => key), [[2, 1, 0, 0, 4]]);
 }));
 

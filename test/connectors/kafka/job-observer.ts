@@ -3,6 +3,7 @@
  * and applied source offsets straight from LMDB, and a polling wait with a deadline that says what it waited for.
  */
 import { openState } from '../../../src/state/backend.js';
+import { storedOutputs } from '../../../src/state/outbox-chunks.js';
 import type { Totals } from '../../runtime/fixtures/jobs.js';
 
 export async function readyz(url: string): Promise<{ status: number; reasons: string[] }> {
@@ -43,6 +44,7 @@ export function appliedOffsets(stateDir: string): Map<string, number[]> {
   return out;
 }
 
+/** Outputs in the outbox, not yet acknowledged by their sink. */
 export function outboxSize(stateDir: string): number {
-  return openState(stateDir).outbox.getKeysCount();
+  return storedOutputs(openState(stateDir).outbox).reduce((n, s) => n + s.outputs.length, 0);
 }
