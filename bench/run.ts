@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [options]`: runs a benchmark, prints one JSON line per figure, and appends them (with the
  * command, the machine and the time) to bench/results.jsonl.
- *   nexmark [--events N] [--queries q0,q1,q2,q3,q5,q7,q8,q11] [--runs R] [--workers 1,2] [--placements any,pinned] [--intakes main,workers] [--commit-intervals 0,100] [--latency-seconds S]
+ *   nexmark [--events N] [--queries q0,q1,q2,q3,q5,q7,q8,q11] [--runs R] [--workers 1,2] [--placements any,pinned] [--intakes main,workers] [--commit-intervals 0,100] [--in-thread] [--latency-seconds S]
  *   nexmark-kafka [--events N] [--queries ...] [--workers 1,2]
  *   scaling [--keys 10000,100000,1000000,10000000] [--min-events N] [--workers W] [--rates 10000,...] [--rate-seconds S]
  *   ceiling [--events N] [--keys K] [--workers 1,2] [--intakes main,workers] [--runs R]
@@ -62,7 +62,7 @@ const report = (figure: object) => {
 switch (name) {
   case 'nexmark':
     await nexmarkBench(
-      { events: num('events', 2_000_000), queries: option(args, 'queries', ALL_QUERIES).split(','), runs: num('runs', 3), workers: nums('workers', '1,2'), placements: option(args, 'placements', 'any').split(',') as SlotPlacement[], intakes: option(args, 'intakes', 'main').split(',') as IntakePlacement[], ...(args.includes('--commit-intervals') ? { commitIntervals: nums('commit-intervals', '') } : {}), latencySeconds: num('latency-seconds', 10) },
+      { events: num('events', 2_000_000), queries: option(args, 'queries', ALL_QUERIES).split(','), runs: num('runs', 3), workers: nums('workers', '1,2'), placements: option(args, 'placements', 'any').split(',') as SlotPlacement[], intakes: option(args, 'intakes', 'main').split(',') as IntakePlacement[], ...(args.includes('--commit-intervals') ? { commitIntervals: nums('commit-intervals', '') } : {}), inThread: args.includes('--in-thread'), latencySeconds: num('latency-seconds', 10) },
       report,
     );
     break;

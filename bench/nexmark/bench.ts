@@ -3,7 +3,8 @@
  * worker threads over the same generated events, each measurement in a fresh process (measure-query.ts); with
  * `placements: ['any', 'pinned']` also each slot placement (`flywheel-N-pinned` rows for the pinned one), and with
  * `intakes: ['main', 'workers']` the source read on the main thread and by the workers (`-worker-intake` rows), and
- * with `commitIntervals` each commit interval of the pinned slots (`-commit-Nms` rows).
+ * with `commitIntervals` each commit interval of the pinned slots (`-commit-Nms` rows), and with `inThread` the
+ * query's stages in one thread with no hand-offs (`in-thread` row, in-thread-run.ts: throughput only).
  * Throughput runs are unpaced (medians of `runs`); then each implementation runs once paced at the same rate, half
  * the slower Flywheel throughput, with event time following the wall clock, for the latency quantiles. Reports one
  * figure per query and implementation.
@@ -29,6 +30,8 @@ export interface NexmarkBenchOptions {
   intakes: IntakePlacement[];
   /** Commit intervals to run pinned slots with (runtime.commitInterval, ms); the runtime's default alone when absent. */
   commitIntervals?: number[];
+  /** Adds the in-thread row: the floor under any placement of the query on threads. */
+  inThread?: boolean;
   latencySeconds: number;
 }
 
@@ -51,13 +54,16 @@ type LatencyField = 'pacedRate' | 'pacedEventsPerSecond' | 'latencySamples' | 'r
 /** An implementation: the baseline (0 workers), or Flywheel with N workers, a slot placement and an intake. */
 interface Impl {
   workers: number;
+  inThread?: boolean;
   placement: SlotPlacement;
   intake: IntakePlacement;
   commitInterval?: number;
 }
 
-const implName = ({ workers, placement, intake, commitInterval }: Impl): string =>
-  workers === 0
+const implName = ({ workers, inThread, placement, intake, commitInterval }: Impl): string =>
+  inThread
+    ? 'in-thread'
+    : workers === 0
     ? 'baseline'
     : `flywheel-${workers}${placement === 'any' ? '' : `-${placement}`}${intake === 'main' ? '' : '-worker-intake'}${commitInterval === undefined ? '' : `-commit-${commitInterval}ms`}`;
 
@@ -81,6 +87,7 @@ export async function nexmarkBench(o: NexmarkBenchOptions, report: (f: Figure) =
   for (const query of o.queries) {
     const impls: Impl[] = [
       { workers: 0, placement: 'any', intake: 'main' },
+      ...(o.inThread ? [{ workers: 1, inThread: true, placement: 'pinned' as const, intake: 'main' as const }] : []),
       ...o.intakes.flatMap((intake) =>
         o.placements.flatMap((placement) =>
           o.workers.flatMap((workers) => (placement === 'pinned' && o.commitIntervals ? o.commitIntervals.map((commitInterval) => ({ workers, placement, intake, commitInterval })) : [{ workers, placement, intake }])),
@@ -91,10 +98,10 @@ export async function nexmarkBench(o: NexmarkBenchOptions, report: (f: Figure) =
     for (const impl of impls) rows.push(await throughput(query, impl, o));
     const baselineOutputs = rows[0]!.outputs;
     for (const row of rows) if (row.outputs !== baselineOutputs) throw new Error(`${query} ${row.impl}: ${row.outputs} outputs, the baseline ${baselineOutputs}`);
-    const rate = Math.round(Math.min(...rows.slice(1).map((r) => r.eventsPerSecond)) / 2);
+    const rate = Math.round(Math.min(...rows.filter((_, i) => i > 0 && !impls[i]!.inThread).map((r) => r.eventsPerSecond)) / 2);
     for (const [i, row] of rows.entries()) {
       let latency: Pick<Figure, LatencyField> = { pacedRate: null, pacedEventsPerSecond: null, latencySamples: null, releasedEarly: null, p50LatencyMs: null, p99LatencyMs: null };
-      if (o.latencySeconds > 0) {
+      if (o.latencySeconds > 0 && !impls[i]!.inThread) {
         const events = rate * o.latencySeconds;
         const r = await runChild<QueryRunResult>(script, { query, ...impls[i]!, events, rate } satisfies QueryRun);
         latency = { pacedRate: rate, pacedEventsPerSecond: Math.round(events / r.seconds), latencySamples: r.latencySamples, releasedEarly: r.releasedEarly, p50LatencyMs: r.p50LatencyMs, p99LatencyMs: r.p99LatencyMs };

@@ -21,11 +21,14 @@ import { diskMiB, outputsOf } from '../job-figures.js';
 import { baselines } from './baseline.js';
 import { NEXMARK_WATERMARK_DELAY, type NexmarkEvent } from './model.js';
 import { pacedBaseline } from './paced-baseline.js';
+import { runInThread } from './in-thread-run.js';
 
 export interface QueryRun {
   query: string;
   /** 0: the plain baseline; N > 0: Flywheel with N worker threads. */
   workers: number;
+  /** Flywheel's stages in the benchmark's own thread with no hand-offs (in-thread-run.ts), instead of the runtime. */
+  inThread?: boolean;
   /** Flywheel's slot placement (runtime.placement); `any` when absent. */
   placement?: SlotPlacement;
   /** Where the source is read (runtime.intake); `main` when absent. */
@@ -69,6 +72,18 @@ const m = await measure(async () => {
       found.latency = pacedBaseline(o.query, o.rate, o.events, readyAfter);
       found.outputs = found.latency.count + found.latency.releasedEarly;
     } else baselines[o.query]!(nexmarkEvents({ count: o.events, partitions: 4 }) as Iterable<NexmarkEvent>, () => found.outputs++);
+    return;
+  }
+  if (o.inThread) {
+    process.env.NEXMARK_OPTIONS = JSON.stringify({ count: o.events, partitions: 4 });
+    const graph = ((await import(`./queries.js?in-thread=${o.query}`)) as unknown as Record<string, JobGraph>)[o.query]!;
+    const stateDir = mkdtempSync(join(tmpdir(), 'fw-nexmark-'));
+    try {
+      found.outputs = runInThread({ graph, stateDir, events: o.events, partitions: 4, commitInterval: o.commitInterval ?? 100 });
+      found.stateMiB = diskMiB(stateDir);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
     return;
   }
   registerSinkType(latencySinkType);
