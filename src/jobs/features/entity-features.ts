@@ -1,6 +1,6 @@
 /**
- * The keyed process function behind the user and item features. An event is only staged when it arrives (one small
- * map entry) under its snapshot time: the first multiple of the emit interval E after its ts. An event-time timer at
+ * The keyed process function behind the user and item features. An event is only staged when it arrives
+ * (../events/staged-folds.ts) under its snapshot time: the first multiple of the emit interval E after its ts. An event-time timer at
  * that time folds every staged event due by then into the aggregate state, sketches and digest, stores the new
  * feature record (read by the query routes) and emits it: at most one change per key per emit interval, and a
  * snapshot as of T describes exactly the events with ts < T, whatever the batching and watermark progress were.
@@ -13,6 +13,7 @@
 import type { FiredTimer, KeyedProcessor, ProcessContext } from '../../api/types.js';
 import type { BehaviourEvent } from '../events/parse-event.js';
 import { murmur3 } from '../../core/murmur3.js';
+import { recordFold, stageForFold, takeDue } from '../events/staged-folds.js';
 import { addToBuckets, addToTally, emptyTally, nextExpiry, pruneBuckets, windowStart } from './activity-windows.js';
 import { advanceDecay, emptyDecay } from './decayed-rate.js';
 import type { EntitySpec } from './entity-spec.js';
@@ -23,9 +24,6 @@ import { emptyHll, hllAdd, type SlidingHll } from './hyperloglog.js';
 import { addToDigest } from './seeded-tdigest.js';
 
 const EMIT = 'emit';
-const SEQUENCE_WIDTH = 10;
-
-type Staging = [nextSequence: number, lastSnapshot: number | null];
 
 /** Amount of a purchase line in integer cents: price x qty (qty defaults to 1, a missing price to 0). */
 function lineCents(e: BehaviourEvent): number {
@@ -39,27 +37,12 @@ export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions
   function stage(e: BehaviourEvent, ctx: ProcessContext<FeatureRecord>): void {
     const typeIndex = spec.types.indexOf(e.type);
     if (typeIndex < 0) return;
-    const staging = ctx.state<Staging>(STATE.staging);
-    const [sequence, last] = staging.get() ?? [0, null];
-    let due = (Math.floor(e.ts / E) + 1) * E;
-    if (last !== null && due <= last) due = last + E;
     const price = spec.prices && e.price !== undefined ? e.price : null;
     const hashes = spec.distinct.map((d) => {
       const v = d.valueOf(e);
       return v === undefined ? null : murmur3(v);
     });
-    const staged: StagedEvent = [due, typeIndex, e.ts, lineCents(e), price, ...hashes];
-    ctx.mapState<StagedEvent>(STATE.staged).set(sequence.toString(36).padStart(SEQUENCE_WIDTH, '0'), staged);
-    staging.set([sequence + 1, last]);
-    ctx.timers.register(due, EMIT);
-  }
-
-  /** Removes and returns the staged events due by `asOf`, in arrival order. */
-  function takeDue(asOf: number, ctx: ProcessContext<FeatureRecord>): StagedEvent[] {
-    const staged = ctx.mapState<StagedEvent>(STATE.staged);
-    const due = staged.entries().filter(([, s]) => s[0] <= asOf);
-    for (const [name] of due) staged.delete(name);
-    return due.map(([, s]) => s);
+    stageForFold<StagedEvent>(ctx, e.ts, E, (due) => [due, typeIndex, e.ts, lineCents(e), price, ...hashes], EMIT);
   }
 
   /** Folds events into the aggregate and sketches as of `asOf`; returns their prices and activity times. */
@@ -89,7 +72,7 @@ export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions
   }
 
   function snapshot(asOf: number, ctx: ProcessContext<FeatureRecord>): void {
-    const due = takeDue(asOf, ctx);
+    const due = takeDue<StagedEvent>(ctx, asOf);
     const aggregateState = ctx.state<EntityAggregate>(STATE.aggregate);
     const aggregate = aggregateState.get() ?? {
       lifetime: emptyTally(spec.types.length),
@@ -112,8 +95,7 @@ export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions
       digest = addToDigest(digest, prices, options.priceCompression, murmur3(ctx.key));
       priceState.set(digest);
     }
-    const staging = ctx.state<Staging>(STATE.staging);
-    staging.set([(staging.get() ?? [0, null])[0], asOf]);
+    recordFold(ctx, asOf);
     const record: FeatureRecord = { entity: spec.entity, id: ctx.key, asOf, features: featuresAsOf(spec, options, { aggregate, sketches, prices: digest }, asOf) };
     ctx.state<FeatureRecord>(STATE.features).set(record);
     ctx.emit(record, asOf);

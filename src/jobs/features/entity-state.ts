@@ -1,8 +1,8 @@
 /**
  * The keyed state of a feature processor (plain data, stored as msgpack) and the feature record it emits and keeps
  * for the query routes. Per key:
- *   staging   value  [next sequence number, time of the last snapshot or null]
- *   staged    map    sequence -> StagedEvent: events waiting for their snapshot time
+ *   staging   value  [time of the last snapshot or null, StagedEvent[]: events waiting for their snapshot time]
+ *                    (../events/staged-folds.ts)
  *   aggregate value  EntityAggregate: lifetime tally, window buckets, decayed counts
  *   distinct  value  one sliding HyperLogLog per distinct dimension
  *   prices    value  t-digest centroids (items)
@@ -13,8 +13,6 @@ import type { DecayedCounts } from './decayed-rate.js';
 import type { EntityKind } from './entity-spec.js';
 
 export const STATE = {
-  staging: 'staging',
-  staged: 'staged',
   aggregate: 'aggregate',
   distinct: 'distinct',
   prices: 'prices',
