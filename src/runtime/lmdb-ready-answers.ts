@@ -8,9 +8,9 @@
  * A value with a TTL is absent once the job's watermark passes its expiry, as in LmdbStateReader. Each route's cache
  * holds at most ROUTE_BUDGET_BYTES (stored plus rendered bytes), dropping the entries written longest ago first.
  */
-import type { Database } from 'lmdb';
 import { keyGroupOf } from '../core/key-groups.js';
 import { readyBytes, type ReadyAnswer, type ReadyAnswers } from '../query/ready-answers.js';
+import type { StateDatabases } from '../state/backend.js';
 import { valueKey, type StoredValue } from '../state/keys.js';
 
 /** Enough for 20,000 feature records of about 1 KB twice over; a larger key space falls back to rendering. */
@@ -25,7 +25,7 @@ interface Entry {
 
 export class LmdbReadyAnswers implements ReadyAnswers {
   constructor(
-    private readonly db: Database,
+    private readonly db: StateDatabases['state'],
     private readonly keyGroups: number,
     private readonly watermark: () => number,
     private readonly budgetBytes = ROUTE_BUDGET_BYTES,
@@ -43,7 +43,7 @@ export class LmdbReadyAnswers implements ReadyAnswers {
       const fast = this.db.getBinaryFast(stateKey);
       if (fast === undefined) return undefined;
       // getBinaryFast answers in a reusable buffer larger than the value: its first lastSize bytes are the value.
-      const bytes = fast.subarray(0, (this.db as Database & { lastSize: number }).lastSize);
+      const bytes = fast.subarray(0, (this.db as StateDatabases['state'] & { lastSize: number }).lastSize);
       let entry = entries.get(key);
       if (entry === undefined || !entry.stored.equals(bytes)) {
         if (entry !== undefined) forget(key, entry);
