@@ -3,7 +3,7 @@
  *   flywheel_query_request_seconds{method, route, status}  histogram of the time the endpoint spent on a request,
  *     from the request being parsed to the answer being written (fastify's reply.elapsedTime on routes it serves).
  * Buckets start at 10 us: a ready answer takes tens of microseconds, a decoded one a few hundred.
- * The label children are kept per method, route and status, so an observation does not hash labels.
+ * A label child is made once per method, route and status and kept.
  */
 import { Histogram, type Registry } from 'prom-client';
 
