@@ -39,10 +39,17 @@ const CEILING: Array<[string, string]> = [
   ['otherThreadsMicrosPerEvent', 'workers + other threads µs/event'], ['cpuCores', 'cores used'], ['eventsPerBatch', 'events/batch'],
 ];
 
+const LOOKUP: Array<[string, string]> = [
+  ['phase', 'job'], ['server', 'server'], ['connections', 'connections'], ['offeredRate', 'offered req/s'], ['requestsPerSecond', 'achieved req/s'],
+  ['p50', 'p50 ms'], ['p99', 'p99 ms'], ['cpuMicrosPerLookup', 'CPU µs/lookup'], ['serverCores', 'server cores'], ['jobEventsPerSecond', 'job events/s'], ['loadAverage1m', 'load avg 1m'],
+];
+
 let out = '';
 const nexmark = rows.filter((r) => r.bench === 'nexmark');
 for (const query of [...new Set(nexmark.map((r) => String(r.query)))]) out += table(`#### ${query}`, NEXMARK, nexmark.filter((r) => r.query === query));
 out += table('#### Kafka in, Kafka out', KAFKA, rows.filter((r) => r.bench === 'nexmark-kafka'));
 out += table('#### Scaling', SCALING, rows.filter((r) => r.bench === 'scaling'));
 out += table('#### Main-thread ceiling', CEILING, rows.filter((r) => r.bench === 'ceiling'));
+const lookups = rows.filter((r) => r.bench === 'lookup-vs-redis').map((r) => ({ ...r, ...(r.latencyMs as Row) }));
+out += table('#### GET /features/users/:id beside Redis + fastify', LOOKUP, lookups);
 process.stdout.write(out);

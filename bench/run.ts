@@ -7,6 +7,7 @@
  *   ceiling [--events N] [--keys K] [--workers 1,2] [--intakes main,workers] [--runs R]
  *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2]
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,process,main,floor] [--client autocannon|wrk] [--query '?fields=..']
+ *   lookup-vs-redis [--users U] [--job-rate 2000] [--rates 2000,5000,10000,15000,20000] [--seconds S] [--connections C] [--saturation-connections 64] [--isolation thread|process]
  *   kafka [--events N] [--users U] [--runs R] [--workers W] [--latency-seconds S]
  *   kafka-mock [--groups G]
  *   lmdb-restarts [--trials N] [--reader-ms 50]   (0: no other process)
@@ -25,6 +26,8 @@ import { experimentsBench } from './experiments/bench.js';
 import { identityBench } from './identity/bench.js';
 import { expectationsBench } from './quality/bench.js';
 import { featureServingBench } from './features/serving.js';
+import { lookupVsRedisBench } from './features/lookup-vs-redis.js';
+import type { QueryIsolation } from '../src/graph/runtime-settings.js';
 import { featureThroughputBench } from './features/throughput.js';
 import type { IntakePlacement } from '../src/graph/runtime-settings.js';
 import type { SlotPlacement } from '../src/runtime/worker-pool.js';
@@ -124,6 +127,20 @@ switch (name) {
       report,
     );
     break;
+  case 'lookup-vs-redis':
+    await lookupVsRedisBench(
+      {
+        users: num('users', 6_000),
+        jobRate: num('job-rate', 2_000),
+        rates: nums('rates', '2000,5000,10000,15000,20000'),
+        seconds: num('seconds', 10),
+        connections: num('connections', 20),
+        saturationConnections: nums('saturation-connections', '64'),
+        isolation: option(args, 'isolation', 'thread') as QueryIsolation,
+      },
+      report,
+    );
+    break;
   case 'kafka':
     await kafkaBench(
       {
@@ -178,6 +195,6 @@ switch (name) {
     );
     break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, flywheel-cpu, features-throughput, features-serving, kafka, kafka-mock, experiments, memory\n`);
+    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, flywheel-cpu, features-throughput, features-serving, lookup-vs-redis, kafka, kafka-mock, experiments, memory\n`);
     process.exitCode = 1;
 }

@@ -25,6 +25,7 @@ import { routeContributions } from '../../src/runtime/route-contributions.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { startFloorServer } from '../floor-process.js';
 import { wrkLoad } from '../wrk-load.js';
+import { usersWithFeatures } from './users-with-features.js';
 
 const run = promisify(execFile);
 
@@ -92,12 +93,7 @@ async function servingRun(serverPlacement: 'thread' | 'process' | 'main', o: Ser
     serverPlacement === 'main' ? await startQueryServer(buildQueryApp(view, routeContributions(lookupJob)), 0, '127.0.0.1') : await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', serverPlacement);
   const read = () => runner.status(1, 0).recordsRead;
   try {
-    const all = Array.from({ length: o.users }, (_, u) => `u${u}`);
-    let ids: string[] = [];
-    while (ids.length < 0.9 * o.users) {
-      await sleep(1000);
-      ids = all.filter((id) => view.state.value('user-features', id, 'features') !== undefined);
-    }
+    const ids = await usersWithFeatures(view.state, o.users);
     const idsFile = join(stateDir, 'ids.json');
     writeFileSync(idsFile, JSON.stringify(ids));
     const windows = [0, ...o.rates];

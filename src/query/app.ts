@@ -6,12 +6,17 @@
  * Steps add their own routes over keyed state (e.g. a feature step's /features/users/:id). Every route validates its
  * input with a JSON schema; bad input is a 400 with a message saying what is expected (unknown properties included:
  * they are refused, not silently removed; body values are not converted to the types wanted: request-validation.ts).
+ * A step's route may keep its answers ready to send (ready-answers.ts); plain GETs of such a route are answered
+ * before fastify (ready-routes.ts). Every request's time is in the per-route histogram (request-metrics.ts).
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { QueryRoutes, ReadinessCheck, RuntimeView } from './runtime-view.js';
 import { schemaErrorMessage } from './validation-messages.js';
 import { refuseNonFiniteNumbers } from './finite-input.js';
 import { requestValidatorCompiler } from './request-validation.js';
+import { renderedEachTime } from './ready-answers.js';
+import { ReadyRoutes, type ReadyRoute } from './ready-routes.js';
+import { RequestMetrics } from './request-metrics.js';
 
 export interface RouteContribution {
   stepId: string;
@@ -19,7 +24,14 @@ export interface RouteContribution {
 }
 
 export function buildQueryApp(view: RuntimeView, contributions: readonly RouteContribution[] = []): FastifyInstance {
-  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1024 }, schemaErrorFormatter: schemaErrorMessage });
+  const metrics = new RequestMetrics(view.registry);
+  const ready = new ReadyRoutes(metrics);
+  const app = Fastify({
+    logger: false,
+    routerOptions: { maxParamLength: 1024 },
+    schemaErrorFormatter: schemaErrorMessage,
+    serverFactory: (handler, options) => ready.server(handler, options),
+  });
   app.setValidatorCompiler(requestValidatorCompiler());
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
@@ -35,6 +47,9 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
     void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}; this job serves ${served.join(', ')}`, routes: served });
   });
   app.addHook('preHandler', refuseNonFiniteNumbers);
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.observe(req.method, req.routeOptions.url?.replaceAll('::', ':') ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
   app.get('/healthz', async (_req, reply) => {
     const live = await view.live();
     return reply.code(live ? 200 : 503).send({ status: live ? 'ok' : 'down', job: view.jobName });
@@ -49,6 +64,8 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
   app.get('/metrics', async (_req, reply) => reply.type(view.contentType).send(await view.metrics()));
   app.get('/topology', async () => view.topology());
   const addReadinessCheck = (check: ReadinessCheck) => void checks.push(check);
-  for (const { stepId, routes } of contributions) routes(app, { stepId, state: view.state, addReadinessCheck, ...(view.registry ? { registry: view.registry } : {}) });
+  const answers = view.answers ?? renderedEachTime(view.state);
+  const addReadyRoute = (route: ReadyRoute) => ready.add(route);
+  for (const { stepId, routes } of contributions) routes(app, { stepId, state: view.state, answers, addReadyRoute, addReadinessCheck, ...(view.registry ? { registry: view.registry } : {}) });
   return app;
 }

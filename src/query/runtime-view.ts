@@ -5,6 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { StateReader } from '../state/reader.js';
+import type { ReadyAnswers } from './ready-answers.js';
+import type { ReadyRoute } from './ready-routes.js';
 
 export interface Readiness {
   ready: boolean;
@@ -23,6 +25,8 @@ export interface RuntimeView {
   metrics(): Promise<string>;
   readonly contentType: string;
   readonly state: StateReader;
+  /** Answers rendered once per stored version (over LMDB); without it, routes render at each request. */
+  readonly answers?: ReadyAnswers;
   /** The job's metrics registry, where steps' routes may add metrics read at scrape time. */
   readonly registry?: Registry;
   /** Releases what the view holds open (its read-only state handle). */
@@ -34,6 +38,17 @@ export type ReadinessCheck = () => string | null;
 
 /**
  * Routes a step contributes to the query endpoint (e.g. `/features/users/:id` of a feature step); a step may also add
- * a readiness check, whose reason makes /readyz answer 503 (a data-quality threshold).
+ * a readiness check, whose reason makes /readyz answer 503 (a data-quality threshold), and answer plain GETs of a
+ * route from ready answers before fastify (ready-routes.ts).
  */
-export type QueryRoutes = (app: FastifyInstance, step: { stepId: string; state: StateReader; registry?: Registry; addReadinessCheck?: (check: ReadinessCheck) => void }) => void;
+export type QueryRoutes = (
+  app: FastifyInstance,
+  step: {
+    stepId: string;
+    state: StateReader;
+    answers?: ReadyAnswers;
+    addReadyRoute?: (route: ReadyRoute) => void;
+    registry?: Registry;
+    addReadinessCheck?: (check: ReadinessCheck) => void;
+  },
+) => void;

@@ -4,6 +4,7 @@ import { Redactor } from '../graph/secrets.js';
 import type { RuntimeView } from '../query/runtime-view.js';
 import { LmdbStateReader } from '../state/lmdb-reader.js';
 import { openStateReadOnly } from '../state/backend.js';
+import { LmdbReadyAnswers } from './lmdb-ready-answers.js';
 import type { JobRunner } from './runner.js';
 
 /** The running plan as plain data, for GET /topology, with secret settings hidden. */
@@ -23,6 +24,7 @@ export function jobView(runner: JobRunner, stateDir: string): RuntimeView {
   const plan = runner.plan;
   let handle: ReturnType<typeof openStateReadOnly> | null = null;
   let reader: LmdbStateReader | null = null;
+  let answers: LmdbReadyAnswers | null = null;
   return {
     jobName: plan.graph.name,
     live: () => runner.live,
@@ -39,10 +41,16 @@ export function jobView(runner: JobRunner, stateDir: string): RuntimeView {
       reader ??= new LmdbStateReader(handle, plan.keyGroups, () => runner.watermark);
       return reader;
     },
+    get answers() {
+      handle ??= openStateReadOnly(stateDir);
+      answers ??= new LmdbReadyAnswers(handle.state, plan.keyGroups, () => runner.watermark);
+      return answers;
+    },
     async close() {
       await handle?.env.close();
       handle = null;
       reader = null;
+      answers = null;
     },
   };
 }

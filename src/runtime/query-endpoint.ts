@@ -14,6 +14,8 @@ import { startQueryServer } from '../query/server.js';
 import { openStateReadOnly } from '../state/backend.js';
 import { holdOutsideReader } from '../state/state-dir-lock.js';
 import { LmdbStateReader } from '../state/lmdb-reader.js';
+import { LmdbReadyAnswers } from './lmdb-ready-answers.js';
+import { registerEndpointCpu } from './endpoint-cpu.js';
 import { listenError } from './listen-check.js';
 import { ErrorCodes, FlywheelError, toPlainError } from '../core/errors.js';
 import { loadJobGraph } from './job-loader.js';
@@ -68,6 +70,7 @@ async function start(data: QueryEndpointData): Promise<void> {
   /** Metrics that steps' routes compute here from state (e.g. a model's progressive AUC), after the job's. */
   const stateMetrics = new Registry();
   stateMetrics.setDefaultLabels({ job: data.jobName });
+  registerEndpointCpu(stateMetrics, parentPort ? 'thread' : 'process');
   const view: RuntimeView = {
     jobName: data.jobName,
     live: async () => (await ask('liveness')).live!,
@@ -80,6 +83,7 @@ async function start(data: QueryEndpointData): Promise<void> {
     registry: stateMetrics,
     contentType: data.contentType,
     state: new LmdbStateReader(handle, data.keyGroups, () => watermark),
+    answers: new LmdbReadyAnswers(handle.state, data.keyGroups, () => watermark),
   };
   try {
     const graph = await loadJobGraph(data.job);

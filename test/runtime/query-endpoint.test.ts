@@ -1,8 +1,9 @@
 /**
  * The query endpoint as `flywheel run` serves it, on its own thread or in its own child process: over a real TCP
  * port, state routes read the job's LMDB state through the endpoint's own handle, while metrics and readiness come
- * from the job's main thread. A child-process endpoint goes away with its job, even one killed with SIGKILL, and
- * until it has, a job cannot take the state directory.
+ * from the job's main thread, and the endpoint reports its own CPU time and per-route request times. A child-process
+ * endpoint goes away with its job, even one killed with SIGKILL, and until it has, a job cannot take the state
+ * directory.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,6 +80,11 @@ for (const isolation of ['thread', 'process'] as const) {
         const families = parsePrometheusTextFormat(metrics.body) as Array<{ name: string; metrics: Array<{ labels?: Record<string, string>; value?: string }> }>;
         const recordsIn = families.find((f) => f.name === 'flywheel_records_in_total')!;
         assert.equal(Number(recordsIn.metrics.find((m) => m.labels?.step === 'latest')?.value), 40);
+        // The endpoint's own figures: its CPU time so far, and the two lookups above in the per-route histogram.
+        const cpu = families.find((f) => f.name === 'flywheel_query_endpoint_cpu_seconds_total')!;
+        assert.ok(Number(cpu.metrics[0]!.value) > 0, 'the endpoint has used some CPU time');
+        assert.match(metrics.body, /^flywheel_query_request_seconds_count\{[^}]*route="\/latest\/latest\/:key"[^}]*status="200"[^}]*\} 1$/m);
+        assert.match(metrics.body, /^flywheel_query_request_seconds_count\{[^}]*route="\/latest\/latest\/:key"[^}]*status="404"[^}]*\} 1$/m);
         assert.deepEqual(JSON.parse((await get('/topology')).body).steps.map((s: { id: string }) => s.id), ['events', 'by-user', 'latest', 'out']);
       } finally {
         await server.close();

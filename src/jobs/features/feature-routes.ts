@@ -5,8 +5,13 @@
  * Without `window` the answer holds every window; with it, that window's fields and the non-windowed ones in one
  * flat object. `fields` keeps only the named features. Unknown windows or fields are a 400 that lists what exists; a
  * key the step has not seen is a 404 (in a batch: `found: false` for that id).
+ * The whole record (no window, no fields) is rendered once per stored snapshot and kept ready to send
+ * (query/ready-answers.ts): a plain GET is answered before fastify (query/ready-routes.ts), and a plain batch is
+ * written from the same bytes. A selection decodes the record and renders it per request.
  */
 import type { FastifyInstance } from 'fastify';
+import { readyBytes, renderedEachTime, type ReadyAnswer, type ReadyAnswers } from '../../query/ready-answers.js';
+import type { ReadyRoute } from '../../query/ready-routes.js';
 import type { QueryRoutes } from '../../query/runtime-view.js';
 import type { StateReader } from '../../state/reader.js';
 import type { EntitySpec } from './entity-spec.js';
@@ -19,7 +24,8 @@ interface Query {
   fields?: string;
 }
 
-const idSchema = { type: 'string', minLength: 1, maxLength: 256, pattern: '^\\S+$' } as const;
+const MAX_ID_LENGTH = 256;
+const idSchema = { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH, pattern: '^\\S+$' } as const;
 
 function select(values: FeatureValues, fields: ReadonlySet<string> | null): FeatureValues {
   if (fields === null) return values;
@@ -31,6 +37,24 @@ function view(record: FeatureRecord, window: string | undefined, fields: Readonl
   if (window !== undefined) return { entity, id, asOf, window, features: { ...select(features.current, fields), ...select(features.windows[window] ?? {}, fields) } };
   const windows = Object.fromEntries(Object.entries(features.windows).map(([name, values]) => [name, select(values, fields)]));
   return { entity, id, asOf, features: { current: select(features.current, fields), windows } };
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * The batch answer without a selection, from the ready answers: the same bytes as JSON.stringify of
+ * `{ entity, results }` with each found result `{ found: true, ...record }`, the record's JSON being its ready answer.
+ */
+function wholeBatch(entity: string, ids: readonly string[], whole: ReadyAnswer): Buffer {
+  // Ready answers are latin1 strings of UTF-8 bytes: the parts around them are ASCII, the same in either encoding.
+  let out = `{"entity":${JSON.stringify(entity)},"results":[`;
+  ids.forEach((id, i) => {
+    const answer = whole(id);
+    // A ready answer is a JSON object: what follows its opening brace continues the result after "found":true.
+    const result = answer === undefined ? readyBytes(JSON.stringify({ id, found: false })) : `{"found":true,${answer.slice(1)}`;
+    out += i > 0 ? `,${result}` : result;
+  });
+  return Buffer.from(`${out}]}`, 'latin1');
 }
 
 export function featureRoutes(spec: EntitySpec, options: ResolvedFeatureOptions): QueryRoutes {
@@ -55,8 +79,11 @@ export function featureRoutes(spec: EntitySpec, options: ResolvedFeatureOptions)
     return new Set(names);
   }
 
-  return (app: FastifyInstance, { stepId, state }: { stepId: string; state: StateReader }) => {
+  return (app: FastifyInstance, step: { stepId: string; state: StateReader; answers?: ReadyAnswers; addReadyRoute?: (route: ReadyRoute) => void }) => {
+    const { stepId, state } = step;
     const read = (id: string) => state.value<FeatureRecord>(stepId, id, STATE.features);
+    const whole: ReadyAnswer = (step.answers ?? renderedEachTime(state)).of<FeatureRecord>(stepId, STATE.features, (record) => JSON.stringify(view(record, undefined, null)));
+    step.addReadyRoute?.({ prefix: `/features/${plural}/`, route: `/features/${plural}/:id`, maxIdLength: MAX_ID_LENGTH, answer: whole });
 
     app.get<{ Params: { id: string }; Querystring: Query }>(
       `/features/${plural}/:id`,
@@ -84,6 +111,7 @@ export function featureRoutes(spec: EntitySpec, options: ResolvedFeatureOptions)
       async (req, reply) => {
         const fields = fieldSelection(req.query.fields);
         if (typeof fields === 'string') return reply.code(400).send({ error: 'bad request', message: fields });
+        if (req.query.window === undefined && fields === null) return reply.type(JSON_TYPE).send(wholeBatch(spec.entity, req.body.ids, whole));
         const results = req.body.ids.map((id) => {
           const record = read(id);
           return record === undefined ? { id, found: false } : { found: true, ...view(record, req.query.window, fields) };

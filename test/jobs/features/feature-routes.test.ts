@@ -133,6 +133,20 @@ test('a batch lookup answers each id, found or not, with the same selection', as
   await a.close();
 });
 
+test('a batch without a selection answers each whole record as the single lookup does, byte for byte', async () => {
+  const a = app();
+  const res = await a.inject({ method: 'POST', url: '/features/users:batch', payload: { ids: ['u1', 'nobody', 'u2'] } });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+  const expected = { entity: 'user', results: [{ found: true, ...userRun.last.get('u1')! }, { id: 'nobody', found: false }, { found: true, ...userRun.last.get('u2')! }] };
+  assert.deepEqual(res.json(), expected);
+  // The same text the per-request rendering produced: key order and number formatting included.
+  assert.equal(res.body, JSON.stringify(expected));
+  const single = await a.inject('/features/users/u1');
+  assert.equal(res.body.includes(single.body.slice(1)), true, 'a found result holds the single answer after "found":true');
+  await a.close();
+});
+
 test('a batch is refused when empty, too large, or shaped wrong', async () => {
   const a = app();
   const cases: Array<[unknown, RegExp]> = [
