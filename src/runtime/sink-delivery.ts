@@ -10,8 +10,7 @@
  * the outbox: the caller learns of their acknowledgement through the returned promise.
  */
 import { sinkRecord, type SinkConnector, type SinkRecord } from '../connectors/connector.js';
-import type { StoredOutputs } from '../state/outbox-chunks.js';
-import type { Key } from 'lmdb';
+import type { OutboxKey, StoredOutputs } from '../state/outbox-chunks.js';
 import type { StateDatabases } from '../state/backend.js';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
 
@@ -31,7 +30,7 @@ const REMOVE_EVERY_MS = 50;
  * named in it: the keys are deleted once all `batches` are acknowledged.
  */
 export interface OutboxEntry {
-  keys: Key[];
+  keys: OutboxKey[];
   batches: number;
 }
 
@@ -57,7 +56,7 @@ export class SinkDelivery {
   private readonly lines = new Map<string, SinkLine>();
   private pendingRecords = 0;
   private stopped = false;
-  private acknowledged: Key[] = [];
+  private acknowledged: OutboxKey[] = [];
   private removeTimer: NodeJS.Timeout | null = null;
   lastError: string | null = null;
 
@@ -140,7 +139,7 @@ export class SinkDelivery {
     this.removeAcknowledged();
   }
 
-  private scheduleRemoval(keys: readonly Key[]): void {
+  private scheduleRemoval(keys: readonly OutboxKey[]): void {
     for (const k of keys) this.acknowledged.push(k);
     this.removeTimer ??= setTimeout(() => this.removeAcknowledged(), REMOVE_EVERY_MS);
   }

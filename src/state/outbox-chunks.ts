@@ -16,6 +16,9 @@ export type OutputTuple = [string, string, string | null, unknown, number, Recor
 
 export type OutboxChunkKey = [stage: number, slot: number, seq: number];
 
+/** An LMDB key of the outbox: a chunk's, or an entry's of the earlier layout. */
+export type OutboxKey = Key;
+
 export interface OutboxChunk {
   key: OutboxChunkKey;
   /** OutputTuple list, packed (batch-codec.ts). */
