@@ -32,6 +32,15 @@ export class LmdbStateReader implements StateReader {
     return out;
   }
 
+  valueKeys(stepId: string, name: string, limit: number): string[] {
+    const keys: string[] = [];
+    for (const k of this.dbs.state.getKeys({ start: [stepId, 0], end: [stepId, this.keyGroups] })) {
+      const [, , key, kind, stateName] = k as StateKey;
+      if (kind === 'v' && stateName === name && this.value(stepId, key as string, name) !== undefined) keys.push(key as string);
+    }
+    return keys.sort().slice(0, limit);
+  }
+
   private live<T>(stored: StoredValue | undefined): T | undefined {
     return stored === undefined || isExpired(stored, this.watermark()) ? undefined : (stored[0] as T);
   }

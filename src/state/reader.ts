@@ -10,4 +10,9 @@ export interface StateReader {
   mapEntry<V>(stepId: string, key: string, name: string, entry: string): V | undefined;
   /** All entries of map state `name`, in entry order. */
   mapEntries<V>(stepId: string, key: string, name: string): Array<[string, V]>;
+  /**
+   * The keys of step `stepId` that hold a live value state `name`, in key order, at most `limit` of them: for a
+   * listing over a step with few keys (one per experiment, say). It reads every key the step stores state under.
+   */
+  valueKeys(stepId: string, name: string, limit: number): string[];
 }

@@ -22,4 +22,9 @@ export class MemoryStateReader implements StateReader {
   mapEntries<V>(): Array<[string, V]> {
     return [];
   }
+
+  valueKeys(stepId: string, name: string, limit: number): string[] {
+    const keys = [...this.values.keys()].map((id) => id.split(SEP)).filter(([s, , n]) => s === stepId && n === name).map(([, key]) => key!);
+    return keys.sort().slice(0, limit);
+  }
 }

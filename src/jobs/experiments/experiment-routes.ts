@@ -1,7 +1,7 @@
 /**
  * Query routes of the experiment step, over the report it keeps per experiment in LMDB:
- *   GET /experiments        every declared experiment with a summary of its latest report (or `reported: false`);
- *                           the state reader cannot list keys, so experiments found in the stream are not listed
+ *   GET /experiments        every declared experiment with a summary of its latest report (or `reported: false`),
+ *                           then the experiments found in the stream that have a report, up to LISTED of them
  *   GET /experiments/:id    the latest report of any experiment, declared or found in the stream (?metric=name keeps
  *                           one metric); 404 when it has no report (yet)
  */
@@ -25,18 +25,33 @@ function summary(report: ExperimentReport): object {
   };
 }
 
+/** At most this many experiments found in the stream are listed; `truncated` says when there are more. */
+const LISTED = 1_000;
+
 export function experimentRoutes(options: ResolvedExperimentOptions): QueryRoutes {
   const ids = [...options.experiments.keys()];
   const metrics = options.metrics.map((m) => m.name);
   return (app, { stepId, state }) => {
     const read = (id: string) => state.value<ExperimentReport>(stepId, id, EXPERIMENT_STATE.report);
 
-    app.get('/experiments', async () => ({
-      experiments: ids.map((id) => {
-        const report = read(id);
-        return report ? summary(report) : { experiment: id, reported: false };
-      }),
-    }));
+    app.get('/experiments', async () => {
+      const declared = new Set(ids);
+      const reported = state.valueKeys(stepId, EXPERIMENT_STATE.report, LISTED + declared.size + 1);
+      const found = reported.filter((id) => !declared.has(id));
+      return {
+        experiments: [
+          ...ids.map((id) => {
+            const report = read(id);
+            return report ? { ...summary(report), declared: true } : { experiment: id, declared: true, reported: false };
+          }),
+          ...found.slice(0, LISTED).flatMap((id) => {
+            const report = read(id);
+            return report ? [{ ...summary(report), declared: false }] : [];
+          }),
+        ],
+        truncated: found.length > LISTED,
+      };
+    });
 
     app.get<{ Params: { id: string }; Querystring: { metric?: string } }>(
       '/experiments/:id',

@@ -156,8 +156,14 @@ test('experiments on the runtime: streaming reports equal the batch computation,
       assert.equal(res.statusCode, 200);
       assert.deepEqual(res.json(), JSON.parse(JSON.stringify(last.get(id))), `/experiments/${id} from LMDB is the last report emitted`);
     }
-    const list = (await app.inject('/experiments')).json() as { experiments: Array<{ experiment: string; reported: boolean }> };
-    assert.deepEqual(list.experiments.map((x) => [x.experiment, x.reported]), [['ranker', true], ['wishlist', true]]);
+    const list = (await app.inject('/experiments')).json() as { experiments: Array<{ experiment: string; declared: boolean; reported: boolean }> };
+    const found = [...last.keys()].filter((id) => id !== 'ranker' && id !== 'wishlist').sort();
+    assert.ok(found.length > 0, 'the stream holds an experiment the options do not declare');
+    assert.deepEqual(
+      list.experiments.map((x) => [x.experiment, x.declared, x.reported]),
+      [['ranker', true, true], ['wishlist', true, true], ...found.map((id) => [id, false, true])],
+      'declared experiments, then those found in the stream',
+    );
     const missing = await app.inject('/experiments/nope');
     assert.equal(missing.statusCode, 404);
     assert.match(missing.json().message, /experiment 'nope' has no report \(declared: ranker, wishlist\)/);
