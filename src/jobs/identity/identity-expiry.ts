@@ -22,12 +22,13 @@ export class IdentityExpiry {
   }
 
   /**
-   * An identifier of the event, in component `canonical`, seen at `time`: its time is updated; a stale one leaves
-   * its component (returns undefined: the caller creates it anew), a fresh one stays (returns `canonical`).
+   * An identifier of the event, in component `canonical`, seen at `time`: its time becomes the later of the stored
+   * one and `time` (an event out of order does not move it back); a stale one leaves its component (returns
+   * undefined: the caller creates it anew), a fresh one stays (returns `canonical`).
    */
   refresh(id: string, canonical: string, time: number, out: Observation): string | undefined {
-    const stale = this.isStale(id, time);
-    if (stale) {
+    const seen = this.store.seen.get(id);
+    if (seen !== undefined && time - seen > this.after) {
       const component = this.graph.component(canonical);
       if (component.members.length > 1) {
         this.detach(component, [id], out);
@@ -35,7 +36,7 @@ export class IdentityExpiry {
         return undefined;
       }
     }
-    this.store.seen.set(id, time);
+    if (seen === undefined || time > seen) this.store.seen.set(id, time);
     return canonical;
   }
 

@@ -121,6 +121,9 @@ test('expireAfter: a stale identifier on an event starts afresh; stale members a
     { type: 'expire', ts: 5000, id: 'device:d1', from: 'account:a1', into: 'account:a1' },
     { type: 'merge', ts: 5000, into: 'account:a2', from: 'device:d1', moved: ['device:d1'] },
   ]);
+  // A late event (event time 100) does not move d1's last event time back: at 5900 d1 is fresh, stays with a2, and
+  // the account limit keeps a9 apart.
+  assert.deepEqual(pushAt(h, [[100, { deviceId: 'd1' }], [5900, { accountId: 'a9', deviceId: 'd1' }], [5901, { deviceId: 'd1' }]]), ['account:a2', 'account:a9', 'account:a2']);
   // a3 and c3 go unseen while d3 is seen: when d3's component links to c5, they are forgotten and the component is
   // renamed after d3, its smallest remaining member.
   const ids = pushAt(h, [[6000, { accountId: 'a3', deviceId: 'd3' }], [6010, { deviceId: 'd3', cookieId: 'c3' }], [6800, { deviceId: 'd3' }], [7500, { deviceId: 'd3', cookieId: 'c5' }], [7600, { accountId: 'a3' }], [7600, { cookieId: 'c3' }], [7600, { cookieId: 'c5' }]]);
