@@ -15,7 +15,7 @@
  *   record-limits [--events 200000] [--rounds 9]
  *   memory [--topologies topologies/flywheel.yaml,...] [--events N] [--nice 10] [--node-args '--flag ...']
  *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
- *   identity [--users N] [--events N] [--runs R] [--workers 1,2]
+ *   identity [--users N] [--events N] [--runs R] [--workers 1,2] [--placements any,pinned] [--floor]
  *   expectations [--events N] [--runs R]
  */
 import { appendFileSync } from 'node:fs';
@@ -166,7 +166,7 @@ switch (name) {
     await expectationsBench({ events: num('events', 300_000), runs: num('runs', 3) }, report);
     break;
   case 'identity':
-    await identityBench({ users: num('users', 100_000), events: num('events', 500_000), runs: num('runs', 3), workers: nums('workers', '1,2') }, report);
+    await identityBench({ users: num('users', 100_000), events: num('events', 500_000), runs: num('runs', 3), workers: nums('workers', '1,2'), placements: option(args, 'placements', 'any').split(',') as SlotPlacement[], floor: args.includes('--floor') }, report);
     break;
   case 'experiments':
     await experimentsBench(

@@ -2,7 +2,8 @@
  * Options of the identity step (its `with:`): which event fields hold identifiers of which type (in priority order:
  * the first type present in an event names its unified id, and components are named by the smallest identifier in
  * that order), which pairs of types may link when seen on one event, the largest component allowed, the most
- * identifiers of one type a component may hold, and the field the unified id is written to.
+ * identifiers of one type a component may hold, the field the unified id is written to, and optionally how long in
+ * event time an identifier may go unseen before it is forgotten (`expireAfter`, identity-expiry.ts).
  */
 import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { checkedStepOptions } from '../model/step-options.js';
@@ -18,6 +19,8 @@ export interface IdentityOptions {
   maxComponentSize: number;
   maxPerType: Record<string, number>;
   output: string;
+  /** Milliseconds of event time. */
+  expireAfter?: number;
 }
 
 export interface ResolvedIdentityOptions extends IdentityOptions {
@@ -42,6 +45,7 @@ const schema = {
     maxComponentSize: { type: 'integer', minimum: 2, maximum: 100_000, default: 200 },
     maxPerType: { type: 'object', additionalProperties: { type: 'integer', minimum: 1 }, default: {} },
     output: { type: 'string', minLength: 1, default: 'unifiedId' },
+    expireAfter: { duration: true },
   },
 } as const;
 

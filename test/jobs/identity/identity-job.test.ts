@@ -3,7 +3,8 @@
  * cookies, accounts, phones and shared household devices: "same person" on pairs of identifiers (the shared devices,
  * which belong to no one, left out) scores precision and recall >= 0.99 against the generator's truth; no component
  * passes the cap or holds two accounts; GET /identity counts what the outputs show; and a second run from empty
- * state gives every event the same unified id.
+ * state gives every event the same unified id. With expireAfter, a second run forgets the same identifiers at the
+ * same events.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -96,5 +97,29 @@ test('identity on the runtime: precision and recall of same person >= 0.99, cap 
   } finally {
     await first.run.dispose();
     await second.run.dispose();
+  }
+});
+
+test('identity with expireAfter on the runtime: stale identifiers are forgotten, and a second run forgets the same ones at the same events', { timeout: 600_000 }, async () => {
+  // Cookies are renewed every 10 minutes of event time, and the stream spans about 33 minutes: with a 5-minute
+  // expiry, renewed cookies and devices left unused go stale while their persons go on.
+  const expiring = header('identity-expiry-test')
+    + generatorAndParse(generator, '{ field: ts, maxOutOfOrderness: 5s }')
+    + identitySteps(`      maxComponentSize: ${CAP}\n      maxPerType: { account: 1 }\n      expireAfter: 5m\n`)
+    + fileSink('unified', null) + fileSink('merges', 'identity.merges') + deadLetterSink;
+  const runs = [await runTopologyText(expiring, 'fw-identity-expiry-'), await runTopologyText(expiring, 'fw-identity-expiry-')];
+  try {
+    const [first, second] = runs.map((run) => ({
+      unified: new Map((run.written('unified.jsonl') as Output[]).map((o) => [o.id, o.value.unifiedId])),
+      changes: run.written('merges.jsonl').map((o) => [o.id, o.value]),
+    }));
+    const stats = (await runs[0]!.app.inject({ method: 'GET', url: '/identity' })).json() as IdentityStats;
+    assert.equal(first!.unified.size, generator.count);
+    const expiries = first!.changes.filter(([, v]) => (v as { type: string }).type === 'expire').length;
+    assert.ok(stats.expired > 0 && stats.expired === expiries, `GET /identity counts ${stats.expired} expiries, the merges output has ${expiries}`);
+    assert.deepEqual(second!.unified, first!.unified, 'a second run gives every event the same unified id');
+    assert.deepEqual(second!.changes, first!.changes, 'and the same merges and expiries, in the same order');
+  } finally {
+    for (const run of runs) await run.dispose();
   }
 });

@@ -2,12 +2,13 @@
  * The identity step on the operator harness: only the configured type pairs link, a component's id is its smallest
  * identifier in the configured order whatever the arrival order, merges go to the `merges` side output, the size
  * cap and the per-type limits refuse links (one shared device cannot merge a city), an event without identifiers is
- * a BAD_RECORD, and bad options are refused naming the option.
+ * a BAD_RECORD, bad options are refused naming the option, and with expireAfter stale identifiers are forgotten
+ * the same way in a run restored midway as in a straight one.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { identity } from '../../../src/jobs/identity/processors.js';
-import { IDENTITY_KEY, MERGES_PORT, type MergeEvent } from '../../../src/jobs/identity/identity-step.js';
+import { IDENTITY_KEY, MERGES_PORT, type IdentityChangeEvent, type MergeEvent } from '../../../src/jobs/identity/identity-step.js';
 import { OperatorHarness } from '../../harness/operator-harness.js';
 import { ErrorCodes, FlywheelError } from '../../../src/core/errors.js';
 
@@ -101,4 +102,54 @@ test('options: unknown types in links or limits, self links and unknown keys are
   for (const [options, message] of bad) {
     assert.throws(() => identity(options), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.CONFIG_INVALID && message.test(e.message), JSON.stringify(options));
   }
+});
+
+/** Pushes [event time, event] pairs in order; returns the unified id each one got. */
+function pushAt(h: OperatorHarness, events: ReadonlyArray<[number, Record<string, unknown>]>): string[] {
+  const from = h.outputs.length;
+  for (const [ts, e] of events) h.processElement(IDENTITY_KEY, e, ts);
+  return h.outputs.slice(from).map((o) => (o.value as { unifiedId: string }).unifiedId);
+}
+
+const changesOf = (h: OperatorHarness) => h.sideOutput(MERGES_PORT).map((o) => o.value as IdentityChangeEvent);
+
+test('expireAfter: a stale identifier on an event starts afresh; stale members are forgotten when their component links, renaming it', () => {
+  const h = harness({ expireAfter: '1s', maxPerType: { account: 1 } });
+  // A device sold on: unseen for more than 1 s of event time, it leaves a1 and can join a2 despite the account limit.
+  assert.deepEqual(pushAt(h, [[0, { accountId: 'a1', deviceId: 'd1' }], [100, { deviceId: 'd1', cookieId: 'c1' }], [5000, { accountId: 'a2', deviceId: 'd1' }], [5001, { deviceId: 'd1' }]]), ['account:a1', 'account:a1', 'account:a2', 'account:a2']);
+  assert.deepEqual(changesOf(h).slice(2), [
+    { type: 'expire', ts: 5000, id: 'device:d1', from: 'account:a1', into: 'account:a1' },
+    { type: 'merge', ts: 5000, into: 'account:a2', from: 'device:d1', moved: ['device:d1'] },
+  ]);
+  // A late event (event time 100) does not move d1's last event time back: at 5900 d1 is fresh, stays with a2, and
+  // the account limit keeps a9 apart.
+  assert.deepEqual(pushAt(h, [[100, { deviceId: 'd1' }], [5900, { accountId: 'a9', deviceId: 'd1' }], [5901, { deviceId: 'd1' }]]), ['account:a2', 'account:a9', 'account:a2']);
+  // a3 and c3 go unseen while d3 is seen: when d3's component links to c5, they are forgotten and the component is
+  // renamed after d3, its smallest remaining member.
+  const ids = pushAt(h, [[6000, { accountId: 'a3', deviceId: 'd3' }], [6010, { deviceId: 'd3', cookieId: 'c3' }], [6800, { deviceId: 'd3' }], [7500, { deviceId: 'd3', cookieId: 'c5' }], [7600, { accountId: 'a3' }], [7600, { cookieId: 'c3' }], [7600, { cookieId: 'c5' }]]);
+  assert.deepEqual(ids, ['account:a3', 'account:a3', 'account:a3', 'device:d3', 'account:a3', 'cookie:c3', 'device:d3']);
+  assert.deepEqual(changesOf(h).slice(6), [
+    { type: 'expire', ts: 7500, id: 'account:a3', from: 'account:a3', into: 'device:d3' },
+    { type: 'expire', ts: 7500, id: 'cookie:c3', from: 'account:a3', into: 'device:d3' },
+    { type: 'merge', ts: 7500, into: 'device:d3', from: 'cookie:c5', moved: ['cookie:c5'] },
+  ]);
+});
+
+test('expireAfter: a run restored from a snapshot midway gives the same ids and changes as one straight run', () => {
+  // Persons on shifting devices and cookies over 100 s of event time, expiry 5 s: many identifiers go stale.
+  const events: Array<[number, Record<string, unknown>]> = [];
+  for (let i = 0; i < 400; i++) {
+    const person = (i * 7) % 23;
+    events.push([i * 250, { accountId: i % 3 === 0 ? `a${person}` : undefined, deviceId: `d${person}x${(i >> 5) % 3}`, cookieId: `c${person}x${i >> 6}` }]);
+  }
+  const straight = harness({ expireAfter: '5s', maxComponentSize: 8 });
+  const straightIds = pushAt(straight, events);
+  const first = harness({ expireAfter: '5s', maxComponentSize: 8 });
+  const firstIds = pushAt(first, events.slice(0, 173));
+  const resumed = harness({ expireAfter: '5s', maxComponentSize: 8 });
+  resumed.restore(first.snapshot());
+  const resumedIds = pushAt(resumed, events.slice(173));
+  assert.deepEqual([...firstIds, ...resumedIds], straightIds);
+  assert.deepEqual([...changesOf(first), ...changesOf(resumed)], changesOf(straight));
+  assert.ok(changesOf(straight).filter((c) => c.type === 'expire').length > 20, 'the stream makes identifiers go stale');
 });
