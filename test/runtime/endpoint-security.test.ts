@@ -5,13 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlywheelError } from '../../src/core/errors.js';
 import { tokenHash } from '../../src/query/access-policy.js';
 import { endpointSecurity, isLoopback } from '../../src/runtime/endpoint-security.js';
+import { writeSelfSigned } from './fixtures/self-signed.js';
 
 const configError = (pattern: RegExp) => (err: unknown) => {
   assert.ok(err instanceof FlywheelError, String(err));
@@ -51,7 +51,7 @@ test('beyond loopback without tokens only with allowAnonymous; loopback needs ne
 test('TLS files that are missing or do not pair are refused at start-up', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-endpoint-tls-'));
   for (const name of ['a', 'b']) {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`)], { stdio: 'ignore' });
+    writeSelfSigned(join(dir, `${name}.crt`), join(dir, `${name}.key`), name);
   }
   const paired = endpointSecurity({ host: '127.0.0.1', port: 0, tls: { cert: 'a.crt', key: 'a.key' } }, dir);
   assert.match(paired.tls!.cert, /BEGIN CERTIFICATE/);

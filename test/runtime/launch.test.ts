@@ -8,7 +8,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
@@ -17,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { loadTopology } from '../../src/graph/yaml-loader.js';
 import { launchJob } from '../../src/runtime/launch.js';
 import { tokenHash } from '../../src/query/access-policy.js';
+import { writeSelfSigned } from './fixtures/self-signed.js';
 import { FlywheelError } from '../../src/core/errors.js';
 import { clearMemoryChannels, setMemoryInput } from '../../src/connectors/memory/memory-channels.js';
 
@@ -147,9 +147,8 @@ test('tokens from a file named through the environment, over HTTPS from certific
   const viewerToken = 'viewer-token-51c2e09d';
   const file = topology('  http: { port: 0, host: 127.0.0.1, access: { tokensFile: "${FW_TEST_TOKENS_FILE}" }, tls: { cert: tls/cert.pem, key: tls/key.pem } }\n');
   const dir = dirname(file);
-  // A self-signed certificate for 127.0.0.1, valid one day.
   mkdirSync(join(dir, 'tls'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=flywheel-test', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'tls/key.pem'), '-out', join(dir, 'tls/cert.pem')], { stdio: 'ignore' });
+  writeSelfSigned(join(dir, 'tls/cert.pem'), join(dir, 'tls/key.pem'), 'flywheel-test', '127.0.0.1');
   writeFileSync(join(dir, 'tokens.yaml'), `- { name: dashboards, sha256: ${tokenHash(viewerToken)}, role: viewer }\n`);
   const ca = readFileSync(join(dir, 'tls/cert.pem'), 'utf8');
   process.env.FW_TEST_TOKENS_FILE = 'tokens.yaml';
