@@ -1,6 +1,6 @@
 /**
  * Start-up checks of the query endpoint's access and TLS settings, made before a job touches its state directory:
- * tokens from the topology and from the tokens file, refusal to listen beyond loopback with no tokens (unless
+ * tokens from the topology and from the tokens file (each hash once), refusal to listen beyond loopback with no tokens (unless
  * anonymous access was allowed explicitly), and the TLS certificate and key read and checked to form a pair. What
  * it returns is what the endpoint needs: token hashes with their roles, and the PEM texts.
  */
@@ -63,9 +63,22 @@ function tokensFromFile(file: string): AccessToken[] {
   return tokens as AccessToken[];
 }
 
+/** One token, one role: a hash listed twice (in the topology and the file, say) would leave the role to the order. */
+function refuseSharedHashes(tokens: readonly AccessToken[]): void {
+  const named = new Map<string, string>();
+  for (const token of tokens) {
+    const other = named.get(token.sha256);
+    if (other !== undefined) {
+      throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `access tokens '${other}' and '${token.name}' have the same sha256`, { path: 'runtime.http.access' }, 'list each token once, with the one role it should have');
+    }
+    named.set(token.sha256, token.name);
+  }
+}
+
 export function endpointSecurity(http: EndpointSecuritySettings, baseDir: string): EndpointSecurity {
   const access = http.access ?? {};
   const tokens = [...(access.tokens ?? []), ...(access.tokensFile ? tokensFromFile(resolve(baseDir, access.tokensFile)) : [])];
+  refuseSharedHashes(tokens);
   if (tokens.length === 0 && !access.allowAnonymous && !isLoopback(http.host)) {
     throw new FlywheelError(
       ErrorCodes.CONFIG_INVALID,

@@ -25,12 +25,15 @@ test('loopback hosts: 127.0.0.0/8, ::1 (also bracketed or IPv4-mapped) and local
   for (const host of ['0.0.0.0', '::', '10.0.0.5', '128.0.0.1', 'example.org', '127.0.0.1.example.org']) assert.equal(isLoopback(host), false, host);
 });
 
-test('tokens come from the topology and the tokens file; a bad file is an error naming it and the entry', () => {
+test('tokens come from the topology and the tokens file, each hash once; a bad file is an error naming it and the entry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-endpoint-security-'));
   const inline = { name: 'ci', sha256: tokenHash('ci-token'), role: 'admin' as const };
   writeFileSync(join(dir, 'tokens.json'), JSON.stringify([{ name: 'dash', sha256: tokenHash('dash-token'), role: 'viewer' }]));
   const security = endpointSecurity({ host: '0.0.0.0', port: 8080, access: { tokens: [inline], tokensFile: 'tokens.json' } }, dir);
   assert.deepEqual(security.tokens.map((t) => `${t.name}:${t.role}`), ['ci:admin', 'dash:viewer']);
+  const again = () => endpointSecurity({ host: '127.0.0.1', port: 8080, access: { tokens: [{ ...inline, name: 'ci-viewer', role: 'viewer' }], tokensFile: 'again.json' } }, dir);
+  writeFileSync(join(dir, 'again.json'), JSON.stringify([inline]));
+  assert.throws(again, configError(/access tokens 'ci-viewer' and 'ci' have the same sha256/));
   writeFileSync(join(dir, 'bad-hash.yaml'), '- { name: dash, sha256: dash-token, role: viewer }\n');
   assert.throws(() => endpointSecurity({ host: '127.0.0.1', port: 8080, access: { tokensFile: 'bad-hash.yaml' } }, dir), (err: unknown) => {
     configError(/0\.sha256 must match pattern/)(err);
