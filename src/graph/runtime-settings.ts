@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import { validateAgainst } from './schema-validator.js';
 import { runtimeSchema } from './topology-schema.js';
+import type { AccessToken } from '../query/access-policy.js';
 
 /**
  * Where sources are read and stage 0 runs: `main` on the main thread; `workers`: a source that any thread can read
@@ -18,6 +19,25 @@ export type IntakePlacement = 'main' | 'workers';
 /** Where the query endpoint runs: a thread of the job's process, or a child process of its own. */
 export type QueryIsolation = 'thread' | 'process';
 
+/** Who may call the query endpoint (query/access-policy.ts, runtime/endpoint-security.ts). */
+export interface HttpAccess {
+  tokens: AccessToken[];
+  /** More tokens, in a YAML or JSON file; relative to the base directory. */
+  tokensFile?: string;
+  allowAnonymous: boolean;
+  openMetrics: boolean;
+}
+
+/** The query endpoint's settings, defaults filled in; TLS paths are relative to the base directory. */
+export interface HttpSettings {
+  port: number;
+  host: string;
+  isolation: QueryIsolation;
+  keepServing: boolean;
+  access: HttpAccess;
+  tls?: { cert: string; key: string };
+}
+
 export interface RuntimeSettings {
   workers: number;
   slots: number;
@@ -25,7 +45,7 @@ export interface RuntimeSettings {
   intake: IntakePlacement;
   workerNiceness: number;
   stateDir: string;
-  http?: { port: number; host: string; isolation: QueryIsolation; keepServing: boolean };
+  http?: HttpSettings;
   batch: { maxRecords: number; maxDelay: number };
   statusInterval: number;
   /** On stop, how long outputs may take to be acknowledged before they are left for the next start (ms). */
@@ -45,7 +65,14 @@ export interface RuntimeSection {
   workerNiceness?: number;
   /** Relative to the base directory; default `state/<job name>`. */
   stateDir?: string;
-  http?: { port: number; host?: string; isolation?: QueryIsolation; keepServing?: boolean };
+  http?: {
+    port: number;
+    host?: string;
+    isolation?: QueryIsolation;
+    keepServing?: boolean;
+    access?: Partial<HttpAccess>;
+    tls?: { cert: string; key: string };
+  };
   batch?: { maxRecords?: number; maxDelay?: number | string };
   statusInterval?: number | string;
   stopTimeout?: number | string;
@@ -56,7 +83,7 @@ export interface RuntimeSection {
 /** Settings from a section already checked against the runtime schema (defaults filled in). */
 export function runtimeSettings(raw: Record<string, unknown>, name: string, baseDir: string, overrides: Partial<RuntimeSettings>): RuntimeSettings {
   const batch = raw.batch as { maxRecords: number; maxDelay: number };
-  const http = raw.http as { port: number; host: string; isolation: QueryIsolation; keepServing: boolean } | undefined;
+  const http = raw.http as HttpSettings | undefined;
   return {
     workers: (raw.workers as number | undefined) ?? Math.max(1, availableParallelism() - 1),
     slots: raw.slots as number,

@@ -14,6 +14,18 @@ const ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]*$';
 /** Worker threads yield to the query endpoint when cores are busy, unless a topology says otherwise. */
 export const DEFAULT_WORKER_NICENESS = 10;
 
+/** A token of the query endpoint, known by its hash only (query/access-policy.ts). */
+export const accessTokenSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 64, description: 'names the token in 403 answers' },
+    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the token, lower-case hex (never the token itself)' },
+    role: { enum: ['viewer', 'operator', 'admin'], description: 'viewer reads every route; operator also changes things; admin everything' },
+  },
+  required: ['name', 'sha256', 'role'],
+  additionalProperties: false,
+} as const;
+
 export const runtimeSchema = {
   type: 'object',
   properties: {
@@ -47,6 +59,33 @@ export const runtimeSchema = {
           enum: ['thread', 'process'],
           default: 'thread',
           description: "where the query endpoint runs: a thread of the job's process, or a child process of its own (its own heap and memory map)",
+        },
+        access: {
+          type: 'object',
+          description: "who may call the endpoint's routes: bearer tokens with roles (docs/access.md); with none, only a loopback host is allowed unless allowAnonymous is true",
+          properties: {
+            tokens: { type: 'array', items: accessTokenSchema, default: [] },
+            tokensFile: {
+              type: 'string',
+              minLength: 1,
+              description: "a YAML or JSON file holding more tokens (a list like `tokens`), relative to the topology's directory; name it through an environment variable: tokensFile: ${TOKENS_FILE}",
+            },
+            allowAnonymous: {
+              type: 'boolean',
+              default: false,
+              description: 'serve without tokens on a host other than loopback (anyone who reaches the port may read the state)',
+            },
+            openMetrics: { type: 'boolean', default: false, description: '/metrics needs no token (it needs role viewer otherwise)' },
+          },
+          additionalProperties: false,
+          default: {},
+        },
+        tls: {
+          type: 'object',
+          description: "serve HTTPS with this PEM certificate (chain) and private key, paths relative to the topology's directory",
+          properties: { cert: { type: 'string', minLength: 1 }, key: { type: 'string', minLength: 1 } },
+          required: ['cert', 'key'],
+          additionalProperties: false,
         },
       },
       required: ['port'],

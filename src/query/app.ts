@@ -8,6 +8,9 @@
  * they are refused, not silently removed; body values are not converted to the types wanted: request-validation.ts).
  * A step's route may keep its answers ready to send (ready-answers.ts); plain GETs of such a route are answered
  * before fastify (ready-routes.ts). Every request's time is in the per-route histogram (request-metrics.ts).
+ * With access tokens, every route but /healthz and /readyz (and /metrics, when configured open) needs a token of
+ * the role the route names (access-policy.ts); the ready path answers only requests with a viewer token, and leaves
+ * the others to fastify, which answers 401 or 403. With TLS files the server speaks HTTPS.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { QueryRoutes, ReadinessCheck, RuntimeView } from './runtime-view.js';
@@ -17,17 +20,27 @@ import { requestValidatorCompiler } from './request-validation.js';
 import { renderedEachTime } from './ready-answers.js';
 import { ReadyRoutes, type ReadyRoute } from './ready-routes.js';
 import { RequestMetrics } from './request-metrics.js';
+import { AccessPolicy } from './access-policy.js';
 
 export interface RouteContribution {
   stepId: string;
   routes: QueryRoutes;
 }
 
-export function buildQueryApp(view: RuntimeView, contributions: readonly RouteContribution[] = []): FastifyInstance {
+export interface EndpointOptions {
+  access?: AccessPolicy;
+  /** PEM certificate chain and private key: the endpoint speaks HTTPS. */
+  tls?: { cert: string; key: string };
+}
+
+export function buildQueryApp(view: RuntimeView, contributions: readonly RouteContribution[] = [], options: EndpointOptions = {}): FastifyInstance {
   const metrics = new RequestMetrics(view.registry);
-  const ready = new ReadyRoutes(metrics);
+  const access = options.access ?? new AccessPolicy();
+  const ready = new ReadyRoutes(metrics, (authorization) => access.decide(authorization, 'viewer', '').allowed);
   const app = Fastify({
+    // Requests are not logged: their headers carry tokens.
     logger: false,
+    ...(options.tls ? { https: options.tls } : {}),
     routerOptions: { maxParamLength: 1024 },
     schemaErrorFormatter: schemaErrorMessage,
     serverFactory: (handler, options) => ready.server(handler, options),
@@ -46,22 +59,23 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}; this job serves ${served.join(', ')}`, routes: served });
   });
+  app.addHook('onRequest', access.onRequest);
   app.addHook('preHandler', refuseNonFiniteNumbers);
   app.addHook('onResponse', async (req, reply) => {
     metrics.observe(req.method, req.routeOptions.url?.replaceAll('::', ':') ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
-  app.get('/healthz', async (_req, reply) => {
+  app.get('/healthz', { config: { access: 'open' } }, async (_req, reply) => {
     const live = await view.live();
     return reply.code(live ? 200 : 503).send({ status: live ? 'ok' : 'down', job: view.jobName });
   });
   const checks: ReadinessCheck[] = [];
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', { config: { access: 'open' } }, async (_req, reply) => {
     const r = await view.readiness();
     const reasons = [...r.reasons, ...checks.map((check) => check()).filter((reason): reason is string => reason !== null)];
     const ready = r.ready && reasons.length === r.reasons.length;
     return reply.code(ready ? 200 : 503).send({ ready, reasons });
   });
-  app.get('/metrics', async (_req, reply) => reply.type(view.contentType).send(await view.metrics()));
+  app.get('/metrics', { config: { access: access.openMetrics ? 'open' : 'viewer' } }, async (_req, reply) => reply.type(view.contentType).send(await view.metrics()));
   app.get('/topology', async () => view.topology());
   const addReadinessCheck = (check: ReadinessCheck) => void checks.push(check);
   const answers = view.answers ?? renderedEachTime(view.state);

@@ -4,9 +4,11 @@
  * the headers fastify would send (JSON content type and length; node:http adds date and keep-alive). Anything else
  * goes to fastify as before: another method or route, a query string (window and field selection), an id with
  * characters that fastify would decode or that its schema might refuse, a key without a value (fastify answers the
- * 404), and a read that throws (fastify answers the error). So a route answers the same bytes on either path.
+ * 404), a read that throws (fastify answers the error), and a request the access policy does not let read (fastify
+ * answers 401 or 403). So a route answers the same bytes on either path. With TLS the server is an HTTPS one.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import type { FastifyServerOptions } from 'fastify';
 import type { ReadyAnswer } from './ready-answers.js';
 import type { RequestMetrics } from './request-metrics.js';
@@ -30,7 +32,11 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 export class ReadyRoutes {
   private readonly routes: ReadyRoute[] = [];
 
-  constructor(private readonly metrics: RequestMetrics) {}
+  constructor(
+    private readonly metrics: RequestMetrics,
+    /** Whether a request with this Authorization header may read (viewer); others go to fastify. */
+    private readonly mayRead: (authorization: string | undefined) => boolean = () => true,
+  ) {}
 
   add(route: ReadyRoute): void {
     this.routes.push(route);
@@ -38,7 +44,9 @@ export class ReadyRoutes {
 
   /** A node:http server for fastify's `serverFactory`: the ready routes first, then fastify's handler. */
   server(fastifyHandler: Listener, options: FastifyServerOptions): Server {
-    const server = createServer(this.listener(fastifyHandler));
+    const listener = this.listener(fastifyHandler);
+    const tls = (options as { https?: TlsServerOptions | null }).https;
+    const server: Server = tls ? createHttpsServer(tls, listener) : createServer(listener);
     // What fastify sets on a server it creates itself.
     server.keepAliveTimeout = options.keepAliveTimeout!;
     server.requestTimeout = options.requestTimeout!;
@@ -48,7 +56,7 @@ export class ReadyRoutes {
 
   private listener(fastifyHandler: Listener): Listener {
     return (req, res) => {
-      if (req.method !== 'GET' || !this.answered(req.url!, res)) fastifyHandler(req, res);
+      if (req.method !== 'GET' || !this.mayRead(req.headers.authorization) || !this.answered(req.url!, res)) fastifyHandler(req, res);
     };
   }
 

@@ -8,11 +8,12 @@ import { Redactor } from '../graph/secrets.js';
 import type { RunningServer } from '../query/server.js';
 import { closeState, openState } from '../state/backend.js';
 import type { JobRef } from './messages.js';
-import type { IntakePlacement, QueryIsolation } from '../graph/runtime-settings.js';
+import type { HttpAccess, IntakePlacement, QueryIsolation } from '../graph/runtime-settings.js';
 import { startQueryEndpoint } from './query-host.js';
 import type { RunSummary } from './run-options.js';
 import { JobRunner } from './runner.js';
 import { checkListenAddress } from './listen-check.js';
+import { endpointSecurity } from './endpoint-security.js';
 import { checkConnectors } from './open-connectors.js';
 import { statusLine } from './status-line.js';
 import type { SlotPlacement } from './worker-pool.js';
@@ -33,7 +34,7 @@ export interface LaunchOptions {
   stateCacheMiB?: number;
   baseDir: string;
   /** With `keepServing`, the endpoint answers on after the input ends, until SIGINT or SIGTERM. */
-  http?: { port: number; host: string; isolation?: QueryIsolation; keepServing?: boolean };
+  http?: { port: number; host: string; isolation?: QueryIsolation; keepServing?: boolean; access?: Partial<HttpAccess>; tls?: { cert: string; key: string } };
   log?: (line: string) => void;
   /** Hides the job's secret settings in /topology and in every line logged (default: keys naming credentials). */
   redactor?: Redactor;
@@ -48,6 +49,7 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
   const write = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
   const log = (line: string): void => write(redactor.text(line));
   // Checks that can fail are made before the state directory is created or opened.
+  const security = options.http ? endpointSecurity(options.http, options.baseDir) : undefined;
   if (options.http && options.http.port !== 0) await checkListenAddress(options.http.host, options.http.port);
   await checkConnectors(options.graph, options.baseDir);
   const controller = new AbortController();
@@ -84,13 +86,14 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
       await runner.takeStateDir();
       try {
         openState(options.stateDir);
-        server = await startQueryEndpoint(runner, options.job, options.stateDir, options.http.port, options.http.host, options.http.isolation, redactor);
+        server = await startQueryEndpoint(runner, options.job, options.stateDir, options.http.port, options.http.host, options.http.isolation, redactor, security);
       } catch (err) {
         await closeState(options.stateDir);
         runner.releaseStateDir();
         throw err;
       }
-      log(`[${options.graph.name}] query endpoint listening on ${server.address}, ${server.url} (/healthz /readyz /metrics /topology)`);
+      const guarded = security!.tokens.length > 0 ? `, ${security!.tokens.length} access token(s)` : ', no access tokens';
+      log(`[${options.graph.name}] query endpoint listening on ${server.address}, ${server.url} (/healthz /readyz /metrics /topology${guarded})`);
     }
     options.onListening?.({ url: server?.url ?? null, runner });
     const running = runner.run();

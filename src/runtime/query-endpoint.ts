@@ -20,6 +20,7 @@ import { listenError } from './listen-check.js';
 import { ErrorCodes, FlywheelError, toPlainError } from '../core/errors.js';
 import { loadJobGraph } from './job-loader.js';
 import { routeContributions } from './route-contributions.js';
+import { AccessPolicy } from '../query/access-policy.js';
 import type { FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
 
 /** The channel to the main thread: the worker port, or the IPC channel of a child process. */
@@ -90,7 +91,9 @@ async function start(data: QueryEndpointData): Promise<void> {
     if (graph.hash !== data.graphHash) {
       throw new FlywheelError(ErrorCodes.GRAPH_MISMATCH, `query endpoint built graph ${graph.hash}, main thread runs ${data.graphHash}`, {}, 'the job module must build the same graph on every import');
     }
-    const server = await startQueryServer(buildQueryApp(view, routeContributions(graph)), data.port, data.host);
+    const { tokens, openMetrics, tls } = data.security;
+    const app = buildQueryApp(view, routeContributions(graph), { access: new AccessPolicy(tokens, openMetrics), ...(tls ? { tls } : {}) });
+    const server = await startQueryServer(app, data.port, data.host);
     closeAll = async () => {
       await server.close();
       await handle.env.close();

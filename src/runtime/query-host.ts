@@ -14,6 +14,7 @@ import type { QueryIsolation } from '../graph/runtime-settings.js';
 import type { JobRef } from './messages.js';
 import type { FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
 import type { JobRunner } from './runner.js';
+import type { EndpointSecurity } from './endpoint-security.js';
 
 /** Where the endpoint runs: a worker thread of the job's process, or a child process (own heap and memory map). */
 
@@ -57,6 +58,7 @@ export async function startQueryEndpoint(
   host: string,
   isolation: QueryIsolation = 'thread',
   redactor = new Redactor([]),
+  security: EndpointSecurity = { tokens: [], openMetrics: false },
 ): Promise<RunningServer> {
   const data: QueryEndpointData = {
     job,
@@ -68,6 +70,7 @@ export async function startQueryEndpoint(
     contentType: runner.metrics.contentType,
     port,
     host,
+    security,
     watermark: runner.watermark,
   };
   const endpoint = isolation === 'process' ? processChannel() : threadChannel();

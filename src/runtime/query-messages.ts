@@ -4,6 +4,7 @@
  */
 import type { PlainError } from '../core/errors.js';
 import type { JobRef } from './messages.js';
+import type { EndpointSecurity } from './endpoint-security.js';
 
 export interface QueryEndpointData {
   job: JobRef;
@@ -15,6 +16,8 @@ export interface QueryEndpointData {
   contentType: string;
   port: number;
   host: string;
+  /** Token hashes and roles, and the TLS PEM texts (endpoint-security.ts). */
+  security: EndpointSecurity;
   /** The job's watermark when the endpoint starts (then sent every 100 ms). */
   watermark: number;
 }

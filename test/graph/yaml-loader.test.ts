@@ -103,6 +103,12 @@ test('unknown input', () => expectError(head + '  - id: f\n    op: filter\n    f
 test('bad runtime setting', () =>
   expectError('name: t\nruntime:\n  intake: everywhere\n' + head.slice('name: t\n'.length), { path: 'runtime.intake', line: 3, message: /must be one of: main, workers/ }));
 
+test('bad access settings of the query endpoint: a token given in place of its hash, an unknown role', async () => {
+  const runtime = (access: string) => `name: t\nruntime:\n  http:\n    port: 8080\n    access:\n${access}` + head.slice('name: t\n'.length);
+  await expectError(runtime('      tokens:\n        - { name: ci, sha256: my-secret-token, role: admin }\n'), { path: 'runtime.http.access.tokens[0].sha256', line: 7, message: /must match pattern "\^\[0-9a-f\]\{64\}\$"/ });
+  await expectError(runtime(`      tokens:\n        - { name: ci, sha256: ${'a'.repeat(64)}, role: root }\n`), { path: 'runtime.http.access.tokens[0].role', line: 7, message: /must be one of: viewer, operator, admin/ });
+});
+
 test('unknown connector type and bad connector options', async () => {
   await expectError('name: t\nsteps:\n  - id: e\n    op: source\n    connector: { type: carrier-pigeon }\n', { path: 'steps[0].connector.type', line: 5, message: /unknown source connector type 'carrier-pigeon'/ });
   await expectError('name: t\nsteps:\n  - id: e\n    op: source\n    connector: { type: file }\n', { path: 'steps[0].connector', message: /missing required key 'path'/ });

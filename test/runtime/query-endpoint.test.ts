@@ -3,7 +3,7 @@
  * port, state routes read the job's LMDB state through the endpoint's own handle, while metrics and readiness come
  * from the job's main thread, and the endpoint reports its own CPU time and per-route request times. A child-process
  * endpoint goes away with its job, even one killed with SIGKILL, and until it has, a job cannot take the state
- * directory.
+ * directory. Access tokens reach the endpoint on either, and guard its routes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +17,7 @@ import { clearMemoryChannels, setMemoryInput } from '../../src/connectors/memory
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import type { FlywheelError } from '../../src/core/errors.js';
 import { startQueryEndpoint } from '../../src/runtime/query-host.js';
+import { tokenHash } from '../../src/query/access-policy.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { lockStateDir } from '../../src/state/state-dir-lock.js';
 import { latestJob } from '../query/fixtures/latest-job.js';
@@ -104,6 +105,23 @@ for (const isolation of ['thread', 'process'] as const) {
         });
       } finally {
         await first.close();
+      }
+    });
+  });
+
+  test(`the access tokens reach the endpoint (${isolation}): a state route answers 401 without a token, 200 with one`, async () => {
+    await withFinishedJob(4, async (runner, stateDir) => {
+      const security = { tokens: [{ name: 'reader', sha256: tokenHash('reader-token-0e1d'), role: 'viewer' as const }], openMetrics: false };
+      const server = await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', isolation, undefined, security);
+      try {
+        assert.equal((await fetch(`${server.url}/latest/latest/u1`)).status, 401);
+        assert.equal((await fetch(`${server.url}/healthz`)).status, 200, 'health stays open');
+        const read = await fetch(`${server.url}/latest/latest/u1`, { headers: { authorization: 'Bearer reader-token-0e1d' } });
+        assert.equal(read.status, 200);
+        // The last event of u1 is i = 1: amount 1.
+        assert.equal(((await read.json()) as { value: { amount: number } }).value.amount, 1);
+      } finally {
+        await server.close();
       }
     });
   });
