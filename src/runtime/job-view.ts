@@ -41,9 +41,9 @@ export function jobView(runner: JobRunner, stateDir: string): RuntimeView {
       reader ??= new LmdbStateReader(handle, plan.keyGroups, () => runner.watermark);
       return reader;
     },
+    // The handle is opened at the first lookup, not here: the app is built before the job creates its state.
     get answers() {
-      handle ??= openStateReadOnly(stateDir);
-      answers ??= new LmdbReadyAnswers(handle.state, plan.keyGroups, () => runner.watermark);
+      answers ??= new LmdbReadyAnswers(() => (handle ??= openStateReadOnly(stateDir)).state, plan.keyGroups, () => runner.watermark);
       return answers;
     },
     async close() {

@@ -25,7 +25,8 @@ interface Entry {
 
 export class LmdbReadyAnswers implements ReadyAnswers {
   constructor(
-    private readonly db: StateDatabases['state'],
+    /** The state database, asked for at each lookup: a job's view opens its read-only handle at the first request. */
+    private readonly db: () => StateDatabases['state'],
     private readonly keyGroups: number,
     private readonly watermark: () => number,
     private readonly budgetBytes = ROUTE_BUDGET_BYTES,
@@ -40,16 +41,17 @@ export class LmdbReadyAnswers implements ReadyAnswers {
     };
     return (key) => {
       const stateKey = valueKey(stepId, keyGroupOf(key, this.keyGroups), key, name);
-      const fast = this.db.getBinaryFast(stateKey);
+      const db = this.db();
+      const fast = db.getBinaryFast(stateKey);
       if (fast === undefined) return undefined;
       // getBinaryFast answers in a reusable buffer larger than the value: its first lastSize bytes are the value.
-      const bytes = fast.subarray(0, (this.db as StateDatabases['state'] & { lastSize: number }).lastSize);
+      const bytes = fast.subarray(0, (db as StateDatabases['state'] & { lastSize: number }).lastSize);
       let entry = entries.get(key);
       if (entry === undefined || !entry.stored.equals(bytes)) {
         if (entry !== undefined) forget(key, entry);
         const stored = Buffer.from(bytes);
         // Same synchronous turn, so the same read transaction: the decoded value is the one whose bytes were read.
-        const value = this.db.get(stateKey) as StoredValue | undefined;
+        const value = db.get(stateKey) as StoredValue | undefined;
         if (value === undefined) return undefined;
         entry = { stored, answer: readyBytes(render(value[0] as T)), expiresAfter: value.length === 2 ? value[1] : Infinity };
         entries.set(key, entry);

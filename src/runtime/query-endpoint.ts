@@ -84,7 +84,7 @@ async function start(data: QueryEndpointData): Promise<void> {
     registry: stateMetrics,
     contentType: data.contentType,
     state: new LmdbStateReader(handle, data.keyGroups, () => watermark),
-    answers: new LmdbReadyAnswers(handle.state, data.keyGroups, () => watermark),
+    answers: new LmdbReadyAnswers(() => handle.state, data.keyGroups, () => watermark),
   };
   try {
     const graph = await loadJobGraph(data.job);

@@ -54,7 +54,7 @@ async function serve(): Promise<Served> {
     contentType: registry.contentType,
     registry,
     state: new LmdbStateReader(handle, KEY_GROUPS, () => 0),
-    answers: new LmdbReadyAnswers(handle.state, KEY_GROUPS, () => 0),
+    answers: new LmdbReadyAnswers(() => handle.state, KEY_GROUPS, () => 0),
   };
   const server = await startQueryServer(buildQueryApp(view, [{ stepId: STEP, routes: userFeatures().queryRoutes }]), 0);
   return {

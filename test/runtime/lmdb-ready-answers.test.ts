@@ -23,7 +23,7 @@ async function withState(fn: (put: (key: string, stored: StoredValue) => Promise
   try {
     await fn(
       (key, stored) => writer.state.put(valueKey('s', keyGroupOf(key, KEY_GROUPS), key, 'v'), stored).then(() => undefined),
-      (budget) => new LmdbReadyAnswers(reader.state, KEY_GROUPS, () => watermark, budget),
+      (budget) => new LmdbReadyAnswers(() => reader.state, KEY_GROUPS, () => watermark, budget),
       (w) => void (watermark = w),
     );
   } finally {
