@@ -2,9 +2,9 @@
  * Which timers of one step of a pinned slot are in memory: every timer due at or before `through`, at most about
  * `limit` of them (ties at the last time kept together); later ones are only in LMDB (or, not committed yet, in the
  * batch's added timers), and are read back in firing order when the earlier ones have fired. Without this bound a
- * slot kept every timer it held in memory: the flywheel topology's far timers (a churn label 7 days ahead per user,
- * a feature refresh per key) grew with the keys seen, outside the state cache budget (docs/runtime.md, "Memory").
- * As Flink's RocksDB timer service keeps a bounded cache of the head of each queue, not the whole queue.
+ * slot kept every timer it held in memory, outside the state cache budget: timers set far ahead, or not fired while
+ * a stage's watermark trails a backlog, grew with the keys seen (docs/runtime.md, "Memory"). As Flink's RocksDB
+ * timer service keeps a bounded cache of the head of each queue, not the whole queue.
  */
 import type { Database } from 'lmdb';
 import { registrant, timerId } from './timer-changes.js';
