@@ -1,7 +1,7 @@
 /**
- * The timers of one step in one pinned slot, held in memory between batches (a pinned slot is the only writer of
- * its key groups, so this copy stays exact): a priority queue in firing order with an index by timer id. Removal
- * is lazy: a removed timer stays in the heap, marked, until it reaches the front.
+ * The timers of one step in one pinned slot held in memory between batches (a pinned slot is the only writer of its
+ * key groups, so this copy stays exact; timer-window.ts decides which of them): a priority queue in firing order with
+ * an index by timer id. Removal is lazy: a removed timer stays in the heap, marked, until it reaches the front.
  */
 import TinyQueue from 'tinyqueue';
 import { leastRegistrant, type DueTimer, type TimerEntry } from './timer-changes.js';
@@ -26,7 +26,12 @@ export function byFiringOrder(a: DueTimer, b: DueTimer): number {
 
 export class TimerQueue {
   private readonly byId = new Map<string, QueuedTimer>();
-  private readonly heap = new TinyQueue<QueuedTimer>([], byFiringOrder);
+  private heap = new TinyQueue<QueuedTimer>([], byFiringOrder);
+
+  /** Timers queued (not counting removed ones still in the heap). */
+  get size(): number {
+    return this.byId.size;
+  }
 
   /** Queues a timer, or keeps the least of its registrants if it is queued already; returns the queued entry. */
   add(id: string, timer: TimerEntry, committed: boolean): QueuedTimer {
@@ -39,6 +44,28 @@ export class TimerQueue {
     this.byId.set(id, entry);
     this.heap.push(entry);
     return entry;
+  }
+
+  /** Queues an entry read back from LMDB or kept by the batch (the same object: its flags are the batch's). */
+  push(entry: QueuedTimer): void {
+    if (this.byId.has(entry.id)) return;
+    this.byId.set(entry.id, entry);
+    this.heap.push(entry);
+  }
+
+  /**
+   * Keeps the `count` earliest timers, and any due at the same time as the last of them; lets the others go.
+   * Returns the time through which every timer is kept.
+   */
+  keepEarliest(count: number): number {
+    const live = this.heap.data.filter((t) => !t.removed).sort(byFiringOrder);
+    let end = Math.min(count, live.length);
+    const through = end > 0 ? live[end - 1]!.time : -Infinity;
+    while (end < live.length && live[end]!.time === through) end++;
+    for (let i = end; i < live.length; i++) this.byId.delete(live[i]!.id);
+    // A sorted array is a heap already.
+    this.heap = new TinyQueue(live.slice(0, end), byFiringOrder);
+    return through;
   }
 
   /** Takes a timer out; returns it, or undefined if it was not queued. */
