@@ -10,8 +10,8 @@ import type { EventTimeBound } from './event-time-bounds.js';
 export type JobRef = { kind: 'module'; url: string; exportName: string } | { kind: 'topology'; file: string };
 
 /** An output on its way to a sink: sink step id, record id, key, value, event time, headers. */
-export type { OutputTuple } from '../state/outbox-chunks.js';
-import type { OutboxChunk } from '../state/outbox-chunks.js';
+export type { OutputTuple } from '../state/outbox-chunk.js';
+import type { OutboxChunk } from '../state/outbox-chunk.js';
 
 /** Records a batch forwarded to one slot of a later stage (a forward chunk), packed as a run (record-columns.ts). */
 export interface ForwardRun {

@@ -10,20 +10,10 @@
  */
 import type { Database, Key } from 'lmdb';
 import { packList, unpackList } from '../runtime/batch-codec.js';
-
-/** What a commit's outputs carry per record: sink, id, key, value, event time, headers. */
-export type OutputTuple = [string, string, string | null, unknown, number, Record<string, string> | null];
-
-export type OutboxChunkKey = [stage: number, slot: number, seq: number];
+import type { OutboxChunk, OutboxChunkKey, OutputTuple } from './outbox-chunk.js';
 
 /** An LMDB key of the outbox: a chunk's, or an entry's of the earlier layout. */
 export type OutboxKey = Key;
-
-export interface OutboxChunk {
-  key: OutboxChunkKey;
-  /** OutputTuple list, packed (batch-codec.ts). */
-  outputs: Uint8Array;
-}
 
 /** Inside a commit's write transaction: stores the outputs as the slot's next chunk (none when there are none). */
 export function writeOutboxChunk(outbox: Database, stage: number, slot: number, outputs: readonly OutputTuple[]): OutboxChunk | null {

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { SinkConnector, SinkRecord } from '../../src/connectors/connector.js';
 import { closeState, openState, type StateDatabases } from '../../src/state/backend.js';
 import { SinkDelivery } from '../../src/runtime/sink-delivery.js';
-import { writeOutboxChunk, type OutputTuple } from '../../src/state/outbox-chunks.js';
+import { writeOutboxChunk } from '../../src/state/outbox-chunks.js';
+import type { OutputTuple } from '../../src/state/outbox-chunk.js';
 
 /** A sink in memory: records what each write got; `acknowledge` decides when (and whether) a write succeeds. */
 class MemorySink implements SinkConnector {
