@@ -58,6 +58,12 @@ export class SlotMailbox {
   frontierAt = 0;
   /** Wall-clock time of the slot's last commit. */
   committedAt = 0;
+  /**
+   * Wall-clock time since which the slot has had a batch due without records (timers to fire, a commit, a frontier),
+   * 0 when it has none: that batch waits its turn from then, as a record does from its arrival, so a backlog of
+   * record batches on the same thread cannot put it off for ever (its watermark would hold back every later stage).
+   */
+  dueSince = 0;
   /** Records the slot applied since its last commit (their outputs and forwards leave with the next one). */
   uncommitted = 0;
   /** True when the slot's last batch did not commit. */

@@ -120,8 +120,11 @@ export class SlotScheduler {
         const timersDue = inputWatermark > box.watermark && box.nextTimer <= inputWatermark;
         const frontierBehind = this.sourceFed[stage.index]! && (this.frontierVersion.get(box) ?? -1) < this.routedVersion;
         const commitDue = box.commitPending && (ending || full || now - box.committedAt >= this.deps.commitInterval);
-        if (timersDue || commitDue || (frontierBehind && (ending || now - box.frontierAt >= this.deps.frontierInterval))) ready.push({ box, inputWatermark, since: now });
-        else {
+        if (timersDue || commitDue || (frontierBehind && (ending || now - box.frontierAt >= this.deps.frontierInterval))) {
+          if (box.dueSince === 0) box.dueSince = now;
+          ready.push({ box, inputWatermark, since: box.dueSince });
+        } else {
+          box.dueSince = 0;
           if (frontierBehind) wait = Math.min(wait, this.deps.frontierInterval - (now - box.frontierAt));
           if (box.commitPending) wait = Math.min(wait, this.deps.commitInterval - (now - box.committedAt));
         }
@@ -158,6 +161,7 @@ export class SlotScheduler {
 
   private send(box: SlotMailbox, inputWatermark: Millis, now: number, commit: boolean, maxRecords = this.deps.batch.maxRecords): void {
     const records = box.take(maxRecords);
+    box.dueSince = 0;
     // With records left behind, the batch may only claim what it holds: its watermark is its last record's stamp
     // and, for a partition with records still queued, its frontier stops just before the first of them.
     const watermark = box.length > 0 ? Math.max(box.watermark, records.lastWatermark) : Math.max(box.watermark, inputWatermark);
