@@ -33,6 +33,8 @@ export interface HttpSettings {
   port: number;
   host: string;
   isolation: QueryIsolation;
+  /** Endpoint processes sharing the port (isolation 'process'). */
+  processes: number;
   keepServing: boolean;
   access: HttpAccess;
   tls?: { cert: string; key: string };
@@ -69,6 +71,7 @@ export interface RuntimeSection {
     port: number;
     host?: string;
     isolation?: QueryIsolation;
+    processes?: number;
     keepServing?: boolean;
     access?: Partial<HttpAccess>;
     tls?: { cert: string; key: string };
@@ -83,7 +86,9 @@ export interface RuntimeSection {
 /** Settings from a section already checked against the runtime schema (defaults filled in). */
 export function runtimeSettings(raw: Record<string, unknown>, name: string, baseDir: string, overrides: Partial<RuntimeSettings>): RuntimeSettings {
   const batch = raw.batch as { maxRecords: number; maxDelay: number };
-  const http = raw.http as HttpSettings | undefined;
+  const written = raw.http as (Omit<HttpSettings, 'isolation'> & { isolation?: QueryIsolation }) | undefined;
+  // Several endpoint processes share a port; endpoint threads of one process could not.
+  const http: HttpSettings | undefined = written && { ...written, isolation: written.isolation ?? (written.processes > 1 ? 'process' : 'thread') };
   return {
     workers: (raw.workers as number | undefined) ?? Math.max(1, availableParallelism() - 1),
     slots: raw.slots as number,

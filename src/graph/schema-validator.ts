@@ -53,6 +53,8 @@ function describeError(err: ErrorObject): string {
       return `unknown key '${String(err.params.additionalProperty)}'`;
     case 'required':
       return `missing required key '${String(err.params.missingProperty)}'`;
+    case 'const':
+      return `must be ${JSON.stringify(err.params.allowedValue)} with the other settings given here`;
     case 'enum':
       return `must be one of: ${(err.params.allowedValues as unknown[]).map(String).join(', ')}`;
     default:

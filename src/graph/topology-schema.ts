@@ -57,8 +57,14 @@ export const runtimeSchema = {
         },
         isolation: {
           enum: ['thread', 'process'],
-          default: 'thread',
-          description: "where the query endpoint runs: a thread of the job's process, or a child process of its own (its own heap and memory map)",
+          description: "where the query endpoint runs: a thread of the job's process (the default with one endpoint), or child processes of their own (their own heap and memory map; the default with more than one)",
+        },
+        processes: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 64,
+          default: 1,
+          description: 'endpoint processes sharing the port, each with its own read-only state handle: more than one when one saturates its core (not with isolation: thread)',
         },
         access: {
           type: 'object',
@@ -89,6 +95,9 @@ export const runtimeSchema = {
         },
       },
       required: ['port'],
+      // Child processes can share a port; threads of one process cannot.
+      if: { properties: { processes: { type: 'integer', minimum: 2 } }, required: ['processes'] },
+      then: { properties: { isolation: { const: 'process' } } },
       additionalProperties: false,
     },
     batch: {

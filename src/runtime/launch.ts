@@ -34,7 +34,7 @@ export interface LaunchOptions {
   stateCacheMiB?: number;
   baseDir: string;
   /** With `keepServing`, the endpoint answers on after the input ends, until SIGINT or SIGTERM. */
-  http?: { port: number; host: string; isolation?: QueryIsolation; keepServing?: boolean; access?: Partial<HttpAccess>; tls?: { cert: string; key: string } };
+  http?: { port: number; host: string; isolation?: QueryIsolation; processes?: number; keepServing?: boolean; access?: Partial<HttpAccess>; tls?: { cert: string; key: string } };
   log?: (line: string) => void;
   /** Hides the job's secret settings in /topology and in every line logged (default: keys naming credentials). */
   redactor?: Redactor;
@@ -86,7 +86,7 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
       await runner.takeStateDir();
       try {
         openState(options.stateDir);
-        server = await startQueryEndpoint(runner, options.job, options.stateDir, options.http.port, options.http.host, options.http.isolation, redactor, security);
+        server = await startQueryEndpoint(runner, options.job, options.stateDir, options.http.port, options.http.host, options.http.isolation, redactor, security, options.http.processes);
       } catch (err) {
         await closeState(options.stateDir);
         runner.releaseStateDir();

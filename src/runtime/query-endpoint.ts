@@ -21,7 +21,7 @@ import { ErrorCodes, FlywheelError, toPlainError } from '../core/errors.js';
 import { loadJobGraph } from './job-loader.js';
 import { routeContributions } from './route-contributions.js';
 import { AccessPolicy } from '../query/access-policy.js';
-import type { FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
+import type { EndpointMetrics, FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
 
 /** The channel to the main thread: the worker port, or the IPC channel of a child process. */
 const send = (message: FromQueryEndpoint): void => {
@@ -37,6 +37,8 @@ const pending = new Map<number, (reply: QueryEndpointReply) => void>();
 let nextId = 0;
 let watermark = -Infinity;
 let closeAll = async (): Promise<void> => {};
+/** Metrics that steps' routes compute here from state (e.g. a model's progressive AUC), the request times and CPU. */
+let ownMetrics: Registry | null = null;
 
 /** Asks the main thread; it answers between two turns of its loop. */
 function ask(kind: QueryEndpointRequest['kind']): Promise<QueryEndpointReply> {
@@ -68,8 +70,8 @@ async function start(data: QueryEndpointData): Promise<void> {
   closeAll = async () => {
     await handle.env.close();
   };
-  /** Metrics that steps' routes compute here from state (e.g. a model's progressive AUC), after the job's. */
   const stateMetrics = new Registry();
+  ownMetrics = stateMetrics;
   stateMetrics.setDefaultLabels({ job: data.jobName });
   registerEndpointCpu(stateMetrics, parentPort ? 'thread' : 'process');
   const view: RuntimeView = {
@@ -80,7 +82,8 @@ async function start(data: QueryEndpointData): Promise<void> {
       return { ready: reply.reasons!.length === 0, reasons: reply.reasons! };
     },
     topology: () => data.topology,
-    metrics: async () => (await ask('metrics')).text! + (await stateMetrics.metrics()),
+    // The main thread adds every endpoint process's own metrics to the job's (this one's included).
+    metrics: async () => (await ask('metrics')).text!,
     registry: stateMetrics,
     contentType: data.contentType,
     state: new LmdbStateReader(handle, data.keyGroups, () => watermark),
@@ -113,6 +116,11 @@ onMessage((message) => {
     case 'watermark':
       watermark = message.value;
       return;
+    case 'collect': {
+      const id = message.id;
+      void (ownMetrics ? ownMetrics.getMetricsAsJSON() : Promise.resolve([])).then((metrics) => send({ kind: 'collected', id, metrics: metrics as EndpointMetrics }));
+      return;
+    }
     case 'reply':
       pending.get(message.reply.id)?.(message.reply);
       pending.delete(message.reply.id);

@@ -1,55 +1,57 @@
 /**
- * Starts a job's query endpoint (query-endpoint.ts) on a thread of its own or in a child process of its own, sends
+ * Starts a job's query endpoint (query-endpoint.ts) on a thread of its own or in child processes of its own, sends
  * it the job's watermark every 100 ms (the state reader hides values whose event-time TTL has passed), and serves
- * what it asks of the main thread: Prometheus metrics text, liveness and readiness reasons.
+ * what it asks of the main thread: Prometheus metrics text (the job's, and every endpoint process's own, combined),
+ * liveness and readiness reasons.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { AggregatorRegistry } from 'prom-client';
 import type { RunningServer } from '../query/server.js';
-import { FlywheelError } from '../core/errors.js';
+import { ErrorCodes, FlywheelError } from '../core/errors.js';
+import { processChannel, threadChannel, type EndpointChannel } from './endpoint-channels.js';
 import { topologyOf } from './job-view.js';
 import { Redactor } from '../graph/secrets.js';
 import type { QueryIsolation } from '../graph/runtime-settings.js';
 import type { JobRef } from './messages.js';
-import type { FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
+import type { EndpointMetrics, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
 import type { JobRunner } from './runner.js';
 import type { EndpointSecurity } from './endpoint-security.js';
 
-/** Where the endpoint runs: a worker thread of the job's process, or a child process (own heap and memory map). */
+/** A running endpoint, and the endpoint metrics it is asked for when any endpoint serves /metrics. */
+class StartedEndpoint {
+  exited = false;
+  readonly exit: Promise<void>;
+  private readonly collecting = new Map<number, (metrics: EndpointMetrics) => void>();
+  private nextCollect = 0;
 
-interface EndpointChannel {
-  send(message: ToQueryEndpoint): void;
-  on(event: 'message', listener: (message: FromQueryEndpoint) => void): void;
-  once(event: 'exit', listener: (code: number | null) => void): void;
-  once(event: 'error', listener: (err: Error) => void): void;
-  kill(): Promise<void>;
+  constructor(readonly channel: EndpointChannel) {
+    this.exit = new Promise<void>((resolve) => channel.once('exit', () => resolve(void (this.exited = true))));
+  }
+
+  send(message: ToQueryEndpoint): void {
+    if (!this.exited) this.channel.send(message);
+  }
+
+  collected(id: number, metrics: EndpointMetrics): void {
+    this.collecting.get(id)?.(metrics);
+    this.collecting.delete(id);
+  }
+
+  /** Its metrics as prom-client's JSON (none once it has exited). */
+  collect(): Promise<EndpointMetrics> {
+    if (this.exited) return Promise.resolve([]);
+    const id = this.nextCollect++;
+    return new Promise((resolve) => {
+      this.collecting.set(id, resolve);
+      void this.exit.then(() => this.collected(id, []));
+      this.send({ kind: 'collect', id });
+    });
+  }
 }
 
-const endpointModule = new URL('./query-endpoint.js', import.meta.url);
-
-function threadChannel(): EndpointChannel {
-  const worker = new Worker(endpointModule);
-  return {
-    send: (message) => worker.postMessage(message),
-    on: (event, listener) => worker.on(event, listener),
-    once: (event: 'exit' | 'error', listener: (arg: never) => void) => worker.once(event, listener as (arg: unknown) => void),
-    kill: async () => void (await worker.terminate()),
-  };
-}
-
-function processChannel(): EndpointChannel {
-  const child: ChildProcess = fork(fileURLToPath(endpointModule), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return {
-    send: (message) => void child.send(message),
-    on: (event, listener) => child.on(event, listener as (message: unknown) => void),
-    once: (event: 'exit' | 'error', listener: (arg: never) => void) => child.once(event, listener as (arg: unknown) => void),
-    kill: async () => {
-      if (child.exitCode === null) child.kill();
-    },
-  };
-}
-
+/**
+ * Starts the endpoint: on a thread, or in `processes` child processes that share the port (each with its own
+ * read-only LMDB handle), for when one serving thread saturates.
+ */
 export async function startQueryEndpoint(
   runner: JobRunner,
   job: JobRef,
@@ -59,7 +61,9 @@ export async function startQueryEndpoint(
   isolation: QueryIsolation = 'thread',
   redactor = new Redactor([]),
   security: EndpointSecurity = { tokens: [], openMetrics: false },
+  processes = 1,
 ): Promise<RunningServer> {
+  if (processes > 1 && isolation !== 'process') throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `${processes} serving processes need isolation 'process' (got '${isolation}')`, {}, "set http.isolation: process");
   const data: QueryEndpointData = {
     job,
     graphHash: runner.plan.graph.hash,
@@ -73,37 +77,50 @@ export async function startQueryEndpoint(
     security,
     watermark: runner.watermark,
   };
-  const endpoint = isolation === 'process' ? processChannel() : threadChannel();
-  let exited = false;
-  const exit = new Promise<void>((resolve) => endpoint.once('exit', () => resolve(void (exited = true))));
-  const tick = setInterval(() => !exited && endpoint.send({ kind: 'watermark', value: runner.watermark }), 100);
+  const endpoints = Array.from({ length: processes }, () => new StartedEndpoint(isolation === 'process' ? processChannel() : threadChannel()));
+  const tick = setInterval(() => {
+    for (const endpoint of endpoints) endpoint.send({ kind: 'watermark', value: runner.watermark });
+  }, 100);
   tick.unref();
-  const bound = await new Promise<{ url: string; address: string }>((resolve, reject) => {
-    endpoint.on('message', (message) => {
-      if (message.kind === 'loaded') endpoint.send({ kind: 'start', data });
-      else if (message.kind === 'listening') resolve(message);
-      else if (message.kind === 'error') reject(FlywheelError.fromPlain(message.error));
-      else void answer(runner, message.request).then((reply) => !exited && endpoint.send({ kind: 'reply', reply }));
-    });
-    endpoint.once('error', reject);
-    endpoint.once('exit', (code) => reject(new Error(`query endpoint exited (code ${code}) before listening`)));
-  }).catch(async (err: unknown) => {
+  const answer = async (request: QueryEndpointRequest): Promise<QueryEndpointReply> => {
+    if (request.kind === 'metrics') return { id: request.id, text: (await runner.metrics.text()) + (await endpointMetricsText(endpoints)) };
+    if (request.kind === 'liveness') return { id: request.id, live: runner.live };
+    return { id: request.id, reasons: runner.notReadyReasons() };
+  };
+  const listening = endpoints.map(
+    (endpoint) =>
+      new Promise<{ url: string; address: string }>((resolve, reject) => {
+        endpoint.channel.on('message', (message) => {
+          if (message.kind === 'loaded') endpoint.send({ kind: 'start', data });
+          else if (message.kind === 'listening') resolve(message);
+          else if (message.kind === 'error') reject(FlywheelError.fromPlain(message.error));
+          else if (message.kind === 'collected') endpoint.collected(message.id, message.metrics);
+          else void answer(message.request).then((reply) => endpoint.send({ kind: 'reply', reply }));
+        });
+        endpoint.channel.once('error', reject);
+        endpoint.channel.once('exit', (code) => reject(new Error(`query endpoint exited (code ${code}) before listening`)));
+      }),
+  );
+  const bound = await Promise.all(listening).catch(async (err: unknown) => {
     clearInterval(tick);
-    await endpoint.kill();
+    await Promise.all(endpoints.map((endpoint) => endpoint.channel.kill()));
     throw err;
   });
   return {
-    ...bound,
+    ...bound[0]!,
     async close() {
       clearInterval(tick);
-      if (!exited) endpoint.send({ kind: 'close' });
-      await exit;
+      for (const endpoint of endpoints) endpoint.send({ kind: 'close' });
+      await Promise.all(endpoints.map((endpoint) => endpoint.exit));
     },
   };
 }
 
-async function answer(runner: JobRunner, request: QueryEndpointRequest): Promise<QueryEndpointReply> {
-  if (request.kind === 'metrics') return { id: request.id, text: await runner.metrics.text() };
-  if (request.kind === 'liveness') return { id: request.id, live: runner.live };
-  return { id: request.id, reasons: runner.notReadyReasons() };
+/**
+ * The endpoints' own metrics (request times, CPU, figures their routes read from state) as one set: counters and
+ * histograms summed over the processes, gauges read from state taken from one (they declare `aggregator: 'first'`).
+ */
+async function endpointMetricsText(endpoints: StartedEndpoint[]): Promise<string> {
+  const sets = await Promise.all(endpoints.map((endpoint) => endpoint.collect()));
+  return AggregatorRegistry.aggregate(sets.filter((set) => set.length > 0)).metrics();
 }

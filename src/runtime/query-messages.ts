@@ -1,7 +1,9 @@
 /**
  * What crosses between the job's main thread and its query endpoint (a thread or a child process): start-up data,
- * the job's watermark, requests for metrics and readiness and their replies, and the endpoint's start-up outcome.
+ * the job's watermark, requests for metrics and readiness and their replies, the endpoint's own metrics when the
+ * main thread collects them, and the endpoint's start-up outcome.
  */
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { PlainError } from '../core/errors.js';
 import type { JobRef } from './messages.js';
 import type { EndpointSecurity } from './endpoint-security.js';
@@ -22,11 +24,24 @@ export interface QueryEndpointData {
   watermark: number;
 }
 
+/** An endpoint's own metrics, as prom-client's JSON, for the main thread to combine those of several processes. */
+export type EndpointMetrics = Array<MetricObjectWithValues<MetricValue<string>>>;
+
 /** Main thread to endpoint. */
-export type ToQueryEndpoint = { kind: 'start'; data: QueryEndpointData } | { kind: 'watermark'; value: number } | { kind: 'reply'; reply: QueryEndpointReply } | { kind: 'close' };
+export type ToQueryEndpoint =
+  | { kind: 'start'; data: QueryEndpointData }
+  | { kind: 'watermark'; value: number }
+  | { kind: 'reply'; reply: QueryEndpointReply }
+  | { kind: 'collect'; id: number }
+  | { kind: 'close' };
 
 /** Endpoint to main thread. */
-export type FromQueryEndpoint = { kind: 'loaded' } | { kind: 'request'; request: QueryEndpointRequest } | { kind: 'listening'; url: string; address: string } | { kind: 'error'; error: PlainError };
+export type FromQueryEndpoint =
+  | { kind: 'loaded' }
+  | { kind: 'request'; request: QueryEndpointRequest }
+  | { kind: 'collected'; id: number; metrics: EndpointMetrics }
+  | { kind: 'listening'; url: string; address: string }
+  | { kind: 'error'; error: PlainError };
 
 export interface QueryEndpointRequest {
   id: number;

@@ -110,7 +110,9 @@ async function listenExclusively(name: string, taken: () => FlywheelError): Prom
   const server = createServer((connection) => connection.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? taken() : err));
-    server.listen({ path: name }, resolve);
+    // Exclusive: in a cluster worker (a query endpoint process) the name must be held by this process, not by the
+    // job's process that node:cluster would otherwise ask to listen for it.
+    server.listen({ path: name, exclusive: true }, resolve);
   });
   // The lock must not keep a process alive that has nothing else to do.
   server.unref();

@@ -50,7 +50,7 @@ test('a variable cannot change the shape of the http settings (bind address); a 
     });
     process.env.FW_TEST_PORT = '8080';
     const loaded = await loadTopology(file);
-    assert.deepEqual(loaded.runtime.http, { port: 8080, host: '127.0.0.1', isolation: 'thread', keepServing: false, access: { tokens: [], allowAnonymous: false, openMetrics: false } });
+    assert.deepEqual(loaded.runtime.http, { port: 8080, host: '127.0.0.1', isolation: 'thread', processes: 1, keepServing: false, access: { tokens: [], allowAnonymous: false, openMetrics: false } });
   } finally {
     delete process.env.FW_TEST_PORT;
   }

@@ -109,6 +109,20 @@ test('bad access settings of the query endpoint: a token given in place of its h
   await expectError(runtime(`      tokens:\n        - { name: ci, sha256: ${'a'.repeat(64)}, role: root }\n`), { path: 'runtime.http.access.tokens[0].role', line: 7, message: /must be one of: viewer, operator, admin/ });
 });
 
+test('several query endpoint processes: isolation process unless written, thread refused at its line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-yaml-'));
+  const file = join(dir, 'topology.yaml');
+  writeFileSync(file, 'name: t\nruntime:\n  http: { port: 8080, processes: 3 }\n' + head.slice('name: t\n'.length));
+  const loaded = await loadTopology(file);
+  assert.equal(loaded.runtime.http?.processes, 3);
+  assert.equal(loaded.runtime.http?.isolation, 'process');
+  await expectError('name: t\nruntime:\n  http:\n    port: 8080\n    processes: 2\n    isolation: thread\n' + head.slice('name: t\n'.length), {
+    path: 'runtime.http.isolation',
+    line: 6,
+    message: /must be "process"/,
+  });
+});
+
 test('unknown connector type and bad connector options', async () => {
   await expectError('name: t\nsteps:\n  - id: e\n    op: source\n    connector: { type: carrier-pigeon }\n', { path: 'steps[0].connector.type', line: 5, message: /unknown source connector type 'carrier-pigeon'/ });
   await expectError('name: t\nsteps:\n  - id: e\n    op: source\n    connector: { type: file }\n', { path: 'steps[0].connector', message: /missing required key 'path'/ });

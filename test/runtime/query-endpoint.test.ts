@@ -3,11 +3,13 @@
  * port, state routes read the job's LMDB state through the endpoint's own handle, while metrics and readiness come
  * from the job's main thread, and the endpoint reports its own CPU time and per-route request times. A child-process
  * endpoint goes away with its job, even one killed with SIGKILL, and until it has, a job cannot take the state
- * directory. Access tokens reach the endpoint on either, and guard its routes.
+ * directory. Access tokens reach the endpoint on either, and guard its routes. Several endpoint processes share one
+ * port, and /metrics combines their figures.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,4 +154,60 @@ test('a child-process endpoint exits when its job is killed with SIGKILL, freein
     parent.kill('SIGKILL');
     rmSync(stateDir, { recursive: true, force: true });
   }
+});
+
+/** Process ids (other than this one) holding the listening TCP socket of `port` on 127.0.0.1, from /proc. */
+function listenersOf(port: number): number[] {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const row = readFileSync('/proc/net/tcp', 'utf8').split('\n').map((line) => line.trim().split(/\s+/)).find((f) => f[1] === local && f[3] === '0A');
+  assert.ok(row, `a socket listens on 127.0.0.1:${port}`);
+  const socket = `socket:[${row[9]}]`;
+  const holders: number[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number)) {
+    if (pid === process.pid) continue;
+    try {
+      if (readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`) === socket)) holders.push(pid);
+    } catch {
+      // A process that ended while being read, or one of another user.
+    }
+  }
+  return holders;
+}
+
+/** GET over a connection of its own (no keep-alive), so that each request is accepted anew by whichever process. */
+function getOnNewConnection(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { agent: false }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode!));
+    }).once('error', reject);
+  });
+}
+
+test('two endpoint processes share the port: each holds the listening socket, /metrics counts the requests of both, and one killed leaves the other serving', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+  await withFinishedJob(8, async (runner, stateDir) => {
+    const server = await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', 'process', undefined, undefined, 2);
+    try {
+      const port = Number(new URL(server.url).port);
+      const holders = listenersOf(port);
+      assert.equal(holders.length, 2, `two endpoint processes hold the listening socket (pids ${holders.join(', ')})`);
+      const requests = 30;
+      for (let i = 0; i < requests; i++) assert.equal(await getOnNewConnection(`${server.url}/latest/latest/u${i % 4}`), 200);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      // Summed over both processes, whichever of them each connection reached.
+      const counted = /^flywheel_query_request_seconds_count\{[^}]*route="\/latest\/latest\/:key"[^}]*status="200"[^}]*\} (\d+)$/m.exec(metrics);
+      assert.equal(Number(counted?.[1]), requests, 'the lookups of both processes are counted once each');
+      assert.equal((metrics.match(/^flywheel_records_in_total\{[^}]*step="latest"[^}]*\} /gm) ?? []).length, 1, "the job's own metrics appear once");
+      process.kill(holders[0]!, 'SIGKILL');
+      for (let i = 0; i < 10; i++) assert.equal(await getOnNewConnection(`${server.url}/latest/latest/u1`), 200, 'the other process answers');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+test('more than one endpoint process needs process isolation', async () => {
+  await withFinishedJob(1, async (runner, stateDir) => {
+    await assert.rejects(startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', 'thread', undefined, undefined, 2), /2 serving processes need isolation 'process'/);
+  });
 });

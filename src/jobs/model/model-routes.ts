@@ -58,6 +58,8 @@ function registerGauges(registry: Registry, state: StateReader, stepId: string, 
       help,
       labelNames: ['step', 'model'],
       registers: [registry],
+      // Read from state: every endpoint process reads the same value, which is not a sum over them.
+      aggregator: 'first',
       collect() {
         for (const model of models) {
           const value = read(modelReport(state, stepId, model));

@@ -42,7 +42,8 @@ function registerRoutes(app: FastifyInstance, views: QualityView[]): void {
 
 function registerGauges(registry: Registry, views: QualityView[]): void {
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge, v: QualityView) => void) =>
-    new Gauge({ name, help, labelNames, registers: [registry], collect() { for (const v of views) collect(this, v); } });
+    // Read from state: every endpoint process reads the same value, which is not a sum over them.
+    new Gauge({ name, help, labelNames, registers: [registry], aggregator: 'first', collect() { for (const v of views) collect(this, v); } });
   gauge('flywheel_quality_records', 'Records checked by an expectations step since the start', ['step'], (g, v) => g.set({ step: v.stepId }, v.totals().records));
   gauge('flywheel_quality_failures', 'Records that failed an expectation since the start', ['step', 'expectation', 'level'], (g, v) => {
     const t = v.totals();
