@@ -7,7 +7,7 @@
  *   ceiling [--events N] [--keys K] [--workers 1,2] [--intakes main,workers] [--runs R]
  *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2]
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,process,main,floor] [--client autocannon|wrk] [--query '?fields=..']
- *   lookup-vs-redis [--users U] [--job-rate 2000] [--rates 2000,5000,10000,15000,20000] [--seconds S] [--connections C] [--saturation-connections 64] [--isolation thread|process]
+ *   lookup-vs-redis [--users U] [--job-rate 2000] [--rates 2000,5000,10000,15000,20000] [--seconds S] [--connections C] [--saturation-connections 64] [--isolation thread|process] [--processes 1,2]
  *   kafka [--events N] [--users U] [--runs R] [--workers W] [--latency-seconds S]
  *   kafka-mock [--groups G]
  *   lmdb-restarts [--trials N] [--reader-ms 50]   (0: no other process)
@@ -137,6 +137,7 @@ switch (name) {
         connections: num('connections', 20),
         saturationConnections: nums('saturation-connections', '64'),
         isolation: option(args, 'isolation', 'thread') as QueryIsolation,
+        processes: nums('processes', '1'),
       },
       report,
     );

@@ -39,10 +39,14 @@ export interface LookupVsRedisOptions {
   connections: number;
   saturationConnections: number[];
   isolation: QueryIsolation;
+  /** Endpoint process counts to measure side by side (more than one: process isolation, sharing a port). */
+  processes: number[];
 }
 
 interface Contender {
   name: 'flywheel' | 'flywheel-decoding' | 'redis-fastify' | 'floor';
+  /** The endpoint processes serving it (flywheel contenders). */
+  processes?: number;
   url: string;
   /** wrk's path template. */
   path: string;
@@ -76,7 +80,9 @@ export async function lookupVsRedisBench(o: LookupVsRedisOptions, report: (figur
   const running = runner.run();
   await runner.opened;
   const view = jobView(runner, stateDir);
-  const endpoint = await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', o.isolation);
+  const endpoints = [];
+  for (const processes of o.processes) endpoints.push({ processes, server: await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', processes > 1 ? 'process' : o.isolation, undefined, undefined, processes) });
+  const endpoint = endpoints[0]!.server;
   const redis = await startRedisServer();
   const client = new Redis({ host: '127.0.0.1', port: redis.port });
   const floor = await startFloorServer();
@@ -93,8 +99,8 @@ export async function lookupVsRedisBench(o: LookupVsRedisOptions, report: (figur
     await load.exec();
     service = await startServerProcess(new URL('./redis-service.js', import.meta.url), [String(redis.port)]);
     const contenders: Contender[] = [
-      { name: 'flywheel', url: endpoint.url, path: PATH, cpuSeconds: () => endpointCpuSeconds(endpoint.url) },
-      { name: 'flywheel-decoding', url: endpoint.url, path: DECODING_PATH, cpuSeconds: () => endpointCpuSeconds(endpoint.url) },
+      ...endpoints.map(({ processes, server }): Contender => ({ name: 'flywheel', processes, url: server.url, path: PATH, cpuSeconds: () => endpointCpuSeconds(server.url) })),
+      { name: 'flywheel-decoding', processes: endpoints[0]!.processes, url: endpoint.url, path: DECODING_PATH, cpuSeconds: () => endpointCpuSeconds(endpoint.url) },
       { name: 'redis-fastify', url: service.url, path: PATH, cpuSeconds: async () => processCpuSeconds(service!.pid) + processCpuSeconds(redis.pid) },
       { name: 'floor', url: floor.url, path: PATH, cpuSeconds: async () => processCpuSeconds(floor.pid) },
     ];
@@ -110,7 +116,7 @@ export async function lookupVsRedisBench(o: LookupVsRedisOptions, report: (figur
         bench: 'lookup-vs-redis',
         phase,
         server: contender.name,
-        isolation: o.isolation,
+        ...(contender.processes !== undefined ? { isolation: contender.processes > 1 ? 'process' : o.isolation, processes: contender.processes } : {}),
         users: o.users,
         usersServed: ids.length,
         meanAnswerBytes: Math.round(storedBytes / ids.length),
@@ -139,7 +145,7 @@ export async function lookupVsRedisBench(o: LookupVsRedisOptions, report: (figur
     floor.close();
     client.disconnect();
     await redis.close();
-    await endpoint.close();
+    for (const { server } of endpoints) await server.close();
     await view.close?.();
     rmSync(stateDir, { recursive: true, force: true });
   }
