@@ -1,16 +1,17 @@
 /**
  * GET /features/users/:id beside a Redis-backed stand-in, side by side in one run, as a user choosing between them
  * would measure them. The user-feature job runs with its generator paced at `jobRate` events/s and its query
- * endpoint as `flywheel run` serves it (`isolation`: its own thread by default); once 90% of the users have
+ * endpoint as `flywheel run` serves it (`isolation`: its own thread by default; one endpoint per count in
+ * `processes`, those above 1 as that many processes sharing a port); once 90% of the users have
  * features, each user's answer is copied from the endpoint into Redis (redis-server without persistence, under
  * `features:user:<id>`), served by a fastify + ioredis service in a process of its own (redis-service.ts). Then, with
  * the job live and again once it has stopped (idle), for each offered rate and at saturation (wrk unpaced, with
  * `connections` and with each of `saturationConnections`), the same wrk load (wrk-load.ts, ids drawn uniformly)
- * against: the endpoint, the endpoint's fastify route that decodes and renders per request (an empty query string
+ * against: each endpoint, the first endpoint's fastify route that decodes and renders per request (an empty query string
  * takes it: the path every lookup took before ready answers), the Redis service, and the floor (a fixed-body
  * node:http server, its own process).
  * Per run: achieved requests/s, latency percentiles (wrk, from the send), CPU per lookup in microseconds (the
- * endpoint: its own thread or process, from its flywheel_query_endpoint_cpu_seconds_total; the Redis service: the
+ * endpoint: its own thread or processes, from its flywheel_query_endpoint_cpu_seconds_total; the Redis service: the
  * fastify process plus redis-server; the floor: its process), the job's events/s and the 1-minute load average.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
