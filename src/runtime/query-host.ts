@@ -1,7 +1,8 @@
 /**
  * Starts a job's query endpoint (query-endpoint.ts) on a thread of its own or in a child process of its own, sends
  * it the job's watermark every 100 ms (the state reader hides values whose event-time TTL has passed), and serves
- * what it asks of the main thread: Prometheus metrics text, liveness and readiness reasons.
+ * what it asks of the main thread: Prometheus metrics (text or values), liveness, readiness reasons and the latest
+ * dead letters.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +105,8 @@ export async function startQueryEndpoint(
 
 async function answer(runner: JobRunner, request: QueryEndpointRequest): Promise<QueryEndpointReply> {
   if (request.kind === 'metrics') return { id: request.id, text: await runner.metrics.text() };
+  if (request.kind === 'metricValues') return { id: request.id, values: await runner.metrics.registry.getMetricsAsJSON() };
+  if (request.kind === 'deadLetters') return { id: request.id, deadLetters: runner.recentDeadLetters.page(request.deadLetters!) };
   if (request.kind === 'liveness') return { id: request.id, live: runner.live };
   return { id: request.id, reasons: runner.notReadyReasons() };
 }
