@@ -3,9 +3,10 @@
  * default pace, 2,000 a second): the first load's bytes over the wire and time to the first rendered status in
  * Debian's chromium, and the query endpoint's extra CPU while the console stays open on its job page, from the
  * endpoint's own counter (flywheel_query_endpoint_cpu_seconds_total): its increase over WINDOW seconds with the
- * console open, less its increase over as long with no console (the same two /metrics reads in each). The job's
- * main thread answers the endpoint's requests for metric values too; that share is in the job process's CPU
- * (from /proc/<pid>/stat), also reported for both windows, where the job's own work makes it noisy.
+ * console open, less its mean increase over the windows of as long with no console before and after (the same two
+ * /metrics reads in each). The job's main thread answers the endpoint's requests for metric values too; that share
+ * is in the job process's CPU (from /proc/<pid>/stat), also reported for the three windows, where the job's own work
+ * makes it noisy (the windows before and after show how much).
  *   node dist/bench/console/console-cost.js [seconds per window, default 60]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -49,12 +50,14 @@ try {
   const page = await browser.context.newPage();
   const load = await firstLoad(page, job.url, '[data-testid="steps"]');
   const open = await cpuOver(job.url, job.pid, WINDOW_S);
-  const extra = (open.endpoint - idle.endpoint) / WINDOW_S;
+  await page.close();
+  const after = await cpuOver(job.url, job.pid, WINDOW_S);
+  const extra = (open.endpoint - (idle.endpoint + after.endpoint) / 2) / WINDOW_S;
   process.stdout.write(
     [
       `first load: ${load.bytes} bytes over the wire in ${load.requests} requests; status rendered ${load.renderedMs.toFixed(0)} ms after navigation start`,
-      `endpoint CPU over ${WINDOW_S} s: ${idle.endpoint.toFixed(3)} s with no console, ${open.endpoint.toFixed(3)} s with one console open on the job page`,
-      `job process CPU over ${WINDOW_S} s (the job's work included): ${idle.process.toFixed(2)} s with no console, ${open.process.toFixed(2)} s with one open`,
+      `endpoint CPU over ${WINDOW_S} s: ${idle.endpoint.toFixed(3)} s with no console, ${open.endpoint.toFixed(3)} s with one console open on the job page, ${after.endpoint.toFixed(3)} s after it closed`,
+      `job process CPU over ${WINDOW_S} s (the job's work included): ${idle.process.toFixed(2)} s with no console, ${open.process.toFixed(2)} s with one open, ${after.process.toFixed(2)} s after`,
       `extra CPU of one open console: ${(extra * 100).toFixed(2)} % of a core`,
     ].join('\n') + '\n',
   );
