@@ -34,7 +34,7 @@ export function jobView(runner: JobRunner, stateDir: string): RuntimeView {
     },
     topology: () => topologyOf(plan),
     metrics: () => runner.metrics.text(),
-    metricValues: () => runner.metrics.registry.getMetricsAsJSON(),
+    metricValues: () => runner.metrics.values(),
     deadLetters: async (query) => runner.recentDeadLetters.page(query),
     contentType: runner.metrics.contentType,
     registry: runner.metrics.registry,

@@ -105,7 +105,7 @@ export async function startQueryEndpoint(
 
 async function answer(runner: JobRunner, request: QueryEndpointRequest): Promise<QueryEndpointReply> {
   if (request.kind === 'metrics') return { id: request.id, text: await runner.metrics.text() };
-  if (request.kind === 'metricValues') return { id: request.id, values: await runner.metrics.registry.getMetricsAsJSON() };
+  if (request.kind === 'metricValues') return { id: request.id, values: await runner.metrics.values() };
   if (request.kind === 'deadLetters') return { id: request.id, deadLetters: runner.recentDeadLetters.page(request.deadLetters!) };
   if (request.kind === 'liveness') return { id: request.id, live: runner.live };
   return { id: request.id, reasons: runner.notReadyReasons() };
