@@ -3,7 +3,7 @@
  * the time the page has been open, per-step counts, watermarks and how far they trail, queues, executors and the
  * latest dead letters (paged).
  */
-import { useMemo, useRef } from 'preact/hooks';
+import { useMemo } from 'preact/hooks';
 import type { JobStatus } from '../../../src/query/console/job-status.js';
 import { usePoll } from '../api.js';
 import { Chart, type ChartSeries } from '../parts/chart.js';
@@ -16,11 +16,12 @@ const POLL_MS = 2_000;
 const KEPT_POINTS = 300;
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f', '#7c2d12', '#334155'];
 
-/** Records in per second of each step, one point per status seen since the page opened. */
+/** Records in per second of each step, one point per status seen since the console opened (kept across its pages). */
+const history: { at: number[]; bySteps: Map<string, Array<number | null>> } = { at: [], bySteps: new Map() };
+
 function useRateHistory(status: JobStatus | null): { data: Array<Array<number | null>>; series: ChartSeries[] } {
-  const history = useRef<{ at: number[]; bySteps: Map<string, Array<number | null>> }>({ at: [], bySteps: new Map() });
   return useMemo(() => {
-    const h = history.current;
+    const h = history;
     if (status && status.rateWindowSeconds !== null && h.at[h.at.length - 1] !== status.at) {
       h.at.push(status.at / 1000);
       for (const s of status.steps) {
