@@ -36,6 +36,8 @@ test('the packed package installs, compiles the README job with tsc --strict and
   const packed = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', dir], root)) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const files = packed[0]!.files.map((f) => f.path);
   assert.ok(files.includes('dist/src/index.js') && files.includes('dist/src/index.d.ts') && files.includes('dist/src/cli.js'));
+  // The console's files, built by npm run build, which the endpoint serves at / (docs/console.md).
+  for (const file of ['index.html', 'app.js', 'app.css', 'app.js.br', 'app.js.gz']) assert.ok(files.includes(`dist/console/${file}`), `dist/console/${file} is packed`);
   assert.deepEqual(files.filter((f) => /^(dist\/)?(test|bench|state|scripts)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
 
   const app = join(dir, 'app');

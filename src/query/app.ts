@@ -8,7 +8,9 @@
  * they are refused, not silently removed; body values are not converted to the types wanted: request-validation.ts).
  * A step's route may keep its answers ready to send (ready-answers.ts); plain GETs of such a route are answered
  * before fastify (ready-routes.ts). Every request's time is in the per-route histogram (request-metrics.ts).
- * With access tokens, every route but /healthz and /readyz (and /metrics, when configured open) needs a token of
+ * The web console is served at / (console/console-routes.ts) with its JSON routes /console/status and
+ * /dead-letters (console/); OpenAPI for every route at /docs (console/openapi.ts).
+ * With access tokens, every route but /healthz and /readyz (and the console's files) (and /metrics, when configured open) needs a token of
  * the role the route names (access-policy.ts); the ready path answers only requests with a viewer token, and leaves
  * the others to fastify, which answers 401 or 403. With TLS files the server speaks HTTPS.
  */
@@ -21,6 +23,10 @@ import { renderedEachTime } from './ready-answers.js';
 import { ReadyRoutes, type ReadyRoute } from './ready-routes.js';
 import { RequestMetrics } from './request-metrics.js';
 import { AccessPolicy } from './access-policy.js';
+import { consoleRoutes } from './console/console-routes.js';
+import { deadLetterRoutes } from './console/dead-letter-routes.js';
+import { openApiGenerator, openApiRoute } from './console/openapi.js';
+import { statusRoute } from './console/status-route.js';
 
 export interface RouteContribution {
   stepId: string;
@@ -59,27 +65,38 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}; this job serves ${served.join(', ')}`, routes: served });
   });
+  openApiGenerator(app, view.jobName);
   app.addHook('onRequest', access.onRequest);
   app.addHook('preHandler', refuseNonFiniteNumbers);
   app.addHook('onResponse', async (req, reply) => {
     metrics.observe(req.method, req.routeOptions.url?.replaceAll('::', ':') ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
-  app.get('/healthz', { config: { access: 'open' } }, async (_req, reply) => {
-    const live = await view.live();
-    return reply.code(live ? 200 : 503).send({ status: live ? 'ok' : 'down', job: view.jobName });
+  // Routes are added in a plugin loaded after the OpenAPI generator, which sees routes only once it is loaded.
+  void app.register(async (scope) => {
+    scope.get('/healthz', { config: { access: 'open' } }, async (_req, reply) => {
+      const live = await view.live();
+      return reply.code(live ? 200 : 503).send({ status: live ? 'ok' : 'down', job: view.jobName });
+    });
+    const checks: ReadinessCheck[] = [];
+    const readiness = async () => {
+      const r = await view.readiness();
+      const reasons = [...r.reasons, ...checks.map((check) => check()).filter((reason): reason is string => reason !== null)];
+      return { ready: r.ready && reasons.length === r.reasons.length, reasons };
+    };
+    scope.get('/readyz', { config: { access: 'open' } }, async (_req, reply) => {
+      const r = await readiness();
+      return reply.code(r.ready ? 200 : 503).send(r);
+    });
+    scope.get('/metrics', { config: { access: access.openMetrics ? 'open' : 'viewer' } }, async (_req, reply) => reply.type(view.contentType).send(await view.metrics()));
+    scope.get('/topology', async () => view.topology());
+    consoleRoutes(scope);
+    statusRoute(scope, view, async () => (await readiness()).reasons);
+    deadLetterRoutes(scope, view);
+    openApiRoute(scope);
+    const addReadinessCheck = (check: ReadinessCheck) => void checks.push(check);
+    const answers = view.answers ?? renderedEachTime(view.state);
+    const addReadyRoute = (route: ReadyRoute) => ready.add(route);
+    for (const { stepId, routes } of contributions) routes(scope, { stepId, state: view.state, answers, addReadyRoute, addReadinessCheck, ...(view.registry ? { registry: view.registry } : {}) });
   });
-  const checks: ReadinessCheck[] = [];
-  app.get('/readyz', { config: { access: 'open' } }, async (_req, reply) => {
-    const r = await view.readiness();
-    const reasons = [...r.reasons, ...checks.map((check) => check()).filter((reason): reason is string => reason !== null)];
-    const ready = r.ready && reasons.length === r.reasons.length;
-    return reply.code(ready ? 200 : 503).send({ ready, reasons });
-  });
-  app.get('/metrics', { config: { access: access.openMetrics ? 'open' : 'viewer' } }, async (_req, reply) => reply.type(view.contentType).send(await view.metrics()));
-  app.get('/topology', async () => view.topology());
-  const addReadinessCheck = (check: ReadinessCheck) => void checks.push(check);
-  const answers = view.answers ?? renderedEachTime(view.state);
-  const addReadyRoute = (route: ReadyRoute) => ready.add(route);
-  for (const { stepId, routes } of contributions) routes(app, { stepId, state: view.state, answers, addReadyRoute, addReadinessCheck, ...(view.registry ? { registry: view.registry } : {}) });
   return app;
 }

@@ -1,9 +1,11 @@
 /**
  * What the query endpoint may see of a running job: liveness, readiness with reasons, the plan, metrics in
- * Prometheus text format and keyed state through read transactions. The runner provides it; tests can build one.
+ * Prometheus text format (and as values, for the console), the latest dead letters, and keyed state through read
+ * transactions. The runner provides it; tests can build one.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
+import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
+import type { DeadLetterPage, DeadLetterQuery } from '../runtime/recent-dead-letters.js';
 import type { StateReader } from '../state/reader.js';
 import type { ReadyAnswers } from './ready-answers.js';
 import type { ReadyRoute } from './ready-routes.js';
@@ -24,6 +26,10 @@ export interface RuntimeView {
   /** Metrics in the Prometheus text exposition format. */
   metrics(): Promise<string>;
   readonly contentType: string;
+  /** The job's metrics as values (prom-client's JSON form), for the console's status; absent, the status has none. */
+  metricValues?(): Promise<MetricValues>;
+  /** The latest dead letters the job delivered (runtime/recent-dead-letters.ts); absent, the job keeps none. */
+  deadLetters?(query: DeadLetterQuery): Promise<DeadLetterPage>;
   readonly state: StateReader;
   /** Answers rendered once per stored version (over LMDB); without it, routes render at each request. */
   readonly answers?: ReadyAnswers;
@@ -32,6 +38,8 @@ export interface RuntimeView {
   /** Releases what the view holds open (its read-only state handle). */
   close?(): Promise<void>;
 }
+
+export type MetricValues = Array<MetricObjectWithValues<MetricValue<string>>>;
 
 /** A step's own readiness condition, asked at each GET /readyz: a reason not to be ready, or null. */
 export type ReadinessCheck = () => string | null;

@@ -34,6 +34,8 @@ export function jobView(runner: JobRunner, stateDir: string): RuntimeView {
     },
     topology: () => topologyOf(plan),
     metrics: () => runner.metrics.text(),
+    metricValues: () => runner.metrics.values(),
+    deadLetters: async (query) => runner.recentDeadLetters.page(query),
     contentType: runner.metrics.contentType,
     registry: runner.metrics.registry,
     get state() {

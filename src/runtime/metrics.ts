@@ -1,9 +1,13 @@
 /**
  * The job's metrics in a prom-client registry: records in/out per step, errors, late and dead-lettered records,
  * records skipped on replay, failed sink writes, records whose event time was out of bounds, watermark and watermark lag per stage, consumer lag per source partition, queued
- * records, and batch latency quantiles (prom-client's Summary keeps them in a t-digest).
+ * records, and batch latency quantiles (prom-client's Summary keeps them in a t-digest). As values (for the console's
+ * status) the quantiles are read at most every QUANTILES_EVERY_MS: reading them costs milliseconds (a t-digest per
+ * stage and age bucket), hundreds of times what every counter and gauge cost together.
  */
-import { Counter, Gauge, Registry, Summary } from 'prom-client';
+import { Counter, Gauge, Registry, Summary, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+
+const QUANTILES_EVERY_MS = 15_000;
 import type { StepCounts } from './step-metrics.js';
 
 export class JobMetrics {
@@ -52,6 +56,19 @@ export class JobMetrics {
       if (c.late) this.late.inc({ step }, c.late);
       if (c.deadLettered) this.deadLettered.inc({ step }, c.deadLettered);
     }
+  }
+
+  private quantiles: { at: number; values: Array<MetricObjectWithValues<MetricValue<string>>> } | null = null;
+
+  /** Every metric's values, the batch latency quantiles as read at most QUANTILES_EVERY_MS ago. */
+  async values(now = Date.now()): Promise<Array<MetricObjectWithValues<MetricValue<string>>>> {
+    // prom-client types the registry's array as plain descriptions; its items are the metrics, each with get().
+    const metrics = this.registry.getMetricsAsArray() as unknown as Array<{ get(): Promise<MetricObjectWithValues<MetricValue<string>>> }>;
+    if (!this.quantiles || now - this.quantiles.at >= QUANTILES_EVERY_MS) {
+      this.quantiles = { at: now, values: await Promise.all(metrics.filter((m) => m instanceof Summary).map((m) => m.get())) };
+    }
+    const others = await Promise.all(metrics.filter((m) => !(m instanceof Summary)).map((m) => m.get()));
+    return [...others, ...this.quantiles.values];
   }
 
   async text(): Promise<string> {

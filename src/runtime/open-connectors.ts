@@ -7,6 +7,7 @@
  */
 import type { SinkConnector, SourceConnector } from '../connectors/connector.js';
 import { sinkType, sourceType } from '../connectors/registry.js';
+import type { RecentDeadLetters } from './recent-dead-letters.js';
 import { PersonalDataSource } from '../connectors/personal-data/hashed-source.js';
 import { personalDataHasher } from '../connectors/personal-data/personal-data-hasher.js';
 import { resolvePersonalData } from '../connectors/personal-data/personal-data-options.js';
@@ -38,15 +39,15 @@ export async function checkConnectors(graph: JobGraph, baseDir: string): Promise
   }
 }
 
-/** Opens every sink of the job, by step id. */
-export async function openSinks(graph: JobGraph, baseDir: string, hooksFor: (connector: string) => RetryHooks): Promise<Map<string, SinkConnector>> {
+/** Opens every sink of the job, by step id; the dead-letter sink records what it delivers in `recent`. */
+export async function openSinks(graph: JobGraph, baseDir: string, hooksFor: (connector: string) => RetryHooks, recent?: RecentDeadLetters): Promise<Map<string, SinkConnector>> {
   const sinks = new Map<string, SinkConnector>();
   for (const step of graph.steps.filter((s) => s.kind === 'sink')) {
     const spec = step.config.connector as ConnectorSpec;
     const type = sinkType(spec.type);
     const sink = type!.create(checkedOptions(step, spec, type), { jobName: graph.name, baseDir, stepId: step.id });
     await openWithRetry(`sink ${step.id}`, () => sink.open(), hooksFor(`sink ${step.id}`));
-    sinks.set(step.id, sink);
+    sinks.set(step.id, recent && step.id === graph.settings.deadLetter ? recent.tap(sink) : sink);
   }
   return sinks;
 }

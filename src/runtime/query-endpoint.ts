@@ -21,6 +21,7 @@ import { ErrorCodes, FlywheelError, toPlainError } from '../core/errors.js';
 import { loadJobGraph } from './job-loader.js';
 import { routeContributions } from './route-contributions.js';
 import { AccessPolicy } from '../query/access-policy.js';
+import type { DeadLetterQuery } from './recent-dead-letters.js';
 import type { EndpointMetrics, FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
 
 /** The channel to the main thread: the worker port, or the IPC channel of a child process. */
@@ -41,11 +42,11 @@ let closeAll = async (): Promise<void> => {};
 let ownMetrics: Registry | null = null;
 
 /** Asks the main thread; it answers between two turns of its loop. */
-function ask(kind: QueryEndpointRequest['kind']): Promise<QueryEndpointReply> {
+function ask(kind: QueryEndpointRequest['kind'], deadLetters?: DeadLetterQuery): Promise<QueryEndpointReply> {
   const id = nextId++;
   return new Promise((resolve) => {
     pending.set(id, resolve);
-    send({ kind: 'request', request: { id, kind } });
+    send({ kind: 'request', request: { id, kind, ...(deadLetters ? { deadLetters } : {}) } });
   });
 }
 
@@ -84,6 +85,9 @@ async function start(data: QueryEndpointData): Promise<void> {
     topology: () => data.topology,
     // The main thread adds every endpoint process's own metrics to the job's (this one's included).
     metrics: async () => (await ask('metrics')).text!,
+    // The endpoint's own CPU, not the steps' state gauges: those read state at each call.
+    metricValues: async () => [...(await ask('metricValues')).values!, ...(await stateMetrics.getSingleMetric('flywheel_query_endpoint_cpu_seconds_total')?.get().then((m) => [m]) ?? [])],
+    deadLetters: async (query) => (await ask('deadLetters', query)).deadLetters!,
     registry: stateMetrics,
     contentType: data.contentType,
     state: new LmdbStateReader(handle, data.keyGroups, () => watermark),

@@ -1,8 +1,8 @@
 /**
  * Starts a job's query endpoint (query-endpoint.ts) on a thread of its own or in child processes of its own, sends
  * it the job's watermark every 100 ms (the state reader hides values whose event-time TTL has passed), and serves
- * what it asks of the main thread: Prometheus metrics text (the job's, and every endpoint process's own, combined),
- * liveness and readiness reasons.
+ * what it asks of the main thread: Prometheus metrics (text, the job's and every endpoint process's own combined, or
+ * values), liveness, readiness reasons and the latest dead letters.
  */
 import { AggregatorRegistry } from 'prom-client';
 import type { RunningServer } from '../query/server.js';
@@ -84,6 +84,8 @@ export async function startQueryEndpoint(
   tick.unref();
   const answer = async (request: QueryEndpointRequest): Promise<QueryEndpointReply> => {
     if (request.kind === 'metrics') return { id: request.id, text: (await runner.metrics.text()) + (await endpointMetricsText(endpoints)) };
+    if (request.kind === 'metricValues') return { id: request.id, values: await runner.metrics.values() };
+    if (request.kind === 'deadLetters') return { id: request.id, deadLetters: runner.recentDeadLetters.page(request.deadLetters!) };
     if (request.kind === 'liveness') return { id: request.id, live: runner.live };
     return { id: request.id, reasons: runner.notReadyReasons() };
   };

@@ -1,12 +1,14 @@
 /**
  * What crosses between the job's main thread and its query endpoint (a thread or a child process): start-up data,
- * the job's watermark, requests for metrics and readiness and their replies, the endpoint's own metrics when the
- * main thread collects them, and the endpoint's start-up outcome.
+ * the job's watermark, requests for metrics (text or values), readiness and recent dead letters and their replies,
+ * the endpoint's own metrics when the main thread collects them, and the endpoint's start-up outcome.
  */
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { PlainError } from '../core/errors.js';
 import type { JobRef } from './messages.js';
 import type { EndpointSecurity } from './endpoint-security.js';
+import type { MetricValues } from '../query/runtime-view.js';
+import type { DeadLetterPage, DeadLetterQuery } from './recent-dead-letters.js';
 
 export interface QueryEndpointData {
   job: JobRef;
@@ -45,7 +47,9 @@ export type FromQueryEndpoint =
 
 export interface QueryEndpointRequest {
   id: number;
-  kind: 'metrics' | 'readiness' | 'liveness';
+  kind: 'metrics' | 'metricValues' | 'readiness' | 'liveness' | 'deadLetters';
+  /** Which dead letters (kind deadLetters). */
+  deadLetters?: DeadLetterQuery;
 }
 
 export interface QueryEndpointReply {
@@ -53,4 +57,6 @@ export interface QueryEndpointReply {
   text?: string;
   reasons?: string[];
   live?: boolean;
+  values?: MetricValues;
+  deadLetters?: DeadLetterPage;
 }

@@ -19,6 +19,7 @@ import type { JobRef } from './messages.js';
 import { JobMetrics } from './metrics.js';
 import type { RetryHooks } from './connect-retry.js';
 import { openSinks, openSources } from './open-connectors.js';
+import { RecentDeadLetters } from './recent-dead-letters.js';
 import { SinkDelivery } from './sink-delivery.js';
 import { Stage0Outputs } from './stage0-outputs.js';
 import { checkStateLayout, resumePoints, startOffsets, unappliedForwards } from './recovery.js';
@@ -37,6 +38,8 @@ import { notReadyReasons, reportStatusEvery, runStatus, stopWaits, type RunningP
 export class JobRunner {
   readonly plan: Plan;
   readonly metrics: JobMetrics;
+  /** The latest dead letters delivered, for the console (recent-dead-letters.ts). */
+  readonly recentDeadLetters = new RecentDeadLetters();
   private dbs!: StateDatabases;
   private stateLock: StateDirLock | null = null;
   private pool!: WorkerPool;
@@ -169,7 +172,7 @@ export class JobRunner {
     const baseDir = this.options.baseDir ?? process.cwd();
     const hooksFor = (connector: string) => this.retryHooks(connector);
     this.phase = 'opening sinks';
-    for (const [id, sink] of await openSinks(graph, baseDir, hooksFor)) this.sinks.set(id, sink);
+    for (const [id, sink] of await openSinks(graph, baseDir, hooksFor, this.recentDeadLetters)) this.sinks.set(id, sink);
     this.delivery = new SinkDelivery(this.sinks, this.dbs, { writeFailed: (sink) => this.metrics.sinkWriteFailures.inc({ sink }), fail: (err) => this.fail(err) });
     this.stage0Outputs = new Stage0Outputs({ deadLetterSink: graph.settings.deadLetter, delivery: this.delivery, dbs: this.dbs, metrics: this.metrics, fail: (err) => this.fail(err) });
     this.stage0 = new StageExecutor(this.plan, 0, {

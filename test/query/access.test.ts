@@ -4,7 +4,8 @@
  * that ask for operator and admin) must have its expected access here, so a route added without a rule fails. A
  * caller without a token, or with an unknown one, gets 401 with a Bearer challenge; a token below the route's role
  * gets 403 naming the role; an allowed caller gets exactly what the endpoint answers when no tokens are configured.
- * The ready-answer path (before fastify, on a real port) answers only viewer tokens too.
+ * The ready-answer path (before fastify, on a real port) answers only viewer tokens too. A dead letter's record is
+ * shown to an admin only.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,11 +23,22 @@ import type { RuntimeView } from '../../src/query/runtime-view.js';
 import { startQueryServer } from '../../src/query/server.js';
 import { routeContributions } from '../../src/runtime/route-contributions.js';
 import { MemoryStateReader } from './memory-state-reader.js';
+import { RecentDeadLetters } from '../../src/runtime/recent-dead-letters.js';
+import { deadLetterValue } from '../../src/runtime/dead-letter-payload.js';
+import type { SinkRecord } from '../../src/connectors/connector.js';
 
 /** What each route needs. A route the app serves that is not listed here fails the first test. */
 const EXPECTED: Record<string, RouteAccess> = {
   'GET /healthz': 'open',
   'GET /readyz': 'open',
+  // The console's page and files carry no data: the page sends the token it is given with each data request.
+  'GET /': 'open',
+  'GET /console/*': 'open',
+  'GET /console/status': 'viewer',
+  'GET /dead-letters': 'viewer',
+  // One dead letter with its record: the input as it came, personal data and all.
+  'GET /dead-letters/:id': 'admin',
+  'GET /docs': 'viewer',
   'GET /metrics': 'viewer',
   'GET /topology': 'viewer',
   'GET /identity': 'viewer',
@@ -36,12 +48,15 @@ const EXPECTED: Record<string, RouteAccess> = {
   'GET /features/items/:id': 'viewer',
   'POST /features/items:batch': 'viewer',
   'GET /models': 'viewer',
+  'GET /models/:model/calibration': 'viewer',
+  'GET /models/:model/weights': 'viewer',
   // Scoring and deciding read state and change nothing (the scorer holds a read-only state reader).
   'POST /score': 'viewer',
   'GET /recommendations/:userId': 'viewer',
   'POST /decide': 'viewer',
   'GET /experiments': 'viewer',
   'GET /experiments/:id': 'viewer',
+  'GET /experiments/:id/history': 'viewer',
   'GET /quality': 'viewer',
   'GET /quality/:step': 'viewer',
   'POST /test/operate': 'operator',
@@ -77,7 +92,7 @@ const policy = (openMetrics = false) => new AccessPolicy(Object.entries(TOKENS).
 /** A request for a route: its parameters filled in, an empty JSON body for a POST. */
 function request(route: string, authorization?: string) {
   const [method, path] = route.split(' ') as ['GET' | 'POST', string];
-  const url = path.replace(/:[A-Za-z]+(?=\/|$)/g, 'u1');
+  const url = path.replace(/:[A-Za-z]+(?=\/|$)/g, 'u1').replace(/\*$/, 'app.js');
   return { method, url, headers: { ...(authorization ? { authorization } : {}), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'POST' ? { payload: '{}' } : {}) };
 }
 
@@ -99,7 +114,9 @@ test('every route the endpoint registers answers each caller as its role allows:
           assert.equal(res.statusCode, unguarded.statusCode, label);
           assert.notEqual(res.statusCode, 401, label);
           assert.notEqual(res.statusCode, 403, label);
-          if (route !== 'GET /metrics') assert.equal(res.body, unguarded.body, label);
+          // The status says when it was taken.
+          if (route === 'GET /console/status') assert.deepEqual({ ...res.json<object>(), at: 0 }, { ...unguarded.json<object>(), at: 0 }, label);
+          else if (route !== 'GET /metrics') assert.equal(res.body, unguarded.body, label);
         } else if (caller === 'none' || caller === 'unknown') {
           assert.equal(res.statusCode, 401, `${label}: ${res.body}`);
           assert.match(res.headers['www-authenticate'] as string, /^Bearer realm="flywheel"/, label);
@@ -152,5 +169,33 @@ test('the ready-answer path, before fastify on a real port, answers a viewer and
     assert.equal(((await viewer.json()) as { id: string }).id, 'u1');
   } finally {
     await server.close();
+  }
+});
+
+test("a dead letter's record reaches an admin only: a viewer's pages of dead letters, status and docs never carry it", async () => {
+  const recent = new RecentDeadLetters();
+  const written: SinkRecord[][] = [];
+  const sink = recent.tap({ id: 'dead-letters', destination: 'memory', open: async () => {}, write: async (records) => void written.push([...records]), close: async () => {} });
+  const payload = '{"userId":"alice@example.com","card":"4111-1111"}';
+  const origin = { reason: 'not JSON: the payload is cut short', step: 'events', source: 'events', partition: 2, offset: 41 };
+  await sink.write([{ id: 'dl-1', key: null, value: deadLetterValue(origin, payload, undefined), timestamp: 1000 }]);
+  assert.equal(written.length, 1, 'the tapped sink still writes to the real one');
+  const app = buildQueryApp({ ...view(), deadLetters: async (query) => recent.page(query) }, [], { access: policy() });
+  try {
+    const as = (role: AccessRole, url: string) => app.inject({ url, headers: { authorization: `Bearer ${TOKENS[role]}` } });
+    const listed = await as('viewer', '/dead-letters');
+    assert.equal(listed.statusCode, 200);
+    assert.deepEqual(listed.json().items.map((d: { id: string; reason: string; offset: number }) => [d.id, d.reason, d.offset]), [['dl-1', origin.reason, 41]]);
+    for (const url of ['/dead-letters', '/dead-letters?limit=200', '/console/status', '/docs']) {
+      for (const role of ['viewer', 'operator'] as const) assert.ok(!(await as(role, url)).body.includes('alice'), `${url} as ${role} shows no record`);
+    }
+    assert.equal((await as('viewer', '/dead-letters/dl-1')).statusCode, 403);
+    assert.equal((await as('operator', '/dead-letters/dl-1')).statusCode, 403);
+    const admin = await as('admin', '/dead-letters/dl-1');
+    assert.equal(admin.statusCode, 200);
+    assert.equal(admin.json().record, payload);
+    assert.equal((await as('admin', '/dead-letters/nope')).statusCode, 404);
+  } finally {
+    await app.close();
   }
 });

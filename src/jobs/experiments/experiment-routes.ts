@@ -4,11 +4,14 @@
  *                           then the experiments found in the stream that have a report, up to LISTED of them
  *   GET /experiments/:id    the latest report of any experiment, declared or found in the stream (?metric=name keeps
  *                           one metric); 404 when it has no report (yet)
+ *   GET /experiments/:id/history   each arm's estimate with its fixed-horizon and always-valid intervals, per report
+ *                           the endpoint has seen since it started (experiment-history.ts)
  */
 import type { QueryRoutes } from '../../query/runtime-view.js';
 import type { ResolvedExperimentOptions } from './experiment-options.js';
 import type { ExperimentReport } from './experiment-report.js';
 import { EXPERIMENT_STATE } from './experiment-stage.js';
+import { ExperimentHistory, SAMPLE_MS } from './experiment-history.js';
 
 function summary(report: ExperimentReport): object {
   return {
@@ -33,6 +36,16 @@ export function experimentRoutes(options: ResolvedExperimentOptions): QueryRoute
   const metrics = options.metrics.map((m) => m.name);
   return (app, { stepId, state }) => {
     const read = (id: string) => state.value<ExperimentReport>(stepId, id, EXPERIMENT_STATE.report);
+    const history = new ExperimentHistory(state, stepId, EXPERIMENT_STATE.report);
+    let sampler: NodeJS.Timeout | null = null;
+    app.addHook('onReady', async () => {
+      sampler = setInterval(() => history.sample(), SAMPLE_MS);
+      sampler.unref();
+    });
+    app.addHook('onClose', async () => {
+      if (sampler) clearInterval(sampler);
+    });
+    const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['id'] } as const;
 
     app.get('/experiments', async () => {
       const declared = new Set(ids);
@@ -57,7 +70,7 @@ export function experimentRoutes(options: ResolvedExperimentOptions): QueryRoute
       '/experiments/:id',
       {
         schema: {
-          params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['id'] },
+          params: idParams,
           querystring: { type: 'object', additionalProperties: false, properties: { metric: { type: 'string', enum: metrics } } },
         },
       },
@@ -69,5 +82,11 @@ export function experimentRoutes(options: ResolvedExperimentOptions): QueryRoute
         return metric === undefined ? report : { ...report, metrics: report.metrics.filter((m) => m.metric === metric) };
       },
     );
+
+    app.get<{ Params: { id: string } }>('/experiments/:id/history', { schema: { summary: "An experiment's estimates and intervals per report seen", params: idParams } }, async (req) => ({
+      experiment: req.params.id,
+      sampledEveryMs: SAMPLE_MS,
+      points: history.of(req.params.id),
+    }));
   };
 }

@@ -39,3 +39,19 @@ export function clickFeatures(userId: string, item: ItemFacts, device: string | 
 export function churnFeatures(profile: UserProfile | null, device: string | null, boughtRecently: boolean): NamedFeatures {
   return { device, boughtRecently, ...profileFeatures(profile) };
 }
+
+const EVERY_PROFILE_NUMBER: UserProfile = { asOf: 0, views: 1, ctr: 0.5, purchases: 1, activityRate: 1, trend: 1 };
+
+/**
+ * The features whose value is a number or a flag, so that their coordinate is the hash of the name alone
+ * (feature-hashing.ts): the console names the weights of these; a categorical feature's coordinate hashes its value.
+ */
+export const NUMERIC_FEATURE_NAMES: readonly string[] = [
+  ...new Set(
+    [clickFeatures('', { itemId: '', category: null, price: 40 }, null, EVERY_PROFILE_NUMBER), churnFeatures(EVERY_PROFILE_NUMBER, null, true), profileFeatures(null)].flatMap((features) =>
+      Object.entries(features)
+        .filter(([, value]) => typeof value === 'number' || typeof value === 'boolean')
+        .map(([name]) => name),
+    ),
+  ),
+];

@@ -3,6 +3,8 @@
  *   GET /models[?model=click]   per model: what it has learned, the live progressive metrics over the rolling window,
  *                               how far the published version trails (examples not yet published) and the latest
  *                               `keepVersions` versions, each with the progressive metrics it was published with.
+ *   GET /models/:model/calibration   the rolling window's calibration bins (model-inspection.ts)
+ *   GET /models/:model/weights?top=20 the published version's largest weights, named where they can be
  * Prometheus gauges (read from state at each scrape): flywheel_model_auc, _log_loss, _calibration_error,
  * _observed_over_expected, _examples, _version and _unpublished_examples, labelled by model.
  */
@@ -14,6 +16,7 @@ import type { MetricSummary } from './metric-bins.js';
 import type { ModelOptions } from './model-options.js';
 import { MODEL_STATE, type Progress, type VersionInfo } from './model-state.js';
 import { rollingSummary, type RollingMetrics } from './progressive-metrics.js';
+import { calibration, topWeights } from './model-inspection.js';
 
 export interface ModelReport {
   model: string;
@@ -78,6 +81,22 @@ export function modelRoutes(options: ModelOptions): QueryRoutes {
       '/models',
       { schema: { querystring: { type: 'object', additionalProperties: false, properties: { model: { type: 'string', enum: models } } } } },
       async (req) => ({ models: (req.query.model ? [req.query.model] : models).map((m) => modelReport(state, stepId, m)) }),
+    );
+    const modelParams = { type: 'object', properties: { model: { type: 'string', enum: models } }, required: ['model'] } as const;
+    app.get<{ Params: { model: string } }>('/models/:model/calibration', { schema: { summary: "A model's calibration over the rolling window", params: modelParams } }, async (req) => ({
+      model: req.params.model,
+      bins: calibration(state, stepId, req.params.model),
+    }));
+    app.get<{ Params: { model: string }; Querystring: { top: number } }>(
+      '/models/:model/weights',
+      {
+        schema: {
+          summary: "The published version's largest weights",
+          params: modelParams,
+          querystring: { type: 'object', additionalProperties: false, properties: { top: { type: 'integer', minimum: 1, maximum: 200, default: 20 } } },
+        },
+      },
+      async (req) => ({ model: req.params.model, ...topWeights(state, stepId, req.params.model, req.query.top) }),
     );
   };
 }

@@ -67,6 +67,22 @@ test('online click model: progressive AUC within 0.02 of the true model, calibra
     // sum(y) / sum(p) over ~18,000 examples at a rate near 0.22 has a standard error of about 0.014: 5% is over 3 SE.
     assert.ok(Math.abs(m.observedOverExpected! - 1) <= 0.05, `observed/expected ${m.observedOverExpected}`);
 
+    // The console's calibration: per probability tenth, the window's examples and their observed positive rate.
+    const bins = (await app.inject('/models/click/calibration')).json().bins as Array<{ examples: number; observedRate: number | null }>;
+    const expected = Array.from({ length: 10 }, () => ({ n: 0, positives: 0 }));
+    for (const p of window) {
+      const b = expected[Math.min(Math.floor(p.prediction * 10), 9)]!;
+      b.n++;
+      b.positives += p.label;
+    }
+    assert.deepEqual(bins.map((b) => b.examples), expected.map((b) => b.n));
+    bins.forEach((b, i) => assert.ok(b.observedRate === null ? expected[i]!.n === 0 : Math.abs(b.observedRate - expected[i]!.positives / expected[i]!.n) < 1e-12, `bin ${i}`));
+    const weights = (await app.inject('/models/click/weights?top=200')).json() as { version: number; nonzero: number; terms: Array<{ weight: number; name: string | null }> };
+    assert.equal(weights.version, report!.published!.version);
+    assert.equal(weights.nonzero, report!.published!.nonzeroWeights);
+    assert.ok(weights.terms.every((t, i) => i === 0 || Math.abs(t.weight) <= Math.abs(weights.terms[i - 1]!.weight)), 'largest first');
+    assert.ok(weights.terms.some((t) => t.name === '(bias)'), 'the intercept is among the largest 200 weights, named');
+
     const churn = (await app.inject('/models?model=churn')).json() as { models: ModelReport[] };
     assert.ok(churn.models[0]!.examples > 0, 'the churn model learned from timer-labelled examples');
     const metrics = (await app.inject('/metrics')).body;
