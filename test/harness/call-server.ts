@@ -34,6 +34,8 @@ export class CallServer {
   maxInFlight = 0;
   /** Keys in the order their answers were sent. */
   readonly answered: string[] = [];
+  /** `>key` as a call arrives, `<key` as its answer is sent, in the order they happened. */
+  readonly log: string[] = [];
   private readonly stored = new Map<string, string>();
   private server: Server | null = null;
   private port = 0;
@@ -101,6 +103,7 @@ export class CallServer {
     const attempt = (this.callsPerKey.get(key) ?? 0) + 1;
     this.callsPerKey.set(key, attempt);
     this.calls++;
+    this.log.push(`>${key}`);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     let closed = false;
@@ -126,6 +129,7 @@ export class CallServer {
     }
     if (res.destroyed) return;
     this.answered.push(key);
+    this.log.push(`<${key}`);
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(body ?? '{}');
   }
