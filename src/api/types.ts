@@ -122,7 +122,7 @@ export interface AsyncCall {
  */
 export type AsyncClient<In = unknown, Result = unknown> = (record: In, call: AsyncCall) => Promise<Result>;
 
-/** The built-in HTTP client of an async step (node's fetch). */
+/** The built-in HTTP client of an async step (node:http with kept-alive connections). */
 export interface HttpCallOptions {
   /** May name record fields in braces, URL-encoded: `https://api.example/users/{userId}`. */
   url: string;

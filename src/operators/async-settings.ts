@@ -36,7 +36,7 @@ export const asyncConfigSchema = {
   properties: {
     http: {
       type: 'object',
-      description: "the built-in HTTP client (node's fetch); give it or `client`",
+      description: 'the built-in HTTP client (node:http, kept-alive connections); give it or `client`',
       properties: {
         url: { type: 'string', minLength: 1, description: 'may name record fields in braces, URL-encoded: https://api.example/users/{userId}' },
         method: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], default: ASYNC_DEFAULTS.method },

@@ -18,13 +18,24 @@ import { userFunction } from './user-code.js';
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
-/** One policy (and so one circuit breaker) per step and worker thread, shared by the slots the thread runs. */
-const policies = new WeakMap<StepSpec, CallPolicy>();
+interface StepCalls {
+  client: AsyncClient;
+  policy: CallPolicy;
+}
 
-export function stepCallPolicy(step: StepSpec): CallPolicy {
-  let policy = policies.get(step);
-  if (!policy) policies.set(step, (policy = callPolicy(asyncSettings(step.config))));
-  return policy;
+/**
+ * One client (and so one pool of kept-alive connections) and one policy (and so one circuit breaker) per step and
+ * worker thread, shared by the slots the thread runs.
+ */
+const shared = new WeakMap<StepSpec, StepCalls>();
+
+function stepCalls(step: StepSpec, settings: AsyncStepSettings): StepCalls {
+  let calls = shared.get(step);
+  if (!calls) {
+    calls = { client: settings.http ? httpClient(settings.http) : userFunction<AsyncClient>(step, 'client'), policy: callPolicy(settings) };
+    shared.set(step, calls);
+  }
+  return calls;
 }
 
 export const asyncOperator: OperatorType = {
@@ -47,8 +58,7 @@ class AsyncStep implements Operator {
 
   constructor(private readonly step: StepSpec) {
     this.settings = asyncSettings(step.config);
-    this.client = this.settings.http ? httpClient(this.settings.http) : userFunction<AsyncClient>(step, 'client');
-    this.policy = stepCallPolicy(step);
+    ({ client: this.client, policy: this.policy } = stepCalls(step, this.settings));
     this.output = outputOf(step.id, this.settings.output);
   }
 

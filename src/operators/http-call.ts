@@ -1,5 +1,5 @@
 /**
- * The async step's built-in HTTP client, on node's fetch (undici): the URL with record fields filled in, the
+ * The async step's built-in HTTP client (node:http, http-send.ts): the URL with record fields filled in, the
  * configured headers plus `Idempotency-Key` (the record's id, the same on every attempt and after a crash), a JSON
  * body of the whole record or of chosen fields, and the JSON answer as the result. How an answer counts: 2xx is a
  * result (an empty body is null); 408, 429 and 5xx are retried; a body that is not JSON is a failure not retried;
@@ -8,6 +8,7 @@
 import { pathReader } from '../api/aggregators.js';
 import type { AsyncClient, HttpCallOptions } from '../api/types.js';
 import { CallFailure } from './async-policy.js';
+import { httpSender, type HttpAnswer } from './http-send.js';
 
 const RETRIED_STATUSES = new Set([408, 429]);
 /** How much of a body that is not JSON a reason quotes. */
@@ -17,22 +18,22 @@ export function httpClient(options: Required<Omit<HttpCallOptions, 'body'>> & Pi
   const urlOf = urlTemplate(options.url);
   const bodyOf = options.body ? fieldPicker(options.body) : (record: unknown) => record;
   const sendsBody = options.method !== 'GET' && options.method !== 'DELETE';
+  const sender = httpSender();
   return async (record, call) => {
-    const url = urlOf(record);
-    const where = `${options.method} ${describeUrl(url)}`;
-    if (!URL.canParse(url)) throw new CallFailure(`${where}: the url is not valid`, 'refused');
+    const target = urlOf(record);
+    const where = `${options.method} ${describeUrl(target)}`;
+    const url = URL.canParse(target) ? new URL(target) : null;
+    if (!url || !/^https?:$/.test(url.protocol)) throw new CallFailure(`${where}: the url is not a valid http(s) url`, 'refused');
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers, 'idempotency-key': call.idempotencyKey };
     if (sendsBody) headers['content-type'] = 'application/json';
-    let text: string;
-    let status: number;
+    let answer: HttpAnswer;
     try {
-      const response = await fetch(url, { method: options.method, headers, signal: call.signal, ...(sendsBody ? { body: JSON.stringify(bodyOf(record)) } : {}) });
-      status = response.status;
-      text = await response.text();
+      answer = await sender.send(url, options.method, headers, sendsBody ? JSON.stringify(bodyOf(record)) : undefined, call.signal);
     } catch (err) {
       if (call.signal.aborted) throw err;
       throw new CallFailure(`${where} failed: ${networkReason(err)}`, 'retry');
     }
+    const { status, text } = answer;
     if (status >= 500 || RETRIED_STATUSES.has(status)) throw new CallFailure(`${where} answered ${status}`, 'retry');
     if (status < 200 || status >= 300) throw new CallFailure(`${where} answered ${status}: ${text.slice(0, QUOTED)}`, 'refused');
     if (text.trim() === '') return null;
@@ -79,8 +80,8 @@ function describeUrl(url: string): string {
   }
 }
 
-/** fetch's "fetch failed" hides the reason in its cause (ECONNREFUSED, UND_ERR_SOCKET, ...). */
+/** The system's code (ECONNREFUSED, ECONNRESET, ...) where there is one. */
 function networkReason(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
 }
