@@ -17,7 +17,7 @@
  *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
  *   identity [--users N] [--events N] [--runs R] [--workers 1,2] [--placements any,pinned] [--floor]
  *   expectations [--events N] [--runs R]
- *   async-step [--latencies 1,50] [--capacity 100] [--events 1:40000,50:20000] [--workers 1]
+ *   async-step [--latencies 1,50] [--capacity 100] [--events 1:20000,50:10000] [--workers 1]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -172,7 +172,7 @@ switch (name) {
       {
         latencies: nums('latencies', '1,50'),
         capacity: num('capacity', 100),
-        events: new Map(option(args, 'events', '1:40000,50:20000').split(',').map((pair) => pair.split(':').map(Number) as [number, number])),
+        events: new Map(option(args, 'events', '1:20000,50:10000').split(',').map((pair) => pair.split(':').map(Number) as [number, number])),
         workers: num('workers', 1),
       },
       report,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- async-step [--latencies 1,50] [--capacity 100] [--events 1:40000,50:20000] [--workers 1]`: the
+ * `npm run bench -- async-step [--latencies 1,50] [--capacity 100] [--events 1:20000,50:10000] [--workers 1]`: the
  * async step in a real job (generator -> keyBy -> async -> discard, one worker thread by default, so `capacity`
  * calls in flight in all) against a plain Promise-pool loop (`capacity` lanes calling with node:http, as the step's
  * client does, the same headers and body, parsing the answer and building the output record), both calling the same HTTP service in a process
