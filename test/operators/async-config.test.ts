@@ -15,6 +15,8 @@ import { FlywheelError } from '../../src/core/errors.js';
 import { job } from '../../src/api/job.js';
 import { memorySink, memorySource } from '../../src/api/connectors.js';
 import { asyncSettings } from '../../src/operators/async-settings.js';
+import { planGraph } from '../../src/graph/planner.js';
+import { topologyOf } from '../../src/runtime/job-view.js';
 import { keyedTopology } from '../harness/keyed-topology.js';
 
 function topologyDir(middle: string, files: Record<string, string> = {}): string {
@@ -123,6 +125,21 @@ test("a user client from ./file.js#export: the record's id as idempotency key, r
     assert.deepEqual(dead.map((d) => d.record.n).sort((a, b) => a - b), input.filter((r) => r.n % 5 === 0).map((r) => r.n));
     for (const d of dead) assert.equal(d.reason, `FW_ERR_ASYNC_CALL call failed: no account for ${d.record.user} (1 call sent)`);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the Authorization header (from ${VAR}) is shown as *** in the running topology', async () => {
+  process.env.ASYNC_TEST_TOKEN = 'tok-5d1e8a7c';
+  const dir = topologyDir('  - id: call\n    op: async\n    http: { url: "http://x/y", headers: { Authorization: "Bearer ${ASYNC_TEST_TOKEN}", X-Team: growth } }\n');
+  try {
+    const { graph, redactor } = await loadTopology(join(dir, 'topology.yaml'));
+    assert.equal((graph.steps.find((s) => s.id === 'call')!.config.http as { headers: Record<string, string> }).headers.Authorization, 'Bearer tok-5d1e8a7c', 'the header is filled from the environment');
+    const shown = JSON.stringify(topologyOf(planGraph(graph), redactor));
+    assert.equal(shown.includes('tok-5d1e8a7c'), false);
+    assert.match(shown, /"headers":\{"Authorization":"\*\*\*","X-Team":"growth"\}/);
+  } finally {
+    delete process.env.ASYNC_TEST_TOKEN;
     rmSync(dir, { recursive: true, force: true });
   }
 });
