@@ -7,7 +7,6 @@
  * capacity/latency and to each other, events per CPU-second of the measuring process (the service's CPU is not
  * counted), and the load average when the run ended.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
@@ -18,9 +17,9 @@ import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { launchJob } from '../../src/runtime/launch.js';
 import { measure, type Measurement } from '../measure.js';
 import { BENCH_ENV, buildBenchJob, type AsyncBenchJob } from './job.js';
+import { startLatencyService } from '../../test/harness/latency-service.js';
 
 const jobModule = fileURLToPath(new URL('./job.js', import.meta.url));
-const serverScript = fileURLToPath(new URL('./latency-server.js', import.meta.url));
 
 export interface AsyncBenchOptions {
   latencies: number[];
@@ -28,17 +27,6 @@ export interface AsyncBenchOptions {
   /** Events per latency (ms -> count). */
   events: Map<number, number>;
   workers: number;
-}
-
-function startServer(latencyMs: number): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [serverScript, String(latencyMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
-    child.stdout!.on('data', (d: Buffer) => {
-      const port = /PORT (\d+)/.exec(d.toString())?.[1];
-      if (port) resolve({ child, url: `http://127.0.0.1:${port}/calls` });
-    });
-    child.once('error', reject);
-  });
 }
 
 async function runJob(b: AsyncBenchJob, workers: number): Promise<void> {
@@ -91,7 +79,7 @@ export async function asyncStepBench(o: AsyncBenchOptions, report: (figure: obje
   for (const latencyMs of o.latencies) {
     const events = o.events.get(latencyMs) ?? 20_000;
     const ceiling = (o.capacity * 1000) / latencyMs;
-    const server = await startServer(latencyMs);
+    const server = await startLatencyService(latencyMs);
     try {
       const figures: Record<string, Measurement> = {};
       for (const implementation of ['plain', 'flywheel'] as const) {
@@ -112,7 +100,7 @@ export async function asyncStepBench(o: AsyncBenchOptions, report: (figure: obje
         flywheelOfPlainPerCpuSecond: +(plain.cpuSeconds / flywheel.cpuSeconds).toFixed(3), loadAverage1m: +loadavg()[0]!.toFixed(2),
       });
     } finally {
-      server.child.stdin!.end();
+      server.stop();
     }
   }
 }

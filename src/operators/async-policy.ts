@@ -56,7 +56,8 @@ export function callPolicy(settings: Pick<AsyncStepSettings, 'timeout' | 'retrie
     handleWhen((err) => err instanceof BrokenCircuitError || err instanceof TaskCancelledError || kindOf(err) === 'retry'),
     { maxAttempts: settings.retries, backoff: new ExponentialBackoff({ initialDelay: settings.backoff.initial, maxDelay: settings.backoff.max, generator: fullJitterGenerator }) },
   );
-  const policy = wrap(retries, breaker, timeout(settings.timeout, TimeoutStrategy.Aggressive));
+  // A finished call needs no abort: aborting it made a DOMException per call (5% of the worker's CPU at 1 ms).
+  const policy = wrap(retries, breaker, timeout(settings.timeout, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }));
   return {
     breaker,
     async run(attempt, stop) {
