@@ -32,8 +32,6 @@ export class CallServer {
   calls = 0;
   inFlight = 0;
   maxInFlight = 0;
-  /** Keys in the order their answers were sent. */
-  readonly answered: string[] = [];
   /** `>key` as a call arrives, `<key` as its answer is sent, in the order they happened. */
   readonly log: string[] = [];
   private readonly stored = new Map<string, string>();
@@ -128,7 +126,6 @@ export class CallServer {
       }
     }
     if (res.destroyed) return;
-    this.answered.push(key);
     this.log.push(`<${key}`);
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(body ?? '{}');

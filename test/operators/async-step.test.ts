@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTopology } from '../../src/graph/yaml-loader.js';
+import { FlywheelError } from '../../src/core/errors.js';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { keyedTopology } from '../harness/keyed-topology.js';
 import { CallServer, type Behaviour, type CallRequest } from '../harness/call-server.js';
@@ -43,14 +44,14 @@ function lines<T>(file: string): Array<Written<T>> {
 }
 
 /** Runs a file -> keyBy -> async -> file job to its end; the step's YAML keys are given as flow mappings. */
-async function runAsyncJob(input: Rec[], server: CallServer, step: string, runtime = 'slots: 2'): Promise<{ out: Array<Written<Rec & { result: { doubled: number } }>>; dead: Array<Written<{ reason: string; record: Rec; step: string }>> }> {
+async function runAsyncJob(input: Rec[], server: CallServer, step: string, runtime = 'slots: 2', onError = 'deadLetter'): Promise<{ out: Array<Written<Rec & { result: { doubled: number } }>>; dead: Array<Written<{ reason: string; record: Rec; step: string }>> }> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-async-'));
   try {
     writeFileSync(join(dir, 'in.jsonl'), input.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const yaml = keyedTopology({
       name: 'async-calls',
       source: '{ type: file, path: ./in.jsonl }',
-      middle: `  - id: call\n    op: async\n    onError: deadLetter\n    http: { url: "\${CALL_URL}/effects" }\n${step}`,
+      middle: `  - id: call\n    op: async\n    onError: ${onError}\n    http: { url: "\${CALL_URL}/effects" }\n${step}`,
       runtime,
     });
     writeFileSync(join(dir, 'topology.yaml'), yaml);
@@ -194,4 +195,27 @@ test('ordered results follow the input; unordered ones follow completion', { tim
   assert.deepEqual(ordered.out.map((o) => o.value.n), input.map((r) => r.n));
   const unordered = await withServer(behaviour, (server) => runAsyncJob(input, server, '    capacity: 20\n    ordered: false\n', runtime));
   assert.deepEqual(unordered.out.map((o) => o.value.n), input.map((r) => r.n).reverse());
+});
+
+test('onError fail: a call failing for good stops the job with FW_ERR_ASYNC_CALL, naming the step, key and source position', { timeout: 120_000 }, async () => {
+  const input = records(20, (n) => (n === 13 ? 'broken' : undefined));
+  await withServer(
+    (req) => ((req.body as Rec).mode === 'broken' ? { status: 502 } : {}),
+    async (server) => {
+      await assert.rejects(
+        () => runAsyncJob(input, server, '    retries: 1\n    backoff: { initial: 1ms, max: 1ms }\n', 'slots: 2', 'fail'),
+        (err: unknown) => {
+          assert.ok(err instanceof FlywheelError, String(err));
+          assert.equal(err.code, 'FW_ERR_ASYNC_CALL');
+          assert.equal(err.place.stepId, 'call');
+          assert.equal(err.place.key, 'u1', 'record 13 is keyed u1');
+          assert.equal(err.place.source, 'events');
+          const offset = input.slice(0, 13).reduce((sum, r) => sum + JSON.stringify(r).length + 1, 0);
+          assert.equal(err.place.offset, offset, 'the byte offset of record 13 in the input file');
+          assert.match(err.message, /call failed: POST http:\/\/127\.0\.0\.1:\d+\/effects answered 502 \(2 calls sent\)/);
+          return true;
+        },
+      );
+    },
+  );
 });
