@@ -17,11 +17,13 @@
  *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
  *   identity [--users N] [--events N] [--runs R] [--workers 1,2] [--placements any,pinned] [--floor]
  *   expectations [--events N] [--runs R]
+ *   async-step [--latencies 1,50] [--capacity 100] [--events 1:20000,50:10000] [--workers 1]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asyncStepBench } from './async-step/bench.js';
 import { experimentsBench } from './experiments/bench.js';
 import { identityBench } from './identity/bench.js';
 import { expectationsBench } from './quality/bench.js';
@@ -165,6 +167,17 @@ switch (name) {
     break;
   case 'expectations':
     await expectationsBench({ events: num('events', 300_000), runs: num('runs', 3) }, report);
+    break;
+  case 'async-step':
+    await asyncStepBench(
+      {
+        latencies: nums('latencies', '1,50'),
+        capacity: num('capacity', 100),
+        events: new Map(option(args, 'events', '1:20000,50:10000').split(',').map((pair) => pair.split(':').map(Number) as [number, number])),
+        workers: num('workers', 1),
+      },
+      report,
+    );
     break;
   case 'identity':
     await identityBench({ users: num('users', 100_000), events: num('events', 500_000), runs: num('runs', 3), workers: nums('workers', '1,2'), placements: option(args, 'placements', 'any').split(',') as SlotPlacement[], floor: args.includes('--floor') }, report);

@@ -5,7 +5,7 @@
  */
 import { freezeGraph, DEFAULT_KEY_GROUPS, LATE_PORT, MAIN_PORT, type ConnectorSpec, type InputRef, type JobGraph, type StepSpec } from '../graph/model.js';
 import { checkGraph } from '../graph/checks.js';
-import type { Aggregator, ErrorPolicy, Key, KeyedProcessor, Millis, RecordInfo, WindowResult } from './types.js';
+import type { Aggregator, AsyncStepOptions, ErrorPolicy, Key, KeyedProcessor, Millis, RecordInfo, WindowResult } from './types.js';
 import type { WindowAssigner } from './windows.js';
 import type { PersonalDataSettings } from '../connectors/personal-data/personal-data-options.js';
 
@@ -118,6 +118,16 @@ export class KeyedStream<T> extends Stream<T> {
 
   process<U>(id: string, processor: KeyedProcessor<T, U>, options: StepOptions = {}): KeyedStream<U> {
     this.builder.add({ id, kind: 'process', inputs: [this.input], config: {}, code: { processor }, ...options });
+    return new KeyedStream<U>(this.builder, { step: id, port: MAIN_PORT });
+  }
+
+  /**
+   * Calls an outside service per record (docs/async.md): `http` for the built-in client or `client` for your own;
+   * the result joins a copy of the record (under `result` unless `output` says otherwise).
+   */
+  async<U = T & { result: unknown }, R = unknown>(id: string, options: AsyncStepOptions<T, R>, stepOptions: StepOptions = {}): KeyedStream<U> {
+    const { client, ...config } = options;
+    this.builder.add({ id, kind: 'async', inputs: [this.input], config, code: client ? { client } : {}, ...stepOptions });
     return new KeyedStream<U>(this.builder, { step: id, port: MAIN_PORT });
   }
 

@@ -105,3 +105,59 @@ export interface RecordInfo {
 
 /** On-error policy of a step: stop the job, skip the record (counted), or send it to the dead-letter sink. */
 export type ErrorPolicy = 'fail' | 'skip' | 'deadLetter';
+
+/** What an async step's client is given besides the record (docs/async.md). */
+export interface AsyncCall {
+  /** The record's id: the same on every attempt and after a crash, so the service can recognise a repeated call. */
+  readonly idempotencyKey: string;
+  /** Aborted when the attempt times out or the batch fails; pass it on to the request. */
+  readonly signal: AbortSignal;
+  /** 0 for the first attempt, 1 for the first retry, ... */
+  readonly attempt: number;
+}
+
+/**
+ * A client of an async step: calls the outside service for one record and resolves to the result (plain data). A
+ * thrown error is retried, unless it carries `retryable: false` (a request the service refused for good).
+ */
+export type AsyncClient<In = unknown, Result = unknown> = (record: In, call: AsyncCall) => Promise<Result>;
+
+/** The built-in HTTP client of an async step (node:http with kept-alive connections). */
+export interface HttpCallOptions {
+  /** May name record fields in braces, URL-encoded: `https://api.example/users/{userId}`. */
+  url: string;
+  /** Default POST. */
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Sent with every call, besides `Idempotency-Key` (the record's id) and the JSON content headers. */
+  headers?: Record<string, string>;
+  /** The JSON body's fields, each a path in the record (`to: user.phone`); default: the whole record. */
+  body?: Record<string, string>;
+}
+
+/** How an async step puts its result into the record it emits. */
+export interface AsyncOutputOptions {
+  /** The whole result under this field of a copy of the record (default `result`). */
+  into?: string;
+  /** Or chosen parts of it: output field -> path in the result (`score: data.score`). */
+  fields?: Record<string, string>;
+}
+
+/** An async step: a call per record with bounded concurrency, timeout, retries and a circuit breaker. */
+export interface AsyncStepOptions<In, Result> {
+  /** The built-in HTTP client; or give `client`. */
+  http?: HttpCallOptions;
+  client?: AsyncClient<In, Result>;
+  /** Calls in flight at once per worker thread (default 100). */
+  capacity?: number;
+  /** Longest wait for one attempt, ms (default 5000). */
+  timeout?: Millis;
+  /** Attempts after the first (default 3). */
+  retries?: number;
+  /** Exponential backoff between attempts with full jitter: a delay drawn from 0 up to initial * 2^retry, at most max. */
+  backoff?: { initial?: Millis; max?: Millis };
+  /** Results in input order (default), or as they complete. */
+  ordered?: boolean;
+  /** Opens after `failures` consecutive failed attempts; refuses calls for `openFor` ms, then lets one through to try. */
+  circuitBreaker?: { failures?: number; openFor?: Millis };
+  output?: AsyncOutputOptions;
+}

@@ -25,6 +25,8 @@ export const ErrorCodes = {
   EXPRESSION: 'FW_ERR_EXPRESSION',
   QUERY: 'FW_ERR_QUERY',
   PORT_IN_USE: 'FW_ERR_PORT_IN_USE',
+  /** An async step's call to an outside service failed for good: after its last retry, or with an answer not worth retrying. */
+  ASYNC_CALL: 'FW_ERR_ASYNC_CALL',
   INTERNAL: 'FW_ERR_INTERNAL',
 } as const;
 
@@ -109,6 +111,10 @@ export const ErrorCodeReference: { readonly [C in ErrorCode]: ErrorCodeEntry } =
   FW_ERR_PORT_IN_USE: {
     meaning: 'The query endpoint\'s port is in use by another process; reported before the state directory is touched.',
     action: 'Stop the other process, or give another port (`runtime.http.port`, or `--port`).',
+  },
+  FW_ERR_ASYNC_CALL: {
+    meaning: "An async step's call to an outside service failed for good: every attempt failed (a connection error, a timeout, an answer 408, 429 or 5xx, a refusal by the open circuit breaker), or the service answered another 4xx status or a body that is not JSON, and the step's onError is `fail`.",
+    action: "Check the service the message names and the step's url, timeout and retries; set the step's `onError: deadLetter` to keep failed records with their reason instead of stopping the job.",
   },
   FW_ERR_INTERNAL: {
     meaning: 'An error with no code of its own, from Flywheel or a library it uses.',

@@ -1,6 +1,7 @@
 /**
  * Structural checks of a graph, shared by the TypeScript builder and the YAML loader: unique ids, known kinds,
- * existing inputs and ports, no cycles, keyed steps only after a keyBy, sources without inputs, sinks with one.
+ * existing inputs and ports, no cycles, keyed steps only after a keyBy, sources without inputs, sinks with one, each
+ * operator's own cross-key checks, and no window or process step in the stage after an async step.
  * Each failure names the step (and its file, YAML path and line when it came from YAML) and says what to do.
  */
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
@@ -32,12 +33,40 @@ export function checkGraph(graph: JobGraph): void {
   for (const step of graph.steps) checkStep(step, byId, graph);
   checkAcyclic(graph, byId);
   for (const step of graph.steps) checkKeyed(step, byId);
+  for (const step of graph.steps) {
+    const problem = operatorType(step.kind)?.checkStep?.(step);
+    if (problem) fail(step, problem.message, problem.hint, problem.path);
+  }
+  checkAfterSettling(graph);
+}
+
+/**
+ * An async step hands its results on after the batch's records, when the batch's watermark may have passed them:
+ * a window or process step fed by it in the same stage would judge lateness and fire timers by how records were
+ * batched, which a replay does not repeat. A keyBy between them starts a new stage, whose records carry the
+ * watermark from before the batch that produced them.
+ */
+function checkAfterSettling(graph: JobGraph): void {
+  const readers = new Map<string, StepSpec[]>();
+  for (const step of graph.steps) for (const input of step.inputs) readers.set(input.step, [...(readers.get(input.step) ?? []), step]);
+  for (const step of graph.steps) {
+    if (!operatorType(step.kind)?.settles) continue;
+    const pending = [...(readers.get(step.id) ?? [])];
+    for (let next = pending.pop(); next; next = pending.pop()) {
+      if (next.kind === 'keyBy') continue;
+      const type = operatorType(next.kind);
+      if (type?.keyed && !type.settles) {
+        fail(next, `a ${next.kind} step cannot read from async step '${step.id}' in the same stage`, `put a keyBy between '${step.id}' and '${next.id}': results of an async step are handed on after their batch's records, when the watermark may have passed them`, '.from');
+      }
+      pending.push(...(readers.get(next.id) ?? []));
+    }
+  }
 }
 
 function checkStep(step: StepSpec, byId: Map<string, StepSpec>, graph: JobGraph): void {
   const isStructural = step.kind === 'source' || step.kind === 'sink' || step.kind === 'keyBy' || step.kind === 'union';
   if (!isStructural && !operatorType(step.kind)) {
-    fail(step, `unknown step kind '${step.kind}'`, 'use source, sink, keyBy, union, map, filter, flatMap, window or process');
+    fail(step, `unknown step kind '${step.kind}'`, 'use source, sink, keyBy, union, map, filter, flatMap, window, process or async');
   }
   if (step.kind === 'source' && step.inputs.length > 0) fail(step, 'a source takes no input', "remove 'from' from the source");
   if (step.kind !== 'source' && step.inputs.length === 0 && step.id !== graph.settings.deadLetter) {

@@ -1,7 +1,7 @@
 /**
  * Which settings of a topology are secret, and their redaction wherever a job shows its configuration or writes
  * text: GET /topology, `flywheel describe`, log lines and error messages. A setting is secret when its key names a
- * credential (a word password, passwd, secret, token, credential(s) or apikey, or a last word `key`: `apiKey`,
+ * credential (a word password, passwd, secret, token, credential(s), apikey, authorization or cookie, or a last word `key`: `apiKey`,
  * `ssl.key.pem`), when it is a SASL or SSL setting (`sasl.*`, `ssl.*`), when the topology lists its key under
  * `secrets.keys`, and, with `secrets.environment: true`, when its value came from an environment variable.
  * Structured views replace such values by `***`; free text has every secret value of 4 characters or more replaced
@@ -16,7 +16,7 @@ export const REDACTED = '***';
  */
 const MIN_TEXT_SECRET = 4;
 
-const CREDENTIAL_WORDS = new Set(['password', 'passwd', 'secret', 'token', 'credential', 'credentials', 'apikey']);
+const CREDENTIAL_WORDS = new Set(['password', 'passwd', 'secret', 'token', 'credential', 'credentials', 'apikey', 'authorization', 'cookie']);
 
 /** What a topology says about its secrets (its top-level `secrets` key). */
 export interface SecretSettings {

@@ -1,4 +1,5 @@
 /** The one explicit list of operator types a step's `kind` (YAML `op`) can name. */
+import { asyncOperator } from './async-step.js';
 import { filterOperator } from './filter.js';
 import { flatMapOperator } from './flat-map.js';
 import { mapOperator } from './map.js';
@@ -7,7 +8,7 @@ import { processOperator } from './process.js';
 import { windowOperator } from './window-aggregate.js';
 
 const operatorTypes: ReadonlyMap<string, OperatorType> = new Map(
-  [mapOperator, filterOperator, flatMapOperator, windowOperator, processOperator].map((t) => [t.kind, t]),
+  [mapOperator, filterOperator, flatMapOperator, windowOperator, processOperator, asyncOperator].map((t) => [t.kind, t]),
 );
 
 export function operatorType(kind: string): OperatorType | undefined {

@@ -11,10 +11,12 @@ import type { SlotBatch } from '../state/slot-batch.js';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import { derivedId, timerCause } from './record-id.js';
 import { MapHandle, ValueHandle } from './state-handles.js';
+import type { HeldRecord } from '../operators/operator.js';
 
 /** Where a node's emissions go: the executor implements it. */
 export interface EmitTarget {
   emitFrom(stepId: string, port: string, value: unknown, timestamp: Millis, id: string, key: Key, kg: number): void;
+  hold(stepId: string, value: unknown, key: Key, kg: number, timestamp: Millis, id: string): HeldRecord;
   readonly watermark: Millis;
 }
 
@@ -72,6 +74,10 @@ export class NodeContext implements ProcessContext<unknown> {
   forward(value: unknown, timestamp: Millis): void {
     this.emitted++;
     this.target.emitFrom(this.stepId, MAIN_PORT, value, timestamp, this.cause, this.key, this.kg);
+  }
+
+  hold(value: unknown): HeldRecord {
+    return this.target.hold(this.stepId, value, this.key, this.kg, this.timestamp, this.cause);
   }
 
   sideOutput(tag: string, value: unknown, timestamp?: Millis): void {

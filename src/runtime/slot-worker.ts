@@ -110,6 +110,8 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
       if (records.chunk !== null) batch.consumeForwards(task.stage, records.chunk);
     }
     executor.advanceWatermark(task.watermark, batch);
+    // Results of async steps join the batch before it may commit: a crash before the commit re-reads their records.
+    if (executor.settles) await executor.settle();
     batch.setFrontier(task.frontier);
     // A slot any thread may run keeps nothing between batches, so it commits each one.
     const committed = !task.pinned || task.commit || batch.cacheFull;

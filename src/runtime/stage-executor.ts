@@ -3,13 +3,14 @@
  * for stage 0), flow through operators by direct calls, and leave through sinks (outputs) or through a keyBy that
  * feeds another stage (exits). Watermarks fire due timers in time order. Each step's on-error policy applies here:
  * fail stops the job with the step, key and source position; skip counts the record; deadLetter sends it, with the
- * reason, to the job's dead-letter sink.
+ * reason, to the job's dead-letter sink. A step that waits on the outside world (async) holds records and hands
+ * their results on in `settle()`, which the slot runs after the batch's records and before it commits.
  */
 import { pathReader } from '../api/aggregators.js';
 import type { Key, Millis } from '../api/types.js';
 import { LATE_PORT, MAIN_PORT, type JobGraph, type StepSpec } from '../graph/model.js';
 import type { Plan } from '../graph/planner.js';
-import type { Operator } from '../operators/operator.js';
+import type { HeldRecord, Operator } from '../operators/operator.js';
 import { operatorType } from '../operators/registry.js';
 import type { SlotBatch } from '../state/slot-batch.js';
 import type { StateReader } from '../state/reader.js';
@@ -51,6 +52,8 @@ export class StageExecutor implements EmitTarget {
   readonly origin: RecordOrigin = { partitionId: null, offset: -1 };
   private readonly nodes = new Map<string, Node>();
   private readonly timerNodes: Node[] = [];
+  /** Nodes whose operator holds records until `settle()`. */
+  private readonly settlingNodes: Node[] = [];
   private readonly keyGroups: number;
   private readonly deadLetter: string | undefined;
 
@@ -108,6 +111,50 @@ export class StageExecutor implements EmitTarget {
       }
     }
     for (const node of this.nodes.values()) node.operator?.onWatermark?.(watermark);
+  }
+
+  /** Whether the stage has steps that hold records until `settle()`. */
+  get settles(): boolean {
+    return this.settlingNodes.length > 0;
+  }
+
+  /**
+   * Hands on the results of every held record (and of what those results cause in later holding steps), so that the
+   * batch commits only once they are all known; a record still awaiting its result at a crash is read again.
+   */
+  async settle(): Promise<void> {
+    for (let busy = true; busy; ) {
+      busy = false;
+      for (const node of this.settlingNodes) if (await node.operator!.settle!()) busy = true;
+    }
+  }
+
+  /** Captures the record a node is processing, with its source position, for a result handed on in `settle()`. */
+  hold(stepId: string, value: unknown, key: Key, kg: number, timestamp: Millis, id: string): HeldRecord {
+    const node = this.nodes.get(stepId)!;
+    const { partitionId, offset } = this.origin;
+    const restore = (): void => {
+      this.origin.partitionId = partitionId;
+      this.origin.offset = offset;
+      node.ctx.forRecord(key, kg, timestamp, id);
+    };
+    return {
+      id,
+      value,
+      emit: (result) => {
+        restore();
+        node.ctx.emit(result);
+      },
+      fail: (err) => {
+        restore();
+        // The operator's error names the step; the record's key and source position are known here. A dead letter's
+        // reason is the code and the message alone: the step and position are fields of the dead letter.
+        const own = err instanceof FlywheelError && err.place.stepId === stepId;
+        const stopping = node.step.onError === 'fail' || this.deadLetter === undefined;
+        const placed = !own ? err : stopping ? new FlywheelError(err.code, err.detail, this.place(stepId, key), err.hint, err.cause) : new Error(`${err.code} ${err.detail}`);
+        this.stepFailed(node, key, value, placed);
+      },
+    };
   }
 
   /** The earliest pending timer of this stage's steps in the batch's slot. */
@@ -228,6 +275,7 @@ export class StageExecutor implements EmitTarget {
     const operator = type ? type.create(step) : null;
     const node: Node = { step, kind, operator, ctx: new NodeContext(step.id, this, batch, lookup), children: new Map(), exitStage: -1, keyOf: step.kind === 'keyBy' ? keyFunction(step) : null };
     if (operator?.onTimer) this.timerNodes.push(node);
+    if (operator?.settle) this.settlingNodes.push(node);
     return node;
   }
 

@@ -131,6 +131,14 @@ export class OperatorHarness {
       },
       emit: (value, ts) => this.outputs.push({ key, value, timestamp: ts ?? timestamp }),
       forward: (value, ts) => this.outputs.push({ key, value, timestamp: ts }),
+      hold: (value) => ({
+        id: `${key}@${timestamp}`,
+        value,
+        emit: (result) => this.outputs.push({ key, value: result, timestamp }),
+        fail: (err) => {
+          throw err;
+        },
+      }),
       sideOutput: (tag, value, ts) => {
         const list = this.sideOutputs.get(tag) ?? [];
         list.push({ key, value, timestamp: ts ?? timestamp });

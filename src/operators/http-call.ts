@@ -1,0 +1,87 @@
+/**
+ * The async step's built-in HTTP client (node:http, http-send.ts): the URL with record fields filled in, the
+ * configured headers plus `Idempotency-Key` (the record's id, the same on every attempt and after a crash), a JSON
+ * body of the whole record or of chosen fields, and the JSON answer as the result. How an answer counts: 2xx is a
+ * result (an empty body is null); 408, 429 and 5xx are retried; a body that is not JSON is a failure not retried;
+ * other statuses are refusals. Reasons name the method, origin and path, never a header or the query string.
+ */
+import { pathReader } from '../api/aggregators.js';
+import type { AsyncClient, HttpCallOptions } from '../api/types.js';
+import { CallFailure } from './async-policy.js';
+import { httpSender, type HttpAnswer } from './http-send.js';
+
+const RETRIED_STATUSES = new Set([408, 429]);
+/** How much of a body that is not JSON a reason quotes. */
+const QUOTED = 80;
+
+export function httpClient(options: Required<Omit<HttpCallOptions, 'body'>> & Pick<HttpCallOptions, 'body'>): AsyncClient {
+  const urlOf = urlTemplate(options.url);
+  const bodyOf = options.body ? fieldPicker(options.body) : (record: unknown) => record;
+  const sendsBody = options.method !== 'GET' && options.method !== 'DELETE';
+  const sender = httpSender();
+  return async (record, call) => {
+    const target = urlOf(record);
+    const where = `${options.method} ${describeUrl(target)}`;
+    const url = URL.canParse(target) ? new URL(target) : null;
+    if (!url || !/^https?:$/.test(url.protocol)) throw new CallFailure(`${where}: the url is not a valid http(s) url`, 'refused');
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers, 'idempotency-key': call.idempotencyKey };
+    if (sendsBody) headers['content-type'] = 'application/json';
+    let answer: HttpAnswer;
+    try {
+      answer = await sender.send(url, options.method, headers, sendsBody ? JSON.stringify(bodyOf(record)) : undefined, call.signal);
+    } catch (err) {
+      if (call.signal.aborted) throw err;
+      throw new CallFailure(`${where} failed: ${networkReason(err)}`, 'retry');
+    }
+    const { status, text } = answer;
+    if (status >= 500 || RETRIED_STATUSES.has(status)) throw new CallFailure(`${where} answered ${status}`, 'retry');
+    if (status < 200 || status >= 300) throw new CallFailure(`${where} answered ${status}: ${text.slice(0, QUOTED)}`, 'refused');
+    if (text.trim() === '') return null;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new CallFailure(`${where} answered ${status} with a body that is not JSON: ${JSON.stringify(text.slice(0, QUOTED))}`, 'final');
+    }
+  };
+}
+
+/** `https://x/users/{userId}`: each `{path}` replaced by the record's value there, URL-encoded. */
+function urlTemplate(template: string): (record: unknown) => string {
+  const parts = template.split(/\{([^{}]+)\}/);
+  if (parts.length === 1) return () => template;
+  const readers = parts.map((p, i) => (i % 2 === 1 ? pathReader(p) : null));
+  return (record) =>
+    parts
+      .map((p, i) => {
+        if (i % 2 === 0) return p;
+        const value = readers[i]!(record);
+        if (value === undefined || value === null || typeof value === 'object') throw new CallFailure(`the url names field '${p}', which the record has no text or number at`, 'refused');
+        return encodeURIComponent(String(value));
+      })
+      .join('');
+}
+
+/** A JSON object of chosen record fields: output name -> path in the record. */
+export function fieldPicker(fields: Record<string, string>): (source: unknown) => Record<string, unknown> {
+  const readers = Object.entries(fields).map(([name, path]) => [name, pathReader(path)] as const);
+  return (source) => {
+    const out: Record<string, unknown> = {};
+    for (const [name, read] of readers) out[name] = read(source);
+    return out;
+  };
+}
+
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return 'an invalid url';
+  }
+}
+
+/** The system's code (ECONNREFUSED, ECONNRESET, ...) where there is one. */
+function networkReason(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+}
