@@ -15,6 +15,7 @@ import { describeConnectors } from './graph/describe-connectors.js';
 import { parseFlags, type ParsedFlags } from './cli-flags.js';
 import { FlywheelError } from './core/errors.js';
 import { launchJob } from './runtime/launch.js';
+import { jobLogger } from './runtime/job-log.js';
 import { lockStateDir } from './state/state-dir-lock.js';
 import { isJobModuleReference, runJobFile } from './run.js';
 
@@ -85,15 +86,13 @@ const commands: Record<string, Command> = {
       if (isJobModuleReference(file)) {
         // A built TypeScript job: the flags are checked by the runtime schema, as a topology's runtime section is.
         const section = { ...(workers !== undefined ? { workers: workers as number } : {}), ...(state !== undefined ? { stateDir: String(state) } : {}), ...(port !== undefined ? { http: { port: port as number } } : {}) };
-        const { name, summary } = await runJobFile(file, section);
-        process.stdout.write(`[${name}] finished: ${summary.recordsRead} records read in ${summary.batches} batches\n`);
+        await runJobFile(file, section);
         return 0;
       }
       const overrides = { ...(workers !== undefined ? { workers: workers as number } : {}), ...(state !== undefined ? { stateDir: resolve(String(state)) } : {}) };
       const t = await load(file, overrides);
       const http = port !== undefined ? { ...t.runtime.http, port: port as number, host: t.runtime.http?.host ?? '127.0.0.1' } : t.runtime.http;
-      const summary = await launchJob({ job: { kind: 'topology', file: t.file }, graph: t.graph, ...t.runtime, ...(http ? { http } : {}), baseDir: dirname(t.file), redactor: t.redactor });
-      process.stdout.write(`[${t.graph.name}] finished: ${summary.recordsRead} records read in ${summary.batches} batches\n`);
+      await launchJob({ job: { kind: 'topology', file: t.file }, graph: t.graph, ...t.runtime, ...(http ? { http } : {}), baseDir: dirname(t.file), redactor: t.redactor });
       return 0;
     },
   },
@@ -133,9 +132,10 @@ async function runDemo(port: number | undefined): Promise<number> {
   const topologies = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'topologies');
   const { startDevBroker } = await import('./connectors/kafka/dev-broker.js');
   const broker = process.env.FLYWHEEL_BROKERS ? null : await startDevBroker({ topics: ['events'] });
+  const log = jobLogger('demo');
   if (broker) {
     process.env.FLYWHEEL_BROKERS = broker.bootstrap;
-    process.stdout.write(`[demo] embedded Kafka dev broker on ${broker.bootstrap}\n`);
+    log.info({ event: 'broker', bootstrap: broker.bootstrap }, `embedded Kafka dev broker on ${broker.bootstrap}`);
   }
   try {
     const feed = await loadTopology(join(topologies, 'demo-feed.yaml'));
@@ -146,7 +146,7 @@ async function runDemo(port: number | undefined): Promise<number> {
       const locks = await Promise.all(stateDirs.map((dir) => lockStateDir(dir)));
       for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
       for (const lock of locks) lock.release();
-      process.stdout.write(`[demo] fresh state in ${main.runtime.stateDir} and ${feed.runtime.stateDir} (the embedded broker starts empty)\n`);
+      log.info({ event: 'fresh-state', stateDirs }, `fresh state in ${main.runtime.stateDir} and ${feed.runtime.stateDir} (the embedded broker starts empty)`);
     }
     const http = port !== undefined ? { ...main.runtime.http, port, host: main.runtime.http?.host ?? '127.0.0.1' } : main.runtime.http;
     await Promise.all([

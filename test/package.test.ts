@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { logEvents } from './harness/log-events.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const T0 = 1_700_000_000_000;
@@ -67,7 +68,9 @@ test('the packed package installs, compiles the README job with tsc --strict and
 
   const bin = (JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.flywheel!;
   const out = sh(process.execPath, [join(installed, bin), 'run', './dist/job.js#clicksPerItem', '--workers', '1'], app);
-  assert.match(out, /\[clicks-per-item\] finished: 301 records read/);
+  // Its output is a pipe here, so the log is JSON events.
+  const finished = logEvents(out).find((e) => e.event === 'finished');
+  assert.deepEqual([finished?.job, finished?.recordsRead], ['clicks-per-item', 301], out);
 
   const counts = readFileSync(join(app, 'counts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { value: { key: string; start: number; value: number } });
   assert.deepEqual(new Map(counts.map((c) => [`${c.value.key}@${c.value.start}`, c.value.value])), expected);

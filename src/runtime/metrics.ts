@@ -1,9 +1,10 @@
 /**
  * The job's metrics in a prom-client registry: records in/out per step, errors, late and dead-lettered records,
  * records skipped on replay, failed sink writes, records whose event time was out of bounds, watermark and watermark lag per stage, consumer lag per source partition, queued
- * records, and batch latency quantiles (prom-client's Summary keeps them in a t-digest).
+ * records, and batch latency quantiles (prom-client's Summary keeps them in a t-digest); and prom-client's default
+ * metrics of the job's process (event-loop lag, heap, garbage collection).
  */
-import { Counter, Gauge, Registry, Summary } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, Summary } from 'prom-client';
 import type { StepCounts } from './step-metrics.js';
 
 export class JobMetrics {
@@ -23,9 +24,13 @@ export class JobMetrics {
   readonly consumerLag: Gauge<'source' | 'partition'>;
   readonly queued: Gauge;
   readonly outboxPending: Gauge;
+  /** Records dead-lettered so far by step, read by the log's dead-letter summaries. */
+  readonly deadLetteredByStep = new Map<string, number>();
 
   constructor(jobName: string) {
     this.registry.setDefaultLabels({ job: jobName });
+    // The process's own: event-loop lag, heap spaces, GC pauses, CPU, memory, handles (prom-client's nodejs_* and process_*).
+    collectDefaultMetrics({ register: this.registry });
     const r = [this.registry];
     this.recordsIn = new Counter({ name: 'flywheel_records_in_total', help: 'Records a step received', labelNames: ['step'], registers: r });
     this.recordsOut = new Counter({ name: 'flywheel_records_out_total', help: 'Records a step emitted', labelNames: ['step'], registers: r });
@@ -50,7 +55,10 @@ export class JobMetrics {
       if (c.out) this.recordsOut.inc({ step }, c.out);
       if (c.errors) this.errors.inc({ step }, c.errors);
       if (c.late) this.late.inc({ step }, c.late);
-      if (c.deadLettered) this.deadLettered.inc({ step }, c.deadLettered);
+      if (c.deadLettered) {
+        this.deadLettered.inc({ step }, c.deadLettered);
+        this.deadLetteredByStep.set(step, (this.deadLetteredByStep.get(step) ?? 0) + c.deadLettered);
+      }
     }
   }
 

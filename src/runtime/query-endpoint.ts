@@ -21,6 +21,7 @@ import { ErrorCodes, FlywheelError, toPlainError } from '../core/errors.js';
 import { loadJobGraph } from './job-loader.js';
 import { routeContributions } from './route-contributions.js';
 import { AccessPolicy } from '../query/access-policy.js';
+import { relayedLogger } from './job-log.js';
 import type { EndpointMetrics, FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
 
 /** The channel to the main thread: the worker port, or the IPC channel of a child process. */
@@ -95,7 +96,8 @@ async function start(data: QueryEndpointData): Promise<void> {
       throw new FlywheelError(ErrorCodes.GRAPH_MISMATCH, `query endpoint built graph ${graph.hash}, main thread runs ${data.graphHash}`, {}, 'the job module must build the same graph on every import');
     }
     const { tokens, openMetrics, tls } = data.security;
-    const app = buildQueryApp(view, routeContributions(graph), { access: new AccessPolicy(tokens, openMetrics), ...(tls ? { tls } : {}) });
+    const logger = relayedLogger(data.jobName, (line) => send({ kind: 'log', line }));
+    const app = buildQueryApp(view, routeContributions(graph), { access: new AccessPolicy(tokens, openMetrics), logger, ...(tls ? { tls } : {}) });
     const server = await startQueryServer(app, data.port, data.host);
     closeAll = async () => {
       await server.close();

@@ -167,7 +167,7 @@ export class JobRunner {
     this.dbs = openState(this.options.stateDir);
     checkStateLayout(this.dbs, this.plan, this.options.stateDir);
     const baseDir = this.options.baseDir ?? process.cwd();
-    const hooksFor = (connector: string) => this.retryHooks(connector);
+    const hooksFor = (connector: string, stepId: string) => this.retryHooks(connector, stepId);
     this.phase = 'opening sinks';
     for (const [id, sink] of await openSinks(graph, baseDir, hooksFor)) this.sinks.set(id, sink);
     this.delivery = new SinkDelivery(this.sinks, this.dbs, { writeFailed: (sink) => this.metrics.sinkWriteFailures.inc({ sink }), fail: (err) => this.fail(err) });
@@ -233,9 +233,13 @@ export class JobRunner {
     this.markOpened();
   }
 
-  private retryHooks(connector: string): RetryHooks {
+  private retryHooks(connector: string, stepId: string): RetryHooks {
     return {
-      waiting: (reason) => (reason === null ? this.startupWaits.delete(connector) : this.startupWaits.set(connector, reason)),
+      waiting: (wait) => {
+        if (wait === null) return void this.startupWaits.delete(connector);
+        this.startupWaits.set(connector, wait.reason);
+        this.options.onRetry?.(stepId, wait);
+      },
       stopped: this.stopped,
     };
   }

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openWithRetry, retryDelay } from '../../src/runtime/connect-retry.js';
+import { openWithRetry, retryDelay, type RetryWait } from '../../src/runtime/connect-retry.js';
 import { ErrorCodes, FlywheelError } from '../../src/core/errors.js';
 
 const unreachable = () => new FlywheelError(ErrorCodes.BROKER_UNAVAILABLE, 'cannot reach Kafka at 127.0.0.1:1: timed out', { stepId: 'events' });
@@ -15,15 +15,16 @@ test('backoff schedule: 0.5 s doubling to a 10 s cap', () => {
 });
 
 test('an unreachable destination is retried and each wait reported; success clears the reason', { timeout: 10_000 }, async () => {
-  const reported: Array<string | null> = [];
+  const reported: Array<RetryWait | null> = [];
   let attempts = 0;
   await openWithRetry('source events', async () => {
     if (++attempts < 3) throw unreachable();
   }, { waiting: (r) => reported.push(r), stopped: new Promise(() => undefined) });
   assert.equal(attempts, 3);
+  const code = ErrorCodes.BROKER_UNAVAILABLE;
   assert.deepEqual(reported, [
-    'source events: cannot reach Kafka at 127.0.0.1:1: timed out; attempt 1 failed, retrying in 0.5 s',
-    'source events: cannot reach Kafka at 127.0.0.1:1: timed out; attempt 2 failed, retrying in 1 s',
+    { reason: 'source events: cannot reach Kafka at 127.0.0.1:1: timed out; attempt 1 failed, retrying in 0.5 s', attempt: 1, delayMs: 500, code },
+    { reason: 'source events: cannot reach Kafka at 127.0.0.1:1: timed out; attempt 2 failed, retrying in 1 s', attempt: 2, delayMs: 1000, code },
     null,
   ]);
 });

@@ -97,6 +97,7 @@ test('started while the broker is unreachable: not ready with the reason, state 
     baseDir: process.cwd(),
     http: { port: 0, host: '127.0.0.1' },
     log: (line) => lines.push(line),
+    logFormat: 'json',
     onListening: (info) => (url = info.url!),
     onStarted: (info) => (runner = info.runner),
   });
@@ -107,7 +108,10 @@ test('started while the broker is unreachable: not ready with the reason, state 
   });
   assert.equal(waiting.status, 503);
   assert.match(waiting.reasons.join('\n'), /^source events: cannot reach Kafka at 127\.0\.0\.1:\d+: .*; attempt 2 failed, retrying in 1 s$/m);
-  assert.ok(lines.some((l) => l.includes('NOT READY: source events: cannot reach Kafka')), 'the status line says why the job is not ready');
+  const logged = lines.map((l) => JSON.parse(l) as { event?: string; step?: string; code?: string; attempt?: number; msg: string; notReady?: string[] });
+  assert.ok(logged.some((e) => e.event === 'status' && e.msg.includes('NOT READY: source events: cannot reach Kafka') && e.notReady!.some((r) => r.startsWith('source events: cannot reach Kafka'))), 'the status says why the job is not ready');
+  const retries = logged.filter((e) => e.event === 'retry');
+  assert.deepEqual(retries.slice(0, 2).map((e) => [e.step, e.code, e.attempt]), [['events', 'FW_ERR_BROKER_UNAVAILABLE', 1], ['events', 'FW_ERR_BROKER_UNAVAILABLE', 2]], 'each retry is logged with its step and code');
   assert.equal(runningTotals(dir, 'running').size, 0, 'no keyed state written');
   assert.equal(appliedOffsets(dir).size, 0, 'no source offset recorded');
 
