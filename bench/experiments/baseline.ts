@@ -38,7 +38,7 @@ export function runBaseline(w: BenchWorld): BaselineResult {
   const windowLengths = [...new Set(options.windowed.map((w) => w.window))];
   const users = new Map<string, Map<string, Exposed>>();
   const experiments = new Map<string, { acc: ExperimentAccumulators; cohorts: Map<number, ArmMoments>; looks: PreviousLooks; changed: boolean }>();
-  for (const [id, spec] of options.experiments) experiments.set(id, { acc: emptyAccumulators(spec, options), cohorts: new Map(), looks: {}, changed: false });
+  for (const [id, spec] of options.experiments) experiments.set(id, { acc: emptyAccumulators(spec), cohorts: new Map(), looks: {}, changed: false });
   const propensities = new Map<string, number>();
   let [events, reports, reportBytes, nextReport] = [0, 0, 0, -Infinity];
 

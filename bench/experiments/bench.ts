@@ -74,7 +74,7 @@ export async function experimentsBench(o: ExperimentsBenchOptions, report: (figu
     let baseline: BaselineResult | undefined;
     const b = await measure(async () => void (baseline = runBaseline(world)));
     if (!baseline) continue;
-    (rates['baseline'] ??= []).push(baseline.events / b.seconds);
+    (rates.baseline ??= []).push(baseline.events / b.seconds);
     report({ bench: 'experiments', implementation: 'baseline', run, ...setup, eventsPerSecond: Math.round(baseline.events / b.seconds), cpuSeconds: b.cpuSeconds, peakRssMiB: b.peakRssMiB, reports: baseline.reports, reportBytes: baseline.reportBytes, exposedUnits: baseline.units });
     for (const workers of o.workers) {
       let result = { units: {} as Record<string, number>, resultBytes: 0 };
@@ -83,7 +83,7 @@ export async function experimentsBench(o: ExperimentsBenchOptions, report: (figu
       report({ bench: 'experiments', implementation: `flywheel-${workers}`, run, ...setup, eventsPerSecond: Math.round(o.events / m.seconds), cpuSeconds: m.cpuSeconds, coresUsed: +(m.cpuSeconds / m.seconds).toFixed(2), peakRssMiB: m.peakRssMiB, resultBytes: result.resultBytes, exposedUnits: result.units });
     }
   }
-  const base = rates['baseline'] ? median(rates['baseline']) : Number.NaN;
+  const base = rates.baseline ? median(rates.baseline) : Number.NaN;
   for (const [implementation, values] of Object.entries(rates)) {
     report({ bench: 'experiments', summary: true, implementation, ...setup, medianEventsPerSecond: Math.round(median(values)), ratioToBaseline: +(median(values) / base).toFixed(4) });
   }

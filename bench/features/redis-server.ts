@@ -35,5 +35,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   });
   redis.stdout!.resume();
   const exited = new Promise<void>((resolve) => redis.once('exit', () => resolve()));
-  return { port, pid: redis.pid!, close: () => (redis.kill(), exited) };
+  return { port, pid: redis.pid!, close: () => {
+      redis.kill();
+      return exited;
+    },
+  };
 }

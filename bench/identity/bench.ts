@@ -65,8 +65,8 @@ export async function identityBench(o: IdentityBenchOptions, report: (figure: ob
   for (let run = 0; run < o.runs; run++) {
     let plain: PlainResult | undefined;
     const p = await measure(async () => void (plain = runPlainUnionFind(o)));
-    (rates['plain'] ??= []).push(o.events / p.seconds);
-    (perCpu['plain'] ??= []).push(o.events / p.cpuSeconds);
+    (rates.plain ??= []).push(o.events / p.seconds);
+    (perCpu.plain ??= []).push(o.events / p.cpuSeconds);
     report({ bench: 'identity', implementation: 'plain', run, ...setup, eventsPerSecond: Math.round(o.events / p.seconds), eventsPerCpuSecond: Math.round(o.events / p.cpuSeconds), peakRssMiB: p.peakRssMiB, identifiers: plain!.identifiers, components: plain!.components });
     for (const [step, workers, placement] of jobRuns(o)) {
       let stats: IdentityStats | undefined;
@@ -81,7 +81,7 @@ export async function identityBench(o: IdentityBenchOptions, report: (figure: ob
     report({
       bench: 'identity', summary: true, implementation, ...setup,
       medianEventsPerSecond: Math.round(median(values)), medianEventsPerCpuSecond: Math.round(median(perCpu[implementation]!)),
-      ratioToPlain: +(median(values) / median(rates['plain']!)).toFixed(4), cpuRatioToPlain: +(median(perCpu[implementation]!) / median(perCpu['plain']!)).toFixed(4),
+      ratioToPlain: +(median(values) / median(rates.plain!)).toFixed(4), cpuRatioToPlain: +(median(perCpu[implementation]!) / median(perCpu.plain!)).toFixed(4),
     });
   }
 }

@@ -47,7 +47,7 @@ export function runInThread(o: InThreadOptions): number {
   let outputs = 0;
   let watermark = -Infinity;
   const forwards: Forward[][] = plan.stages.map(() => []);
-  const slots: Slot[][] = plan.stages.map((stage, s) => (s === 0 ? [] : keyedSlots(plan, s, dbs, (stageIndex, f) => forwards[stageIndex]!.push(f))));
+  const slots: Slot[][] = plan.stages.map((_stage, s) => (s === 0 ? [] : keyedSlots(plan, s, dbs, (stageIndex, f) => forwards[stageIndex]!.push(f))));
   const stage0 = new StageExecutor(plan, 0, {
     sink: () => outputs++,
     exit: (stage, id, key, kg, value, timestamp) => apply(slots[stage]![slotOfKeyGroup(kg, plan.keyGroups, SLOTS)]!, watermark, id, key, kg, value, timestamp),

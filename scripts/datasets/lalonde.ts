@@ -46,7 +46,7 @@ const CONVERGED = 1e-6;
 const MAX_PASSES = 200;
 
 function logLikelihood(model: PropensityModel, units: Unit[]): number {
-  return units.reduce((t, u) => t + Math.log(u['treat'] === 1 ? propensityOf(model, u) : 1 - propensityOf(model, u)), 0);
+  return units.reduce((t, u) => t + Math.log(u.treat === 1 ? propensityOf(model, u) : 1 - propensityOf(model, u)), 0);
 }
 
 /**
@@ -58,12 +58,12 @@ function observational(treated: Unit[], controls: Unit[], covariates: string[], 
   const model = createPropensityModel(covariates, { standardization: standardization(units, covariates) });
   let [passes, previous, current] = [0, -Infinity, -Infinity];
   do {
-    for (const u of units) learnPropensity(model, u, u['treat'] === 1);
+    for (const u of units) learnPropensity(model, u, u.treat === 1);
     [passes, previous, current] = [passes + 1, current, logLikelihood(model, units)];
   } while (fit === 'converged' && passes < MAX_PASSES && current - previous > CONVERGED * Math.abs(current));
   const variables = ['re78', ...BALANCE];
   const arms = { control: createObservationalArm(variables), treated: createObservationalArm(variables) };
-  for (const u of units) addObservationalUnit(u['treat'] === 1 ? arms.treated : arms.control, u, propensityOf(model, u), u['treat'] === 1, ATT);
+  for (const u of units) addObservationalUnit(u.treat === 1 ? arms.treated : arms.control, u, propensityOf(model, u), u.treat === 1, ATT);
   return { ...weightingEstimate(arms.control, arms.treated, 're78', BALANCE, ATT, 0.05)!, passes, logLikelihood: current };
 }
 

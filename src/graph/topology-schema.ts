@@ -210,6 +210,7 @@ export function topologyJsonSchema(): object {
         : (structuralSchemas[op] ?? operatorType(op)!.configSchema)) as { properties?: object };
     return {
       if: { properties: { op: { const: op } } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
       then: { properties: { ...commonStepSchema.properties, op: { const: op }, ...(own.properties ?? {}) }, additionalProperties: false },
     };
   });

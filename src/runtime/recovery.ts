@@ -3,7 +3,6 @@
  * offset to resume each source partition from (one past the smallest frontier any holder committed), the outputs a
  * crash left unacknowledged, and the records forwarded to a later stage that it has not applied yet.
  */
-import type { SinkRecord } from '../connectors/connector.js';
 import { sourceFedStages, type Plan } from '../graph/planner.js';
 import type { StateDatabases } from '../state/backend.js';
 import type { StoredForwardChunk } from '../state/forward-chunks.js';

@@ -9,13 +9,11 @@
  */
 import type { Millis } from '../api/types.js';
 import { sinkRecord, type SinkConnector } from '../connectors/connector.js';
-import type { JobGraph } from '../graph/model.js';
 import { planGraph, type Plan } from '../graph/planner.js';
 import { closeState, openState, type StateDatabases } from '../state/backend.js';
 import { lockStateDir, type StateDirLock } from '../state/state-dir-lock.js';
 import { storageFailure } from '../state/storage-errors.js';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
-import type { JobRef } from './messages.js';
 import { JobMetrics } from './metrics.js';
 import type { RetryHooks } from './connect-retry.js';
 import { openSinks, openSources } from './open-connectors.js';

@@ -85,7 +85,10 @@ export class StageExecutor implements EmitTarget {
     // An entry keyBy's input and output are counted where the record left the upstream stage (its exit node); a
     // source's here.
     const node = this.nodes.get(entryStep)!;
-    if (node.step.kind !== 'source') return this.forward(node, MAIN_PORT, value, timestamp, id, key, kg);
+    if (node.step.kind !== 'source') {
+      this.forward(node, MAIN_PORT, value, timestamp, id, key, kg);
+      return;
+    }
     countersFor(this.counts, entryStep).in++;
     this.passOn(node, MAIN_PORT, value, timestamp, id, key, kg);
   }

@@ -36,7 +36,10 @@ async function withState(fn: (put: (key: string, stored: StoredValue) => Promise
 test('an answer is rendered once per stored version and again when the value changes', async () => {
   await withState(async (put, answers) => {
     let renders = 0;
-    const answer = answers().of<{ n: number }>('s', 'v', (value) => (renders++, JSON.stringify(value)));
+    const answer = answers().of<{ n: number }>('s', 'v', (value) => {
+      renders++;
+      return JSON.stringify(value);
+    });
     await put('k', [{ n: 1 }]);
     assert.equal(answer('k'), '{"n":1}');
     assert.equal(answer('k'), '{"n":1}');
@@ -62,7 +65,10 @@ test('a value with a TTL is absent once the watermark passes its expiry', async 
 test('a budget of one entry still answers every key correctly, rendering again what it dropped', async () => {
   await withState(async (put, answers) => {
     let renders = 0;
-    const answer = answers(4).of<number>('s', 'v', (value) => (renders++, String(value)));
+    const answer = answers(4).of<number>('s', 'v', (value) => {
+      renders++;
+      return String(value);
+    });
     for (let i = 0; i < 5; i++) await put(`k${i}`, [i]);
     for (let round = 0; round < 2; round++) for (let i = 0; i < 5; i++) assert.equal(answer(`k${i}`), String(i));
     assert.equal(renders, 10, 'each entry pushed the previous one out');

@@ -45,7 +45,10 @@ test('a job cannot take its state directory while a query endpoint process (of a
   await withFinishedJob(10, async (runner, stateDir) => {
     const server = await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', 'process');
     let taken = false;
-    const taking = lockStateDir(stateDir).then((lock) => ((taken = true), lock));
+    const taking = lockStateDir(stateDir).then((lock) => {
+      taken = true;
+      return lock;
+    });
     try {
       // Each answer shows the endpoint process alive with the directory open, and the lock must still be pending.
       const started = Date.now();

@@ -137,7 +137,12 @@ test('a failed write is retried with backoff, each failure counted and the reaso
   try {
     const failed: string[] = [];
     const reasons: string[] = [];
-    const delivery = new SinkDelivery(new Map([[sink.id, sink]]), openState(dir), { writeFailed: (id) => (failed.push(id), reasons.push(delivery.lastError ?? '')) });
+    const delivery = new SinkDelivery(new Map([[sink.id, sink]]), openState(dir), {
+      writeFailed: (id) => {
+        failed.push(id);
+        reasons.push(delivery.lastError ?? '');
+      },
+    });
     const acknowledged = delivery.deliver('out', batch(0, 3), null);
     await acknowledged;
     assert.deepEqual(failed, ['out', 'out'], 'two failed attempts counted');

@@ -103,7 +103,11 @@ test('processes started at the same instant on a directory whose holder died: ex
         assert.equal(held, 1, `round ${round}: ${held} processes took the stale lock over at once:\n${outcomes.join('\n')}`);
         assert.ok(outcomes.every((o) => o === 'HELD' || o.includes(`state directory ${dir} is in use by`)), outcomes.join('\n'));
       } finally {
-        await Promise.all(contenders.map(({ child }) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.stdin!.end())))));
+        await Promise.all(contenders.map(({ child }) => new Promise((resolve) => {
+          if (child.exitCode !== null) return resolve(null);
+          child.once('exit', resolve);
+          child.stdin!.end();
+        })));
       }
     }
   } finally {

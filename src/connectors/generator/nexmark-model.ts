@@ -90,7 +90,7 @@ function nextBase0AuctionId(eventId: number, r: SeededRandom): number {
   return minAuction + r.int(maxAuction - minAuction + 1 + C.idLead);
 }
 
-const nextPrice = (r: SeededRandom): number => Math.round(Math.pow(10, r.next() * 6) * 100);
+const nextPrice = (r: SeededRandom): number => Math.round(10 ** (r.next() * 6) * 100);
 
 export class NexmarkModel {
   private readonly interEventDelayUs: number;

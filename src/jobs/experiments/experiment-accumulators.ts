@@ -44,12 +44,12 @@ export interface KeyedLookups {
 }
 
 /** Moments of the declared arms (none when the arms are discovered). */
-function declaredArms(spec: ExperimentSpec, options: ResolvedExperimentOptions): ArmMoments {
+function declaredArms(spec: ExperimentSpec): ArmMoments {
   return Object.fromEntries(Object.keys(spec.split ?? {}).map((arm) => [arm, createMoments(spec.variables)]));
 }
 
-export function emptyAccumulators(spec: ExperimentSpec, options: ResolvedExperimentOptions): ExperimentAccumulators {
-  return { arms: declaredArms(spec, options), observational: null, conflicts: 0, discovered: noDiscoveredArms(), otherObservationalUnits: 0 };
+export function emptyAccumulators(spec: ExperimentSpec): ExperimentAccumulators {
+  return { arms: declaredArms(spec), observational: null, conflicts: 0, discovered: noDiscoveredArms(), otherObservationalUnits: 0 };
 }
 
 function replace(m: Moments, change: ContributionChange): void {
@@ -89,7 +89,7 @@ export function applyContribution(acc: ExperimentAccumulators, change: Contribut
     return;
   }
   replace(acc.arms[change.arm]!, change);
-  const cohort = lookups.cohort(change.cohort) ?? declaredArms(spec, options);
+  const cohort = lookups.cohort(change.cohort) ?? declaredArms(spec);
   replace((cohort[change.arm] ??= createMoments(spec.variables)), change);
   lookups.setCohort(change.cohort, cohort);
 }

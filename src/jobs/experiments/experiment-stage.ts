@@ -47,7 +47,7 @@ export function experimentEstimates(options: ResolvedExperimentOptions): KeyedPr
   /** Applies the pending changes due at `time`, in entry (time, user) order. */
   function applyDue(time: number, ctx: ProcessContext<ExperimentOutput>): ExperimentAccumulators {
     const spec = options.specOf(ctx.key);
-    const acc = ctx.state<ExperimentAccumulators>(EXPERIMENT_STATE.accumulators).get() ?? emptyAccumulators(spec, options);
+    const acc = ctx.state<ExperimentAccumulators>(EXPERIMENT_STATE.accumulators).get() ?? emptyAccumulators(spec);
     const pending = ctx.mapState<ExperimentChange>(EXPERIMENT_STATE.pending);
     const propensities = ctx.mapState<number>(EXPERIMENT_STATE.propensities);
     const cohorts = ctx.mapState<ArmMoments>(EXPERIMENT_STATE.cohorts);

@@ -59,7 +59,7 @@ test('replaced contributions leave only the final observations, in the arms and 
   assert.deepEqual(last.cohorts.map((c) => [c.cohort, c.counts]), [[0, { c: 60, t: 60 }], [10_000, { c: 40, t: 40 }]]);
   const early = final.filter((f) => f.cohort === 0);
   const want = mean(early.filter((f) => f.arm === 't').map((f) => f.value)) - mean(early.filter((f) => f.arm === 'c').map((f) => f.value));
-  assert.ok(Math.abs(last.cohorts[0]!.effects['revenue']!['t']!.estimate - want) < 1e-9, 'cohort effect');
+  assert.ok(Math.abs(last.cohorts[0]!.effects.revenue!.t!.estimate - want) < 1e-9, 'cohort effect');
 });
 
 test('reports at each emit interval after a change; the always-valid p-value is a running minimum', () => {

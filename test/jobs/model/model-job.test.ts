@@ -70,7 +70,7 @@ test('online click model: progressive AUC within 0.02 of the true model, calibra
     const churn = (await app.inject('/models?model=churn')).json() as { models: ModelReport[] };
     assert.ok(churn.models[0]!.examples > 0, 'the churn model learned from timer-labelled examples');
     const metrics = (await app.inject('/metrics')).body;
-    const gauge = new RegExp(`flywheel_model_auc\\{step="model",model="click"[^}]*\\} (\\S+)`).exec(metrics);
+    const gauge = /flywheel_model_auc\{step="model",model="click"[^}]*\} (\S+)/.exec(metrics);
     assert.ok(gauge, 'the AUC gauge is exposed');
     assert.ok(Math.abs(Number(gauge[1]) - live.auc!) < 1e-9);
     assert.equal((await app.inject('/models?model=nope')).statusCode, 400);

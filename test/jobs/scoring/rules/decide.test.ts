@@ -118,7 +118,10 @@ test('bad contexts, scores and results are errors naming the rule, path and line
   );
   let getterRan = false;
   const withGetter = { user: quietUser };
-  Object.defineProperty(withGetter, 'now', { get: () => ((getterRan = true), now), enumerable: true });
+  Object.defineProperty(withGetter, 'now', { get: () => {
+      getterRan = true;
+      return now;
+    }, enumerable: true });
   assert.throws(() => decide(rules, withGetter, 0.5), expressionError(/input 'now' is an accessor/));
   assert.equal(getterRan, false);
   const inherited = Object.create({ user: quietUser, now });

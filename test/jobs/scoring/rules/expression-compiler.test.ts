@@ -82,11 +82,15 @@ test('type errors and non-finite arithmetic are errors at evaluation, not silent
 test('only own data properties of plain objects and lists are read', () => {
   let getterRan = false;
   const withGetter = {};
-  Object.defineProperty(withGetter, 'secret', { get: () => ((getterRan = true), 1), enumerable: true });
+  const ranGetter = <T>(value: T) => () => {
+    getterRan = true;
+    return value;
+  };
+  Object.defineProperty(withGetter, 'secret', { get: ranGetter(1), enumerable: true });
   class Customer {
     gmv = 5;
   }
-  const proxy = new Proxy({}, { get: () => ((getterRan = true), 1), getPrototypeOf: () => ((getterRan = true), Object.prototype) });
+  const proxy = new Proxy({}, { get: ranGetter(1), getPrototypeOf: ranGetter(Object.prototype) });
   const bad = (user: unknown, pattern: RegExp) =>
     assert.throws(() => run('user.secret', scope({ user })), (e: unknown) => e instanceof ExpressionTypeError && pattern.test(e.message));
   bad(withGetter, /accessor, not data/);
