@@ -24,7 +24,12 @@ export interface ParsedFlags {
 export function parseFlags(args: string[], flags: ReadonlyArray<keyof typeof FLAG_SCHEMAS>, usage: string): ParsedFlags {
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: joinNegativeValues(args, flags), options: Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])), allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinNegativeValues(args, flags),
+      options: Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])),
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     throw new FlywheelError(ErrorCodes.CONFIG_INVALID, (err as Error).message, {}, `usage: flywheel ${usage}`);
   }

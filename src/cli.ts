@@ -27,7 +27,13 @@ interface Command {
 
 function requireFile(flags: ParsedFlags, usage: string): string {
   const [file, ...extra] = flags.positionals;
-  if (!file || extra.length > 0) throw new FlywheelError('FW_ERR_CONFIG_INVALID', file ? `unexpected arguments: ${extra.join(' ')}` : 'missing topology file', {}, `usage: flywheel ${usage}`);
+  if (!file || extra.length > 0)
+    throw new FlywheelError(
+      'FW_ERR_CONFIG_INVALID',
+      file ? `unexpected arguments: ${extra.join(' ')}` : 'missing topology file',
+      {},
+      `usage: flywheel ${usage}`,
+    );
   return file;
 }
 
@@ -48,7 +54,9 @@ async function load(file: string, overrides: Partial<RuntimeSettings> = {}, mode
 function unsetNotes(t: LoadedTopology): string {
   const firstLines = new Map<string, number>();
   for (const v of t.unsetVariables) if (!firstLines.has(v.name)) firstLines.set(v.name, v.line);
-  return [...firstLines].map(([name, line]) => `note: ${t.file}:${line}: environment variable ${name} is not set; set it (or give a default: \${${name}:-value}) before running\n`).join('');
+  return [...firstLines]
+    .map(([name, line]) => `note: ${t.file}:${line}: environment variable ${name} is not set; set it (or give a default: \${${name}:-value}) before running\n`)
+    .join('');
 }
 
 const commands: Record<string, Command> = {
@@ -85,14 +93,28 @@ const commands: Record<string, Command> = {
       const { workers, state, port } = flags.values;
       if (isJobModuleReference(file)) {
         // A built TypeScript job: the flags are checked by the runtime schema, as a topology's runtime section is.
-        const section = { ...(workers !== undefined ? { workers: workers as number } : {}), ...(state !== undefined ? { stateDir: String(state) } : {}), ...(port !== undefined ? { http: { port: port as number } } : {}) };
+        const section = {
+          ...(workers !== undefined ? { workers: workers as number } : {}),
+          ...(state !== undefined ? { stateDir: String(state) } : {}),
+          ...(port !== undefined ? { http: { port: port as number } } : {}),
+        };
         await runJobFile(file, section);
         return 0;
       }
-      const overrides = { ...(workers !== undefined ? { workers: workers as number } : {}), ...(state !== undefined ? { stateDir: resolve(String(state)) } : {}) };
+      const overrides = {
+        ...(workers !== undefined ? { workers: workers as number } : {}),
+        ...(state !== undefined ? { stateDir: resolve(String(state)) } : {}),
+      };
       const t = await load(file, overrides);
       const http = port !== undefined ? { ...t.runtime.http, port: port as number, host: t.runtime.http?.host ?? '127.0.0.1' } : t.runtime.http;
-      await launchJob({ job: { kind: 'topology', file: t.file }, graph: t.graph, ...t.runtime, ...(http ? { http } : {}), baseDir: dirname(t.file), redactor: t.redactor });
+      await launchJob({
+        job: { kind: 'topology', file: t.file },
+        graph: t.graph,
+        ...t.runtime,
+        ...(http ? { http } : {}),
+        baseDir: dirname(t.file),
+        redactor: t.redactor,
+      });
       return 0;
     },
   },
@@ -151,7 +173,14 @@ async function runDemo(port: number | undefined): Promise<number> {
     const http = port !== undefined ? { ...main.runtime.http, port, host: main.runtime.http?.host ?? '127.0.0.1' } : main.runtime.http;
     await Promise.all([
       launchJob({ job: { kind: 'topology', file: feed.file }, graph: feed.graph, ...feed.runtime, baseDir: topologies, redactor: feed.redactor }),
-      launchJob({ job: { kind: 'topology', file: main.file }, graph: main.graph, ...main.runtime, ...(http ? { http } : {}), baseDir: topologies, redactor: main.redactor }),
+      launchJob({
+        job: { kind: 'topology', file: main.file },
+        graph: main.graph,
+        ...main.runtime,
+        ...(http ? { http } : {}),
+        baseDir: topologies,
+        redactor: main.redactor,
+      }),
     ]);
   } finally {
     await broker?.stop();

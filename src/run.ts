@@ -33,7 +33,12 @@ export async function run(job: JobGraph, options: RunJobOptions): Promise<RunSum
   const exports = (await import(url)) as Record<string, unknown>;
   const exportName = Object.keys(exports).find((name) => exports[name] === job);
   if (!exportName) {
-    throw new FlywheelError(ErrorCodes.MODULE_EXPORT, `job '${job.name}' is not an export of ${url}`, {}, 'export the job (export const myJob = job(...)) from the module given as options.module: worker threads load it from there');
+    throw new FlywheelError(
+      ErrorCodes.MODULE_EXPORT,
+      `job '${job.name}' is not an export of ${url}`,
+      {},
+      'export the job (export const myJob = job(...)) from the module given as options.module: worker threads load it from there',
+    );
   }
   return runModuleJob(url, exportName, job, options);
 }

@@ -37,7 +37,10 @@ test('the packed package installs, compiles the README job with tsc --strict and
   const packed = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', dir], root)) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const files = packed[0]!.files.map((f) => f.path);
   assert.ok(files.includes('dist/src/index.js') && files.includes('dist/src/index.d.ts') && files.includes('dist/src/cli.js'));
-  assert.deepEqual(files.filter((f) => /^(dist\/)?(test|bench|state|scripts)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
+  assert.deepEqual(
+    files.filter((f) => /^(dist\/)?(test|bench|state|scripts)\//.test(f) || f.endsWith('.map') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
+    [],
+  );
 
   const app = join(dir, 'app');
   const installed = join(app, 'node_modules', 'flywheel');
@@ -52,7 +55,18 @@ test('the packed package installs, compiles the README job with tsc --strict and
   mkdirSync(join(app, 'src'));
   writeFileSync(join(app, 'src', 'job.ts'), example);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  const tsconfig = { compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', outDir: 'dist', rootDir: 'src', types: ['node'], skipLibCheck: false }, include: ['src'] };
+  const tsconfig = {
+    compilerOptions: {
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      target: 'ES2022',
+      outDir: 'dist',
+      rootDir: 'src',
+      types: ['node'],
+      skipLibCheck: false,
+    },
+    include: ['src'],
+  };
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig));
   sh(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--strict'], app);
 
@@ -72,10 +86,16 @@ test('the packed package installs, compiles the README job with tsc --strict and
   const finished = logEvents(out).find((e) => e.event === 'finished');
   assert.deepEqual([finished?.job, finished?.recordsRead], ['clicks-per-item', 301], out);
 
-  const counts = readFileSync(join(app, 'counts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { value: { key: string; start: number; value: number } });
+  const counts = readFileSync(join(app, 'counts.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { value: { key: string; start: number; value: number } });
   assert.deepEqual(new Map(counts.map((c) => [`${c.value.key}@${c.value.start}`, c.value.value])), expected);
   assert.equal(counts.length, expected.size, 'one result per window');
   const lateLines = readFileSync(join(app, 'late.jsonl'), 'utf8').trim().split('\n');
-  assert.deepEqual(lateLines.map((l) => (JSON.parse(l) as { value: unknown }).value), [late]);
+  assert.deepEqual(
+    lateLines.map((l) => (JSON.parse(l) as { value: unknown }).value),
+    [late],
+  );
   assert.ok(existsSync(join(app, 'state', 'clicks-per-item')), 'state is kept under state/<job name> in the current directory');
 });

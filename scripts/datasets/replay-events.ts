@@ -54,7 +54,13 @@ export function hillstromReplay(folder: string): Replay {
     const userId = `h${i}`;
     const ts = START + i * 1000;
     const n = numeric[i]!;
-    events.push({ type: 'exposure', userId, ts, experiment: { id: 'hillstrom', variant: r.segment!, randomized: true }, covariates: Object.fromEntries(covariateNames.map((c) => [c, n[c]!])) });
+    events.push({
+      type: 'exposure',
+      userId,
+      ts,
+      experiment: { id: 'hillstrom', variant: r.segment!, randomized: true },
+      covariates: Object.fromEntries(covariateNames.map((c) => [c, n[c]!])),
+    });
     if (n.visit === 1) events.push({ type: 'view', userId, ts: ts + 7 * DAY, itemId: 'site' });
     if (n.conversion === 1) events.push({ type: 'purchase', userId, ts: ts + 7 * DAY + 1, itemId: 'site', price: n.spend! });
   });
@@ -94,21 +100,55 @@ export function cookieCatsReplay(folder: string): Replay {
     events: sorted(events),
     options: {
       experiments: [{ id: 'cookie-cats', control: 'gate_30', split: { gate_30: 50, gate_40: 50 } }],
-      metrics: [{ metric: 'views', tau2: tau2Of(control.r1) }, { metric: 'clicks', tau2: tau2Of(control.r7) }],
+      metrics: [
+        { metric: 'views', tau2: tau2Of(control.r1) },
+        { metric: 'clicks', tau2: tau2Of(control.r7) },
+      ],
       emitInterval: '1h',
     },
   };
 }
 
 /** Dehejia and Wahba's (1999) propensity specification. */
-export const LALONDE_COVARIATES = ['age', 'ageSquared', 'education', 'educationSquared', 'black', 'hispanic', 'married', 'nodegree', 're74', 're75', 're74Squared', 're75Squared', 'u74', 'u75', 'educationRe74'];
+export const LALONDE_COVARIATES = [
+  'age',
+  'ageSquared',
+  'education',
+  'educationSquared',
+  'black',
+  'hispanic',
+  'married',
+  'nodegree',
+  're74',
+  're75',
+  're74Squared',
+  're75Squared',
+  'u74',
+  'u75',
+  'educationRe74',
+];
 
 function lalondeRows(folder: string, file: string, separator: Separator): Row[] {
   return readGzipRows(join(folder, 'lalonde', file), separator).map((row) => {
     const [treat, age, education, black, hispanic, married, nodegree, re74, re75, re78] = row.slice(0, 10).map(Number) as number[];
     return {
-      treat: treat!, age: age!, ageSquared: age! ** 2, education: education!, educationSquared: education! ** 2, black: black!, hispanic: hispanic!, married: married!, nodegree: nodegree!,
-      re74: re74!, re75: re75!, re74Squared: re74! ** 2, re75Squared: re75! ** 2, u74: re74 === 0 ? 1 : 0, u75: re75 === 0 ? 1 : 0, educationRe74: education! * re74!, re78: re78!,
+      treat: treat!,
+      age: age!,
+      ageSquared: age! ** 2,
+      education: education!,
+      educationSquared: education! ** 2,
+      black: black!,
+      hispanic: hispanic!,
+      married: married!,
+      nodegree: nodegree!,
+      re74: re74!,
+      re75: re75!,
+      re74Squared: re74! ** 2,
+      re75Squared: re75! ** 2,
+      u74: re74 === 0 ? 1 : 0,
+      u75: re75 === 0 ? 1 : 0,
+      educationRe74: education! * re74!,
+      re78: re78!,
     };
   });
 }

@@ -110,7 +110,13 @@ export function runtimeSettings(raw: Record<string, unknown>, name: string, base
 const sectionHolderSchema = { type: 'object', properties: { runtime: runtimeSchema }, additionalProperties: false } as const;
 
 /** Checks a section given in code against the runtime schema, then resolves it; `where` names the job in errors. */
-export function checkedRuntimeSettings(section: RuntimeSection, name: string, baseDir: string, overrides: Partial<RuntimeSettings>, where: string): RuntimeSettings {
+export function checkedRuntimeSettings(
+  section: RuntimeSection,
+  name: string,
+  baseDir: string,
+  overrides: Partial<RuntimeSettings>,
+  where: string,
+): RuntimeSettings {
   // The validator fills defaults in place: the caller's object stays as it was.
   const holder = { runtime: structuredClone(section) as Record<string, unknown> };
   const problem = validateAgainst(sectionHolderSchema, holder);

@@ -13,7 +13,13 @@ ajv.addKeyword({
   modifying: true,
   schemaType: ['boolean', 'number'],
   errors: true,
-  validate: function validateDuration(this: unknown, schema: boolean | number, data: unknown, _parent?: unknown, ctx?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number }) {
+  validate: function validateDuration(
+    this: unknown,
+    schema: boolean | number,
+    data: unknown,
+    _parent?: unknown,
+    ctx?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number },
+  ) {
     const ms = parseDuration(data);
     const max = typeof schema === 'number' ? schema : undefined;
     if (ms === undefined || (max !== undefined && ms > max)) {
@@ -43,7 +49,10 @@ export function validateAgainst(schema: object, data: unknown): SchemaProblem | 
   }
   if (validate(data)) return null;
   const err = validate.errors![0]!;
-  const path = err.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+  const path = err.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
   return { path, message: describeError(err) };
 }
 

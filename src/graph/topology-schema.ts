@@ -35,14 +35,16 @@ export const runtimeSchema = {
     intake: {
       enum: ['main', 'workers'],
       default: 'main',
-      description: 'where sources are read and the steps before the first keyBy run: the main thread, or the worker threads for sources that any thread can read (generators)',
+      description:
+        'where sources are read and the steps before the first keyBy run: the main thread, or the worker threads for sources that any thread can read (generators)',
     },
     workerNiceness: {
       type: 'integer',
       minimum: 0,
       maximum: 19,
       default: DEFAULT_WORKER_NICENESS,
-      description: 'scheduling niceness of the worker threads (Linux): above 0 they yield the CPU to the query endpoint and the main thread when cores are busy',
+      description:
+        'scheduling niceness of the worker threads (Linux): above 0 they yield the CPU to the query endpoint and the main thread when cores are busy',
     },
     stateDir: { type: 'string', minLength: 1 },
     http: {
@@ -53,28 +55,33 @@ export const runtimeSchema = {
         keepServing: {
           type: 'boolean',
           default: false,
-          description: 'once every source is read to its end and applied, keep answering queries over the final state until the process is stopped, instead of exiting',
+          description:
+            'once every source is read to its end and applied, keep answering queries over the final state until the process is stopped, instead of exiting',
         },
         isolation: {
           enum: ['thread', 'process'],
-          description: "where the query endpoint runs: a thread of the job's process (the default with one endpoint), or child processes of their own (their own heap and memory map; the default with more than one)",
+          description:
+            "where the query endpoint runs: a thread of the job's process (the default with one endpoint), or child processes of their own (their own heap and memory map; the default with more than one)",
         },
         processes: {
           type: 'integer',
           minimum: 1,
           maximum: 64,
           default: 1,
-          description: 'endpoint processes sharing the port, each with its own read-only state handle: more than one when one saturates its core (not with isolation: thread)',
+          description:
+            'endpoint processes sharing the port, each with its own read-only state handle: more than one when one saturates its core (not with isolation: thread)',
         },
         access: {
           type: 'object',
-          description: "who may call the endpoint's routes: bearer tokens with roles (docs/access.md); with none, only a loopback host is allowed unless allowAnonymous is true",
+          description:
+            "who may call the endpoint's routes: bearer tokens with roles (docs/access.md); with none, only a loopback host is allowed unless allowAnonymous is true",
           properties: {
             tokens: { type: 'array', items: accessTokenSchema, default: [] },
             tokensFile: {
               type: 'string',
               minLength: 1,
-              description: "a YAML or JSON file holding more tokens (a list like `tokens`), relative to the topology's directory; name it through an environment variable: tokensFile: ${TOKENS_FILE}",
+              description:
+                "a YAML or JSON file holding more tokens (a list like `tokens`), relative to the topology's directory; name it through an environment variable: tokensFile: ${TOKENS_FILE}",
             },
             allowAnonymous: {
               type: 'boolean',
@@ -97,6 +104,7 @@ export const runtimeSchema = {
       required: ['port'],
       // Child processes can share a port; threads of one process cannot.
       if: { properties: { processes: { type: 'integer', minimum: 2 } }, required: ['processes'] },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
       then: { properties: { isolation: { const: 'process' } } },
       additionalProperties: false,
     },
@@ -111,14 +119,16 @@ export const runtimeSchema = {
     commitInterval: {
       duration: MAX_TIMER_MS,
       default: 100,
-      description: 'longest a pinned slot applies records before it commits them (state, timers, source positions and outputs in one LMDB transaction); outputs leave after their commit. 0 commits every batch',
+      description:
+        'longest a pinned slot applies records before it commits them (state, timers, source positions and outputs in one LMDB transaction); outputs leave after their commit. 0 commits every batch',
     },
     stateCacheMiB: {
       type: 'integer',
       minimum: 1,
       maximum: 1_048_576,
       default: 256,
-      description: 'per worker thread: estimated MiB of state that pinned slots keep in memory between batches; past it, the least recently used state not changed since the last commit is evicted',
+      description:
+        'per worker thread: estimated MiB of state that pinned slots keep in memory between batches; past it, the least recently used state not changed since the last commit is evicted',
     },
   },
   additionalProperties: false,
@@ -134,7 +144,8 @@ export const topLevelSchema = {
     runtime: runtimeSchema,
     secrets: {
       type: 'object',
-      description: 'which settings are never shown (besides keys naming a credential and sasl.*/ssl.* settings): values from environment variables, further keys',
+      description:
+        'which settings are never shown (besides keys naming a credential and sasl.*/ssl.* settings): values from environment variables, further keys',
       properties: { environment: { type: 'boolean', default: false }, keys: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1 } } },
       additionalProperties: false,
     },
@@ -178,7 +189,12 @@ const connectorSchema = { type: 'object', properties: { type: { type: 'string' }
 
 /** Own keys of the structural step kinds. */
 export const structuralSchemas: Record<string, object> = {
-  source: { type: 'object', properties: { connector: connectorSchema, eventTime: eventTimeSchema, personalData: personalDataSchema }, required: ['connector'], additionalProperties: false },
+  source: {
+    type: 'object',
+    properties: { connector: connectorSchema, eventTime: eventTimeSchema, personalData: personalDataSchema },
+    required: ['connector'],
+    additionalProperties: false,
+  },
   sink: { type: 'object', properties: { connector: connectorSchema }, required: ['connector'], additionalProperties: false },
   keyBy: {
     type: 'object',
@@ -199,15 +215,28 @@ export function topologyJsonSchema(): object {
   const connector = (types: string[], options: (t: string) => object | undefined) => ({
     oneOf: types.map((t) => {
       const o = options(t) as { properties?: object; required?: string[] };
-      return { type: 'object', properties: { type: { const: t }, ...(o.properties ?? {}) }, required: ['type', ...(o.required ?? [])], additionalProperties: false };
+      return {
+        type: 'object',
+        properties: { type: { const: t }, ...(o.properties ?? {}) },
+        required: ['type', ...(o.required ?? [])],
+        additionalProperties: false,
+      };
     }),
   });
   const stepVariants = allOps().map((op) => {
-    const own = (op === 'source'
-      ? { properties: { connector: connector(sourceTypes(), (t) => sourceType(t)?.optionsSchema), eventTime: eventTimeSchema, personalData: personalDataSchema } }
-      : op === 'sink'
-        ? { properties: { connector: connector(sinkTypes(), (t) => sinkType(t)?.optionsSchema) } }
-        : (structuralSchemas[op] ?? operatorType(op)!.configSchema)) as { properties?: object };
+    const own = (
+      op === 'source'
+        ? {
+            properties: {
+              connector: connector(sourceTypes(), (t) => sourceType(t)?.optionsSchema),
+              eventTime: eventTimeSchema,
+              personalData: personalDataSchema,
+            },
+          }
+        : op === 'sink'
+          ? { properties: { connector: connector(sinkTypes(), (t) => sinkType(t)?.optionsSchema) } }
+          : (structuralSchemas[op] ?? operatorType(op)!.configSchema)
+    ) as { properties?: object };
     return {
       if: { properties: { op: { const: op } } },
       // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
@@ -218,7 +247,10 @@ export function topologyJsonSchema(): object {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'Flywheel topology',
     ...topLevelSchema,
-    properties: { ...topLevelSchema.properties, steps: { type: 'array', minItems: 1, items: { type: 'object', required: ['id', 'op'], properties: { op: { enum: allOps() } }, allOf: stepVariants } } },
+    properties: {
+      ...topLevelSchema.properties,
+      steps: { type: 'array', minItems: 1, items: { type: 'object', required: ['id', 'op'], properties: { op: { enum: allOps() } }, allOf: stepVariants } },
+    },
   }) as object;
 }
 
@@ -230,5 +262,11 @@ function editorDurations(node: unknown): unknown {
   const out = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, editorDurations(v)]));
   if (duration === undefined) return out;
   const maximum = typeof duration === 'number' ? duration : MAX_DURATION_MS;
-  return { anyOf: [{ type: 'number', minimum: 0, maximum }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$' }], ...out };
+  return {
+    anyOf: [
+      { type: 'number', minimum: 0, maximum },
+      { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$' },
+    ],
+    ...out,
+  };
 }

@@ -53,7 +53,10 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) {
       const route = req.routeOptions.url?.replaceAll('::', ':') ?? 'unmatched';
-      req.log.error({ event: 'http-error', code: err.code ?? 'FW_ERR_INTERNAL', method: req.method, route, status, err }, `${req.method} ${route} answered ${status}: ${err.message}`);
+      req.log.error(
+        { event: 'http-error', code: err.code ?? 'FW_ERR_INTERNAL', method: req.method, route, status, err },
+        `${req.method} ${route} answered ${status}: ${err.message}`,
+      );
     }
     void reply.code(status).send({ error: status < 500 ? 'bad request' : 'internal error', message: err.message, ...(err.code ? { code: err.code } : {}) });
   });
@@ -82,11 +85,14 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
     const ready = r.ready && reasons.length === r.reasons.length;
     return reply.code(ready ? 200 : 503).send({ ready, reasons });
   });
-  app.get('/metrics', { config: { access: access.openMetrics ? 'open' : 'viewer' } }, async (_req, reply) => reply.type(view.contentType).send(await view.metrics()));
+  app.get('/metrics', { config: { access: access.openMetrics ? 'open' : 'viewer' } }, async (_req, reply) =>
+    reply.type(view.contentType).send(await view.metrics()),
+  );
   app.get('/topology', async () => view.topology());
   const addReadinessCheck = (check: ReadinessCheck) => void checks.push(check);
   const answers = view.answers ?? renderedEachTime(view.state);
   const addReadyRoute = (route: ReadyRoute) => ready.add(route);
-  for (const { stepId, routes } of contributions) routes(app, { stepId, state: view.state, answers, addReadyRoute, addReadinessCheck, ...(view.registry ? { registry: view.registry } : {}) });
+  for (const { stepId, routes } of contributions)
+    routes(app, { stepId, state: view.state, answers, addReadyRoute, addReadinessCheck, ...(view.registry ? { registry: view.registry } : {}) });
   return app;
 }

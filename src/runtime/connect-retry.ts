@@ -41,7 +41,12 @@ export async function openWithRetry(what: string, open: () => Promise<void>, hoo
     } catch (err) {
       if (!(err instanceof FlywheelError) || err.code !== ErrorCodes.BROKER_UNAVAILABLE || stopped) throw err;
       const delay = retryDelay(attempt);
-      hooks.waiting({ reason: `${what}: ${err.detail}; attempt ${attempt + 1} failed, retrying in ${delay / 1000} s`, attempt: attempt + 1, delayMs: delay, code: err.code });
+      hooks.waiting({
+        reason: `${what}: ${err.detail}; attempt ${attempt + 1} failed, retrying in ${delay / 1000} s`,
+        attempt: attempt + 1,
+        delayMs: delay,
+        code: err.code,
+      });
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, delay))), hooks.stopped]);
       clearTimeout(timer);

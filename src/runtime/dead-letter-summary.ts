@@ -21,7 +21,10 @@ export class DeadLetterSummaries {
       if (count === 0) continue;
       this.reported.set(step, total);
       const where = this.sink ? `; the records and their reasons are in the dead-letter sink ${this.sink}` : '';
-      this.log.warn({ event: 'dead-letters', step, count, total }, `step ${step} dead-lettered ${count} record${count === 1 ? '' : 's'} (${total} in all)${where}`);
+      this.log.warn(
+        { event: 'dead-letters', step, count, total },
+        `step ${step} dead-lettered ${count} record${count === 1 ? '' : 's'} (${total} in all)${where}`,
+      );
     }
   }
 }

@@ -42,7 +42,12 @@ function readSetting(file: string, setting: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `cannot read ${setting} ${file}: ${(err as Error).message}`, { file, path: setting }, `check ${setting} (relative to the topology's directory)`);
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `cannot read ${setting} ${file}: ${(err as Error).message}`,
+      { file, path: setting },
+      `check ${setting} (relative to the topology's directory)`,
+    );
   }
 }
 
@@ -53,12 +58,22 @@ function tokensFromFile(file: string): AccessToken[] {
     tokens = parse(readSetting(file, setting));
   } catch (err) {
     if (err instanceof FlywheelError) throw err;
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `${file} is not YAML or JSON: ${(err as Error).message}`, { file, path: setting }, 'write the tokens as a list of { name, sha256, role }');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `${file} is not YAML or JSON: ${(err as Error).message}`,
+      { file, path: setting },
+      'write the tokens as a list of { name, sha256, role }',
+    );
   }
   const problem = validateAgainst(tokensFileSchema, tokens);
   if (problem) {
     const path = problem.path.join('.');
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `${path ? `${path} ` : ''}${problem.message}`, { file, path }, 'write the tokens as a list of { name, sha256, role }, sha256 being the hex SHA-256 of the token (docs/access.md)');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `${path ? `${path} ` : ''}${problem.message}`,
+      { file, path },
+      'write the tokens as a list of { name, sha256, role }, sha256 being the hex SHA-256 of the token (docs/access.md)',
+    );
   }
   return tokens as AccessToken[];
 }
@@ -69,7 +84,12 @@ function refuseSharedHashes(tokens: readonly AccessToken[]): void {
   for (const token of tokens) {
     const other = named.get(token.sha256);
     if (other !== undefined) {
-      throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `access tokens '${other}' and '${token.name}' have the same sha256`, { path: 'runtime.http.access' }, 'list each token once, with the one role it should have');
+      throw new FlywheelError(
+        ErrorCodes.CONFIG_INVALID,
+        `access tokens '${other}' and '${token.name}' have the same sha256`,
+        { path: 'runtime.http.access' },
+        'list each token once, with the one role it should have',
+      );
     }
     named.set(token.sha256, token.name);
   }
@@ -95,7 +115,12 @@ export function endpointSecurity(http: EndpointSecuritySettings, baseDir: string
   try {
     createSecureContext(tls);
   } catch (err) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `the TLS certificate ${certFile} and key ${keyFile} cannot be used: ${(err as Error).message}`, { file: certFile, path: 'runtime.http.tls' }, 'give a PEM certificate (chain) and the PEM private key that matches it');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `the TLS certificate ${certFile} and key ${keyFile} cannot be used: ${(err as Error).message}`,
+      { file: certFile, path: 'runtime.http.tls' },
+      'give a PEM certificate (chain) and the PEM private key that matches it',
+    );
   }
   return { ...security, tls };
 }

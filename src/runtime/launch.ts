@@ -38,7 +38,15 @@ export interface LaunchOptions {
   stateCacheMiB?: number;
   baseDir: string;
   /** With `keepServing`, the endpoint answers on after the input ends, until SIGINT or SIGTERM. */
-  http?: { port: number; host: string; isolation?: QueryIsolation; processes?: number; keepServing?: boolean; access?: Partial<HttpAccess>; tls?: { cert: string; key: string } };
+  http?: {
+    port: number;
+    host: string;
+    isolation?: QueryIsolation;
+    processes?: number;
+    keepServing?: boolean;
+    access?: Partial<HttpAccess>;
+    tls?: { cert: string; key: string };
+  };
   /** Receives each log line; default: stdout. */
   log?: (line: string) => void;
   /** Default: human lines on a terminal or into `log`, else JSON events. */
@@ -99,18 +107,37 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
       await runner.takeStateDir();
       try {
         openState(options.stateDir);
-        server = await startQueryEndpoint(runner, options.job, options.stateDir, options.http.port, options.http.host, options.http.isolation, redactor, security, options.http.processes, (line) => relayLogLine(log, line));
+        server = await startQueryEndpoint(
+          runner,
+          options.job,
+          options.stateDir,
+          options.http.port,
+          options.http.host,
+          options.http.isolation,
+          redactor,
+          security,
+          options.http.processes,
+          (line) => relayLogLine(log, line),
+        );
       } catch (err) {
         await closeState(options.stateDir);
         runner.releaseStateDir();
         throw err;
       }
       const guarded = security!.tokens.length > 0 ? `, ${security!.tokens.length} access token(s)` : ', no access tokens';
-      log.info({ event: 'listening', url: server.url, address: server.address, tokens: security!.tokens.length }, `query endpoint listening on ${server.address}, ${server.url} (/healthz /readyz /metrics /topology${guarded})`);
+      log.info(
+        { event: 'listening', url: server.url, address: server.address, tokens: security!.tokens.length },
+        `query endpoint listening on ${server.address}, ${server.url} (/healthz /readyz /metrics /topology${guarded})`,
+      );
     }
     options.onListening?.({ url: server?.url ?? null, runner });
     const running = runner.run();
-    void runner.opened.then(() => log.info({ event: 'started', workers: options.workers, slots: options.slots, placement: options.placement, stateDir: options.stateDir }, `started: ${options.workers} worker thread(s), ${options.slots} slots (${options.placement}), state in ${options.stateDir}`));
+    void runner.opened.then(() =>
+      log.info(
+        { event: 'started', workers: options.workers, slots: options.slots, placement: options.placement, stateDir: options.stateDir },
+        `started: ${options.workers} worker thread(s), ${options.slots} slots (${options.placement}), state in ${options.stateDir}`,
+      ),
+    );
     await Promise.race([runner.opened, running]);
     options.onStarted?.({ url: server?.url ?? null, runner });
     const summary = await running.catch((err: unknown) => {
@@ -120,12 +147,21 @@ export async function launchJob(options: LaunchOptions): Promise<RunSummary> {
     });
     deadLetters.summarize();
     if (summary.undelivered > 0) {
-      log.warn({ event: 'undelivered', count: summary.undelivered }, `stopped with ${summary.undelivered} outputs not acknowledged by their sinks within stopTimeout (${options.stopTimeout} ms): they are kept and delivered after the next start`);
+      log.warn(
+        { event: 'undelivered', count: summary.undelivered },
+        `stopped with ${summary.undelivered} outputs not acknowledged by their sinks within stopTimeout (${options.stopTimeout} ms): they are kept and delivered after the next start`,
+      );
     }
     const ended = controller.signal.aborted ? 'stopped' : 'finished';
-    log.info({ event: ended, recordsRead: summary.recordsRead, batches: summary.batches }, `${ended}: ${summary.recordsRead} records read in ${summary.batches} batches`);
+    log.info(
+      { event: ended, recordsRead: summary.recordsRead, batches: summary.batches },
+      `${ended}: ${summary.recordsRead} records read in ${summary.batches} batches`,
+    );
     if (server && options.http?.keepServing && !controller.signal.aborted) {
-      log.info({ event: 'serving', url: server.url }, `input read to its end: ${summary.recordsRead} records; still serving on ${server.url} until stopped (Ctrl-C)`);
+      log.info(
+        { event: 'serving', url: server.url },
+        `input read to its end: ${summary.recordsRead} records; still serving on ${server.url} until stopped (Ctrl-C)`,
+      );
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       await new Promise<void>((resolve) => {

@@ -35,16 +35,53 @@ export class JobMetrics {
     this.recordsIn = new Counter({ name: 'flywheel_records_in_total', help: 'Records a step received', labelNames: ['step'], registers: r });
     this.recordsOut = new Counter({ name: 'flywheel_records_out_total', help: 'Records a step emitted', labelNames: ['step'], registers: r });
     this.errors = new Counter({ name: 'flywheel_step_errors_total', help: 'Records whose processing threw, by step', labelNames: ['step'], registers: r });
-    this.late = new Counter({ name: 'flywheel_late_records_total', help: 'Records later than the allowed lateness, by window step', labelNames: ['step'], registers: r });
-    this.deadLettered = new Counter({ name: 'flywheel_dead_lettered_total', help: 'Records sent to the dead-letter sink, by step', labelNames: ['step'], registers: r });
+    this.late = new Counter({
+      name: 'flywheel_late_records_total',
+      help: 'Records later than the allowed lateness, by window step',
+      labelNames: ['step'],
+      registers: r,
+    });
+    this.deadLettered = new Counter({
+      name: 'flywheel_dead_lettered_total',
+      help: 'Records sent to the dead-letter sink, by step',
+      labelNames: ['step'],
+      registers: r,
+    });
     this.replaySkipped = new Counter({ name: 'flywheel_replay_skipped_total', help: 'Replayed records a slot had already applied', registers: r });
-    this.orderOverflow = new Counter({ name: 'flywheel_order_overflow_total', help: 'Records the source order handed on before the watermark allowed it, because too many were held', registers: r });
-    this.sinkWriteFailures = new Counter({ name: 'flywheel_sink_write_failures_total', help: 'Failed sink writes (each retried with backoff), by sink', labelNames: ['sink'], registers: r });
-    this.eventTimeRejected = new Counter({ name: 'flywheel_event_time_rejected_total', help: 'Records dead-lettered for an event time out of bounds (ahead: eventTime.maxAhead, floor: eventTime.notBefore), by source', labelNames: ['step', 'bound'], registers: r });
-    this.batchSeconds = new Summary({ name: 'flywheel_batch_seconds', help: 'Slot batch latency, dispatch to commit', labelNames: ['stage'], percentiles: [0.5, 0.9, 0.99], maxAgeSeconds: 60, ageBuckets: 5, registers: r });
+    this.orderOverflow = new Counter({
+      name: 'flywheel_order_overflow_total',
+      help: 'Records the source order handed on before the watermark allowed it, because too many were held',
+      registers: r,
+    });
+    this.sinkWriteFailures = new Counter({
+      name: 'flywheel_sink_write_failures_total',
+      help: 'Failed sink writes (each retried with backoff), by sink',
+      labelNames: ['sink'],
+      registers: r,
+    });
+    this.eventTimeRejected = new Counter({
+      name: 'flywheel_event_time_rejected_total',
+      help: 'Records dead-lettered for an event time out of bounds (ahead: eventTime.maxAhead, floor: eventTime.notBefore), by source',
+      labelNames: ['step', 'bound'],
+      registers: r,
+    });
+    this.batchSeconds = new Summary({
+      name: 'flywheel_batch_seconds',
+      help: 'Slot batch latency, dispatch to commit',
+      labelNames: ['stage'],
+      percentiles: [0.5, 0.9, 0.99],
+      maxAgeSeconds: 60,
+      ageBuckets: 5,
+      registers: r,
+    });
     this.watermark = new Gauge({ name: 'flywheel_watermark_ms', help: 'Event-time watermark per stage (ms since epoch)', labelNames: ['stage'], registers: r });
     this.watermarkLag = new Gauge({ name: 'flywheel_watermark_lag_ms', help: 'Wall clock minus watermark per stage', labelNames: ['stage'], registers: r });
-    this.consumerLag = new Gauge({ name: 'flywheel_consumer_lag_records', help: 'Records waiting in the source per partition', labelNames: ['source', 'partition'], registers: r });
+    this.consumerLag = new Gauge({
+      name: 'flywheel_consumer_lag_records',
+      help: 'Records waiting in the source per partition',
+      labelNames: ['source', 'partition'],
+      registers: r,
+    });
     this.queued = new Gauge({ name: 'flywheel_queued_records', help: 'Records waiting in slot mailboxes or in flight', registers: r });
     this.outboxPending = new Gauge({ name: 'flywheel_outbox_pending_records', help: 'Outputs written but not yet acknowledged by their sink', registers: r });
   }

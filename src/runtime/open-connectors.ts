@@ -39,7 +39,11 @@ export async function checkConnectors(graph: JobGraph, baseDir: string): Promise
 }
 
 /** Opens every sink of the job, by step id. */
-export async function openSinks(graph: JobGraph, baseDir: string, hooksFor: (connector: string, stepId: string) => RetryHooks): Promise<Map<string, SinkConnector>> {
+export async function openSinks(
+  graph: JobGraph,
+  baseDir: string,
+  hooksFor: (connector: string, stepId: string) => RetryHooks,
+): Promise<Map<string, SinkConnector>> {
   const sinks = new Map<string, SinkConnector>();
   for (const step of graph.steps.filter((s) => s.kind === 'sink')) {
     const spec = step.config.connector as ConnectorSpec;
@@ -52,7 +56,12 @@ export async function openSinks(graph: JobGraph, baseDir: string, hooksFor: (con
 }
 
 /** Opens every source of the job at its resume offsets (`source:partition` -> next offset). */
-export async function openSources(graph: JobGraph, baseDir: string, resumeAt: ReadonlyMap<string, number>, hooksFor: (connector: string, stepId: string) => RetryHooks): Promise<Array<{ step: StepSpec; connector: SourceConnector }>> {
+export async function openSources(
+  graph: JobGraph,
+  baseDir: string,
+  resumeAt: ReadonlyMap<string, number>,
+  hooksFor: (connector: string, stepId: string) => RetryHooks,
+): Promise<Array<{ step: StepSpec; connector: SourceConnector }>> {
   const opened: Array<{ step: StepSpec; connector: SourceConnector }> = [];
   for (const step of graph.steps.filter((s) => s.kind === 'source')) {
     const connector = createSource(step, graph.name, baseDir);

@@ -88,12 +88,21 @@ async function start(data: QueryEndpointData): Promise<void> {
     registry: stateMetrics,
     contentType: data.contentType,
     state: new LmdbStateReader(handle, data.keyGroups, () => watermark),
-    answers: new LmdbReadyAnswers(() => handle.state, data.keyGroups, () => watermark),
+    answers: new LmdbReadyAnswers(
+      () => handle.state,
+      data.keyGroups,
+      () => watermark,
+    ),
   };
   try {
     const graph = await loadJobGraph(data.job);
     if (graph.hash !== data.graphHash) {
-      throw new FlywheelError(ErrorCodes.GRAPH_MISMATCH, `query endpoint built graph ${graph.hash}, main thread runs ${data.graphHash}`, {}, 'the job module must build the same graph on every import');
+      throw new FlywheelError(
+        ErrorCodes.GRAPH_MISMATCH,
+        `query endpoint built graph ${graph.hash}, main thread runs ${data.graphHash}`,
+        {},
+        'the job module must build the same graph on every import',
+      );
     }
     const { tokens, openMetrics, tls } = data.security;
     const logger = relayedLogger(data.jobName, (line) => send({ kind: 'log', line }));
@@ -120,7 +129,9 @@ onMessage((message) => {
       return;
     case 'collect': {
       const id = message.id;
-      void (ownMetrics ? ownMetrics.getMetricsAsJSON() : Promise.resolve([])).then((metrics) => send({ kind: 'collected', id, metrics: metrics as EndpointMetrics }));
+      void (ownMetrics ? ownMetrics.getMetricsAsJSON() : Promise.resolve([])).then((metrics) =>
+        send({ kind: 'collected', id, metrics: metrics as EndpointMetrics }),
+      );
       return;
     }
     case 'reply':

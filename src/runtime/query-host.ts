@@ -65,7 +65,13 @@ export async function startQueryEndpoint(
   processes = 1,
   onLog: (line: string) => void = () => undefined,
 ): Promise<RunningServer> {
-  if (processes > 1 && isolation !== 'process') throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `${processes} serving processes need isolation 'process' (got '${isolation}')`, {}, "set http.isolation: process");
+  if (processes > 1 && isolation !== 'process')
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `${processes} serving processes need isolation 'process' (got '${isolation}')`,
+      {},
+      'set http.isolation: process',
+    );
   const data: QueryEndpointData = {
     job,
     graphHash: runner.plan.graph.hash,

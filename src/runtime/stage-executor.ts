@@ -106,7 +106,12 @@ export class StageExecutor implements EmitTarget {
           fired = true;
           this.origin.partitionId = null;
           this.origin.offset = -1;
-          this.guard(node, t.key, undefined, () => node.operator!.onTimer!({ time: t.time, namespace: t.namespace }, node.ctx.forTimer(t.key, t.kg, { time: t.time, namespace: t.namespace }, t.registeredBy)));
+          this.guard(node, t.key, undefined, () =>
+            node.operator!.onTimer!(
+              { time: t.time, namespace: t.namespace },
+              node.ctx.forTimer(t.key, t.kg, { time: t.time, namespace: t.namespace }, t.registeredBy),
+            ),
+          );
         }
       }
     }
@@ -129,7 +134,14 @@ export class StageExecutor implements EmitTarget {
     if (children && children.length > 0) {
       for (const child of children) this.deliver(child, value, timestamp, id, key, kg);
     } else if (port !== MAIN_PORT && this.deadLetter !== undefined) {
-      this.sendToDeadLetter(node, key, value, timestamp, id, port === LATE_PORT ? 'late record: every window it belongs to has closed' : `side output '${port}' has no consumer`);
+      this.sendToDeadLetter(
+        node,
+        key,
+        value,
+        timestamp,
+        id,
+        port === LATE_PORT ? 'late record: every window it belongs to has closed' : `side output '${port}' has no consumer`,
+      );
     }
   }
 
@@ -149,7 +161,12 @@ export class StageExecutor implements EmitTarget {
         try {
           const newKey = normalizeKey(node.keyOf!(value));
           if (newKey === undefined) {
-            throw new FlywheelError(ErrorCodes.BAD_RECORD, `record has no usable key${node.step.config.field ? ` at field '${String(node.step.config.field)}'` : ''}`, { stepId: node.step.id }, 'keys must be strings or finite numbers; filter out or fix such records before the keyBy');
+            throw new FlywheelError(
+              ErrorCodes.BAD_RECORD,
+              `record has no usable key${node.step.config.field ? ` at field '${String(node.step.config.field)}'` : ''}`,
+              { stepId: node.step.id },
+              'keys must be strings or finite numbers; filter out or fix such records before the keyBy',
+            );
           }
           counters.out++;
           this.outputs.exit(node.exitStage, id, newKey, keyGroupOf(newKey, this.keyGroups), value, timestamp);
@@ -200,9 +217,14 @@ export class StageExecutor implements EmitTarget {
       return;
     }
     if (err instanceof FlywheelError && err.place.stepId === node.step.id) throw err;
-    throw new FlywheelError(ErrorCodes.USER_CODE, `step failed: ${reason}`, this.place(node.step.id, key), "fix the step's code, or set its onError to skip or deadLetter", err);
+    throw new FlywheelError(
+      ErrorCodes.USER_CODE,
+      `step failed: ${reason}`,
+      this.place(node.step.id, key),
+      "fix the step's code, or set its onError to skip or deadLetter",
+      err,
+    );
   }
-
 
   private sendToDeadLetter(node: Node, key: Key, value: unknown, timestamp: Millis, cause: string, reason: string): void {
     countersFor(this.counts, node.step.id).deadLettered++;
@@ -210,7 +232,14 @@ export class StageExecutor implements EmitTarget {
     const headers: Record<string, string> = { 'flywheel-reason': reason, 'flywheel-step': node.step.id };
     if (place.partition !== undefined) headers['flywheel-source'] = `${this.origin.partitionId}@${this.origin.offset}`;
     const origin = { reason, step: node.step.id, source: place.source ?? null, partition: place.partition ?? null, offset: place.offset ?? null };
-    this.outputs.sink(this.deadLetter!, derivedId(cause, node.step.id, 'deadLetter', 0), key === '' ? null : key, deadLetterValue(origin, undefined, value), timestamp, headers);
+    this.outputs.sink(
+      this.deadLetter!,
+      derivedId(cause, node.step.id, 'deadLetter', 0),
+      key === '' ? null : key,
+      deadLetterValue(origin, undefined, value),
+      timestamp,
+      headers,
+    );
   }
 
   private place(stepId: string, key: Key): ErrorPlace {
@@ -229,7 +258,15 @@ export class StageExecutor implements EmitTarget {
     const type = operatorType(step.kind);
     const kind: NodeKind = type ? 'operator' : step.kind === 'sink' ? 'sink' : 'pass';
     const operator = type ? type.create(step) : null;
-    const node: Node = { step, kind, operator, ctx: new NodeContext(step.id, this, batch, lookup), children: new Map(), exitStage: -1, keyOf: step.kind === 'keyBy' ? keyFunction(step) : null };
+    const node: Node = {
+      step,
+      kind,
+      operator,
+      ctx: new NodeContext(step.id, this, batch, lookup),
+      children: new Map(),
+      exitStage: -1,
+      keyOf: step.kind === 'keyBy' ? keyFunction(step) : null,
+    };
     if (operator?.onTimer) this.timerNodes.push(node);
     return node;
   }

@@ -64,21 +64,44 @@ const guardedRoutes: RouteContribution = {
 async function contributions(): Promise<RouteContribution[]> {
   const { graph } = await loadTopology(new URL('../../../topologies/flywheel.yaml', import.meta.url).pathname);
   const experiments = { experiments: new Map([['exp-1', {}]]), metrics: [{ name: 'ctr' }] } as unknown as ResolvedExperimentOptions;
-  return [...routeContributions(graph), { stepId: 'experiments', routes: experimentRoutes(experiments) }, { stepId: 'quality', routes: qualityRoutes([], 'user') }, guardedRoutes];
+  return [
+    ...routeContributions(graph),
+    { stepId: 'experiments', routes: experimentRoutes(experiments) },
+    { stepId: 'quality', routes: qualityRoutes([], 'user') },
+    guardedRoutes,
+  ];
 }
 
 function view(state = new MemoryStateReader()): RuntimeView {
   const registry = new Registry();
-  return { jobName: 'flywheel', live: () => true, readiness: () => ({ ready: true, reasons: [] }), topology: () => ({ name: 'flywheel' }), metrics: () => registry.metrics(), contentType: registry.contentType, state, registry };
+  return {
+    jobName: 'flywheel',
+    live: () => true,
+    readiness: () => ({ ready: true, reasons: [] }),
+    topology: () => ({ name: 'flywheel' }),
+    metrics: () => registry.metrics(),
+    contentType: registry.contentType,
+    state,
+    registry,
+  };
 }
 
-const policy = (openMetrics = false) => new AccessPolicy(Object.entries(TOKENS).map(([role, token]) => ({ name: `${role}-token`, sha256: tokenHash(token), role: role as AccessRole })), openMetrics);
+const policy = (openMetrics = false) =>
+  new AccessPolicy(
+    Object.entries(TOKENS).map(([role, token]) => ({ name: `${role}-token`, sha256: tokenHash(token), role: role as AccessRole })),
+    openMetrics,
+  );
 
 /** A request for a route: its parameters filled in, an empty JSON body for a POST. */
 function request(route: string, authorization?: string) {
   const [method, path] = route.split(' ') as ['GET' | 'POST', string];
   const url = path.replace(/:[A-Za-z]+(?=\/|$)/g, 'u1');
-  return { method, url, headers: { ...(authorization ? { authorization } : {}), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'POST' ? { payload: '{}' } : {}) };
+  return {
+    method,
+    url,
+    headers: { ...(authorization ? { authorization } : {}), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+    ...(method === 'POST' ? { payload: '{}' } : {}),
+  };
 }
 
 test('every route the endpoint registers answers each caller as its role allows: 200-as-unguarded, 401 or 403', async () => {
@@ -103,7 +126,11 @@ test('every route the endpoint registers answers each caller as its role allows:
         } else if (caller === 'none' || caller === 'unknown') {
           assert.equal(res.statusCode, 401, `${label}: ${res.body}`);
           assert.match(res.headers['www-authenticate'] as string, /^Bearer realm="flywheel"/, label);
-          assert.match(res.json().message, caller === 'none' ? /needs a token: send the header 'Authorization: Bearer <token>'/ : /not one of this endpoint's tokens/, label);
+          assert.match(
+            res.json().message,
+            caller === 'none' ? /needs a token: send the header 'Authorization: Bearer <token>'/ : /not one of this endpoint's tokens/,
+            label,
+          );
         } else {
           assert.equal(res.statusCode, 403, `${label}: ${res.body}`);
           assert.equal(res.json().message, `${route} needs role ${needed} or above; token '${caller}-token' has role ${caller}`, label);
@@ -134,7 +161,15 @@ test('an unknown route needs a token before its 404 lists the routes; /metrics c
 
 function featureRecord(id: string): FeatureRecord {
   const window = { view: 4, click: 1, ctr: 0.25, gmv: 12.5, averageOrderValue: null };
-  return { entity: 'user', id, asOf: 60_000, features: { current: { firstSeen: 1000, lastSeen: 59_999, activityRate: 0.25, activityRateLong: 0.125, trend: 2 }, windows: { '1h': window, lifetime: window } } };
+  return {
+    entity: 'user',
+    id,
+    asOf: 60_000,
+    features: {
+      current: { firstSeen: 1000, lastSeen: 59_999, activityRate: 0.25, activityRateLong: 0.125, trend: 2 },
+      windows: { '1h': window, lifetime: window },
+    },
+  };
 }
 
 test('the ready-answer path, before fastify on a real port, answers a viewer and leaves others to the 401', async () => {

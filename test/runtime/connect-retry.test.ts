@@ -17,9 +17,13 @@ test('backoff schedule: 0.5 s doubling to a 10 s cap', () => {
 test('an unreachable destination is retried and each wait reported; success clears the reason', { timeout: 10_000 }, async () => {
   const reported: Array<RetryWait | null> = [];
   let attempts = 0;
-  await openWithRetry('source events', async () => {
-    if (++attempts < 3) throw unreachable();
-  }, { waiting: (r) => reported.push(r), stopped: new Promise(() => undefined) });
+  await openWithRetry(
+    'source events',
+    async () => {
+      if (++attempts < 3) throw unreachable();
+    },
+    { waiting: (r) => reported.push(r), stopped: new Promise(() => undefined) },
+  );
   assert.equal(attempts, 3);
   const code = ErrorCodes.BROKER_UNAVAILABLE;
   assert.deepEqual(reported, [
@@ -32,10 +36,17 @@ test('an unreachable destination is retried and each wait reported; success clea
 test('any other error stops start-up at once', async () => {
   let attempts = 0;
   const bad = new FlywheelError(ErrorCodes.SOURCE, 'topic x has no partitions');
-  await assert.rejects(openWithRetry('source events', async () => {
-    attempts++;
-    throw bad;
-  }, { waiting: () => undefined, stopped: new Promise(() => undefined) }), bad);
+  await assert.rejects(
+    openWithRetry(
+      'source events',
+      async () => {
+        attempts++;
+        throw bad;
+      },
+      { waiting: () => undefined, stopped: new Promise(() => undefined) },
+    ),
+    bad,
+  );
   assert.equal(attempts, 1);
 });
 
@@ -43,10 +54,14 @@ test('a stop request ends the retries with the last error', { timeout: 10_000 },
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   let attempts = 0;
-  const pending = openWithRetry('sink out', async () => {
-    attempts++;
-    throw unreachable();
-  }, { waiting: () => stop(), stopped });
+  const pending = openWithRetry(
+    'sink out',
+    async () => {
+      attempts++;
+      throw unreachable();
+    },
+    { waiting: () => stop(), stopped },
+  );
   await assert.rejects(pending, (err: unknown) => err instanceof FlywheelError && err.code === ErrorCodes.BROKER_UNAVAILABLE);
   assert.equal(attempts, 1);
 });

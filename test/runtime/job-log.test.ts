@@ -22,13 +22,18 @@ import type { RuntimeView } from '../../src/query/runtime-view.js';
 
 const BAD_LINES = 4;
 
-test('a job run with its output piped logs JSON events: lifecycle, status, one dead-letter summary per step; /metrics has the process metrics', { timeout: 120_000 }, async () => {
+test('a job run with its output piped logs JSON events: lifecycle, status, one dead-letter summary per step; /metrics has the process metrics', {
+  timeout: 120_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-job-log-'));
   try {
     const good = Array.from({ length: 30 }, (_, i) => JSON.stringify({ user: `u${i % 3}`, ts: 1_000 + i, amount: i }));
     const bad = Array.from({ length: BAD_LINES }, (_, i) => `{not json ${i}`);
     writeFileSync(join(dir, 'events.jsonl'), [...good.slice(0, 10), ...bad, ...good.slice(10)].join('\n') + '\n');
-    writeFileSync(join(dir, 'topology.yaml'), keyedTopology({ name: 'logged', source: '{ type: file, path: ./events.jsonl }', runtime: 'statusInterval: 100ms, http: { port: 0, keepServing: true }' }));
+    writeFileSync(
+      join(dir, 'topology.yaml'),
+      keyedTopology({ name: 'logged', source: '{ type: file, path: ./events.jsonl }', runtime: 'statusInterval: 100ms, http: { port: 0, keepServing: true }' }),
+    );
     const child = spawn(process.execPath, [cli, 'run', join(dir, 'topology.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -46,30 +51,48 @@ test('a job run with its output piped logs JSON events: lifecycle, status, one d
     });
     const metrics = await fetch(`${url}/metrics`);
     assert.equal(metrics.status, 200);
-    const families = new Map((parsePrometheusTextFormat(await metrics.text()) as Array<{ name: string; metrics: Array<{ labels: Record<string, string>; value: string }> }>).map((f) => [f.name, f]));
+    const families = new Map(
+      (parsePrometheusTextFormat(await metrics.text()) as Array<{ name: string; metrics: Array<{ labels: Record<string, string>; value: string }> }>).map(
+        (f) => [f.name, f],
+      ),
+    );
     child.kill('SIGINT');
     assert.equal(await exited, 0, stderr);
 
     const logged = events();
-    assert.ok(logged.every((e) => e.job === 'logged' && typeof e.level === 'number' && !Number.isNaN(Date.parse(e.time))), stdout);
+    assert.ok(
+      logged.every((e) => e.job === 'logged' && typeof e.level === 'number' && !Number.isNaN(Date.parse(e.time))),
+      stdout,
+    );
     const kinds = logged.map((e) => e.event);
-    for (const kind of ['listening', 'started', 'status', 'dead-letters', 'finished', 'serving']) assert.ok(kinds.includes(kind), `a '${kind}' event in:\n${stdout}`);
-    assert.ok(kinds.indexOf('listening') < kinds.indexOf('started') && kinds.indexOf('finished') < kinds.indexOf('serving'), `lifecycle order: ${kinds.join(', ')}`);
+    for (const kind of ['listening', 'started', 'status', 'dead-letters', 'finished', 'serving'])
+      assert.ok(kinds.includes(kind), `a '${kind}' event in:\n${stdout}`);
+    assert.ok(
+      kinds.indexOf('listening') < kinds.indexOf('started') && kinds.indexOf('finished') < kinds.indexOf('serving'),
+      `lifecycle order: ${kinds.join(', ')}`,
+    );
     const status = logged.filter((e) => e.event === 'status').at(-1)!;
     assert.equal(typeof status.recordsRead, 'number');
     assert.match(status.msg, /^read .* \| applied .* \| watermark /);
     // The dead letters are summarized, not logged one by one: the summaries' counts add up to the bad lines.
     const summaries = logged.filter((e) => e.event === 'dead-letters');
-    assert.ok(summaries.every((e) => e.step === 'events' && e.level === 40), JSON.stringify(summaries));
+    assert.ok(
+      summaries.every((e) => e.step === 'events' && e.level === 40),
+      JSON.stringify(summaries),
+    );
     assert.ok(summaries.length < BAD_LINES || summaries.every((e) => e.count === 1), 'one summary per status interval');
-    assert.equal(summaries.reduce((n, e) => n + (e.count as number), 0), BAD_LINES);
+    assert.equal(
+      summaries.reduce((n, e) => n + (e.count as number), 0),
+      BAD_LINES,
+    );
     assert.equal(summaries.at(-1)!.total, BAD_LINES);
     assert.match(summaries.at(-1)!.msg, /dead-letter sink dlq/);
     const finished = logged.find((e) => e.event === 'finished')!;
     assert.equal(finished.recordsRead, 30 + BAD_LINES);
 
     // prom-client's default metrics of the job's process, labelled with the job like its own.
-    for (const name of ['nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds', 'process_cpu_seconds_total']) assert.ok(families.has(name), `${name} on /metrics`);
+    for (const name of ['nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds', 'process_cpu_seconds_total'])
+      assert.ok(families.has(name), `${name} on /metrics`);
     const heap = families.get('nodejs_heap_size_used_bytes')!.metrics[0]!;
     assert.ok(Number(heap.value) > 0);
     assert.equal(heap.labels.job, 'logged');
@@ -93,9 +116,19 @@ test('an error answered with a 500 is logged with its route and code, relayed fr
   const jobLog = jobLogger('broken', { write: (line) => lines.push(line), format: 'json' });
   // As the endpoint's thread does: its logger's lines are handed to the job's log.
   const endpointLog = relayedLogger('broken', (line) => relayLogLine(jobLog, line));
-  const app = buildQueryApp(view, [{ stepId: 'scores', routes: (a) => void a.get('/scores/:id', async () => {
-    throw new FlywheelError('FW_ERR_STATE', 'the state of step scores could not be read');
-  }) }], { logger: endpointLog });
+  const app = buildQueryApp(
+    view,
+    [
+      {
+        stepId: 'scores',
+        routes: (a) =>
+          void a.get('/scores/:id', async () => {
+            throw new FlywheelError('FW_ERR_STATE', 'the state of step scores could not be read');
+          }),
+      },
+    ],
+    { logger: endpointLog },
+  );
   const answer = await app.inject({ method: 'GET', url: '/scores/u1', headers: { authorization: 'Bearer not-to-be-logged' } });
   assert.equal(answer.statusCode, 500);
   assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
@@ -114,7 +147,10 @@ test('an error answered with a 500 is logged with its route and code, relayed fr
 test('on a terminal an event reads as [job] message; secrets are redacted in every line', () => {
   const lines: string[] = [];
   const log = jobLogger('clicks', { write: (line) => lines.push(line), format: 'human', redactor: new Redactor(['pw-4c1d9e2f']) });
-  log.warn({ event: 'retry', step: 'events', code: 'FW_ERR_BROKER_UNAVAILABLE' }, 'source events: cannot reach Kafka with password pw-4c1d9e2f; attempt 1 failed');
+  log.warn(
+    { event: 'retry', step: 'events', code: 'FW_ERR_BROKER_UNAVAILABLE' },
+    'source events: cannot reach Kafka with password pw-4c1d9e2f; attempt 1 failed',
+  );
   assert.deepEqual(lines, ['[clicks] source events: cannot reach Kafka with password ***; attempt 1 failed']);
   assert.equal(humanLine(JSON.stringify({ level: 30, job: 'demo', msg: 'fresh state' })), '[demo] fresh state');
 });

@@ -23,7 +23,10 @@ const topology = keyedTopology({
 test('with keepServing, the endpoint answers over the final state after the input ends, until SIGINT', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-keep-serving-'));
   try {
-    writeFileSync(join(dir, 'events.jsonl'), Array.from({ length: 30 }, (_, i) => JSON.stringify({ user: `u${i % 3}`, ts: 1_000 + i, amount: i })).join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'events.jsonl'),
+      Array.from({ length: 30 }, (_, i) => JSON.stringify({ user: `u${i % 3}`, ts: 1_000 + i, amount: i })).join('\n') + '\n',
+    );
     writeFileSync(join(dir, 'topology.yaml'), topology);
     const child = spawn(process.execPath, [cli, 'run', join(dir, 'topology.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

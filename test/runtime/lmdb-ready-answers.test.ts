@@ -15,7 +15,13 @@ import { valueKey, type StoredValue } from '../../src/state/keys.js';
 
 const KEY_GROUPS = 8;
 
-async function withState(fn: (put: (key: string, stored: StoredValue) => Promise<void>, answers: (budget?: number) => LmdbReadyAnswers, setWatermark: (w: number) => void) => Promise<void>): Promise<void> {
+async function withState(
+  fn: (
+    put: (key: string, stored: StoredValue) => Promise<void>,
+    answers: (budget?: number) => LmdbReadyAnswers,
+    setWatermark: (w: number) => void,
+  ) => Promise<void>,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-ready-answers-'));
   const writer = openState(dir);
   const reader = openStateReadOnly(dir);
@@ -23,7 +29,13 @@ async function withState(fn: (put: (key: string, stored: StoredValue) => Promise
   try {
     await fn(
       (key, stored) => writer.state.put(valueKey('s', keyGroupOf(key, KEY_GROUPS), key, 'v'), stored).then(() => undefined),
-      (budget) => new LmdbReadyAnswers(() => reader.state, KEY_GROUPS, () => watermark, budget),
+      (budget) =>
+        new LmdbReadyAnswers(
+          () => reader.state,
+          KEY_GROUPS,
+          () => watermark,
+          budget,
+        ),
       (w) => void (watermark = w),
     );
   } finally {

@@ -50,6 +50,7 @@ test('a job asked to stop is not ready, and says what the stop waits for', () =>
     intakeInFlight: 3,
     stopTimeout: 10_000,
   };
-  const expected = 'stopping: waiting for 0 records in flight to commit, then at most 10 s for 0 outputs to be acknowledged; 3 queued records are not applied now and are read again at the next start';
+  const expected =
+    'stopping: waiting for 0 records in flight to commit, then at most 10 s for 0 outputs to be acknowledged; 3 queued records are not applied now and are read again at the next start';
   assert.deepEqual(notReadyReasons(parts), [expected]);
 });

@@ -54,7 +54,10 @@ test('a watermark of sources that follow the clock is shown with how far it trai
     batches: 30,
     notReady: [],
   };
-  assert.equal(statusLine(status), 'read 2000/s (12.0k) | applied 1900/s (11.5k) | watermark 2026-12-07T12:00:00Z (1.5 s behind the clock) | source lag 20 | queued 500 | outbox 0');
+  assert.equal(
+    statusLine(status),
+    'read 2000/s (12.0k) | applied 1900/s (11.5k) | watermark 2026-12-07T12:00:00Z (1.5 s behind the clock) | source lag 20 | queued 500 | outbox 0',
+  );
   // The log event carries the same figures as fields, the watermark as an ISO time.
   assert.deepEqual(statusFields(status), { event: 'status', ...status, watermark: '2026-12-07T12:00:00.000Z', endOfInput: false });
 });

@@ -57,7 +57,10 @@ test('SIGINT: the job says what it waits for and stops within stopTimeout; a res
     assert.equal(code, 0, stderr);
     const stopping = logEvents(stdout).find((e) => e.event === 'stopping');
     assert.equal(stopping?.job, 'running-total', stdout);
-    assert.match(stopping.msg, /^stopping \(SIGINT\): waiting for \d+ records? in flight to commit, then at most 4 s for \d+ outputs? to be acknowledged; \d+ queued records? (is|are) not applied now and (is|are) read again at the next start$/);
+    assert.match(
+      stopping.msg,
+      /^stopping \(SIGINT\): waiting for \d+ records? in flight to commit, then at most 4 s for \d+ outputs? to be acknowledged; \d+ queued records? (is|are) not applied now and (is|are) read again at the next start$/,
+    );
     assert.ok(stopMs < STOP_TIMEOUT_MS, `stopped ${stopMs} ms after SIGINT (stopTimeout ${STOP_TIMEOUT_MS} ms)`);
     const applied = [...runningTotals(state, 'running').values()].reduce((n, s) => n + s.count, 0);
     await closeState(state);

@@ -15,7 +15,12 @@ export interface DevBroker {
 
 /** Starts the mock cluster; each named topic is created (the mock gives every topic 4 partitions). */
 export async function startDevBroker(options: { brokers?: number; topics?: string[] } = {}): Promise<DevBroker> {
-  const holder = new Kafka.Producer({ 'test.mock.num.brokers': options.brokers ?? 1, 'bootstrap.servers': '', 'client.id': 'flywheel-dev-broker', 'allow.auto.create.topics': true } as Kafka.ProducerGlobalConfig);
+  const holder = new Kafka.Producer({
+    'test.mock.num.brokers': options.brokers ?? 1,
+    'bootstrap.servers': '',
+    'client.id': 'flywheel-dev-broker',
+    'allow.auto.create.topics': true,
+  } as Kafka.ProducerGlobalConfig);
   const metadata = await new Promise<Kafka.Metadata>((resolve, reject) =>
     holder.connect({}, (err, md) => (err ? reject(new Error(`dev broker failed to start: ${err.message}`)) : resolve(md))),
   );

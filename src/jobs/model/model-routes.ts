@@ -36,7 +36,10 @@ export function modelReport(state: StateReader, stepId: string, model: string): 
     unpublishedExamples: progress ? progress.examples - progress.publishedExamples : 0,
     live: metrics ? rollingSummary(metrics) : null,
     published: state.value<VersionInfo>(stepId, model, MODEL_STATE.head) ?? null,
-    versions: state.mapEntries<VersionInfo>(stepId, model, MODEL_STATE.versions).map(([, v]) => v).reverse(),
+    versions: state
+      .mapEntries<VersionInfo>(stepId, model, MODEL_STATE.versions)
+      .map(([, v]) => v)
+      .reverse(),
   };
 }
 

@@ -43,7 +43,9 @@ test('online click model: progressive AUC within 0.02 of the true model, calibra
     assert.equal(report!.unpublishedExamples, 0, 'the end of input publishes the last examples');
     assert.equal(report!.published!.examples, report!.examples);
 
-    const predictions = memoryOutput('predictions').map((r) => r.value as ProgressivePrediction).filter((p) => p.model === 'click');
+    const predictions = memoryOutput('predictions')
+      .map((r) => r.value as ProgressivePrediction)
+      .filter((p) => p.model === 'click');
     assert.equal(predictions.length, report!.examples, 'one progressive prediction per example learned');
     const window = predictions.slice(-live.count);
     const world = truth(generatorOptions);
@@ -55,7 +57,10 @@ test('online click model: progressive AUC within 0.02 of the true model, calibra
     }
     const m = summarize(learned);
     const t = summarize(trueModel);
-    assert.ok(Math.abs(m.auc! - live.auc!) < 1e-12 && Math.abs(m.logLoss! - live.logLoss!) < 1e-12, 'GET /models reports the metrics of the emitted predictions');
+    assert.ok(
+      Math.abs(m.auc! - live.auc!) < 1e-12 && Math.abs(m.logLoss! - live.logLoss!) < 1e-12,
+      'GET /models reports the metrics of the emitted predictions',
+    );
     // Both AUCs are binned; the gap is widened by both reported bounds so the claim holds for the exact AUCs.
     const gap = t.auc! - m.auc! + m.aucErrorBound! + t.aucErrorBound!;
     assert.ok(gap <= 0.02, `true AUC ${t.auc} learned ${m.auc} (bounds ${m.aucErrorBound}, ${t.aucErrorBound})`);
