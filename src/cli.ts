@@ -12,7 +12,7 @@ import { loadTopology, type LoadedTopology } from './graph/yaml-loader.js';
 import type { RuntimeSettings } from './graph/runtime-settings.js';
 import { Redactor } from './graph/secrets.js';
 import { describeConnectors } from './graph/describe-connectors.js';
-import { parseFlags, type ParsedFlags } from './cli-flags.js';
+import { type CliFlag, parseFlags, type ParsedFlags } from './cli-flags.js';
 import { FlywheelError } from './core/errors.js';
 import { launchJob } from './runtime/launch.js';
 import { jobLogger } from './runtime/job-log.js';
@@ -25,7 +25,7 @@ interface Command {
   run(args: string[]): Promise<number>;
 }
 
-function requireFile(flags: ParsedFlags, usage: string): string {
+function requireFile(flags: Pick<ParsedFlags<CliFlag>, 'positionals'>, usage: string): string {
   const [file, ...extra] = flags.positionals;
   if (!file || extra.length > 0)
     throw new FlywheelError(
@@ -94,19 +94,19 @@ const commands: Record<string, Command> = {
       if (isJobModuleReference(file)) {
         // A built TypeScript job: the flags are checked by the runtime schema, as a topology's runtime section is.
         const section = {
-          ...(workers !== undefined ? { workers: workers as number } : {}),
-          ...(state !== undefined ? { stateDir: String(state) } : {}),
-          ...(port !== undefined ? { http: { port: port as number } } : {}),
+          ...(workers !== undefined ? { workers } : {}),
+          ...(state !== undefined ? { stateDir: state } : {}),
+          ...(port !== undefined ? { http: { port } } : {}),
         };
         await runJobFile(file, section);
         return 0;
       }
       const overrides = {
-        ...(workers !== undefined ? { workers: workers as number } : {}),
-        ...(state !== undefined ? { stateDir: resolve(String(state)) } : {}),
+        ...(workers !== undefined ? { workers } : {}),
+        ...(state !== undefined ? { stateDir: resolve(state) } : {}),
       };
       const t = await load(file, overrides);
-      const http = port !== undefined ? { ...t.runtime.http, port: port as number, host: t.runtime.http?.host ?? '127.0.0.1' } : t.runtime.http;
+      const http = port !== undefined ? { ...t.runtime.http, port, host: t.runtime.http?.host ?? '127.0.0.1' } : t.runtime.http;
       await launchJob({
         job: { kind: 'topology', file: t.file },
         graph: t.graph,
@@ -122,21 +122,24 @@ const commands: Record<string, Command> = {
     usage: 'demo [--port N]',
     summary: 'run the demo flywheel: embedded dev broker, generated shop events into Kafka, the job, live state over HTTP',
     run(args) {
-      return runDemo(parseFlags(args, ['port'], this.usage).values.port as number | undefined);
+      return runDemo(parseFlags(args, ['port'], this.usage).values.port);
     },
   },
   broker: {
     usage: 'broker [--brokers N] [--topic NAME]...',
     summary: "start the dev Kafka broker (librdkafka's mock cluster) and print its bootstrap address",
     // Loaded on demand, as Kafka connectors load node-rdkafka: the other commands never need the native client.
-    run: async (args) => (await import('./connectors/kafka/dev-broker.js')).runBrokerCommand(args),
+    async run(args) {
+      const flags = parseFlags(args, ['brokers', 'topic'], this.usage).values;
+      return (await import('./connectors/kafka/dev-broker.js')).runBrokerCommand(flags);
+    },
   },
   schema: {
     usage: 'schema [--out FILE]',
     summary: 'print (or write) the JSON schema of topology files, for editors',
     async run(args) {
       const text = JSON.stringify(topologyJsonSchema(), null, 2) + '\n';
-      const out = parseFlags(args, ['out'], this.usage).values.out as string | undefined;
+      const { out } = parseFlags(args, ['out'], this.usage).values;
       if (out) writeFileSync(out, text);
       else process.stdout.write(text);
       return 0;

@@ -3,6 +3,7 @@
  * coercion, and a `duration` keyword that accepts `5s`-style strings and replaces them with milliseconds
  * (`duration: true`, up to 3650 days, or `duration: <max ms>` for a tighter bound such as a timer's).
  */
+import type { Static, TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { DURATION_FORMS, formatDuration, parseDuration } from '../core/durations.js';
 
@@ -54,6 +55,12 @@ export function validateAgainst(schema: object, data: unknown): SchemaProblem | 
     .slice(1)
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
   return { path, message: describeError(err) };
+}
+
+/** Validates (and fills defaults into) `data` against a TypeBox schema, which then types it; else throws `error(problem)`. */
+export function assertMatches<T extends TSchema>(schema: T, data: unknown, error: (problem: SchemaProblem) => Error): asserts data is Static<T> {
+  const problem = validateAgainst(schema, data);
+  if (problem) throw error(problem);
 }
 
 function describeError(err: ErrorObject): string {

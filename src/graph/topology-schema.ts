@@ -4,6 +4,7 @@
  * registry, and connectors their options schema from the connector registry. `topologyJsonSchema()` assembles all
  * of it into one schema for editors (topologies/topology.schema.json).
  */
+import { Type } from '@sinclair/typebox';
 import { operatorKinds, operatorType } from '../operators/registry.js';
 import { sinkType, sinkTypes, sourceType, sourceTypes } from '../connectors/registry.js';
 import { MAX_DURATION_MS, MAX_TIMER_MS } from '../core/durations.js';
@@ -29,7 +30,7 @@ export const accessTokenSchema = {
 export const runtimeSchema = {
   type: 'object',
   properties: {
-    workers: { type: 'integer', minimum: 1, maximum: 256 },
+    workers: Type.Integer({ minimum: 1, maximum: 256 }),
     slots: { type: 'integer', minimum: 1, maximum: 32768, default: 16 },
     placement: { enum: ['any', 'pinned'], default: 'any' },
     intake: {
@@ -46,11 +47,11 @@ export const runtimeSchema = {
       description:
         'scheduling niceness of the worker threads (Linux): above 0 they yield the CPU to the query endpoint and the main thread when cores are busy',
     },
-    stateDir: { type: 'string', minLength: 1 },
+    stateDir: Type.String({ minLength: 1 }),
     http: {
       type: 'object',
       properties: {
-        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        port: Type.Integer({ minimum: 0, maximum: 65535 }),
         host: { type: 'string', minLength: 1, maxLength: 253, default: '127.0.0.1' },
         keepServing: {
           type: 'boolean',

@@ -73,10 +73,8 @@ export function spawnDevBroker(options: { brokers?: number; topics?: string[]; s
 }
 
 /** `flywheel broker [--brokers N] [--topic NAME]...`: runs the dev broker in the foreground until interrupted. */
-export async function runBrokerCommand(argv: string[]): Promise<number> {
-  const i = argv.indexOf('--brokers');
-  const topics = argv.flatMap((a, k) => (a === '--topic' && argv[k + 1] ? [argv[k + 1]!] : []));
-  const broker = await startDevBroker({ brokers: i >= 0 ? Number(argv[i + 1]) : 1, topics });
+export async function runBrokerCommand(flags: { brokers?: number; topic?: string[] }): Promise<number> {
+  const broker = await startDevBroker({ brokers: flags.brokers, topics: flags.topic });
   process.stdout.write(`FLYWHEEL_BROKER bootstrap=${broker.bootstrap}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
