@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
+import { Type } from '@sinclair/typebox';
 import { parse } from 'yaml';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { HttpAccess } from '../graph/runtime-settings.js';
-import { validateAgainst } from '../graph/schema-validator.js';
+import { assertMatches } from '../graph/schema-validator.js';
 import { accessTokenSchema } from '../graph/topology-schema.js';
 import type { AccessToken } from '../query/access-policy.js';
 
@@ -28,7 +29,7 @@ export interface EndpointSecuritySettings {
   tls?: { cert: string; key: string };
 }
 
-const tokensFileSchema = { type: 'array', items: accessTokenSchema } as const;
+const tokensFileSchema = Type.Array(accessTokenSchema);
 
 /** Loopback only: 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`. */
 export function isLoopback(host: string): boolean {
@@ -65,17 +66,16 @@ function tokensFromFile(file: string): AccessToken[] {
       'write the tokens as a list of { name, sha256, role }',
     );
   }
-  const problem = validateAgainst(tokensFileSchema, tokens);
-  if (problem) {
+  assertMatches(tokensFileSchema, tokens, (problem) => {
     const path = problem.path.join('.');
-    throw new FlywheelError(
+    return new FlywheelError(
       ErrorCodes.CONFIG_INVALID,
       `${path ? `${path} ` : ''}${problem.message}`,
       { file, path },
       'write the tokens as a list of { name, sha256, role }, sha256 being the hex SHA-256 of the token (docs/access.md)',
     );
-  }
-  return tokens as AccessToken[];
+  });
+  return tokens;
 }
 
 /** One token, one role: a hash listed twice (in the topology and the file, say) would leave the role to the order. */
