@@ -61,7 +61,7 @@ try {
   const server = await startQueryServer(buildQueryApp(view, routeContributions(lookupJob)), 0, '127.0.0.1');
   try {
     let draw = 0;
-    const nextPath = () => `/features/users/${ids[(draw = (draw * 1_103_515_245 + 12_345) % 2 ** 31) % ids.length]}`;
+    const nextPath = () => `/features/users/${ids[((draw = (draw * 1_103_515_245 + 12_345) % 2 ** 31)) % ids.length]}`;
 
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const digest = new TDigest(0.01);
@@ -77,7 +77,12 @@ try {
     const [p50, p90, p99, p999] = digest.percentile([0.5, 0.9, 0.99, 0.999]).map((ms) => Math.round(ms * 1000) / 1000);
     report({ figure: 'sequential', usersWithFeatures: ids.length, requests: sequential, non200: failures, p50Ms: p50, p90Ms: p90, p99Ms: p99, p999Ms: p999 });
 
-    const load = await autocannon({ url: server.url, connections, duration: seconds, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: nextPath() }) }] });
+    const load = await autocannon({
+      url: server.url,
+      connections,
+      duration: seconds,
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: nextPath() }) }],
+    });
     report({
       figure: 'autocannon',
       connections,

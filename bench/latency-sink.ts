@@ -58,6 +58,11 @@ class LatencySink implements SinkConnector {
 
 export const latencySinkType: SinkType<{ name: string; readyAfter: number }> = {
   type: 'latency',
-  optionsSchema: { type: 'object', properties: { name: { type: 'string' }, readyAfter: { type: 'number', default: 0 } }, required: ['name'], additionalProperties: false },
+  optionsSchema: {
+    type: 'object',
+    properties: { name: { type: 'string' }, readyAfter: { type: 'number', default: 0 } },
+    required: ['name'],
+    additionalProperties: false,
+  },
   create: (options, ctx) => new LatencySink(ctx.stepId, options.name, options.readyAfter ?? 0),
 };

@@ -58,5 +58,8 @@ if (!dir) {
   process.stderr.write('usage: node dist/bench/profile-summary.js DIR [TOP]\n');
   process.exitCode = 1;
 } else {
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.cpuprofile')).sort()) process.stdout.write(summarize(join(dir, f), Number(top)) + '\n\n');
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith('.cpuprofile'))
+    .sort())
+    process.stdout.write(summarize(join(dir, f), Number(top)) + '\n\n');
 }

@@ -11,7 +11,11 @@ type Row = Record<string, unknown>;
 
 const resultsFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.jsonl');
 const runs = new Set(process.argv.slice(2));
-const rows = readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row).filter((r) => runs.has(String(r.at)));
+const rows = readFileSync(resultsFile, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as Row)
+  .filter((r) => runs.has(String(r.at)));
 
 const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'number' ? v.toLocaleString('en-US') : String(v));
 
@@ -22,34 +26,94 @@ function table(title: string, columns: Array<[string, string]>, list: Row[]): st
 }
 
 const NEXMARK: Array<[string, string]> = [
-  ['impl', 'implementation'], ['eventsPerSecond', 'events/s'], ['eventsPerCpuSecond', 'events/s per core'], ['cpuCores', 'cores used'],
-  ['peakRssMiB', 'peak RSS MiB'], ['stateMiB', 'state MiB'], ['outputs', 'outputs'], ['pacedRate', 'paced at (events/s)'],
-  ['pacedEventsPerSecond', 'paced achieved'], ['latencySamples', 'latency samples'], ['releasedEarly', 'released early'], ['p50LatencyMs', 'p50 ms'], ['p99LatencyMs', 'p99 ms'],
+  ['impl', 'implementation'],
+  ['eventsPerSecond', 'events/s'],
+  ['eventsPerCpuSecond', 'events/s per core'],
+  ['cpuCores', 'cores used'],
+  ['peakRssMiB', 'peak RSS MiB'],
+  ['stateMiB', 'state MiB'],
+  ['outputs', 'outputs'],
+  ['pacedRate', 'paced at (events/s)'],
+  ['pacedEventsPerSecond', 'paced achieved'],
+  ['latencySamples', 'latency samples'],
+  ['releasedEarly', 'released early'],
+  ['p50LatencyMs', 'p50 ms'],
+  ['p99LatencyMs', 'p99 ms'],
 ];
 const KAFKA: Array<[string, string]> = [
-  ['query', 'query'], ['impl', 'implementation'], ['eventsPerSecond', 'events/s'], ['ofRawClientRate', 'of raw client'], ['eventsPerCpuSecond', 'events/s per core'],
-  ['cpuCores', 'cores used'], ['peakRssMiB', 'peak RSS MiB'], ['stateMiB', 'state MiB'], ['read', 'read'], ['outputs', 'outputs'], ['expectedOutputs', 'baseline outputs'], ['outputGaps', 'gaps'],
+  ['query', 'query'],
+  ['impl', 'implementation'],
+  ['eventsPerSecond', 'events/s'],
+  ['ofRawClientRate', 'of raw client'],
+  ['eventsPerCpuSecond', 'events/s per core'],
+  ['cpuCores', 'cores used'],
+  ['peakRssMiB', 'peak RSS MiB'],
+  ['stateMiB', 'state MiB'],
+  ['read', 'read'],
+  ['outputs', 'outputs'],
+  ['expectedOutputs', 'baseline outputs'],
+  ['outputGaps', 'gaps'],
 ];
 const SCALING: Array<[string, string]> = [
-  ['sweep', 'sweep'], ['impl', 'implementation'], ['keys', 'keys'], ['rate', 'paced at'], ['events', 'events'], ['eventsPerSecond', 'events/s'],
-  ['cpuMicrosPerEvent', 'CPU µs/event'], ['eventsPerBatch', 'events/batch'], ['peakRssMiB', 'peak RSS MiB'], ['stateMiB', 'state MiB'],
+  ['sweep', 'sweep'],
+  ['impl', 'implementation'],
+  ['keys', 'keys'],
+  ['rate', 'paced at'],
+  ['events', 'events'],
+  ['eventsPerSecond', 'events/s'],
+  ['cpuMicrosPerEvent', 'CPU µs/event'],
+  ['eventsPerBatch', 'events/batch'],
+  ['peakRssMiB', 'peak RSS MiB'],
+  ['stateMiB', 'state MiB'],
 ];
 const CEILING: Array<[string, string]> = [
-  ['impl', 'run'], ['events', 'events'], ['eventsPerSecond', 'events/s'], ['mainThreadMicrosPerEvent', 'main thread µs/event'], ['mainThreadCeiling', 'main-thread ceiling (events/s)'],
-  ['otherThreadsMicrosPerEvent', 'workers + other threads µs/event'], ['cpuCores', 'cores used'], ['eventsPerBatch', 'events/batch'],
+  ['impl', 'run'],
+  ['events', 'events'],
+  ['eventsPerSecond', 'events/s'],
+  ['mainThreadMicrosPerEvent', 'main thread µs/event'],
+  ['mainThreadCeiling', 'main-thread ceiling (events/s)'],
+  ['otherThreadsMicrosPerEvent', 'workers + other threads µs/event'],
+  ['cpuCores', 'cores used'],
+  ['eventsPerBatch', 'events/batch'],
 ];
 
 const LOOKUP: Array<[string, string]> = [
-  ['phase', 'job'], ['server', 'server'], ['connections', 'connections'], ['offeredRate', 'offered req/s'], ['requestsPerSecond', 'achieved req/s'],
-  ['p50', 'p50 ms'], ['p99', 'p99 ms'], ['cpuMicrosPerLookup', 'CPU µs/lookup'], ['serverCores', 'server cores'], ['jobEventsPerSecond', 'job events/s'], ['loadAverage1m', 'load avg 1m'],
+  ['phase', 'job'],
+  ['server', 'server'],
+  ['connections', 'connections'],
+  ['offeredRate', 'offered req/s'],
+  ['requestsPerSecond', 'achieved req/s'],
+  ['p50', 'p50 ms'],
+  ['p99', 'p99 ms'],
+  ['cpuMicrosPerLookup', 'CPU µs/lookup'],
+  ['serverCores', 'server cores'],
+  ['jobEventsPerSecond', 'job events/s'],
+  ['loadAverage1m', 'load avg 1m'],
 ];
 
 let out = '';
 const nexmark = rows.filter((r) => r.bench === 'nexmark');
-for (const query of [...new Set(nexmark.map((r) => String(r.query)))]) out += table(`#### ${query}`, NEXMARK, nexmark.filter((r) => r.query === query));
-out += table('#### Kafka in, Kafka out', KAFKA, rows.filter((r) => r.bench === 'nexmark-kafka'));
-out += table('#### Scaling', SCALING, rows.filter((r) => r.bench === 'scaling'));
-out += table('#### Main-thread ceiling', CEILING, rows.filter((r) => r.bench === 'ceiling'));
+for (const query of [...new Set(nexmark.map((r) => String(r.query)))])
+  out += table(
+    `#### ${query}`,
+    NEXMARK,
+    nexmark.filter((r) => r.query === query),
+  );
+out += table(
+  '#### Kafka in, Kafka out',
+  KAFKA,
+  rows.filter((r) => r.bench === 'nexmark-kafka'),
+);
+out += table(
+  '#### Scaling',
+  SCALING,
+  rows.filter((r) => r.bench === 'scaling'),
+);
+out += table(
+  '#### Main-thread ceiling',
+  CEILING,
+  rows.filter((r) => r.bench === 'ceiling'),
+);
 const lookups = rows.filter((r) => r.bench === 'lookup-vs-redis').map((r) => ({ ...r, ...(r.latencyMs as Row) }));
 out += table('#### GET /features/users/:id beside Redis + fastify', LOOKUP, lookups);
 process.stdout.write(out);

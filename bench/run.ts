@@ -67,7 +67,17 @@ const report = (figure: object) => {
 switch (name) {
   case 'nexmark':
     await nexmarkBench(
-      { events: num('events', 2_000_000), queries: option(args, 'queries', ALL_QUERIES).split(','), runs: num('runs', 3), workers: nums('workers', '1,2'), placements: option(args, 'placements', 'any').split(',') as SlotPlacement[], intakes: option(args, 'intakes', 'main').split(',') as IntakePlacement[], ...(args.includes('--commit-intervals') ? { commitIntervals: nums('commit-intervals', '') } : {}), inThread: args.includes('--in-thread'), latencySeconds: num('latency-seconds', 10) },
+      {
+        events: num('events', 2_000_000),
+        queries: option(args, 'queries', ALL_QUERIES).split(','),
+        runs: num('runs', 3),
+        workers: nums('workers', '1,2'),
+        placements: option(args, 'placements', 'any').split(',') as SlotPlacement[],
+        intakes: option(args, 'intakes', 'main').split(',') as IntakePlacement[],
+        ...(args.includes('--commit-intervals') ? { commitIntervals: nums('commit-intervals', '') } : {}),
+        inThread: args.includes('--in-thread'),
+        latencySeconds: num('latency-seconds', 10),
+      },
       report,
     );
     break;
@@ -92,13 +102,26 @@ switch (name) {
     break;
   case 'flywheel-cpu':
     await jobCpuBench(
-      { rate: num('rate', 2000), eventTimeRate: args.includes('--event-time-rate') ? num('event-time-rate', 0) : undefined, maxDelays: nums('max-delays', '5,20,50,100'), warmupSeconds: num('warmup-seconds', 20), seconds: num('seconds', 30), runs: num('runs', 1) },
+      {
+        rate: num('rate', 2000),
+        eventTimeRate: args.includes('--event-time-rate') ? num('event-time-rate', 0) : undefined,
+        maxDelays: nums('max-delays', '5,20,50,100'),
+        warmupSeconds: num('warmup-seconds', 20),
+        seconds: num('seconds', 30),
+        runs: num('runs', 1),
+      },
       report,
     );
     break;
   case 'ceiling':
     await ceilingBench(
-      { events: num('events', 2_000_000), keys: num('keys', 100_000), workers: nums('workers', '1,2'), intakes: option(args, 'intakes', 'main,workers').split(',') as IntakePlacement[], runs: num('runs', 3) },
+      {
+        events: num('events', 2_000_000),
+        keys: num('keys', 100_000),
+        workers: nums('workers', '1,2'),
+        intakes: option(args, 'intakes', 'main,workers').split(',') as IntakePlacement[],
+        runs: num('runs', 3),
+      },
       report,
     );
     break;
@@ -173,14 +196,28 @@ switch (name) {
       {
         latencies: nums('latencies', '1,50'),
         capacity: num('capacity', 100),
-        events: new Map(option(args, 'events', '1:20000,50:10000').split(',').map((pair) => pair.split(':').map(Number) as [number, number])),
+        events: new Map(
+          option(args, 'events', '1:20000,50:10000')
+            .split(',')
+            .map((pair) => pair.split(':').map(Number) as [number, number]),
+        ),
         workers: num('workers', 1),
       },
       report,
     );
     break;
   case 'identity':
-    await identityBench({ users: num('users', 100_000), events: num('events', 500_000), runs: num('runs', 3), workers: nums('workers', '1,2'), placements: option(args, 'placements', 'any').split(',') as SlotPlacement[], floor: args.includes('--floor') }, report);
+    await identityBench(
+      {
+        users: num('users', 100_000),
+        events: num('events', 500_000),
+        runs: num('runs', 3),
+        workers: nums('workers', '1,2'),
+        placements: option(args, 'placements', 'any').split(',') as SlotPlacement[],
+        floor: args.includes('--floor'),
+      },
+      report,
+    );
     break;
   case 'experiments':
     await experimentsBench(
@@ -209,6 +246,8 @@ switch (name) {
     );
     break;
   default:
-    process.stderr.write(`unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, flywheel-cpu, features-throughput, features-serving, lookup-vs-redis, kafka, kafka-mock, experiments, memory\n`);
+    process.stderr.write(
+      `unknown benchmark '${name ?? ''}'; available: nexmark, nexmark-kafka, scaling, ceiling, flywheel-cpu, features-throughput, features-serving, lookup-vs-redis, kafka, kafka-mock, experiments, memory\n`,
+    );
     process.exitCode = 1;
 }

@@ -41,7 +41,21 @@ interface WrkFigures {
 /** Runs wrk once; figures in the shape the autocannon clients report (latencies in ms). */
 export async function wrkLoad(plan: WrkPlan): Promise<Record<string, unknown>> {
   writeFileSync(plan.idsFile, plan.ids.join('\n') + '\n');
-  const args = ['-t1', `-c${plan.connections}`, `-d${plan.seconds}s`, '-s', script, plan.url, '--', plan.idsFile, String(plan.rate), plan.method, plan.path, plan.body ?? '', String(plan.n ?? 1)];
+  const args = [
+    '-t1',
+    `-c${plan.connections}`,
+    `-d${plan.seconds}s`,
+    '-s',
+    script,
+    plan.url,
+    '--',
+    plan.idsFile,
+    String(plan.rate),
+    plan.method,
+    plan.path,
+    plan.body ?? '',
+    String(plan.n ?? 1),
+  ];
   const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 }).catch((err: NodeJS.ErrnoException) => {
     throw err.code === 'ENOENT' ? new Error('wrk is not installed: apt-get install wrk (or use --client autocannon)') : err;
   });

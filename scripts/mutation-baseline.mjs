@@ -53,6 +53,8 @@ for (const group of groupNames) {
   });
   rows.push(['all', totals.before, totals.now, totals.valid]);
   for (const [file, before, now, valid] of rows) {
-    console.log(`${group.padEnd(16)} ${file.padEnd(52)} ${`${before} / ${valid} ${percent(before, valid)}`.padEnd(22)} ${now} / ${valid} ${percent(now, valid)}`);
+    console.log(
+      `${group.padEnd(16)} ${file.padEnd(52)} ${`${before} / ${valid} ${percent(before, valid)}`.padEnd(22)} ${now} / ${valid} ${percent(now, valid)}`,
+    );
   }
 }

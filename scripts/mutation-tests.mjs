@@ -19,7 +19,9 @@ const activeMutant = process.env.__STRYKER_ACTIVE_MUTANT__;
 
 /** Every .js file under a directory. */
 function jsFiles(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? jsFiles(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? jsFiles(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** The compiled file that holds a mutant: only instrumented files mention the helper. */

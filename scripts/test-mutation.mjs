@@ -31,7 +31,9 @@ function changedRanges(ref, file) {
 
 /** The changed lines of the files under mutation testing that differ from `ref`, by the group that mutates them. */
 function changedByGroup(ref) {
-  const changed = execFileSync('git', ['diff', '--name-only', ref, '--'], { encoding: 'utf8' }).split('\n').filter((f) => f !== '' && existsSync(f));
+  const changed = execFileSync('git', ['diff', '--name-only', ref, '--'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((f) => f !== '' && existsSync(f));
   const byGroup = new Map();
   for (const [name, group] of Object.entries(groups)) {
     const ranges = changed.filter((f) => mutates(group.mutate, f)).flatMap((f) => changedRanges(ref, f));
@@ -97,7 +99,9 @@ if (changedSince !== null) {
     console.log(`no file under mutation testing differs from ${changedSince}`);
     process.exit(0);
   }
-  const lines = [...runs.values()].flatMap(([, ranges]) => ranges.split(',')).reduce((n, r) => n + Number(/-(\d+)$/.exec(r)[1]) - Number(/:(\d+)-/.exec(r)[1]) + 1, 0);
+  const lines = [...runs.values()]
+    .flatMap(([, ranges]) => ranges.split(','))
+    .reduce((n, r) => n + Number(/-(\d+)$/.exec(r)[1]) - Number(/:(\d+)-/.exec(r)[1]) + 1, 0);
   if (lines > maxLines) {
     console.log(`${lines} changed lines under mutation testing, more than --max-lines ${maxLines}: no mutation run`);
     process.exit(0);
@@ -116,7 +120,8 @@ for (const [group, mutateArgs] of runs) {
     continue;
   }
   survived.push(...survivors(group).map((s) => `${group.padEnd(16)} ${s}`));
-  for (const row of scores(group)) summary.push(`${group.padEnd(16)} ${row.file.padEnd(52)} ${String(row.detected).padStart(5)} / ${String(row.valid).padEnd(5)} ${percent(row)}`);
+  for (const row of scores(group))
+    summary.push(`${group.padEnd(16)} ${row.file.padEnd(52)} ${String(row.detected).padStart(5)} / ${String(row.valid).padEnd(5)} ${percent(row)}`);
 }
 console.log(`\n${'group'.padEnd(16)} ${'file'.padEnd(52)} killed / valid  score`);
 for (const line of summary) console.log(line);

@@ -21,5 +21,7 @@ if (!existsSync(folder)) {
   process.stderr.write(`no datasets folder at ${folder}; pass its path as the first argument\n`);
   process.exit(1);
 }
-const sections = kafka ? [await hillstromKafka(folder), await cookieCatsKafka(folder), await lalondeKafka(folder)] : [hillstrom(folder), cookieCats(folder), lalonde(folder)];
+const sections = kafka
+  ? [await hillstromKafka(folder), await cookieCatsKafka(folder), await lalondeKafka(folder)]
+  : [hillstrom(folder), cookieCats(folder), lalonde(folder)];
 process.stdout.write(sections.join('\n\n') + '\n');

@@ -12,9 +12,10 @@ import { loadTopology, type LoadedTopology } from './graph/yaml-loader.js';
 import type { RuntimeSettings } from './graph/runtime-settings.js';
 import { Redactor } from './graph/secrets.js';
 import { describeConnectors } from './graph/describe-connectors.js';
-import { parseFlags, type ParsedFlags } from './cli-flags.js';
+import { type CliFlag, parseFlags, type ParsedFlags } from './cli-flags.js';
 import { FlywheelError } from './core/errors.js';
 import { launchJob } from './runtime/launch.js';
+import { jobLogger } from './runtime/job-log.js';
 import { lockStateDir } from './state/state-dir-lock.js';
 import { isJobModuleReference, runJobFile } from './run.js';
 
@@ -24,9 +25,15 @@ interface Command {
   run(args: string[]): Promise<number>;
 }
 
-function requireFile(flags: ParsedFlags, usage: string): string {
+function requireFile(flags: Pick<ParsedFlags<CliFlag>, 'positionals'>, usage: string): string {
   const [file, ...extra] = flags.positionals;
-  if (!file || extra.length > 0) throw new FlywheelError('FW_ERR_CONFIG_INVALID', file ? `unexpected arguments: ${extra.join(' ')}` : 'missing topology file', {}, `usage: flywheel ${usage}`);
+  if (!file || extra.length > 0)
+    throw new FlywheelError(
+      'FW_ERR_CONFIG_INVALID',
+      file ? `unexpected arguments: ${extra.join(' ')}` : 'missing topology file',
+      {},
+      `usage: flywheel ${usage}`,
+    );
   return file;
 }
 
@@ -47,7 +54,9 @@ async function load(file: string, overrides: Partial<RuntimeSettings> = {}, mode
 function unsetNotes(t: LoadedTopology): string {
   const firstLines = new Map<string, number>();
   for (const v of t.unsetVariables) if (!firstLines.has(v.name)) firstLines.set(v.name, v.line);
-  return [...firstLines].map(([name, line]) => `note: ${t.file}:${line}: environment variable ${name} is not set; set it (or give a default: \${${name}:-value}) before running\n`).join('');
+  return [...firstLines]
+    .map(([name, line]) => `note: ${t.file}:${line}: environment variable ${name} is not set; set it (or give a default: \${${name}:-value}) before running\n`)
+    .join('');
 }
 
 const commands: Record<string, Command> = {
@@ -84,16 +93,28 @@ const commands: Record<string, Command> = {
       const { workers, state, port } = flags.values;
       if (isJobModuleReference(file)) {
         // A built TypeScript job: the flags are checked by the runtime schema, as a topology's runtime section is.
-        const section = { ...(workers !== undefined ? { workers: workers as number } : {}), ...(state !== undefined ? { stateDir: String(state) } : {}), ...(port !== undefined ? { http: { port: port as number } } : {}) };
-        const { name, summary } = await runJobFile(file, section);
-        process.stdout.write(`[${name}] finished: ${summary.recordsRead} records read in ${summary.batches} batches\n`);
+        const section = {
+          ...(workers !== undefined ? { workers } : {}),
+          ...(state !== undefined ? { stateDir: state } : {}),
+          ...(port !== undefined ? { http: { port } } : {}),
+        };
+        await runJobFile(file, section);
         return 0;
       }
-      const overrides = { ...(workers !== undefined ? { workers: workers as number } : {}), ...(state !== undefined ? { stateDir: resolve(String(state)) } : {}) };
+      const overrides = {
+        ...(workers !== undefined ? { workers } : {}),
+        ...(state !== undefined ? { stateDir: resolve(state) } : {}),
+      };
       const t = await load(file, overrides);
-      const http = port !== undefined ? { ...t.runtime.http, port: port as number, host: t.runtime.http?.host ?? '127.0.0.1' } : t.runtime.http;
-      const summary = await launchJob({ job: { kind: 'topology', file: t.file }, graph: t.graph, ...t.runtime, ...(http ? { http } : {}), baseDir: dirname(t.file), redactor: t.redactor });
-      process.stdout.write(`[${t.graph.name}] finished: ${summary.recordsRead} records read in ${summary.batches} batches\n`);
+      const http = port !== undefined ? { ...t.runtime.http, port, host: t.runtime.http?.host ?? '127.0.0.1' } : t.runtime.http;
+      await launchJob({
+        job: { kind: 'topology', file: t.file },
+        graph: t.graph,
+        ...t.runtime,
+        ...(http ? { http } : {}),
+        baseDir: dirname(t.file),
+        redactor: t.redactor,
+      });
       return 0;
     },
   },
@@ -101,21 +122,24 @@ const commands: Record<string, Command> = {
     usage: 'demo [--port N]',
     summary: 'run the demo flywheel: embedded dev broker, generated shop events into Kafka, the job, live state over HTTP',
     run(args) {
-      return runDemo(parseFlags(args, ['port'], this.usage).values.port as number | undefined);
+      return runDemo(parseFlags(args, ['port'], this.usage).values.port);
     },
   },
   broker: {
     usage: 'broker [--brokers N] [--topic NAME]...',
     summary: "start the dev Kafka broker (librdkafka's mock cluster) and print its bootstrap address",
     // Loaded on demand, as Kafka connectors load node-rdkafka: the other commands never need the native client.
-    run: async (args) => (await import('./connectors/kafka/dev-broker.js')).runBrokerCommand(args),
+    async run(args) {
+      const flags = parseFlags(args, ['brokers', 'topic'], this.usage).values;
+      return (await import('./connectors/kafka/dev-broker.js')).runBrokerCommand(flags);
+    },
   },
   schema: {
     usage: 'schema [--out FILE]',
     summary: 'print (or write) the JSON schema of topology files, for editors',
     async run(args) {
       const text = JSON.stringify(topologyJsonSchema(), null, 2) + '\n';
-      const out = parseFlags(args, ['out'], this.usage).values.out as string | undefined;
+      const { out } = parseFlags(args, ['out'], this.usage).values;
       if (out) writeFileSync(out, text);
       else process.stdout.write(text);
       return 0;
@@ -133,9 +157,10 @@ async function runDemo(port: number | undefined): Promise<number> {
   const topologies = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'topologies');
   const { startDevBroker } = await import('./connectors/kafka/dev-broker.js');
   const broker = process.env.FLYWHEEL_BROKERS ? null : await startDevBroker({ topics: ['events'] });
+  const log = jobLogger('demo');
   if (broker) {
     process.env.FLYWHEEL_BROKERS = broker.bootstrap;
-    process.stdout.write(`[demo] embedded Kafka dev broker on ${broker.bootstrap}\n`);
+    log.info({ event: 'broker', bootstrap: broker.bootstrap }, `embedded Kafka dev broker on ${broker.bootstrap}`);
   }
   try {
     const feed = await loadTopology(join(topologies, 'demo-feed.yaml'));
@@ -146,12 +171,19 @@ async function runDemo(port: number | undefined): Promise<number> {
       const locks = await Promise.all(stateDirs.map((dir) => lockStateDir(dir)));
       for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
       for (const lock of locks) lock.release();
-      process.stdout.write(`[demo] fresh state in ${main.runtime.stateDir} and ${feed.runtime.stateDir} (the embedded broker starts empty)\n`);
+      log.info({ event: 'fresh-state', stateDirs }, `fresh state in ${main.runtime.stateDir} and ${feed.runtime.stateDir} (the embedded broker starts empty)`);
     }
     const http = port !== undefined ? { ...main.runtime.http, port, host: main.runtime.http?.host ?? '127.0.0.1' } : main.runtime.http;
     await Promise.all([
       launchJob({ job: { kind: 'topology', file: feed.file }, graph: feed.graph, ...feed.runtime, baseDir: topologies, redactor: feed.redactor }),
-      launchJob({ job: { kind: 'topology', file: main.file }, graph: main.graph, ...main.runtime, ...(http ? { http } : {}), baseDir: topologies, redactor: main.redactor }),
+      launchJob({
+        job: { kind: 'topology', file: main.file },
+        graph: main.graph,
+        ...main.runtime,
+        ...(http ? { http } : {}),
+        baseDir: topologies,
+        redactor: main.redactor,
+      }),
     ]);
   } finally {
     await broker?.stop();

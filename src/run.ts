@@ -23,7 +23,7 @@ export interface RunJobOptions {
   runtime?: RuntimeSection;
   /** Directory that relative connector paths and the state directory are resolved against; default: the current one. */
   baseDir?: string;
-  /** Receives the status and lifecycle lines; default: stdout. */
+  /** Receives the log's lines (status, lifecycle, retries, dead letters: docs/runtime.md, "Logs"); default: stdout. */
   log?: (line: string) => void;
 }
 
@@ -33,19 +33,24 @@ export async function run(job: JobGraph, options: RunJobOptions): Promise<RunSum
   const exports = (await import(url)) as Record<string, unknown>;
   const exportName = Object.keys(exports).find((name) => exports[name] === job);
   if (!exportName) {
-    throw new FlywheelError(ErrorCodes.MODULE_EXPORT, `job '${job.name}' is not an export of ${url}`, {}, 'export the job (export const myJob = job(...)) from the module given as options.module: worker threads load it from there');
+    throw new FlywheelError(
+      ErrorCodes.MODULE_EXPORT,
+      `job '${job.name}' is not an export of ${url}`,
+      {},
+      'export the job (export const myJob = job(...)) from the module given as options.module: worker threads load it from there',
+    );
   }
   return runModuleJob(url, exportName, job, options);
 }
 
 /** `flywheel run FILE.js#export`: loads the export (default: `default`) and runs it with `runtime` settings. */
-export async function runJobFile(reference: string, runtime: RuntimeSection): Promise<{ name: string; summary: RunSummary }> {
+export async function runJobFile(reference: string, runtime: RuntimeSection): Promise<RunSummary> {
   const hash = reference.lastIndexOf('#');
   const file = hash === -1 ? reference : reference.slice(0, hash);
   const exportName = hash === -1 ? 'default' : reference.slice(hash + 1);
   const url = moduleUrl(file);
   const graph = await loadJobGraph({ kind: 'module', url, exportName });
-  return { name: graph.name, summary: await runModuleJob(url, exportName, graph, { runtime }) };
+  return runModuleJob(url, exportName, graph, { runtime });
 }
 
 /** Whether a `flywheel run` argument names a JavaScript module (a built TypeScript job) rather than a topology. */

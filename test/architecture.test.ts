@@ -37,7 +37,10 @@ function cruise(dir: string): Promise<{ violations: Violation[] }> {
 
 test('the source tree keeps every layer rule', async () => {
   const { violations } = await cruise(root);
-  assert.deepEqual(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`), []);
+  assert.deepEqual(
+    violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`),
+    [],
+  );
 });
 
 test('each rule fails on a planted violation, and the allowed exceptions pass', async (t) => {
@@ -55,8 +58,10 @@ test('each rule fails on a planted violation, and the allowed exceptions pass', 
     'operators/map.ts': 'export const map = 1;\n',
     'operators/registry.ts': 'export const registry = 1;\n',
     'jobs/job.ts': 'export const job = 1;\n',
-    'graph/planner.ts': "import { job } from '../jobs/job.js';\nimport type { Engine } from '../runtime/engine.js';\nexport const planner: Engine | number = job;\n",
-    'state/store.ts': "import { engine } from '../runtime/engine.js';\nimport { columns } from '../runtime/record-columns.js';\nexport const store = [engine, columns];\n",
+    'graph/planner.ts':
+      "import { job } from '../jobs/job.js';\nimport type { Engine } from '../runtime/engine.js';\nexport const planner: Engine | number = job;\n",
+    'state/store.ts':
+      "import { engine } from '../runtime/engine.js';\nimport { columns } from '../runtime/record-columns.js';\nexport const store = [engine, columns];\n",
     'query/view.ts': "import { open } from 'lmdb';\nexport const view = open;\n",
     'api/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
     'api/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",

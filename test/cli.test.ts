@@ -41,6 +41,21 @@ test('--workers -1, 0, abc and 99999 are refused with the rule they break, befor
   assert.equal(existsSync(join(dir, 'state')), false);
 });
 
+test('flywheel broker checks --brokers and --topic with the same flag schema before starting a broker', () => {
+  const expected: Array<[string[], RegExp]> = [
+    [['--brokers', '0'], /FW_ERR_CONFIG_INVALID --brokers "0": must be >= 1/],
+    [['--brokers', 'two'], /FW_ERR_CONFIG_INVALID --brokers "two": must be integer/],
+    [['--topic', 'events', '--topic', ''], /FW_ERR_CONFIG_INVALID --topic "": must NOT have fewer than 1 characters/],
+    [['--partitions', '4'], /FW_ERR_CONFIG_INVALID Unknown option '--partitions'/],
+  ];
+  for (const [args, rule] of expected) {
+    const r = flywheel(['broker', ...args]);
+    assert.equal(r.status, 1, `broker ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, rule);
+    assert.doesNotMatch(r.stdout, /FLYWHEEL_BROKER/, 'no broker was started');
+  }
+});
+
 const KAFKA = `name: k
 steps:
   - id: e

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { logEvents } from './harness/log-events.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const T0 = 1_700_000_000_000;
@@ -37,8 +38,12 @@ test('the packed package installs, compiles the README job with tsc --strict and
   const files = packed[0]!.files.map((f) => f.path);
   assert.ok(files.includes('dist/src/index.js') && files.includes('dist/src/index.d.ts') && files.includes('dist/src/cli.js'));
   // The console's files, built by npm run build, which the endpoint serves at / (docs/console.md).
-  for (const file of ['index.html', 'app.js', 'app.css', 'app.js.br', 'app.js.gz']) assert.ok(files.includes(`dist/console/${file}`), `dist/console/${file} is packed`);
-  assert.deepEqual(files.filter((f) => /^(dist\/)?(test|bench|state|scripts)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
+  for (const file of ['index.html', 'app.js', 'app.css', 'app.js.br', 'app.js.gz'])
+    assert.ok(files.includes(`dist/console/${file}`), `dist/console/${file} is packed`);
+  assert.deepEqual(
+    files.filter((f) => /^(dist\/)?(test|bench|state|scripts)\//.test(f) || f.endsWith('.map') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
+    [],
+  );
 
   const app = join(dir, 'app');
   const installed = join(app, 'node_modules', 'flywheel');
@@ -53,7 +58,18 @@ test('the packed package installs, compiles the README job with tsc --strict and
   mkdirSync(join(app, 'src'));
   writeFileSync(join(app, 'src', 'job.ts'), example);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  const tsconfig = { compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', outDir: 'dist', rootDir: 'src', types: ['node'], skipLibCheck: false }, include: ['src'] };
+  const tsconfig = {
+    compilerOptions: {
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      target: 'ES2022',
+      outDir: 'dist',
+      rootDir: 'src',
+      types: ['node'],
+      skipLibCheck: false,
+    },
+    include: ['src'],
+  };
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig));
   sh(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--strict'], app);
 
@@ -69,12 +85,20 @@ test('the packed package installs, compiles the README job with tsc --strict and
 
   const bin = (JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.flywheel!;
   const out = sh(process.execPath, [join(installed, bin), 'run', './dist/job.js#clicksPerItem', '--workers', '1'], app);
-  assert.match(out, /\[clicks-per-item\] finished: 301 records read/);
+  // Its output is a pipe here, so the log is JSON events.
+  const finished = logEvents(out).find((e) => e.event === 'finished');
+  assert.deepEqual([finished?.job, finished?.recordsRead], ['clicks-per-item', 301], out);
 
-  const counts = readFileSync(join(app, 'counts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { value: { key: string; start: number; value: number } });
+  const counts = readFileSync(join(app, 'counts.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { value: { key: string; start: number; value: number } });
   assert.deepEqual(new Map(counts.map((c) => [`${c.value.key}@${c.value.start}`, c.value.value])), expected);
   assert.equal(counts.length, expected.size, 'one result per window');
   const lateLines = readFileSync(join(app, 'late.jsonl'), 'utf8').trim().split('\n');
-  assert.deepEqual(lateLines.map((l) => (JSON.parse(l) as { value: unknown }).value), [late]);
+  assert.deepEqual(
+    lateLines.map((l) => (JSON.parse(l) as { value: unknown }).value),
+    [late],
+  );
   assert.ok(existsSync(join(app, 'state', 'clicks-per-item')), 'state is kept under state/<job name> in the current directory');
 });

@@ -25,23 +25,41 @@ test('run() runs an exported job on worker threads and writes the counts it make
   const clicks = Array.from({ length: 120 }, (_, i) => ({ itemId: i % 2 === 0 ? 'a' : 'b', ts: 1_700_000_040_000 + i * 2000 }));
   writeFileSync(join(dir, 'clicks.jsonl'), clicks.map((c) => JSON.stringify(c)).join('\n') + '\n');
   const lines: string[] = [];
-  const summary = await run(clicksPerItem, { module: jobModule, baseDir: dir, runtime: { workers: 2, stateDir: 'state', statusInterval: '1s' }, log: (l) => lines.push(l) });
+  const summary = await run(clicksPerItem, {
+    module: jobModule,
+    baseDir: dir,
+    runtime: { workers: 2, stateDir: 'state', statusInterval: '1s' },
+    log: (l) => lines.push(l),
+  });
   assert.equal(summary.recordsRead, 120);
   const expected = new Map<string, number>();
-  for (const c of clicks) expected.set(`${c.itemId}@${Math.floor(c.ts / 60_000) * 60_000}`, (expected.get(`${c.itemId}@${Math.floor(c.ts / 60_000) * 60_000}`) ?? 0) + 1);
-  const counts = readFileSync(join(dir, 'counts.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: { key: string; start: number; value: number } }).value);
+  for (const c of clicks)
+    expected.set(`${c.itemId}@${Math.floor(c.ts / 60_000) * 60_000}`, (expected.get(`${c.itemId}@${Math.floor(c.ts / 60_000) * 60_000}`) ?? 0) + 1);
+  const counts = readFileSync(join(dir, 'counts.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { value: { key: string; start: number; value: number } }).value);
   assert.deepEqual(new Map(counts.map((c) => [`${c.key}@${c.start}`, c.value])), expected);
   assert.ok(existsSync(join(dir, 'state')), 'stateDir is resolved against baseDir');
 });
 
 test('run() refuses a job that its module does not export, naming the module', async (t) => {
   const dir = workDir(t);
-  await assert.rejects(run(unexported(), { module: jobModule, baseDir: dir }), (err: unknown) => err instanceof FlywheelError && err.code === 'FW_ERR_MODULE_EXPORT' && err.message.includes('clicks-job.js'));
+  await assert.rejects(
+    run(unexported(), { module: jobModule, baseDir: dir }),
+    (err: unknown) => err instanceof FlywheelError && err.code === 'FW_ERR_MODULE_EXPORT' && err.message.includes('clicks-job.js'),
+  );
   assert.ok(!existsSync(join(dir, 'state')), 'nothing was created');
 });
 
 test('run() checks its runtime settings with the topology schema, naming the setting', async (t) => {
   const dir = workDir(t);
-  await assert.rejects(run(clicksPerItem, { module: jobModule, baseDir: dir, runtime: { workers: 0 } }), (err: unknown) => err instanceof FlywheelError && err.code === 'FW_ERR_CONFIG_INVALID' && /runtime\.workers must be >= 1/.test(err.message));
-  await assert.rejects(run(clicksPerItem, { module: jobModule, baseDir: dir, runtime: { stopTimeout: 'soon' } }), (err: unknown) => err instanceof FlywheelError && /runtime\.stopTimeout/.test(err.message));
+  await assert.rejects(
+    run(clicksPerItem, { module: jobModule, baseDir: dir, runtime: { workers: 0 } }),
+    (err: unknown) => err instanceof FlywheelError && err.code === 'FW_ERR_CONFIG_INVALID' && /runtime\.workers must be >= 1/.test(err.message),
+  );
+  await assert.rejects(
+    run(clicksPerItem, { module: jobModule, baseDir: dir, runtime: { stopTimeout: 'soon' } }),
+    (err: unknown) => err instanceof FlywheelError && /runtime\.stopTimeout/.test(err.message),
+  );
 });

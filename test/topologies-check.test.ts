@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const topologies = fileURLToPath(new URL('../../topologies/', import.meta.url));
-const files = readdirSync(topologies).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(topologies)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 /** The environment less every FLYWHEEL_* variable. */
 const bareEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('FLYWHEEL_')));
@@ -29,7 +31,10 @@ function requiredVariables(file: string): string[] {
 
 test('the shipped topologies are where the test expects them', () => {
   assert.ok(files.includes('demo.yaml'));
-  assert.ok(files.some((f) => requiredVariables(f).length > 0), 'at least one topology needs a variable, or this test checks nothing');
+  assert.ok(
+    files.some((f) => requiredVariables(f).length > 0),
+    'at least one topology needs a variable, or this test checks nothing',
+  );
 });
 
 for (const file of files) {

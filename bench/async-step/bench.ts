@@ -34,8 +34,18 @@ async function runJob(b: AsyncBenchJob, workers: number): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-async-bench-'));
   try {
     await launchJob({
-      job: moduleJobRef(jobModule, 'benchJob'), graph: buildBenchJob(b), stateDir, workers, slots: 16, placement: 'any', workerNiceness: DEFAULT_WORKER_NICENESS,
-      batch: { maxRecords: 8192, maxDelay: 5 }, statusInterval: 3_600_000, stopTimeout: 10_000, baseDir: tmpdir(), log: () => {},
+      job: moduleJobRef(jobModule, 'benchJob'),
+      graph: buildBenchJob(b),
+      stateDir,
+      workers,
+      slots: 16,
+      placement: 'any',
+      workerNiceness: DEFAULT_WORKER_NICENESS,
+      batch: { maxRecords: 8192, maxDelay: 5 },
+      statusInterval: 3_600_000,
+      stopTimeout: 10_000,
+      baseDir: tmpdir(),
+      log: () => {},
     });
   } finally {
     delete process.env[BENCH_ENV];
@@ -48,12 +58,25 @@ async function plainLoop(events: number, url: string, capacity: number): Promise
   const agent = new Agent({ keepAlive: true });
   const post = (body: string, key: string) =>
     new Promise<string>((resolve, reject) => {
-      const req = request(url, { method: 'POST', agent, headers: { accept: 'application/json', 'idempotency-key': key, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve(text));
-      });
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            accept: 'application/json',
+            'idempotency-key': key,
+            'content-type': 'application/json',
+            'content-length': String(Buffer.byteLength(body)),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => resolve(text));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -83,21 +106,40 @@ export async function asyncStepBench(o: AsyncBenchOptions, report: (figure: obje
     try {
       const figures: Record<string, Measurement> = {};
       for (const implementation of ['plain', 'flywheel'] as const) {
-        figures[implementation] = await measure(() => (implementation === 'plain' ? plainLoop(events, server.url, o.capacity) : runJob({ events, url: server.url, capacity: o.capacity }, o.workers)));
+        figures[implementation] = await measure(() =>
+          implementation === 'plain' ? plainLoop(events, server.url, o.capacity) : runJob({ events, url: server.url, capacity: o.capacity }, o.workers),
+        );
         const m = figures[implementation]!;
         const perSecond = events / m.seconds;
         report({
-          bench: 'async-step', implementation, latencyMs, capacity: o.capacity, workers: implementation === 'plain' ? 0 : o.workers, events,
-          eventsPerSecond: Math.round(perSecond), ofCeiling: +(perSecond / ceiling).toFixed(3), eventsPerCpuSecond: Math.round(events / m.cpuSeconds),
-          seconds: +m.seconds.toFixed(2), cpuSeconds: +m.cpuSeconds.toFixed(2), peakRssMiB: m.peakRssMiB, loadAverage1m: +loadavg()[0]!.toFixed(2),
+          bench: 'async-step',
+          implementation,
+          latencyMs,
+          capacity: o.capacity,
+          workers: implementation === 'plain' ? 0 : o.workers,
+          events,
+          eventsPerSecond: Math.round(perSecond),
+          ofCeiling: +(perSecond / ceiling).toFixed(3),
+          eventsPerCpuSecond: Math.round(events / m.cpuSeconds),
+          seconds: +m.seconds.toFixed(2),
+          cpuSeconds: +m.cpuSeconds.toFixed(2),
+          peakRssMiB: m.peakRssMiB,
+          loadAverage1m: +loadavg()[0]!.toFixed(2),
         });
       }
       const plain = figures.plain!;
       const flywheel = figures.flywheel!;
       report({
-        bench: 'async-step', summary: true, latencyMs, capacity: o.capacity, events, ceilingPerSecond: ceiling,
-        flywheelOfCeiling: +(events / flywheel.seconds / ceiling).toFixed(3), flywheelOfPlain: +(plain.seconds / flywheel.seconds).toFixed(3),
-        flywheelOfPlainPerCpuSecond: +(plain.cpuSeconds / flywheel.cpuSeconds).toFixed(3), loadAverage1m: +loadavg()[0]!.toFixed(2),
+        bench: 'async-step',
+        summary: true,
+        latencyMs,
+        capacity: o.capacity,
+        events,
+        ceilingPerSecond: ceiling,
+        flywheelOfCeiling: +(events / flywheel.seconds / ceiling).toFixed(3),
+        flywheelOfPlain: +(plain.seconds / flywheel.seconds).toFixed(3),
+        flywheelOfPlainPerCpuSecond: +(plain.cpuSeconds / flywheel.cpuSeconds).toFixed(3),
+        loadAverage1m: +loadavg()[0]!.toFixed(2),
       });
     } finally {
       server.stop();

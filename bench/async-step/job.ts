@@ -17,7 +17,11 @@ export interface AsyncBenchJob {
 
 export function buildBenchJob(b: AsyncBenchJob): JobGraph {
   return job('async-step-bench', (j) => {
-    j.source<{ userId: string; ts: number }>('events', generatorSource({ seed: 5, users: 20_000, items: 2_000, partitions: 4, count: b.events, eventsPerSecondOfEventTime: 1_000 }), { eventTime: { field: 'ts', idleTimeout: 1_000 } })
+    j.source<{ userId: string; ts: number }>(
+      'events',
+      generatorSource({ seed: 5, users: 20_000, items: 2_000, partitions: 4, count: b.events, eventsPerSecondOfEventTime: 1_000 }),
+      { eventTime: { field: 'ts', idleTimeout: 1_000 } },
+    )
       .keyBy('by-user', 'userId')
       .async('call', { http: { url: b.url }, capacity: b.capacity, timeout: 10_000 }, { onError: 'skip' })
       .sink('out', discardSink());

@@ -8,7 +8,8 @@ import { JobMetrics } from '../../src/runtime/metrics.js';
 
 const metrics = new JobMetrics('flywheel');
 const steps = Array.from({ length: 20 }, (_, i) => `step-${i}`);
-for (let round = 0; round < 100; round++) metrics.addCounts(Object.fromEntries(steps.map((s) => [s, { in: 5, out: 5, errors: 0, skipped: 0, deadLettered: 1, late: 1 }])));
+for (let round = 0; round < 100; round++)
+  metrics.addCounts(Object.fromEntries(steps.map((s) => [s, { in: 5, out: 5, errors: 0, skipped: 0, deadLettered: 1, late: 1 }])));
 for (let stage = 0; stage < 6; stage++) for (let i = 0; i < 5000; i++) metrics.batchSeconds.observe({ stage: String(stage) }, (i % 100) / 1000);
 for (let partition = 0; partition < 4; partition++) metrics.consumerLag.set({ source: 'events', partition: String(partition) }, 5);
 

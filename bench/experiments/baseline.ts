@@ -9,7 +9,13 @@
 import { ecommerceEvents } from '../../src/connectors/generator/generator-source.js';
 import { parseEvent, type BehaviourEvent } from '../../src/jobs/events/parse-event.js';
 import { checkExposure, observationOf, type CheckedExposure, type Observation } from '../../src/jobs/experiments/contribution.js';
-import { applyContribution, emptyAccumulators, type ArmMoments, type ExperimentAccumulators, type KeyedLookups } from '../../src/jobs/experiments/experiment-accumulators.js';
+import {
+  applyContribution,
+  emptyAccumulators,
+  type ArmMoments,
+  type ExperimentAccumulators,
+  type KeyedLookups,
+} from '../../src/jobs/experiments/experiment-accumulators.js';
 import { resolveExperimentOptions } from '../../src/jobs/experiments/experiment-options.js';
 import { experimentReport, type PreviousLooks } from '../../src/jobs/experiments/experiment-report.js';
 import { addToOutcomes, noOutcomes, purchaseAmount, type Outcomes } from '../../src/jobs/experiments/user-outcomes.js';
@@ -38,14 +44,21 @@ export function runBaseline(w: BenchWorld): BaselineResult {
   const windowLengths = [...new Set(options.windowed.map((w) => w.window))];
   const users = new Map<string, Map<string, Exposed>>();
   const experiments = new Map<string, { acc: ExperimentAccumulators; cohorts: Map<number, ArmMoments>; looks: PreviousLooks; changed: boolean }>();
-  for (const [id, spec] of options.experiments) experiments.set(id, { acc: emptyAccumulators(spec, options), cohorts: new Map(), looks: {}, changed: false });
+  for (const [id, spec] of options.experiments) experiments.set(id, { acc: emptyAccumulators(spec), cohorts: new Map(), looks: {}, changed: false });
   const propensities = new Map<string, number>();
   let [events, reports, reportBytes, nextReport] = [0, 0, 0, -Infinity];
 
   const report = (asOf: number) => {
     for (const [id, x] of experiments) {
       if (!x.changed) continue;
-      const made = experimentReport(options.experiments.get(id)!, x.acc, [...x.cohorts].sort((a, b) => a[0] - b[0]), x.looks, asOf, options);
+      const made = experimentReport(
+        options.experiments.get(id)!,
+        x.acc,
+        [...x.cohorts].sort((a, b) => a[0] - b[0]),
+        x.looks,
+        asOf,
+        options,
+      );
       x.looks = made.looks;
       reportBytes += Buffer.byteLength(JSON.stringify(made.report));
       x.changed = false;
@@ -61,7 +74,13 @@ export function runBaseline(w: BenchWorld): BaselineResult {
       cohort: (c) => target.cohorts.get(c),
       setCohort: (c, arms) => target.cohorts.set(c, arms),
     };
-    applyContribution(target.acc, { kind: 'contribution', experiment: id, userId, arm: x.exposure.arm, randomized: x.exposure.randomized, cohort: x.cohort, previous, current: x.sent }, options.experiments.get(id)!, options, lookups);
+    applyContribution(
+      target.acc,
+      { kind: 'contribution', experiment: id, userId, arm: x.exposure.arm, randomized: x.exposure.randomized, cohort: x.cohort, previous, current: x.sent },
+      options.experiments.get(id)!,
+      options,
+      lookups,
+    );
     target.changed = true;
   };
 
@@ -82,7 +101,14 @@ export function runBaseline(w: BenchWorld): BaselineResult {
       const exposure = checkExposure(e.experiment!, e.covariates, options);
       if (exposures.has(exposure.experiment)) continue;
       const windows = Object.fromEntries(windowLengths.map((w) => [w, noOutcomes()]));
-      const x: Exposed = { exposure, ts: e.ts, cohort: Math.floor(e.ts / options.cohort) * options.cohort, outcomes: noOutcomes(), windows, sent: observationOf(noOutcomes(), windows, exposure, options) };
+      const x: Exposed = {
+        exposure,
+        ts: e.ts,
+        cohort: Math.floor(e.ts / options.cohort) * options.cohort,
+        outcomes: noOutcomes(),
+        windows,
+        sent: observationOf(noOutcomes(), windows, exposure, options),
+      };
       exposures.set(exposure.experiment, x);
       apply(e.userId, exposure.experiment, x, null);
       continue;

@@ -34,7 +34,11 @@ const jobModule = fileURLToPath(new URL('./job.js', import.meta.url));
  * Runs the job as `flywheel run` does (launchJob: runner plus query endpoint on a free port); `during` gets the
  * endpoint's URL once it listens. Returns the units per experiment of the last reports.
  */
-async function runJob(world: BenchWorld, workers: number, during?: (url: string) => Promise<void>): Promise<{ units: Record<string, number>; resultBytes: number }> {
+async function runJob(
+  world: BenchWorld,
+  workers: number,
+  during?: (url: string) => Promise<void>,
+): Promise<{ units: Record<string, number>; resultBytes: number }> {
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-experiments-bench-'));
   const w: BenchWorld = { ...world, resultsPath: join(stateDir, 'results.jsonl') };
   process.env[BENCH_ENV] = JSON.stringify(w);
@@ -43,8 +47,19 @@ async function runJob(world: BenchWorld, workers: number, during?: (url: string)
   let watching: Promise<void> | undefined;
   try {
     await launchJob({
-      job: moduleJobRef(jobModule, 'benchJob'), graph, stateDir, workers, slots: 16, placement: 'any', workerNiceness: DEFAULT_WORKER_NICENESS, batch: { maxRecords: 8192, maxDelay: 5 },
-      statusInterval: 3_600_000, stopTimeout: 10_000, baseDir: tmpdir(), http: { port: 0, host: '127.0.0.1' }, log: () => {},
+      job: moduleJobRef(jobModule, 'benchJob'),
+      graph,
+      stateDir,
+      workers,
+      slots: 16,
+      placement: 'any',
+      workerNiceness: DEFAULT_WORKER_NICENESS,
+      batch: { maxRecords: 8192, maxDelay: 5 },
+      statusInterval: 3_600_000,
+      stopTimeout: 10_000,
+      baseDir: tmpdir(),
+      http: { port: 0, host: '127.0.0.1' },
+      log: () => {},
       onStarted: ({ url }) => {
         watching = during?.(url!);
       },
@@ -74,18 +89,47 @@ export async function experimentsBench(o: ExperimentsBenchOptions, report: (figu
     let baseline: BaselineResult | undefined;
     const b = await measure(async () => void (baseline = runBaseline(world)));
     if (!baseline) continue;
-    (rates['baseline'] ??= []).push(baseline.events / b.seconds);
-    report({ bench: 'experiments', implementation: 'baseline', run, ...setup, eventsPerSecond: Math.round(baseline.events / b.seconds), cpuSeconds: b.cpuSeconds, peakRssMiB: b.peakRssMiB, reports: baseline.reports, reportBytes: baseline.reportBytes, exposedUnits: baseline.units });
+    (rates.baseline ??= []).push(baseline.events / b.seconds);
+    report({
+      bench: 'experiments',
+      implementation: 'baseline',
+      run,
+      ...setup,
+      eventsPerSecond: Math.round(baseline.events / b.seconds),
+      cpuSeconds: b.cpuSeconds,
+      peakRssMiB: b.peakRssMiB,
+      reports: baseline.reports,
+      reportBytes: baseline.reportBytes,
+      exposedUnits: baseline.units,
+    });
     for (const workers of o.workers) {
       let result = { units: {} as Record<string, number>, resultBytes: 0 };
       const m = await measure(async () => void (result = await runJob(world, workers)));
       (rates[`flywheel-${workers}`] ??= []).push(o.events / m.seconds);
-      report({ bench: 'experiments', implementation: `flywheel-${workers}`, run, ...setup, eventsPerSecond: Math.round(o.events / m.seconds), cpuSeconds: m.cpuSeconds, coresUsed: +(m.cpuSeconds / m.seconds).toFixed(2), peakRssMiB: m.peakRssMiB, resultBytes: result.resultBytes, exposedUnits: result.units });
+      report({
+        bench: 'experiments',
+        implementation: `flywheel-${workers}`,
+        run,
+        ...setup,
+        eventsPerSecond: Math.round(o.events / m.seconds),
+        cpuSeconds: m.cpuSeconds,
+        coresUsed: +(m.cpuSeconds / m.seconds).toFixed(2),
+        peakRssMiB: m.peakRssMiB,
+        resultBytes: result.resultBytes,
+        exposedUnits: result.units,
+      });
     }
   }
-  const base = rates['baseline'] ? median(rates['baseline']) : Number.NaN;
+  const base = rates.baseline ? median(rates.baseline) : Number.NaN;
   for (const [implementation, values] of Object.entries(rates)) {
-    report({ bench: 'experiments', summary: true, implementation, ...setup, medianEventsPerSecond: Math.round(median(values)), ratioToBaseline: +(median(values) / base).toFixed(4) });
+    report({
+      bench: 'experiments',
+      summary: true,
+      implementation,
+      ...setup,
+      medianEventsPerSecond: Math.round(median(values)),
+      ratioToBaseline: +(median(values) / base).toFixed(4),
+    });
   }
   if (o.latencySeconds > 0) await latency(o, report);
 }
@@ -116,7 +160,13 @@ async function latency(o: ExperimentsBenchOptions, report: (figure: object) => v
     }
   });
   report({
-    bench: 'experiments-latency', users: o.users, experiments: o.experiments, offeredEventsPerSecond: o.latencyRate, seconds: o.latencySeconds, emitIntervalMs: emitInterval, reportsSeen: fromNewestEvent.length,
+    bench: 'experiments-latency',
+    users: o.users,
+    experiments: o.experiments,
+    offeredEventsPerSecond: o.latencyRate,
+    seconds: o.latencySeconds,
+    emitIntervalMs: emitInterval,
+    reportsSeen: fromNewestEvent.length,
     newestEventToHttpMs: { p50: quantile(fromNewestEvent, 0.5), p95: quantile(fromNewestEvent, 0.95) },
     oldestEventToHttpMs: { p50: quantile(fromOldestEvent, 0.5), p95: quantile(fromOldestEvent, 0.95) },
   });

@@ -15,7 +15,9 @@ export const BENCH_ENV = 'FLYWHEEL_EXPERIMENTS_BENCH';
 export function buildBenchJob(w: BenchWorld): JobGraph {
   const options = experimentOptions(w);
   return job('experiments-bench', (j) => {
-    j.source<{ ts: number }>('events', generatorSource(generatorOptions(w) as Record<string, unknown>), { eventTime: { field: 'ts', maxOutOfOrderness: 2_000, idleTimeout: 1_000 } })
+    j.source<{ ts: number }>('events', generatorSource(generatorOptions(w) as Record<string, unknown>), {
+      eventTime: { field: 'ts', maxOutOfOrderness: 2_000, idleTimeout: 1_000 },
+    })
       .map('parse', parseEvent)
       .keyBy('by-user', 'userId')
       .process('experiment-users', experimentUsers(options))

@@ -23,7 +23,14 @@ export function generatorOptions(w: BenchWorld): Partial<EcommerceOptions> {
     { name: 'b', weight: 1, clickEffect: 0, conversionEffect: 0.1 * (k % 2), revenueEffect: 0 },
   ];
   return {
-    seed: 5, users: w.users, items: 2000, categories: 20, partitions: 4, count: w.events, eventsPerSecondOfEventTime: 1000, outOfOrderness: 1000,
+    seed: 5,
+    users: w.users,
+    items: 2000,
+    categories: 20,
+    partitions: 4,
+    count: w.events,
+    eventsPerSecondOfEventTime: 1000,
+    outOfOrderness: 1000,
     ...(w.rate ? { rate: w.rate, startTime: 'now' as const } : {}),
     experiments: Array.from({ length: w.experiments }, (_, k) => ({ id: `x${k}`, randomized: true, compliance: 1, confounding: 1, variants: arms(k) })),
   };

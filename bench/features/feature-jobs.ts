@@ -15,7 +15,11 @@ import { parseEvent } from '../../src/jobs/events/parse-event.js';
 import { itemFeatures, userFeatures } from '../../src/jobs/features/processors.js';
 import { BENCH_OUT_OF_ORDERNESS, benchGenerator, itemFeatureOptions, userFeatureOptions } from './bench-settings.js';
 
-const { users, count, rate } = JSON.parse(process.env.FEATURES_BENCH_OPTIONS ?? '{"users":20000,"count":300000}') as { users: number; count: number; rate?: number };
+const { users, count, rate } = JSON.parse(process.env.FEATURES_BENCH_OPTIONS ?? '{"users":20000,"count":300000}') as {
+  users: number;
+  count: number;
+  rate?: number;
+};
 const generator = benchGenerator(users, count);
 const eventTime = { eventTime: { field: 'ts' as const, maxOutOfOrderness: BENCH_OUT_OF_ORDERNESS } };
 
@@ -31,7 +35,11 @@ function featureStore(name: string, source: ConnectorSpec) {
   return job(name, (j) => {
     const parsed = j.source<{ ts: number }>('events', source, eventTime).map('parse', parseEvent, { onError: 'skip' });
     parsed.keyBy('by-user', 'userId').process('user-features', userFeatures(userFeatureOptions)).sink('user-changes', discardSink());
-    parsed.filter('with-item', hasItem).keyBy('by-item', 'itemId').process('item-features', itemFeatures(itemFeatureOptions)).sink('item-changes', discardSink());
+    parsed
+      .filter('with-item', hasItem)
+      .keyBy('by-item', 'itemId')
+      .process('item-features', itemFeatures(itemFeatureOptions))
+      .sink('item-changes', discardSink());
   });
 }
 

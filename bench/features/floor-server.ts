@@ -7,7 +7,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const body = JSON.stringify({ id: 'u1', asOf: 1_700_000_000_000, features: Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`feature${i}`, i * 1.5])) });
+const body = JSON.stringify({
+  id: 'u1',
+  asOf: 1_700_000_000_000,
+  features: Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`feature${i}`, i * 1.5])),
+});
 const server = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
   res.end(body);

@@ -27,10 +27,17 @@ export function produceEvents(brokers: string, topic: string, generator: Partial
 
 /** Reads the topic from the start to its current end into the plain feature store; returns the changes emitted. */
 export async function plainFeaturesFromKafka(brokers: string, topic: string): Promise<number> {
-  const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': brokers, 'group.id': `plain-${Date.now()}`, 'enable.auto.commit': false, 'queued.min.messages': 100_000 }, {});
+  const consumer = new Kafka.KafkaConsumer(
+    { 'bootstrap.servers': brokers, 'group.id': `plain-${Date.now()}`, 'enable.auto.commit': false, 'queued.min.messages': 100_000 },
+    {},
+  );
   await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
   const ends = new Map<number, number>();
-  for (let p = 0; p < 4; p++) ends.set(p, await new Promise<number>((resolve, reject) => consumer.queryWatermarkOffsets(topic, p, 5_000, (err, o) => (err ? reject(err) : resolve(o.highOffset)))));
+  for (let p = 0; p < 4; p++)
+    ends.set(
+      p,
+      await new Promise<number>((resolve, reject) => consumer.queryWatermarkOffsets(topic, p, 5_000, (err, o) => (err ? reject(err) : resolve(o.highOffset)))),
+    );
   consumer.assign([...ends.keys()].map((partition) => ({ topic, partition, offset: 0 })));
   const store = new PlainFeatureStore(ends.size);
   const next = new Map([...ends.keys()].map((p) => [p, 0]));

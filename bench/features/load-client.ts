@@ -23,7 +23,7 @@ interface LoadPlan {
 const plan = JSON.parse(process.argv[2] ?? '{}') as LoadPlan;
 const ids = JSON.parse(readFileSync(plan.idsFile, 'utf8')) as string[];
 let draw = 12_345;
-const nextPath = () => `${plan.pathPrefix}${ids[(draw = (draw * 1_103_515_245 + 12_345) % 2 ** 31) % ids.length]}${plan.pathSuffix}`;
+const nextPath = () => `${plan.pathPrefix}${ids[((draw = (draw * 1_103_515_245 + 12_345) % 2 ** 31)) % ids.length]}${plan.pathSuffix}`;
 
 const result = await autocannon({
   url: plan.url,

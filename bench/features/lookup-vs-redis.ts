@@ -82,7 +82,11 @@ export async function lookupVsRedisBench(o: LookupVsRedisOptions, report: (figur
   await runner.opened;
   const view = jobView(runner, stateDir);
   const endpoints = [];
-  for (const processes of o.processes) endpoints.push({ processes, server: await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', processes > 1 ? 'process' : o.isolation, undefined, undefined, processes) });
+  for (const processes of o.processes)
+    endpoints.push({
+      processes,
+      server: await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', processes > 1 ? 'process' : o.isolation, undefined, undefined, processes),
+    });
   const endpoint = endpoints[0]!.server;
   const redis = await startRedisServer();
   const client = new Redis({ host: '127.0.0.1', port: redis.port });
@@ -100,8 +104,16 @@ export async function lookupVsRedisBench(o: LookupVsRedisOptions, report: (figur
     await load.exec();
     service = await startServerProcess(new URL('./redis-service.js', import.meta.url), [String(redis.port)]);
     const contenders: Contender[] = [
-      ...endpoints.map(({ processes, server }): Contender => ({ name: 'flywheel', processes, url: server.url, path: PATH, cpuSeconds: () => endpointCpuSeconds(server.url) })),
-      { name: 'flywheel-decoding', processes: endpoints[0]!.processes, url: endpoint.url, path: DECODING_PATH, cpuSeconds: () => endpointCpuSeconds(endpoint.url) },
+      ...endpoints.map(
+        ({ processes, server }): Contender => ({ name: 'flywheel', processes, url: server.url, path: PATH, cpuSeconds: () => endpointCpuSeconds(server.url) }),
+      ),
+      {
+        name: 'flywheel-decoding',
+        processes: endpoints[0]!.processes,
+        url: endpoint.url,
+        path: DECODING_PATH,
+        cpuSeconds: () => endpointCpuSeconds(endpoint.url),
+      },
       { name: 'redis-fastify', url: service.url, path: PATH, cpuSeconds: async () => processCpuSeconds(service!.pid) + processCpuSeconds(redis.pid) },
       { name: 'floor', url: floor.url, path: PATH, cpuSeconds: async () => processCpuSeconds(floor.pid) },
     ];
@@ -133,7 +145,8 @@ export async function lookupVsRedisBench(o: LookupVsRedisOptions, report: (figur
     };
     const phase = async (name: 'live' | 'idle') => {
       for (const rate of o.rates) for (const contender of contenders) await measure(name, contender, rate, o.connections);
-      for (const connections of [o.connections, ...o.saturationConnections]) for (const contender of contenders) await measure(name, contender, SATURATION, connections);
+      for (const connections of [o.connections, ...o.saturationConnections])
+        for (const contender of contenders) await measure(name, contender, SATURATION, connections);
     };
     await phase('live');
     controller.abort();

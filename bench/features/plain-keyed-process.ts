@@ -41,7 +41,6 @@ export class PlainKeyedProcess<In, Out> {
   }
 
   private context(key: string, timestamp: Millis): ProcessContext<Out> {
-    const self = this;
     return {
       key,
       timestamp,
@@ -51,25 +50,25 @@ export class PlainKeyedProcess<In, Out> {
       },
       state: <T>(name: string): ValueState<T> => {
         const id = `${key}${SEP}${name}`;
-        return { get: () => self.values.get(id) as T | undefined, set: (v: T) => void self.values.set(id, v), clear: () => void self.values.delete(id) };
+        return { get: () => this.values.get(id) as T | undefined, set: (v: T) => void this.values.set(id, v), clear: () => void this.values.delete(id) };
       },
       mapState: <V>(name: string): MapState<V> => {
         const id = `${key}${SEP}${name}`;
         const entries = () => {
-          let m = self.maps.get(id);
-          if (!m) self.maps.set(id, (m = new Map()));
+          let m = this.maps.get(id);
+          if (!m) this.maps.set(id, (m = new Map()));
           return m;
         };
         return {
-          get: (entry) => self.maps.get(id)?.get(entry) as V | undefined,
+          get: (entry) => this.maps.get(id)?.get(entry) as V | undefined,
           set: (entry, v) => void entries().set(entry, v),
-          delete: (entry) => void self.maps.get(id)?.delete(entry),
-          entries: () => [...(self.maps.get(id) ?? new Map<string, V>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) as Array<[string, V]>,
+          delete: (entry) => void this.maps.get(id)?.delete(entry),
+          entries: () => [...(this.maps.get(id) ?? new Map<string, V>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) as Array<[string, V]>,
         };
       },
       timers: {
-        register: (time, namespace = '') => self.register(key, Math.floor(time), namespace),
-        delete: (time, namespace = '') => void self.timers.get(Math.floor(time))?.delete(`${key}${SEP}${namespace}`),
+        register: (time, namespace = '') => this.register(key, Math.floor(time), namespace),
+        delete: (time, namespace = '') => void this.timers.get(Math.floor(time))?.delete(`${key}${SEP}${namespace}`),
       },
       emit: (value, ts) => this.emit(key, value, ts ?? timestamp),
       sideOutput: () => undefined,

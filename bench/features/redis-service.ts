@@ -18,4 +18,11 @@ app.get<{ Params: { id: string } }>('/features/users/:id', async (req, reply) =>
 await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`PORT ${(app.server.address() as { port: number }).port}\n`);
 process.stdin.resume();
-process.stdin.once('end', () => void app.close().then(() => redis.quit()).then(() => process.exit(0)));
+process.stdin.once(
+  'end',
+  () =>
+    void app
+      .close()
+      .then(() => redis.quit())
+      .then(() => process.exit(0)),
+);

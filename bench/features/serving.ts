@@ -70,7 +70,15 @@ async function floorRun(o: ServingOptions, report: (figure: object) => void): Pr
   try {
     const idsFile = join(dir, 'ids.json');
     writeFileSync(idsFile, JSON.stringify(Array.from({ length: o.users }, (_, u) => `u${u}`)));
-    for (const rate of o.rates) report({ bench: 'features-serving', server: 'floor', connections: o.connections, seconds: o.seconds, query: o.query, ...(await load(server.url, '/features/users/', idsFile, rate, o)) });
+    for (const rate of o.rates)
+      report({
+        bench: 'features-serving',
+        server: 'floor',
+        connections: o.connections,
+        seconds: o.seconds,
+        query: o.query,
+        ...(await load(server.url, '/features/users/', idsFile, rate, o)),
+      });
   } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -90,7 +98,9 @@ async function servingRun(serverPlacement: 'thread' | 'process' | 'main', o: Ser
   await runner.opened;
   const view = jobView(runner, stateDir);
   const server: RunningServer =
-    serverPlacement === 'main' ? await startQueryServer(buildQueryApp(view, routeContributions(lookupJob)), 0, '127.0.0.1') : await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', serverPlacement);
+    serverPlacement === 'main'
+      ? await startQueryServer(buildQueryApp(view, routeContributions(lookupJob)), 0, '127.0.0.1')
+      : await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', serverPlacement);
   const read = () => runner.status(1, 0).recordsRead;
   try {
     const ids = await usersWithFeatures(view.state, o.users);
@@ -107,7 +117,17 @@ async function servingRun(serverPlacement: 'thread' | 'process' | 'main', o: Ser
       }
       const jobEventsPerSecond = Math.round(((read() - before) * 1000) / (performance.now() - t0));
       if (runner.status(1, 0).recordsRead >= o.events) throw new Error(`the job finished during the measurements: raise --events above ${o.events}`);
-      report({ bench: 'features-serving', server: serverPlacement, users: o.users, usersWithFeatures: ids.length, connections: o.connections, seconds: o.seconds, query: o.query, jobEventsPerSecond, ...(rate === 0 ? { offeredRate: 0 } : figures) });
+      report({
+        bench: 'features-serving',
+        server: serverPlacement,
+        users: o.users,
+        usersWithFeatures: ids.length,
+        connections: o.connections,
+        seconds: o.seconds,
+        query: o.query,
+        jobEventsPerSecond,
+        ...(rate === 0 ? { offeredRate: 0 } : figures),
+      });
     }
   } finally {
     controller.abort();

@@ -83,8 +83,14 @@ async function measureImpl(impl: Impl, runs: number, report: (figure: object) =>
 
 export async function featureThroughputBench(o: FeatureThroughputOptions, report: (figure: object) => void): Promise<void> {
   process.env.FEATURES_BENCH_OPTIONS = JSON.stringify({ users: o.users, count: o.events });
-  const plain = await measureImpl({ name: 'plain', source: 'generator', events: o.events, run: async () => plainRun(o.users, o.events) }, o.runs, report, undefined);
-  for (const w of o.workers) await measureImpl({ name: `flywheel-${w}`, source: 'generator', events: o.events, run: () => flywheelRun('storeJob', w) }, o.runs, report, plain);
+  const plain = await measureImpl(
+    { name: 'plain', source: 'generator', events: o.events, run: async () => plainRun(o.users, o.events) },
+    o.runs,
+    report,
+    undefined,
+  );
+  for (const w of o.workers)
+    await measureImpl({ name: `flywheel-${w}`, source: 'generator', events: o.events, run: () => flywheelRun('storeJob', w) }, o.runs, report, plain);
   if (o.kafkaEvents <= 0) return;
 
   const broker = await spawnDevBroker();
@@ -92,8 +98,19 @@ export async function featureThroughputBench(o: FeatureThroughputOptions, report
     const topic = 'events';
     process.env.FEATURES_BENCH_KAFKA = JSON.stringify({ brokers: broker.bootstrap, topic });
     await produceEvents(broker.bootstrap, topic, benchGenerator(o.users, o.kafkaEvents));
-    const plainKafka = await measureImpl({ name: 'plain', source: 'kafka', events: o.kafkaEvents, run: () => plainFeaturesFromKafka(broker.bootstrap, topic) }, o.runs, report, undefined);
-    for (const w of o.workers) await measureImpl({ name: `flywheel-${w}`, source: 'kafka', events: o.kafkaEvents, run: () => flywheelRun('kafkaStoreJob', w) }, o.runs, report, plainKafka);
+    const plainKafka = await measureImpl(
+      { name: 'plain', source: 'kafka', events: o.kafkaEvents, run: () => plainFeaturesFromKafka(broker.bootstrap, topic) },
+      o.runs,
+      report,
+      undefined,
+    );
+    for (const w of o.workers)
+      await measureImpl(
+        { name: `flywheel-${w}`, source: 'kafka', events: o.kafkaEvents, run: () => flywheelRun('kafkaStoreJob', w) },
+        o.runs,
+        report,
+        plainKafka,
+      );
   } finally {
     await broker.stop();
   }

@@ -39,8 +39,18 @@ async function runJob(w: IdentityWorld, step: BenchStep, workers: number, placem
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-identity-bench-'));
   try {
     await launchJob({
-      job: moduleJobRef(jobModule, 'benchJob'), graph, stateDir, workers, slots: 16, placement, workerNiceness: DEFAULT_WORKER_NICENESS, batch: { maxRecords: 8192, maxDelay: 5 },
-      statusInterval: 3_600_000, stopTimeout: 10_000, baseDir: tmpdir(), log: () => {},
+      job: moduleJobRef(jobModule, 'benchJob'),
+      graph,
+      stateDir,
+      workers,
+      slots: 16,
+      placement,
+      workerNiceness: DEFAULT_WORKER_NICENESS,
+      batch: { maxRecords: 8192, maxDelay: 5 },
+      statusInterval: 3_600_000,
+      stopTimeout: 10_000,
+      baseDir: tmpdir(),
+      log: () => {},
     });
     const handle = openStateReadOnly(stateDir);
     const stats = new LmdbStateReader(handle, graph.settings.keyGroups, () => Infinity).value<IdentityStats>('identity', IDENTITY_KEY, IDENTITY_STATE.stats);
@@ -65,23 +75,54 @@ export async function identityBench(o: IdentityBenchOptions, report: (figure: ob
   for (let run = 0; run < o.runs; run++) {
     let plain: PlainResult | undefined;
     const p = await measure(async () => void (plain = runPlainUnionFind(o)));
-    (rates['plain'] ??= []).push(o.events / p.seconds);
-    (perCpu['plain'] ??= []).push(o.events / p.cpuSeconds);
-    report({ bench: 'identity', implementation: 'plain', run, ...setup, eventsPerSecond: Math.round(o.events / p.seconds), eventsPerCpuSecond: Math.round(o.events / p.cpuSeconds), peakRssMiB: p.peakRssMiB, identifiers: plain!.identifiers, components: plain!.components });
+    (rates.plain ??= []).push(o.events / p.seconds);
+    (perCpu.plain ??= []).push(o.events / p.cpuSeconds);
+    report({
+      bench: 'identity',
+      implementation: 'plain',
+      run,
+      ...setup,
+      eventsPerSecond: Math.round(o.events / p.seconds),
+      eventsPerCpuSecond: Math.round(o.events / p.cpuSeconds),
+      peakRssMiB: p.peakRssMiB,
+      identifiers: plain!.identifiers,
+      components: plain!.components,
+    });
     for (const [step, workers, placement] of jobRuns(o)) {
       let stats: IdentityStats | undefined;
       const m = await measure(async () => void (stats = await runJob(o, step, workers, placement)));
       const name = `${step === 'identity' ? 'flywheel' : 'floor'}-${workers}${placement === 'any' ? '' : `-${placement}`}`;
       (rates[name] ??= []).push(o.events / m.seconds);
       (perCpu[name] ??= []).push(o.events / m.cpuSeconds);
-      report({ bench: 'identity', implementation: name, run, ...setup, eventsPerSecond: Math.round(o.events / m.seconds), eventsPerCpuSecond: Math.round(o.events / m.cpuSeconds), coresUsed: +(m.cpuSeconds / m.seconds).toFixed(2), peakRssMiB: m.peakRssMiB, ...(step === 'identity' ? { identifiers: stats?.identifiers, components: stats?.components, sameComponentsAsPlain: stats?.components === plain!.components && stats?.identifiers === plain!.identifiers } : {}) });
+      report({
+        bench: 'identity',
+        implementation: name,
+        run,
+        ...setup,
+        eventsPerSecond: Math.round(o.events / m.seconds),
+        eventsPerCpuSecond: Math.round(o.events / m.cpuSeconds),
+        coresUsed: +(m.cpuSeconds / m.seconds).toFixed(2),
+        peakRssMiB: m.peakRssMiB,
+        ...(step === 'identity'
+          ? {
+              identifiers: stats?.identifiers,
+              components: stats?.components,
+              sameComponentsAsPlain: stats?.components === plain!.components && stats?.identifiers === plain!.identifiers,
+            }
+          : {}),
+      });
     }
   }
   for (const [implementation, values] of Object.entries(rates)) {
     report({
-      bench: 'identity', summary: true, implementation, ...setup,
-      medianEventsPerSecond: Math.round(median(values)), medianEventsPerCpuSecond: Math.round(median(perCpu[implementation]!)),
-      ratioToPlain: +(median(values) / median(rates['plain']!)).toFixed(4), cpuRatioToPlain: +(median(perCpu[implementation]!) / median(perCpu['plain']!)).toFixed(4),
+      bench: 'identity',
+      summary: true,
+      implementation,
+      ...setup,
+      medianEventsPerSecond: Math.round(median(values)),
+      medianEventsPerCpuSecond: Math.round(median(perCpu[implementation]!)),
+      ratioToPlain: +(median(values) / median(rates.plain!)).toFixed(4),
+      cpuRatioToPlain: +(median(perCpu[implementation]!) / median(perCpu.plain!)).toFixed(4),
     });
   }
 }

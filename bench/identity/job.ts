@@ -25,7 +25,9 @@ const passThrough: KeyedProcessor<Record<string, unknown>, Record<string, unknow
 
 export function buildBenchJob(w: IdentityWorld, step: BenchStep): JobGraph {
   return job('identity-bench', (j) => {
-    j.source<Record<string, unknown>>('events', generatorSource(generatorOptions(w) as Record<string, unknown>), { eventTime: { field: 'ts', idleTimeout: 1_000 } })
+    j.source<Record<string, unknown>>('events', generatorSource(generatorOptions(w) as Record<string, unknown>), {
+      eventTime: { field: 'ts', idleTimeout: 1_000 },
+    })
       .keyBy('by-identity', identityKey)
       .process('identity', step === 'identity' ? identity(identityOptions) : passThrough)
       .sink('unified', discardSink());

@@ -53,7 +53,13 @@ export interface KafkaFigure {
 }
 
 /** Seconds from the job being open to its last expected output in the topic. */
-async function flywheelThroughput(name: 'stateless' | 'windowed', cfg: BenchJobConfig, expected: number, workers: number, offsets: Kafka.KafkaConsumer): Promise<number> {
+async function flywheelThroughput(
+  name: 'stateless' | 'windowed',
+  cfg: BenchJobConfig,
+  expected: number,
+  workers: number,
+  offsets: Kafka.KafkaConsumer,
+): Promise<number> {
   const { running, stateDir } = await startFlywheel(name, cfg, workers);
   const t0 = performance.now();
   const end = await waitForCount(offsets, cfg.output, expected, 300_000);
@@ -82,7 +88,8 @@ export async function kafkaBench(o: KafkaBenchOptions, report: (f: KafkaFigure) 
     const events = benchEvents(o.events, o.users, 1_700_000_000_000);
     await fillTopic(brokers, 'in', events);
     const held = await topicCount(offsets, 'in');
-    if (held !== events.length) throw new Error(`the input topic holds ${held} of ${events.length} events: the mock's retention dropped some; use fewer --events`);
+    if (held !== events.length)
+      throw new Error(`the input topic holds ${held} of ${events.length} events: the mock's retention dropped some; use fewer --events`);
     const kept = events.filter(keepsEvent).length;
     const windows = windowCount(events, WINDOW_MS);
     const seconds: Record<string, number[]> = { 'raw-consume': [], 'raw-passthrough': [], 'flywheel-stateless': [], 'flywheel-windowed': [] };
@@ -97,11 +104,21 @@ export async function kafkaBench(o: KafkaBenchOptions, report: (f: KafkaFigure) 
     }
     const rate = (impl: string) => Math.round(events.length / median(seconds[impl]!));
     const rawPass = rate('raw-passthrough');
-    const outputsOf: Record<string, number> = { 'raw-consume': events.length, 'raw-passthrough': kept, 'flywheel-stateless': kept, 'flywheel-windowed': windows };
+    const outputsOf: Record<string, number> = {
+      'raw-consume': events.length,
+      'raw-passthrough': kept,
+      'flywheel-stateless': kept,
+      'flywheel-windowed': windows,
+    };
     for (const impl of Object.keys(seconds)) {
       add({
-        bench: 'kafka', impl, events: events.length, runs: o.runs, eventsPerSecond: rate(impl),
-        samples: seconds[impl]!.map((s) => Math.round(events.length / s)), outputs: outputsOf[impl]!,
+        bench: 'kafka',
+        impl,
+        events: events.length,
+        runs: o.runs,
+        eventsPerSecond: rate(impl),
+        samples: seconds[impl]!.map((s) => Math.round(events.length / s)),
+        outputs: outputsOf[impl]!,
         ...(impl.startsWith('flywheel') ? { ratioToRawPassthrough: Number((rate(impl) / rawPass).toFixed(3)) } : {}),
       });
     }
@@ -111,18 +128,37 @@ export async function kafkaBench(o: KafkaBenchOptions, report: (f: KafkaFigure) 
       for (let run = 0; run < o.runs; run++) {
         for (const impl of pacedImpls) {
           const topics = { input: `latency-${impl}-in-${run}`, output: `latency-${impl}-out-${run}` };
-          const plan: LatencyRun = { brokers, ...topics, rate: offeredOf(impl), seconds: o.latencySeconds, readyAfter: impl === 'windowed' ? DELAY_MS : 0, users: o.users, oneToOne: impl !== 'windowed' };
+          const plan: LatencyRun = {
+            brokers,
+            ...topics,
+            rate: offeredOf(impl),
+            seconds: o.latencySeconds,
+            readyAfter: impl === 'windowed' ? DELAY_MS : 0,
+            users: o.users,
+            oneToOne: impl !== 'windowed',
+          };
           const target: PacedTargetRun = { impl, plan, workers: o.workers, windowMs: LATENCY_WINDOW_MS, delayMs: DELAY_MS };
           const l = await runChild<LatencyResult>(pacedTarget, target);
-          if (l.expectedOutputs !== null && l.outputs !== l.expectedOutputs) throw new Error(`latency run ${impl}: ${l.outputs} outputs, expected ${l.expectedOutputs}`);
+          if (l.expectedOutputs !== null && l.outputs !== l.expectedOutputs)
+            throw new Error(`latency run ${impl}: ${l.outputs} outputs, expected ${l.expectedOutputs}`);
           runsOf[impl]!.push(l);
         }
       }
       for (const impl of pacedImpls) {
         const ls = runsOf[impl]!;
         add({
-          bench: 'kafka', impl: `${impl === 'raw-passthrough' ? impl : `flywheel-${impl}`}-paced`, events: Math.round(offeredOf(impl) * (o.latencySeconds + WARM_UP_MS / 1000)), runs: ls.length, eventsPerSecond: offeredOf(impl), samples: [],
-          outputs: ls[0]!.outputs, rate: offeredOf(impl), p50LatencyMs: median(ls.map((l) => l.p50Ms)), p99LatencyMs: median(ls.map((l) => l.p99Ms)), p99Samples: ls.map((l) => l.p99Ms), targetP99Ms: 100,
+          bench: 'kafka',
+          impl: `${impl === 'raw-passthrough' ? impl : `flywheel-${impl}`}-paced`,
+          events: Math.round(offeredOf(impl) * (o.latencySeconds + WARM_UP_MS / 1000)),
+          runs: ls.length,
+          eventsPerSecond: offeredOf(impl),
+          samples: [],
+          outputs: ls[0]!.outputs,
+          rate: offeredOf(impl),
+          p50LatencyMs: median(ls.map((l) => l.p50Ms)),
+          p99LatencyMs: median(ls.map((l) => l.p99Ms)),
+          p99Samples: ls.map((l) => l.p99Ms),
+          targetP99Ms: 100,
         });
       }
     }

@@ -13,7 +13,11 @@ import type { BenchJobConfig } from './jobs.js';
 
 const jobsModule = fileURLToPath(new URL('./jobs.js', import.meta.url));
 
-export async function startFlywheel(name: 'stateless' | 'windowed', cfg: BenchJobConfig, workers: number): Promise<{ runner: JobRunner; running: Promise<unknown>; stateDir: string }> {
+export async function startFlywheel(
+  name: 'stateless' | 'windowed',
+  cfg: BenchJobConfig,
+  workers: number,
+): Promise<{ runner: JobRunner; running: Promise<unknown>; stateDir: string }> {
   process.env.KAFKA_BENCH = JSON.stringify(cfg);
   const graph = ((await import(`./jobs.js?${Date.now()}`)) as Record<string, JobGraph>)[name]!;
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-kbench-'));

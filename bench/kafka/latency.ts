@@ -44,7 +44,10 @@ function take(reader: Kafka.KafkaConsumer, count: number, timeoutMs: number): Pr
 }
 
 export async function pacedLatency(o: LatencyRun): Promise<LatencyResult> {
-  const reader = new Kafka.KafkaConsumer({ 'bootstrap.servers': o.brokers, 'group.id': `bench-latency-${process.pid}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 5 }, {});
+  const reader = new Kafka.KafkaConsumer(
+    { 'bootstrap.servers': o.brokers, 'group.id': `bench-latency-${process.pid}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 5 },
+    {},
+  );
   await new Promise<void>((resolve, reject) => reader.connect({ topic: o.output }, (err) => (err ? reject(err) : resolve())));
   reader.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: o.output, partition, offset: 0 })));
   const digest = new TDigest();
@@ -97,5 +100,11 @@ export async function pacedLatency(o: LatencyRun): Promise<LatencyResult> {
   reading = false;
   await readLoop;
   await Promise.all([disconnect(reader), disconnect(producer)]);
-  return { offered: o.rate, outputs, expectedOutputs: expected, p50Ms: Number(digest.percentile(0.5).toFixed(1)), p99Ms: Number(digest.percentile(0.99).toFixed(1)) };
+  return {
+    offered: o.rate,
+    outputs,
+    expectedOutputs: expected,
+    p50Ms: Number(digest.percentile(0.5).toFixed(1)),
+    p99Ms: Number(digest.percentile(0.99).toFixed(1)),
+  };
 }

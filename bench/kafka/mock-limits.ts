@@ -32,16 +32,23 @@ const JOIN_TIMEOUT_MS = 60_000;
 const REJOIN_SESSION_TIMEOUT_MS = 6_000;
 
 async function metadataPartitions(client: Kafka.Producer | Kafka.KafkaConsumer, topic: string): Promise<number> {
-  const md = await new Promise<Kafka.Metadata>((resolve, reject) => client.getMetadata({ topic, timeout: 5_000 }, (err, m) => (err ? reject(err) : resolve(m))));
+  const md = await new Promise<Kafka.Metadata>((resolve, reject) =>
+    client.getMetadata({ topic, timeout: 5_000 }, (err, m) => (err ? reject(err) : resolve(m))),
+  );
   return md.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
 }
 
 async function groupJoinMs(brokers: string, topic: string, group: string, sessionTimeoutMs = 45_000): Promise<number> {
   // rebalance_cb: node-rdkafka emits 'rebalance' (and assigns) only with it set; without it the wait below never ends.
-  const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': brokers, 'group.id': group, 'enable.auto.commit': false, rebalance_cb: true, 'session.timeout.ms': sessionTimeoutMs }, { 'auto.offset.reset': 'earliest' });
+  const consumer = new Kafka.KafkaConsumer(
+    { 'bootstrap.servers': brokers, 'group.id': group, 'enable.auto.commit': false, rebalance_cb: true, 'session.timeout.ms': sessionTimeoutMs },
+    { 'auto.offset.reset': 'earliest' },
+  );
   await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
   const t0 = performance.now();
-  const assigned = new Promise<number>((resolve) => consumer.on('rebalance', (err) => err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS && resolve(performance.now())));
+  const assigned = new Promise<number>((resolve) =>
+    consumer.on('rebalance', (err) => err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS && resolve(performance.now())),
+  );
   consumer.subscribe([topic]);
   consumer.setDefaultConsumeTimeout(50);
   let joined = 0;
@@ -67,7 +74,9 @@ export async function mockLimits(groups: number): Promise<MockLimitsFigure> {
     const done = new Promise<void>((resolve) => producer.on('delivery-report', () => ++acked === producedMessages && resolve()));
     for (let i = 0; i < producedMessages; i++) producer.produce('retention', 0, payload, null);
     await done;
-    const range = await new Promise<{ lowOffset: number; highOffset: number }>((resolve, reject) => consumer.queryWatermarkOffsets('retention', 0, 5_000, (err, o) => (err ? reject(err) : resolve(o))));
+    const range = await new Promise<{ lowOffset: number; highOffset: number }>((resolve, reject) =>
+      consumer.queryWatermarkOffsets('retention', 0, 5_000, (err, o) => (err ? reject(err) : resolve(o))),
+    );
     const retainedMessages = range.highOffset - range.lowOffset;
     await disconnect(producer);
 
@@ -78,9 +87,18 @@ export async function mockLimits(groups: number): Promise<MockLimitsFigure> {
     const rejoinMs = await groupJoinMs(broker.bootstrap, 'auto-created', 'rejoin', REJOIN_SESSION_TIMEOUT_MS);
     await disconnect(consumer);
     return {
-      bench: 'kafka-mock', autoCreatedPartitions, consumerMetadataCreatesTopic, messageBytes: MESSAGE_BYTES, producedMessages, retainedMessages,
-      retainedMiB: Number(((retainedMessages * MESSAGE_BYTES) / 2 ** 20).toFixed(2)), logStartOffset: range.lowOffset, groupJoinMs: joins, groupJoinMedianMs: median(joins),
-      rejoinSessionTimeoutMs: REJOIN_SESSION_TIMEOUT_MS, rejoinMs,
+      bench: 'kafka-mock',
+      autoCreatedPartitions,
+      consumerMetadataCreatesTopic,
+      messageBytes: MESSAGE_BYTES,
+      producedMessages,
+      retainedMessages,
+      retainedMiB: Number(((retainedMessages * MESSAGE_BYTES) / 2 ** 20).toFixed(2)),
+      logStartOffset: range.lowOffset,
+      groupJoinMs: joins,
+      groupJoinMedianMs: median(joins),
+      rejoinSessionTimeoutMs: REJOIN_SESSION_TIMEOUT_MS,
+      rejoinMs,
     };
   } finally {
     await broker.stop();

@@ -30,7 +30,11 @@ async function pacedRun(o: PacedTargetRun): Promise<LatencyResult> {
     await raw.stop();
     return result;
   }
-  const { runner, running, stateDir } = await startFlywheel(o.impl, { brokers, input, output, bounded: false, windowMs: o.windowMs, delayMs: o.delayMs }, o.workers);
+  const { runner, running, stateDir } = await startFlywheel(
+    o.impl,
+    { brokers, input, output, bounded: false, windowMs: o.windowMs, delayMs: o.delayMs },
+    o.workers,
+  );
   const result = await runChild<LatencyResult>(latencyClient, o.plan);
   runner.stop();
   await running;

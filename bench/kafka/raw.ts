@@ -12,7 +12,10 @@ import { connectProducer, disconnect, PARTITIONS } from './topics.js';
 import { derivedId, sourceRecordId } from '../../src/runtime/record-id.js';
 
 async function assignedConsumer(brokers: string, topic: string): Promise<Kafka.KafkaConsumer> {
-  const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': brokers, 'group.id': `bench-raw-${process.pid}`, 'enable.auto.commit': false, ...CONSUMER_TUNING }, { 'auto.offset.reset': 'earliest' });
+  const consumer = new Kafka.KafkaConsumer(
+    { 'bootstrap.servers': brokers, 'group.id': `bench-raw-${process.pid}`, 'enable.auto.commit': false, ...CONSUMER_TUNING },
+    { 'auto.offset.reset': 'earliest' },
+  );
   await new Promise<void>((resolve, reject) => consumer.connect({ topic }, (err) => (err ? reject(err) : resolve())));
   consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition, offset: 0 })));
   consumer.setDefaultConsumeTimeout(20);

@@ -8,7 +8,15 @@ import type { BenchEvent } from './events.js';
 export const PARTITIONS = 4;
 
 export async function connectProducer(brokers: string, extra: Record<string, string | number | boolean> = {}): Promise<Kafka.Producer> {
-  const producer = new Kafka.Producer({ 'bootstrap.servers': brokers, dr_cb: true, 'enable.idempotence': true, 'linger.ms': 5, 'batch.num.messages': 10_000, 'queue.buffering.max.messages': 1_000_000, ...extra });
+  const producer = new Kafka.Producer({
+    'bootstrap.servers': brokers,
+    dr_cb: true,
+    'enable.idempotence': true,
+    'linger.ms': 5,
+    'batch.num.messages': 10_000,
+    'queue.buffering.max.messages': 1_000_000,
+    ...extra,
+  });
   await new Promise<void>((resolve, reject) => producer.connect({}, (err) => (err ? reject(err) : resolve())));
   producer.setPollInterval(5);
   return producer;

@@ -26,7 +26,8 @@ function checkKeptEntries(): void {
   const count = (db.get('count') as number | undefined) ?? 0;
   const keys = [...db.getKeys({ start: ['entry'], end: ['entry', Infinity] })].map((k) => (k as [string, number])[1]);
   const first = Math.max(1, count - KEPT + 1);
-  if (keys.length !== count - first + 1 || keys.some((k, i) => k !== first + i)) broken(`count ${count} but ${keys.length} entries, from ${keys[0]} to ${keys[keys.length - 1]}`);
+  if (keys.length !== count - first + 1 || keys.some((k, i) => k !== first + i))
+    broken(`count ${count} but ${keys.length} entries, from ${keys[0]} to ${keys[keys.length - 1]}`);
 }
 
 function commitOne(): void {

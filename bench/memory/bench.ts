@@ -81,8 +81,25 @@ async function runTopology(root: string, topology: string, options: MemoryBenchO
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-memory-bench-'));
   const port = await freePort();
   const broker = variables.sinkTopics ? await spawnDevBroker({ topics: variables.sinkTopics }) : null;
-  const env = { ...process.env, [variables.count]: String(options.events), ...(variables.rate ? { [variables.rate]: '0' } : {}), ...(broker ? { FLYWHEEL_BROKERS: broker.bootstrap } : {}) };
-  const args = ['-n', String(options.niceness), process.execPath, ...options.nodeArgs, join(root, 'dist/src/cli.js'), 'run', topology, '--state', stateDir, '--port', String(port)];
+  const env = {
+    ...process.env,
+    [variables.count]: String(options.events),
+    ...(variables.rate ? { [variables.rate]: '0' } : {}),
+    ...(broker ? { FLYWHEEL_BROKERS: broker.bootstrap } : {}),
+  };
+  const args = [
+    '-n',
+    String(options.niceness),
+    process.execPath,
+    ...options.nodeArgs,
+    join(root, 'dist/src/cli.js'),
+    'run',
+    topology,
+    '--state',
+    stateDir,
+    '--port',
+    String(port),
+  ];
   const started = Date.now();
   const child = spawn('nice', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const samples: MemorySample[] = [];

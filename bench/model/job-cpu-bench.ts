@@ -27,7 +27,15 @@ export async function jobCpuBench(o: JobCpuOptions, report: (figure: object) => 
   for (const maxDelay of o.maxDelays) {
     const runs: JobCpuResult[] = [];
     for (let r = 0; r < o.runs; r++) {
-      runs.push(await runChild<JobCpuResult>(script, { rate: o.rate, eventsPerSecondOfEventTime: o.eventTimeRate ?? o.rate, maxDelay, warmupSeconds: o.warmupSeconds, seconds: o.seconds } satisfies JobCpuRun));
+      runs.push(
+        await runChild<JobCpuResult>(script, {
+          rate: o.rate,
+          eventsPerSecondOfEventTime: o.eventTimeRate ?? o.rate,
+          maxDelay,
+          warmupSeconds: o.warmupSeconds,
+          seconds: o.seconds,
+        } satisfies JobCpuRun),
+      );
     }
     const mid = (pick: (r: JobCpuResult) => number) => median(runs.map(pick));
     report({

@@ -12,7 +12,9 @@ const LABEL_WINDOW = 60_000;
 export const benchWorld = { seed: 3, users: 2_000, items: 1_000, categories: 20, partitions: 1 };
 
 export function labelledExamples(events: number): TrainingExample[] {
-  const all = [...ecommerceEvents({ ...benchWorld, count: events })].map((r) => r as { type: string; userId: string; itemId?: string; ts: number; category?: number; price?: number; device?: string });
+  const all = [...ecommerceEvents({ ...benchWorld, count: events })].map(
+    (r) => r as { type: string; userId: string; itemId?: string; ts: number; category?: number; price?: number; device?: string },
+  );
   const responses = new Map<string, number[]>();
   for (const e of all) {
     if (e.type === 'view' || e.itemId === undefined) continue;
@@ -25,7 +27,15 @@ export function labelledExamples(events: number): TrainingExample[] {
     const times = responses.get(`${e.userId}|${e.itemId}`) ?? [];
     const label = times.some((t) => t >= e.ts && t <= e.ts + LABEL_WINDOW) ? 1 : 0;
     const item = { itemId: e.itemId!, category: e.category ?? null, price: e.price ?? null };
-    examples.push({ model: 'click', id: `${e.userId}#${seq}`, ts: e.ts, features: clickFeatures(e.userId, item, e.device ?? null, null), label, userId: e.userId, ...item });
+    examples.push({
+      model: 'click',
+      id: `${e.userId}#${seq}`,
+      ts: e.ts,
+      features: clickFeatures(e.userId, item, e.device ?? null, null),
+      label,
+      userId: e.userId,
+      ...item,
+    });
   });
   return examples.sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
 }

@@ -39,7 +39,17 @@ const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 try {
   const topology = await loadTopology(file, { stateDir });
   const batch = { ...topology.runtime.batch, maxDelay: o.maxDelay };
-  const runner = new JobRunner({ job: { kind: 'topology', file }, graph: topology.graph, stateDir, workers: topology.runtime.workers, slots: topology.runtime.slots, placement: topology.runtime.placement, batch, baseDir: dirname(file), workerNiceness: topology.runtime.workerNiceness });
+  const runner = new JobRunner({
+    job: { kind: 'topology', file },
+    graph: topology.graph,
+    stateDir,
+    workers: topology.runtime.workers,
+    slots: topology.runtime.slots,
+    placement: topology.runtime.placement,
+    batch,
+    baseDir: dirname(file),
+    workerNiceness: topology.runtime.workerNiceness,
+  });
   const running = runner.run();
   await runner.opened;
   await sleep(o.warmupSeconds);

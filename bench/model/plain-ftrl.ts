@@ -14,7 +14,8 @@ export interface PlainRun {
 
 export function plainFtrl(examples: readonly TrainingExample[], hashing: HashingSpec, p: FtrlParams): PlainRun {
   const state = new Map<number, { z: number; n: number }>();
-  const weight = (s: { z: number; n: number }) => (Math.abs(s.z) <= p.lambda1 ? 0 : -(s.z - Math.sign(s.z) * p.lambda1) / ((p.beta + Math.sqrt(s.n)) / p.alpha + p.lambda2));
+  const weight = (s: { z: number; n: number }) =>
+    Math.abs(s.z) <= p.lambda1 ? 0 : -(s.z - Math.sign(s.z) * p.lambda1) / ((p.beta + Math.sqrt(s.n)) / p.alpha + p.lambda2);
   let loss = 0;
   for (const e of examples) {
     const { indices, values } = hashFeatures(e.features, hashing);

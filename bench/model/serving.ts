@@ -56,13 +56,25 @@ const { values: args } = parseArgs({
     live: { type: 'boolean', default: false },
   },
 });
-const [rate, scoreRate, seconds, warmup, recommendations] = [args.rate, args['score-rate'], args.seconds, args.warmup, args.recommendations].map(Number) as [number, number, number, number, number];
+const [rate, scoreRate, seconds, warmup, recommendations] = [args.rate, args['score-rate'], args.seconds, args.warmup, args.recommendations].map(Number) as [
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 const resultsFile = fileURLToPath(new URL('../../../bench/results.jsonl', import.meta.url));
 const command = `node dist/bench/model/serving.js ${process.argv.slice(2).join(' ')}`;
 const at = new Date().toISOString();
 /** One JSON line per figure, on stdout and in bench/results.jsonl (as bench/run.ts records its benchmarks). */
 const report = (figure: object) => {
-  const line = JSON.stringify({ bench: 'model-serving', ...figure, machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`, command, at });
+  const line = JSON.stringify({
+    bench: 'model-serving',
+    ...figure,
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
+    command,
+    at,
+  });
   process.stdout.write(line + '\n');
   appendFileSync(resultsFile, line + '\n');
 };
@@ -95,8 +107,23 @@ type LoadFigures = { latency: Record<string, number>; requests: { average: numbe
 /** wrk's figures in the shape autocannon reports. */
 async function wrkScoreLoad(url: string): Promise<LoadFigures> {
   const ids = Array.from({ length: world.users }, (_, u) => `u${u}`);
-  const r = (await wrkLoad({ url, ids, idsFile: join(stateDir, 'wrk-users.txt'), rate: scoreRate, seconds, connections: 20, method: 'POST', path: '/score', body: '{"userId":"{id}","itemId":"i{n}"}', n: world.items })) as {
-    requestsPerSecond: number; total: number; non2xx: number; errors: number; latencyMs: Record<string, number>;
+  const r = (await wrkLoad({
+    url,
+    ids,
+    idsFile: join(stateDir, 'wrk-users.txt'),
+    rate: scoreRate,
+    seconds,
+    connections: 20,
+    method: 'POST',
+    path: '/score',
+    body: '{"userId":"{id}","itemId":"i{n}"}',
+    n: world.items,
+  })) as {
+    requestsPerSecond: number;
+    total: number;
+    non2xx: number;
+    errors: number;
+    latencyMs: Record<string, number>;
   };
   return { latency: r.latencyMs, requests: { average: r.requestsPerSecond, total: r.total }, non2xx: r.non2xx, errors: r.errors };
 }
@@ -104,13 +131,25 @@ async function wrkScoreLoad(url: string): Promise<LoadFigures> {
 function load(url: string): Promise<LoadFigures> {
   if (args.client === 'wrk') return wrkScoreLoad(url);
   const client = fileURLToPath(new URL('./load-client.js', import.meta.url));
-  const child = spawn(process.execPath, [client, url, String(scoreRate), String(seconds), '50', String(world.users), String(world.items)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [client, url, String(scoreRate), String(seconds), '50', String(world.users), String(world.items)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c));
   return new Promise((done) => child.on('exit', () => done(JSON.parse(out))));
 }
 
-const runner = new JobRunner({ job: { kind: 'topology', file }, graph: topology.graph, stateDir, workers: topology.runtime.workers, slots: topology.runtime.slots, placement: topology.runtime.placement, batch: topology.runtime.batch, baseDir: dirname(file), workerNiceness });
+const runner = new JobRunner({
+  job: { kind: 'topology', file },
+  graph: topology.graph,
+  stateDir,
+  workers: topology.runtime.workers,
+  slots: topology.runtime.slots,
+  placement: topology.runtime.placement,
+  batch: topology.runtime.batch,
+  baseDir: dirname(file),
+  workerNiceness,
+});
 const running = runner.run();
 try {
   await runner.opened;
@@ -130,7 +169,12 @@ try {
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
-  report({ figure: 'publication delay while training', samples: ages.length, unpublishedExamples: { median: median(unpublished), max: Math.max(...unpublished) }, versionAgeMs: { median: median(ages), max: Math.max(...ages) } });
+  report({
+    figure: 'publication delay while training',
+    samples: ages.length,
+    unpublishedExamples: { median: median(unpublished), max: Math.max(...unpublished) },
+    versionAgeMs: { median: median(ages), max: Math.max(...ages) },
+  });
 
   const before = await click();
   const flywheel = await load(server.url);
@@ -144,7 +188,12 @@ try {
   const published = view.state.value<PublishedModel>('model', 'click', MODEL_STATE.published)!;
   const loaded = scoringWeights(published);
   report({ figure: 'loading a published version', nonzeroWeights: loaded.table.size, loadMs: round(performance.now() - loadStart) });
-  const inputs: PlainInputs = { weights: new Map(published.coords.map((c, i) => [c, published.weights[i]!])), hashing: published.hashing, profiles: new Map(), items: new Map() };
+  const inputs: PlainInputs = {
+    weights: new Map(published.coords.map((c, i) => [c, published.weights[i]!])),
+    hashing: published.hashing,
+    profiles: new Map(),
+    items: new Map(),
+  };
   for (let u = 0; u < world.users; u++) {
     const record = view.state.value<FeatureRecord>('user-features', `u${u}`, 'features');
     if (record) inputs.profiles.set(`u${u}`, profileOf(record) satisfies UserProfile);
@@ -156,7 +205,13 @@ try {
   const plainServer = await startPlainScorer(inputs);
   const plain = await load(plainServer.url);
   plainServer.server.close();
-  const figure = (r: typeof flywheel) => ({ requestsPerSecond: Math.round(r.requests.average), total: r.requests.total, non2xx: r.non2xx, errors: r.errors, latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max } });
+  const figure = (r: typeof flywheel) => ({
+    requestsPerSecond: Math.round(r.requests.average),
+    total: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+  });
   report({
     figure: 'POST /score at a fixed rate while training',
     targetRate: scoreRate,
@@ -188,7 +243,9 @@ try {
       flywheelDigest.push(performance.now() - t0);
       candidates += body.candidates;
       const recent = view.state.value<{ recentItems: string[] }>('labels', userId, 'user')?.recentItems ?? [];
-      const list = [...candidatesFor(view.state, scoring, recent, view.state.value<Array<[string, number]>>('model', 'click', MODEL_STATE.popular) ?? []).keys()];
+      const list = [
+        ...candidatesFor(view.state, scoring, recent, view.state.value<Array<[string, number]>>('model', 'click', MODEL_STATE.popular) ?? []).keys(),
+      ];
       const t1 = performance.now();
       plainRecommend(inputs, userId, list, 10);
       plainDigest.push(performance.now() - t1);
@@ -213,7 +270,15 @@ try {
   const alone = await load(server.url);
   const floorAlone = await load(floor.url);
   floor.close();
-  report({ figure: 'POST /score at a fixed rate with the job stopped', targetRate: scoreRate, seconds, client: args.client, isolation: args.isolation, flywheel: figure(alone), floor: figure(floorAlone) });
+  report({
+    figure: 'POST /score at a fixed rate with the job stopped',
+    targetRate: scoreRate,
+    seconds,
+    client: args.client,
+    isolation: args.isolation,
+    flywheel: figure(alone),
+    floor: figure(floorAlone),
+  });
   agent.destroy();
   await server.close();
   await view.close?.();

@@ -22,11 +22,16 @@ import { labelledExamples } from './labelled-examples.js';
 import { plainFtrl } from './plain-ftrl.js';
 import { trainingJob } from './training-job.js';
 
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '400000' }, runs: { type: 'string', default: '3' }, placement: { type: 'string', default: 'pinned' } } });
+const { values: args } = parseArgs({
+  options: { events: { type: 'string', default: '400000' }, runs: { type: 'string', default: '3' }, placement: { type: 'string', default: 'pinned' } },
+});
 const events = Number(args.events);
 const runs = Number(args.runs);
 const placement = args.placement === 'any' ? 'any' : 'pinned';
-const report = (figure: object) => process.stdout.write(JSON.stringify({ bench: 'model-training', ...figure, machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}` }) + '\n');
+const report = (figure: object) =>
+  process.stdout.write(
+    JSON.stringify({ bench: 'model-training', ...figure, machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}` }) + '\n',
+  );
 
 const examples = labelledExamples(events);
 const spec = resolveModelOptions({}).models.click;

@@ -80,7 +80,8 @@ export function baselineQ11(events: Iterable<NexmarkEvent>, emit: Emit): void {
     let merged: Session = { start: e.dateTime, end: e.dateTime + GAP, count: 1 };
     const rest: Session[] = [];
     for (const s of open.get(e.bidder) ?? []) {
-      if (s.start < merged.end && merged.start < s.end) merged = { start: Math.min(s.start, merged.start), end: Math.max(s.end, merged.end), count: s.count + merged.count };
+      if (s.start < merged.end && merged.start < s.end)
+        merged = { start: Math.min(s.start, merged.start), end: Math.max(s.end, merged.end), count: s.count + merged.count };
       else rest.push(s);
     }
     if (merged.end - 1 > watermark) {

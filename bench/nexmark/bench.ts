@@ -64,8 +64,8 @@ const implName = ({ workers, inThread, placement, intake, commitInterval }: Impl
   inThread
     ? 'in-thread'
     : workers === 0
-    ? 'baseline'
-    : `flywheel-${workers}${placement === 'any' ? '' : `-${placement}`}${intake === 'main' ? '' : '-worker-intake'}${commitInterval === undefined ? '' : `-commit-${commitInterval}ms`}`;
+      ? 'baseline'
+      : `flywheel-${workers}${placement === 'any' ? '' : `-${placement}`}${intake === 'main' ? '' : '-worker-intake'}${commitInterval === undefined ? '' : `-commit-${commitInterval}ms`}`;
 
 async function throughput(query: string, impl: Impl, o: NexmarkBenchOptions): Promise<Omit<Figure, LatencyField>> {
   const runs: QueryRunResult[] = [];
@@ -76,7 +76,9 @@ async function throughput(query: string, impl: Impl, o: NexmarkBenchOptions): Pr
   if (outputs.size !== 1) throw new Error(`${query} ${implName(impl)}: runs disagree on the output count (${[...outputs].join(', ')})`);
   const stateMiB = runs[0]!.stateMiB === null ? null : median(runs.map((r) => r.stateMiB!));
   return {
-    bench: 'nexmark', query, impl: implName(impl),
+    bench: 'nexmark',
+    query,
+    impl: implName(impl),
     ...rateFigures(o.events, { seconds, cpuSeconds: cpu, peakRssMiB: median(runs.map((r) => r.peakRssMiB)), stateMiB }),
     outputs: runs[0]!.outputs,
   };
@@ -90,21 +92,40 @@ export async function nexmarkBench(o: NexmarkBenchOptions, report: (f: Figure) =
       ...(o.inThread ? [{ workers: 1, inThread: true, placement: 'pinned' as const, intake: 'main' as const }] : []),
       ...o.intakes.flatMap((intake) =>
         o.placements.flatMap((placement) =>
-          o.workers.flatMap((workers) => (placement === 'pinned' && o.commitIntervals ? o.commitIntervals.map((commitInterval) => ({ workers, placement, intake, commitInterval })) : [{ workers, placement, intake }])),
+          o.workers.flatMap((workers) =>
+            placement === 'pinned' && o.commitIntervals
+              ? o.commitIntervals.map((commitInterval) => ({ workers, placement, intake, commitInterval }))
+              : [{ workers, placement, intake }],
+          ),
         ),
       ),
     ];
     const rows = [];
     for (const impl of impls) rows.push(await throughput(query, impl, o));
     const baselineOutputs = rows[0]!.outputs;
-    for (const row of rows) if (row.outputs !== baselineOutputs) throw new Error(`${query} ${row.impl}: ${row.outputs} outputs, the baseline ${baselineOutputs}`);
+    for (const row of rows)
+      if (row.outputs !== baselineOutputs) throw new Error(`${query} ${row.impl}: ${row.outputs} outputs, the baseline ${baselineOutputs}`);
     const rate = Math.round(Math.min(...rows.filter((_, i) => i > 0 && !impls[i]!.inThread).map((r) => r.eventsPerSecond)) / 2);
     for (const [i, row] of rows.entries()) {
-      let latency: Pick<Figure, LatencyField> = { pacedRate: null, pacedEventsPerSecond: null, latencySamples: null, releasedEarly: null, p50LatencyMs: null, p99LatencyMs: null };
+      let latency: Pick<Figure, LatencyField> = {
+        pacedRate: null,
+        pacedEventsPerSecond: null,
+        latencySamples: null,
+        releasedEarly: null,
+        p50LatencyMs: null,
+        p99LatencyMs: null,
+      };
       if (o.latencySeconds > 0 && !impls[i]!.inThread) {
         const events = rate * o.latencySeconds;
         const r = await runChild<QueryRunResult>(script, { query, ...impls[i]!, events, rate } satisfies QueryRun);
-        latency = { pacedRate: rate, pacedEventsPerSecond: Math.round(events / r.seconds), latencySamples: r.latencySamples, releasedEarly: r.releasedEarly, p50LatencyMs: r.p50LatencyMs, p99LatencyMs: r.p99LatencyMs };
+        latency = {
+          pacedRate: rate,
+          pacedEventsPerSecond: Math.round(events / r.seconds),
+          latencySamples: r.latencySamples,
+          releasedEarly: r.releasedEarly,
+          p50LatencyMs: r.p50LatencyMs,
+          p99LatencyMs: r.p99LatencyMs,
+        };
       }
       const figure: Figure = { ...row, ...latency };
       figures.push(figure);

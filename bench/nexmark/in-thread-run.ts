@@ -47,11 +47,17 @@ export function runInThread(o: InThreadOptions): number {
   let outputs = 0;
   let watermark = -Infinity;
   const forwards: Forward[][] = plan.stages.map(() => []);
-  const slots: Slot[][] = plan.stages.map((stage, s) => (s === 0 ? [] : keyedSlots(plan, s, dbs, (stageIndex, f) => forwards[stageIndex]!.push(f))));
-  const stage0 = new StageExecutor(plan, 0, {
-    sink: () => outputs++,
-    exit: (stage, id, key, kg, value, timestamp) => apply(slots[stage]![slotOfKeyGroup(kg, plan.keyGroups, SLOTS)]!, watermark, id, key, kg, value, timestamp),
-  }, null);
+  const slots: Slot[][] = plan.stages.map((_stage, s) => (s === 0 ? [] : keyedSlots(plan, s, dbs, (stageIndex, f) => forwards[stageIndex]!.push(f))));
+  const stage0 = new StageExecutor(
+    plan,
+    0,
+    {
+      sink: () => outputs++,
+      exit: (stage, id, key, kg, value, timestamp) =>
+        apply(slots[stage]![slotOfKeyGroup(kg, plan.keyGroups, SLOTS)]!, watermark, id, key, kg, value, timestamp),
+    },
+    null,
+  );
   const source = plan.graph.steps.find((s) => s.kind === 'source') as StepSpec;
   const connector = createSource(source, plan.graph.name, process.cwd());
   const timestampOf = eventTimeOf(source);
@@ -98,10 +104,15 @@ function keyedSlots(plan: Plan, stage: number, dbs: ReturnType<typeof openState>
   const timerSteps = stagePlan.steps.filter((id) => operatorType(plan.graph.steps.find((s) => s.id === id)!.kind)?.keyed);
   return Array.from({ length: SLOTS }, (_, s) => {
     const batch = new SlotBatch(dbs, stage, s, keyGroupsOfSlot(s, plan.keyGroups, SLOTS), timerSteps, true);
-    const executor = new StageExecutor(plan, stage, {
-      sink: (sink, id, key, value, timestamp, headers) => batch.addOutput({ sink, id, key, value, timestamp, ...(headers ? { headers } : {}) }),
-      exit: (next, id, key, kg, value, timestamp) => forward(next, [id, key, kg, value, timestamp]),
-    }, batch);
+    const executor = new StageExecutor(
+      plan,
+      stage,
+      {
+        sink: (sink, id, key, value, timestamp, headers) => batch.addOutput({ sink, id, key, value, timestamp, ...(headers ? { headers } : {}) }),
+        exit: (next, id, key, kg, value, timestamp) => forward(next, [id, key, kg, value, timestamp]),
+      },
+      batch,
+    );
     batch.begin();
     return { batch, executor, entry: stagePlan.entry! };
   });

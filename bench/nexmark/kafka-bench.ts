@@ -35,7 +35,14 @@ export interface KafkaFigure extends RateFigures {
 async function measureOnce(query: string, workers: number, events: number): Promise<KafkaQueryResult> {
   const broker = await spawnDevBroker({ topics: [`nexmark-${query}-in`, `nexmark-${query}-out`] });
   try {
-    return await runChild<KafkaQueryResult>(script, { query, workers, events, bootstrap: broker.bootstrap, aheadBytes: AHEAD_BYTES, stallSeconds: 30 } satisfies KafkaQueryRun);
+    return await runChild<KafkaQueryResult>(script, {
+      query,
+      workers,
+      events,
+      bootstrap: broker.bootstrap,
+      aheadBytes: AHEAD_BYTES,
+      stallSeconds: 30,
+    } satisfies KafkaQueryRun);
   } finally {
     await broker.stop();
   }
@@ -51,7 +58,9 @@ export async function nexmarkKafkaBench(o: KafkaBenchOptions, report: (f: KafkaF
       if (workers === 0) rawRate = rate;
       const flywheel = workers > 0;
       const figure: KafkaFigure = {
-        bench: 'nexmark-kafka', query, impl: flywheel ? `flywheel-${workers}` : 'raw-client',
+        bench: 'nexmark-kafka',
+        query,
+        impl: flywheel ? `flywheel-${workers}` : 'raw-client',
         ...rateFigures(o.events, r),
         read: r.read,
         outputs: flywheel ? r.outputs : null,

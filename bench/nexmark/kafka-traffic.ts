@@ -39,11 +39,25 @@ process.on('message', (m: { read?: number; stop?: boolean }) => {
   if (m.stop) stopping = true;
 });
 
-const producer = new Kafka.Producer({ 'bootstrap.servers': o.bootstrap, 'linger.ms': 5, 'queue.buffering.max.messages': 200_000, 'batch.num.messages': 10_000 } as Kafka.ProducerGlobalConfig);
+const producer = new Kafka.Producer({
+  'bootstrap.servers': o.bootstrap,
+  'linger.ms': 5,
+  'queue.buffering.max.messages': 200_000,
+  'batch.num.messages': 10_000,
+} as Kafka.ProducerGlobalConfig);
 await new Promise<void>((resolve, reject) => producer.connect({}, (err) => (err ? reject(err) : resolve())));
 producer.setPollInterval(10);
 
-const counter = new Kafka.KafkaConsumer({ 'bootstrap.servers': o.bootstrap, 'group.id': `count-${o.output}`, 'enable.auto.commit': false, 'enable.partition.eof': false, 'fetch.wait.max.ms': 10 } as Kafka.ConsumerGlobalConfig, { 'auto.offset.reset': 'earliest' });
+const counter = new Kafka.KafkaConsumer(
+  {
+    'bootstrap.servers': o.bootstrap,
+    'group.id': `count-${o.output}`,
+    'enable.auto.commit': false,
+    'enable.partition.eof': false,
+    'fetch.wait.max.ms': 10,
+  } as Kafka.ConsumerGlobalConfig,
+  { 'auto.offset.reset': 'earliest' },
+);
 await new Promise<void>((resolve, reject) => counter.connect({}, (err) => (err ? reject(err) : resolve())));
 counter.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: o.output, partition, offset: 0 })));
 counter.setDefaultConsumeTimeout(20);

@@ -57,7 +57,11 @@ process.env.NEXMARK_SINK = JSON.stringify({ type: 'kafka', options: { topic: out
 // A fresh evaluation of the queries module: the copy the baselines imported read the environment before it was set.
 const graph = ((await import(new URL('./queries.js?kafka', import.meta.url).href)) as Record<string, JobGraph>)[o.query]!;
 
-const traffic = fork(fileURLToPath(new URL('./kafka-traffic.js', import.meta.url)), [JSON.stringify({ bootstrap: o.bootstrap, input, output, events: o.events, aheadBytes: o.aheadBytes } satisfies TrafficOptions)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const traffic = fork(
+  fileURLToPath(new URL('./kafka-traffic.js', import.meta.url)),
+  [JSON.stringify({ bootstrap: o.bootstrap, input, output, events: o.events, aheadBytes: o.aheadBytes } satisfies TrafficOptions)],
+  { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+);
 let seen: TrafficReport = { produced: 0, outputs: 0, gaps: 0 };
 await new Promise<void>((resolve) => traffic.once('message', () => resolve()));
 traffic.on('message', (m: TrafficReport) => (seen = m));
@@ -80,17 +84,37 @@ function watch(readSoFar: () => number, done: (read: number) => boolean): Promis
 }
 
 async function runFlywheel(stateDir: string): Promise<number> {
-  const runner = new JobRunner({ job: moduleJobRef(fileURLToPath(new URL('./queries.js', import.meta.url)), o.query), graph, stateDir, workers: o.workers, slots: 16 });
+  const runner = new JobRunner({
+    job: moduleJobRef(fileURLToPath(new URL('./queries.js', import.meta.url)), o.query),
+    graph,
+    stateDir,
+    workers: o.workers,
+    slots: 16,
+  });
   const running = runner.run();
   await runner.opened;
-  const read = await watch(() => runner.status(0, 0).recordsRead, () => seen.outputs >= expectedOutputs);
+  const read = await watch(
+    () => runner.status(0, 0).recordsRead,
+    () => seen.outputs >= expectedOutputs,
+  );
   runner.stop();
   await running;
   return read;
 }
 
 async function runRawClient(): Promise<number> {
-  const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': o.bootstrap, 'group.id': `raw-${input}`, 'enable.auto.commit': false, 'enable.partition.eof': false, 'queued.min.messages': 20_000, 'fetch.wait.max.ms': 10, 'fetch.queue.backoff.ms': 10 } as Kafka.ConsumerGlobalConfig, { 'auto.offset.reset': 'earliest' });
+  const consumer = new Kafka.KafkaConsumer(
+    {
+      'bootstrap.servers': o.bootstrap,
+      'group.id': `raw-${input}`,
+      'enable.auto.commit': false,
+      'enable.partition.eof': false,
+      'queued.min.messages': 20_000,
+      'fetch.wait.max.ms': 10,
+      'fetch.queue.backoff.ms': 10,
+    } as Kafka.ConsumerGlobalConfig,
+    { 'auto.offset.reset': 'earliest' },
+  );
   await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
   consumer.assign([0, 1, 2, 3].map((partition) => ({ topic: input, partition, offset: 0 })));
   consumer.setDefaultConsumeTimeout(20);
@@ -99,7 +123,10 @@ async function runRawClient(): Promise<number> {
   const loop = (async () => {
     while (reading) read += await new Promise<number>((resolve) => consumer.consume(4096, (err, ms) => resolve(err ? 0 : ms.length)));
   })();
-  await watch(() => read, (r) => r >= o.events + 4);
+  await watch(
+    () => read,
+    (r) => r >= o.events + 4,
+  );
   reading = false;
   await loop;
   await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));

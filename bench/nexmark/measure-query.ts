@@ -87,13 +87,24 @@ const m = await measure(async () => {
     return;
   }
   registerSinkType(latencySinkType);
-  process.env.NEXMARK_OPTIONS = JSON.stringify(paced ? { count: o.events, partitions: 4, rate: o.rate, eventsPerSecondOfEventTime: o.rate, startTime: 'now' } : { count: o.events, partitions: 4 });
+  process.env.NEXMARK_OPTIONS = JSON.stringify(
+    paced ? { count: o.events, partitions: 4, rate: o.rate, eventsPerSecondOfEventTime: o.rate, startTime: 'now' } : { count: o.events, partitions: 4 },
+  );
   process.env.NEXMARK_SINK = JSON.stringify(paced ? { type: 'latency', options: { name: 'paced', readyAfter } } : { type: 'discard', options: {} });
   // A fresh evaluation of the queries module: the copy the baselines imported read the environment before it was set.
   const graph = ((await import(`./queries.js?paced=${paced}`)) as unknown as Record<string, JobGraph>)[o.query]!;
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-nexmark-'));
   try {
-    const runner = new JobRunner({ job: moduleJobRef(queriesModule, o.query), graph, stateDir, workers: o.workers, slots: 16, placement: o.placement ?? 'any', intake: o.intake ?? 'main', ...(o.commitInterval !== undefined ? { commitInterval: o.commitInterval } : {}) });
+    const runner = new JobRunner({
+      job: moduleJobRef(queriesModule, o.query),
+      graph,
+      stateDir,
+      workers: o.workers,
+      slots: 16,
+      placement: o.placement ?? 'any',
+      intake: o.intake ?? 'main',
+      ...(o.commitInterval !== undefined ? { commitInterval: o.commitInterval } : {}),
+    });
     await runner.run();
     found.outputs = await outputsOf(runner);
     found.stateMiB = diskMiB(stateDir);

@@ -21,8 +21,18 @@ async function runJob(b: QualityBenchJob): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-quality-bench-'));
   try {
     await launchJob({
-      job: moduleJobRef(jobModule, 'benchJob'), graph: buildBenchJob(b), stateDir, workers: 1, slots: 16, placement: 'any', workerNiceness: DEFAULT_WORKER_NICENESS,
-      batch: { maxRecords: 8192, maxDelay: 5 }, statusInterval: 3_600_000, stopTimeout: 10_000, baseDir: tmpdir(), log: () => {},
+      job: moduleJobRef(jobModule, 'benchJob'),
+      graph: buildBenchJob(b),
+      stateDir,
+      workers: 1,
+      slots: 16,
+      placement: 'any',
+      workerNiceness: DEFAULT_WORKER_NICENESS,
+      batch: { maxRecords: 8192, maxDelay: 5 },
+      statusInterval: 3_600_000,
+      stopTimeout: 10_000,
+      baseDir: tmpdir(),
+      log: () => {},
     });
   } finally {
     delete process.env[BENCH_ENV];
@@ -37,10 +47,26 @@ export async function expectationsBench(o: { events: number; runs: number }, rep
       const m = await measure(() => runJob({ events: o.events, checked }));
       const name = checked ? 'checked' : 'plain';
       cpuPerEvent[name]!.push(m.cpuSeconds / o.events);
-      report({ bench: 'expectations', implementation: name, run, events: o.events, eventsPerSecond: Math.round(o.events / m.seconds), cpuMicrosPerEvent: +((1e6 * m.cpuSeconds) / o.events).toFixed(2), peakRssMiB: m.peakRssMiB });
+      report({
+        bench: 'expectations',
+        implementation: name,
+        run,
+        events: o.events,
+        eventsPerSecond: Math.round(o.events / m.seconds),
+        cpuMicrosPerEvent: +((1e6 * m.cpuSeconds) / o.events).toFixed(2),
+        peakRssMiB: m.peakRssMiB,
+      });
     }
   }
   const plain = median(cpuPerEvent.plain!);
   const checked = median(cpuPerEvent.checked!);
-  report({ bench: 'expectations', summary: true, events: o.events, runs: o.runs, plainCpuMicrosPerEvent: +(1e6 * plain).toFixed(2), checkedCpuMicrosPerEvent: +(1e6 * checked).toFixed(2), addedCpuMicrosPerEvent: +(1e6 * (checked - plain)).toFixed(2) });
+  report({
+    bench: 'expectations',
+    summary: true,
+    events: o.events,
+    runs: o.runs,
+    plainCpuMicrosPerEvent: +(1e6 * plain).toFixed(2),
+    checkedCpuMicrosPerEvent: +(1e6 * checked).toFixed(2),
+    addedCpuMicrosPerEvent: +(1e6 * (checked - plain)).toFixed(2),
+  });
 }

@@ -33,7 +33,12 @@ const passOn: KeyedProcessor<unknown, unknown> = { onRecord: (record, ctx) => ct
 
 export function buildBenchJob(b: QualityBenchJob): JobGraph {
   const generator = {
-    seed: 29, users: 20_000, items: 2_000, partitions: 4, count: b.events, eventsPerSecondOfEventTime: 500,
+    seed: 29,
+    users: 20_000,
+    items: 2_000,
+    partitions: 4,
+    count: b.events,
+    eventsPerSecondOfEventTime: 500,
     faults: { negativePrice: 0.01, unknownDevice: 0.01, missingSessionId: 0.01, sessionIdAsNumber: 0.01, duplicate: 0.01 },
   };
   return job(`quality-bench-${b.checked ? 'checked' : 'plain'}`, (j) => {

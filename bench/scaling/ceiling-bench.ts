@@ -42,7 +42,10 @@ export async function ceilingBench(o: CeilingOptions, report: (f: CeilingFigure)
   const points: Array<{ impl: string; run: KeyedRun }> = [
     { impl: 'source-only', run: { impl: 'source', job: 'dropAfterKeyBy', keys: o.keys, events: 10 * o.events, workers: 0, rate: 0 } },
     ...o.intakes.flatMap((intake) =>
-      o.workers.map((w) => ({ impl: `flywheel-${w}${intake === 'workers' ? '-worker-intake' : ''}`, run: { impl: 'flywheel', job: 'dropAfterKeyBy', keys: o.keys, events: o.events, workers: w, rate: 0, intake } satisfies KeyedRun })),
+      o.workers.map((w) => ({
+        impl: `flywheel-${w}${intake === 'workers' ? '-worker-intake' : ''}`,
+        run: { impl: 'flywheel', job: 'dropAfterKeyBy', keys: o.keys, events: o.events, workers: w, rate: 0, intake } satisfies KeyedRun,
+      })),
     ),
   ];
   for (const { impl, run } of points) {
@@ -54,7 +57,9 @@ export async function ceilingBench(o: CeilingOptions, report: (f: CeilingFigure)
     const other = median(rs.map((r) => r.cpuSeconds - r.mainThreadCpuSeconds));
     const batches = rs[0]!.batches;
     report({
-      bench: 'ceiling', impl, events,
+      bench: 'ceiling',
+      impl,
+      events,
       eventsPerSecond: Math.round(events / seconds),
       mainThreadMicrosPerEvent: Number(((main / events) * 1e6).toFixed(3)),
       mainThreadCeiling: Math.round(events / main),

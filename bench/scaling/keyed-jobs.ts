@@ -14,7 +14,10 @@ import { syntheticKeysSourceType, type KeyedEvent } from './synthetic-keys.js';
 // Registered where the jobs are defined, so that worker threads reading the source (worker intake) know it too.
 registerSourceType(syntheticKeysSourceType);
 
-const source = (): ConnectorSpec => ({ type: 'synthetic-keys', options: JSON.parse(process.env.SCALING_SOURCE ?? '{"keys":1,"count":1}') as Record<string, unknown> });
+const source = (): ConnectorSpec => ({
+  type: 'synthetic-keys',
+  options: JSON.parse(process.env.SCALING_SOURCE ?? '{"keys":1,"count":1}') as Record<string, unknown>,
+});
 const discard: ConnectorSpec = { type: 'discard', options: {} };
 const eventTime = { eventTime: { field: 'ts' as const } };
 

@@ -54,7 +54,15 @@ async function runFlywheel(): Promise<void> {
   const graph = ((await import('./keyed-jobs.js')) as unknown as Record<string, JobGraph>)[o.job]!;
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-scaling-'));
   try {
-    const runner = new JobRunner({ job: moduleJobRef(fileURLToPath(new URL('./keyed-jobs.js', import.meta.url)), o.job), graph, stateDir, workers: o.workers, slots: 16, placement: o.placement ?? 'any', intake: o.intake ?? 'main' });
+    const runner = new JobRunner({
+      job: moduleJobRef(fileURLToPath(new URL('./keyed-jobs.js', import.meta.url)), o.job),
+      graph,
+      stateDir,
+      workers: o.workers,
+      slots: 16,
+      placement: o.placement ?? 'any',
+      intake: o.intake ?? 'main',
+    });
     found.batches = (await runner.run()).batches;
     found.stateMiB = diskMiB(stateDir);
   } finally {

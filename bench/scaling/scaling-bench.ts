@@ -35,7 +35,11 @@ export interface ScalingFigure extends RateFigures {
 
 function figure(sweep: ScalingFigure['sweep'], impl: string, run: KeyedRun, r: KeyedRunResult): ScalingFigure {
   return {
-    bench: 'scaling', sweep, impl, keys: run.keys, rate: run.rate > 0 ? run.rate : null,
+    bench: 'scaling',
+    sweep,
+    impl,
+    keys: run.keys,
+    rate: run.rate > 0 ? run.rate : null,
     ...rateFigures(run.events, r),
     cpuMicrosPerEvent: Number(((r.cpuSeconds / run.events) * 1e6).toFixed(2)),
     eventsPerBatch: r.batches ? Math.round(run.events / r.batches) : null,

@@ -66,7 +66,11 @@ async function offsets(brokers: string, topic: string): Promise<Array<{ lowOffse
   const consumer = await connected(new Kafka.KafkaConsumer({ 'bootstrap.servers': brokers, 'group.id': `replay-check-${topic}` }, {}));
   const out = [];
   for (let p = 0; p < PARTITIONS; p++) {
-    out.push(await new Promise<{ lowOffset: number; highOffset: number }>((resolve) => consumer.queryWatermarkOffsets(topic, p, 5_000, (err, o) => resolve(err ? { lowOffset: 0, highOffset: 0 } : o))));
+    out.push(
+      await new Promise<{ lowOffset: number; highOffset: number }>((resolve) =>
+        consumer.queryWatermarkOffsets(topic, p, 5_000, (err, o) => resolve(err ? { lowOffset: 0, highOffset: 0 } : o)),
+      ),
+    );
   }
   await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   return out;
@@ -82,7 +86,9 @@ export async function replayThroughKafka(name: string, replay: Replay): Promise<
     await produce(broker.bootstrap, topics.events, replay);
     const held = await offsets(broker.bootstrap, topics.events);
     if (held.some((o) => o.lowOffset > 0) || total(held) !== replay.events.length) {
-      throw new Error(`${name}: the dev broker kept ${total(held)} of ${replay.events.length} events (offsets ${JSON.stringify(held)}); it drops data past about 5 MiB per partition`);
+      throw new Error(
+        `${name}: the dev broker kept ${total(held)} of ${replay.events.length} events (offsets ${JSON.stringify(held)}); it drops data past about 5 MiB per partition`,
+      );
     }
     const settings: ReplaySettings = { brokers: broker.bootstrap, ...topics, options: replay.options };
     process.env[REPLAY_ENV] = JSON.stringify(settings);
@@ -99,7 +105,13 @@ export async function replayThroughKafka(name: string, replay: Replay): Promise<
       reports.set(x.id, res.json() as ExperimentReport);
     }
     await app.close();
-    return { reports, produced: replay.events.length, resultsWritten: total(await offsets(broker.bootstrap, topics.results)), deadLetters: total(await offsets(broker.bootstrap, topics.deadLetters)), seconds };
+    return {
+      reports,
+      produced: replay.events.length,
+      resultsWritten: total(await offsets(broker.bootstrap, topics.results)),
+      deadLetters: total(await offsets(broker.bootstrap, topics.deadLetters)),
+      seconds,
+    };
   } finally {
     delete process.env[REPLAY_ENV];
     rmSync(stateDir, { recursive: true, force: true });

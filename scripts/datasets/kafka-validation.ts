@@ -33,9 +33,16 @@ export async function hillstromKafka(folder: string): Promise<string> {
   return [
     '### Hillstrom through Kafka (visit = views, conversion = converted, spend = revenue)',
     runLine(outcome),
-    table(['arm', 'n (published)', 'visit (published)', 'conversion (published)', 'spend (published)'], Object.entries(published).map(([arm, [n, v, c, s]]) => [
-      arm, `${r.units.randomized[arm]} (${n})`, `${pct(meanIn(visit, arm))} (${pct(v)})`, `${pct(meanIn(conversion, arm), 4)} (${pct(c, 4)})`, `$${sig(meanIn(spend, arm), 5)} ($${s})`,
-    ])),
+    table(
+      ['arm', 'n (published)', 'visit (published)', 'conversion (published)', 'spend (published)'],
+      Object.entries(published).map(([arm, [n, v, c, s]]) => [
+        arm,
+        `${r.units.randomized[arm]} (${n})`,
+        `${pct(meanIn(visit, arm))} (${pct(v)})`,
+        `${pct(meanIn(conversion, arm), 4)} (${pct(c, 4)})`,
+        `$${sig(meanIn(spend, arm), 5)} ($${s})`,
+      ]),
+    ),
     srmLine(visit, '0.904'),
     ...[visit, conversion, spend].flatMap((m) => [`\n**${m.metric}** (vs No E-Mail; Holm across arms and metrics; CUPED on \`history\`)`, comparisonTable(m)]),
     `Warnings: ${JSON.stringify(r.metrics.flatMap((m) => m.warnings.map((w) => w.code)))}`,
@@ -50,9 +57,15 @@ export async function cookieCatsKafka(folder: string): Promise<string> {
   return [
     '### Cookie Cats through Kafka (1-day retention = views, 7-day retention = clicks)',
     runLine(outcome),
-    table(['arm', 'n', '1-day retention (published)', '7-day retention (published)'], Object.entries(published).map(([arm, [a, b]]) => [
-      arm, r.units.randomized[arm]!, `${pct(meanIn(r1, arm))} (${pct(a)})`, `${pct(meanIn(r7, arm))} (${pct(b)})`,
-    ])),
+    table(
+      ['arm', 'n', '1-day retention (published)', '7-day retention (published)'],
+      Object.entries(published).map(([arm, [a, b]]) => [
+        arm,
+        r.units.randomized[arm]!,
+        `${pct(meanIn(r1, arm))} (${pct(a)})`,
+        `${pct(meanIn(r7, arm))} (${pct(b)})`,
+      ]),
+    ),
     srmLine(r1, '0.0086'),
     ...[r1, r7].flatMap((m) => [`\n**${m.metric}** (gate_40 vs gate_30; Holm across both metrics)`, comparisonTable(m)]),
     `Warnings: ${JSON.stringify(r.metrics.flatMap((m) => m.warnings.map((w) => w.code)))}`,
@@ -62,7 +75,10 @@ export async function cookieCatsKafka(folder: string): Promise<string> {
 export async function lalondeKafka(folder: string): Promise<string> {
   const outcome = await replayThroughKafka('lalonde', lalondeReplay(folder));
   const out = ['### LaLonde through Kafka (1978 earnings = revenue; effect on the treated)', runLine(outcome)];
-  for (const [id, group, naivePublished] of [['lalonde-psid', 'PSID', -15205], ['lalonde-cps', 'CPS', -8498]] as const) {
+  for (const [id, group, naivePublished] of [
+    ['lalonde-psid', 'PSID', -15205],
+    ['lalonde-cps', 'CPS', -8498],
+  ] as const) {
     const m = metricOf(outcome.reports.get(id)!, 'revenue');
     const randomized = m.comparisons[0]!.difference;
     const o = m.observational;
@@ -71,7 +87,10 @@ export async function lalondeKafka(folder: string): Promise<string> {
         `weighted effect on the treated ${interval(o?.effect, 5)}; effective control sample ${sig(o?.overlap.control.effectiveSampleSize, 3)} of ${o?.overlap.control.count}; ` +
         `treated with propensity above 0.9: ${o ? (100 * o.overlap.treated.highTail).toFixed(1) : '-'}%; ` +
         `fused (inverse variance) ${interval(m.fusion?.inverseVariance, 5)}, weights randomized ${sig(m.fusion?.inverseVariance.randomizedWeight, 3)} / observational ${sig(m.fusion?.inverseVariance.observationalWeight, 3)}; disagreement p = ${sig(m.fusion?.disagreement.pValue, 3)}.`,
-      table(['covariate', 'SMD before', 'SMD after'], (o?.balance ?? []).map((b) => [b.covariate, sig(b.before, 3), sig(b.after, 3)])),
+      table(
+        ['covariate', 'SMD before', 'SMD after'],
+        (o?.balance ?? []).map((b) => [b.covariate, sig(b.before, 3), sig(b.after, 3)]),
+      ),
       `Warnings: ${JSON.stringify(m.warnings.map((w) => (w.arm ? `${w.code} (${w.arm})` : w.code)))}`,
     );
   }

@@ -20,7 +20,16 @@ export const pct = (v: number, digits = 3): string => `${(100 * v).toFixed(digit
 /** One row per treatment arm: the effect figures GET /experiments/:id shows. */
 export function comparisonTable(report: MetricReport): string {
   return table(
-    ['arm', 'difference [95% CI]', 'p (Welch)', `p (${report.correction})`, 'relative lift [95% CI]', 'CUPED difference (variance reduction)', 'always-valid CI', 'P(better)'],
+    [
+      'arm',
+      'difference [95% CI]',
+      'p (Welch)',
+      `p (${report.correction})`,
+      'relative lift [95% CI]',
+      'CUPED difference (variance reduction)',
+      'always-valid CI',
+      'P(better)',
+    ],
     report.comparisons.map((c) => [
       c.arm,
       interval(c.difference),

@@ -35,7 +35,7 @@ export function hillstrom(folder: string): string {
   const variables = ['visit', 'conversion', 'spend', 'history'];
   const arms = Object.fromEntries(Object.keys(HILLSTROM_PUBLISHED).map((arm) => [arm, createMoments(variables)]));
   for (const row of readGzipCsv(join(folder, 'hillstrom.csv.gz'))) {
-    addObservation(arms[row['segment']!]!, Object.fromEntries(variables.map((v) => [v, Number(row[v])])));
+    addObservation(arms[row.segment!]!, Object.fromEntries(variables.map((v) => [v, Number(row[v])])));
   }
   const metrics = ['visit', 'conversion', 'spend'];
   const reports = reportsFor(arms, metrics, {
@@ -49,7 +49,13 @@ export function hillstrom(folder: string): string {
     ['arm', 'n (published)', 'visit (published)', 'conversion (published)', 'spend (published)'],
     Object.entries(HILLSTROM_PUBLISHED).map(([arm, [n, visit, conversion, spend]]) => {
       const figures = reports.map((r) => r.arms.find((a) => a.arm === arm)!);
-      return [arm, `${figures[0]!.count} (${n})`, `${pct(figures[0]!.mean!)} (${pct(visit)})`, `${pct(figures[1]!.mean!, 4)} (${pct(conversion, 4)})`, `$${sig(figures[2]!.mean!, 5)} ($${spend})`];
+      return [
+        arm,
+        `${figures[0]!.count} (${n})`,
+        `${pct(figures[0]!.mean!)} (${pct(visit)})`,
+        `${pct(figures[1]!.mean!, 4)} (${pct(conversion, 4)})`,
+        `$${sig(figures[2]!.mean!, 5)} ($${spend})`,
+      ];
     }),
   );
   const srm = declaredSplitCheck(reports[0]!);
@@ -66,7 +72,10 @@ export function cookieCats(folder: string): string {
   const variables = ['retention_1', 'retention_7'];
   const arms = { gate_30: createMoments(variables), gate_40: createMoments(variables) };
   for (const row of readGzipCsv(join(folder, 'cookie_cats.csv.gz'))) {
-    addObservation(arms[row['version'] as keyof typeof arms], { retention_1: row['retention_1'] === 'True' ? 1 : 0, retention_7: row['retention_7'] === 'True' ? 1 : 0 });
+    addObservation(arms[row.version as keyof typeof arms], {
+      retention_1: row.retention_1 === 'True' ? 1 : 0,
+      retention_7: row.retention_7 === 'True' ? 1 : 0,
+    });
   }
   const reports = reportsFor(arms, variables, { controlArm: 'gate_30', expectedSplit: { gate_30: 50, gate_40: 50 }, alpha: 0.05, correction: 'holm' });
   const published: Record<string, [number, number]> = { gate_30: [0.44819, 0.1902], gate_40: [0.44228, 0.182] };

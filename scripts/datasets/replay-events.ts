@@ -54,20 +54,26 @@ export function hillstromReplay(folder: string): Replay {
     const userId = `h${i}`;
     const ts = START + i * 1000;
     const n = numeric[i]!;
-    events.push({ type: 'exposure', userId, ts, experiment: { id: 'hillstrom', variant: r['segment']!, randomized: true }, covariates: Object.fromEntries(covariateNames.map((c) => [c, n[c]!])) });
-    if (n['visit'] === 1) events.push({ type: 'view', userId, ts: ts + 7 * DAY, itemId: 'site' });
-    if (n['conversion'] === 1) events.push({ type: 'purchase', userId, ts: ts + 7 * DAY + 1, itemId: 'site', price: n['spend']! });
+    events.push({
+      type: 'exposure',
+      userId,
+      ts,
+      experiment: { id: 'hillstrom', variant: r.segment!, randomized: true },
+      covariates: Object.fromEntries(covariateNames.map((c) => [c, n[c]!])),
+    });
+    if (n.visit === 1) events.push({ type: 'view', userId, ts: ts + 7 * DAY, itemId: 'site' });
+    if (n.conversion === 1) events.push({ type: 'purchase', userId, ts: ts + 7 * DAY + 1, itemId: 'site', price: n.spend! });
   });
-  const control = numeric.filter((_, i) => rows[i]!['segment'] === 'No E-Mail');
+  const control = numeric.filter((_, i) => rows[i]!.segment === 'No E-Mail');
   return {
     events: sorted(events),
     options: {
       experiments: [{ id: 'hillstrom', control: 'No E-Mail', split: { 'No E-Mail': 1, 'Mens E-Mail': 1, 'Womens E-Mail': 1 } }],
       covariates: standardization(numeric, covariateNames),
       metrics: [
-        { metric: 'views', preExposure: 'history', tau2: tau2Of(control.map((r) => r['visit']!)) },
-        { metric: 'converted', preExposure: 'history', tau2: tau2Of(control.map((r) => r['conversion']!)) },
-        { metric: 'revenue', preExposure: 'history', tau2: tau2Of(control.map((r) => r['spend']!)) },
+        { metric: 'views', preExposure: 'history', tau2: tau2Of(control.map((r) => r.visit!)) },
+        { metric: 'converted', preExposure: 'history', tau2: tau2Of(control.map((r) => r.conversion!)) },
+        { metric: 'revenue', preExposure: 'history', tau2: tau2Of(control.map((r) => r.spend!)) },
       ],
       emitInterval: '1h',
     },
@@ -79,11 +85,14 @@ export function cookieCatsReplay(folder: string): Replay {
   const events: ReplayEvent[] = [];
   const control = { r1: [] as number[], r7: [] as number[] };
   rows.forEach((r, i) => {
-    const userId = `c${r['userid']}`;
+    const userId = `c${r.userid}`;
     const ts = START + i * 1000;
-    const [r1, r7] = [r['retention_1'] === 'True' ? 1 : 0, r['retention_7'] === 'True' ? 1 : 0];
-    if (r['version'] === 'gate_30') (control.r1.push(r1), control.r7.push(r7));
-    events.push({ type: 'exposure', userId, ts, experiment: { id: 'cookie-cats', variant: r['version']!, randomized: true } });
+    const [r1, r7] = [r.retention_1 === 'True' ? 1 : 0, r.retention_7 === 'True' ? 1 : 0];
+    if (r.version === 'gate_30') {
+      control.r1.push(r1);
+      control.r7.push(r7);
+    }
+    events.push({ type: 'exposure', userId, ts, experiment: { id: 'cookie-cats', variant: r.version!, randomized: true } });
     if (r1) events.push({ type: 'view', userId, ts: ts + DAY, itemId: 'game' });
     if (r7) events.push({ type: 'click', userId, ts: ts + 7 * DAY, itemId: 'game' });
   });
@@ -91,21 +100,55 @@ export function cookieCatsReplay(folder: string): Replay {
     events: sorted(events),
     options: {
       experiments: [{ id: 'cookie-cats', control: 'gate_30', split: { gate_30: 50, gate_40: 50 } }],
-      metrics: [{ metric: 'views', tau2: tau2Of(control.r1) }, { metric: 'clicks', tau2: tau2Of(control.r7) }],
+      metrics: [
+        { metric: 'views', tau2: tau2Of(control.r1) },
+        { metric: 'clicks', tau2: tau2Of(control.r7) },
+      ],
       emitInterval: '1h',
     },
   };
 }
 
 /** Dehejia and Wahba's (1999) propensity specification. */
-export const LALONDE_COVARIATES = ['age', 'ageSquared', 'education', 'educationSquared', 'black', 'hispanic', 'married', 'nodegree', 're74', 're75', 're74Squared', 're75Squared', 'u74', 'u75', 'educationRe74'];
+export const LALONDE_COVARIATES = [
+  'age',
+  'ageSquared',
+  'education',
+  'educationSquared',
+  'black',
+  'hispanic',
+  'married',
+  'nodegree',
+  're74',
+  're75',
+  're74Squared',
+  're75Squared',
+  'u74',
+  'u75',
+  'educationRe74',
+];
 
 function lalondeRows(folder: string, file: string, separator: Separator): Row[] {
   return readGzipRows(join(folder, 'lalonde', file), separator).map((row) => {
     const [treat, age, education, black, hispanic, married, nodegree, re74, re75, re78] = row.slice(0, 10).map(Number) as number[];
     return {
-      treat: treat!, age: age!, ageSquared: age! ** 2, education: education!, educationSquared: education! ** 2, black: black!, hispanic: hispanic!, married: married!, nodegree: nodegree!,
-      re74: re74!, re75: re75!, re74Squared: re74! ** 2, re75Squared: re75! ** 2, u74: re74 === 0 ? 1 : 0, u75: re75 === 0 ? 1 : 0, educationRe74: education! * re74!, re78: re78!,
+      treat: treat!,
+      age: age!,
+      ageSquared: age! ** 2,
+      education: education!,
+      educationSquared: education! ** 2,
+      black: black!,
+      hispanic: hispanic!,
+      married: married!,
+      nodegree: nodegree!,
+      re74: re74!,
+      re75: re75!,
+      re74Squared: re74! ** 2,
+      re75Squared: re75! ** 2,
+      u74: re74 === 0 ? 1 : 0,
+      u75: re75 === 0 ? 1 : 0,
+      educationRe74: education! * re74!,
+      re78: re78!,
     };
   });
 }
@@ -127,7 +170,7 @@ export function lalondeReplay(folder: string): Replay {
     const ts = START + position * 1000;
     const covariates = Object.fromEntries(LALONDE_COVARIATES.map((c) => [c, row[c]!]));
     for (const experiment of exposures) events.push({ type: 'exposure', userId, ts, experiment, covariates });
-    if (row['re78']! > 0) events.push({ type: 'purchase', userId, ts: ts + 365 * DAY, itemId: 'earnings', price: row['re78']! });
+    if (row.re78! > 0) events.push({ type: 'purchase', userId, ts: ts + 365 * DAY, itemId: 'earnings', price: row.re78! });
   });
   const everyone = [...treated, ...controls, ...comparison.psid, ...comparison.cps];
   return {
@@ -135,7 +178,7 @@ export function lalondeReplay(folder: string): Replay {
     options: {
       experiments: experiments.map((id) => ({ id, control: 'control', split: { control: controls.length, treated: treated.length } })),
       covariates: standardization(everyone, LALONDE_COVARIATES),
-      metrics: [{ metric: 'revenue', tau2: tau2Of(controls.map((r) => r['re78']!)) }],
+      metrics: [{ metric: 'revenue', tau2: tau2Of(controls.map((r) => r.re78!)) }],
       weighting: { estimand: 'att' },
       emitInterval: '1h',
     },

@@ -23,7 +23,9 @@ export const REPLAY_ENV = 'FLYWHEEL_REPLAY';
 
 export function buildReplayJob(s: ReplaySettings): JobGraph {
   return job('experiments-replay', (j) => {
-    j.source<{ ts: number }>('events', kafkaSource({ topic: s.events, brokers: s.brokers, format: 'msgpack', bounded: true }), { eventTime: { field: 'ts', maxOutOfOrderness: 1_000 } })
+    j.source<{ ts: number }>('events', kafkaSource({ topic: s.events, brokers: s.brokers, format: 'msgpack', bounded: true }), {
+      eventTime: { field: 'ts', maxOutOfOrderness: 1_000 },
+    })
       .map('parse', parseEvent, { onError: 'deadLetter' })
       .keyBy('by-user', 'userId')
       .process('experiment-users', experimentUsers(s.options), { onError: 'deadLetter' })

@@ -151,7 +151,11 @@ export class JobBuilder {
   constructor(private readonly builder: GraphBuilder) {}
 
   /** `personalData`: fields hashed with a keyed HMAC as the source reads them (docs/identity.md). */
-  source<T>(id: string, connector: ConnectorSpec, options: { eventTime?: EventTimeOptions<T>; personalData?: Pick<PersonalDataSettings, 'fields'> & Partial<PersonalDataSettings> } = {}): Stream<T> {
+  source<T>(
+    id: string,
+    connector: ConnectorSpec,
+    options: { eventTime?: EventTimeOptions<T>; personalData?: Pick<PersonalDataSettings, 'fields'> & Partial<PersonalDataSettings> } = {},
+  ): Stream<T> {
     const et = options.eventTime ?? {};
     this.builder.add({
       id,

@@ -13,7 +13,9 @@ import { memorySourceType } from './memory/memory-source.js';
 type AnySourceType = SourceType<never>;
 type AnySinkType = SinkType<never>;
 
-const sources = new Map<string, AnySourceType>(([fileSourceType, memorySourceType, generatorSourceType, nexmarkSourceType, kafkaSourceType] as AnySourceType[]).map((t) => [t.type, t]));
+const sources = new Map<string, AnySourceType>(
+  ([fileSourceType, memorySourceType, generatorSourceType, nexmarkSourceType, kafkaSourceType] as AnySourceType[]).map((t) => [t.type, t]),
+);
 const sinks = new Map<string, AnySinkType>(([fileSinkType, memorySinkType, discardSinkType, kafkaSinkType] as AnySinkType[]).map((t) => [t.type, t]));
 
 /** Adds a connector type of the application's own (a custom source); its name must not shadow a built-in one. */

@@ -42,14 +42,17 @@ export interface ErrorCodeEntry {
 export const ErrorCodeReference: { readonly [C in ErrorCode]: ErrorCodeEntry } = {
   FW_ERR_CONFIG_INVALID: {
     meaning: 'A setting is invalid: a connector type or option, a runtime setting, a command-line flag, a step option, or a listen address the system refuses.',
-    action: 'Fix the setting the message names (the file, YAML path and line when it came from a topology); `flywheel validate` checks a topology without running it.',
+    action:
+      'Fix the setting the message names (the file, YAML path and line when it came from a topology); `flywheel validate` checks a topology without running it.',
   },
   FW_ERR_TOPOLOGY_INVALID: {
-    meaning: 'A topology file cannot be loaded: YAML syntax, a value the topology schema refuses, an unknown key, a file over its size limits, or an environment variable that `run` needs and is not set.',
+    meaning:
+      'A topology file cannot be loaded: YAML syntax, a value the topology schema refuses, an unknown key, a file over its size limits, or an environment variable that `run` needs and is not set.',
     action: 'Fix the file at the path and line given; set the variable or give it a default (`${NAME:-value}`).',
   },
   FW_ERR_GRAPH_INVALID: {
-    meaning: 'The steps do not form a valid job: an unknown or duplicate step id, a cycle, a step reading from nothing, or state or timers used before any keyBy.',
+    meaning:
+      'The steps do not form a valid job: an unknown or duplicate step id, a cycle, a step reading from nothing, or state or timers used before any keyBy.',
     action: 'Fix the step the message names; `flywheel describe` shows the plan of a valid job.',
   },
   FW_ERR_GRAPH_MISMATCH: {
@@ -65,23 +68,27 @@ export const ErrorCodeReference: { readonly [C in ErrorCode]: ErrorCodeEntry } =
     action: "Fix the step's code, or set its `onError` to `skip` or `deadLetter`; the message names the step, the key and the source position.",
   },
   FW_ERR_BAD_RECORD: {
-    meaning: 'A record cannot be processed: it cannot be decoded, has no usable event time or key, or breaks a record limit, and the job has no dead-letter sink; also a request whose input is invalid.',
+    meaning:
+      'A record cannot be processed: it cannot be decoded, has no usable event time or key, or breaks a record limit, and the job has no dead-letter sink; also a request whose input is invalid.',
     action: 'Declare a `deadLetter` sink so such records are kept with their reason instead of stopping the job, or fix the producer.',
   },
   FW_ERR_LATE_RECORD: {
-    meaning: 'Reserved: no part of this version raises it (late records go to the window step\'s late output, or to the dead-letter sink).',
+    meaning: "Reserved: no part of this version raises it (late records go to the window step's late output, or to the dead-letter sink).",
     action: 'None.',
   },
   FW_ERR_STATE: {
-    meaning: 'State cannot be used as it stands: another process holds the state directory, it was written with another key-group or slot layout or an earlier format, or what a step stored is inconsistent (a model delta that does not apply, an experiment contribution without its propensity).',
-    action: 'Stop the other process, run with the layout the state was written with, or start from an empty state directory (or restore it) and replay the input.',
+    meaning:
+      'State cannot be used as it stands: another process holds the state directory, it was written with another key-group or slot layout or an earlier format, or what a step stored is inconsistent (a model delta that does not apply, an experiment contribution without its propensity).',
+    action:
+      'Stop the other process, run with the layout the state was written with, or start from an empty state directory (or restore it) and replay the input.',
   },
   FW_ERR_SOURCE: {
     meaning: 'A source cannot be opened or read: a missing input file, a topic with no partitions, an offset out of range, a failed read.',
     action: 'Check the source configuration and that its origin exists and is reachable.',
   },
   FW_ERR_SINK: {
-    meaning: 'Reserved: no part of this version raises it (failed sink writes are retried and shown in /readyz; records a sink can never take are FW_ERR_UNDELIVERABLE).',
+    meaning:
+      'Reserved: no part of this version raises it (failed sink writes are retried and shown in /readyz; records a sink can never take are FW_ERR_UNDELIVERABLE).',
     action: 'None.',
   },
   FW_ERR_UNDELIVERABLE: {
@@ -89,7 +96,8 @@ export const ErrorCodeReference: { readonly [C in ErrorCode]: ErrorCodeEntry } =
     action: 'Make the step that feeds the sink emit plain data (no cycles, no deep nesting, nothing its format cannot encode).',
   },
   FW_ERR_STORAGE_FULL: {
-    meaning: "The state directory's disk or LMDB map is full, or its storage failed (ENOSPC, EIO, EDQUOT, EROFS, EFBIG, MDB_MAP_FULL); the job stops and /healthz answers 503.",
+    meaning:
+      "The state directory's disk or LMDB map is full, or its storage failed (ENOSPC, EIO, EDQUOT, EROFS, EFBIG, MDB_MAP_FULL); the job stops and /healthz answers 503.",
     action: 'Free or grow the storage of the directory named, then restart: nothing applied is lost.',
   },
   FW_ERR_BROKER_UNAVAILABLE: {
@@ -109,12 +117,14 @@ export const ErrorCodeReference: { readonly [C in ErrorCode]: ErrorCodeEntry } =
     action: 'Wait until the step has published what the query needs (see GET /models).',
   },
   FW_ERR_PORT_IN_USE: {
-    meaning: 'The query endpoint\'s port is in use by another process; reported before the state directory is touched.',
+    meaning: "The query endpoint's port is in use by another process; reported before the state directory is touched.",
     action: 'Stop the other process, or give another port (`runtime.http.port`, or `--port`).',
   },
   FW_ERR_ASYNC_CALL: {
-    meaning: "An async step's call to an outside service failed for good: every attempt failed (a connection error, a timeout, an answer 408, 429 or 5xx, a refusal by the open circuit breaker), or the service answered another 4xx status or a body that is not JSON, and the step's onError is `fail`.",
-    action: "Check the service the message names and the step's url, timeout and retries; set the step's `onError: deadLetter` to keep failed records with their reason instead of stopping the job.",
+    meaning:
+      "An async step's call to an outside service failed for good: every attempt failed (a connection error, a timeout, an answer 408, 429 or 5xx, a refusal by the open circuit breaker), or the service answered another 4xx status or a body that is not JSON, and the step's onError is `fail`.",
+    action:
+      "Check the service the message names and the step's url, timeout and retries; set the step's `onError: deadLetter` to keep failed records with their reason instead of stopping the job.",
   },
   FW_ERR_INTERNAL: {
     meaning: 'An error with no code of its own, from Flywheel or a library it uses.',
@@ -160,7 +170,10 @@ export class FlywheelError extends Error {
 
   /** The bare message without code, place and hint. */
   get detail(): string {
-    return this.message.split('\n')[0]!.replace(/^FW_ERR_[A-Z_]+ /, '').replace(/ \[[^\]]*\]$/, '');
+    return this.message
+      .split('\n')[0]!
+      .replace(/^FW_ERR_[A-Z_]+ /, '')
+      .replace(/ \[[^\]]*\]$/, '');
   }
 
   toPlain(): PlainError {

@@ -13,7 +13,10 @@ function fail(step: StepSpec | undefined, message: string, hint: string, pathSuf
   throw new FlywheelError(
     ErrorCodes.GRAPH_INVALID,
     message,
-    { ...(step ? { stepId: step.id } : {}), ...(origin ? { file: origin.file, path: origin.path + pathSuffix, ...(origin.line !== undefined ? { line: origin.line } : {}) } : {}) },
+    {
+      ...(step ? { stepId: step.id } : {}),
+      ...(origin ? { file: origin.file, path: origin.path + pathSuffix, ...(origin.line !== undefined ? { line: origin.line } : {}) } : {}),
+    },
     hint,
   );
 }
@@ -56,7 +59,12 @@ function checkAfterSettling(graph: JobGraph): void {
       if (next.kind === 'keyBy') continue;
       const type = operatorType(next.kind);
       if (type?.keyed && !type.settles) {
-        fail(next, `a ${next.kind} step cannot read from async step '${step.id}' in the same stage`, `put a keyBy between '${step.id}' and '${next.id}': results of an async step are handed on after their batch's records, when the watermark may have passed them`, '.from');
+        fail(
+          next,
+          `a ${next.kind} step cannot read from async step '${step.id}' in the same stage`,
+          `put a keyBy between '${step.id}' and '${next.id}': results of an async step are handed on after their batch's records, when the watermark may have passed them`,
+          '.from',
+        );
       }
       pending.push(...(readers.get(next.id) ?? []));
     }
@@ -82,7 +90,12 @@ function checkStep(step: StepSpec, byId: Map<string, StepSpec>, graph: JobGraph)
     if (input.port !== MAIN_PORT) {
       const ports = upstream.kind === 'process' ? null : (operatorType(upstream.kind)?.sidePorts ?? []);
       if (ports !== null && !ports.includes(input.port)) {
-        fail(step, `step '${input.step}' has no output '${input.port}'`, input.port === LATE_PORT ? 'only window steps have a late output' : `use '${input.step}' or a side output it emits`, '.from');
+        fail(
+          step,
+          `step '${input.step}' has no output '${input.port}'`,
+          input.port === LATE_PORT ? 'only window steps have a late output' : `use '${input.step}' or a side output it emits`,
+          '.from',
+        );
       }
     }
   }
@@ -96,7 +109,12 @@ function checkAcyclic(graph: JobGraph, byId: Map<string, StepSpec>): void {
   const visit = (step: StepSpec, trail: string[]): void => {
     if (state.get(step.id) === 'done') return;
     if (state.get(step.id) === 'visiting') {
-      fail(step, `cycle: ${[...trail.slice(trail.indexOf(step.id)), step.id].join(' -> ')}`, 'a dataflow must not loop back; remove one of these inputs', '.from');
+      fail(
+        step,
+        `cycle: ${[...trail.slice(trail.indexOf(step.id)), step.id].join(' -> ')}`,
+        'a dataflow must not loop back; remove one of these inputs',
+        '.from',
+      );
     }
     state.set(step.id, 'visiting');
     for (const input of step.inputs) visit(byId.get(input.step)!, [...trail, step.id]);

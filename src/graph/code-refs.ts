@@ -75,8 +75,10 @@ export async function resolveCodeRef(ref: string, options: CodeRefOptions): Prom
 
 /** Absolute paths and `..` segments are refused before anything is resolved. */
 function refuseEscapes(path: string, ref: string): void {
-  if (isAbsolute(path) || win32.isAbsolute(path)) throw new CodeRefError(`'${ref}' is an absolute path; code references are relative to the topology's directory`);
-  if (path.split(/[\\/]/).includes('..')) throw new CodeRefError(`'${ref}' leaves its directory with '..'; code references stay inside the topology's directory`);
+  if (isAbsolute(path) || win32.isAbsolute(path))
+    throw new CodeRefError(`'${ref}' is an absolute path; code references are relative to the topology's directory`);
+  if (path.split(/[\\/]/).includes('..'))
+    throw new CodeRefError(`'${ref}' leaves its directory with '..'; code references stay inside the topology's directory`);
 }
 
 /** The file's real path when it exists inside one of the roots (symbolic links followed), else an error. */

@@ -60,7 +60,7 @@ export function protectReferences(text: string): ProtectedText {
 export function interpolateEnv(doc: Document, protectedText: ProtectedText, env: NodeJS.ProcessEnv): Interpolation {
   const result: Interpolation = { missing: [], environmentValues: [] };
   if (protectedText.references.size === 0) return result;
-  const valueOf = (token: string): string => {
+  const valueOfToken = (token: string): string => {
     const ref = protectedText.references.get(token)!;
     const value = env[ref.name];
     if (value !== undefined && value !== '') {
@@ -76,7 +76,7 @@ export function interpolateEnv(doc: Document, protectedText: ProtectedText, env:
     Scalar(key, node) {
       if (typeof node.value !== 'string' || !node.value.includes(protectedText.prefix)) return;
       const text = node.value;
-      const substituted = text.replace(placeholder, valueOf);
+      const substituted = text.replace(placeholder, valueOfToken);
       const whole = key !== 'key' && node.type === 'PLAIN' && protectedText.references.has(text);
       node.value = whole ? plainScalarValue(doc, substituted) : substituted;
     },

@@ -28,10 +28,14 @@ export async function staticExports(file: string, confine: (file: string) => str
     try {
       lexed = parse(readFileSync(path, 'utf8'), path);
     } catch (err) {
-      return incomplete(out, `${path} could not be read as an ES module (${(err as Error).message})`);
+      incomplete(out, `${path} could not be read as an ES module (${(err as Error).message})`);
+      return;
     }
     const [, exports, , hasModuleSyntax] = lexed;
-    if (!hasModuleSyntax) return incomplete(out, `${path} is not an ES module (CommonJS exports are only known by running it)`);
+    if (!hasModuleSyntax) {
+      incomplete(out, `${path} is not an ES module (CommonJS exports are only known by running it)`);
+      return;
+    }
     for (const e of exports) {
       if (e.type !== 'reexport-all') {
         if (!(reexported && e.name === 'default')) out.names.add(e.name);

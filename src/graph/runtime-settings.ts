@@ -4,6 +4,7 @@
  * runner takes: the state directory made absolute, workers defaulting to the cores less one.
  */
 import { availableParallelism } from 'node:os';
+import type { Static } from '@sinclair/typebox';
 import { resolve } from 'node:path';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import { validateAgainst } from './schema-validator.js';
@@ -14,10 +15,10 @@ import type { AccessToken } from '../query/access-policy.js';
  * Where sources are read and stage 0 runs: `main` on the main thread; `workers`: a source that any thread can read
  * by itself (a generator) is read in ranges by the worker threads.
  */
-export type IntakePlacement = 'main' | 'workers';
+export type IntakePlacement = NonNullable<RuntimeSection['intake']>;
 
 /** Where the query endpoint runs: a thread of the job's process, or a child process of its own. */
-export type QueryIsolation = 'thread' | 'process';
+export type QueryIsolation = NonNullable<NonNullable<RuntimeSection['http']>['isolation']>;
 
 /** Who may call the query endpoint (query/access-policy.ts, runtime/endpoint-security.ts). */
 export interface HttpAccess {
@@ -58,30 +59,12 @@ export interface RuntimeSettings {
   stateCacheMiB: number;
 }
 
-/** The run settings as written (a topology's `runtime:` section); durations as ms or strings such as '5s'. */
-export interface RuntimeSection {
-  workers?: number;
-  slots?: number;
-  placement?: 'any' | 'pinned';
-  intake?: IntakePlacement;
-  workerNiceness?: number;
-  /** Relative to the base directory; default `state/<job name>`. */
-  stateDir?: string;
-  http?: {
-    port: number;
-    host?: string;
-    isolation?: QueryIsolation;
-    processes?: number;
-    keepServing?: boolean;
-    access?: Partial<HttpAccess>;
-    tls?: { cert: string; key: string };
-  };
-  batch?: { maxRecords?: number; maxDelay?: number | string };
-  statusInterval?: number | string;
-  stopTimeout?: number | string;
-  commitInterval?: number | string;
-  stateCacheMiB?: number;
-}
+/**
+ * The run settings as written (a topology's `runtime:` section, run()'s `runtime` option), typed by the runtime
+ * schema itself: durations as ms or strings such as '5s', the state directory relative to the base directory
+ * (default `state/<job name>`).
+ */
+export type RuntimeSection = Static<typeof runtimeSchema>;
 
 /** Settings from a section already checked against the runtime schema (defaults filled in). */
 export function runtimeSettings(raw: Record<string, unknown>, name: string, baseDir: string, overrides: Partial<RuntimeSettings>): RuntimeSettings {
@@ -110,7 +93,13 @@ export function runtimeSettings(raw: Record<string, unknown>, name: string, base
 const sectionHolderSchema = { type: 'object', properties: { runtime: runtimeSchema }, additionalProperties: false } as const;
 
 /** Checks a section given in code against the runtime schema, then resolves it; `where` names the job in errors. */
-export function checkedRuntimeSettings(section: RuntimeSection, name: string, baseDir: string, overrides: Partial<RuntimeSettings>, where: string): RuntimeSettings {
+export function checkedRuntimeSettings(
+  section: RuntimeSection,
+  name: string,
+  baseDir: string,
+  overrides: Partial<RuntimeSettings>,
+  where: string,
+): RuntimeSettings {
   // The validator fills defaults in place: the caller's object stays as it was.
   const holder = { runtime: structuredClone(section) as Record<string, unknown> };
   const problem = validateAgainst(sectionHolderSchema, holder);

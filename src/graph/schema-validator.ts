@@ -3,6 +3,7 @@
  * coercion, and a `duration` keyword that accepts `5s`-style strings and replaces them with milliseconds
  * (`duration: true`, up to 3650 days, or `duration: <max ms>` for a tighter bound such as a timer's).
  */
+import type { Static, TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { DURATION_FORMS, formatDuration, parseDuration } from '../core/durations.js';
 
@@ -13,7 +14,13 @@ ajv.addKeyword({
   modifying: true,
   schemaType: ['boolean', 'number'],
   errors: true,
-  validate: function validateDuration(this: unknown, schema: boolean | number, data: unknown, _parent?: unknown, ctx?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number }) {
+  validate: function validateDuration(
+    this: unknown,
+    schema: boolean | number,
+    data: unknown,
+    _parent?: unknown,
+    ctx?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number },
+  ) {
     const ms = parseDuration(data);
     const max = typeof schema === 'number' ? schema : undefined;
     if (ms === undefined || (max !== undefined && ms > max)) {
@@ -43,8 +50,17 @@ export function validateAgainst(schema: object, data: unknown): SchemaProblem | 
   }
   if (validate(data)) return null;
   const err = validate.errors![0]!;
-  const path = err.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+  const path = err.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
   return { path, message: describeError(err) };
+}
+
+/** Validates (and fills defaults into) `data` against a TypeBox schema, which then types it; else throws `error(problem)`. */
+export function assertMatches<T extends TSchema>(schema: T, data: unknown, error: (problem: SchemaProblem) => Error): asserts data is Static<T> {
+  const problem = validateAgainst(schema, data);
+  if (problem) throw error(problem);
 }
 
 function describeError(err: ErrorObject): string {

@@ -23,7 +23,12 @@ export function readTopologyText(path: string, maxBytes = MAX_TOPOLOGY_BYTES): s
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `cannot read topology: ${(err as Error).message}`, { file: path }, 'check the path of the topology file');
+    throw new FlywheelError(
+      ErrorCodes.TOPOLOGY_INVALID,
+      `cannot read topology: ${(err as Error).message}`,
+      { file: path },
+      'check the path of the topology file',
+    );
   }
   try {
     const buffer = Buffer.alloc(maxBytes + 1);

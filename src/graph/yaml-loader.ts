@@ -68,19 +68,33 @@ class Loader {
     options: LoadOptions,
   ) {
     this.baseDir = dirname(file);
-    this.codeOptions = { baseDir: this.baseDir, roots: (options.codeRoots ?? codeRootsFromEnv(process.env)).map((r) => resolve(r)), mode: options.mode ?? 'import' };
+    this.codeOptions = {
+      baseDir: this.baseDir,
+      roots: (options.codeRoots ?? codeRootsFromEnv(process.env)).map((r) => resolve(r)),
+      mode: options.mode ?? 'import',
+    };
     checkTokenCount(file, text);
     const protectedText = protectReferences(text);
     this.doc = parseDocument(protectedText.text, { lineCounter: this.lines, prettyErrors: false });
     const err = this.doc.errors[0];
     if (err) {
       const line = this.lines.linePos(err.pos[0]).line;
-      throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `YAML syntax: ${err.message.split('\n')[0]}`, { file, line }, 'fix the YAML syntax (indentation, quotes, colons)');
+      throw new FlywheelError(
+        ErrorCodes.TOPOLOGY_INVALID,
+        `YAML syntax: ${err.message.split('\n')[0]}`,
+        { file, line },
+        'fix the YAML syntax (indentation, quotes, colons)',
+      );
     }
     const interpolated = interpolateEnv(this.doc, protectedText, process.env);
     const missing = interpolated.missing[0];
     if (missing && options.unsetVariables !== 'report') {
-      throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, `environment variable ${missing.name} is not set`, { file, line: missing.line }, `set ${missing.name}, or give a default: \${${missing.name}:-value}`);
+      throw new FlywheelError(
+        ErrorCodes.TOPOLOGY_INVALID,
+        `environment variable ${missing.name} is not set`,
+        { file, line: missing.line },
+        `set ${missing.name}, or give a default: \${${missing.name}:-value}`,
+      );
     }
     this.environmentValues = interpolated.environmentValues;
     this.unsetVariables = interpolated.missing;
@@ -88,7 +102,12 @@ class Loader {
 
   fail(path: YamlPath, message: string, hint: string): never {
     const line = lineOf(this.doc, this.lines, path);
-    throw new FlywheelError(ErrorCodes.TOPOLOGY_INVALID, this.redactor.text(message), { file: this.file, path: printPath(path) || '(top level)', ...(line !== undefined ? { line } : {}) }, hint);
+    throw new FlywheelError(
+      ErrorCodes.TOPOLOGY_INVALID,
+      this.redactor.text(message),
+      { file: this.file, path: printPath(path) || '(top level)', ...(line !== undefined ? { line } : {}) },
+      hint,
+    );
   }
 
   /** An error raised while loading (by user code too: a processor factory), without the values of secret settings. */
@@ -129,7 +148,11 @@ class Loader {
     this.redactor = redactorOf(data, secretSettingsOf(data.secrets), this.environmentValues);
     const unbounded = firstUnboundedNumber(data);
     if (unbounded) {
-      this.fail(unbounded.path, `${printPath(unbounded.path)} is ${unbounded.value}, outside the numbers a topology may hold (finite, at most ${Number.MAX_SAFE_INTEGER} in size)`, 'write a number in range; see the maximum of this setting in docs/topology.md');
+      this.fail(
+        unbounded.path,
+        `${printPath(unbounded.path)} is ${unbounded.value}, outside the numbers a topology may hold (finite, at most ${Number.MAX_SAFE_INTEGER} in size)`,
+        'write a number in range; see the maximum of this setting in docs/topology.md',
+      );
     }
     this.check(topLevelSchema, data, [], 'see docs/topology.md for the topology format');
     const raw = data.steps as RawStep[];
@@ -141,7 +164,14 @@ class Loader {
     }
     const graph = freezeGraph(data.name as string, { keyGroups: data.keyGroups as number, ...(deadLetter ? { deadLetter } : {}) }, steps);
     checkGraph(graph);
-    return { file: this.file, graph, runtime: runtimeSettings(data.runtime as Record<string, unknown>, graph.name, this.baseDir, overrides), redactor: this.redactor, unconfirmed: this.unconfirmed, unsetVariables: this.unsetVariables };
+    return {
+      file: this.file,
+      graph,
+      runtime: runtimeSettings(data.runtime as Record<string, unknown>, graph.name, this.baseDir, overrides),
+      redactor: this.redactor,
+      unconfirmed: this.unconfirmed,
+      unsetVariables: this.unsetVariables,
+    };
   }
 
   private async step(raw: RawStep, index: number, previous: RawStep | undefined): Promise<StepSpec> {
@@ -153,13 +183,17 @@ class Loader {
     this.check(commonStepSchema, common, at, 'from is a step id, step.port, or a list; onError is fail, skip or deadLetter');
     const type = operatorType(raw.op);
     this.check(structuralSchemas[raw.op] ?? type!.configSchema, own, at, `see the keys of op '${raw.op}' in docs/topology.md`);
-    const origin = { file: this.file, path: printPath(at), ...(lineOf(this.doc, this.lines, at) !== undefined ? { line: lineOf(this.doc, this.lines, at)! } : {}) };
+    const origin = {
+      file: this.file,
+      path: printPath(at),
+      ...(lineOf(this.doc, this.lines, at) !== undefined ? { line: lineOf(this.doc, this.lines, at)! } : {}),
+    };
     const inputs = this.inputs(raw, previous, at);
     const code: Record<string, unknown> = {};
     let config: Record<string, unknown> = own;
     if (raw.op === 'source' || raw.op === 'sink') config = this.connector(raw, own, at);
     if (raw.op === 'keyBy' && (own.field === undefined) === (own.fn === undefined)) {
-      this.fail(at, `keyBy '${raw.id}' needs exactly one of 'field' or 'fn'`, "key by a field (field: userId) or by your own function (fn: ./keys.js#userOf)");
+      this.fail(at, `keyBy '${raw.id}' needs exactly one of 'field' or 'fn'`, 'key by a field (field: userId) or by your own function (fn: ./keys.js#userOf)');
     }
     if (raw.op === 'keyBy' && own.fn !== undefined) code.keyOf = await this.code(own.fn as string, [...at, 'fn']);
     for (const name of type?.codeRefs ?? []) {
@@ -179,7 +213,8 @@ class Loader {
     }
     const from = raw.from ?? (previous ? previous.id : []);
     const list = Array.isArray(from) ? from : [from];
-    if (raw.op === 'union' && list.length < 2) this.fail([...at, 'from'], `union '${raw.id}' needs at least two inputs`, 'list the steps to combine: from: [a, b]');
+    if (raw.op === 'union' && list.length < 2)
+      this.fail([...at, 'from'], `union '${raw.id}' needs at least two inputs`, 'list the steps to combine: from: [a, b]');
     return list.map((ref) => {
       const dot = ref.indexOf('.');
       return dot === -1 ? { step: ref, port: MAIN_PORT } : { step: ref.slice(0, dot), port: ref.slice(dot + 1) };
@@ -190,7 +225,11 @@ class Loader {
     const { type, ...options } = own.connector as { type: string } & Record<string, unknown>;
     const connectorType = raw.op === 'source' ? sourceType(type) : sinkType(type);
     if (!connectorType) {
-      this.fail([...at, 'connector', 'type'], `unknown ${raw.op} connector type '${type}'`, `use one of: ${(raw.op === 'source' ? sourceTypes() : sinkTypes()).join(', ')}`);
+      this.fail(
+        [...at, 'connector', 'type'],
+        `unknown ${raw.op} connector type '${type}'`,
+        `use one of: ${(raw.op === 'source' ? sourceTypes() : sinkTypes()).join(', ')}`,
+      );
     }
     this.check(connectorType.optionsSchema, options, [...at, 'connector'], `see the options of the ${type} connector in docs/topology.md`);
     return { ...own, connector: { type, options } };
@@ -200,9 +239,11 @@ class Loader {
     const a = own.assigner as Record<string, unknown>;
     const needs: Record<string, string[]> = { tumbling: ['size'], sliding: ['size', 'slide'], session: ['gap'] };
     for (const key of needs[a.type as string]!) {
-      if (a[key] === undefined) this.fail([...at, 'assigner'], `a ${String(a.type)} window needs '${key}'`, `give ${needs[a.type as string]!.join(' and ')} as durations, e.g. 10s`);
+      if (a[key] === undefined)
+        this.fail([...at, 'assigner'], `a ${String(a.type)} window needs '${key}'`, `give ${needs[a.type as string]!.join(' and ')} as durations, e.g. 10s`);
     }
-    if (own.aggregate !== undefined && own.aggregator !== undefined) this.fail([...at, 'aggregator'], 'give either aggregate or aggregator, not both', 'aggregate names a built-in; aggregator is your own module#export');
+    if (own.aggregate !== undefined && own.aggregator !== undefined)
+      this.fail([...at, 'aggregator'], 'give either aggregate or aggregator, not both', 'aggregate names a built-in; aggregator is your own module#export');
   }
 
   /** Calls a processor factory with its `with` options; an option error it raises gets this file, path and line. */
@@ -212,7 +253,11 @@ class Loader {
     } catch (err) {
       const optionPath = err instanceof FlywheelError && err.code === ErrorCodes.CONFIG_INVALID ? err.place.path : undefined;
       if (err instanceof FlywheelError && optionPath?.startsWith('with.')) {
-        const below = optionPath.slice('with.'.length).split('.').filter((p) => p !== '(root)').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+        const below = optionPath
+          .slice('with.'.length)
+          .split('.')
+          .filter((p) => p !== '(root)')
+          .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
         this.fail([...at, 'with', ...below], `step '${stepId}': ${err.detail}`, err.hint ?? 'see the options of the processor');
       }
       throw err;
@@ -225,7 +270,11 @@ class Loader {
       resolved = await resolveCodeRef(ref, this.codeOptions);
     } catch (err) {
       if (err instanceof CodeRefError) {
-        this.fail(at, err.message, `write './file.js#exportName' relative to the topology file (no '..', not absolute), or 'flywheel:jobs/...#export'; further directories may be allowed with ${CODE_ROOTS_VARIABLE}`);
+        this.fail(
+          at,
+          err.message,
+          `write './file.js#exportName' relative to the topology file (no '..', not absolute), or 'flywheel:jobs/...#export'; further directories may be allowed with ${CODE_ROOTS_VARIABLE}`,
+        );
       }
       throw err;
     }

@@ -1,5 +1,5 @@
 /** Finds where a value sits in a YAML document: the printable path (`steps[2].assigner.size`) and its line. */
-import { isNode, LineCounter, type Document } from 'yaml';
+import { isNode, type LineCounter, type Document } from 'yaml';
 
 export type YamlPath = Array<string | number>;
 

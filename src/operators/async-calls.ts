@@ -21,7 +21,10 @@ export async function runBounded<T, R>(
   let head = 0;
   const settled = (index: number, outcome: R): void => {
     if (stop.signal.aborted) return;
-    if (!ordered) return handOn(items[index]!, outcome);
+    if (!ordered) {
+      handOn(items[index]!, outcome);
+      return;
+    }
     waiting.set(index, outcome);
     for (; waiting.has(head); head++) {
       const ready = waiting.get(head)!;

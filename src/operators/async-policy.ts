@@ -54,7 +54,10 @@ export function callPolicy(settings: Pick<AsyncStepSettings, 'timeout' | 'retrie
   );
   const retries = retry(
     handleWhen((err) => err instanceof BrokenCircuitError || err instanceof TaskCancelledError || kindOf(err) === 'retry'),
-    { maxAttempts: settings.retries, backoff: new ExponentialBackoff({ initialDelay: settings.backoff.initial, maxDelay: settings.backoff.max, generator: fullJitterGenerator }) },
+    {
+      maxAttempts: settings.retries,
+      backoff: new ExponentialBackoff({ initialDelay: settings.backoff.initial, maxDelay: settings.backoff.max, generator: fullJitterGenerator }),
+    },
   );
   // A finished call needs no abort: aborting it made a DOMException per call (5% of the worker's CPU at 1 ms).
   const policy = wrap(retries, breaker, timeout(settings.timeout, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }));
@@ -69,7 +72,10 @@ export function callPolicy(settings: Pick<AsyncStepSettings, 'timeout' | 'retrie
           return attempt({ signal, attempt: n });
         }, stop);
       } catch (err) {
-        throw new CallFailure(`${reasonOf(err, settings.timeout, settings.circuitBreaker.failures)} (${sent === 1 ? '1 call' : `${sent} calls`} sent)`, kindOf(err));
+        throw new CallFailure(
+          `${reasonOf(err, settings.timeout, settings.circuitBreaker.failures)} (${sent === 1 ? '1 call' : `${sent} calls`} sent)`,
+          kindOf(err),
+        );
       }
     },
   };

@@ -8,7 +8,7 @@ import type { StepSpec } from '../graph/model.js';
 import type { ConfigProblem } from './operator.js';
 
 export interface AsyncStepSettings {
-  http: Required<Omit<HttpCallOptions, 'body'>> & Pick<HttpCallOptions, 'body'> | undefined;
+  http: (Required<Omit<HttpCallOptions, 'body'>> & Pick<HttpCallOptions, 'body'>) | undefined;
   capacity: number;
   timeout: number;
   retries: number;
@@ -53,7 +53,10 @@ export const asyncConfigSchema = {
     backoff: {
       type: 'object',
       description: 'exponential backoff with full jitter: a delay drawn from 0 up to initial * 2^retry, at most max',
-      properties: { initial: { duration: MAX_TIMER_MS, default: ASYNC_DEFAULTS.backoff.initial }, max: { duration: MAX_TIMER_MS, default: ASYNC_DEFAULTS.backoff.max } },
+      properties: {
+        initial: { duration: MAX_TIMER_MS, default: ASYNC_DEFAULTS.backoff.initial },
+        max: { duration: MAX_TIMER_MS, default: ASYNC_DEFAULTS.backoff.max },
+      },
       additionalProperties: false,
       default: {},
     },
@@ -81,7 +84,9 @@ export const asyncConfigSchema = {
 /** The step's settings with every default filled in. */
 export function asyncSettings(config: Readonly<Record<string, unknown>>): AsyncStepSettings {
   const c = config as AsyncStepOptions<unknown, unknown>;
-  const http = c.http ? { url: c.http.url, method: c.http.method ?? ASYNC_DEFAULTS.method, headers: c.http.headers ?? {}, ...(c.http.body ? { body: c.http.body } : {}) } : undefined;
+  const http = c.http
+    ? { url: c.http.url, method: c.http.method ?? ASYNC_DEFAULTS.method, headers: c.http.headers ?? {}, ...(c.http.body ? { body: c.http.body } : {}) }
+    : undefined;
   return {
     http,
     capacity: c.capacity ?? ASYNC_DEFAULTS.capacity,
@@ -89,7 +94,10 @@ export function asyncSettings(config: Readonly<Record<string, unknown>>): AsyncS
     retries: c.retries ?? ASYNC_DEFAULTS.retries,
     backoff: { initial: c.backoff?.initial ?? ASYNC_DEFAULTS.backoff.initial, max: c.backoff?.max ?? ASYNC_DEFAULTS.backoff.max },
     ordered: c.ordered ?? ASYNC_DEFAULTS.ordered,
-    circuitBreaker: { failures: c.circuitBreaker?.failures ?? ASYNC_DEFAULTS.circuitBreaker.failures, openFor: c.circuitBreaker?.openFor ?? ASYNC_DEFAULTS.circuitBreaker.openFor },
+    circuitBreaker: {
+      failures: c.circuitBreaker?.failures ?? ASYNC_DEFAULTS.circuitBreaker.failures,
+      openFor: c.circuitBreaker?.openFor ?? ASYNC_DEFAULTS.circuitBreaker.openFor,
+    },
     output: c.output?.fields ? { fields: c.output.fields } : { into: c.output?.into ?? ASYNC_DEFAULTS.into },
   };
 }
@@ -98,15 +106,32 @@ export function asyncSettings(config: Readonly<Record<string, unknown>>): AsyncS
 export function checkAsyncStep(step: StepSpec): ConfigProblem | null {
   const hasClient = step.code.client !== undefined;
   if ((step.config.http !== undefined) === hasClient) {
-    return { path: hasClient ? '.http' : '', message: `async step '${step.id}' needs exactly one of 'http' and 'client'`, hint: "call a URL with http: { url: ... }, or your own function with client: ./file.js#export" };
+    return {
+      path: hasClient ? '.http' : '',
+      message: `async step '${step.id}' needs exactly one of 'http' and 'client'`,
+      hint: 'call a URL with http: { url: ... }, or your own function with client: ./file.js#export',
+    };
   }
   const output = step.config.output as AsyncStepOptions<unknown, unknown>['output'];
   if (output && (output.into === undefined) === (output.fields === undefined)) {
-    return { path: '.output', message: `async step '${step.id}': output needs exactly one of 'into' and 'fields'`, hint: 'into: result puts the whole result in one field; fields: { score: data.score } picks parts of it' };
+    return {
+      path: '.output',
+      message: `async step '${step.id}': output needs exactly one of 'into' and 'fields'`,
+      hint: 'into: result puts the whole result in one field; fields: { score: data.score } picks parts of it',
+    };
   }
   const settings = asyncSettings(step.config);
-  for (const [name, value, min] of [['capacity', settings.capacity, 1], ['retries', settings.retries, 0], ['circuitBreaker.failures', settings.circuitBreaker.failures, 1]] as const) {
-    if (!Number.isInteger(value) || value < min) return { path: `.${name}`, message: `async step '${step.id}': ${name} must be a whole number of at least ${min}, got ${value}`, hint: `set ${name} to a whole number` };
+  for (const [name, value, min] of [
+    ['capacity', settings.capacity, 1],
+    ['retries', settings.retries, 0],
+    ['circuitBreaker.failures', settings.circuitBreaker.failures, 1],
+  ] as const) {
+    if (!Number.isInteger(value) || value < min)
+      return {
+        path: `.${name}`,
+        message: `async step '${step.id}': ${name} must be a whole number of at least ${min}, got ${value}`,
+        hint: `set ${name} to a whole number`,
+      };
   }
   return null;
 }

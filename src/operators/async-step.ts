@@ -70,7 +70,13 @@ class AsyncStep implements Operator {
     if (this.held.length === 0) return false;
     const records = this.held;
     this.held = [];
-    await runBounded(records, this.settings.capacity, this.settings.ordered, (record, stop) => this.call(record, stop), (record, outcome) => this.handOn(record, outcome));
+    await runBounded(
+      records,
+      this.settings.capacity,
+      this.settings.ordered,
+      (record, stop) => this.call(record, stop),
+      (record, outcome) => this.handOn(record, outcome),
+    );
     return true;
   }
 
@@ -86,13 +92,22 @@ class AsyncStep implements Operator {
   private handOn(record: HeldRecord, outcome: Outcome): void {
     if (!outcome.ok) {
       const reason = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
-      return record.fail(new FlywheelError(ErrorCodes.ASYNC_CALL, `call failed: ${reason}`, { stepId: this.step.id }, "check the service and the step's url, timeout and retries; onError: deadLetter keeps failed records with the reason"));
+      record.fail(
+        new FlywheelError(
+          ErrorCodes.ASYNC_CALL,
+          `call failed: ${reason}`,
+          { stepId: this.step.id },
+          "check the service and the step's url, timeout and retries; onError: deadLetter keeps failed records with the reason",
+        ),
+      );
+      return;
     }
     let out: unknown;
     try {
       out = this.output(record.value, outcome.result);
     } catch (err) {
-      return record.fail(err);
+      record.fail(err);
+      return;
     }
     record.emit(out);
   }
@@ -103,7 +118,12 @@ function outputOf(stepId: string, output: AsyncStepSettings['output']): (record:
   const pick = 'fields' in output ? fieldPicker(output.fields) : null;
   return (record, result) => {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      throw new FlywheelError(ErrorCodes.BAD_RECORD, `an async step adds its result to object records; got ${Array.isArray(record) ? 'an array' : typeof record}`, { stepId }, 'map the record to an object before the async step');
+      throw new FlywheelError(
+        ErrorCodes.BAD_RECORD,
+        `an async step adds its result to object records; got ${Array.isArray(record) ? 'an array' : typeof record}`,
+        { stepId },
+        'map the record to an object before the async step',
+      );
     }
     return pick ? { ...record, ...pick(result) } : { ...record, [(output as { into: string }).into]: result };
   };

@@ -55,7 +55,8 @@ function urlTemplate(template: string): (record: unknown) => string {
       .map((p, i) => {
         if (i % 2 === 0) return p;
         const value = readers[i]!(record);
-        if (value === undefined || value === null || typeof value === 'object') throw new CallFailure(`the url names field '${p}', which the record has no text or number at`, 'refused');
+        if (value === undefined || value === null || typeof value === 'object')
+          throw new CallFailure(`the url names field '${p}', which the record has no text or number at`, 'refused');
         return encodeURIComponent(String(value));
       })
       .join('');

@@ -22,7 +22,12 @@ export function httpSender(): HttpSender {
     send: (url, method, headers, body, signal) =>
       new Promise<HttpAnswer>((resolve, reject) => {
         const secure = url.protocol === 'https:';
-        const options = { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, signal, agent: secure ? agents.https : agents.http };
+        const options = {
+          method,
+          headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          signal,
+          agent: secure ? agents.https : agents.http,
+        };
         const req = (secure ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));

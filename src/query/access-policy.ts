@@ -63,7 +63,13 @@ export class AccessPolicy {
       return { allowed: false, status: 401, message, challenge: REALM };
     }
     const token = this.byHash.get(tokenHash(bearer[1]!));
-    if (!token) return { allowed: false, status: 401, message: `the bearer token sent is not one of this endpoint's tokens (runtime.http.access)`, challenge: `${REALM}, error="invalid_token"` };
+    if (!token)
+      return {
+        allowed: false,
+        status: 401,
+        message: `the bearer token sent is not one of this endpoint's tokens (runtime.http.access)`,
+        challenge: `${REALM}, error="invalid_token"`,
+      };
     if (RANK[token.role] >= RANK[needed]) return { allowed: true };
     return { allowed: false, status: 403, message: `${what} needs role ${needed} or above; token '${token.name}' has role ${token.role}` };
   }

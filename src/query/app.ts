@@ -12,9 +12,10 @@
  * /dead-letters (console/); OpenAPI for every route at /docs (console/openapi.ts).
  * With access tokens, every route but /healthz and /readyz (and the console's files) (and /metrics, when configured open) needs a token of
  * the role the route names (access-policy.ts); the ready path answers only requests with a viewer token, and leaves
- * the others to fastify, which answers 401 or 403. With TLS files the server speaks HTTPS.
+ * the others to fastify, which answers 401 or 403. With TLS files the server speaks HTTPS. Given a logger, fastify
+ * logs through it, and every answer of 500 or more is logged with its error, method and route; requests are not.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { QueryRoutes, ReadinessCheck, RuntimeView } from './runtime-view.js';
 import { schemaErrorMessage } from './validation-messages.js';
 import { refuseNonFiniteNumbers } from './finite-input.js';
@@ -37,6 +38,8 @@ export interface EndpointOptions {
   access?: AccessPolicy;
   /** PEM certificate chain and private key: the endpoint speaks HTTPS. */
   tls?: { cert: string; key: string };
+  /** A pino logger for fastify's own log and the errors answered with a 500. */
+  logger?: FastifyBaseLogger;
 }
 
 export function buildQueryApp(view: RuntimeView, contributions: readonly RouteContribution[] = [], options: EndpointOptions = {}): FastifyInstance {
@@ -45,15 +48,22 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
   const ready = new ReadyRoutes(metrics, (authorization) => access.decide(authorization, 'viewer', '').allowed);
   const app = Fastify({
     // Requests are not logged: their headers carry tokens.
-    logger: false,
+    ...(options.logger ? { loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }) } : { logger: false }),
     ...(options.tls ? { https: options.tls } : {}),
     routerOptions: { maxParamLength: 1024 },
     schemaErrorFormatter: schemaErrorMessage,
     serverFactory: (handler, options) => ready.server(handler, options),
   });
   app.setValidatorCompiler(requestValidatorCompiler());
-  app.setErrorHandler((err: FastifyError, _req, reply) => {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) {
+      const route = req.routeOptions.url?.replaceAll('::', ':') ?? 'unmatched';
+      req.log.error(
+        { event: 'http-error', code: err.code ?? 'FW_ERR_INTERNAL', method: req.method, route, status, err },
+        `${req.method} ${route} answered ${status}: ${err.message}`,
+      );
+    }
     void reply.code(status).send({ error: status < 500 ? 'bad request' : 'internal error', message: err.message, ...(err.code ? { code: err.code } : {}) });
   });
   // The 404 answer lists what this job serves: the built-in routes and those its steps contributed.
@@ -87,7 +97,9 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
       const r = await readiness();
       return reply.code(r.ready ? 200 : 503).send(r);
     });
-    scope.get('/metrics', { config: { access: access.openMetrics ? 'open' : 'viewer' } }, async (_req, reply) => reply.type(view.contentType).send(await view.metrics()));
+    scope.get('/metrics', { config: { access: access.openMetrics ? 'open' : 'viewer' } }, async (_req, reply) =>
+      reply.type(view.contentType).send(await view.metrics()),
+    );
     scope.get('/topology', async () => view.topology());
     consoleRoutes(scope);
     statusRoute(scope, view, async () => (await readiness()).reasons);
@@ -96,7 +108,8 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
     const addReadinessCheck = (check: ReadinessCheck) => void checks.push(check);
     const answers = view.answers ?? renderedEachTime(view.state);
     const addReadyRoute = (route: ReadyRoute) => ready.add(route);
-    for (const { stepId, routes } of contributions) routes(scope, { stepId, state: view.state, answers, addReadyRoute, addReadinessCheck, ...(view.registry ? { registry: view.registry } : {}) });
+    for (const { stepId, routes } of contributions)
+      routes(scope, { stepId, state: view.state, answers, addReadyRoute, addReadinessCheck, ...(view.registry ? { registry: view.registry } : {}) });
   });
   return app;
 }

@@ -6,7 +6,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export async function refuseNonFiniteNumbers(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  for (const [part, value] of [['querystring', req.query], ['params', req.params], ['body', req.body]] as const) {
+  for (const [part, value] of [
+    ['querystring', req.query],
+    ['params', req.params],
+    ['body', req.body],
+  ] as const) {
     const at = nonFinitePath(value, part);
     if (at) return void (await reply.code(400).send({ error: 'bad request', message: `${at} must be a finite number`, code: 'FST_ERR_VALIDATION' }));
   }

@@ -24,7 +24,13 @@ export class RequestMetrics {
     // A registry shared by several apps (a job's main-thread view built twice) keeps one histogram.
     this.histogram =
       (registry.getSingleMetric(NAME) as Histogram<'method' | 'route' | 'status'> | undefined) ??
-      new Histogram({ name: NAME, help: 'Time the query endpoint spent per request, by route and status', labelNames: ['method', 'route', 'status'], buckets: BUCKETS, registers: [registry] });
+      new Histogram({
+        name: NAME,
+        help: 'Time the query endpoint spent per request, by route and status',
+        labelNames: ['method', 'route', 'status'],
+        buckets: BUCKETS,
+        registers: [registry],
+      });
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {

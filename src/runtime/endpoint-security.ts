@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
+import { Type } from '@sinclair/typebox';
 import { parse } from 'yaml';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { HttpAccess } from '../graph/runtime-settings.js';
-import { validateAgainst } from '../graph/schema-validator.js';
+import { assertMatches } from '../graph/schema-validator.js';
 import { accessTokenSchema } from '../graph/topology-schema.js';
 import type { AccessToken } from '../query/access-policy.js';
 
@@ -28,7 +29,7 @@ export interface EndpointSecuritySettings {
   tls?: { cert: string; key: string };
 }
 
-const tokensFileSchema = { type: 'array', items: accessTokenSchema } as const;
+const tokensFileSchema = Type.Array(accessTokenSchema);
 
 /** Loopback only: 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`. */
 export function isLoopback(host: string): boolean {
@@ -42,7 +43,12 @@ function readSetting(file: string, setting: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `cannot read ${setting} ${file}: ${(err as Error).message}`, { file, path: setting }, `check ${setting} (relative to the topology's directory)`);
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `cannot read ${setting} ${file}: ${(err as Error).message}`,
+      { file, path: setting },
+      `check ${setting} (relative to the topology's directory)`,
+    );
   }
 }
 
@@ -53,14 +59,23 @@ function tokensFromFile(file: string): AccessToken[] {
     tokens = parse(readSetting(file, setting));
   } catch (err) {
     if (err instanceof FlywheelError) throw err;
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `${file} is not YAML or JSON: ${(err as Error).message}`, { file, path: setting }, 'write the tokens as a list of { name, sha256, role }');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `${file} is not YAML or JSON: ${(err as Error).message}`,
+      { file, path: setting },
+      'write the tokens as a list of { name, sha256, role }',
+    );
   }
-  const problem = validateAgainst(tokensFileSchema, tokens);
-  if (problem) {
+  assertMatches(tokensFileSchema, tokens, (problem) => {
     const path = problem.path.join('.');
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `${path ? `${path} ` : ''}${problem.message}`, { file, path }, 'write the tokens as a list of { name, sha256, role }, sha256 being the hex SHA-256 of the token (docs/access.md)');
-  }
-  return tokens as AccessToken[];
+    return new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `${path ? `${path} ` : ''}${problem.message}`,
+      { file, path },
+      'write the tokens as a list of { name, sha256, role }, sha256 being the hex SHA-256 of the token (docs/access.md)',
+    );
+  });
+  return tokens;
 }
 
 /** One token, one role: a hash listed twice (in the topology and the file, say) would leave the role to the order. */
@@ -69,7 +84,12 @@ function refuseSharedHashes(tokens: readonly AccessToken[]): void {
   for (const token of tokens) {
     const other = named.get(token.sha256);
     if (other !== undefined) {
-      throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `access tokens '${other}' and '${token.name}' have the same sha256`, { path: 'runtime.http.access' }, 'list each token once, with the one role it should have');
+      throw new FlywheelError(
+        ErrorCodes.CONFIG_INVALID,
+        `access tokens '${other}' and '${token.name}' have the same sha256`,
+        { path: 'runtime.http.access' },
+        'list each token once, with the one role it should have',
+      );
     }
     named.set(token.sha256, token.name);
   }
@@ -95,7 +115,12 @@ export function endpointSecurity(http: EndpointSecuritySettings, baseDir: string
   try {
     createSecureContext(tls);
   } catch (err) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `the TLS certificate ${certFile} and key ${keyFile} cannot be used: ${(err as Error).message}`, { file: certFile, path: 'runtime.http.tls' }, 'give a PEM certificate (chain) and the PEM private key that matches it');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `the TLS certificate ${certFile} and key ${keyFile} cannot be used: ${(err as Error).message}`,
+      { file: certFile, path: 'runtime.http.tls' },
+      'give a PEM certificate (chain) and the PEM private key that matches it',
+    );
   }
   return { ...security, tls };
 }

@@ -33,7 +33,12 @@ export class EventTimeBounds {
     this.maxAhead = config.maxAhead ?? (followsClock ? DEFAULT_CLOCK_MAX_AHEAD : Infinity);
     this.notBefore = config.notBefore === undefined ? -Infinity : Date.parse(config.notBefore);
     if (Number.isNaN(this.notBefore)) {
-      throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `eventTime.notBefore '${config.notBefore}' is not a date`, { stepId }, 'write an ISO 8601 date (2020-01-01) or date-time with its zone (2020-01-01T00:00:00Z)');
+      throw new FlywheelError(
+        ErrorCodes.CONFIG_INVALID,
+        `eventTime.notBefore '${config.notBefore}' is not a date`,
+        { stepId },
+        'write an ISO 8601 date (2020-01-01) or date-time with its zone (2020-01-01T00:00:00Z)',
+      );
     }
   }
 

@@ -54,18 +54,23 @@ function stage0For(plan: Plan): Stage0 {
   let s = stage0s.get(plan);
   if (s) return s;
   const state: Stage0 = { executor: null!, sources: new Map(), range: null };
-  state.executor = new StageExecutor(plan, 0, {
-    sink: (sinkId, id, key, value, timestamp, headers) => state.range!.outputs.push([sinkId, id, key, value, timestamp, headers ?? null]),
-    exit: (stage, id, key, kg, value, timestamp) => {
-      const range = state.range!;
-      const slot = slotOfKeyGroup(kg, plan.keyGroups, plan.slots);
-      const target = stage * plan.slots + slot;
-      let columns = range.columns.get(target);
-      if (!columns) range.columns.set(target, (columns = new RecordColumns()));
-      // A record that still has its source record's id travels without it: the slot's worker rebuilds it.
-      columns.push(range.task.pidIndex, range.offset, timestamp, range.task.stamp, key, kg, id === range.sourceId ? null : id, value);
+  state.executor = new StageExecutor(
+    plan,
+    0,
+    {
+      sink: (sinkId, id, key, value, timestamp, headers) => state.range!.outputs.push([sinkId, id, key, value, timestamp, headers ?? null]),
+      exit: (stage, id, key, kg, value, timestamp) => {
+        const range = state.range!;
+        const slot = slotOfKeyGroup(kg, plan.keyGroups, plan.slots);
+        const target = stage * plan.slots + slot;
+        let columns = range.columns.get(target);
+        if (!columns) range.columns.set(target, (columns = new RecordColumns()));
+        // A record that still has its source record's id travels without it: the slot's worker rebuilds it.
+        columns.push(range.task.pidIndex, range.offset, timestamp, range.task.stamp, key, kg, id === range.sourceId ? null : id, value);
+      },
     },
-  }, null);
+    null,
+  );
   stage0s.set(plan, (s = state));
   return s;
 }
@@ -76,7 +81,12 @@ function sourceFor(stage0: Stage0, plan: Plan, task: IntakeTask): IntakeSourceSt
   const step = plan.graph.steps.find((s) => s.id === task.source && s.kind === 'source') as StepSpec;
   const connector = createSource(step, plan.graph.name, task.baseDir);
   if (!connector.openPartition) throw new Error(`source ${step.id} (${connector.origin}) cannot be read in a worker thread`);
-  source = { connector, timestampOf: eventTimeOf(step), bounds: new EventTimeBounds(step.id, step.config.eventTime as EventTimeConfig, connector.followsClock === true), cursors: new Map() };
+  source = {
+    connector,
+    timestampOf: eventTimeOf(step),
+    bounds: new EventTimeBounds(step.id, step.config.eventTime as EventTimeConfig, connector.followsClock === true),
+    cursors: new Map(),
+  };
   stage0.sources.set(task.source, source);
   return source;
 }
@@ -135,7 +145,13 @@ export async function runIntakeTask(task: IntakeTask): Promise<IntakeResult> {
     source.cursors.get(task.partition)!.next = end;
     const chunks: IntakeChunk[] = [];
     for (const [target, columns] of range.columns) {
-      chunks.push({ stage: Math.floor(target / plan.slots), slot: target % plan.slots, length: columns.length, firstOffset: columns.offset[0]!, records: packColumns(columns) });
+      chunks.push({
+        stage: Math.floor(target / plan.slots),
+        slot: target % plan.slots,
+        length: columns.length,
+        firstOffset: columns.offset[0]!,
+        records: packColumns(columns),
+      });
     }
     return { chunks, outputs: packList(range.outputs), unreadable, maxTimestamp, counts: executor.counts };
   } catch (err) {

@@ -16,7 +16,12 @@ export async function loadJobGraph(ref: JobRef): Promise<JobGraph> {
   const module = (await import(ref.url)) as Record<string, unknown>;
   const graph = module[ref.exportName] as JobGraph | undefined;
   if (!graph || typeof graph !== 'object' || !Array.isArray(graph.steps) || typeof graph.hash !== 'string') {
-    throw new FlywheelError(ErrorCodes.MODULE_EXPORT, `export '${ref.exportName}' of ${ref.url} is not a job`, {}, `export the result of job(...) as '${ref.exportName}'; exports found: ${Object.keys(module).join(', ') || 'none'}`);
+    throw new FlywheelError(
+      ErrorCodes.MODULE_EXPORT,
+      `export '${ref.exportName}' of ${ref.url} is not a job`,
+      {},
+      `export the result of job(...) as '${ref.exportName}'; exports found: ${Object.keys(module).join(', ') || 'none'}`,
+    );
   }
   return graph;
 }

@@ -15,7 +15,13 @@ export function topologyOf(plan: Plan, redactor = new Redactor([])): unknown {
     keyGroups: plan.keyGroups,
     slots: plan.slots,
     stages: plan.stages,
-    steps: plan.graph.steps.map((s) => ({ id: s.id, kind: s.kind, from: s.inputs.map((i) => (i.port === 'main' ? i.step : `${i.step}.${i.port}`)), config: redactor.value(s.config), onError: s.onError })),
+    steps: plan.graph.steps.map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      from: s.inputs.map((i) => (i.port === 'main' ? i.step : `${i.step}.${i.port}`)),
+      config: redactor.value(s.config),
+      onError: s.onError,
+    })),
   };
 }
 
@@ -45,7 +51,11 @@ export function jobView(runner: JobRunner, stateDir: string): RuntimeView {
     },
     // The handle is opened at the first lookup, not here: the app is built before the job creates its state.
     get answers() {
-      answers ??= new LmdbReadyAnswers(() => (handle ??= openStateReadOnly(stateDir)).state, plan.keyGroups, () => runner.watermark);
+      answers ??= new LmdbReadyAnswers(
+        () => (handle ??= openStateReadOnly(stateDir)).state,
+        plan.keyGroups,
+        () => runner.watermark,
+      );
       return answers;
     },
     async close() {

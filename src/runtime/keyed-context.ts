@@ -101,7 +101,12 @@ export class NodeContext implements ProcessContext<unknown> {
 
   private requireBatch(what: string): SlotBatch {
     if (!this.batch) {
-      throw new FlywheelError(ErrorCodes.GRAPH_INVALID, `step uses ${what} but runs before any keyBy`, { stepId: this.stepId }, 'put a keyBy step before a step that keeps state or timers');
+      throw new FlywheelError(
+        ErrorCodes.GRAPH_INVALID,
+        `step uses ${what} but runs before any keyBy`,
+        { stepId: this.stepId },
+        'put a keyBy step before a step that keeps state or timers',
+      );
     }
     return this.batch;
   }

@@ -21,11 +21,30 @@ export function listenError(err: unknown, host: string, port: number): FlywheelE
   const where = `${host}:${port}`;
   const cause = (err as Error).message;
   if (code === 'EADDRINUSE') {
-    return new FlywheelError(ErrorCodes.PORT_IN_USE, `port ${port} on ${host} is in use by another process`, {}, `stop the process on ${where}, or give another port (runtime.http.port, or --port)`, cause);
+    return new FlywheelError(
+      ErrorCodes.PORT_IN_USE,
+      `port ${port} on ${host} is in use by another process`,
+      {},
+      `stop the process on ${where}, or give another port (runtime.http.port, or --port)`,
+      cause,
+    );
   }
-  if (code === 'EACCES') return new FlywheelError(ErrorCodes.CONFIG_INVALID, `no permission to listen on ${where}`, {}, 'use a port above 1023, or run with the privilege to bind it', cause);
+  if (code === 'EACCES')
+    return new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `no permission to listen on ${where}`,
+      {},
+      'use a port above 1023, or run with the privilege to bind it',
+      cause,
+    );
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new FlywheelError(ErrorCodes.CONFIG_INVALID, `cannot listen on ${where}: ${host} is not an address of this machine`, {}, 'set runtime.http.host to 127.0.0.1, 0.0.0.0 or an address of this machine', cause);
+    return new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `cannot listen on ${where}: ${host} is not an address of this machine`,
+      {},
+      'set runtime.http.host to 127.0.0.1, 0.0.0.0 or an address of this machine',
+      cause,
+    );
   }
   return new FlywheelError(ErrorCodes.CONFIG_INVALID, `cannot listen on ${where}: ${cause}`, {}, 'check runtime.http.host and runtime.http.port', cause);
 }

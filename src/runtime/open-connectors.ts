@@ -40,27 +40,37 @@ export async function checkConnectors(graph: JobGraph, baseDir: string): Promise
 }
 
 /** Opens every sink of the job, by step id; the dead-letter sink records what it delivers in `recent`. */
-export async function openSinks(graph: JobGraph, baseDir: string, hooksFor: (connector: string) => RetryHooks, recent?: RecentDeadLetters): Promise<Map<string, SinkConnector>> {
+export async function openSinks(
+  graph: JobGraph,
+  baseDir: string,
+  hooksFor: (connector: string, stepId: string) => RetryHooks,
+  recent?: RecentDeadLetters,
+): Promise<Map<string, SinkConnector>> {
   const sinks = new Map<string, SinkConnector>();
   for (const step of graph.steps.filter((s) => s.kind === 'sink')) {
     const spec = step.config.connector as ConnectorSpec;
     const type = sinkType(spec.type);
     const sink = type!.create(checkedOptions(step, spec, type), { jobName: graph.name, baseDir, stepId: step.id });
-    await openWithRetry(`sink ${step.id}`, () => sink.open(), hooksFor(`sink ${step.id}`));
+    await openWithRetry(`sink ${step.id}`, () => sink.open(), hooksFor(`sink ${step.id}`, step.id));
     sinks.set(step.id, recent && step.id === graph.settings.deadLetter ? recent.tap(sink) : sink);
   }
   return sinks;
 }
 
 /** Opens every source of the job at its resume offsets (`source:partition` -> next offset). */
-export async function openSources(graph: JobGraph, baseDir: string, resumeAt: ReadonlyMap<string, number>, hooksFor: (connector: string) => RetryHooks): Promise<Array<{ step: StepSpec; connector: SourceConnector }>> {
+export async function openSources(
+  graph: JobGraph,
+  baseDir: string,
+  resumeAt: ReadonlyMap<string, number>,
+  hooksFor: (connector: string, stepId: string) => RetryHooks,
+): Promise<Array<{ step: StepSpec; connector: SourceConnector }>> {
   const opened: Array<{ step: StepSpec; connector: SourceConnector }> = [];
   for (const step of graph.steps.filter((s) => s.kind === 'source')) {
     const connector = createSource(step, graph.name, baseDir);
     const offsets = new Map<number, number>();
     for (const [pid, next] of resumeAt) if (pid.startsWith(`${step.id}:`)) offsets.set(Number(pid.slice(step.id.length + 1)), next);
     try {
-      await openWithRetry(`source ${step.id}`, () => connector.open({ startOffsets: offsets }), hooksFor(`source ${step.id}`));
+      await openWithRetry(`source ${step.id}`, () => connector.open({ startOffsets: offsets }), hooksFor(`source ${step.id}`, step.id));
     } catch (err) {
       throw err instanceof FlywheelError ? err : sourceError(step, `source failed to open: ${(err as Error).message}`, err);
     }

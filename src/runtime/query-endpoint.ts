@@ -21,6 +21,7 @@ import { ErrorCodes, FlywheelError, toPlainError } from '../core/errors.js';
 import { loadJobGraph } from './job-loader.js';
 import { routeContributions } from './route-contributions.js';
 import { AccessPolicy } from '../query/access-policy.js';
+import { relayedLogger } from './job-log.js';
 import type { DeadLetterQuery } from './recent-dead-letters.js';
 import type { EndpointMetrics, FromQueryEndpoint, QueryEndpointData, QueryEndpointReply, QueryEndpointRequest, ToQueryEndpoint } from './query-messages.js';
 
@@ -86,20 +87,36 @@ async function start(data: QueryEndpointData): Promise<void> {
     // The main thread adds every endpoint process's own metrics to the job's (this one's included).
     metrics: async () => (await ask('metrics')).text!,
     // The endpoint's own CPU, not the steps' state gauges: those read state at each call.
-    metricValues: async () => [...(await ask('metricValues')).values!, ...(await stateMetrics.getSingleMetric('flywheel_query_endpoint_cpu_seconds_total')?.get().then((m) => [m]) ?? [])],
+    metricValues: async () => [
+      ...(await ask('metricValues')).values!,
+      ...((await stateMetrics
+        .getSingleMetric('flywheel_query_endpoint_cpu_seconds_total')
+        ?.get()
+        .then((m) => [m])) ?? []),
+    ],
     deadLetters: async (query) => (await ask('deadLetters', query)).deadLetters!,
     registry: stateMetrics,
     contentType: data.contentType,
     state: new LmdbStateReader(handle, data.keyGroups, () => watermark),
-    answers: new LmdbReadyAnswers(() => handle.state, data.keyGroups, () => watermark),
+    answers: new LmdbReadyAnswers(
+      () => handle.state,
+      data.keyGroups,
+      () => watermark,
+    ),
   };
   try {
     const graph = await loadJobGraph(data.job);
     if (graph.hash !== data.graphHash) {
-      throw new FlywheelError(ErrorCodes.GRAPH_MISMATCH, `query endpoint built graph ${graph.hash}, main thread runs ${data.graphHash}`, {}, 'the job module must build the same graph on every import');
+      throw new FlywheelError(
+        ErrorCodes.GRAPH_MISMATCH,
+        `query endpoint built graph ${graph.hash}, main thread runs ${data.graphHash}`,
+        {},
+        'the job module must build the same graph on every import',
+      );
     }
     const { tokens, openMetrics, tls } = data.security;
-    const app = buildQueryApp(view, routeContributions(graph), { access: new AccessPolicy(tokens, openMetrics), ...(tls ? { tls } : {}) });
+    const logger = relayedLogger(data.jobName, (line) => send({ kind: 'log', line }));
+    const app = buildQueryApp(view, routeContributions(graph), { access: new AccessPolicy(tokens, openMetrics), logger, ...(tls ? { tls } : {}) });
     const server = await startQueryServer(app, data.port, data.host);
     closeAll = async () => {
       await server.close();
@@ -122,7 +139,9 @@ onMessage((message) => {
       return;
     case 'collect': {
       const id = message.id;
-      void (ownMetrics ? ownMetrics.getMetricsAsJSON() : Promise.resolve([])).then((metrics) => send({ kind: 'collected', id, metrics: metrics as EndpointMetrics }));
+      void (ownMetrics ? ownMetrics.getMetricsAsJSON() : Promise.resolve([])).then((metrics) =>
+        send({ kind: 'collected', id, metrics: metrics as EndpointMetrics }),
+      );
       return;
     }
     case 'reply':

@@ -2,7 +2,8 @@
  * Starts a job's query endpoint (query-endpoint.ts) on a thread of its own or in child processes of its own, sends
  * it the job's watermark every 100 ms (the state reader hides values whose event-time TTL has passed), and serves
  * what it asks of the main thread: Prometheus metrics (text, the job's and every endpoint process's own combined, or
- * values), liveness, readiness reasons and the latest dead letters.
+ * values), liveness, readiness reasons and the latest dead letters. Its log events (the errors it answered with a
+ * 500) are handed to `onLog`, for the job's log.
  */
 import { AggregatorRegistry } from 'prom-client';
 import type { RunningServer } from '../query/server.js';
@@ -62,8 +63,15 @@ export async function startQueryEndpoint(
   redactor = new Redactor([]),
   security: EndpointSecurity = { tokens: [], openMetrics: false },
   processes = 1,
+  onLog: (line: string) => void = () => undefined,
 ): Promise<RunningServer> {
-  if (processes > 1 && isolation !== 'process') throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `${processes} serving processes need isolation 'process' (got '${isolation}')`, {}, "set http.isolation: process");
+  if (processes > 1 && isolation !== 'process')
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `${processes} serving processes need isolation 'process' (got '${isolation}')`,
+      {},
+      'set http.isolation: process',
+    );
   const data: QueryEndpointData = {
     job,
     graphHash: runner.plan.graph.hash,
@@ -97,6 +105,7 @@ export async function startQueryEndpoint(
           else if (message.kind === 'listening') resolve(message);
           else if (message.kind === 'error') reject(FlywheelError.fromPlain(message.error));
           else if (message.kind === 'collected') endpoint.collected(message.id, message.metrics);
+          else if (message.kind === 'log') onLog(message.line);
           else void answer(message.request).then((reply) => endpoint.send({ kind: 'reply', reply }));
         });
         endpoint.channel.once('error', reject);

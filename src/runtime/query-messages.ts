@@ -38,12 +38,14 @@ export type ToQueryEndpoint =
   | { kind: 'close' };
 
 /** Endpoint to main thread. */
+/** `log`: one of the endpoint's log events as a JSON line (an error answered as a 500), for the job's log. */
 export type FromQueryEndpoint =
   | { kind: 'loaded' }
   | { kind: 'request'; request: QueryEndpointRequest }
   | { kind: 'collected'; id: number; metrics: EndpointMetrics }
   | { kind: 'listening'; url: string; address: string }
-  | { kind: 'error'; error: PlainError };
+  | { kind: 'error'; error: PlainError }
+  | { kind: 'log'; line: string };
 
 export interface QueryEndpointRequest {
   id: number;

@@ -3,7 +3,6 @@
  * offset to resume each source partition from (one past the smallest frontier any holder committed), the outputs a
  * crash left unacknowledged, and the records forwarded to a later stage that it has not applied yet.
  */
-import type { SinkRecord } from '../connectors/connector.js';
 import { sourceFedStages, type Plan } from '../graph/planner.js';
 import type { StateDatabases } from '../state/backend.js';
 import type { StoredForwardChunk } from '../state/forward-chunks.js';
@@ -28,10 +27,20 @@ export function checkStateLayout(dbs: StateDatabases, plan: Plan, stateDir: stri
   const layout = { keyGroups: plan.keyGroups, slots: plan.slots, forwardFormat: FORWARD_FORMAT };
   const stored = dbs.progress.get(metaKey('layout')) as Partial<typeof layout> | undefined;
   if (stored && (stored.keyGroups !== layout.keyGroups || stored.slots !== layout.slots)) {
-    throw new FlywheelError(ErrorCodes.STATE, `state in ${stateDir} was written with ${stored.keyGroups} key groups over ${stored.slots} slots, the job now has ${layout.keyGroups} over ${layout.slots}`, {}, 'run with the same keyGroups and slots, or start from an empty state directory');
+    throw new FlywheelError(
+      ErrorCodes.STATE,
+      `state in ${stateDir} was written with ${stored.keyGroups} key groups over ${stored.slots} slots, the job now has ${layout.keyGroups} over ${layout.slots}`,
+      {},
+      'run with the same keyGroups and slots, or start from an empty state directory',
+    );
   }
   if (stored && stored.forwardFormat !== FORWARD_FORMAT && dbs.forward.getKeysCount() > 0) {
-    throw new FlywheelError(ErrorCodes.STATE, `state in ${stateDir} holds records between stages in an earlier format`, {}, 'finish or drain the job with the version that wrote it, or start from an empty state directory');
+    throw new FlywheelError(
+      ErrorCodes.STATE,
+      `state in ${stateDir} holds records between stages in an earlier format`,
+      {},
+      'finish or drain the job with the version that wrote it, or start from an empty state directory',
+    );
   }
   if (!stored || stored.forwardFormat !== FORWARD_FORMAT) dbs.progress.putSync(metaKey('layout'), layout);
 }

@@ -5,6 +5,7 @@
 import type { Millis } from '../api/types.js';
 import type { JobGraph } from '../graph/model.js';
 import type { IntakePlacement } from '../graph/runtime-settings.js';
+import type { RetryWait } from './connect-retry.js';
 import type { JobRef } from './messages.js';
 import type { SlotPlacement } from './worker-pool.js';
 
@@ -55,6 +56,8 @@ export interface RunOptions {
   /** Called every `statusInterval` ms (default 5 s) with a progress snapshot. */
   onStatus?: (status: RunStatus) => void;
   statusInterval?: Millis;
+  /** Called when opening a source or sink failed and is retried (its destination unreachable). */
+  onRetry?: (stepId: string, wait: RetryWait) => void;
 }
 
 export interface RunStatus {

@@ -113,7 +113,11 @@ export function runStatus(j: RunningParts, elapsedMs: number, readBefore: number
 }
 
 /** Calls `onStatus` every `intervalMs` with a snapshot taken by `snapshot` (unref'd: it keeps no process alive). */
-export function reportStatusEvery(intervalMs: number, snapshot: (elapsedMs: number, readBefore: number, appliedBefore: number) => RunStatus, onStatus: (s: RunStatus) => void): NodeJS.Timeout {
+export function reportStatusEvery(
+  intervalMs: number,
+  snapshot: (elapsedMs: number, readBefore: number, appliedBefore: number) => RunStatus,
+  onStatus: (s: RunStatus) => void,
+): NodeJS.Timeout {
   let last = Date.now();
   let readBefore = 0;
   let appliedBefore = 0;

@@ -9,13 +9,11 @@
  */
 import type { Millis } from '../api/types.js';
 import { sinkRecord, type SinkConnector } from '../connectors/connector.js';
-import type { JobGraph } from '../graph/model.js';
 import { planGraph, type Plan } from '../graph/planner.js';
 import { closeState, openState, type StateDatabases } from '../state/backend.js';
 import { lockStateDir, type StateDirLock } from '../state/state-dir-lock.js';
 import { storageFailure } from '../state/storage-errors.js';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
-import type { JobRef } from './messages.js';
 import { JobMetrics } from './metrics.js';
 import type { RetryHooks } from './connect-retry.js';
 import { openSinks, openSources } from './open-connectors.js';
@@ -99,7 +97,13 @@ export class JobRunner {
   }
 
   async run(): Promise<RunSummary> {
-    const status = this.options.onStatus ? reportStatusEvery(this.options.statusInterval ?? 5_000, (elapsed, readBefore, appliedBefore) => this.status(elapsed, readBefore, appliedBefore), this.options.onStatus) : null;
+    const status = this.options.onStatus
+      ? reportStatusEvery(
+          this.options.statusInterval ?? 5_000,
+          (elapsed, readBefore, appliedBefore) => this.status(elapsed, readBefore, appliedBefore),
+          this.options.onStatus,
+        )
+      : null;
     let offsets: NodeJS.Timeout | undefined;
     try {
       await this.open();
@@ -170,21 +174,36 @@ export class JobRunner {
     this.dbs = openState(this.options.stateDir);
     checkStateLayout(this.dbs, this.plan, this.options.stateDir);
     const baseDir = this.options.baseDir ?? process.cwd();
-    const hooksFor = (connector: string) => this.retryHooks(connector);
+    const hooksFor = (connector: string, stepId: string) => this.retryHooks(connector, stepId);
     this.phase = 'opening sinks';
     for (const [id, sink] of await openSinks(graph, baseDir, hooksFor, this.recentDeadLetters)) this.sinks.set(id, sink);
-    this.delivery = new SinkDelivery(this.sinks, this.dbs, { writeFailed: (sink) => this.metrics.sinkWriteFailures.inc({ sink }), fail: (err) => this.fail(err) });
-    this.stage0Outputs = new Stage0Outputs({ deadLetterSink: graph.settings.deadLetter, delivery: this.delivery, dbs: this.dbs, metrics: this.metrics, fail: (err) => this.fail(err) });
-    this.stage0 = new StageExecutor(this.plan, 0, {
-      sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Outputs.add(sinkId, sinkRecord(id, key, value, timestamp, headers)),
-      exit: (stage, id, key, kg, value, timestamp) => {
-        const c = this.current;
-        // A record that still has its source record's id travels without it: the worker rebuilds it.
-        const shortId = id === c.sourceId ? null : id;
-        if (this.intake.order) this.intake.order.hold({ stage, now: c.now, pidIndex: c.pidIndex, offset: c.offset, timestamp, stamp: c.watermark, key, kg, id: shortId, value });
-        else this.scheduler.route(stage, c.now, c.pidIndex, c.offset, timestamp, c.watermark, key, kg, shortId, value);
+    this.delivery = new SinkDelivery(this.sinks, this.dbs, {
+      writeFailed: (sink) => this.metrics.sinkWriteFailures.inc({ sink }),
+      fail: (err) => this.fail(err),
+    });
+    this.stage0Outputs = new Stage0Outputs({
+      deadLetterSink: graph.settings.deadLetter,
+      delivery: this.delivery,
+      dbs: this.dbs,
+      metrics: this.metrics,
+      fail: (err) => this.fail(err),
+    });
+    this.stage0 = new StageExecutor(
+      this.plan,
+      0,
+      {
+        sink: (sinkId, id, key, value, timestamp, headers) => this.stage0Outputs.add(sinkId, sinkRecord(id, key, value, timestamp, headers)),
+        exit: (stage, id, key, kg, value, timestamp) => {
+          const c = this.current;
+          // A record that still has its source record's id travels without it: the worker rebuilds it.
+          const shortId = id === c.sourceId ? null : id;
+          if (this.intake.order)
+            this.intake.order.hold({ stage, now: c.now, pidIndex: c.pidIndex, offset: c.offset, timestamp, stamp: c.watermark, key, kg, id: shortId, value });
+          else this.scheduler.route(stage, c.now, c.pidIndex, c.offset, timestamp, c.watermark, key, kg, shortId, value);
+        },
       },
-    }, null);
+      null,
+    );
     const resumeAt = resumePoints(this.dbs, this.plan);
     this.phase = 'opening sources';
     const opened = await openSources(graph, baseDir, startOffsets(this.dbs, this.plan), hooksFor);
@@ -192,11 +211,17 @@ export class JobRunner {
     // Records of several partitions read here reach the keyed stages in an order that depends on the input alone.
     const partitionsReadHere = sources.filter((s) => !s.inWorkers).reduce((n, s) => n + s.connector.partitions().length, 0);
     const order = this.plan.stages.length > 1 && partitionsReadHere > 1 ? new SourceOrder() : null;
-    this.intake = new SourceIntake(sources, this.stage0, {
-      current: this.current,
-      deadLetter: (source, record, reason, bound) => this.stage0Outputs.deadLetter(source, record, reason, bound),
-      orderOverflow: (count) => this.metrics.orderOverflow.inc(count),
-    }, order, resumeAt);
+    this.intake = new SourceIntake(
+      sources,
+      this.stage0,
+      {
+        current: this.current,
+        deadLetter: (source, record, reason, bound) => this.stage0Outputs.deadLetter(source, record, reason, bound),
+        orderOverflow: (count) => this.metrics.orderOverflow.inc(count),
+      },
+      order,
+      resumeAt,
+    );
     this.backpressure = new Backpressure(this.options.maxQueued ?? 200_000, this.intake);
     // A job with no keyed stage whose sources are all read on this thread gives worker threads nothing: none start.
     const threads = this.plan.stages.length > 1 || sources.some((s) => s.inWorkers) ? this.options.workers : 0;
@@ -218,27 +243,34 @@ export class JobRunner {
       fail: (err) => this.fail(err),
       wake: () => this.wake?.(),
     });
-    this.workerIntake = new WorkerIntake(sources.filter((s) => s.inWorkers), {
-      plan: this.plan,
-      job: this.options.job,
-      baseDir,
-      intake: this.intake,
-      pool: this.pool,
-      scheduler: this.scheduler,
-      stage0Outputs: this.stage0Outputs,
-      metrics: this.metrics,
-      routed: () => this.commitStage0Progress(),
-      fail: (err) => this.fail(err),
-      wake: () => this.wake?.(),
-    });
+    this.workerIntake = new WorkerIntake(
+      sources.filter((s) => s.inWorkers),
+      {
+        plan: this.plan,
+        job: this.options.job,
+        baseDir,
+        intake: this.intake,
+        pool: this.pool,
+        scheduler: this.scheduler,
+        stage0Outputs: this.stage0Outputs,
+        metrics: this.metrics,
+        routed: () => this.commitStage0Progress(),
+        fail: (err) => this.fail(err),
+        wake: () => this.wake?.(),
+      },
+    );
     this.restoreAfterCrash();
     this.ready = true;
     this.markOpened();
   }
 
-  private retryHooks(connector: string): RetryHooks {
+  private retryHooks(connector: string, stepId: string): RetryHooks {
     return {
-      waiting: (reason) => (reason === null ? this.startupWaits.delete(connector) : this.startupWaits.set(connector, reason)),
+      waiting: (wait) => {
+        if (wait === null) return void this.startupWaits.delete(connector);
+        this.startupWaits.set(connector, wait.reason);
+        this.options.onRetry?.(stepId, wait);
+      },
       stopped: this.stopped,
     };
   }
@@ -297,7 +329,9 @@ export class JobRunner {
       backpressure.observe(this.scheduler.queuedRecords() + (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
       this.metrics.queued.set(this.scheduler.queuedRecords());
       this.metrics.outboxPending.set(this.delivery.pending);
-      const waitMs = this.stopping ? this.scheduler.commitApplied() : this.scheduler.dispatch(this.intake.finished, (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
+      const waitMs = this.stopping
+        ? this.scheduler.commitApplied()
+        : this.scheduler.dispatch(this.intake.finished, (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
       if (this.stopping && this.scheduler.drained) break;
       if (this.intake.finished && this.scheduler.allIdle() && !this.intake.order?.length) break;
       if ((polled === 0 && !polledAndWaited) || this.stopping) await this.sleep(waitMs);
@@ -338,7 +372,9 @@ export class JobRunner {
 
   private fail(err: unknown): void {
     if (!this.failure) {
-      this.failure = storageFailure(err, this.options.stateDir) ?? (err instanceof FlywheelError ? err : new FlywheelError(ErrorCodes.INTERNAL, (err as Error)?.message ?? String(err), {}, undefined, err));
+      this.failure =
+        storageFailure(err, this.options.stateDir) ??
+        (err instanceof FlywheelError ? err : new FlywheelError(ErrorCodes.INTERNAL, (err as Error)?.message ?? String(err), {}, undefined, err));
     }
     this.wake?.();
   }
@@ -375,4 +411,3 @@ export class JobRunner {
     this.phase = this.failure ? `stopped: failed with ${this.failure.code}` : this.stopping ? 'stopped' : 'finished: every source read to its end and applied';
   }
 }
-

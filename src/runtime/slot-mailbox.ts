@@ -75,7 +75,17 @@ export class SlotMailbox {
   ) {}
 
   /** Queues one record; `now` is the wall-clock time it arrived. */
-  push(now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown): void {
+  push(
+    now: number,
+    pidIndex: number,
+    offset: number,
+    timestamp: number,
+    watermark: number,
+    key: string,
+    keyGroup: number,
+    id: string | null,
+    value: unknown,
+  ): void {
     if (this.length === 0) this.oldestAt = now;
     let tail = this.segments[this.segments.length - 1];
     if (!(tail instanceof RecordColumns)) this.segments.push((tail = new RecordColumns()));

@@ -80,7 +80,18 @@ export class SlotScheduler {
    * offset, event time, the watermark when it was read, key, key group, id (null when it is its source position's)
    * and value; `now` is the wall-clock time it arrived.
    */
-  route(stage: number, now: number, pidIndex: number, offset: number, timestamp: number, watermark: number, key: string, keyGroup: number, id: string | null, value: unknown): void {
+  route(
+    stage: number,
+    now: number,
+    pidIndex: number,
+    offset: number,
+    timestamp: number,
+    watermark: number,
+    key: string,
+    keyGroup: number,
+    id: string | null,
+    value: unknown,
+  ): void {
     const slot = slotOfKeyGroup(keyGroup, this.deps.plan.keyGroups, this.deps.plan.slots);
     this.routedFromSources++;
     this.mailboxes[stage]![slot]!.push(now, pidIndex, offset, timestamp, watermark, key, keyGroup, id, value);
@@ -113,7 +124,8 @@ export class SlotScheduler {
         if (box.inFlight) continue;
         if (box.length > 0) {
           const age = now - box.oldestAt;
-          if (box.length >= this.deps.batch.maxRecords || age >= this.deps.batch.maxDelay || ending || full) ready.push({ box, inputWatermark, since: box.oldestAt });
+          if (box.length >= this.deps.batch.maxRecords || age >= this.deps.batch.maxDelay || ending || full)
+            ready.push({ box, inputWatermark, since: box.oldestAt });
           else wait = Math.min(wait, this.deps.batch.maxDelay - age);
           continue;
         }

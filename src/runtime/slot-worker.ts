@@ -47,7 +47,8 @@ function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
       task.stage,
       {
         sink: (sink, id, key, value, timestamp, headers) => batch.addOutput({ sink, id, key, value, timestamp, ...(headers ? { headers } : {}) }),
-        exit: (stage, id, key, kg, value, timestamp) => batch.addForward({ stage, slot: slotOfKeyGroup(kg, plan.keyGroups, plan.slots), id, key, kg, value, timestamp }),
+        exit: (stage, id, key, kg, value, timestamp) =>
+          batch.addForward({ stage, slot: slotOfKeyGroup(kg, plan.keyGroups, plan.slots), id, key, kg, value, timestamp }),
       },
       batch,
       lookup,
@@ -131,6 +132,15 @@ async function runSlotTask(task: SlotTask): Promise<SlotResult> {
     // What a pinned slot keeps in memory may hold the failed batch's changes: the next batch starts from LMDB.
     runners.get(runnerId(task))?.batch.dropCache();
     runners.delete(runnerId(task));
-    return { outputs: null, forwards: [], committed: false, counts: {}, skipped: 0, watermark: task.startWatermark, nextTimer: Infinity, error: toPlainError(err, ErrorCodes.INTERNAL) };
+    return {
+      outputs: null,
+      forwards: [],
+      committed: false,
+      counts: {},
+      skipped: 0,
+      watermark: task.startWatermark,
+      nextTimer: Infinity,
+      error: toPlainError(err, ErrorCodes.INTERNAL),
+    };
   }
 }

@@ -48,17 +48,21 @@ export function eventTimeOf(step: StepSpec): (record: SourceRecord) => number {
   const et = step.config.eventTime as EventTimeConfig;
   const fn = step.code.timestampOf as ((value: unknown) => number) | undefined;
   const read = et.field === undefined ? null : pathReader(et.field);
-  return fn
-    ? (r: SourceRecord) => fn(r.value)
-    : read !== null
-      ? (r: SourceRecord) => Number(read(r.value))
-      : (r: SourceRecord) => r.timestamp ?? NaN;
+  return fn ? (r: SourceRecord) => fn(r.value) : read !== null ? (r: SourceRecord) => Number(read(r.value)) : (r: SourceRecord) => r.timestamp ?? NaN;
 }
 
 export function intakeSource(step: StepSpec, connector: SourceConnector, inWorkers: boolean): IntakeSource {
   const et = step.config.eventTime as EventTimeConfig;
   const bounds = new EventTimeBounds(step.id, et, connector.followsClock === true);
-  return { step, connector, watermarks: new SourceWatermarks(et.maxOutOfOrderness, et.idleTimeout), timestampOf: eventTimeOf(step), bounds, inWorkers, done: false };
+  return {
+    step,
+    connector,
+    watermarks: new SourceWatermarks(et.maxOutOfOrderness, et.idleTimeout),
+    timestampOf: eventTimeOf(step),
+    bounds,
+    inWorkers,
+    done: false,
+  };
 }
 
 export class SourceIntake {

@@ -88,7 +88,10 @@ export class StageExecutor implements EmitTarget {
     // An entry keyBy's input and output are counted where the record left the upstream stage (its exit node); a
     // source's here.
     const node = this.nodes.get(entryStep)!;
-    if (node.step.kind !== 'source') return this.forward(node, MAIN_PORT, value, timestamp, id, key, kg);
+    if (node.step.kind !== 'source') {
+      this.forward(node, MAIN_PORT, value, timestamp, id, key, kg);
+      return;
+    }
     countersFor(this.counts, entryStep).in++;
     this.passOn(node, MAIN_PORT, value, timestamp, id, key, kg);
   }
@@ -106,7 +109,12 @@ export class StageExecutor implements EmitTarget {
           fired = true;
           this.origin.partitionId = null;
           this.origin.offset = -1;
-          this.guard(node, t.key, undefined, () => node.operator!.onTimer!({ time: t.time, namespace: t.namespace }, node.ctx.forTimer(t.key, t.kg, { time: t.time, namespace: t.namespace }, t.registeredBy)));
+          this.guard(node, t.key, undefined, () =>
+            node.operator!.onTimer!(
+              { time: t.time, namespace: t.namespace },
+              node.ctx.forTimer(t.key, t.kg, { time: t.time, namespace: t.namespace }, t.registeredBy),
+            ),
+          );
         }
       }
     }
@@ -151,7 +159,11 @@ export class StageExecutor implements EmitTarget {
         // reason is the code and the message alone: the step and position are fields of the dead letter.
         const own = err instanceof FlywheelError && err.place.stepId === stepId;
         const stopping = node.step.onError === 'fail' || this.deadLetter === undefined;
-        const placed = !own ? err : stopping ? new FlywheelError(err.code, err.detail, this.place(stepId, key), err.hint, err.cause) : new Error(`${err.code} ${err.detail}`);
+        const placed = !own
+          ? err
+          : stopping
+            ? new FlywheelError(err.code, err.detail, this.place(stepId, key), err.hint, err.cause)
+            : new Error(`${err.code} ${err.detail}`);
         this.stepFailed(node, key, value, placed);
       },
     };
@@ -173,7 +185,14 @@ export class StageExecutor implements EmitTarget {
     if (children && children.length > 0) {
       for (const child of children) this.deliver(child, value, timestamp, id, key, kg);
     } else if (port !== MAIN_PORT && this.deadLetter !== undefined) {
-      this.sendToDeadLetter(node, key, value, timestamp, id, port === LATE_PORT ? 'late record: every window it belongs to has closed' : `side output '${port}' has no consumer`);
+      this.sendToDeadLetter(
+        node,
+        key,
+        value,
+        timestamp,
+        id,
+        port === LATE_PORT ? 'late record: every window it belongs to has closed' : `side output '${port}' has no consumer`,
+      );
     }
   }
 
@@ -193,7 +212,12 @@ export class StageExecutor implements EmitTarget {
         try {
           const newKey = normalizeKey(node.keyOf!(value));
           if (newKey === undefined) {
-            throw new FlywheelError(ErrorCodes.BAD_RECORD, `record has no usable key${node.step.config.field ? ` at field '${String(node.step.config.field)}'` : ''}`, { stepId: node.step.id }, 'keys must be strings or finite numbers; filter out or fix such records before the keyBy');
+            throw new FlywheelError(
+              ErrorCodes.BAD_RECORD,
+              `record has no usable key${node.step.config.field ? ` at field '${String(node.step.config.field)}'` : ''}`,
+              { stepId: node.step.id },
+              'keys must be strings or finite numbers; filter out or fix such records before the keyBy',
+            );
           }
           counters.out++;
           this.outputs.exit(node.exitStage, id, newKey, keyGroupOf(newKey, this.keyGroups), value, timestamp);
@@ -244,9 +268,14 @@ export class StageExecutor implements EmitTarget {
       return;
     }
     if (err instanceof FlywheelError && err.place.stepId === node.step.id) throw err;
-    throw new FlywheelError(ErrorCodes.USER_CODE, `step failed: ${reason}`, this.place(node.step.id, key), "fix the step's code, or set its onError to skip or deadLetter", err);
+    throw new FlywheelError(
+      ErrorCodes.USER_CODE,
+      `step failed: ${reason}`,
+      this.place(node.step.id, key),
+      "fix the step's code, or set its onError to skip or deadLetter",
+      err,
+    );
   }
-
 
   private sendToDeadLetter(node: Node, key: Key, value: unknown, timestamp: Millis, cause: string, reason: string): void {
     countersFor(this.counts, node.step.id).deadLettered++;
@@ -254,7 +283,14 @@ export class StageExecutor implements EmitTarget {
     const headers: Record<string, string> = { 'flywheel-reason': reason, 'flywheel-step': node.step.id };
     if (place.partition !== undefined) headers['flywheel-source'] = `${this.origin.partitionId}@${this.origin.offset}`;
     const origin = { reason, step: node.step.id, source: place.source ?? null, partition: place.partition ?? null, offset: place.offset ?? null };
-    this.outputs.sink(this.deadLetter!, derivedId(cause, node.step.id, 'deadLetter', 0), key === '' ? null : key, deadLetterValue(origin, undefined, value), timestamp, headers);
+    this.outputs.sink(
+      this.deadLetter!,
+      derivedId(cause, node.step.id, 'deadLetter', 0),
+      key === '' ? null : key,
+      deadLetterValue(origin, undefined, value),
+      timestamp,
+      headers,
+    );
   }
 
   private place(stepId: string, key: Key): ErrorPlace {
@@ -273,7 +309,15 @@ export class StageExecutor implements EmitTarget {
     const type = operatorType(step.kind);
     const kind: NodeKind = type ? 'operator' : step.kind === 'sink' ? 'sink' : 'pass';
     const operator = type ? type.create(step) : null;
-    const node: Node = { step, kind, operator, ctx: new NodeContext(step.id, this, batch, lookup), children: new Map(), exitStage: -1, keyOf: step.kind === 'keyBy' ? keyFunction(step) : null };
+    const node: Node = {
+      step,
+      kind,
+      operator,
+      ctx: new NodeContext(step.id, this, batch, lookup),
+      children: new Map(),
+      exitStage: -1,
+      keyOf: step.kind === 'keyBy' ? keyFunction(step) : null,
+    };
     if (operator?.onTimer) this.timerNodes.push(node);
     if (operator?.settle) this.settlingNodes.push(node);
     return node;

@@ -55,10 +55,19 @@ export class Stage0Outputs {
     const dlq = this.deps.deadLetterSink;
     const where = `${source.connector.origin} partition ${record.partition} offset ${record.offset}`;
     if (dlq === undefined) {
-      throw new FlywheelError(ErrorCodes.BAD_RECORD, `${reason} (${where})`, { stepId: source.step.id, partition: record.partition, offset: record.offset }, 'declare a deadLetter sink so bad records are kept with their reason instead of stopping the job');
+      throw new FlywheelError(
+        ErrorCodes.BAD_RECORD,
+        `${reason} (${where})`,
+        { stepId: source.step.id, partition: record.partition, offset: record.offset },
+        'declare a deadLetter sink so bad records are kept with their reason instead of stopping the job',
+      );
     }
     const headers = { 'flywheel-reason': reason, 'flywheel-step': source.step.id, 'flywheel-source': `${source.step.id}:${record.partition}@${record.offset}` };
-    const value = deadLetterValue({ reason, step: source.step.id, source: source.step.id, partition: record.partition, offset: record.offset }, record.raw, record.value);
+    const value = deadLetterValue(
+      { reason, step: source.step.id, source: source.step.id, partition: record.partition, offset: record.offset },
+      record.raw,
+      record.value,
+    );
     this.add(dlq, { id: `${source.step.id}/${record.partition}/${record.offset}/dead-letter`, key: record.key, value, timestamp: Date.now(), headers });
     this.deps.metrics.addCounts({ [source.step.id]: { in: 1, out: 0, errors: 1, skipped: 0, deadLettered: 1, late: 0 } });
     if (bound !== undefined) this.deps.metrics.eventTimeRejected.inc({ step: source.step.id, bound });

@@ -1,6 +1,7 @@
 /**
- * The one-line progress status a running job prints every few seconds: records read and applied (rate and total),
- * watermark and, for sources that follow the clock, how far it trails it, source lag, queue, outbox, readiness.
+ * The one-line progress status a running job logs every few seconds: records read and applied (rate and total),
+ * watermark and, for sources that follow the clock, how far it trails it, source lag, queue, outbox, readiness. It
+ * is the message of the log's `status` event, whose fields (statusFields) carry the same figures for machines.
  */
 import type { RunStatus } from './run-options.js';
 
@@ -19,9 +20,8 @@ function formatLag(lagMs: number): string {
   return `${(Math.abs(lagMs) / 1000).toFixed(1)} s ${lagMs >= 0 ? 'behind' : 'ahead of'} the clock`;
 }
 
-export function statusLine(jobName: string, s: RunStatus): string {
+export function statusLine(s: RunStatus): string {
   return [
-    `[${jobName}]`,
     `read ${formatCount(s.recordsPerSecond)}/s (${formatCount(s.recordsRead)})`,
     `applied ${formatCount(s.appliedPerSecond)}/s (${formatCount(s.recordsApplied)})`,
     `watermark ${formatWatermark(s.watermark)}${s.clockLag !== null ? ` (${formatLag(s.clockLag)})` : ''}`,
@@ -30,4 +30,10 @@ export function statusLine(jobName: string, s: RunStatus): string {
     `outbox ${formatCount(s.outboxPending)}`,
     ...(s.notReady.length > 0 ? [`NOT READY: ${s.notReady.join('; ')}`] : []),
   ].join(' | ');
+}
+
+/** The status as log fields: a watermark as an ISO time (null before the first, and at the end of input). */
+export function statusFields(s: RunStatus): Record<string, unknown> {
+  const { watermark, ...figures } = s;
+  return { event: 'status', ...figures, watermark: Number.isFinite(watermark) ? new Date(watermark).toISOString() : null, endOfInput: watermark === Infinity };
 }

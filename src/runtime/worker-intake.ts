@@ -65,7 +65,19 @@ export class WorkerIntake {
         this.inFlightRecords += range.count;
         const pidIndex = this.deps.intake.indexOf(`${source.step.id}:${range.partition}`);
         const stamp = this.deps.intake.watermark(now);
-        const task = { intake: true as const, job: this.deps.job, graphHash: this.deps.plan.graph.hash, slots: this.deps.plan.slots, baseDir: this.deps.baseDir, source: source.step.id, partition: range.partition, pidIndex, from: range.from, count: range.count, stamp };
+        const task = {
+          intake: true as const,
+          job: this.deps.job,
+          graphHash: this.deps.plan.graph.hash,
+          slots: this.deps.plan.slots,
+          baseDir: this.deps.baseDir,
+          source: source.step.id,
+          partition: range.partition,
+          pidIndex,
+          from: range.from,
+          count: range.count,
+          stamp,
+        };
         const done = this.deps.pool.runIntake(task).then(
           (result) => this.onRange(source, range.partition, pidIndex, range.from, range.count, stamp, result),
           (err: unknown) => this.deps.fail(err),
@@ -89,7 +101,8 @@ export class WorkerIntake {
     const now = Date.now();
     try {
       this.deps.metrics.addCounts(result.counts);
-      for (const [offset, reason, raw, value, bound] of result.unreadable) stage0Outputs.deadLetter(source, { partition, offset, key: null, value, ...(raw === null ? {} : { raw }) }, reason, bound ?? undefined);
+      for (const [offset, reason, raw, value, bound] of result.unreadable)
+        stage0Outputs.deadLetter(source, { partition, offset, key: null, value, ...(raw === null ? {} : { raw }) }, reason, bound ?? undefined);
       for (const [sink, id, key, value, timestamp, headers] of unpackList<OutputTuple>(result.outputs)) {
         stage0Outputs.add(sink, sinkRecord(id, key, value, timestamp, headers));
       }
@@ -99,7 +112,13 @@ export class WorkerIntake {
     }
     if (Number.isFinite(result.maxTimestamp)) source.watermarks.observe(partition, result.maxTimestamp, now);
     for (const chunk of result.chunks) {
-      scheduler.routeRun(chunk.stage, chunk.slot, now, { records: chunk.records, length: chunk.length, pidIndex, firstOffset: chunk.firstOffset, watermark: stamp });
+      scheduler.routeRun(chunk.stage, chunk.slot, now, {
+        records: chunk.records,
+        length: chunk.length,
+        pidIndex,
+        firstOffset: chunk.firstOffset,
+        watermark: stamp,
+      });
     }
     intake.routed.set(`${source.step.id}:${partition}`, from + count - 1);
     intake.recordsRead += count;

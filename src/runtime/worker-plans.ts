@@ -19,7 +19,12 @@ export async function checkedPlan(job: JobRef, slots: number, graphHash: string)
   }
   const plan = await planned;
   if (plan.graph.hash !== graphHash) {
-    throw new FlywheelError(ErrorCodes.GRAPH_MISMATCH, `worker built graph ${plan.graph.hash}, main thread runs ${graphHash}`, {}, 'the job module must build the same graph on every import: no randomness or environment-dependent steps');
+    throw new FlywheelError(
+      ErrorCodes.GRAPH_MISMATCH,
+      `worker built graph ${plan.graph.hash}, main thread runs ${graphHash}`,
+      {},
+      'the job module must build the same graph on every import: no randomness or environment-dependent steps',
+    );
   }
   return plan;
 }

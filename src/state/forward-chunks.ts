@@ -82,7 +82,9 @@ export class ForwardConsumption {
     for (const key of this.chunks) {
       if (!forward.removeSync(key)) {
         const [stage, producerStage, producerSlot, seq, slot] = key;
-        throw new Error(`forward chunk ${seq} of stage ${producerStage} slot ${producerSlot} to stage ${stage} slot ${slot} is not in the state: it was applied twice or the state was changed outside the job`);
+        throw new Error(
+          `forward chunk ${seq} of stage ${producerStage} slot ${producerSlot} to stage ${stage} slot ${slot} is not in the state: it was applied twice or the state was changed outside the job`,
+        );
       }
     }
   }

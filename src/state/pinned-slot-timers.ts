@@ -103,7 +103,18 @@ export class PinnedSlotTimers extends TimerChanges<QueuedTimer, QueuedTimer> imp
       return pending;
     }
     const stored = this.removed.has(id) ? undefined : this.timers.get(timerKey(stepId, kg, time, key, namespace));
-    return { id, stepId, kg, key, time, namespace, registeredBy: leastRegistrant(registrant(stored), registeredBy), removed: false, committed: stored !== undefined, stored: false };
+    return {
+      id,
+      stepId,
+      kg,
+      key,
+      time,
+      namespace,
+      registeredBy: leastRegistrant(registrant(stored), registeredBy),
+      removed: false,
+      committed: stored !== undefined,
+      stored: false,
+    };
   }
 
   private load(): Map<string, TimerWindow> {

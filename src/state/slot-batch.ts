@@ -227,7 +227,17 @@ export class SlotBatch {
   map(table: StateTable<CachedMap>, kg: number, key: string): CachedMap {
     let map = table.byKey.get(key);
     if (!map) {
-      map = { stepId: table.stepId, kg, key, name: table.name, complete: false, entries: new Map(), dirty: 0, bytes: this.keepCache ? MAP_CELL_BYTES + 2 * key.length : 0, lastUsed: 0 };
+      map = {
+        stepId: table.stepId,
+        kg,
+        key,
+        name: table.name,
+        complete: false,
+        entries: new Map(),
+        dirty: 0,
+        bytes: this.keepCache ? MAP_CELL_BYTES + 2 * key.length : 0,
+        lastUsed: 0,
+      };
       table.byKey.set(key, map);
       countCachedBytes(map.bytes);
     }
@@ -326,7 +336,12 @@ export class SlotBatch {
         progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
         if (watermark > -Infinity) progress.putSync(clockKey(this.stage, this.slot, pid), watermark);
       }
-      this.outputChunk = writeOutboxChunk(outbox, this.stage, this.slot, this.outputs.map((o) => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null]));
+      this.outputChunk = writeOutboxChunk(
+        outbox,
+        this.stage,
+        this.slot,
+        this.outputs.map((o) => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null]),
+      );
       // Inside the transaction: a chunk's sequence number comes from what is stored now, not from a read snapshot.
       this.forwardChunks = chunkForwards(this.forwards, forward, this.stage, this.slot);
       for (const c of this.forwardChunks) forward.putSync([c.stage, ...c.chunkId], [c.length, c.records] satisfies StoredForwardChunk);

@@ -88,7 +88,12 @@ async function outsideReaderGone(dir: string): Promise<void> {
   // /proc/net/unix lists the listening abstract sockets of this network namespace as `@name`.
   const prefix = `@${socketName(dir, 'reader').slice(1)}/`;
   for (;;) {
-    if (!readFileSync('/proc/net/unix', 'utf8').split('\n').some((line) => line.split(' ').at(-1)!.startsWith(prefix))) return;
+    if (
+      !readFileSync('/proc/net/unix', 'utf8')
+        .split('\n')
+        .some((line) => line.split(' ').at(-1)!.startsWith(prefix))
+    )
+      return;
     if (Date.now() > deadline) {
       throw new FlywheelError(
         ErrorCodes.STATE,
@@ -145,7 +150,9 @@ function createExclusive(file: string, body: string): boolean {
 function readHolder(file: string): LockHolder | null {
   try {
     const holder = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
-    return typeof holder.pid === 'number' && typeof holder.host === 'string' ? { pid: holder.pid, host: holder.host, startedAt: String(holder.startedAt) } : null;
+    return typeof holder.pid === 'number' && typeof holder.host === 'string'
+      ? { pid: holder.pid, host: holder.host, startedAt: String(holder.startedAt) }
+      : null;
   } catch {
     return null;
   }

@@ -6,7 +6,8 @@
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
 
 const STORAGE_CODES = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS', 'EFBIG', 'MDB_MAP_FULL']);
-const STORAGE_TEXT = /No space left on device|Input\/output error|Disk quota exceeded|Read-only file system|File too large|MDB_MAP_FULL|\b(ENOSPC|EIO|EDQUOT|EROFS|EFBIG)\b/;
+const STORAGE_TEXT =
+  /No space left on device|Input\/output error|Disk quota exceeded|Read-only file system|File too large|MDB_MAP_FULL|\b(ENOSPC|EIO|EDQUOT|EROFS|EFBIG)\b/;
 
 /** The job's error for a storage failure of `stateDir`, or null when `err` is something else. */
 export function storageFailure(err: unknown, stateDir: string): FlywheelError | null {

@@ -46,7 +46,8 @@ export interface SlotTimers {
 }
 
 const SEP = '\u0000';
-export const timerId = (stepId: string, kg: number, time: number, key: string, ns: string): string => `${stepId}${SEP}${kg}${SEP}${time}${SEP}${key}${SEP}${ns}`;
+export const timerId = (stepId: string, kg: number, time: number, key: string, ns: string): string =>
+  `${stepId}${SEP}${kg}${SEP}${time}${SEP}${key}${SEP}${ns}`;
 
 /** State written before timers kept who registered them holds 1 there. */
 export const registrant = (value: unknown): string => (typeof value === 'string' ? value : '');

@@ -40,7 +40,18 @@ export class TimerQueue {
       queued.registeredBy = leastRegistrant(queued.registeredBy, timer.registeredBy);
       return queued;
     }
-    const entry: QueuedTimer = { id, stepId: timer.stepId, kg: timer.kg, key: timer.key, time: timer.time, namespace: timer.namespace, registeredBy: timer.registeredBy, removed: false, committed, stored: false };
+    const entry: QueuedTimer = {
+      id,
+      stepId: timer.stepId,
+      kg: timer.kg,
+      key: timer.key,
+      time: timer.time,
+      namespace: timer.namespace,
+      registeredBy: timer.registeredBy,
+      removed: false,
+      committed,
+      stored: false,
+    };
     this.byId.set(id, entry);
     this.heap.push(entry);
     return entry;

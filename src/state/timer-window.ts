@@ -69,7 +69,18 @@ export class TimerWindow {
         }
         count++;
         last = time;
-        read.push({ id: timerId(stepId, kg, time, key, namespace), stepId, kg, key, time, namespace, registeredBy: registrant(value), removed: false, committed: true, stored: false });
+        read.push({
+          id: timerId(stepId, kg, time, key, namespace),
+          stepId,
+          kg,
+          key,
+          time,
+          namespace,
+          registeredBy: registrant(value),
+          removed: false,
+          committed: true,
+          stored: false,
+        });
       }
     }
     for (const t of pending.values()) if (t.stepId === stepId && t.time > from && t.time <= through) this.queue.push(t);

@@ -24,19 +24,34 @@ const EVENTS = 30_000;
 /** Outputs as comparable text, sorted: the topic's partitions interleave them in no particular order. */
 const canonical = (outputs: Array<{ value: unknown; timestamp: number | null }>) => outputs.map((o) => JSON.stringify(o)).sort();
 
-for (const [query, timestamped] of [['q3', false], ['q8', true]] as const) {
+for (const [query, timestamped] of [
+  ['q3', false],
+  ['q8', true],
+] as const) {
   test(`nexmark ${query} through Kafka: all events read, the outputs on the topic equal the baseline's`, async () => {
     const broker = await spawnDevBroker({ topics: [`nexmark-${query}-in`, `nexmark-${query}-out`] });
     try {
-      const r = await runChild<KafkaQueryResult>(script, { query, workers: 2, events: EVENTS, bootstrap: broker.bootstrap, aheadBytes: 2 ** 20, stallSeconds: 20 } satisfies KafkaQueryRun);
+      const r = await runChild<KafkaQueryResult>(script, {
+        query,
+        workers: 2,
+        events: EVENTS,
+        bootstrap: broker.bootstrap,
+        aheadBytes: 2 ** 20,
+        stallSeconds: 20,
+      } satisfies KafkaQueryRun);
       assert.equal(r.produced, EVENTS);
       assert.equal(r.read, EVENTS + 4, 'every event and one end marker per partition read');
       assert.ok(r.expectedOutputs > 0);
       assert.equal(r.outputs, r.expectedOutputs);
       assert.equal(r.outputGaps, 0);
       const expected: Array<{ value: unknown; timestamp: number | null }> = [];
-      baselines[query]!(nexmarkEvents({ count: EVENTS, partitions: 4 }) as Iterable<NexmarkEvent>, (value, timestamp) => expected.push({ value, timestamp: timestamped ? timestamp : null }));
-      const got = (await readTopic(broker.bootstrap, `nexmark-${query}-out`)).map((m) => ({ value: unpack(m.bytes) as unknown, timestamp: timestamped ? m.timestamp : null }));
+      baselines[query]!(nexmarkEvents({ count: EVENTS, partitions: 4 }) as Iterable<NexmarkEvent>, (value, timestamp) =>
+        expected.push({ value, timestamp: timestamped ? timestamp : null }),
+      );
+      const got = (await readTopic(broker.bootstrap, `nexmark-${query}-out`)).map((m) => ({
+        value: unpack(m.bytes) as unknown,
+        timestamp: timestamped ? m.timestamp : null,
+      }));
       assert.deepEqual(canonical(got), canonical(expected), `the outputs equal the baseline's, ${timestamped ? 'values and timestamps' : 'values'}`);
     } finally {
       await broker.stop();

@@ -43,26 +43,34 @@ for (const intake of ['main', 'workers'] as const) {
     const expected = new Map<number, number>();
     for (const e of syntheticKeyedEvents(KEYS, EVENTS)) expected.set(e.key, (expected.get(e.key) ?? 0) + 1);
     assert.equal(expected.size, KEYS, 'the permutation visits every key');
-    await run('keyedCount', async (runner, stateDir) => {
-      const handle = openStateReadOnly(stateDir);
-      try {
-        const reader = new LmdbStateReader(handle, runner.plan.keyGroups, () => Infinity);
-        for (const [key, count] of expected) assert.equal(reader.value<number>('count', String(key), 'count'), count, `key ${key}`);
-      } finally {
-        await handle.env.close();
-      }
-    }, intake);
+    await run(
+      'keyedCount',
+      async (runner, stateDir) => {
+        const handle = openStateReadOnly(stateDir);
+        try {
+          const reader = new LmdbStateReader(handle, runner.plan.keyGroups, () => Infinity);
+          for (const [key, count] of expected) assert.equal(reader.value<number>('count', String(key), 'count'), count, `key ${key}`);
+        } finally {
+          await handle.env.close();
+        }
+      },
+      intake,
+    );
   });
 
   test(`keyBy then drop, source read on the ${where}: every event reaches the workers, nothing is delivered`, async () => {
-    await run('dropAfterKeyBy', async (runner) => {
-      assert.equal(await outputsOf(runner, 'drop'), EVENTS);
-      assert.equal(await outputsOf(runner), 0);
-    }, intake);
+    await run(
+      'dropAfterKeyBy',
+      async (runner) => {
+        assert.equal(await outputsOf(runner, 'drop'), EVENTS);
+        assert.equal(await outputsOf(runner), 0);
+      },
+      intake,
+    );
   });
 }
 
-test('the synthetic-keys source holds the plain iterator\'s events over its partitions', async () => {
+test("the synthetic-keys source holds the plain iterator's events over its partitions", async () => {
   const source = syntheticKeysSourceType.create({ keys: KEYS, count: EVENTS, partitions: 3, rate: 0 }, { jobName: 't', baseDir: '.', stepId: 'events' });
   await source.open({ startOffsets: new Map() });
   const got: KeyedEvent[] = [];

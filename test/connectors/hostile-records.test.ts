@@ -23,7 +23,10 @@ interface DeadLetter {
 }
 
 function readLines<T>(file: string): T[] {
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { value: T }).value);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { value: T }).value);
 }
 
 test('hostile records become dead letters naming the limit; the job keeps running and exits 0', { timeout: 120_000 }, async () => {
@@ -32,9 +35,15 @@ test('hostile records become dead letters naming the limit; the job keeps runnin
     const ordinary = (i: number) => Buffer.from(JSON.stringify({ user: `u${i % 5}`, ts: 1_000 + i }) + '\n');
     const oversized = Buffer.from(JSON.stringify({ user: 'd', ts: 2003, blob: 'x'.repeat(2_000_000) }));
     const hostile: Array<{ bytes: Buffer; reason: RegExp }> = [
-      { bytes: Buffer.from(`{"user":"a","ts":2000,"deep":${'['.repeat(3000)}${']'.repeat(3000)}}`), reason: /^record limit maxDepth: nested deeper than 100 levels$/ },
+      {
+        bytes: Buffer.from(`{"user":"a","ts":2000,"deep":${'['.repeat(3000)}${']'.repeat(3000)}}`),
+        reason: /^record limit maxDepth: nested deeper than 100 levels$/,
+      },
       { bytes: Buffer.from(`{"user":"b","ts":2001,"deep":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`), reason: /^record limit maxDepth/ },
-      { bytes: Buffer.from(JSON.stringify({ user: 'c', ts: 2002, wide: Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`k${i}`, i])) })), reason: /^record limit maxKeys: more than 1000 object keys$/ },
+      {
+        bytes: Buffer.from(JSON.stringify({ user: 'c', ts: 2002, wide: Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`k${i}`, i])) })),
+        reason: /^record limit maxKeys: more than 1000 object keys$/,
+      },
       { bytes: oversized, reason: new RegExp(`^record limit maxRecordBytes: ${oversized.length} bytes, more than 1048576`) },
       { bytes: Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x7d]), reason: /^not JSON/ },
     ];

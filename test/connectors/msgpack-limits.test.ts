@@ -113,7 +113,13 @@ test('arrays, strings, binaries and extensions announced larger than the bytes a
 });
 
 test('timestamps, bigints, typed arrays and undefined are scanned; a Date or typed array is a level, a bigint is not', () => {
-  const value = { at: new Date(1_767_225_600_123), big: 2n ** 70n, floats: new Float64Array([1.5, -2]), bytes: new Uint16Array([1, 2, 3]), list: [new Date(0), undefined] };
+  const value = {
+    at: new Date(1_767_225_600_123),
+    big: 2n ** 70n,
+    floats: new Float64Array([1.5, -2]),
+    bytes: new Uint16Array([1, 2, 3]),
+    list: [new Date(0), undefined],
+  };
   const bytes = moreTypes.pack(value);
   assert.equal(msgpackLimitViolation(bytes, DEFAULT_RECORD_LIMITS), null);
   assert.deepEqual(decodeRecord(Buffer.from(bytes), 'msgpack', DEFAULT_RECORD_LIMITS), { value: plain.unpack(bytes) });
@@ -186,7 +192,13 @@ function shape(value: unknown, depth = 1): { depth: number; keys: number } {
 test('property: within the limits a payload decodes exactly as msgpackr decodes it; one the scan refuses breaks a limit', () => {
   const small: RecordLimits = { maxDepth: 5, maxKeys: 12 };
   const int64 = 2n ** 63n;
-  const leaf = fc.oneof(fc.jsonValue({ maxDepth: 0 }), fc.constant(undefined), fc.date({ noInvalidDate: true }), fc.bigInt({ min: -int64, max: int64 - 1n }), fc.float64Array({ maxLength: 3 }));
+  const leaf = fc.oneof(
+    fc.jsonValue({ maxDepth: 0 }),
+    fc.constant(undefined),
+    fc.date({ noInvalidDate: true }),
+    fc.bigInt({ min: -int64, max: int64 - 1n }),
+    fc.float64Array({ maxLength: 3 }),
+  );
   const { tree } = fc.letrec<{ tree: unknown }>((self) => ({
     tree: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },

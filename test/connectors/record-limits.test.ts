@@ -30,7 +30,11 @@ test('the shortest JSON texts nesting maxDepth levels decode; one level more is 
       const within = shortest(maxDepth, objectAt);
       assert.deepEqual(decodeRecord(Buffer.from(within), 'json', limits), { value: JSON.parse(within) }, `${name}, ${maxDepth} levels`);
       const deeper = shortest(maxDepth + 1, objectAt);
-      assert.deepEqual(decodeRecord(Buffer.from(deeper), 'json', limits), { error: `record limit maxDepth: nested deeper than ${maxDepth} levels` }, `${name}, ${maxDepth + 1} levels`);
+      assert.deepEqual(
+        decodeRecord(Buffer.from(deeper), 'json', limits),
+        { error: `record limit maxDepth: nested deeper than ${maxDepth} levels` },
+        `${name}, ${maxDepth + 1} levels`,
+      );
     }
   }
 });

@@ -94,13 +94,16 @@ test('the console in a real browser: a running job behind a path prefix, with to
     await page.getByTestId('readiness').waitFor();
     await page.getByTestId('plan-graph').waitFor();
     assert.equal(new URL(page.url()).pathname, PREFIX);
-    for (const step of ['events', 'parse', 'experiment-estimates']) assert.equal(await page.locator(`tr[data-step="${step}"]`).count(), 1, `a row for step ${step}`);
+    for (const step of ['events', 'parse', 'experiment-estimates'])
+      assert.equal(await page.locator(`tr[data-step="${step}"]`).count(), 1, `a row for step ${step}`);
   });
 
   await t.test('rates move as the job reads, without a reload', async () => {
     const countCell = page.locator('tr[data-step="events"] td').nth(3);
     const before = await countCell.textContent();
-    await page.waitForFunction(`document.querySelectorAll('tr[data-step="events"] td')[3]?.textContent !== ${JSON.stringify(before)}`, undefined, { timeout: 30_000 });
+    await page.waitForFunction(`document.querySelectorAll('tr[data-step="events"] td')[3]?.textContent !== ${JSON.stringify(before)}`, undefined, {
+      timeout: 30_000,
+    });
     const after = await countCell.textContent();
     assert.ok(Number(after!.replaceAll(',', '')) > Number(before!.replaceAll(',', '')), `records in of 'events' grew: ${before} -> ${after}`);
     const rate = await until('a records-in rate', async () => {
@@ -127,7 +130,11 @@ test('the console in a real browser: a running job behind a path prefix, with to
     await plot.locator('canvas').waitFor();
     await page.getByTestId('srm').waitFor();
     // The canvas has been drawn on: more than one colour in it.
-    type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
+    type Canvas = {
+      width: number;
+      height: number;
+      getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+    };
     const colours = await plot.locator('canvas').evaluate((canvas: Canvas) => {
       const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
       const seen = new Set<number>();
@@ -151,7 +158,8 @@ test('the console in a real browser: a running job behind a path prefix, with to
       await go(page, hash);
       await page.locator('main section').first().waitFor();
       const html = await page.content();
-      for (const secret of [...Object.values(TOKENS), ...Object.values(TOKENS).map(tokenHash)]) assert.ok(!html.includes(secret), `${hash} shows no token or token hash`);
+      for (const secret of [...Object.values(TOKENS), ...Object.values(TOKENS).map(tokenHash)])
+        assert.ok(!html.includes(secret), `${hash} shows no token or token hash`);
     }
 
     await go(page, '#/job');
@@ -168,7 +176,9 @@ test('the console in a real browser: a running job behind a path prefix, with to
     const fresh = await browser.context.newPage();
     await fresh.addInitScript(`sessionStorage.setItem('flywheel.token', ${JSON.stringify(TOKENS.viewer)})`);
     const load = await firstLoad(fresh, base, '[data-testid="steps"]');
-    t.diagnostic(`first load through the proxy: ${load.bytes} bytes over the wire in ${load.requests} requests (the page's files and its first data), status rendered ${load.renderedMs.toFixed(0)} ms after navigation start`);
+    t.diagnostic(
+      `first load through the proxy: ${load.bytes} bytes over the wire in ${load.requests} requests (the page's files and its first data), status rendered ${load.renderedMs.toFixed(0)} ms after navigation start`,
+    );
     assert.ok(load.bytes < 100_000, `the first load stays small: ${load.bytes} bytes`);
     await fresh.close();
   });

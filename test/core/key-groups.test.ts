@@ -34,9 +34,16 @@ test('slots own contiguous, disjoint ranges of key groups covering all of them',
   for (let slot = 0; slot < 12; slot++) {
     const groups = keyGroupsOfSlot(slot, 128, 12);
     assert.ok(groups.length >= 10 && groups.length <= 11);
-    assert.deepEqual(groups, Array.from({ length: groups.length }, (_, i) => groups[0]! + i), 'contiguous');
+    assert.deepEqual(
+      groups,
+      Array.from({ length: groups.length }, (_, i) => groups[0]! + i),
+      'contiguous',
+    );
     for (const g of groups) assert.equal(slotOfKeyGroup(g, 128, 12), slot);
     seen.push(...groups);
   }
-  assert.deepEqual(seen, Array.from({ length: 128 }, (_, i) => i));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 128 }, (_, i) => i),
+  );
 });

@@ -51,7 +51,9 @@ const small: RecordLimits = { maxDepth: 6, maxKeys: 20 };
 const jsonText = fc.oneof(
   fc.json({ depthSize: 'medium' }),
   fc.jsonValue({ depthSize: 'large' }).map((v) => JSON.stringify(v)),
-  fc.tuple(fc.nat(12), fc.constantFrom('[', '{"a":', '{"[":'), fc.string({ unit: fc.constantFrom('[', ']', '{', '}', ':', '"', '\\', 'a', ',') })).map(([n, open, tail]) => open.repeat(n) + tail),
+  fc
+    .tuple(fc.nat(12), fc.constantFrom('[', '{"a":', '{"[":'), fc.string({ unit: fc.constantFrom('[', ']', '{', '}', ':', '"', '\\', 'a', ',') }))
+    .map(([n, open, tail]) => open.repeat(n) + tail),
 );
 
 test('JSON decoding never throws; a value is within the limits; a limit reported is really broken', () => {
@@ -83,7 +85,11 @@ test('JSON decoding never throws; a value is within the limits; a limit reported
 });
 
 test('any bytes, in every format: decoding never throws, a value stays within the default limits, a dead letter of them encodes and gives them back', () => {
-  const bytes = fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.jsonValue().map((v) => packr.pack(v)), fc.nat(5000).map((n) => Buffer.from([...Array(n).fill(0x91), 0xc0])));
+  const bytes = fc.oneof(
+    fc.uint8Array({ maxLength: 300 }),
+    fc.jsonValue().map((v) => packr.pack(v)),
+    fc.nat(5000).map((n) => Buffer.from([...Array(n).fill(0x91), 0xc0])),
+  );
   fc.assert(
     fc.property(bytes, fc.constantFrom('json', 'msgpack', 'string') as fc.Arbitrary<'json' | 'msgpack' | 'string'>, (raw, format) => {
       const buffer = Buffer.from(raw);
@@ -131,24 +137,71 @@ test('no request makes a query route answer 5xx (built-in routes and those of th
   const { graph } = await loadTopology(new URL('../../../topologies/flywheel.yaml', import.meta.url).pathname);
   const registry = new Registry();
   const state = new MemoryStateReader();
-  const view: RuntimeView = { jobName: graph.name, live: () => true, readiness: () => ({ ready: true, reasons: [] }), topology: () => ({}), metrics: () => registry.metrics(), contentType: registry.contentType, state, registry };
+  const view: RuntimeView = {
+    jobName: graph.name,
+    live: () => true,
+    readiness: () => ({ ready: true, reasons: [] }),
+    topology: () => ({}),
+    metrics: () => registry.metrics(),
+    contentType: registry.contentType,
+    state,
+    registry,
+  };
   const app = buildQueryApp(view, routeContributions(graph));
   await app.ready();
-  const paths = ['/healthz', '/readyz', '/metrics', '/topology', '/features/users/', '/features/items/', '/models', '/score', '/decide', '/recommendations/', '/experiments', '/experiments/', '/latest/', '/identity', '/identity/account/', '/identity/'];
+  const paths = [
+    '/healthz',
+    '/readyz',
+    '/metrics',
+    '/topology',
+    '/features/users/',
+    '/features/items/',
+    '/models',
+    '/score',
+    '/decide',
+    '/recommendations/',
+    '/experiments',
+    '/experiments/',
+    '/latest/',
+    '/identity',
+    '/identity/account/',
+    '/identity/',
+  ];
   const segment = fc.oneof(fc.string(), fc.webSegment(), fc.constantFrom('%', '%00', '..', '__proto__', 'constructor', '%E0%A4%A', 'x'.repeat(2000)));
-  const query = fc.oneof(fc.constant(''), fc.webQueryParameters().map((q) => `?${q}`), fc.constantFrom('?k=1e400', '?k=-1', '?k=abc', '?model=__proto__', '?fields=a&fields=b', '?metric[]=x'));
-  const body = fc.oneof(fc.constant(undefined), fc.jsonValue().map((v) => JSON.stringify(v)), fc.string(), fc.constantFrom('{"ids":[]}', '{"userId":"u1","items":["i1"]}', '{"__proto__":{"x":1}}', '{"ids":' + '['.repeat(5000) + ']'.repeat(5000) + '}'));
+  const query = fc.oneof(
+    fc.constant(''),
+    fc.webQueryParameters().map((q) => `?${q}`),
+    fc.constantFrom('?k=1e400', '?k=-1', '?k=abc', '?model=__proto__', '?fields=a&fields=b', '?metric[]=x'),
+  );
+  const body = fc.oneof(
+    fc.constant(undefined),
+    fc.jsonValue().map((v) => JSON.stringify(v)),
+    fc.string(),
+    fc.constantFrom('{"ids":[]}', '{"userId":"u1","items":["i1"]}', '{"__proto__":{"x":1}}', '{"ids":' + '['.repeat(5000) + ']'.repeat(5000) + '}'),
+  );
   try {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD'), fc.constantFrom(...paths), segment, query, body, fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', ''), async (method, path, seg, q, payload, contentType) => {
-        const url = `${path}${path.endsWith('/') ? encodeURIComponent(seg) : ''}${q}`;
-        const res = await app.inject({ method: method as 'GET', url, ...(payload === undefined || method === 'GET' || method === 'HEAD' ? {} : { payload, headers: contentType ? { 'content-type': contentType } : {} }) });
-        // 503 with a code is an answer (a model not published yet), not a failure; any other 5xx is.
-        // A HEAD answer has no body: its GET says which it was.
-        const body = method === 'HEAD' && res.statusCode === 503 ? (await app.inject({ method: 'GET', url })).body : res.body;
-        const answered = res.statusCode < 500 || (res.statusCode === 503 && /^FW_ERR_/.test((JSON.parse(body) as { code?: string }).code ?? ''));
-        assert.ok(answered, `${method} ${url} ${payload ?? ''} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD'),
+        fc.constantFrom(...paths),
+        segment,
+        query,
+        body,
+        fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', ''),
+        async (method, path, seg, q, payload, contentType) => {
+          const url = `${path}${path.endsWith('/') ? encodeURIComponent(seg) : ''}${q}`;
+          const res = await app.inject({
+            method: method as 'GET',
+            url,
+            ...(payload === undefined || method === 'GET' || method === 'HEAD' ? {} : { payload, headers: contentType ? { 'content-type': contentType } : {} }),
+          });
+          // 503 with a code is an answer (a model not published yet), not a failure; any other 5xx is.
+          // A HEAD answer has no body: its GET says which it was.
+          const body = method === 'HEAD' && res.statusCode === 503 ? (await app.inject({ method: 'GET', url })).body : res.body;
+          const answered = res.statusCode < 500 || (res.statusCode === 503 && /^FW_ERR_/.test((JSON.parse(body) as { code?: string }).code ?? ''));
+          assert.ok(answered, `${method} ${url} ${payload ?? ''} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
+        },
+      ),
       budget,
     );
   } finally {

@@ -25,7 +25,17 @@ function expectGraphError(build: () => unknown, pattern: RegExp, stepId?: string
 }
 
 test('duplicate step ids are rejected', () => {
-  expectGraphError(() => job('j', (j) => j.source('a', src).map('a', (x) => x).sink('out', sink)), /duplicate step id 'a'/, 'a');
+  expectGraphError(
+    () =>
+      job('j', (j) =>
+        j
+          .source('a', src)
+          .map('a', (x) => x)
+          .sink('out', sink),
+      ),
+    /duplicate step id 'a'/,
+    'a',
+  );
 });
 
 test('a window needs keyed input', () => {
@@ -38,9 +48,26 @@ test('a window needs keyed input', () => {
 });
 
 test('cycles, unknown inputs and unknown ports are rejected', () => {
-  const step = (id: string, kind: string, from: string[], port = 'main'): StepSpec => ({ id, kind, inputs: from.map((s) => ({ step: s, port })), config: kind === 'map' ? {} : {}, code: kind === 'map' ? { fn: (x: unknown) => x } : {}, onError: 'fail' });
-  const base = { id: 'in', kind: 'source', inputs: [], config: { connector: src, eventTime: { maxOutOfOrderness: 0, idleTimeout: 1 } }, code: {}, onError: 'fail' as const };
-  expectGraphError(() => checkGraph(freezeGraph('j', { keyGroups: 128 }, [base, step('a', 'map', ['b']), step('b', 'map', ['a'])])), /cycle: (a -> b -> a|b -> a -> b)/);
+  const step = (id: string, kind: string, from: string[], port = 'main'): StepSpec => ({
+    id,
+    kind,
+    inputs: from.map((s) => ({ step: s, port })),
+    config: kind === 'map' ? {} : {},
+    code: kind === 'map' ? { fn: (x: unknown) => x } : {},
+    onError: 'fail',
+  });
+  const base = {
+    id: 'in',
+    kind: 'source',
+    inputs: [],
+    config: { connector: src, eventTime: { maxOutOfOrderness: 0, idleTimeout: 1 } },
+    code: {},
+    onError: 'fail' as const,
+  };
+  expectGraphError(
+    () => checkGraph(freezeGraph('j', { keyGroups: 128 }, [base, step('a', 'map', ['b']), step('b', 'map', ['a'])])),
+    /cycle: (a -> b -> a|b -> a -> b)/,
+  );
   expectGraphError(() => checkGraph(freezeGraph('j', { keyGroups: 128 }, [base, step('a', 'map', ['nope'])])), /input 'nope' is not a step/, 'a');
   expectGraphError(() => checkGraph(freezeGraph('j', { keyGroups: 128 }, [base, step('a', 'map', ['in'], 'late')])), /has no output 'late'/, 'a');
   expectGraphError(() => checkGraph(freezeGraph('j', { keyGroups: 128 }, [base, step('a', 'teleport', ['in'])])), /unknown step kind 'teleport'/, 'a');
@@ -57,11 +84,14 @@ test('the planner cuts stages at keyBy and describes them', () => {
       .sink('out', sink),
   );
   const plan = planGraph(graph, 4);
-  assert.deepEqual(plan.stages.map((s) => [s.entry, s.steps, s.upstream]), [
-    [null, ['in'], []],
-    ['by-u', ['by-u', 'w'], [0]],
-    ['by-start', ['by-start', 'm', 'out'], [1]],
-  ]);
+  assert.deepEqual(
+    plan.stages.map((s) => [s.entry, s.steps, s.upstream]),
+    [
+      [null, ['in'], []],
+      ['by-u', ['by-u', 'w'], [0]],
+      ['by-start', ['by-start', 'm', 'out'], [1]],
+    ],
+  );
   const text = describePlan(plan);
   assert.match(text, /stage 2 \(keyed by by-start, in worker slots\) <- stage 1/);
   assert.match(text, /128 key groups over 4 slots/);
@@ -69,7 +99,14 @@ test('the planner cuts stages at keyBy and describes them', () => {
 
 test('map, filter and flatMap on window results read the window step and keep the key', () => {
   const graph = job('j', (j) =>
-    j.source<{ k: string }>('in', src).keyBy('by-k', 'k').window('w', tumbling(10), count()).map('m', (r) => r.value).filter('f', (v) => v > 0).flatMap('fm', (v) => [v]).sink('out', sink),
+    j
+      .source<{ k: string }>('in', src)
+      .keyBy('by-k', 'k')
+      .window('w', tumbling(10), count())
+      .map('m', (r) => r.value)
+      .filter('f', (v) => v > 0)
+      .flatMap('fm', (v) => [v])
+      .sink('out', sink),
   );
   const inputOf = (id: string) => graph.steps.find((s) => s.id === id)!.inputs;
   assert.deepEqual(inputOf('m'), [{ step: 'w', port: 'main' }]);

@@ -23,7 +23,10 @@ function layout(fn: string | ((outside: string) => string)): { file: string; out
   const inner = join(outside, 'inner', 'deeper');
   mkdirSync(inner, { recursive: true });
   const file = join(inner, 'topology.yaml');
-  writeFileSync(file, `name: t\nsteps:\n  - id: e\n    op: source\n    connector: { type: memory, name: events }\n  - id: m\n    op: map\n    fn: ${JSON.stringify(ref)}\n`);
+  writeFileSync(
+    file,
+    `name: t\nsteps:\n  - id: e\n    op: source\n    connector: { type: memory, name: events }\n  - id: m\n    op: map\n    fn: ${JSON.stringify(ref)}\n`,
+  );
   const marker = join(outside, 'marker');
   process.env.FW_TEST_MARKER = marker;
   return { file, outside, inner, marker };
@@ -52,7 +55,10 @@ test("'flywheel:' cannot leave the package", () => refused(() => 'flywheel:../..
 test('a symbolic link out of the topology directory is refused unless its target lies in a configured code root', async () => {
   const { file, inner, outside, marker } = layout('./lib/side-effect.js#run');
   symlinkSync(outside, join(inner, 'lib'));
-  await assert.rejects(loadTopology(file), (err: unknown) => err instanceof FlywheelError && /outside the directories code may be loaded from/.test(err.message) && err.place.line === 8);
+  await assert.rejects(
+    loadTopology(file),
+    (err: unknown) => err instanceof FlywheelError && /outside the directories code may be loaded from/.test(err.message) && err.place.line === 8,
+  );
   assert.equal(existsSync(marker), false);
   const loaded = await loadTopology(file, {}, { codeRoots: [outside] });
   assert.equal(typeof loaded.graph.steps[1]!.code.fn, 'function');
@@ -68,7 +74,10 @@ test('check mode confirms exports from source text without running the module', 
   writeFileSync(file, readFileSync(file, 'utf8').replace('./side-effect.js#run', './reexports.js#run'));
   assert.deepEqual((await loadTopology(file, {}, { mode: 'check' })).unconfirmed, [], "an export passed on by 'export *' is found");
   writeFileSync(file, readFileSync(file, 'utf8').replace('./reexports.js#run', './side-effect.js#walk'));
-  await assert.rejects(loadTopology(file, {}, { mode: 'check' }), (err: unknown) => err instanceof FlywheelError && /has no export 'walk'; it exports: run/.test(err.message));
+  await assert.rejects(
+    loadTopology(file, {}, { mode: 'check' }),
+    (err: unknown) => err instanceof FlywheelError && /has no export 'walk'; it exports: run/.test(err.message),
+  );
   assert.equal(existsSync(marker), false, 'no top-level code ran');
 });
 

@@ -29,7 +29,10 @@ test('a variable holding newlines and a whole step with a code reference stays o
   process.env.FW_TEST_CHANNEL = injected;
   try {
     const loaded = await loadTopology(file);
-    assert.deepEqual(loaded.graph.steps.map((s) => s.id), ['e']);
+    assert.deepEqual(
+      loaded.graph.steps.map((s) => s.id),
+      ['e'],
+    );
     assert.equal((loaded.graph.steps[0]!.config.connector as { options: { name: string } }).options.name, injected);
     assert.equal(existsSync(marker), false, 'the injected code reference was not loaded');
   } finally {
@@ -38,7 +41,9 @@ test('a variable holding newlines and a whole step with a code reference stays o
 });
 
 test('a variable cannot change the shape of the http settings (bind address); a bare number stays a number', async () => {
-  const { file } = topologyDir('name: t\nruntime:\n  http: { port: ${FW_TEST_PORT} }\nsteps:\n  - id: e\n    op: source\n    connector: { type: memory, name: events }\n');
+  const { file } = topologyDir(
+    'name: t\nruntime:\n  http: { port: ${FW_TEST_PORT} }\nsteps:\n  - id: e\n    op: source\n    connector: { type: memory, name: events }\n',
+  );
   process.env.FW_TEST_PORT = '8080, host: 0.0.0.0';
   try {
     await assert.rejects(loadTopology(file), (err: unknown) => {
@@ -50,14 +55,23 @@ test('a variable cannot change the shape of the http settings (bind address); a 
     });
     process.env.FW_TEST_PORT = '8080';
     const loaded = await loadTopology(file);
-    assert.deepEqual(loaded.runtime.http, { port: 8080, host: '127.0.0.1', isolation: 'thread', processes: 1, keepServing: false, access: { tokens: [], allowAnonymous: false, openMetrics: false } });
+    assert.deepEqual(loaded.runtime.http, {
+      port: 8080,
+      host: '127.0.0.1',
+      isolation: 'thread',
+      processes: 1,
+      keepServing: false,
+      access: { tokens: [], allowAnonymous: false, openMetrics: false },
+    });
   } finally {
     delete process.env.FW_TEST_PORT;
   }
 });
 
 test('quoted and partial references stay strings; a comment is never substituted', async () => {
-  const { file } = topologyDir('# ${FW_TEST_UNSET_IN_COMMENT}\nname: "t${FW_TEST_SUFFIX:-1}"\nsteps:\n  - id: e\n    op: source\n    connector: { type: memory, name: "${FW_TEST_NUMBER:-42}" }\n');
+  const { file } = topologyDir(
+    '# ${FW_TEST_UNSET_IN_COMMENT}\nname: "t${FW_TEST_SUFFIX:-1}"\nsteps:\n  - id: e\n    op: source\n    connector: { type: memory, name: "${FW_TEST_NUMBER:-42}" }\n',
+  );
   const loaded = await loadTopology(file);
   assert.equal(loaded.graph.name, 't1');
   assert.equal((loaded.graph.steps[0]!.config.connector as { options: { name: unknown } }).options.name, '42');

@@ -4,10 +4,26 @@ import assert from 'node:assert/strict';
 import { isSecretKey, Redactor, redactorOf } from '../../src/graph/secrets.js';
 
 test('credential words, a last word key, and SASL/SSL settings are secret; ordinary keys are not', () => {
-  for (const key of ['password', 'sasl.password', 'sasl.username', 'sasl.mechanisms', 'ssl.ca.location', 'ssl.key.password', 'apiKey', 'api_key', 'apikey', 'privateKey', 'accessToken', 'client-secret', 'credentials', 'key']) {
+  for (const key of [
+    'password',
+    'sasl.password',
+    'sasl.username',
+    'sasl.mechanisms',
+    'ssl.ca.location',
+    'ssl.key.password',
+    'apiKey',
+    'api_key',
+    'apikey',
+    'privateKey',
+    'accessToken',
+    'client-secret',
+    'credentials',
+    'key',
+  ]) {
     assert.equal(isSecretKey(key), true, key);
   }
-  for (const key of ['keyGroups', 'brokers', 'topic', 'field', 'bootstrap.servers', 'security.protocol', 'maxKeys', 'keyBy']) assert.equal(isSecretKey(key), false, key);
+  for (const key of ['keyGroups', 'brokers', 'topic', 'field', 'bootstrap.servers', 'security.protocol', 'maxKeys', 'keyBy'])
+    assert.equal(isSecretKey(key), false, key);
   assert.equal(isSecretKey('dsn', ['dsn']), true, 'secrets.keys adds keys');
 });
 

@@ -33,3 +33,15 @@ for (const file of yamlFiles) {
 test('topologies/topology.schema.json is up to date (regenerate with: flywheel schema --out topologies/topology.schema.json)', () => {
   assert.deepEqual(JSON.parse(readFileSync(join(topologies, 'topology.schema.json'), 'utf8')), topologyJsonSchema());
 });
+
+test('the demo (npm start runs demo-feed.yaml and demo.yaml) caps every file it writes: each file sink rotates at maxBytes', async () => {
+  for (const file of ['demo-feed.yaml', 'demo.yaml']) {
+    const { graph } = await loadTopology(join(topologies, file));
+    const fileSinks = graph.steps.filter((s) => s.kind === 'sink' && (s.config.connector as { type: string }).type === 'file');
+    assert.ok(fileSinks.length > 0, file);
+    for (const step of fileSinks) {
+      const { maxBytes } = (step.config.connector as { options: { maxBytes?: number } }).options;
+      assert.ok(maxBytes !== undefined && maxBytes > 0, `${file}: sink ${step.id} writes a file without maxBytes, so it grows without bound`);
+    }
+  }
+});

@@ -62,26 +62,49 @@ test('a file under 1 MiB but of more than 20,000 YAML tokens is refused quickly,
 });
 
 test('an alias bomb is refused with the line of an alias', () =>
-  refused(write(`${head}a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`), {
-    message: /aliases expand too far/,
-    line: 7,
-  }));
+  refused(
+    write(
+      `${head}a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`,
+    ),
+    {
+      message: /aliases expand too far/,
+      line: 7,
+    },
+  ));
 
 test('a duration of 99999999999999999999d is refused', () =>
-  refused(write(`${head.replace('connector: { type: memory, name: events }', 'connector: { type: memory, name: events }\n    eventTime: { maxOutOfOrderness: 99999999999999999999d }')}`), {
-    message: /must be a duration: .*at most 3650d/,
-    path: 'steps[0].eventTime.maxOutOfOrderness',
-    line: 6,
-  }));
+  refused(
+    write(
+      `${head.replace('connector: { type: memory, name: events }', 'connector: { type: memory, name: events }\n    eventTime: { maxOutOfOrderness: 99999999999999999999d }')}`,
+    ),
+    {
+      message: /must be a duration: .*at most 3650d/,
+      path: 'steps[0].eventTime.maxOutOfOrderness',
+      line: 6,
+    },
+  ));
 
 test('a timer duration past what Node timers keep (24.8 days) is refused', () =>
-  refused(write(`name: t\nruntime:\n  stopTimeout: 30d\n${head.slice('name: t\n'.length)}`), { message: /must be at most 2147483647ms/, path: 'runtime.stopTimeout', line: 3 }));
+  refused(write(`name: t\nruntime:\n  stopTimeout: 30d\n${head.slice('name: t\n'.length)}`), {
+    message: /must be at most 2147483647ms/,
+    path: 'runtime.stopTimeout',
+    line: 3,
+  }));
 
 test('numbers YAML reads as Infinity or beyond 2^53 are refused wherever they are', async () => {
-  await refused(write(`${head}  - id: k\n    op: keyBy\n    field: u\n  - id: w\n    op: window\n    assigner: { type: tumbling, size: 1s, offset: 1e400 }\n    aggregate: { type: count }\n`), {
-    message: /is Infinity, outside the numbers a topology may hold/,
-    path: 'steps[2].assigner.offset',
-    line: 11,
+  await refused(
+    write(
+      `${head}  - id: k\n    op: keyBy\n    field: u\n  - id: w\n    op: window\n    assigner: { type: tumbling, size: 1s, offset: 1e400 }\n    aggregate: { type: count }\n`,
+    ),
+    {
+      message: /is Infinity, outside the numbers a topology may hold/,
+      path: 'steps[2].assigner.offset',
+      line: 11,
+    },
+  );
+  await refused(write(`name: t\nkeyGroups: 99999999999999999999\n${head.slice('name: t\n'.length)}`), {
+    message: /is 100000000000000000000/,
+    path: 'keyGroups',
+    line: 2,
   });
-  await refused(write(`name: t\nkeyGroups: 99999999999999999999\n${head.slice('name: t\n'.length)}`), { message: /is 100000000000000000000/, path: 'keyGroups', line: 2 });
 });

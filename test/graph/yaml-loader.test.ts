@@ -23,10 +23,17 @@ test('a topology compiles to the same graph as the TypeScript builder', async ()
     'clicks-per-item',
     (j) => {
       const counts = j
-        .source<{ type: string; itemId: string; ts: number }>('events', memorySource({ name: 'events' }), { eventTime: { field: 'ts', maxOutOfOrderness: 5000 } })
+        .source<{ type: string; itemId: string; ts: number }>('events', memorySource({ name: 'events' }), {
+          eventTime: { field: 'ts', maxOutOfOrderness: 5000 },
+        })
         .filter('clicks', isClick)
         .keyBy('by-item', 'itemId')
-        .window('counts', sliding(10_000, 2_000), { create: () => 0, add: (n: number) => n + 1, merge: (a: number, b: number) => a + b, result: (n: number) => n }, { allowedLateness: 1000 });
+        .window(
+          'counts',
+          sliding(10_000, 2_000),
+          { create: () => 0, add: (n: number) => n + 1, merge: (a: number, b: number) => a + b, result: (n: number) => n },
+          { allowedLateness: 1000 },
+        );
       counts.sink('out', memorySink({ name: 'out' }));
       counts.late.sink('late-out', memorySink({ name: 'late' }));
       j.deadLetter('dlq', memorySink({ name: 'dlq' }));
@@ -77,36 +84,74 @@ steps:
 test('unknown step kind', () => expectError(head + '  - id: x\n    op: teleport\n', { path: 'steps[1].op', line: 7, message: /unknown op 'teleport'/ }));
 
 test('missing field', async () => {
-  await expectError(head + '  - id: k\n    op: keyBy\n    field: u\n  - id: w\n    op: window\n    aggregate: { type: count }\n', { path: 'steps[2]', line: 9, message: /missing required key 'assigner'/ });
+  await expectError(head + '  - id: k\n    op: keyBy\n    field: u\n  - id: w\n    op: window\n    aggregate: { type: count }\n', {
+    path: 'steps[2]',
+    line: 9,
+    message: /missing required key 'assigner'/,
+  });
   await expectError(head + '  - id: k\n    op: keyBy\n', { path: 'steps[1]', line: 6, message: /needs exactly one of 'field' or 'fn'/ });
 });
 
-test('unknown key', () => expectError(head + '  - id: k\n    op: keyBy\n    field: u\n    colour: red\n', { path: 'steps[1]', line: 6, message: /unknown key 'colour'/ }));
+test('unknown key', () =>
+  expectError(head + '  - id: k\n    op: keyBy\n    field: u\n    colour: red\n', { path: 'steps[1]', line: 6, message: /unknown key 'colour'/ }));
 
 test('bad duration', () =>
-  expectError(head + '  - id: k\n    op: keyBy\n    field: u\n  - id: w\n    op: window\n    assigner: { type: tumbling, size: 10 parsecs }\n', { path: 'steps[2].assigner.size', line: 11, message: /must be a duration: .*250ms, 5s/ }));
+  expectError(head + '  - id: k\n    op: keyBy\n    field: u\n  - id: w\n    op: window\n    assigner: { type: tumbling, size: 10 parsecs }\n', {
+    path: 'steps[2].assigner.size',
+    line: 11,
+    message: /must be a duration: .*250ms, 5s/,
+  }));
 
-test('unknown module export', () => expectError(head + '  - id: f\n    op: filter\n    fn: ./udf.js#isPurchase\n', { path: 'steps[1].fn', line: 8, message: /no export 'isPurchase'; it exports: isClick, userOf/ }));
+test('unknown module export', () =>
+  expectError(head + '  - id: f\n    op: filter\n    fn: ./udf.js#isPurchase\n', {
+    path: 'steps[1].fn',
+    line: 8,
+    message: /no export 'isPurchase'; it exports: isClick, userOf/,
+  }));
 
 test('missing module', () => expectError(head + '  - id: f\n    op: filter\n    fn: ./nope.js#x\n', { path: 'steps[1].fn', message: /does not exist/ }));
 
 test('cycle', () =>
-  expectError(head + '  - id: a\n    op: map\n    fn: ./udf.js#userOf\n    from: b\n  - id: b\n    op: map\n    fn: ./udf.js#userOf\n    from: a\n', { message: /cycle: (a -> b -> a|b -> a -> b)/, line: 6 }));
+  expectError(head + '  - id: a\n    op: map\n    fn: ./udf.js#userOf\n    from: b\n  - id: b\n    op: map\n    fn: ./udf.js#userOf\n    from: a\n', {
+    message: /cycle: (a -> b -> a|b -> a -> b)/,
+    line: 6,
+  }));
 
 test('window before keyBy', () =>
-  expectError(head + '  - id: w\n    op: window\n    assigner: { type: tumbling, size: 1s }\n', { path: 'steps[1].from', line: 6, message: /window step needs keyed input/ }));
+  expectError(head + '  - id: w\n    op: window\n    assigner: { type: tumbling, size: 1s }\n', {
+    path: 'steps[1].from',
+    line: 6,
+    message: /window step needs keyed input/,
+  }));
 
-test('duplicate id', () => expectError(head + '  - id: events\n    op: filter\n    fn: ./udf.js#isClick\n', { message: /duplicate step id 'events'/, line: 6 }));
+test('duplicate id', () =>
+  expectError(head + '  - id: events\n    op: filter\n    fn: ./udf.js#isClick\n', { message: /duplicate step id 'events'/, line: 6 }));
 
-test('unknown input', () => expectError(head + '  - id: f\n    op: filter\n    fn: ./udf.js#isClick\n    from: evnts\n', { path: 'steps[1].from', message: /input 'evnts' is not a step/ }));
+test('unknown input', () =>
+  expectError(head + '  - id: f\n    op: filter\n    fn: ./udf.js#isClick\n    from: evnts\n', {
+    path: 'steps[1].from',
+    message: /input 'evnts' is not a step/,
+  }));
 
 test('bad runtime setting', () =>
-  expectError('name: t\nruntime:\n  intake: everywhere\n' + head.slice('name: t\n'.length), { path: 'runtime.intake', line: 3, message: /must be one of: main, workers/ }));
+  expectError('name: t\nruntime:\n  intake: everywhere\n' + head.slice('name: t\n'.length), {
+    path: 'runtime.intake',
+    line: 3,
+    message: /must be one of: main, workers/,
+  }));
 
 test('bad access settings of the query endpoint: a token given in place of its hash, an unknown role', async () => {
   const runtime = (access: string) => `name: t\nruntime:\n  http:\n    port: 8080\n    access:\n${access}` + head.slice('name: t\n'.length);
-  await expectError(runtime('      tokens:\n        - { name: ci, sha256: my-secret-token, role: admin }\n'), { path: 'runtime.http.access.tokens[0].sha256', line: 7, message: /must match pattern "\^\[0-9a-f\]\{64\}\$"/ });
-  await expectError(runtime(`      tokens:\n        - { name: ci, sha256: ${'a'.repeat(64)}, role: root }\n`), { path: 'runtime.http.access.tokens[0].role', line: 7, message: /must be one of: viewer, operator, admin/ });
+  await expectError(runtime('      tokens:\n        - { name: ci, sha256: my-secret-token, role: admin }\n'), {
+    path: 'runtime.http.access.tokens[0].sha256',
+    line: 7,
+    message: /must match pattern "\^\[0-9a-f\]\{64\}\$"/,
+  });
+  await expectError(runtime(`      tokens:\n        - { name: ci, sha256: ${'a'.repeat(64)}, role: root }\n`), {
+    path: 'runtime.http.access.tokens[0].role',
+    line: 7,
+    message: /must be one of: viewer, operator, admin/,
+  });
 });
 
 test('several query endpoint processes: isolation process unless written, thread refused at its line', async () => {
@@ -124,8 +169,15 @@ test('several query endpoint processes: isolation process unless written, thread
 });
 
 test('unknown connector type and bad connector options', async () => {
-  await expectError('name: t\nsteps:\n  - id: e\n    op: source\n    connector: { type: carrier-pigeon }\n', { path: 'steps[0].connector.type', line: 5, message: /unknown source connector type 'carrier-pigeon'/ });
-  await expectError('name: t\nsteps:\n  - id: e\n    op: source\n    connector: { type: file }\n', { path: 'steps[0].connector', message: /missing required key 'path'/ });
+  await expectError('name: t\nsteps:\n  - id: e\n    op: source\n    connector: { type: carrier-pigeon }\n', {
+    path: 'steps[0].connector.type',
+    line: 5,
+    message: /unknown source connector type 'carrier-pigeon'/,
+  });
+  await expectError('name: t\nsteps:\n  - id: e\n    op: source\n    connector: { type: file }\n', {
+    path: 'steps[0].connector',
+    message: /missing required key 'path'/,
+  });
 });
 
 test('YAML syntax errors give the line', () => expectError('name: t\nsteps:\n  - id: e\n   op: source\n  bad: [\n', { message: /YAML syntax/ }));
@@ -133,11 +185,17 @@ test('YAML syntax errors give the line', () => expectError('name: t\nsteps:\n  -
 test('environment variables are interpolated, with defaults; an unset one without a default names its line', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-yaml-'));
   const file = join(dir, 'topology.yaml');
-  writeFileSync(file, 'name: t\nkeyGroups: ${FW_TEST_GROUPS:-32}\nsteps:\n  - id: e\n    op: source\n    connector: { type: memory, name: "${FW_TEST_CHANNEL}" }\n');
+  writeFileSync(
+    file,
+    'name: t\nkeyGroups: ${FW_TEST_GROUPS:-32}\nsteps:\n  - id: e\n    op: source\n    connector: { type: memory, name: "${FW_TEST_CHANNEL}" }\n',
+  );
   process.env.FW_TEST_CHANNEL = 'events';
   const loaded = await loadTopology(file);
   assert.equal(loaded.graph.settings.keyGroups, 32);
   assert.deepEqual((loaded.graph.steps[0]!.config.connector as { options: unknown }).options, { name: 'events' });
   delete process.env.FW_TEST_CHANNEL;
-  await assert.rejects(loadTopology(file), (err: unknown) => err instanceof FlywheelError && /FW_TEST_CHANNEL is not set/.test(err.message) && err.place.line === 6);
+  await assert.rejects(
+    loadTopology(file),
+    (err: unknown) => err instanceof FlywheelError && /FW_TEST_CHANNEL is not set/.test(err.message) && err.place.line === 6,
+  );
 });

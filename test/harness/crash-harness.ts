@@ -32,7 +32,14 @@ export function runJobProcess(entry: string, args: string[], env: NodeJS.Process
  * a run that reaches the end before it was killed often enough makes `startOver` (if given) put the job back to
  * nothing and later kills come sooner. Returns how many kills landed.
  */
-export async function killWhileRunning(run: (killAfterMs: number | null) => Promise<'finished' | 'killed'>, progress: () => Promise<number> | number, seed: number, cleanRunMs: number, startOver?: () => void, kills = 5): Promise<number> {
+export async function killWhileRunning(
+  run: (killAfterMs: number | null) => Promise<'finished' | 'killed'>,
+  progress: () => Promise<number> | number,
+  seed: number,
+  cleanRunMs: number,
+  startOver?: () => void,
+  kills = 5,
+): Promise<number> {
   const rand = mulberry32(seed);
   let counted = 0;
   let scale = 1;

@@ -38,6 +38,9 @@ server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(`PORT ${(server.address() as AddressInfo).port}\n`));
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (line: string) => {
-  if (line.includes('stats')) process.stdout.write(`STATS ${JSON.stringify({ calls, firstArrivalMs, lastAnswerMs, meanInFlight: inFlightMsSum / Math.max(1, lastAnswerMs - firstArrivalMs) })}\n`);
+  if (line.includes('stats'))
+    process.stdout.write(
+      `STATS ${JSON.stringify({ calls, firstArrivalMs, lastAnswerMs, meanInFlight: inFlightMsSum / Math.max(1, lastAnswerMs - firstArrivalMs) })}\n`,
+    );
 });
 process.stdin.on('end', () => process.exit(0));

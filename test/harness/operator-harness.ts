@@ -100,7 +100,8 @@ export class OperatorHarness {
         const e = this.state.get(id);
         return e === undefined || this.expired(e) ? undefined : structuredClone(e.value);
       },
-      set: (value: unknown) => this.state.set(id, { value: structuredClone(value), writtenAt: timestamp, ...(options?.ttl !== undefined ? { ttl: options.ttl } : {}) }),
+      set: (value: unknown) =>
+        this.state.set(id, { value: structuredClone(value), writtenAt: timestamp, ...(options?.ttl !== undefined ? { ttl: options.ttl } : {}) }),
       clear: () => this.state.delete(id),
     });
     const harness = this;

@@ -43,8 +43,16 @@ export function assertSamePayloads(expected: readonly Delivery[], got: readonly 
     const wrong = payloads.find((p) => !isDeepStrictEqual(p, want));
     if (wrong !== undefined) different.push(`${id}: got ${JSON.stringify(wrong)}, the uninterrupted run ${JSON.stringify(want)}`);
   }
-  assert.equal(disagreeing.length, 0, `${what}: ${disagreeing.length} output ids delivered more than once with different payloads, e.g.\n${disagreeing.slice(0, SHOWN).join('\n')}`);
-  assert.equal(different.length, 0, `${what}: ${different.length} output ids whose payload differs from the uninterrupted run's, e.g.\n${different.slice(0, SHOWN).join('\n')}`);
+  assert.equal(
+    disagreeing.length,
+    0,
+    `${what}: ${disagreeing.length} output ids delivered more than once with different payloads, e.g.\n${disagreeing.slice(0, SHOWN).join('\n')}`,
+  );
+  assert.equal(
+    different.length,
+    0,
+    `${what}: ${different.length} output ids whose payload differs from the uninterrupted run's, e.g.\n${different.slice(0, SHOWN).join('\n')}`,
+  );
   return { duplicatedIds };
 }
 

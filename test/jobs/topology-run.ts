@@ -33,7 +33,11 @@ export async function runTopologyText(yaml: string, prefix: string): Promise<Fin
   return {
     dir,
     app,
-    written: (path) => readFileSync(join(dir, path), 'utf8').trim().split('\n').map((l) => JSON.parse(l)),
+    written: (path) =>
+      readFileSync(join(dir, path), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
     dispose: async () => {
       await app.close();
       rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,12 @@
  */
 
 /** The identifier types of the generator's events, in priority order, with their fields. */
-export const GENERATED_IDENTIFIERS = [['account', 'accountId'], ['phone', 'phone'], ['device', 'deviceId'], ['cookie', 'cookieId']] as const;
+export const GENERATED_IDENTIFIERS = [
+  ['account', 'accountId'],
+  ['phone', 'phone'],
+  ['device', 'deviceId'],
+  ['cookie', 'cookieId'],
+] as const;
 
 export function header(name: string, runtime = ''): string {
   return `name: ${name}\ndeadLetter: dlq\nruntime: { workers: 2, slots: 4${runtime} }\nsteps:\n`;

@@ -28,7 +28,15 @@ function controlledCalls() {
     });
   /** Resolves once `item` has started (it may already have). */
   const whenStarted = (item: number) => (started.includes(item) ? Promise.resolve() : new Promise<void>((r) => (waiter = () => started.includes(item) && r())));
-  return { call, pending, started, get maxInFlight() { return maxInFlight; }, whenStarted };
+  return {
+    call,
+    pending,
+    started,
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    whenStarted,
+  };
 }
 
 test('ordered: outcomes handed on in input order, at most capacity in flight', async () => {

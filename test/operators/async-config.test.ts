@@ -73,7 +73,15 @@ test('an async step needs exactly one of http and client', async () => {
   assert.equal(none.place.path, 'steps[2]');
   assert.equal(none.place.line, 12);
   assert.throws(
-    () => job('two', (j) => void j.source<{ user: string }>('events', memorySource({ name: 'events' })).keyBy('k', 'user').async('call', { http: { url: 'http://x' }, client: async () => 1 })),
+    () =>
+      job(
+        'two',
+        (j) =>
+          void j
+            .source<{ user: string }>('events', memorySource({ name: 'events' }))
+            .keyBy('k', 'user')
+            .async('call', { http: { url: 'http://x' }, client: async () => 1 }),
+      ),
     /async step 'call' needs exactly one of 'http' and 'client'/,
   );
   const unknown = await loadError('  - id: call\n    op: async\n    http: { url: "http://x", verb: GET }\n');
@@ -104,14 +112,28 @@ test("a user client from ./file.js#export: the record's id as idempotency key, r
 }
 `;
   const input = Array.from({ length: 40 }, (_, n) => ({ user: `u${n % 3}`, ts: 1_000 + n, n }));
-  const dir = topologyDir('  - id: call\n    op: async\n    onError: deadLetter\n    client: ./client.js#call\n    backoff: { initial: 1ms, max: 1ms }\n    circuitBreaker: { failures: 1000 }\n', {
-    'client.js': client,
-    'in.jsonl': input.map((r) => JSON.stringify(r)).join('\n') + '\n',
-  });
+  const dir = topologyDir(
+    '  - id: call\n    op: async\n    onError: deadLetter\n    client: ./client.js#call\n    backoff: { initial: 1ms, max: 1ms }\n    circuitBreaker: { failures: 1000 }\n',
+    {
+      'client.js': client,
+      'in.jsonl': input.map((r) => JSON.stringify(r)).join('\n') + '\n',
+    },
+  );
   try {
     const { graph, runtime } = await loadTopology(join(dir, 'topology.yaml'));
-    await new JobRunner({ job: { kind: 'topology', file: join(dir, 'topology.yaml') }, graph, stateDir: runtime.stateDir, workers: 1, slots: 2, baseDir: dir }).run();
-    const read = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { value: unknown }).value);
+    await new JobRunner({
+      job: { kind: 'topology', file: join(dir, 'topology.yaml') },
+      graph,
+      stateDir: runtime.stateDir,
+      workers: 1,
+      slots: 2,
+      baseDir: dir,
+    }).run();
+    const read = (f: string) =>
+      readFileSync(join(dir, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { value: unknown }).value);
     // A file source's offsets are the byte positions of its lines.
     const lines = input.map((r) => JSON.stringify(r));
     const offsetOf = (n: number) => lines.slice(0, n).reduce((sum, l) => sum + l.length + 1, 0);
@@ -122,7 +144,10 @@ test("a user client from ./file.js#export: the record's id as idempotency key, r
       'the key is the record id (its source position); even records succeed on their third attempt',
     );
     const dead = read('dlq.jsonl') as Array<{ reason: string; record: { n: number; user: string } }>;
-    assert.deepEqual(dead.map((d) => d.record.n).sort((a, b) => a - b), input.filter((r) => r.n % 5 === 0).map((r) => r.n));
+    assert.deepEqual(
+      dead.map((d) => d.record.n).sort((a, b) => a - b),
+      input.filter((r) => r.n % 5 === 0).map((r) => r.n),
+    );
     for (const d of dead) assert.equal(d.reason, `FW_ERR_ASYNC_CALL call failed: no account for ${d.record.user} (1 call sent)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -131,10 +156,16 @@ test("a user client from ./file.js#export: the record's id as idempotency key, r
 
 test('the Authorization header (from ${VAR}) is shown as *** in the running topology', async () => {
   process.env.ASYNC_TEST_TOKEN = 'tok-5d1e8a7c';
-  const dir = topologyDir('  - id: call\n    op: async\n    http: { url: "http://x/y", headers: { Authorization: "Bearer ${ASYNC_TEST_TOKEN}", X-Team: growth } }\n');
+  const dir = topologyDir(
+    '  - id: call\n    op: async\n    http: { url: "http://x/y", headers: { Authorization: "Bearer ${ASYNC_TEST_TOKEN}", X-Team: growth } }\n',
+  );
   try {
     const { graph, redactor } = await loadTopology(join(dir, 'topology.yaml'));
-    assert.equal((graph.steps.find((s) => s.id === 'call')!.config.http as { headers: Record<string, string> }).headers.Authorization, 'Bearer tok-5d1e8a7c', 'the header is filled from the environment');
+    assert.equal(
+      (graph.steps.find((s) => s.id === 'call')!.config.http as { headers: Record<string, string> }).headers.Authorization,
+      'Bearer tok-5d1e8a7c',
+      'the header is filled from the environment',
+    );
     const shown = JSON.stringify(topologyOf(planGraph(graph), redactor));
     assert.equal(shown.includes('tok-5d1e8a7c'), false);
     assert.match(shown, /"headers":\{"Authorization":"\*\*\*","X-Team":"growth"\}/);

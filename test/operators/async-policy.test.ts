@@ -42,7 +42,13 @@ test('open after N consecutive failures, refusing without sending; half-open aft
     assert.deepEqual(results, [{ ok: true }, { ok: true }, { ok: true }]);
     // Keys are taken as calls are sent (the refused call sent none): the trial is k3; k4 and k5 waited for its answer.
     assert.deepEqual(server.log.slice(6, 8), ['>k3', '<k3'], 'half-open: one trial call, the others wait for it');
-    assert.deepEqual(server.log.slice(8).filter((e) => e.startsWith('>')).sort(), ['>k4', '>k5']);
+    assert.deepEqual(
+      server.log
+        .slice(8)
+        .filter((e) => e.startsWith('>'))
+        .sort(),
+      ['>k4', '>k5'],
+    );
     assert.equal(policy.breaker.state, CircuitState.Closed);
     assert.equal(server.calls, 6);
     assert.deepEqual(transitions, ['Open', 'HalfOpen', 'Closed']);
@@ -67,7 +73,10 @@ test('a failed trial re-opens the breaker for another openFor', { timeout: 60_00
 });
 
 test('a refused request (400) is not retried and does not count against the service', { timeout: 60_000 }, async () => {
-  const server = await new CallServer(() => ({ status: 400, rawBody: '{"error":"no such user"}' }), () => null).start();
+  const server = await new CallServer(
+    () => ({ status: 400, rawBody: '{"error":"no such user"}' }),
+    () => null,
+  ).start();
   const client = httpClient({ url: `${server.url}/effects`, method: 'POST', headers: {} });
   const policy = callPolicy({ timeout: 5_000, retries: 3, backoff: { initial: 1, max: 1 }, circuitBreaker: { failures: 1, openFor: 60_000 } });
   try {

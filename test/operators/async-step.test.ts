@@ -40,11 +40,20 @@ function lines<T>(file: string): Array<Written<T>> {
   } catch {
     return [];
   }
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Written<T>);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Written<T>);
 }
 
 /** Runs a file -> keyBy -> async -> file job to its end; the step's YAML keys are given as flow mappings. */
-async function runAsyncJob(input: Rec[], server: CallServer, step: string, runtime = 'slots: 2', onError = 'deadLetter'): Promise<{ out: Array<Written<Rec & { result: { doubled: number } }>>; dead: Array<Written<{ reason: string; record: Rec; step: string }>> }> {
+async function runAsyncJob(
+  input: Rec[],
+  server: CallServer,
+  step: string,
+  runtime = 'slots: 2',
+  onError = 'deadLetter',
+): Promise<{ out: Array<Written<Rec & { result: { doubled: number } }>>; dead: Array<Written<{ reason: string; record: Rec; step: string }>> }> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-async-'));
   try {
     writeFileSync(join(dir, 'in.jsonl'), input.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -57,7 +66,15 @@ async function runAsyncJob(input: Rec[], server: CallServer, step: string, runti
     writeFileSync(join(dir, 'topology.yaml'), yaml);
     process.env.CALL_URL = server.url;
     const { graph, runtime: settings } = await loadTopology(join(dir, 'topology.yaml'));
-    const runner = new JobRunner({ job: { kind: 'topology', file: join(dir, 'topology.yaml') }, graph, stateDir: settings.stateDir, workers: 1, slots: settings.slots, batch: settings.batch, baseDir: dir });
+    const runner = new JobRunner({
+      job: { kind: 'topology', file: join(dir, 'topology.yaml') },
+      graph,
+      stateDir: settings.stateDir,
+      workers: 1,
+      slots: settings.slots,
+      batch: settings.batch,
+      baseDir: dir,
+    });
     await runner.run();
     return { out: lines(join(dir, 'out.jsonl')), dead: lines(join(dir, 'dlq.jsonl')) };
   } finally {
@@ -83,7 +100,10 @@ test('a slow service: every record gets its answer, one call each under its own 
     async (server) => {
       const { out, dead } = await runAsyncJob(input, server, '    capacity: 8\n');
       assert.equal(dead.length, 0);
-      assert.deepEqual(byN(out.map((o) => o.value)), input.map((r) => ({ ...r, result: { doubled: r.n * 2 } })));
+      assert.deepEqual(
+        byN(out.map((o) => o.value)),
+        input.map((r) => ({ ...r, result: { doubled: r.n * 2 } })),
+      );
       assert.equal(new Set(out.map((o) => o.id)).size, input.length, 'one output id per record');
       assert.equal(server.calls, input.length, 'one call per record');
       assert.equal(server.effects.size, input.length, 'a distinct idempotency key per record');
@@ -103,14 +123,21 @@ test('5xx answers are retried under the same key; a record failing every attempt
       return {};
     },
     async (server) => {
-      const { out, dead } = await runAsyncJob(input, server, '    retries: 2\n    backoff: { initial: 5ms, max: 20ms }\n    circuitBreaker: { failures: 1000 }\n');
+      const { out, dead } = await runAsyncJob(
+        input,
+        server,
+        '    retries: 2\n    backoff: { initial: 5ms, max: 20ms }\n    circuitBreaker: { failures: 1000 }\n',
+      );
       const broken = input.filter((r) => r.mode === 'broken');
       assert.deepEqual(byN(dead.map((d) => d.value.record)), broken);
       for (const d of dead) {
         assert.equal(d.value.step, 'call');
         assert.match(d.value.reason, /^FW_ERR_ASYNC_CALL call failed: POST http:\/\/127\.0\.0\.1:\d+\/effects answered 503 \(3 calls sent\)$/);
       }
-      assert.deepEqual(byN(out.map((o) => o.value)), input.filter((r) => r.mode !== 'broken').map((r) => ({ ...r, result: { doubled: r.n * 2 } })));
+      assert.deepEqual(
+        byN(out.map((o) => o.value)),
+        input.filter((r) => r.mode !== 'broken').map((r) => ({ ...r, result: { doubled: r.n * 2 } })),
+      );
       for (const [key, calls] of server.callsPerKey) assert.ok(calls === 1 || calls === 3, `key ${key}: ${calls} calls (1, or 3 for a flaky or broken record)`);
       assert.equal(server.calls, input.length + 2 * input.filter((r) => r.mode !== undefined).length, 'flaky and broken records: 3 calls each; the others 1');
       assert.equal(server.totalEffects, input.length - broken.length, 'one effect per answered record');
@@ -129,11 +156,16 @@ test('a call past its timeout is retried, then dead-lettered; an answer that is 
     },
     async (server) => {
       // 1 s: on 2 loaded cores 40 concurrent first calls (new connections) took up to 0.6 s to be answered.
-      const { out, dead } = await runAsyncJob(input, server, '    timeout: 1s\n    retries: 1\n    backoff: { initial: 5ms, max: 5ms }\n    circuitBreaker: { failures: 1000 }\n');
+      const { out, dead } = await runAsyncJob(
+        input,
+        server,
+        '    timeout: 1s\n    retries: 1\n    backoff: { initial: 5ms, max: 5ms }\n    circuitBreaker: { failures: 1000 }\n',
+      );
       const reasons = new Map(dead.map((d) => [d.value.record.n, d.value.reason]));
       for (const r of input) {
         if (r.mode === 'hang') assert.equal(reasons.get(r.n), 'FW_ERR_ASYNC_CALL call failed: timed out after 1000 ms (2 calls sent)', `record ${r.n}`);
-        else if (r.mode === 'garbage') assert.match(reasons.get(r.n) ?? '', /answered 200 with a body that is not JSON: "<html>oops<\/html>" \(1 call sent\)$/, `record ${r.n}`);
+        else if (r.mode === 'garbage')
+          assert.match(reasons.get(r.n) ?? '', /answered 200 with a body that is not JSON: "<html>oops<\/html>" \(1 call sent\)$/, `record ${r.n}`);
         else assert.equal(reasons.get(r.n), undefined, `record ${r.n} is answered`);
       }
       assert.equal(out.length, input.filter((r) => r.mode === undefined).length);
@@ -142,7 +174,9 @@ test('a call past its timeout is retried, then dead-lettered; an answer that is 
   );
 });
 
-test('a service killed mid-run and back 200 ms later: calls retried with backoff, every record answered, one effect per key', { timeout: 120_000 }, async () => {
+test('a service killed mid-run and back 200 ms later: calls retried with backoff, every record answered, one effect per key', {
+  timeout: 120_000,
+}, async () => {
   const input = records(200);
   let server: CallServer;
   await withServer(
@@ -150,37 +184,63 @@ test('a service killed mid-run and back 200 ms later: calls retried with backoff
     async (s) => {
       server = s;
       let killed = false;
-      void server.until(() => server.calls >= 60).then(async () => {
-        killed = true;
-        await server.kill();
-        // The outage the retries must ride out (not a wait for anything to happen).
-        setTimeout(() => void server.restart(), 200);
-      });
-      const { out, dead } = await runAsyncJob(input, server, '    retries: 20\n    backoff: { initial: 20ms, max: 100ms }\n    circuitBreaker: { failures: 1000 }\n');
+      void server
+        .until(() => server.calls >= 60)
+        .then(async () => {
+          killed = true;
+          await server.kill();
+          // The outage the retries must ride out (not a wait for anything to happen).
+          setTimeout(() => void server.restart(), 200);
+        });
+      const { out, dead } = await runAsyncJob(
+        input,
+        server,
+        '    retries: 20\n    backoff: { initial: 20ms, max: 100ms }\n    circuitBreaker: { failures: 1000 }\n',
+      );
       assert.ok(killed, 'the service was killed during the run');
       assert.equal(dead.length, 0, `no dead letters: ${JSON.stringify(dead.slice(0, 2))}`);
-      assert.deepEqual(byN(out.map((o) => o.value)), input.map((r) => ({ ...r, result: { doubled: r.n * 2 } })));
+      assert.deepEqual(
+        byN(out.map((o) => o.value)),
+        input.map((r) => ({ ...r, result: { doubled: r.n * 2 } })),
+      );
       assert.equal(server.effects.size, input.length);
-      assert.deepEqual([...server.effects.values()].filter((c) => c !== 1), [], 'no key has a second effect');
+      assert.deepEqual(
+        [...server.effects.values()].filter((c) => c !== 1),
+        [],
+        'no key has a second effect',
+      );
     },
   );
 });
 
-test('a service killed for good: records are dead-lettered with the connection error, then refused by the open circuit breaker', { timeout: 120_000 }, async () => {
+test('a service killed for good: records are dead-lettered with the connection error, then refused by the open circuit breaker', {
+  timeout: 120_000,
+}, async () => {
   const input = records(100);
   await withServer(
     () => ({}),
     async (server) => {
       void server.until(() => server.calls >= 30).then(() => server.kill());
       // capacity 1: calls are sent one at a time, so the breaker's count is exact.
-      const { out, dead } = await runAsyncJob(input, server, '    capacity: 1\n    retries: 1\n    backoff: { initial: 1ms, max: 1ms }\n    circuitBreaker: { failures: 4, openFor: 60s }\n');
+      const { out, dead } = await runAsyncJob(
+        input,
+        server,
+        '    capacity: 1\n    retries: 1\n    backoff: { initial: 1ms, max: 1ms }\n    circuitBreaker: { failures: 4, openFor: 60s }\n',
+      );
       assert.equal(out.length + dead.length, input.length, 'every record is either answered or dead-lettered');
       assert.ok(out.length >= 29 && out.length <= 30, `answered before the kill: ${out.length}`);
       const refusedConnection = dead.filter((d) => /failed: (ECONNREFUSED|ECONNRESET)/.test(d.value.reason));
       const breakerOpen = dead.filter((d) => /circuit breaker open: 4 consecutive calls failed/.test(d.value.reason));
       // Four failed calls open the breaker: two records with two calls each (or the call in flight at the kill and one more).
       assert.ok(refusedConnection.length >= 1 && refusedConnection.length <= 3, `dead-lettered for the connection: ${refusedConnection.length}`);
-      assert.equal(refusedConnection.length + breakerOpen.length, dead.length, dead.map((d) => d.value.reason).filter((r) => !/ECONNREFUSED|circuit/.test(r)).join('; '));
+      assert.equal(
+        refusedConnection.length + breakerOpen.length,
+        dead.length,
+        dead
+          .map((d) => d.value.reason)
+          .filter((r) => !/ECONNREFUSED|circuit/.test(r))
+          .join('; '),
+      );
     },
   );
 });
@@ -192,9 +252,15 @@ test('ordered results follow the input; unordered ones follow completion', { tim
   const behaviour = (req: CallRequest): Behaviour => ({ delayMs: (20 - (req.body as Rec).n) * 50 });
   const runtime = 'slots: 1, batch: { maxDelay: 1s }';
   const ordered = await withServer(behaviour, (server) => runAsyncJob(input, server, '    capacity: 20\n', runtime));
-  assert.deepEqual(ordered.out.map((o) => o.value.n), input.map((r) => r.n));
+  assert.deepEqual(
+    ordered.out.map((o) => o.value.n),
+    input.map((r) => r.n),
+  );
   const unordered = await withServer(behaviour, (server) => runAsyncJob(input, server, '    capacity: 20\n    ordered: false\n', runtime));
-  assert.deepEqual(unordered.out.map((o) => o.value.n), input.map((r) => r.n).reverse());
+  assert.deepEqual(
+    unordered.out.map((o) => o.value.n),
+    input.map((r) => r.n).reverse(),
+  );
 });
 
 test('onError fail: a call failing for good stops the job with FW_ERR_ASYNC_CALL, naming the step, key and source position', { timeout: 120_000 }, async () => {

@@ -20,8 +20,14 @@ test('keyed state is per key, and timers fire in time order with the timer time 
   h.processElement('b', 10, 1);
   h.processElement('a', 2, 5); // same timer (15, report) registered twice fires once
   h.processWatermark(20);
-  assert.deepEqual(h.outputs.map((o) => o.value), ['b:10@11', 'a:3@15']);
-  assert.deepEqual(h.outputs.map((o) => o.timestamp), [11, 15]);
+  assert.deepEqual(
+    h.outputs.map((o) => o.value),
+    ['b:10@11', 'a:3@15'],
+  );
+  assert.deepEqual(
+    h.outputs.map((o) => o.timestamp),
+    [11, 15],
+  );
 });
 
 test('state with a TTL expires once the watermark passes its last write plus the TTL', () => {

@@ -23,12 +23,19 @@ test('tumbling windows fire when the watermark passes their end, in any arrival 
   h.processWatermark(8);
   assert.deepEqual(results(h), [], 'no window ends at or before 8');
   h.processWatermark(9);
-  assert.deepEqual(results(h), [['a', 0, 10, 3], ['b', 0, 10, 1]]);
+  assert.deepEqual(results(h), [
+    ['a', 0, 10, 3],
+    ['b', 0, 10, 1],
+  ]);
   h.processWatermark(100);
   assert.deepEqual(results(h).slice(2), [['a', 10, 20, 2]]);
   assert.equal(h.stateEntries(), 0, 'fired windows without lateness are purged');
   assert.equal(h.pendingTimers(), 0);
-  assert.deepEqual(h.outputs.map((o) => o.timestamp), [9, 9, 19], 'a result carries its window end - 1 as event time');
+  assert.deepEqual(
+    h.outputs.map((o) => o.timestamp),
+    [9, 9, 19],
+    'a result carries its window end - 1 as event time',
+  );
 });
 
 test('sliding windows: each record counts in size/slide windows', () => {
@@ -67,7 +74,10 @@ test('allowed lateness: a late record within lateness re-fires the window; past 
   h.processWatermark(14); // purge timer at 9 + 5 = 14
   assert.equal(h.stateEntries(), 0, 'window purged once lateness has passed');
   h.processElement('a', 'z', 3); // now too late
-  assert.deepEqual(h.sideOutput('late').map((o) => o.value), ['z']);
+  assert.deepEqual(
+    h.sideOutput('late').map((o) => o.value),
+    ['z'],
+  );
   assert.equal(h.outputs.length, 2, 'a late record never updates a purged window');
 });
 
@@ -76,7 +86,10 @@ test('without lateness a record for a closed window is late and counted on the l
   h.processWatermark(50);
   h.processElement('a', 'old', 5);
   h.processElement('a', 'fresh', 55);
-  assert.deepEqual(h.sideOutput('late').map((o) => o.value), ['old']);
+  assert.deepEqual(
+    h.sideOutput('late').map((o) => o.value),
+    ['old'],
+  );
   h.processWatermark(100);
   assert.deepEqual(results(h), [['a', 50, 60, 1]]);
 });
@@ -100,8 +113,14 @@ test('sum and avg aggregate a field; a snapshot restores windows and timers', ()
   restored.restore(snap);
   restored.processElement('i', { price: 10 }, 3);
   restored.processWatermark(10);
-  assert.deepEqual(h.outputs.map((o) => (o.value as WindowResult<number>).value), [3]);
-  assert.deepEqual(restored.outputs.map((o) => (o.value as WindowResult<number>).value), [6]);
+  assert.deepEqual(
+    h.outputs.map((o) => (o.value as WindowResult<number>).value),
+    [3],
+  );
+  assert.deepEqual(
+    restored.outputs.map((o) => (o.value as WindowResult<number>).value),
+    [6],
+  );
 });
 
 test('sliding windows on random input, with gaps and disorder, equal the windows computed one by one', () => {
@@ -135,7 +154,9 @@ test('sliding windows on random input, with gaps and disorder, equal the windows
       if (!counted) late++;
     }
     h.processWatermark(Number.MAX_SAFE_INTEGER);
-    const got = results(h).map(([key, start, end, value]) => `${key} ${start} ${end} ${value}`).sort();
+    const got = results(h)
+      .map(([key, start, end, value]) => `${key} ${start} ${end} ${value}`)
+      .sort();
     const want = [...expected].map(([id, n]) => `${id} ${Number(id.split(' ')[1]) + size} ${n}`).sort();
     assert.deepEqual(got, want, `seed ${seed}`);
     assert.equal(h.sideOutput('late').length, late, `seed ${seed}: late records`);

@@ -42,9 +42,19 @@ test('a malformed window configuration is refused, naming the key at fault', () 
     ['a gap that is no duration', { assigner: { type: 'session', gap: 'soon' } }, ['assigner', 'gap'], /must be a duration/],
     ['an offset that is no number', { assigner: { type: 'tumbling', size: 10, offset: '5' } }, ['assigner', 'offset'], /must be number/],
     ['an aggregate without a type', { assigner: { type: 'tumbling', size: 10 }, aggregate: { field: 'x' } }, ['aggregate'], /missing required key 'type'/],
-    ['an unknown aggregate type', { assigner: { type: 'tumbling', size: 10 }, aggregate: { type: 'median' } }, ['aggregate', 'type'], /must be one of: count, sum, min, max, avg, latest/],
+    [
+      'an unknown aggregate type',
+      { assigner: { type: 'tumbling', size: 10 }, aggregate: { type: 'median' } },
+      ['aggregate', 'type'],
+      /must be one of: count, sum, min, max, avg, latest/,
+    ],
     ['an unknown aggregate key', { assigner: { type: 'tumbling', size: 10 }, aggregate: { type: 'sum', by: 'x' } }, ['aggregate'], /unknown key 'by'/],
-    ['an aggregate field that is no string', { assigner: { type: 'tumbling', size: 10 }, aggregate: { type: 'sum', field: 3 } }, ['aggregate', 'field'], /must be string/],
+    [
+      'an aggregate field that is no string',
+      { assigner: { type: 'tumbling', size: 10 }, aggregate: { type: 'sum', field: 3 } },
+      ['aggregate', 'field'],
+      /must be string/,
+    ],
     ['an aggregator that is no string', { assigner: { type: 'tumbling', size: 10 }, aggregator: 3 }, ['aggregator'], /must be string/],
     ['a lateness that is no duration', { assigner: { type: 'tumbling', size: 10 }, allowedLateness: 'late' }, ['allowedLateness'], /must be a duration/],
     ['an unknown top-level key', { assigner: { type: 'tumbling', size: 10 }, trigger: 'count' }, [], /unknown key 'trigger'/],
@@ -63,7 +73,10 @@ test('a malformed window configuration is refused, naming the key at fault', () 
 test('a YAML window step loads its aggregator from the file it names and aggregates with it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-window-aggregator-'));
   try {
-    writeFileSync(join(dir, 'aggregators.js'), 'export const distinct = { create: () => [], add: (a, v) => (a.includes(v.item) ? a : [...a, v.item]), merge: (a, b) => [...new Set([...a, ...b])], result: (a) => a.length };\n');
+    writeFileSync(
+      join(dir, 'aggregators.js'),
+      'export const distinct = { create: () => [], add: (a, v) => (a.includes(v.item) ? a : [...a, v.item]), merge: (a, b) => [...new Set([...a, ...b])], result: (a) => a.length };\n',
+    );
     const yaml = [
       'name: t',
       'steps:',
@@ -75,9 +88,19 @@ test('a YAML window step loads its aggregator from the file it names and aggrega
     writeFileSync(join(dir, 'job.yaml'), `${yaml}\n`);
     const { graph } = await loadTopology(join(dir, 'job.yaml'));
     const h = new OperatorHarness(graph.steps.find((s) => s.id === 'w')!);
-    for (const [item, ts] of [['a', 1], ['b', 2], ['a', 3], ['c', 12]] as const) h.processElement('u', { item }, ts);
+    for (const [item, ts] of [
+      ['a', 1],
+      ['b', 2],
+      ['a', 3],
+      ['c', 12],
+    ] as const)
+      h.processElement('u', { item }, ts);
     h.processWatermark(100);
-    assert.deepEqual(h.outputs.map((o) => (o.value as WindowResult<number>).value), [2, 1], 'distinct items per window, not a count of records');
+    assert.deepEqual(
+      h.outputs.map((o) => (o.value as WindowResult<number>).value),
+      [2, 1],
+      'distinct items per window, not a count of records',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

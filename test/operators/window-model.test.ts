@@ -24,7 +24,10 @@ interface ModelWindow {
   fired: boolean;
 }
 
-type Assigner = { type: 'tumbling'; size: number; offset?: number } | { type: 'sliding'; size: number; slide: number; offset?: number } | { type: 'session'; gap: number };
+type Assigner =
+  | { type: 'tumbling'; size: number; offset?: number }
+  | { type: 'sliding'; size: number; slide: number; offset?: number }
+  | { type: 'session'; gap: number };
 
 /** What the contract says a window step emits; results as `key start end count @time`, late records by value. */
 class WindowModel {
@@ -101,7 +104,10 @@ class WindowModel {
           results.push(`${key} ${w.start} ${w.end} ${w.count} @${w.end - 1}`);
         }
       }
-      this.windows.set(key, windows.filter((w) => !this.closed(w)));
+      this.windows.set(
+        key,
+        windows.filter((w) => !this.closed(w)),
+      );
     }
   }
 }
@@ -130,7 +136,10 @@ for (const [name, assigner, lateness] of cases) {
           const r = o.value as WindowResult<number>;
           return `${r.key} ${r.start} ${r.end} ${r.value} @${o.timestamp}`;
         });
-        const late = h.sideOutput('late').slice(seenLate).map((o) => o.value as string);
+        const late = h
+          .sideOutput('late')
+          .slice(seenLate)
+          .map((o) => o.value as string);
         seenResults = h.outputs.length;
         seenLate = h.sideOutput('late').length;
         return { results: results.sort(), late };

@@ -79,21 +79,44 @@ const guardedRoutes: RouteContribution = {
 async function contributions(): Promise<RouteContribution[]> {
   const { graph } = await loadTopology(new URL('../../../topologies/flywheel.yaml', import.meta.url).pathname);
   const experiments = { experiments: new Map([['exp-1', {}]]), metrics: [{ name: 'ctr' }] } as unknown as ResolvedExperimentOptions;
-  return [...routeContributions(graph), { stepId: 'experiments', routes: experimentRoutes(experiments) }, { stepId: 'quality', routes: qualityRoutes([], 'user') }, guardedRoutes];
+  return [
+    ...routeContributions(graph),
+    { stepId: 'experiments', routes: experimentRoutes(experiments) },
+    { stepId: 'quality', routes: qualityRoutes([], 'user') },
+    guardedRoutes,
+  ];
 }
 
 function view(state = new MemoryStateReader()): RuntimeView {
   const registry = new Registry();
-  return { jobName: 'flywheel', live: () => true, readiness: () => ({ ready: true, reasons: [] }), topology: () => ({ name: 'flywheel' }), metrics: () => registry.metrics(), contentType: registry.contentType, state, registry };
+  return {
+    jobName: 'flywheel',
+    live: () => true,
+    readiness: () => ({ ready: true, reasons: [] }),
+    topology: () => ({ name: 'flywheel' }),
+    metrics: () => registry.metrics(),
+    contentType: registry.contentType,
+    state,
+    registry,
+  };
 }
 
-const policy = (openMetrics = false) => new AccessPolicy(Object.entries(TOKENS).map(([role, token]) => ({ name: `${role}-token`, sha256: tokenHash(token), role: role as AccessRole })), openMetrics);
+const policy = (openMetrics = false) =>
+  new AccessPolicy(
+    Object.entries(TOKENS).map(([role, token]) => ({ name: `${role}-token`, sha256: tokenHash(token), role: role as AccessRole })),
+    openMetrics,
+  );
 
 /** A request for a route: its parameters filled in, an empty JSON body for a POST. */
 function request(route: string, authorization?: string) {
   const [method, path] = route.split(' ') as ['GET' | 'POST', string];
   const url = path.replace(/:[A-Za-z]+(?=\/|$)/g, 'u1').replace(/\*$/, 'app.js');
-  return { method, url, headers: { ...(authorization ? { authorization } : {}), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'POST' ? { payload: '{}' } : {}) };
+  return {
+    method,
+    url,
+    headers: { ...(authorization ? { authorization } : {}), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+    ...(method === 'POST' ? { payload: '{}' } : {}),
+  };
 }
 
 test('every route the endpoint registers answers each caller as its role allows: 200-as-unguarded, 401 or 403', async () => {
@@ -120,7 +143,11 @@ test('every route the endpoint registers answers each caller as its role allows:
         } else if (caller === 'none' || caller === 'unknown') {
           assert.equal(res.statusCode, 401, `${label}: ${res.body}`);
           assert.match(res.headers['www-authenticate'] as string, /^Bearer realm="flywheel"/, label);
-          assert.match(res.json().message, caller === 'none' ? /needs a token: send the header 'Authorization: Bearer <token>'/ : /not one of this endpoint's tokens/, label);
+          assert.match(
+            res.json().message,
+            caller === 'none' ? /needs a token: send the header 'Authorization: Bearer <token>'/ : /not one of this endpoint's tokens/,
+            label,
+          );
         } else {
           assert.equal(res.statusCode, 403, `${label}: ${res.body}`);
           assert.equal(res.json().message, `${route} needs role ${needed} or above; token '${caller}-token' has role ${caller}`, label);
@@ -151,7 +178,15 @@ test('an unknown route needs a token before its 404 lists the routes; /metrics c
 
 function featureRecord(id: string): FeatureRecord {
   const window = { view: 4, click: 1, ctr: 0.25, gmv: 12.5, averageOrderValue: null };
-  return { entity: 'user', id, asOf: 60_000, features: { current: { firstSeen: 1000, lastSeen: 59_999, activityRate: 0.25, activityRateLong: 0.125, trend: 2 }, windows: { '1h': window, lifetime: window } } };
+  return {
+    entity: 'user',
+    id,
+    asOf: 60_000,
+    features: {
+      current: { firstSeen: 1000, lastSeen: 59_999, activityRate: 0.25, activityRateLong: 0.125, trend: 2 },
+      windows: { '1h': window, lifetime: window },
+    },
+  };
 }
 
 test('the ready-answer path, before fastify on a real port, answers a viewer and leaves others to the 401', async () => {
@@ -175,7 +210,13 @@ test('the ready-answer path, before fastify on a real port, answers a viewer and
 test("a dead letter's record reaches an admin only: a viewer's pages of dead letters, status and docs never carry it", async () => {
   const recent = new RecentDeadLetters();
   const written: SinkRecord[][] = [];
-  const sink = recent.tap({ id: 'dead-letters', destination: 'memory', open: async () => {}, write: async (records) => void written.push([...records]), close: async () => {} });
+  const sink = recent.tap({
+    id: 'dead-letters',
+    destination: 'memory',
+    open: async () => {},
+    write: async (records) => void written.push([...records]),
+    close: async () => {},
+  });
   const payload = '{"userId":"alice@example.com","card":"4111-1111"}';
   const origin = { reason: 'not JSON: the payload is cut short', step: 'events', source: 'events', partition: 2, offset: 41 };
   await sink.write([{ id: 'dl-1', key: null, value: deadLetterValue(origin, payload, undefined), timestamp: 1000 }]);
@@ -185,7 +226,10 @@ test("a dead letter's record reaches an admin only: a viewer's pages of dead let
     const as = (role: AccessRole, url: string) => app.inject({ url, headers: { authorization: `Bearer ${TOKENS[role]}` } });
     const listed = await as('viewer', '/dead-letters');
     assert.equal(listed.statusCode, 200);
-    assert.deepEqual(listed.json().items.map((d: { id: string; reason: string; offset: number }) => [d.id, d.reason, d.offset]), [['dl-1', origin.reason, 41]]);
+    assert.deepEqual(
+      listed.json().items.map((d: { id: string; reason: string; offset: number }) => [d.id, d.reason, d.offset]),
+      [['dl-1', origin.reason, 41]],
+    );
     for (const url of ['/dead-letters', '/dead-letters?limit=200', '/console/status', '/docs']) {
       for (const role of ['viewer', 'operator'] as const) assert.ok(!(await as(role, url)).body.includes('alice'), `${url} as ${role} shows no record`);
     }

@@ -41,7 +41,10 @@ test('health, readiness, topology and state routes; 404 for a missing key and 40
     const ready = await app.inject('/readyz');
     assert.equal(ready.statusCode, 503, 'a finished job is not ready');
     assert.deepEqual(ready.json().reasons, ['finished: every source read to its end and applied']);
-    assert.deepEqual((await app.inject('/topology')).json().steps.map((s: { id: string }) => s.id), ['events', 'by-user', 'latest', 'out']);
+    assert.deepEqual(
+      (await app.inject('/topology')).json().steps.map((s: { id: string }) => s.id),
+      ['events', 'by-user', 'latest', 'out'],
+    );
     // The last event of u3 is i = 39: ts 1390, amount 39.
     const found = await app.inject('/latest/latest/u3');
     assert.equal(found.statusCode, 200);
@@ -55,7 +58,8 @@ test('health, readiness, topology and state routes; 404 for a missing key and 40
     const unknown = await app.inject('/nope');
     assert.equal(unknown.statusCode, 404);
     // The hint lists what the job serves: built-in routes and the one the latest step contributed.
-    for (const route of ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /topology', 'GET /latest/latest/:key']) assert.ok(unknown.json().routes.includes(route), `${route} in ${unknown.json().message}`);
+    for (const route of ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /topology', 'GET /latest/latest/:key'])
+      assert.ok(unknown.json().routes.includes(route), `${route} in ${unknown.json().message}`);
     assert.match(unknown.json().message, /this job serves GET \/healthz, .*GET \/latest\/latest\/:key/);
     await app.close();
   });
@@ -66,7 +70,11 @@ test('/metrics is valid Prometheus text: records per step and batch latency quan
     const app = buildQueryApp(jobView(runner, stateDir), []);
     const res = await app.inject('/metrics');
     assert.match(String(res.headers['content-type']), /text\/plain/);
-    const families = parsePrometheusTextFormat(res.body) as Array<{ name: string; type: string; metrics: Array<{ labels?: Record<string, string>; value?: string; quantiles?: Record<string, string> }> }>;
+    const families = parsePrometheusTextFormat(res.body) as Array<{
+      name: string;
+      type: string;
+      metrics: Array<{ labels?: Record<string, string>; value?: string; quantiles?: Record<string, string> }>;
+    }>;
     const byName = new Map(families.map((f) => [f.name, f]));
     const recordsIn = byName.get('flywheel_records_in_total')!;
     assert.equal(recordsIn.type, 'COUNTER');

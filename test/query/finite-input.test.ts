@@ -19,9 +19,19 @@ const app = buildQueryApp(view, [
   {
     stepId: 'top',
     routes: (a) => {
-      a.get<{ Querystring: { k: number } }>('/top', { schema: { querystring: { type: 'object', additionalProperties: false, properties: { k: { type: 'integer', minimum: 1, maximum: 100, default: 10 } } } } }, async (req) => ({ k: req.query.k }));
+      a.get<{ Querystring: { k: number } }>(
+        '/top',
+        {
+          schema: {
+            querystring: { type: 'object', additionalProperties: false, properties: { k: { type: 'integer', minimum: 1, maximum: 100, default: 10 } } },
+          },
+        },
+        async (req) => ({ k: req.query.k }),
+      );
       a.post('/log', async () => ({ logged: true }));
-      a.post<{ Body: { x: number } }>('/score', { schema: { body: { type: 'object', properties: { x: { type: 'number' } } } } }, async (req) => ({ x: req.body.x }));
+      a.post<{ Body: { x: number } }>('/score', { schema: { body: { type: 'object', properties: { x: { type: 'number' } } } } }, async (req) => ({
+        x: req.body.x,
+      }));
     },
   },
 ]);

@@ -50,7 +50,8 @@ const latestRoutes: QueryRoutes = (app, { stepId, state }) => {
         querystring: { type: 'object', additionalProperties: false, properties: { mode: { type: 'string', enum: ['full', 'short'] } } },
       },
     },
-    async (req, reply) => state.value(stepId, req.params.key, 'latest') ?? reply.code(404).send({ error: 'not found', message: `no value for ${req.params.key}` }),
+    async (req, reply) =>
+      state.value(stepId, req.params.key, 'latest') ?? reply.code(404).send({ error: 'not found', message: `no value for ${req.params.key}` }),
   );
 };
 
@@ -60,7 +61,12 @@ const echoRoutes: QueryRoutes = (app, { stepId }) => {
     `/echo/${stepId}`,
     {
       schema: {
-        body: { type: 'object', additionalProperties: false, required: ['userId'], properties: { userId: { type: 'string', minLength: 1 }, k: { type: 'integer' } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['userId'],
+          properties: { userId: { type: 'string', minLength: 1 }, k: { type: 'integer' } },
+        },
         querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1 } } },
       },
     },
@@ -71,7 +77,10 @@ const echoRoutes: QueryRoutes = (app, { stepId }) => {
 async function withApp(readiness: Readiness, fn: (app: FastifyInstance) => Promise<void>): Promise<void> {
   const { view, state } = handBuiltView(readiness);
   state.setValue('latest-step', 'k1', 'latest', { amount: 3 });
-  const app = buildQueryApp(view, [{ stepId: 'latest-step', routes: latestRoutes }, { stepId: 'echo-step', routes: echoRoutes }]);
+  const app = buildQueryApp(view, [
+    { stepId: 'latest-step', routes: latestRoutes },
+    { stepId: 'echo-step', routes: echoRoutes },
+  ]);
   try {
     await fn(app);
   } finally {
@@ -87,7 +96,13 @@ test('/metrics is Prometheus text that a real parser reads back with the registe
     const families = new Map((parsePrometheusTextFormat(res.body) as Family[]).map((f) => [f.name, f]));
     const records = families.get('flywheel_records_in_total')!;
     assert.equal(records.type, 'COUNTER');
-    assert.deepEqual(records.metrics.map((m) => [m.labels?.step, Number(m.value)]), [['parse', 120], ['user-features', 117]]);
+    assert.deepEqual(
+      records.metrics.map((m) => [m.labels?.step, Number(m.value)]),
+      [
+        ['parse', 120],
+        ['user-features', 117],
+      ],
+    );
     assert.equal(Number(families.get('flywheel_watermark_ms')!.metrics[0]!.value), 1_700_000_000_000);
     const latency = families.get('flywheel_batch_seconds')!;
     assert.equal(latency.type, 'SUMMARY');
@@ -103,7 +118,10 @@ test('health, readiness with reasons, and topology', async () => {
     const ready = await app.inject('/readyz');
     assert.equal(ready.statusCode, 503);
     assert.deepEqual(ready.json(), { ready: false, reasons: ['restoring state of slot 3', 'broker unreachable'] });
-    assert.deepEqual((await app.inject('/topology')).json().steps.map((s: { id: string }) => s.id), ['events', 'parse', 'user-features']);
+    assert.deepEqual(
+      (await app.inject('/topology')).json().steps.map((s: { id: string }) => s.id),
+      ['events', 'parse', 'user-features'],
+    );
   });
   await withApp({ ready: true, reasons: [] }, async (app) => {
     const ready = await app.inject('/readyz');

@@ -24,7 +24,10 @@ export class MemoryStateReader implements StateReader {
   }
 
   valueKeys(stepId: string, name: string, limit: number): string[] {
-    const keys = [...this.values.keys()].map((id) => id.split(SEP)).filter(([s, , n]) => s === stepId && n === name).map(([, key]) => key!);
+    const keys = [...this.values.keys()]
+      .map((id) => id.split(SEP))
+      .filter(([s, , n]) => s === stepId && n === name)
+      .map(([, key]) => key!);
     return keys.sort().slice(0, limit);
   }
 }

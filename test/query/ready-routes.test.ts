@@ -27,7 +27,15 @@ const STEP = 'user-features';
 
 function record(id: string, asOf: number, views: number): FeatureRecord {
   const window = { view: views, click: 1, ctr: 1 / views, gmv: 12.5, averageOrderValue: null };
-  return { entity: 'user', id, asOf, features: { current: { firstSeen: 1000, lastSeen: asOf - 1, activityRate: 0.25, activityRateLong: 0.125, trend: 2 }, windows: { '1h': window, lifetime: window } } };
+  return {
+    entity: 'user',
+    id,
+    asOf,
+    features: {
+      current: { firstSeen: 1000, lastSeen: asOf - 1, activityRate: 0.25, activityRateLong: 0.125, trend: 2 },
+      windows: { '1h': window, lifetime: window },
+    },
+  };
 }
 
 interface Served {
@@ -40,7 +48,8 @@ interface Served {
 async function serve(): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-ready-routes-'));
   const writer = openState(dir);
-  const store = (id: string, value: FeatureRecord) => writer.state.put(valueKey(STEP, keyGroupOf(id, KEY_GROUPS), id, 'features'), [value]).then(() => undefined);
+  const store = (id: string, value: FeatureRecord) =>
+    writer.state.put(valueKey(STEP, keyGroupOf(id, KEY_GROUPS), id, 'features'), [value]).then(() => undefined);
   await store('u1', record('u1', 60_000, 4));
   await store('u2', record('u2', 60_000, 9));
   const handle = openStateReadOnly(dir);
@@ -54,7 +63,11 @@ async function serve(): Promise<Served> {
     contentType: registry.contentType,
     registry,
     state: new LmdbStateReader(handle, KEY_GROUPS, () => 0),
-    answers: new LmdbReadyAnswers(() => handle.state, KEY_GROUPS, () => 0),
+    answers: new LmdbReadyAnswers(
+      () => handle.state,
+      KEY_GROUPS,
+      () => 0,
+    ),
   };
   const server = await startQueryServer(buildQueryApp(view, [{ stepId: STEP, routes: userFeatures().queryRoutes }]), 0);
   return {
@@ -78,7 +91,15 @@ async function get(server: RunningServer, path: string): Promise<{ status: numbe
 
 /** The histogram's count for GET `route` and `status` (the text parser of the other tests drops histogram labels). */
 async function countOf(registry: Registry, route: string, status: string): Promise<number> {
-  const line = (await registry.metrics()).split('\n').find((l) => l.startsWith('flywheel_query_request_seconds_count{') && l.includes('method="GET"') && l.includes(`route="${route}"`) && l.includes(`status="${status}"`));
+  const line = (await registry.metrics())
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith('flywheel_query_request_seconds_count{') &&
+        l.includes('method="GET"') &&
+        l.includes(`route="${route}"`) &&
+        l.includes(`status="${status}"`),
+    );
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 

@@ -62,7 +62,10 @@ const answer = (req: CallRequest) => ({ doubled: (req.body as { amount: number }
 /** Runs the job by the CLI; `killWhen` (if given) resolves when it is to be killed. Its stdout and stderr. */
 function runJob(dir: string, server: CallServer, killWhen: Promise<void> | null): Promise<{ outcome: 'finished' | 'killed'; printed: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'run', join(dir, 'topology.yaml')], { env: { ...process.env, CALL_URL: server.url, API_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'run', join(dir, 'topology.yaml')], {
+      env: { ...process.env, CALL_URL: server.url, API_TOKEN: TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let printed = '';
     child.stdout.on('data', (d) => (printed += d));
     child.stderr.on('data', (d) => (printed += d));
@@ -75,8 +78,13 @@ function runJob(dir: string, server: CallServer, killWhen: Promise<void> | null)
   });
 }
 
-for (const [seed, placement] of [[21, 'any'], [22, 'pinned']] as const) {
-  test(`kill -9 during in-flight calls, restart: no duplicate effect, same outputs as an uninterrupted run (${placement} slots)`, { timeout: 600_000 }, async (t) => {
+for (const [seed, placement] of [
+  [21, 'any'],
+  [22, 'pinned'],
+] as const) {
+  test(`kill -9 during in-flight calls, restart: no duplicate effect, same outputs as an uninterrupted run (${placement} slots)`, {
+    timeout: 600_000,
+  }, async (t) => {
     const rand = mulberry32(seed);
     const clean = prepare(placement);
     const crashed = prepare(placement);
@@ -95,7 +103,11 @@ for (const [seed, placement] of [[21, 'any'], [22, 'pinned']] as const) {
       for (; kills < 3; kills++) {
         // Kill once this start has sent between 200 and 700 calls, at a moment calls are in flight.
         const target = server.calls + 200 + Math.floor(rand() * 500);
-        const run = await runJob(crashed, server, server.until(() => server.calls >= target && server.inFlight > 0));
+        const run = await runJob(
+          crashed,
+          server,
+          server.until(() => server.calls >= target && server.inFlight > 0),
+        );
         printed += run.printed;
         if (run.outcome === 'finished') break;
       }
@@ -105,7 +117,11 @@ for (const [seed, placement] of [[21, 'any'], [22, 'pinned']] as const) {
       assert.equal(kills, 3, 'the job was killed three times before it could finish');
 
       assert.equal(server.effects.size, RECORDS, 'a distinct idempotency key per record');
-      assert.deepEqual([...server.effects].filter(([, n]) => n !== 1), [], 'no key has a second effect');
+      assert.deepEqual(
+        [...server.effects].filter(([, n]) => n !== 1),
+        [],
+        'no key has a second effect',
+      );
       assert.ok(server.calls > RECORDS, `calls in flight at a crash were sent again under their keys (${server.calls} calls for ${RECORDS} keys)`);
       assert.equal(cleanServer.calls, RECORDS, 'the uninterrupted run calls once per record');
 
@@ -122,7 +138,9 @@ for (const [seed, placement] of [[21, 'any'], [22, 'pinned']] as const) {
       assert.equal(describe.code, 0, describe.stderr);
       assert.equal(describe.stdout.includes(TOKEN), false, 'describe hides the token');
       assert.deepEqual(authorizations, new Set([`Bearer ${TOKEN}`]), 'every call carries the token');
-      t.diagnostic(`${placement}: ${kills} kills, ${server.calls} calls for ${RECORDS} keys, ${got.length - expected.length} duplicate deliveries of ${duplicatedIds} ids (at-least-once), one effect per key`);
+      t.diagnostic(
+        `${placement}: ${kills} kills, ${server.calls} calls for ${RECORDS} keys, ${got.length - expected.length} duplicate deliveries of ${duplicatedIds} ids (at-least-once), one effect per key`,
+      );
     } finally {
       await server.kill();
       await cleanServer.kill();

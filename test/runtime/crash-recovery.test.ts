@@ -20,7 +20,12 @@ import { assertSamePayloads, fileSinkDeliveries, type Delivery } from '../harnes
 const entry = fileURLToPath(new URL('./fixtures/run-file-job.js', import.meta.url));
 
 const runJob = (dir: string, placement: string, workers: number, killAfterMs: number | null) =>
-  runJobProcess(entry, [join(dir, 'state'), String(workers), placement], { FW_TEST_INPUT: join(dir, 'events.jsonl'), FW_TEST_OUTPUT: join(dir, 'out.jsonl') }, killAfterMs);
+  runJobProcess(
+    entry,
+    [join(dir, 'state'), String(workers), placement],
+    { FW_TEST_INPUT: join(dir, 'events.jsonl'), FW_TEST_OUTPUT: join(dir, 'out.jsonl') },
+    killAfterMs,
+  );
 
 const readState = (dir: string) => readStateDir(join(dir, 'state'));
 
@@ -47,7 +52,9 @@ const cases = [
 
 for (const { seed, placement, workers } of cases) {
   const threads = workers.length > 1 ? `, restarted with ${workers.join(', ')}, ... worker threads in turn` : '';
-  test(`kill -9 at random moments, restart: same final state, output ids and payloads as an uninterrupted run (seed ${seed}, ${placement} slots${threads})`, { timeout: 480_000 }, async (t) => {
+  test(`kill -9 at random moments, restart: same final state, output ids and payloads as an uninterrupted run (seed ${seed}, ${placement} slots${threads})`, {
+    timeout: 480_000,
+  }, async (t) => {
     const clean = prepare(seed);
     const crashed = prepare(seed);
     let starts = 0;
@@ -56,7 +63,13 @@ for (const { seed, placement, workers } of cases) {
       const startOver = () => {
         for (const f of ['state', 'out.jsonl', 'out.jsonl.dlq']) rmSync(join(crashed, f), { recursive: true, force: true });
       };
-      const kills = await killWhileRunning((ms) => runJob(crashed, placement, workers[starts++ % workers.length]!, ms), () => outputs(crashed).length, seed, cleanMs, startOver);
+      const kills = await killWhileRunning(
+        (ms) => runJob(crashed, placement, workers[starts++ % workers.length]!, ms),
+        () => outputs(crashed).length,
+        seed,
+        cleanMs,
+        startOver,
+      );
       assert.ok(kills >= 5, `the job was killed ${kills} times mid-run; the test needs at least 5`);
       assert.deepEqual(readState(crashed), readState(clean), 'final state equals the uninterrupted run');
       const cleanOutputs = outputs(clean);
@@ -65,11 +78,21 @@ for (const { seed, placement, workers } of cases) {
       const got = crashedOutputs.map((d) => d.id);
       const gotSet = new Set(got);
       assert.equal(cleanOutputs.length, expected.size, 'an uninterrupted run writes each id once');
-      assert.deepEqual([...expected].filter((id) => !gotSet.has(id)), [], 'no output id is missing');
-      assert.deepEqual([...gotSet].filter((id) => !expected.has(id)), [], 'no output id that the clean run lacks');
+      assert.deepEqual(
+        [...expected].filter((id) => !gotSet.has(id)),
+        [],
+        'no output id is missing',
+      );
+      assert.deepEqual(
+        [...gotSet].filter((id) => !expected.has(id)),
+        [],
+        'no output id that the clean run lacks',
+      );
       const { duplicatedIds } = assertSamePayloads(cleanOutputs, crashedOutputs, `seed ${seed}`);
       const duplicates = got.length - gotSet.size;
-      t.diagnostic(`seed ${seed}: ${kills} kills, ${starts} starts, ${expected.size} outputs, ${duplicates} duplicate deliveries of ${duplicatedIds} ids (at-least-once), every payload equal to the uninterrupted run's`);
+      t.diagnostic(
+        `seed ${seed}: ${kills} kills, ${starts} starts, ${expected.size} outputs, ${duplicates} duplicate deliveries of ${duplicatedIds} ids (at-least-once), every payload equal to the uninterrupted run's`,
+      );
     } finally {
       rmSync(clean, { recursive: true, force: true });
       rmSync(crashed, { recursive: true, force: true });

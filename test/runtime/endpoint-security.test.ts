@@ -30,23 +30,39 @@ test('tokens come from the topology and the tokens file, each hash once; a bad f
   const inline = { name: 'ci', sha256: tokenHash('ci-token'), role: 'admin' as const };
   writeFileSync(join(dir, 'tokens.json'), JSON.stringify([{ name: 'dash', sha256: tokenHash('dash-token'), role: 'viewer' }]));
   const security = endpointSecurity({ host: '0.0.0.0', port: 8080, access: { tokens: [inline], tokensFile: 'tokens.json' } }, dir);
-  assert.deepEqual(security.tokens.map((t) => `${t.name}:${t.role}`), ['ci:admin', 'dash:viewer']);
-  const again = () => endpointSecurity({ host: '127.0.0.1', port: 8080, access: { tokens: [{ ...inline, name: 'ci-viewer', role: 'viewer' }], tokensFile: 'again.json' } }, dir);
+  assert.deepEqual(
+    security.tokens.map((t) => `${t.name}:${t.role}`),
+    ['ci:admin', 'dash:viewer'],
+  );
+  const again = () =>
+    endpointSecurity({ host: '127.0.0.1', port: 8080, access: { tokens: [{ ...inline, name: 'ci-viewer', role: 'viewer' }], tokensFile: 'again.json' } }, dir);
   writeFileSync(join(dir, 'again.json'), JSON.stringify([inline]));
   assert.throws(again, configError(/access tokens 'ci-viewer' and 'ci' have the same sha256/));
   writeFileSync(join(dir, 'bad-hash.yaml'), '- { name: dash, sha256: dash-token, role: viewer }\n');
-  assert.throws(() => endpointSecurity({ host: '127.0.0.1', port: 8080, access: { tokensFile: 'bad-hash.yaml' } }, dir), (err: unknown) => {
-    configError(/0\.sha256 must match pattern/)(err);
-    assert.equal((err as FlywheelError).place.file, join(dir, 'bad-hash.yaml'));
-    return true;
-  });
+  assert.throws(
+    () => endpointSecurity({ host: '127.0.0.1', port: 8080, access: { tokensFile: 'bad-hash.yaml' } }, dir),
+    (err: unknown) => {
+      configError(/0\.sha256 must match pattern/)(err);
+      assert.equal((err as FlywheelError).place.file, join(dir, 'bad-hash.yaml'));
+      return true;
+    },
+  );
   writeFileSync(join(dir, 'not-yaml.yaml'), '- { name: [\n');
-  assert.throws(() => endpointSecurity({ host: '127.0.0.1', port: 8080, access: { tokensFile: 'not-yaml.yaml' } }, dir), configError(/not-yaml\.yaml is not YAML or JSON/));
-  assert.throws(() => endpointSecurity({ host: '127.0.0.1', port: 8080, access: { tokensFile: 'missing.yaml' } }, dir), configError(/cannot read runtime\.http\.access\.tokensFile .*missing\.yaml/));
+  assert.throws(
+    () => endpointSecurity({ host: '127.0.0.1', port: 8080, access: { tokensFile: 'not-yaml.yaml' } }, dir),
+    configError(/not-yaml\.yaml is not YAML or JSON/),
+  );
+  assert.throws(
+    () => endpointSecurity({ host: '127.0.0.1', port: 8080, access: { tokensFile: 'missing.yaml' } }, dir),
+    configError(/cannot read runtime\.http\.access\.tokensFile .*missing\.yaml/),
+  );
 });
 
 test('beyond loopback without tokens only with allowAnonymous; loopback needs neither', () => {
-  assert.throws(() => endpointSecurity({ host: '10.1.2.3', port: 9000, access: {} }, '.'), configError(/would listen on 10\.1\.2\.3:9000 with no access tokens/));
+  assert.throws(
+    () => endpointSecurity({ host: '10.1.2.3', port: 9000, access: {} }, '.'),
+    configError(/would listen on 10\.1\.2\.3:9000 with no access tokens/),
+  );
   assert.deepEqual(endpointSecurity({ host: '10.1.2.3', port: 9000, access: { allowAnonymous: true } }, '.').tokens, []);
   assert.deepEqual(endpointSecurity({ host: '127.0.0.1', port: 9000 }, '.').tokens, []);
 });
@@ -58,6 +74,12 @@ test('TLS files that are missing or do not pair are refused at start-up', () => 
   }
   const paired = endpointSecurity({ host: '127.0.0.1', port: 0, tls: { cert: 'a.crt', key: 'a.key' } }, dir);
   assert.match(paired.tls!.cert, /BEGIN CERTIFICATE/);
-  assert.throws(() => endpointSecurity({ host: '127.0.0.1', port: 0, tls: { cert: 'a.crt', key: 'b.key' } }, dir), configError(/the TLS certificate .*a\.crt and key .*b\.key cannot be used/));
-  assert.throws(() => endpointSecurity({ host: '127.0.0.1', port: 0, tls: { cert: 'none.crt', key: 'a.key' } }, dir), configError(/cannot read runtime\.http\.tls\.cert/));
+  assert.throws(
+    () => endpointSecurity({ host: '127.0.0.1', port: 0, tls: { cert: 'a.crt', key: 'b.key' } }, dir),
+    configError(/the TLS certificate .*a\.crt and key .*b\.key cannot be used/),
+  );
+  assert.throws(
+    () => endpointSecurity({ host: '127.0.0.1', port: 0, tls: { cert: 'none.crt', key: 'a.key' } }, dir),
+    configError(/cannot read runtime\.http\.tls\.cert/),
+  );
 });

@@ -90,23 +90,41 @@ test('late records reach the late output and are counted; on-time ones are windo
   // Times 5, 15, 25 advance the watermark to 25 (no out-of-orderness allowed); 3 then belongs to the closed [0,10).
   const events = [5, 15, 25, 3, 26].map((ts) => ({ key: null, value: { user: 'a', ts } }));
   const runner = await run(jobs.lateJob, 'lateJob', events);
-  assert.deepEqual(memoryOutput('late').map((r) => (r.value as { ts: number }).ts), [3]);
-  const windows = memoryOutput('out').map((r) => (r.value as { start: number; value: number }));
-  assert.deepEqual(windows.map((w) => [w.start, w.value]).sort((x, y) => x[0]! - y[0]!), [[0, 1], [10, 1], [20, 2]]);
+  assert.deepEqual(
+    memoryOutput('late').map((r) => (r.value as { ts: number }).ts),
+    [3],
+  );
+  const windows = memoryOutput('out').map((r) => r.value as { start: number; value: number });
+  assert.deepEqual(
+    windows.map((w) => [w.start, w.value]).sort((x, y) => x[0]! - y[0]!),
+    [
+      [0, 1],
+      [10, 1],
+      [20, 2],
+    ],
+  );
   assert.match(await runner.metrics.text(), /flywheel_late_records_total\{step="counts",job="late"\} 1\b/);
 });
 
 test('a TypeScript job gets connector defaults, and bad connector options stop it before any data is read', async () => {
   const { job } = await import('../../src/api/job.js');
   const { generatorSource, memorySink } = await import('../../src/api/connectors.js');
-  const withDefaults = job('gen-defaults', (j) => j.source('events', generatorSource({ count: 500, partitions: 1 }), { eventTime: { field: 'ts' } }).sink('out', memorySink({ name: 'out' })));
+  const withDefaults = job('gen-defaults', (j) =>
+    j.source('events', generatorSource({ count: 500, partitions: 1 }), { eventTime: { field: 'ts' } }).sink('out', memorySink({ name: 'out' })),
+  );
   clearMemoryChannels();
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-opts-'));
   try {
     const summary = await new JobRunner({ job: moduleJobRef(modulePath, 'deadLetterJob'), graph: withDefaults, stateDir, workers: 1, slots: 2 }).run();
     assert.equal(summary.recordsRead, 500, 'the generator ran with its schema defaults');
-    const bad = job('gen-bad', (j) => j.source('events', generatorSource({ count: 5, colour: 'red' }), { eventTime: { field: 'ts' } }).sink('out', memorySink({ name: 'out' })));
-    await assert.rejects(new JobRunner({ job: moduleJobRef(modulePath, 'deadLetterJob'), graph: bad, stateDir: join(stateDir, 'b'), workers: 1 }).run(), (err: unknown) => err instanceof FlywheelError && err.code === 'FW_ERR_CONFIG_INVALID' && err.place.stepId === 'events' && /unknown key 'colour'/.test(err.message));
+    const bad = job('gen-bad', (j) =>
+      j.source('events', generatorSource({ count: 5, colour: 'red' }), { eventTime: { field: 'ts' } }).sink('out', memorySink({ name: 'out' })),
+    );
+    await assert.rejects(
+      new JobRunner({ job: moduleJobRef(modulePath, 'deadLetterJob'), graph: bad, stateDir: join(stateDir, 'b'), workers: 1 }).run(),
+      (err: unknown) =>
+        err instanceof FlywheelError && err.code === 'FW_ERR_CONFIG_INVALID' && err.place.stepId === 'events' && /unknown key 'colour'/.test(err.message),
+    );
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
   }
@@ -114,10 +132,18 @@ test('a TypeScript job gets connector defaults, and bad connector options stop i
 
 test('a record its sink can never encode stops the job with FW_ERR_UNDELIVERABLE instead of being retried forever', { timeout: 60_000 }, async () => {
   try {
-    const events = [{ user: 'a', ts: 1 }, { user: 'b', ts: 2, bad: true }, { user: 'c', ts: 3 }].map((value) => ({ key: null, value }));
+    const events = [
+      { user: 'a', ts: 1 },
+      { user: 'b', ts: 2, bad: true },
+      { user: 'c', ts: 3 },
+    ].map((value) => ({ key: null, value }));
     await assert.rejects(
       () => run(jobs.undeliverableJob, 'undeliverableJob', events),
-      (err: unknown) => err instanceof FlywheelError && err.code === 'FW_ERR_UNDELIVERABLE' && err.place.stepId === 'out' && /record events\/0\/1 cannot be encoded as JSON/.test(err.message),
+      (err: unknown) =>
+        err instanceof FlywheelError &&
+        err.code === 'FW_ERR_UNDELIVERABLE' &&
+        err.place.stepId === 'out' &&
+        /record events\/0\/1 cannot be encoded as JSON/.test(err.message),
     );
   } finally {
     rmSync(jobs.undeliverableOutput, { force: true });

@@ -33,7 +33,10 @@ function lines<T>(file: string): T[] {
   } catch {
     return [];
   }
-  return text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { value: T }).value);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { value: T }).value);
 }
 
 test('a year-3000 and a year-1970 event are dead-lettered and counted; no later event is late', { timeout: 120_000 }, async () => {
@@ -44,12 +47,25 @@ test('a year-3000 and a year-1970 event are dead-lettered and counted; no later 
     writeFileSync(join(dir, 'in.jsonl'), input.map((e) => JSON.stringify(e)).join('\n') + '\n');
     writeFileSync(join(dir, 'topology.yaml'), topology);
     const { graph, runtime } = await loadTopology(join(dir, 'topology.yaml'));
-    const runner = new JobRunner({ job: { kind: 'topology', file: join(dir, 'topology.yaml') }, graph, stateDir: runtime.stateDir, workers: 1, slots: 4, baseDir: dir });
+    const runner = new JobRunner({
+      job: { kind: 'topology', file: join(dir, 'topology.yaml') },
+      graph,
+      stateDir: runtime.stateDir,
+      workers: 1,
+      slots: 4,
+      baseDir: dir,
+    });
     await runner.run();
 
     const dead = lines<{ reason: string; record: { ts: number } }>(join(dir, 'dlq.jsonl'));
-    assert.deepEqual(dead.map((d) => d.record.ts), [YEAR_3000, 0]);
-    assert.match(dead[0]!.reason, /^event time 3000-01-01T00:00:00.000Z is more than eventTime.maxAhead \(3600000 ms\) ahead of the partition's watermark \(2026-06-01T00:00:13.900Z\)$/);
+    assert.deepEqual(
+      dead.map((d) => d.record.ts),
+      [YEAR_3000, 0],
+    );
+    assert.match(
+      dead[0]!.reason,
+      /^event time 3000-01-01T00:00:00.000Z is more than eventTime.maxAhead \(3600000 ms\) ahead of the partition's watermark \(2026-06-01T00:00:13.900Z\)$/,
+    );
     assert.match(dead[1]!.reason, /^event time 1970-01-01T00:00:00.000Z is before eventTime.notBefore 2000-01-01$/);
     const metrics = await runner.metrics.text();
     assert.match(metrics, /flywheel_event_time_rejected_total\{step="events",bound="ahead",job="bounded-time"\} 1\n/);
@@ -88,5 +104,8 @@ test('for a source whose time follows the clock, the bound is the later of the w
   assert.equal(bounded.check(0, Date.parse('2020-01-01T00:00:00Z'), now), null);
   assert.equal(bounded.check(0, Date.parse('2020-01-01T02:00:00Z'), now)?.bound, 'ahead', 'then the partition watermark is the reference');
   assert.equal(bounded.check(1, Date.parse('2020-01-01T02:00:00Z'), now), null, 'each partition has its own');
-  assert.throws(() => new EventTimeBounds('events', { ...config, notBefore: 'yesterday' }, false), /FW_ERR_CONFIG_INVALID eventTime.notBefore 'yesterday' is not a date/);
+  assert.throws(
+    () => new EventTimeBounds('events', { ...config, notBefore: 'yesterday' }, false),
+    /FW_ERR_CONFIG_INVALID eventTime.notBefore 'yesterday' is not a date/,
+  );
 });

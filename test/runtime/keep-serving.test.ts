@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../harness/cli-run.js';
 import { keyedTopology } from '../harness/keyed-topology.js';
+import { logEvents } from '../harness/log-events.js';
 
 const topology = keyedTopology({
   name: 'served',
@@ -22,7 +23,10 @@ const topology = keyedTopology({
 test('with keepServing, the endpoint answers over the final state after the input ends, until SIGINT', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-keep-serving-'));
   try {
-    writeFileSync(join(dir, 'events.jsonl'), Array.from({ length: 30 }, (_, i) => JSON.stringify({ user: `u${i % 3}`, ts: 1_000 + i, amount: i })).join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'events.jsonl'),
+      Array.from({ length: 30 }, (_, i) => JSON.stringify({ user: `u${i % 3}`, ts: 1_000 + i, amount: i })).join('\n') + '\n',
+    );
     writeFileSync(join(dir, 'topology.yaml'), topology);
     const child = spawn(process.execPath, [cli, 'run', join(dir, 'topology.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -45,7 +49,8 @@ test('with keepServing, the endpoint answers over the final state after the inpu
     assert.deepEqual(await ready.json(), { ready: false, reasons: ['finished: every source read to its end and applied'] });
     child.kill('SIGINT');
     assert.equal(await exited, 0, stderr);
-    assert.match(stdout, /\[served\] finished: 30 records read/);
+    const finished = logEvents(stdout).find((e) => e.event === 'finished');
+    assert.deepEqual([finished?.job, finished?.recordsRead], ['served', 30], stdout);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -145,7 +145,9 @@ function getTls(url: string, ca: string, token?: string): Promise<{ status: numb
 
 test('tokens from a file named through the environment, over HTTPS from certificate and key files: 200, 401, open /healthz', async () => {
   const viewerToken = 'viewer-token-51c2e09d';
-  const file = topology('  http: { port: 0, host: 127.0.0.1, access: { tokensFile: "${FW_TEST_TOKENS_FILE}" }, tls: { cert: tls/cert.pem, key: tls/key.pem } }\n');
+  const file = topology(
+    '  http: { port: 0, host: 127.0.0.1, access: { tokensFile: "${FW_TEST_TOKENS_FILE}" }, tls: { cert: tls/cert.pem, key: tls/key.pem } }\n',
+  );
   const dir = dirname(file);
   mkdirSync(join(dir, 'tls'));
   writeSelfSigned(join(dir, 'tls/cert.pem'), join(dir, 'tls/key.pem'), 'flywheel-test', '127.0.0.1');

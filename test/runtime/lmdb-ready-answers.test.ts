@@ -15,7 +15,13 @@ import { valueKey, type StoredValue } from '../../src/state/keys.js';
 
 const KEY_GROUPS = 8;
 
-async function withState(fn: (put: (key: string, stored: StoredValue) => Promise<void>, answers: (budget?: number) => LmdbReadyAnswers, setWatermark: (w: number) => void) => Promise<void>): Promise<void> {
+async function withState(
+  fn: (
+    put: (key: string, stored: StoredValue) => Promise<void>,
+    answers: (budget?: number) => LmdbReadyAnswers,
+    setWatermark: (w: number) => void,
+  ) => Promise<void>,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-ready-answers-'));
   const writer = openState(dir);
   const reader = openStateReadOnly(dir);
@@ -23,7 +29,13 @@ async function withState(fn: (put: (key: string, stored: StoredValue) => Promise
   try {
     await fn(
       (key, stored) => writer.state.put(valueKey('s', keyGroupOf(key, KEY_GROUPS), key, 'v'), stored).then(() => undefined),
-      (budget) => new LmdbReadyAnswers(() => reader.state, KEY_GROUPS, () => watermark, budget),
+      (budget) =>
+        new LmdbReadyAnswers(
+          () => reader.state,
+          KEY_GROUPS,
+          () => watermark,
+          budget,
+        ),
       (w) => void (watermark = w),
     );
   } finally {
@@ -36,7 +48,10 @@ async function withState(fn: (put: (key: string, stored: StoredValue) => Promise
 test('an answer is rendered once per stored version and again when the value changes', async () => {
   await withState(async (put, answers) => {
     let renders = 0;
-    const answer = answers().of<{ n: number }>('s', 'v', (value) => (renders++, JSON.stringify(value)));
+    const answer = answers().of<{ n: number }>('s', 'v', (value) => {
+      renders++;
+      return JSON.stringify(value);
+    });
     await put('k', [{ n: 1 }]);
     assert.equal(answer('k'), '{"n":1}');
     assert.equal(answer('k'), '{"n":1}');
@@ -62,7 +77,10 @@ test('a value with a TTL is absent once the watermark passes its expiry', async 
 test('a budget of one entry still answers every key correctly, rendering again what it dropped', async () => {
   await withState(async (put, answers) => {
     let renders = 0;
-    const answer = answers(4).of<number>('s', 'v', (value) => (renders++, String(value)));
+    const answer = answers(4).of<number>('s', 'v', (value) => {
+      renders++;
+      return String(value);
+    });
     for (let i = 0; i < 5; i++) await put(`k${i}`, [i]);
     for (let round = 0; round < 2; round++) for (let i = 0; i < 5; i++) assert.equal(answer(`k${i}`), String(i));
     assert.equal(renders, 10, 'each entry pushed the previous one out');

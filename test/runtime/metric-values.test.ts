@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JobMetrics } from '../../src/runtime/metrics.js';
 
-const median = (values: Awaited<ReturnType<JobMetrics['values']>>) => values.find((m) => m.name === 'flywheel_batch_seconds')!.values.find((v) => v.labels.quantile === 0.5)!.value;
+const median = (values: Awaited<ReturnType<JobMetrics['values']>>) =>
+  values.find((m) => m.name === 'flywheel_batch_seconds')!.values.find((v) => v.labels.quantile === 0.5)!.value;
 const queued = (values: Awaited<ReturnType<JobMetrics['values']>>) => values.find((m) => m.name === 'flywheel_queued_records')!.values[0]!.value;
 
 test('counters and gauges are current; quantiles are refreshed at most every 15 s', async () => {

@@ -26,7 +26,15 @@ async function runOnce(graph: JobGraph, exportName: string, workers: number, inp
   setMemoryInput('events', input);
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-parity-'));
   try {
-    const runner = new JobRunner({ job: moduleJobRef(jobsModule, exportName), graph, stateDir, workers, slots: 8, placement, batch: { maxRecords: 512, maxDelay: 2 } });
+    const runner = new JobRunner({
+      job: moduleJobRef(jobsModule, exportName),
+      graph,
+      stateDir,
+      workers,
+      slots: 8,
+      placement,
+      batch: { maxRecords: 512, maxDelay: 2 },
+    });
     await runner.run();
     return [...memoryOutput('out')];
   } finally {
@@ -41,7 +49,13 @@ for (const skewed of [false, true]) {
       const one = await runOnce(windowedTotals, 'windowedTotals', 1, input);
       const two = await runOnce(windowedTotals, 'windowedTotals', 2, input);
       const four = await runOnce(windowedTotals, 'windowedTotals', 4, input, 'pinned');
-      const asMap = (out: typeof one) => new Map(out.map((r) => { const w = r.value as WindowResult<Totals>; return [`${w.key}|${w.start}`, w.value]; }));
+      const asMap = (out: typeof one) =>
+        new Map(
+          out.map((r) => {
+            const w = r.value as WindowResult<Totals>;
+            return [`${w.key}|${w.start}`, w.value];
+          }),
+        );
       const expected = referenceWindowedTotals(input);
       assert.equal(one.length, expected.size, 'one result per (user, window)');
       assert.deepEqual(asMap(one), expected);
@@ -59,7 +73,12 @@ test('two keyed stages (repartition by window): 1, 2 and 4 workers, any and pinn
   for (const placement of ['any', 'pinned'] as const) {
     for (const workers of [1, 2, 4]) {
       const out = await runOnce(twoStage, 'twoStage', workers, input, placement);
-      const got = new Map(out.map((r) => { const v = r.value as { windowStart: number; users: number; sum: number }; return [v.windowStart, { users: v.users, sum: v.sum }]; }));
+      const got = new Map(
+        out.map((r) => {
+          const v = r.value as { windowStart: number; users: number; sum: number };
+          return [v.windowStart, { users: v.users, sum: v.sum }];
+        }),
+      );
       assert.equal(out.length, expected.size, `${workers} worker(s), ${placement} slots: one result per window`);
       assert.deepEqual(got, expected);
     }
@@ -70,6 +89,11 @@ test('slots pinned to threads (state cached between batches) give the same resul
   const input = makeEvents({ seed: 5, count: 6000, users: 150, partitions: 2, skewed: true, disorder: OUT_OF_ORDERNESS });
   const expected = referencePerWindowSums(input);
   const out = await runOnce(twoStage, 'twoStage', 2, input, 'pinned');
-  const got = new Map(out.map((r) => { const v = r.value as { windowStart: number; users: number; sum: number }; return [v.windowStart, { users: v.users, sum: v.sum }]; }));
+  const got = new Map(
+    out.map((r) => {
+      const v = r.value as { windowStart: number; users: number; sum: number };
+      return [v.windowStart, { users: v.users, sum: v.sum }];
+    }),
+  );
   assert.deepEqual(got, expected);
 });

@@ -45,7 +45,10 @@ test('a job cannot take its state directory while a query endpoint process (of a
   await withFinishedJob(10, async (runner, stateDir) => {
     const server = await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', 'process');
     let taken = false;
-    const taking = lockStateDir(stateDir).then((lock) => ((taken = true), lock));
+    const taking = lockStateDir(stateDir).then((lock) => {
+      taken = true;
+      return lock;
+    });
     try {
       // Each answer shows the endpoint process alive with the directory open, and the lock must still be pending.
       const started = Date.now();
@@ -80,7 +83,10 @@ for (const isolation of ['thread', 'process'] as const) {
         assert.deepEqual(JSON.parse(ready.body).reasons, ['finished: every source read to its end and applied']);
         const metrics = await get('/metrics');
         assert.match(metrics.type, /text\/plain/);
-        const families = parsePrometheusTextFormat(metrics.body) as Array<{ name: string; metrics: Array<{ labels?: Record<string, string>; value?: string }> }>;
+        const families = parsePrometheusTextFormat(metrics.body) as Array<{
+          name: string;
+          metrics: Array<{ labels?: Record<string, string>; value?: string }>;
+        }>;
         const recordsIn = families.find((f) => f.name === 'flywheel_records_in_total')!;
         assert.equal(Number(recordsIn.metrics.find((m) => m.labels?.step === 'latest')?.value), 40);
         // The endpoint's own figures: its CPU time so far, and the two lookups above in the per-route histogram.
@@ -88,7 +94,10 @@ for (const isolation of ['thread', 'process'] as const) {
         assert.ok(Number(cpu.metrics[0]!.value) > 0, 'the endpoint has used some CPU time');
         assert.match(metrics.body, /^flywheel_query_request_seconds_count\{[^}]*route="\/latest\/latest\/:key"[^}]*status="200"[^}]*\} 1$/m);
         assert.match(metrics.body, /^flywheel_query_request_seconds_count\{[^}]*route="\/latest\/latest\/:key"[^}]*status="404"[^}]*\} 1$/m);
-        assert.deepEqual(JSON.parse((await get('/topology')).body).steps.map((s: { id: string }) => s.id), ['events', 'by-user', 'latest', 'out']);
+        assert.deepEqual(
+          JSON.parse((await get('/topology')).body).steps.map((s: { id: string }) => s.id),
+          ['events', 'by-user', 'latest', 'out'],
+        );
       } finally {
         await server.close();
       }
@@ -131,7 +140,9 @@ for (const isolation of ['thread', 'process'] as const) {
 
 test('a child-process endpoint exits when its job is killed with SIGKILL, freeing the port', { timeout: 60_000 }, async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-query-orphan-'));
-  const parent = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/query-endpoint-parent.js', import.meta.url)), stateDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const parent = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/query-endpoint-parent.js', import.meta.url)), stateDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -147,7 +158,10 @@ test('a child-process endpoint exits when its job is killed with SIGKILL, freein
     let free = false;
     for (let i = 0; i < 100 && !free; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      free = await fetch(`${url}/healthz`).then(() => false, () => true);
+      free = await fetch(`${url}/healthz`).then(
+        () => false,
+        () => true,
+      );
     }
     assert.ok(free, 'the endpoint stopped listening within 10 s of its job being killed');
   } finally {
@@ -159,11 +173,16 @@ test('a child-process endpoint exits when its job is killed with SIGKILL, freein
 /** Process ids (other than this one) holding the listening TCP socket of `port` on 127.0.0.1, from /proc. */
 function listenersOf(port: number): number[] {
   const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const row = readFileSync('/proc/net/tcp', 'utf8').split('\n').map((line) => line.trim().split(/\s+/)).find((f) => f[1] === local && f[3] === '0A');
+  const row = readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find((f) => f[1] === local && f[3] === '0A');
   assert.ok(row, `a socket listens on 127.0.0.1:${port}`);
   const socket = `socket:[${row[9]}]`;
   const holders: number[] = [];
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number)) {
+  for (const pid of readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)) {
     if (pid === process.pid) continue;
     try {
       if (readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`) === socket)) holders.push(pid);
@@ -184,7 +203,9 @@ function getOnNewConnection(url: string): Promise<number> {
   });
 }
 
-test('two endpoint processes share the port: each holds the listening socket, /metrics counts the requests of both, and one killed leaves the other serving', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+test('two endpoint processes share the port: each holds the listening socket, /metrics counts the requests of both, and one killed leaves the other serving', {
+  skip: process.platform !== 'linux' && 'reads /proc',
+}, async () => {
   await withFinishedJob(8, async (runner, stateDir) => {
     const server = await startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', 'process', undefined, undefined, 2);
     try {
@@ -208,6 +229,9 @@ test('two endpoint processes share the port: each holds the listening socket, /m
 
 test('more than one endpoint process needs process isolation', async () => {
   await withFinishedJob(1, async (runner, stateDir) => {
-    await assert.rejects(startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', 'thread', undefined, undefined, 2), /2 serving processes need isolation 'process'/);
+    await assert.rejects(
+      startQueryEndpoint(runner, job, stateDir, 0, '127.0.0.1', 'thread', undefined, undefined, 2),
+      /2 serving processes need isolation 'process'/,
+    );
   });
 });

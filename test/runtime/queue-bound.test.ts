@@ -40,7 +40,17 @@ function countsByExperiment(stateDir: string): Map<string, number> {
 for (const intake of ['main', 'workers'] as IntakePlacement[]) {
   test(`${intake} intake: a stage forwarding three records per record keeps the queue within maxQueued plus a batch`, { timeout: 120_000 }, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'fw-queue-bound-'));
-    const runner = new JobRunner({ job: moduleJobRef(fixture, 'fanOutJob'), graph: fanOutJob, stateDir: dir, workers: 2, slots: 4, intake, maxQueued: MAX_QUEUED, batch: { maxRecords: MAX_RECORDS, maxDelay: 5 }, frontierInterval: 50 });
+    const runner = new JobRunner({
+      job: moduleJobRef(fixture, 'fanOutJob'),
+      graph: fanOutJob,
+      stateDir: dir,
+      workers: 2,
+      slots: 4,
+      intake,
+      maxQueued: MAX_QUEUED,
+      batch: { maxRecords: MAX_RECORDS, maxDelay: 5 },
+      frontierInterval: 50,
+    });
     const seen: number[] = [];
     const sampler = setInterval(() => runner.ready && seen.push(runner.status(1, 0).queued), 5);
     try {

@@ -27,10 +27,10 @@ test('a job not started yet, and one that has finished, say so on the status lin
   try {
     const runner = new JobRunner({ job: moduleJobRef(modulePath, 'latestJob'), graph: latestJob, stateDir, workers: 1, slots: 2 });
     assert.deepEqual(runner.notReadyReasons(), ['not started']);
-    assert.match(statusLine('latest', runner.status(1000, 0)), /\| NOT READY: not started$/);
+    assert.match(statusLine(runner.status(1000, 0)), /\| NOT READY: not started$/);
     await runner.run();
     assert.deepEqual(runner.notReadyReasons(), ['finished: every source read to its end and applied']);
-    assert.match(statusLine('latest', runner.status(1000, 0)), /\| NOT READY: finished: every source read to its end and applied$/);
+    assert.match(statusLine(runner.status(1000, 0)), /\| NOT READY: finished: every source read to its end and applied$/);
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
   }
@@ -50,6 +50,7 @@ test('a job asked to stop is not ready, and says what the stop waits for', () =>
     intakeInFlight: 3,
     stopTimeout: 10_000,
   };
-  const expected = 'stopping: waiting for 0 records in flight to commit, then at most 10 s for 0 outputs to be acknowledged; 3 queued records are not applied now and are read again at the next start';
+  const expected =
+    'stopping: waiting for 0 records in flight to commit, then at most 10 s for 0 outputs to be acknowledged; 3 queued records are not applied now and are read again at the next start';
   assert.deepEqual(notReadyReasons(parts), [expected]);
 });

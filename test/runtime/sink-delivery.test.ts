@@ -32,7 +32,8 @@ class MemorySink implements SinkConnector {
   }
 }
 
-const batch = (from: number, n: number): SinkRecord[] => Array.from({ length: n }, (_, i) => ({ id: `r${from + i}`, key: null, value: from + i, timestamp: 0 }));
+const batch = (from: number, n: number): SinkRecord[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `r${from + i}`, key: null, value: from + i, timestamp: 0 }));
 
 async function withDelivery(sinks: MemorySink[], run: (d: SinkDelivery, dbs: StateDatabases) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-sink-delivery-'));
@@ -51,16 +52,28 @@ test('a sink taking one write at a time gets what was handed over meanwhile as o
   await withDelivery([sink], async (delivery) => {
     const acknowledged: number[] = [];
     const handed = [0, 1, 2, 3].map((b) => delivery.deliver('out', batch(b * 10, 10), null).then(() => acknowledged.push(b)));
-    assert.deepEqual(sink.writes.map((w) => w.length), [10], 'the first batch is written at once');
+    assert.deepEqual(
+      sink.writes.map((w) => w.length),
+      [10],
+      'the first batch is written at once',
+    );
     assert.equal(delivery.pending, 40);
     gates.shift()!();
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(acknowledged, [0]);
-    assert.deepEqual(sink.writes.map((w) => w.length), [10, 30], 'the three batches handed over meanwhile are one write');
+    assert.deepEqual(
+      sink.writes.map((w) => w.length),
+      [10, 30],
+      'the three batches handed over meanwhile are one write',
+    );
     gates.shift()!();
     await Promise.all(handed);
     assert.deepEqual(acknowledged, [0, 1, 2, 3]);
-    assert.deepEqual(sink.writes.flat(), batch(0, 40).map((r) => r.id), 'records reach the sink in the order handed over');
+    assert.deepEqual(
+      sink.writes.flat(),
+      batch(0, 40).map((r) => r.id),
+      'records reach the sink in the order handed over',
+    );
     assert.equal(delivery.pending, 0);
   });
 });
@@ -137,7 +150,12 @@ test('a failed write is retried with backoff, each failure counted and the reaso
   try {
     const failed: string[] = [];
     const reasons: string[] = [];
-    const delivery = new SinkDelivery(new Map([[sink.id, sink]]), openState(dir), { writeFailed: (id) => (failed.push(id), reasons.push(delivery.lastError ?? '')) });
+    const delivery = new SinkDelivery(new Map([[sink.id, sink]]), openState(dir), {
+      writeFailed: (id) => {
+        failed.push(id);
+        reasons.push(delivery.lastError ?? '');
+      },
+    });
     const acknowledged = delivery.deliver('out', batch(0, 3), null);
     await acknowledged;
     assert.deepEqual(failed, ['out', 'out'], 'two failed attempts counted');

@@ -49,7 +49,9 @@ class OneBatchAtATime {
   run(task: SlotTask): Promise<SlotResult> {
     this.sent.push(task);
     return new Promise((resolve) => {
-      this.pending.push(() => resolve({ outputs: null, forwards: [], committed: task.commit, counts: {}, skipped: 0, watermark: task.watermark, nextTimer: Infinity }));
+      this.pending.push(() =>
+        resolve({ outputs: null, forwards: [], committed: task.commit, counts: {}, skipped: 0, watermark: task.watermark, nextTimer: Infinity }),
+      );
     });
   }
 
@@ -101,7 +103,11 @@ test('a slot with no records gets its batch while another slot of its thread is 
       await Promise.all(scheduler.inFlightTasks);
     }
     const slotsSent = new Set(pool.sent.filter((t) => t.stage === byUser).map((t) => t.slot));
-    assert.equal(slotsSent.size, plan.slots, `every slot of the keyed stage got a batch in ${cycles} looks (got ${[...slotsSent].sort((a, b) => a - b).join(',')})`);
+    assert.equal(
+      slotsSent.size,
+      plan.slots,
+      `every slot of the keyed stage got a batch in ${cycles} looks (got ${[...slotsSent].sort((a, b) => a - b).join(',')})`,
+    );
     const next = scheduler.inputWatermark(byItem, Date.now());
     assert.ok(Number.isFinite(next), `the next stage's input watermark moved on (got ${next})`);
   } finally {

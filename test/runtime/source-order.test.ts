@@ -8,7 +8,18 @@ import assert from 'node:assert/strict';
 import { SourceOrder, type HeldRecord } from '../../src/runtime/source-order.js';
 import { mulberry32 } from './fixtures/events.js';
 
-const record = (pidIndex: number, offset: number, stamp: number): HeldRecord => ({ stage: 1, now: 0, pidIndex, offset, timestamp: stamp, stamp, key: 'k', kg: 0, id: null, value: null });
+const record = (pidIndex: number, offset: number, stamp: number): HeldRecord => ({
+  stage: 1,
+  now: 0,
+  pidIndex,
+  offset,
+  timestamp: stamp,
+  stamp,
+  key: 'k',
+  kg: 0,
+  id: null,
+  value: null,
+});
 const label = (r: HeldRecord) => `${r.pidIndex}@${r.offset}`;
 
 test('hands on by stamp, then partition index, then offset, and only stamps below the watermark', () => {
@@ -38,7 +49,10 @@ test('the order handed on does not depend on how the partitions interleave on ar
     let stamp = 0;
     return Array.from({ length: 200 }, (_, offset) => record(p, offset, (stamp += Math.floor(rand() * 3))));
   });
-  const expected = partitions.flat().sort((a, b) => a.stamp - b.stamp || a.pidIndex - b.pidIndex || a.offset - b.offset).map(label);
+  const expected = partitions
+    .flat()
+    .sort((a, b) => a.stamp - b.stamp || a.pidIndex - b.pidIndex || a.offset - b.offset)
+    .map(label);
   for (const seed of [1, 2, 3]) {
     const rand = mulberry32(seed);
     const order = new SourceOrder();

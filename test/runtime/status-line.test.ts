@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { JobRunner } from '../../src/runtime/runner.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import type { RunStatus } from '../../src/runtime/run-options.js';
-import { statusLine } from '../../src/runtime/status-line.js';
+import { statusFields, statusLine } from '../../src/runtime/status-line.js';
 import { clearMemoryChannels, setMemoryInput } from '../../src/connectors/memory/memory-channels.js';
 import { latestJob } from '../query/fixtures/latest-job.js';
 
@@ -30,8 +30,8 @@ test('records applied by the keyed stage are counted, and a source of old event 
     const s = runner.status(1000, 40, 0);
     assert.equal(s.recordsApplied, 40);
     assert.equal(s.clockLag, null);
-    const line = statusLine('latest', s);
-    assert.match(line, /\| read 0\/s \(40\) \| applied 40\/s \(40\) \|/);
+    const line = statusLine(s);
+    assert.match(line, /^read 0\/s \(40\) \| applied 40\/s \(40\) \|/);
     assert.doesNotMatch(line, /clock/);
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
@@ -54,5 +54,10 @@ test('a watermark of sources that follow the clock is shown with how far it trai
     batches: 30,
     notReady: [],
   };
-  assert.equal(statusLine('demo', status), '[demo] | read 2000/s (12.0k) | applied 1900/s (11.5k) | watermark 2026-12-07T12:00:00Z (1.5 s behind the clock) | source lag 20 | queued 500 | outbox 0');
+  assert.equal(
+    statusLine(status),
+    'read 2000/s (12.0k) | applied 1900/s (11.5k) | watermark 2026-12-07T12:00:00Z (1.5 s behind the clock) | source lag 20 | queued 500 | outbox 0',
+  );
+  // The log event carries the same figures as fields, the watermark as an ISO time.
+  assert.deepEqual(statusFields(status), { event: 'status', ...status, watermark: '2026-12-07T12:00:00.000Z', endOfInput: false });
 });

@@ -14,6 +14,7 @@ import { cli, runCli } from '../harness/cli-run.js';
 import { expectedTotals, writeRunningTotalJob, type RunningEvent } from '../harness/running-total-job.js';
 import { runningTotals } from '../connectors/kafka/job-observer.js';
 import { closeState } from '../../src/state/backend.js';
+import { logEvents } from '../harness/log-events.js';
 
 const RECORDS = 20_000;
 const STOP_TIMEOUT_MS = 4_000;
@@ -54,7 +55,12 @@ test('SIGINT: the job says what it waits for and stops within stopTimeout; a res
     const stopMs = Date.now() - signalledAt;
     assert.ok(signalledAt > 0, `the job was signalled while records were queued:\n${stdout}${stderr}`);
     assert.equal(code, 0, stderr);
-    assert.match(stdout, /\[running-total\] stopping \(SIGINT\): waiting for \d+ records? in flight to commit, then at most 4 s for \d+ outputs? to be acknowledged; \d+ queued records? (is|are) not applied now and (is|are) read again at the next start/);
+    const stopping = logEvents(stdout).find((e) => e.event === 'stopping');
+    assert.equal(stopping?.job, 'running-total', stdout);
+    assert.match(
+      stopping.msg,
+      /^stopping \(SIGINT\): waiting for \d+ records? in flight to commit, then at most 4 s for \d+ outputs? to be acknowledged; \d+ queued records? (is|are) not applied now and (is|are) read again at the next start$/,
+    );
     assert.ok(stopMs < STOP_TIMEOUT_MS, `stopped ${stopMs} ms after SIGINT (stopTimeout ${STOP_TIMEOUT_MS} ms)`);
     const applied = [...runningTotals(state, 'running').values()].reduce((n, s) => n + s.count, 0);
     await closeState(state);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { CombinedWatermark, SourceWatermarks } from '../../src/runtime/watermarks.js';
 
 test('the watermark trails the smallest partition maximum by the allowed out-of-orderness and never goes back', () => {
-  let now = 0;
+  const now = 0;
   const w = new SourceWatermarks(100, 10_000, () => now);
   w.track([0, 1]);
   w.observe(0, 1_000, now);

@@ -30,14 +30,28 @@ test('worker intake: same final state, outputs and dead letters as main-thread i
     const startOver = () => {
       for (const f of ['state', 'out.jsonl', 'out.jsonl.dlq']) rmSync(join(workers, f), { recursive: true, force: true });
     };
-    const kills = await killWhileRunning((ms) => runJob(workers, 'workers', ms), () => ids(join(workers, 'out.jsonl')).length, 21, cleanMs, startOver);
+    const kills = await killWhileRunning(
+      (ms) => runJob(workers, 'workers', ms),
+      () => ids(join(workers, 'out.jsonl')).length,
+      21,
+      cleanMs,
+      startOver,
+    );
     assert.ok(kills >= 5, `the job was killed ${kills} times mid-run; the test needs at least 5`);
     assert.deepEqual(readStateDir(join(workers, 'state')), readStateDir(join(main, 'state')), 'final state equals that of main-thread intake');
     const expected = new Set(ids(join(main, 'out.jsonl')));
     const got = new Set(ids(join(workers, 'out.jsonl')));
     assert.ok(expected.size > 1000, `the job wrote ${expected.size} window results`);
-    assert.deepEqual([...expected].filter((id) => !got.has(id)), [], 'no output id is missing');
-    assert.deepEqual([...got].filter((id) => !expected.has(id)), [], 'no output id that main-thread intake lacks');
+    assert.deepEqual(
+      [...expected].filter((id) => !got.has(id)),
+      [],
+      'no output id is missing',
+    );
+    assert.deepEqual(
+      [...got].filter((id) => !expected.has(id)),
+      [],
+      'no output id that main-thread intake lacks',
+    );
     const deadMain = new Set(ids(join(main, 'out.jsonl.dlq')));
     // 2% of the records are malformed in one of six ways, of which at least the undecodable ones (a sixth) and those
     // without an event time are dead letters; the others are readable or filtered out.
@@ -46,9 +60,12 @@ test('worker intake: same final state, outputs and dead letters as main-thread i
     const outputs = assertSamePayloads(fileSinkDeliveries(join(main, 'out.jsonl')), fileSinkDeliveries(join(workers, 'out.jsonl')), 'outputs');
     // A source's dead letter is stamped with the wall-clock time it was found, which a replay does not repeat: its
     // key, value (reason, source position, record) and headers are what must agree.
-    const withoutTime = (file: string) => fileSinkDeliveries(file).map(({ id, payload }) => ({ id, payload: { ...(payload as object), timestamp: undefined } }));
+    const withoutTime = (file: string) =>
+      fileSinkDeliveries(file).map(({ id, payload }) => ({ id, payload: { ...(payload as object), timestamp: undefined } }));
     const deadLetters = assertSamePayloads(withoutTime(join(main, 'out.jsonl.dlq')), withoutTime(join(workers, 'out.jsonl.dlq')), 'dead letters');
-    t.diagnostic(`${kills} kills, ${expected.size} outputs, ${deadMain.size} dead letters; ${outputs.duplicatedIds} outputs and ${deadLetters.duplicatedIds} dead letters delivered more than once, all with the same payloads`);
+    t.diagnostic(
+      `${kills} kills, ${expected.size} outputs, ${deadMain.size} dead letters; ${outputs.duplicatedIds} outputs and ${deadLetters.duplicatedIds} dead letters delivered more than once, all with the same payloads`,
+    );
   } finally {
     rmSync(main, { recursive: true, force: true });
     rmSync(workers, { recursive: true, force: true });

@@ -40,7 +40,10 @@ test('a pinned slot keeps at most its bound of timers per step in memory; the ot
         expected.push(`${step}@${time}/${kg}/${key}<-r${n}`);
       }
       slot.commit();
-      assert.ok(slot.timers.queuedCount() <= STEPS.length * LIMIT, `after batch ${b}: ${slot.timers.queuedCount()} timers in memory, at most ${STEPS.length * LIMIT}`);
+      assert.ok(
+        slot.timers.queuedCount() <= STEPS.length * LIMIT,
+        `after batch ${b}: ${slot.timers.queuedCount()} timers in memory, at most ${STEPS.length * LIMIT}`,
+      );
     }
     // A restart reads back only the earliest timers of each step.
     await closeState(dir);
@@ -63,7 +66,11 @@ test('a pinned slot keeps at most its bound of timers per step in memory; the ot
     const order = (s: string) => Number(/@(\d+)\//.exec(s)![1]);
     for (const step of STEPS) {
       const mine = (xs: string[]) => xs.filter((x) => x.startsWith(`${step}@`));
-      assert.deepEqual(mine(fired), mine(expected).sort((a, b) => order(a) - order(b)), `${step}: every timer fires once, in time order, with its registrant`);
+      assert.deepEqual(
+        mine(fired),
+        mine(expected).sort((a, b) => order(a) - order(b)),
+        `${step}: every timer fires once, in time order, with its registrant`,
+      );
     }
     assert.equal([...openState(dir).timers.getKeys({})].length, 0, 'LMDB holds no timer once all fired');
   } finally {

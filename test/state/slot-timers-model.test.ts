@@ -47,7 +47,9 @@ interface TimerSlot {
 type Kind = 'LMDB-read' | 'in-memory' | 'in-memory, 3 per step';
 
 function slotOf(kind: Kind, dir: string): TimerSlot {
-  return kind === 'in-memory, 3 per step' ? pinnedTimers(dir, KEY_GROUPS, STEPS, 3) : new SlotBatch(openState(dir), 1, 0, KEY_GROUPS, STEPS, kind === 'in-memory');
+  return kind === 'in-memory, 3 per step'
+    ? pinnedTimers(dir, KEY_GROUPS, STEPS, 3)
+    : new SlotBatch(openState(dir), 1, 0, KEY_GROUPS, STEPS, kind === 'in-memory');
 }
 
 /** Random batches on the slot's timers, each call checked against the model; returns the model after them. */
@@ -88,7 +90,9 @@ function runBatches(slot: TimerSlot, model: Map<string, ModelTimer>, seed: numbe
         for (const step of STEPS) {
           const due = [...model.values()].filter((m) => m.step === step && m.time <= watermark.at).sort(firingOrder);
           for (const d of due) model.delete(idOf(d));
-          const fired = slot.timers.takeDue(step, watermark.at).map((d) => describe({ step, kg: d.kg, key: d.key, time: d.time, ns: d.namespace, by: d.registeredBy }));
+          const fired = slot.timers
+            .takeDue(step, watermark.at)
+            .map((d) => describe({ step, kg: d.kg, key: d.key, time: d.time, ns: d.namespace, by: d.registeredBy }));
           assert.deepEqual(fired, due.map(describe), `timers of ${step} due at ${watermark.at}, batch ${b}`);
           firedCount += fired.length;
         }
@@ -108,7 +112,14 @@ function runBatches(slot: TimerSlot, model: Map<string, ModelTimer>, seed: numbe
 const storedTimers = (dir: string) => [...openState(dir).timers.getRange({})].map(({ key, value }) => JSON.stringify([key, value]));
 const modelTimers = (model: Map<string, ModelTimer>) =>
   [...model.values()]
-    .sort((a, b) => (a.step < b.step ? -1 : a.step > b.step ? 1 : 0) || a.kg - b.kg || a.time - b.time || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || (a.ns < b.ns ? -1 : 1))
+    .sort(
+      (a, b) =>
+        (a.step < b.step ? -1 : a.step > b.step ? 1 : 0) ||
+        a.kg - b.kg ||
+        a.time - b.time ||
+        (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) ||
+        (a.ns < b.ns ? -1 : 1),
+    )
     .map((m) => JSON.stringify([[m.step, m.kg, m.time, m.key, m.ns], m.by]));
 
 for (const kind of ['LMDB-read', 'in-memory', 'in-memory, 3 per step'] as const) {
@@ -136,7 +147,8 @@ for (const kind of ['LMDB-read', 'in-memory', 'in-memory, 3 per step'] as const)
 }
 
 /** Every order of `xs`. */
-const permutations = <T>(xs: readonly T[]): T[][] => (xs.length <= 1 ? [[...xs]] : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest])));
+const permutations = <T>(xs: readonly T[]): T[][] =>
+  xs.length <= 1 ? [[...xs]] : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest]));
 
 for (const kind of ['LMDB-read', 'in-memory', 'in-memory, 3 per step'] as const) {
   test(`${kind} slot timers: the registrant of a timer registered several times does not depend on their order`, async () => {

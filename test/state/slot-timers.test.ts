@@ -49,7 +49,9 @@ function runScript(dir: string, inMemory: boolean, batches: Op[][]): string[] {
     for (const op of ops) {
       if (op[0] === 'register') slot.timers.register(op[1], op[2], op[3], op[4], 'ns', op[5]);
       else if (op[0] === 'delete') slot.timers.delete(op[1], op[2], op[3], op[4], 'ns');
-      else for (const step of STEPS) for (const t of slot.timers.takeDue(step, op[1] as number)) fired.push(`${step}@${t.time}/${t.kg}/${t.key}<-${t.registeredBy}`);
+      else
+        for (const step of STEPS)
+          for (const t of slot.timers.takeDue(step, op[1] as number)) fired.push(`${step}@${t.time}/${t.kg}/${t.key}<-${t.registeredBy}`);
     }
     slot.commit();
   }
@@ -81,8 +83,7 @@ class TimersModel {
         const id = JSON.stringify(op.slice(1, 5));
         const known = this.timers.get(id)?.registeredBy;
         this.timers.set(id, { step: op[1], kg: op[2], key: op[3], time: op[4], registeredBy: known !== undefined && known < op[5] ? known : op[5] });
-      }
-      else if (op[0] === 'delete') this.timers.delete(JSON.stringify(op.slice(1, 5)));
+      } else if (op[0] === 'delete') this.timers.delete(JSON.stringify(op.slice(1, 5)));
       else {
         for (const step of STEPS) {
           const watermark = op[1] as number;

@@ -45,7 +45,8 @@ for (const mechanism of ['socket', 'file'] as const) {
       try {
         await assert.rejects(
           lockStateDir(dir, mechanism),
-          (err: unknown) => err instanceof FlywheelError && err.code === ErrorCodes.STATE && err.message.includes(`in use by process ${holder.pid}`) && err.hint !== undefined,
+          (err: unknown) =>
+            err instanceof FlywheelError && err.code === ErrorCodes.STATE && err.message.includes(`in use by process ${holder.pid}`) && err.hint !== undefined,
         );
       } finally {
         await killed(holder);
@@ -69,10 +70,13 @@ const contenderEntry = fileURLToPath(new URL('./fixtures/contend-state-dir.js', 
 function contender(dir: string, goFile: string): { child: ChildProcess; lines: Array<Promise<string>> } {
   const child = spawn(process.execPath, [contenderEntry, dir, goFile], { stdio: ['pipe', 'pipe', 'inherit'] });
   const resolvers: Array<(line: string) => void> = [];
-  const lines = [0, 1].map(() => new Promise<string>((resolve, reject) => {
-    resolvers.push(resolve);
-    child.once('exit', (code) => reject(new Error(`a contender exited (${code}) before it answered`)));
-  }));
+  const lines = [0, 1].map(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        resolvers.push(resolve);
+        child.once('exit', (code) => reject(new Error(`a contender exited (${code}) before it answered`)));
+      }),
+  );
   let pending = '';
   child.stdout!.on('data', (d: Buffer) => {
     const parts = (pending + d.toString()).split('\n');
@@ -101,9 +105,21 @@ test('processes started at the same instant on a directory whose holder died: ex
         const outcomes = await Promise.all(contenders.map((c) => c.lines[1]!));
         const held = outcomes.filter((o) => o === 'HELD').length;
         assert.equal(held, 1, `round ${round}: ${held} processes took the stale lock over at once:\n${outcomes.join('\n')}`);
-        assert.ok(outcomes.every((o) => o === 'HELD' || o.includes(`state directory ${dir} is in use by`)), outcomes.join('\n'));
+        assert.ok(
+          outcomes.every((o) => o === 'HELD' || o.includes(`state directory ${dir} is in use by`)),
+          outcomes.join('\n'),
+        );
       } finally {
-        await Promise.all(contenders.map(({ child }) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.stdin!.end())))));
+        await Promise.all(
+          contenders.map(
+            ({ child }) =>
+              new Promise((resolve) => {
+                if (child.exitCode !== null) return resolve(null);
+                child.once('exit', resolve);
+                child.stdin!.end();
+              }),
+          ),
+        );
       }
     }
   } finally {
@@ -120,7 +136,8 @@ test('a job started on a state directory another process holds stops before it o
     const [events] = makeEvents({ seed: 3, count: 2_000, users: 50, partitions: 1, skewed: false, disorder: 0 });
     writeFileSync(join(dir, 'events.jsonl'), events!.map((r) => JSON.stringify(r.value)).join('\n') + '\n');
     const stateDir = join(dir, 'state');
-    const runJob = () => runJobProcess(fileJobEntry, [stateDir, '1'], { FW_TEST_INPUT: join(dir, 'events.jsonl'), FW_TEST_OUTPUT: join(dir, 'out.jsonl') }, null);
+    const runJob = () =>
+      runJobProcess(fileJobEntry, [stateDir, '1'], { FW_TEST_INPUT: join(dir, 'events.jsonl'), FW_TEST_OUTPUT: join(dir, 'out.jsonl') }, null);
     const holder = await holdInAnotherProcess(stateDir, DEFAULT_LOCK_MECHANISM);
     try {
       await assert.rejects(runJob(), (err: Error) => err.message.includes(ErrorCodes.STATE) && err.message.includes(`in use by process ${holder.pid}`));
@@ -160,7 +177,10 @@ test('a job launched with its query endpoint on a held state directory stops bef
         log: () => undefined,
         onListening: () => (listened = true),
       });
-      await assert.rejects(launched, (err: unknown) => err instanceof FlywheelError && err.code === ErrorCodes.STATE && err.message.includes(`in use by process ${holder.pid}`));
+      await assert.rejects(
+        launched,
+        (err: unknown) => err instanceof FlywheelError && err.code === ErrorCodes.STATE && err.message.includes(`in use by process ${holder.pid}`),
+      );
     } finally {
       await killed(holder);
     }

@@ -27,10 +27,16 @@ test('a state directory keeps its layout and refuses a job with other key groups
     );
     await closeState(dir);
     checkStateLayout(openState(dir), plan(128, 16), dir);
-    for (const [keyGroups, slots] of [[64, 16], [128, 8]] as const) {
+    for (const [keyGroups, slots] of [
+      [64, 16],
+      [128, 8],
+    ] as const) {
       assert.throws(
         () => checkStateLayout(openState(dir), plan(keyGroups, slots), dir),
-        (err: unknown) => err instanceof FlywheelError && err.code === ErrorCodes.STATE && err.message.includes(`written with 128 key groups over 16 slots, the job now has ${keyGroups} over ${slots}`),
+        (err: unknown) =>
+          err instanceof FlywheelError &&
+          err.code === ErrorCodes.STATE &&
+          err.message.includes(`written with 128 key groups over 16 slots, the job now has ${keyGroups} over ${slots}`),
       );
     }
   } finally {

@@ -29,7 +29,15 @@ function measured(make: (i: number) => unknown): { heap: number; estimate: numbe
 
 const SHAPES: Record<string, (i: number) => unknown> = {
   // A feature aggregate: tallies, times and window buckets (arrays of small integers, a few fractions).
-  'feature aggregate': (i) => [{ lifetime: [i, 2, 3, 4, 5, 1234.5], firstSeen: 1.7e12 + i, lastSeen: 1.7e12, buckets: [Array.from({ length: 30 }, (_, k) => [k + i, 1, 0, 2, 0, 0, 999]), Array.from({ length: 10 }, (_, k) => [k, 1, 0, 2, 0, 0, 999])], decay: { at: 1.7e12, counts: [0.5 + i, 0.25] } }],
+  'feature aggregate': (i) => [
+    {
+      lifetime: [i, 2, 3, 4, 5, 1234.5],
+      firstSeen: 1.7e12 + i,
+      lastSeen: 1.7e12,
+      buckets: [Array.from({ length: 30 }, (_, k) => [k + i, 1, 0, 2, 0, 0, 999]), Array.from({ length: 10 }, (_, k) => [k, 1, 0, 2, 0, 0, 999])],
+      decay: { at: 1.7e12, counts: [0.5 + i, 0.25] },
+    },
+  ],
   // A model's weights: fractions only.
   'array of fractions': (i) => [Array.from({ length: 64 }, (_, k) => k * 0.37 + i)],
   // A record with strings and a nested list.

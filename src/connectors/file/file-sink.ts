@@ -71,7 +71,13 @@ class FileSink implements SinkConnector {
     try {
       return JSON.stringify({ id: r.id, key: r.key, timestamp: r.timestamp, value: r.value, ...(r.headers ? { headers: r.headers } : {}) }) + '\n';
     } catch (err) {
-      throw new FlywheelError(ErrorCodes.UNDELIVERABLE, `record ${r.id} cannot be encoded as JSON: ${(err as Error).message}`, { stepId: this.id, file: this.destination }, 'make the step that feeds this sink emit plain data (no cycles, no deep nesting)', err);
+      throw new FlywheelError(
+        ErrorCodes.UNDELIVERABLE,
+        `record ${r.id} cannot be encoded as JSON: ${(err as Error).message}`,
+        { stepId: this.id, file: this.destination },
+        'make the step that feeds this sink emit plain data (no cycles, no deep nesting)',
+        err,
+      );
     }
   }
 
@@ -127,5 +133,10 @@ export const fileSinkType: SinkType<FileSinkOptions> = {
     additionalProperties: false,
   },
   create: (options, ctx) =>
-    new FileSink(ctx.stepId, resolve(ctx.baseDir, options.path), options.fsync ?? false, options.maxBytes === undefined ? null : { maxBytes: options.maxBytes, keep: options.keep ?? 3 }),
+    new FileSink(
+      ctx.stepId,
+      resolve(ctx.baseDir, options.path),
+      options.fsync ?? false,
+      options.maxBytes === undefined ? null : { maxBytes: options.maxBytes, keep: options.keep ?? 3 },
+    ),
 };

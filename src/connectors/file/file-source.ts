@@ -57,7 +57,13 @@ class FileSource implements SourceConnector {
     try {
       this.handle = await open(this.path, 'r');
     } catch (err) {
-      throw new FlywheelError(ErrorCodes.SOURCE, `cannot open input file ${this.path}: ${(err as Error).message}`, { stepId: this.id, file: this.path }, 'check the path (relative paths are resolved against the topology file)', err);
+      throw new FlywheelError(
+        ErrorCodes.SOURCE,
+        `cannot open input file ${this.path}: ${(err as Error).message}`,
+        { stepId: this.id, file: this.path },
+        'check the path (relative paths are resolved against the topology file)',
+        err,
+      );
     }
     const next = options.startOffsets.get(0) ?? 0;
     // `next` is one past the start of the last line applied: that line is skipped through its newline.
@@ -151,7 +157,15 @@ class FileSource implements SourceConnector {
   }
 
   private oversizedRecord(offset: number, size: number, head: Buffer): SourceRecord {
-    return { partition: 0, offset, key: null, value: undefined, timestamp: null, error: `${sizeViolation(size, this.maxRecordBytes, 'maxRecordBytes')} (the dead letter keeps its first ${head.length} bytes)`, raw: head };
+    return {
+      partition: 0,
+      offset,
+      key: null,
+      value: undefined,
+      timestamp: null,
+      error: `${sizeViolation(size, this.maxRecordBytes, 'maxRecordBytes')} (the dead letter keeps its first ${head.length} bytes)`,
+      raw: head,
+    };
   }
 }
 
@@ -179,5 +193,12 @@ export const fileSourceType: SourceType<FileSourceOptions> = {
     required: ['path'],
     additionalProperties: false,
   },
-  create: (options, ctx: ConnectorContext) => new FileSource(ctx.stepId, resolve(ctx.baseDir, options.path), options.format ?? 'json', recordLimitsOf(options), options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES),
+  create: (options, ctx: ConnectorContext) =>
+    new FileSource(
+      ctx.stepId,
+      resolve(ctx.baseDir, options.path),
+      options.format ?? 'json',
+      recordLimitsOf(options),
+      options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    ),
 };

@@ -127,7 +127,14 @@ export function experimentTruth(model: TrueModel, plan: ExperimentPlan, e: numbe
     randomized: a.option.randomized,
     compliance: a.option.compliance,
     selectionIntercept: a.selectionIntercept,
-    variants: variants.map((v, k) => ({ name: v.name, share: armUsers[k]! / U, clickEffect: v.clickEffect, conversionEffect: v.conversionEffect, revenueEffect: v.revenueEffect, perView: perView[k]! })),
+    variants: variants.map((v, k) => ({
+      name: v.name,
+      share: armUsers[k]! / U,
+      clickEffect: v.clickEffect,
+      conversionEffect: v.conversionEffect,
+      revenueEffect: v.revenueEffect,
+      perView: perView[k]!,
+    })),
     effects: variants.slice(1).map((v, k) => ({
       variant: v.name,
       ate: ate[k + 1]!,

@@ -60,7 +60,13 @@ export class EventMaterializer {
     const event = this.plainEvent(events, slot);
     if (!this.identity) return event;
     const kind = events.kind[slot]!;
-    const ids = this.identity.identifiers(events.user[slot]!, events.deviceSlot[slot]!, events.login[slot] === 1, event.ts, kind === EventKind.Cart || kind === EventKind.Purchase);
+    const ids = this.identity.identifiers(
+      events.user[slot]!,
+      events.deviceSlot[slot]!,
+      events.login[slot] === 1,
+      event.ts,
+      kind === EventKind.Cart || kind === EventKind.Purchase,
+    );
     return Object.assign(event, ids, { userId: ids.accountId ?? ids.cookieId ?? ids.deviceId });
   }
 
@@ -96,9 +102,19 @@ export class EventMaterializer {
     const a = this.plan.assignments[e]!;
     const w = this.world;
     return {
-      type: 'exposure', userId, ts, sessionId, device,
+      type: 'exposure',
+      userId,
+      ts,
+      sessionId,
+      device,
       experiment: { id: a.option.id, variant: a.option.variants[a.variant[u]!]!.name, randomized: a.option.randomized, used: this.plan.used(e, u) },
-      covariates: { highValue: w.highValue[u] === 1, engagement: w.engagement[u]!, tenureDays: w.tenureDays[u]!, pastSpend: w.pastSpend[u]!, preClicks: w.preClicks[u]! },
+      covariates: {
+        highValue: w.highValue[u] === 1,
+        engagement: w.engagement[u]!,
+        tenureDays: w.tenureDays[u]!,
+        pastSpend: w.pastSpend[u]!,
+        preClicks: w.preClicks[u]!,
+      },
     };
   }
 }

@@ -54,7 +54,14 @@ const FIRST_PHONE = 2012000000;
 export const SHARED_DEVICE = -1;
 
 const enum Stream {
-  Account = 201, Devices, Phone, Household, SharedSession, DeviceChoice, Login, PhoneFormat,
+  Account = 201,
+  Devices,
+  Phone,
+  Household,
+  SharedSession,
+  DeviceChoice,
+  Login,
+  PhoneFormat,
 }
 
 /** The identifiers one event carries. */
@@ -97,7 +104,11 @@ export class IdentityPlan {
    */
   session(u: number, shard: number, session: number, firstOnDevice: (slot: number) => boolean): { slot: number; login: boolean } {
     const account = this.hasAccount(u);
-    if (account && this.householdHasSharedDevice(this.household(u)) && uniform(this.seed, Stream.SharedSession, shard, session) < this.options.sharedSessionShare) {
+    if (
+      account &&
+      this.householdHasSharedDevice(this.household(u)) &&
+      uniform(this.seed, Stream.SharedSession, shard, session) < this.options.sharedSessionShare
+    ) {
       return { slot: SHARED_DEVICE, login: true };
     }
     const slot = Math.floor(uniform(this.seed, Stream.DeviceChoice, shard, session) * this.devices(u));
@@ -107,9 +118,10 @@ export class IdentityPlan {
 
   /** The identifiers on an event of user u at `ts` in a session on device `slot`; `withPhone` on carts and purchases. */
   identifiers(u: number, slot: number, login: boolean, ts: number, withPhone: boolean): EventIdentifiers {
-    const ids: EventIdentifiers = slot === SHARED_DEVICE
-      ? { deviceId: `ds${this.household(u)}` }
-      : { deviceId: `d${u}x${slot}`, cookieId: `c${u}x${slot}x${Math.floor(ts / this.options.cookieLifetime)}` };
+    const ids: EventIdentifiers =
+      slot === SHARED_DEVICE
+        ? { deviceId: `ds${this.household(u)}` }
+        : { deviceId: `d${u}x${slot}`, cookieId: `c${u}x${slot}x${Math.floor(ts / this.options.cookieLifetime)}` };
     if (login) {
       ids.accountId = `a${u}`;
       if (withPhone && this.hasPhone(u)) ids.phone = this.phoneText(u, hash32(this.seed, Stream.PhoneFormat, ts));

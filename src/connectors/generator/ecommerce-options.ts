@@ -123,11 +123,22 @@ export const ecommerceOptionsSchema = {
  */
 export function checkOptions(options: EcommerceOptions, place: ErrorPlace): void {
   if (options.users < options.partitions) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `generator options: ${options.users} users cannot fill ${options.partitions} partitions`, place, 'use at least as many users as partitions');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `generator options: ${options.users} users cannot fill ${options.partitions} partitions`,
+      place,
+      'use at least as many users as partitions',
+    );
   }
   if (options.faults) {
     const total = FAULT_KINDS.reduce((t, k) => t + options.faults![k], 0);
-    if (total > 1) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `generator options: the fault shares add up to ${total}, more than 1`, place, 'lower the shares under faults so they add up to at most 1');
+    if (total > 1)
+      throw new FlywheelError(
+        ErrorCodes.CONFIG_INVALID,
+        `generator options: the fault shares add up to ${total}, more than 1`,
+        place,
+        'lower the shares under faults so they add up to at most 1',
+      );
   }
   const ids = new Set<string>();
   options.experiments.forEach((x, e) => {
@@ -137,7 +148,8 @@ export function checkOptions(options: EcommerceOptions, place: ErrorPlace): void
     if (ids.has(x.id)) fail('the id is used twice', 'give each experiment its own id');
     ids.add(x.id);
     if (new Set(x.variants.map((v) => v.name)).size !== x.variants.length) fail('two variants share a name', 'name each variant once');
-    if (!x.randomized && x.variants.length !== 2) fail(`an observational experiment needs exactly two variants, got ${x.variants.length}`, 'list the control first, then the treatment users choose');
+    if (!x.randomized && x.variants.length !== 2)
+      fail(`an observational experiment needs exactly two variants, got ${x.variants.length}`, 'list the control first, then the treatment users choose');
   });
 }
 
@@ -145,7 +157,13 @@ export function checkOptions(options: EcommerceOptions, place: ErrorPlace): void
 export function resolveEcommerceOptions(options: Partial<EcommerceOptions>, place: ErrorPlace = {}): EcommerceOptions {
   const resolved = structuredClone(options) as EcommerceOptions;
   const problem = validateAgainst(ecommerceOptionsSchema, resolved);
-  if (problem) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `generator options${problem.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}: ${problem.message}`, place, 'fix the option; the schema is ecommerceOptionsSchema in src/connectors/generator/ecommerce-options.ts');
+  if (problem)
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `generator options${problem.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}: ${problem.message}`,
+      place,
+      'fix the option; the schema is ecommerceOptionsSchema in src/connectors/generator/ecommerce-options.ts',
+    );
   checkOptions(resolved, place);
   return resolved;
 }

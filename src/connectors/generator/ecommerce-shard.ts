@@ -29,7 +29,10 @@ import { TimingWheel } from './timing-wheel.js';
 /** What a shard yields: an event, an event that breaks the contract, or an undecodable payload. */
 export type ShardRecord = EcommerceEvent | Record<string, unknown> | Undecodable;
 
-export type ShardOptions = Pick<EcommerceOptions, 'seed' | 'partitions' | 'eventsPerSecondOfEventTime' | 'outOfOrderness' | 'lateFraction' | 'lateBy' | 'badFraction'> & { startTime: number };
+export type ShardOptions = Pick<
+  EcommerceOptions,
+  'seed' | 'partitions' | 'eventsPerSecondOfEventTime' | 'outOfOrderness' | 'lateFraction' | 'lateBy' | 'badFraction'
+> & { startTime: number };
 
 /** Extra hold of a late event, beyond lateBy and outOfOrderness, in ms: at least a second or 20 event steps. */
 export function lateMargin(options: Pick<ShardOptions, 'partitions' | 'eventsPerSecondOfEventTime'>): number {
@@ -82,7 +85,12 @@ export class EcommerceShard {
     this.disorder = options.outOfOrderness;
     this.lateHold = options.lateBy + options.outOfOrderness + lateMargin(options);
     // Consecutive simulated events are at most about a step apart; the slack covers bursts of the funnel.
-    this.disordered = this.delays ? new TimingWheel(options.outOfOrderness + Math.ceil((1000 * options.partitions) / options.eventsPerSecondOfEventTime) + DISORDER_SLACK_MS, Math.floor(options.startTime)) : null;
+    this.disordered = this.delays
+      ? new TimingWheel(
+          options.outOfOrderness + Math.ceil((1000 * options.partitions) / options.eventsPerSecondOfEventTime) + DISORDER_SLACK_MS,
+          Math.floor(options.startTime),
+        )
+      : null;
   }
 
   next(): ShardRecord {

@@ -41,7 +41,14 @@ export interface AssignmentTruth {
 }
 
 /** The coefficients of every true model, for documentation and for tests. */
-export const MODELS = { click: CLICK_MODEL, cart: CART_MODEL, purchase: PURCHASE_MODEL, selection: SELECTION_MODEL, quantityMax: QUANTITY_MAX, timing: FUNNEL_TIMING } as const;
+export const MODELS = {
+  click: CLICK_MODEL,
+  cart: CART_MODEL,
+  purchase: PURCHASE_MODEL,
+  selection: SELECTION_MODEL,
+  quantityMax: QUANTITY_MAX,
+  timing: FUNNEL_TIMING,
+} as const;
 
 export class EcommerceTruth {
   readonly world: EcommerceWorld;
@@ -64,8 +71,13 @@ export class EcommerceTruth {
   user(u: number): UserTruth {
     const w = this.world;
     return {
-      favouriteCategory: w.favourite[u]!, engagement: w.engagement[u]!, highValue: w.highValue[u] === 1, tenureDays: w.tenureDays[u]!,
-      pastSpend: w.pastSpend[u]!, preClicks: w.preClicks[u]!, device: DEVICES[w.device[u]!]!,
+      favouriteCategory: w.favourite[u]!,
+      engagement: w.engagement[u]!,
+      highValue: w.highValue[u] === 1,
+      tenureDays: w.tenureDays[u]!,
+      pastSpend: w.pastSpend[u]!,
+      preClicks: w.preClicks[u]!,
+      device: DEVICES[w.device[u]!]!,
     };
   }
 
@@ -106,13 +118,24 @@ export class EcommerceTruth {
   assignment(u: number, experimentId: string): AssignmentTruth {
     const e = this.experimentIndex(experimentId);
     const a = this.plan.assignments[e]!;
-    return { variant: a.option.variants[a.variant[u]!]!.name, used: this.plan.used(e, u), complier: a.complier[u] === 1, propensity: a.propensity ? a.propensity[u]! : null };
+    return {
+      variant: a.option.variants[a.variant[u]!]!.name,
+      used: this.plan.used(e, u),
+      complier: a.complier[u] === 1,
+      propensity: a.propensity ? a.propensity[u]! : null,
+    };
   }
 
   /** The true probability that user u chooses the treatment of an observational experiment. */
   selectionPropensity(u: number, experimentId: string): number {
     const a = this.plan.assignments[this.experimentIndex(experimentId)]!;
-    if (!a.propensity) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `experiment '${experimentId}' is randomized: it has no self-selection propensity`, {}, 'ask for the propensity of an experiment with randomized: false');
+    if (!a.propensity)
+      throw new FlywheelError(
+        ErrorCodes.CONFIG_INVALID,
+        `experiment '${experimentId}' is randomized: it has no self-selection propensity`,
+        {},
+        'ask for the propensity of an experiment with randomized: false',
+      );
     return a.propensity[u]!;
   }
 
@@ -125,7 +148,13 @@ export class EcommerceTruth {
 
   private experimentIndex(experimentId: string): number {
     const e = this.options.experiments.findIndex((x) => x.id === experimentId);
-    if (e < 0) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `no experiment '${experimentId}'`, {}, `configured experiments: ${this.options.experiments.map((x) => x.id).join(', ') || 'none'}`);
+    if (e < 0)
+      throw new FlywheelError(
+        ErrorCodes.CONFIG_INVALID,
+        `no experiment '${experimentId}'`,
+        {},
+        `configured experiments: ${this.options.experiments.map((x) => x.id).join(', ') || 'none'}`,
+      );
     return e;
   }
 }

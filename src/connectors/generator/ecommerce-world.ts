@@ -26,7 +26,16 @@ export const PRE_CLICKS_MEAN = 8;
 
 /** Hash streams, one per attribute, so attributes are independent draws. */
 const enum Stream {
-  Favourite = 1, HighValue, Engagement, Tenure, PastSpend, PreClicks, Device, Category, Quality, Price,
+  Favourite = 1,
+  HighValue,
+  Engagement,
+  Tenure,
+  PastSpend,
+  PreClicks,
+  Device,
+  Category,
+  Quality,
+  Price,
 }
 
 export class EcommerceWorld {

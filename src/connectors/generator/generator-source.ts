@@ -32,7 +32,8 @@ export class EcommerceShards {
    */
   open(p: number, offset = 0): EcommerceShard {
     const { partitions, eventsPerSecondOfEventTime } = this.options;
-    const startTime = this.options.startTime === 'now' ? this.startTime - Math.floor((offset * 1000 * partitions) / eventsPerSecondOfEventTime) : this.startTime;
+    const startTime =
+      this.options.startTime === 'now' ? this.startTime - Math.floor((offset * 1000 * partitions) / eventsPerSecondOfEventTime) : this.startTime;
     const shard = new EcommerceShard(this.truth.model, this.truth.plan, { ...this.options, startTime }, p, this.truth.identity, this.truth.faults);
     shard.skip(offset);
     return shard;
@@ -63,7 +64,13 @@ export function* ecommerceEvents(options: Partial<EcommerceOptions> = {}): Gener
 export function injectedFaults(options: Partial<EcommerceOptions>): Record<FaultKind, number> {
   const shards = new EcommerceShards(resolveEcommerceOptions(options));
   const { partitions, count } = shards.options;
-  if (count === undefined) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, 'injectedFaults: the options have no count', {}, 'set count: the faults of an unbounded generator cannot be counted');
+  if (count === undefined)
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      'injectedFaults: the options have no count',
+      {},
+      'set count: the faults of an unbounded generator cannot be counted',
+    );
   const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   for (let p = 0; p < partitions; p++) {
     const shard = shards.open(p);

@@ -90,7 +90,7 @@ function nextBase0AuctionId(eventId: number, r: SeededRandom): number {
   return minAuction + r.int(maxAuction - minAuction + 1 + C.idLead);
 }
 
-const nextPrice = (r: SeededRandom): number => Math.round(Math.pow(10, r.next() * 6) * 100);
+const nextPrice = (r: SeededRandom): number => Math.round(10 ** (r.next() * 6) * 100);
 
 export class NexmarkModel {
   private readonly interEventDelayUs: number;
@@ -112,7 +112,7 @@ export class NexmarkModel {
   eventNumberAt(position: number): number {
     const g = this.groupSize;
     if (g === 1) return position;
-    return Math.floor(position / g) * g + ((position % g) * this.multiplier) % g;
+    return Math.floor(position / g) * g + (((position % g) * this.multiplier) % g);
   }
 
   /** The event at stream position m. */
@@ -154,7 +154,19 @@ export class NexmarkModel {
     const description = nextString(r, 100);
     const reserve = initialBid + nextPrice(r);
     const extra = nextExtra(r, 8 + itemName.length + description.length + 40, C.avgAuctionByteSize);
-    return { kind: 'auction', id: C.firstAuctionId + lastBase0AuctionId(n), itemName, description, initialBid, reserve, dateTime, expires, seller, category, extra };
+    return {
+      kind: 'auction',
+      id: C.firstAuctionId + lastBase0AuctionId(n),
+      itemName,
+      description,
+      initialBid,
+      reserve,
+      dateTime,
+      expires,
+      seller,
+      category,
+      extra,
+    };
   }
 
   private bid(n: number, r: SeededRandom, dateTime: number): Record<string, unknown> {

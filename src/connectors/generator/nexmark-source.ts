@@ -43,7 +43,13 @@ function modelOf(o: NexmarkSourceOptions): NexmarkModel {
 export function* nexmarkEvents(options: Partial<NexmarkSourceOptions> = {}): Generator<Record<string, unknown>> {
   const resolved = structuredClone(options) as NexmarkSourceOptions;
   const problem = validateAgainst(nexmarkOptionsSchema, resolved);
-  if (problem) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `nexmark options.${problem.path.join('.')}: ${problem.message}`, {}, 'fix the option; the schema is nexmarkOptionsSchema in src/connectors/generator/nexmark-source.ts');
+  if (problem)
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `nexmark options.${problem.path.join('.')}: ${problem.message}`,
+      {},
+      'fix the option; the schema is nexmarkOptionsSchema in src/connectors/generator/nexmark-source.ts',
+    );
   const model = modelOf(resolved);
   const count = resolved.count ?? Infinity;
   for (let m = 0; m < count; m++) yield model.eventAt(m);
@@ -55,9 +61,15 @@ export const nexmarkSourceType: SourceType<NexmarkSourceOptions> = {
   create(options, ctx) {
     const model = modelOf(options);
     const P = options.partitions;
-    return new ShardedSource(ctx.stepId, `nexmark(seed ${options.seed})`, options, (p, offset) => {
-      let k = offset;
-      return { next: () => model.eventAt(k++ * P + p) };
-    }, options.startTime !== 'now');
+    return new ShardedSource(
+      ctx.stepId,
+      `nexmark(seed ${options.seed})`,
+      options,
+      (p, offset) => {
+        let k = offset;
+        return { next: () => model.eventAt(k++ * P + p) };
+      },
+      options.startTime !== 'now',
+    );
   },
 };

@@ -91,7 +91,11 @@ export class ShardedSource implements SourceConnector {
         for (let n = 0; n < chunk && out.length < budget && this.nextOffset[p]! < this.limits[p]!; n++) {
           const offset = this.nextOffset[p]!++;
           const value = this.shards[p]!.next();
-          out.push(value instanceof Undecodable ? { partition: p, offset, key: null, value: undefined, timestamp: null, error: value.reason, raw: value.raw } : { partition: p, offset, key: null, value, timestamp: null });
+          out.push(
+            value instanceof Undecodable
+              ? { partition: p, offset, key: null, value: undefined, timestamp: null, error: value.reason, raw: value.raw }
+              : { partition: p, offset, key: null, value, timestamp: null },
+          );
           progressed = true;
         }
       }

@@ -144,7 +144,8 @@ export class ShoppingSimulation {
         return;
       }
       case EventKind.Click:
-        if (r.next() < m.itemCartProbability[this.world.highValue[user]!]![item]!) this.schedule(slot, ts + this.delay(t.cartAfterClick), EventKind.Cart, item, 1 + r.int(QUANTITY_MAX));
+        if (r.next() < m.itemCartProbability[this.world.highValue[user]!]![item]!)
+          this.schedule(slot, ts + this.delay(t.cartAfterClick), EventKind.Cart, item, 1 + r.int(QUANTITY_MAX));
         return;
       case EventKind.Cart: {
         const logit = m.itemPurchaseLogit[item]! + m.userPurchaseLogit[user]! + this.plan.conversionShift[user]!;

@@ -30,7 +30,12 @@ export class TimingWheel {
 
   push(time: number, slot: number): void {
     if (time < this.cursor || time - this.cursor > this.mask) {
-      throw new FlywheelError(ErrorCodes.INTERNAL, `timing wheel: time ${time} outside [${this.cursor}, ${this.cursor + this.mask}]`, {}, 'schedule within the horizon the wheel was built for');
+      throw new FlywheelError(
+        ErrorCodes.INTERNAL,
+        `timing wheel: time ${time} outside [${this.cursor}, ${this.cursor + this.mask}]`,
+        {},
+        'schedule within the horizon the wheel was built for',
+      );
     }
     if (slot >= this.next.length) {
       const next = new Int32Array(Math.max(slot + 1, 2 * this.next.length));

@@ -15,7 +15,12 @@ export interface DevBroker {
 
 /** Starts the mock cluster; each named topic is created (the mock gives every topic 4 partitions). */
 export async function startDevBroker(options: { brokers?: number; topics?: string[] } = {}): Promise<DevBroker> {
-  const holder = new Kafka.Producer({ 'test.mock.num.brokers': options.brokers ?? 1, 'bootstrap.servers': '', 'client.id': 'flywheel-dev-broker', 'allow.auto.create.topics': true } as Kafka.ProducerGlobalConfig);
+  const holder = new Kafka.Producer({
+    'test.mock.num.brokers': options.brokers ?? 1,
+    'bootstrap.servers': '',
+    'client.id': 'flywheel-dev-broker',
+    'allow.auto.create.topics': true,
+  } as Kafka.ProducerGlobalConfig);
   const metadata = await new Promise<Kafka.Metadata>((resolve, reject) =>
     holder.connect({}, (err, md) => (err ? reject(new Error(`dev broker failed to start: ${err.message}`)) : resolve(md))),
   );
@@ -68,10 +73,8 @@ export function spawnDevBroker(options: { brokers?: number; topics?: string[]; s
 }
 
 /** `flywheel broker [--brokers N] [--topic NAME]...`: runs the dev broker in the foreground until interrupted. */
-export async function runBrokerCommand(argv: string[]): Promise<number> {
-  const i = argv.indexOf('--brokers');
-  const topics = argv.flatMap((a, k) => (a === '--topic' && argv[k + 1] ? [argv[k + 1]!] : []));
-  const broker = await startDevBroker({ brokers: i >= 0 ? Number(argv[i + 1]) : 1, topics });
+export async function runBrokerCommand(flags: { brokers?: number; topic?: string[] }): Promise<number> {
+  const broker = await startDevBroker({ brokers: flags.brokers, topics: flags.topic });
   process.stdout.write(`FLYWHEEL_BROKER bootstrap=${broker.bootstrap}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

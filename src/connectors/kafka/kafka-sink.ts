@@ -92,9 +92,16 @@ class KafkaSink implements SinkConnector {
       if (err) batch.failed ??= new Error(err.message);
       if (--batch.remaining === 0) batch.done();
     });
-    await new Promise<void>((resolve, reject) => producer.connect({ timeout: this.o.connectTimeout }, (err) => (err ? reject(err) : resolve()))).catch((err: Error) => {
-      throw new FlywheelError(ErrorCodes.BROKER_UNAVAILABLE, `cannot reach Kafka at ${this.o.brokers}: ${err.message}`, { stepId: this.id, topic: this.o.topic }, 'start the broker (flywheel broker for development) or fix `brokers`');
-    });
+    await new Promise<void>((resolve, reject) => producer.connect({ timeout: this.o.connectTimeout }, (err) => (err ? reject(err) : resolve()))).catch(
+      (err: Error) => {
+        throw new FlywheelError(
+          ErrorCodes.BROKER_UNAVAILABLE,
+          `cannot reach Kafka at ${this.o.brokers}: ${err.message}`,
+          { stepId: this.id, topic: this.o.topic },
+          'start the broker (flywheel broker for development) or fix `brokers`',
+        );
+      },
+    );
     producer.setPollInterval(5);
     return producer;
   }
@@ -178,7 +185,13 @@ class KafkaSink implements SinkConnector {
     try {
       return encodeRecord(r.value, this.o.format);
     } catch (err) {
-      throw new FlywheelError(ErrorCodes.UNDELIVERABLE, `record ${r.id} cannot be encoded as ${this.o.format}: ${(err as Error).message}`, { stepId: this.id, topic: this.o.topic }, 'make the step that feeds this sink emit plain data (no cycles, no deep nesting)', err);
+      throw new FlywheelError(
+        ErrorCodes.UNDELIVERABLE,
+        `record ${r.id} cannot be encoded as ${this.o.format}: ${(err as Error).message}`,
+        { stepId: this.id, topic: this.o.topic },
+        'make the step that feeds this sink emit plain data (no cycles, no deep nesting)',
+        err,
+      );
     }
   }
 
@@ -227,7 +240,11 @@ export const kafkaSinkType: SinkType<KafkaSinkOptions> = {
   type: 'kafka',
   optionsSchema: {
     type: 'object',
-    properties: { ...commonProperties, connectTimeout: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS, default: 10_000 }, healthInterval: { type: 'integer', minimum: 50, maximum: MAX_TIMER_MS, default: 1_000 } },
+    properties: {
+      ...commonProperties,
+      connectTimeout: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS, default: 10_000 },
+      healthInterval: { type: 'integer', minimum: 50, maximum: MAX_TIMER_MS, default: 1_000 },
+    },
     required: ['topic', 'brokers'],
     additionalProperties: false,
   },

@@ -86,12 +86,22 @@ class KafkaSource implements SourceConnector {
     const metadata = await new Promise<Kafka.Metadata>((resolve, reject) =>
       consumer.connect({ topic: this.o.topic, timeout: this.o.connectTimeout }, (err, md) => (err ? reject(err) : resolve(md))),
     ).catch((err: Error) => {
-      throw new FlywheelError(ErrorCodes.BROKER_UNAVAILABLE, `cannot reach Kafka at ${this.o.brokers}: ${err.message}`, { stepId: this.id, topic: this.o.topic }, 'start the broker (flywheel broker for development) or fix `brokers`');
+      throw new FlywheelError(
+        ErrorCodes.BROKER_UNAVAILABLE,
+        `cannot reach Kafka at ${this.o.brokers}: ${err.message}`,
+        { stepId: this.id, topic: this.o.topic },
+        'start the broker (flywheel broker for development) or fix `brokers`',
+      );
     });
     const topic = metadata.topics.find((t) => t.name === this.o.topic);
     if (!topic || topic.partitions.length === 0) {
       await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-      throw new FlywheelError(ErrorCodes.SOURCE, `topic ${this.o.topic} has no partitions at ${this.o.brokers}`, { stepId: this.id, topic: this.o.topic }, 'create the topic first');
+      throw new FlywheelError(
+        ErrorCodes.SOURCE,
+        `topic ${this.o.topic} has no partitions at ${this.o.brokers}`,
+        { stepId: this.id, topic: this.o.topic },
+        'create the topic first',
+      );
     }
     this.partitionIds = topic.partitions.map((p) => p.id).sort((a, b) => a - b);
     for (const p of this.partitionIds) this.next.set(p, options.startOffsets.get(p) ?? 0);
@@ -143,7 +153,15 @@ class KafkaSource implements SourceConnector {
     }
     // Which partition is out of range: ask the broker for every partition's log now.
     await this.checkOffsets(consumer).catch(() => undefined);
-    throw this.fatal ?? new FlywheelError(ErrorCodes.SOURCE, `an offset of topic ${this.o.topic} is out of range at ${this.o.brokers}: ${err.message}`, { stepId: this.id, topic: this.o.topic }, 'see docs/kafka.md, "When the broker loses data"');
+    throw (
+      this.fatal ??
+      new FlywheelError(
+        ErrorCodes.SOURCE,
+        `an offset of topic ${this.o.topic} is out of range at ${this.o.brokers}: ${err.message}`,
+        { stepId: this.id, topic: this.o.topic },
+        'see docs/kafka.md, "When the broker loses data"',
+      )
+    );
   }
 
   private consume(consumer: Kafka.KafkaConsumer, count: number, timeoutMs: number): Promise<SourceRecord[] | Error> {
@@ -163,11 +181,21 @@ class KafkaSource implements SourceConnector {
       // Taken before asking: offsets read meanwhile may lie past the end the broker reports.
       const next = this.next.get(p) ?? 0;
       const range = await new Promise<{ lowOffset: number; highOffset: number }>((resolve, reject) =>
-        consumer.queryWatermarkOffsets(this.o.topic, p, Math.min(this.o.connectTimeout, 2 * this.o.healthInterval), (err, offsets) => (err ? reject(err) : resolve(offsets))),
+        consumer.queryWatermarkOffsets(this.o.topic, p, Math.min(this.o.connectTimeout, 2 * this.o.healthInterval), (err, offsets) =>
+          err ? reject(err) : resolve(offsets),
+        ),
       );
       const positioned = this.positioned.has(p) || next > 0;
       if (!this.fatal && (next > range.highOffset || (positioned && next < range.lowOffset))) {
-        this.fatal = offsetOutOfRange({ stepId: this.id, topic: this.o.topic, brokers: this.o.brokers, partition: p, next, low: range.lowOffset, high: range.highOffset });
+        this.fatal = offsetOutOfRange({
+          stepId: this.id,
+          topic: this.o.topic,
+          brokers: this.o.brokers,
+          partition: p,
+          next,
+          low: range.lowOffset,
+          high: range.highOffset,
+        });
       }
     }
   }
@@ -186,7 +214,12 @@ class KafkaSource implements SourceConnector {
     const base = { partition: m.partition, offset: m.offset, key, timestamp: m.timestamp ?? null };
     const bytes = m.value ?? Buffer.alloc(0);
     if (bytes.length > this.o.maxMessageBytes) {
-      return { ...base, value: undefined, error: sizeViolation(bytes.length, this.o.maxMessageBytes, 'maxMessageBytes'), raw: bytes.subarray(0, RAW_KEPT_OF_OVERSIZED) };
+      return {
+        ...base,
+        value: undefined,
+        error: sizeViolation(bytes.length, this.o.maxMessageBytes, 'maxMessageBytes'),
+        raw: bytes.subarray(0, RAW_KEPT_OF_OVERSIZED),
+      };
     }
     const decoded = decodeRecord(bytes, this.o.format, this.limits);
     return 'value' in decoded ? { ...base, value: decoded.value } : { ...base, value: undefined, error: decoded.error, raw: bytes };

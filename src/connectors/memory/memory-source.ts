@@ -21,7 +21,13 @@ class MemorySource implements SourceConnector {
 
   async open(options: SourceOpenOptions): Promise<void> {
     const data = memoryInput(this.options.name);
-    if (!data) throw new FlywheelError(ErrorCodes.SOURCE, `memory channel '${this.options.name}' has no input`, { stepId: this.id }, 'call setMemoryInput(name, partitions) before running the job');
+    if (!data)
+      throw new FlywheelError(
+        ErrorCodes.SOURCE,
+        `memory channel '${this.options.name}' has no input`,
+        { stepId: this.id },
+        'call setMemoryInput(name, partitions) before running the job',
+      );
     this.partitionsData = data;
     this.next = data.map((_, p) => options.startOffsets.get(p) ?? 0);
   }

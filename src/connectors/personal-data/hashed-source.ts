@@ -37,10 +37,12 @@ export class PersonalDataSource implements SourceConnector {
     if (inner.openPartition) {
       this.openPartition = (partition, offset) => {
         const reader = inner.openPartition!(partition, offset);
-        return { next: () => {
-          const value = reader.next();
-          return value instanceof Undecodable ? new Undecodable(withheld(value.raw), value.reason) : this.hash(value);
-        } };
+        return {
+          next: () => {
+            const value = reader.next();
+            return value instanceof Undecodable ? new Undecodable(withheld(value.raw), value.reason) : this.hash(value);
+          },
+        };
       };
     }
   }

@@ -25,7 +25,10 @@ export function normalise(kind: PersonalKind, value: string, defaultRegion: stri
 }
 
 export function personalDataHasher(options: ResolvedPersonalData): (record: unknown) => unknown {
-  const hash = (kind: PersonalKind, value: string) => createHmac('sha256', options.key).update(`${kind}:${normalise(kind, value, options.defaultRegion)}`).digest('hex');
+  const hash = (kind: PersonalKind, value: string) =>
+    createHmac('sha256', options.key)
+      .update(`${kind}:${normalise(kind, value, options.defaultRegion)}`)
+      .digest('hex');
   return (record) => {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) return record;
     const out: Record<string, unknown> = { ...(record as Record<string, unknown>) };

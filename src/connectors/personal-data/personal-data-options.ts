@@ -32,7 +32,12 @@ export const personalDataSchema = {
       type: 'array',
       minItems: 1,
       maxItems: 100,
-      items: { type: 'object', additionalProperties: false, required: ['field', 'kind'], properties: { field: { type: 'string', minLength: 1 }, kind: { enum: ['phone', 'email', 'text'] } } },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['field', 'kind'],
+        properties: { field: { type: 'string', minLength: 1 }, kind: { enum: ['phone', 'email', 'text'] } },
+      },
     },
     keyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'FLYWHEEL_PII_KEY' },
     defaultRegion: { type: 'string', pattern: '^[A-Z]{2}$', default: 'US' },

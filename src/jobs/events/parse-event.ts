@@ -36,11 +36,13 @@ function bad(reason: string): never {
 }
 
 function optionalNumber(e: Record<string, unknown>, field: string): void {
-  if (e[field] !== undefined && (typeof e[field] !== 'number' || !Number.isFinite(e[field]))) bad(`${field} must be a finite number, got ${JSON.stringify(e[field])}`);
+  if (e[field] !== undefined && (typeof e[field] !== 'number' || !Number.isFinite(e[field])))
+    bad(`${field} must be a finite number, got ${JSON.stringify(e[field])}`);
 }
 
 export function parseEvent(raw: unknown): BehaviourEvent {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) bad(`event must be an object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    bad(`event must be an object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
   const e = raw as Record<string, unknown>;
   if (typeof e.type !== 'string' || !TYPES.has(e.type)) bad(`type must be one of view, click, cart, purchase, exposure; got ${JSON.stringify(e.type)}`);
   if (typeof e.userId !== 'string' || e.userId === '') bad(`userId must be a non-empty string, got ${JSON.stringify(e.userId)}`);

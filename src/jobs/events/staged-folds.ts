@@ -37,7 +37,13 @@ function readStaging<S extends Staged>(ctx: ProcessContext<unknown>): Staging<S>
 }
 
 /** The fold time of an event with time `ts`: the next step of `interval` after it, and after the key's last fold. */
-export function stageForFold<S extends Staged>(ctx: ProcessContext<unknown>, ts: number, interval: number, entry: (foldTime: number) => S, timerNamespace: string): void {
+export function stageForFold<S extends Staged>(
+  ctx: ProcessContext<unknown>,
+  ts: number,
+  interval: number,
+  entry: (foldTime: number) => S,
+  timerNamespace: string,
+): void {
   const [last, staged] = readStaging<S>(ctx);
   let due = (Math.floor(ts / interval) + 1) * interval;
   if (last !== null && due <= last) due = last + interval;

@@ -55,13 +55,24 @@ function bad(reason: string, hint: string): never {
  * Checks an exposure against what the options declare of its experiment, and the covariates (BAD_RECORD naming what
  * is wrong). An experiment the options do not list takes any variant.
  */
-export function checkExposure(x: ExperimentExposure, covariates: Readonly<Record<string, unknown>> | undefined, options: ResolvedExperimentOptions): CheckedExposure {
+export function checkExposure(
+  x: ExperimentExposure,
+  covariates: Readonly<Record<string, unknown>> | undefined,
+  options: ResolvedExperimentOptions,
+): CheckedExposure {
   const spec = options.specOf(x.id);
   if (spec.split) {
     const arms = Object.keys(spec.split);
-    if (!arms.includes(x.variant)) bad(`exposure to arm '${x.variant}' of experiment '${x.id}', which has no such arm`, `the declared split's arms are ${arms.join(', ')}; add the arm to the split, or remove the split to take every variant`);
+    if (!arms.includes(x.variant))
+      bad(
+        `exposure to arm '${x.variant}' of experiment '${x.id}', which has no such arm`,
+        `the declared split's arms are ${arms.join(', ')}; add the arm to the split, or remove the split to take every variant`,
+      );
     if (!x.randomized && x.variant !== spec.control && x.variant !== spec.observationalArm) {
-      bad(`observational exposure to arm '${x.variant}' of experiment '${x.id}'`, `observational units compare '${spec.observationalArm}' with '${spec.control}' only`);
+      bad(
+        `observational exposure to arm '${x.variant}' of experiment '${x.id}'`,
+        `observational units compare '${spec.observationalArm}' with '${spec.control}' only`,
+      );
     }
   }
   const values: Observation = {};
@@ -69,7 +80,11 @@ export function checkExposure(x: ExperimentExposure, covariates: Readonly<Record
     const v = covariates?.[name];
     if (typeof v === 'boolean') values[name] = v ? 1 : 0;
     else if (typeof v === 'number' && Number.isFinite(v)) values[name] = v;
-    else bad(`exposure to experiment '${x.id}' lacks covariate '${name}' (got ${JSON.stringify(v)})`, `exposures to '${x.id}' carry its covariates ${spec.covariates.join(', ')} as numbers or booleans (with.experiments[].covariates lists those an experiment uses; without a list, every configured one)`);
+    else
+      bad(
+        `exposure to experiment '${x.id}' lacks covariate '${name}' (got ${JSON.stringify(v)})`,
+        `exposures to '${x.id}' carry its covariates ${spec.covariates.join(', ')} as numbers or booleans (with.experiments[].covariates lists those an experiment uses; without a list, every configured one)`,
+      );
   }
   const usage = x.variant !== (spec.control ?? DEFAULT_CONTROL) && x.used !== false ? 1 : 0;
   return { experiment: x.id, arm: x.variant, randomized: x.randomized, usage, covariates: values };
@@ -79,7 +94,12 @@ export function checkExposure(x: ExperimentExposure, covariates: Readonly<Record
  * A user's observation: outcomes since exposure, the windowed outcomes (`windows`: outcomes within each conversion
  * window, by window length), the exposure's covariates and the usage flag.
  */
-export function observationOf(outcomes: Outcomes, windows: Readonly<Record<number, Outcomes>>, exposure: CheckedExposure, options: ResolvedExperimentOptions): Observation {
+export function observationOf(
+  outcomes: Outcomes,
+  windows: Readonly<Record<number, Outcomes>>,
+  exposure: CheckedExposure,
+  options: ResolvedExperimentOptions,
+): Observation {
   const windowed = Object.fromEntries(options.windowed.map((w) => [w.name, windows[w.window]![w.outcome]]));
   return { ...outcomes, ...windowed, ...exposure.covariates, [USAGE]: exposure.usage };
 }

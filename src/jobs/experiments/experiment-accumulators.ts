@@ -44,12 +44,12 @@ export interface KeyedLookups {
 }
 
 /** Moments of the declared arms (none when the arms are discovered). */
-function declaredArms(spec: ExperimentSpec, options: ResolvedExperimentOptions): ArmMoments {
+function declaredArms(spec: ExperimentSpec): ArmMoments {
   return Object.fromEntries(Object.keys(spec.split ?? {}).map((arm) => [arm, createMoments(spec.variables)]));
 }
 
-export function emptyAccumulators(spec: ExperimentSpec, options: ResolvedExperimentOptions): ExperimentAccumulators {
-  return { arms: declaredArms(spec, options), observational: null, conflicts: 0, discovered: noDiscoveredArms(), otherObservationalUnits: 0 };
+export function emptyAccumulators(spec: ExperimentSpec): ExperimentAccumulators {
+  return { arms: declaredArms(spec), observational: null, conflicts: 0, discovered: noDiscoveredArms(), otherObservationalUnits: 0 };
 }
 
 function replace(m: Moments, change: ContributionChange): void {
@@ -57,7 +57,13 @@ function replace(m: Moments, change: ContributionChange): void {
   addObservation(m, change.current);
 }
 
-function applyObservational(acc: ExperimentAccumulators, change: ContributionChange, spec: ExperimentSpec, options: ResolvedExperimentOptions, lookups: KeyedLookups): void {
+function applyObservational(
+  acc: ExperimentAccumulators,
+  change: ContributionChange,
+  spec: ExperimentSpec,
+  options: ResolvedExperimentOptions,
+  lookups: KeyedLookups,
+): void {
   const comparison = (acc.observational ??= {
     model: createPropensityModel(spec.covariates, { standardization: options.standardization }),
     control: createObservationalArm(spec.variables),
@@ -71,7 +77,13 @@ function applyObservational(acc: ExperimentAccumulators, change: ContributionCha
   const arm = treated ? comparison.treated : comparison.control;
   const before = lookups.propensity(change.userId);
   if (change.previous) {
-    if (before === undefined) throw new FlywheelError(ErrorCodes.STATE, `observational user '${change.userId}' of experiment '${spec.id}' has a previous contribution but no stored propensity`, { key: spec.id }, 'the state of the experiment step is inconsistent; restore it or replay the input');
+    if (before === undefined)
+      throw new FlywheelError(
+        ErrorCodes.STATE,
+        `observational user '${change.userId}' of experiment '${spec.id}' has a previous contribution but no stored propensity`,
+        { key: spec.id },
+        'the state of the experiment step is inconsistent; restore it or replay the input',
+      );
     removeObservationalUnit(arm, change.previous, before, treated, options.weighting);
   }
   if (before === undefined) learnPropensity(comparison.model, change.current, treated);
@@ -81,7 +93,13 @@ function applyObservational(acc: ExperimentAccumulators, change: ContributionCha
 }
 
 /** Applies one contribution change (in place). */
-export function applyContribution(acc: ExperimentAccumulators, change: ContributionChange, spec: ExperimentSpec, options: ResolvedExperimentOptions, lookups: KeyedLookups): void {
+export function applyContribution(
+  acc: ExperimentAccumulators,
+  change: ContributionChange,
+  spec: ExperimentSpec,
+  options: ResolvedExperimentOptions,
+  lookups: KeyedLookups,
+): void {
   discoverVariant(acc.discovered, change.arm);
   acc.arms[change.arm] ??= createMoments(spec.variables);
   if (!change.randomized) {
@@ -89,7 +107,7 @@ export function applyContribution(acc: ExperimentAccumulators, change: Contribut
     return;
   }
   replace(acc.arms[change.arm]!, change);
-  const cohort = lookups.cohort(change.cohort) ?? declaredArms(spec, options);
+  const cohort = lookups.cohort(change.cohort) ?? declaredArms(spec);
   replace((cohort[change.arm] ??= createMoments(spec.variables)), change);
   lookups.setCohort(change.cohort, cohort);
 }

@@ -28,7 +28,13 @@ import { USER_OUTCOMES, type UserOutcome } from './user-outcomes.js';
 export interface ExperimentOptions {
   experiments?: Array<{ id: string; control?: string; split?: Record<string, number>; observationalArm?: string; covariates?: string[] }>;
   covariates?: Record<string, { center?: number; scale?: number }>;
-  metrics: Array<{ metric: UserOutcome; preExposure?: string; ratio?: { numerator: UserOutcome; denominator: UserOutcome }; tau2?: number; window?: string | number }>;
+  metrics: Array<{
+    metric: UserOutcome;
+    preExposure?: string;
+    ratio?: { numerator: UserOutcome; denominator: UserOutcome };
+    tau2?: number;
+    window?: string | number;
+  }>;
   emitInterval?: string | number;
   cohort?: string | number;
   alpha?: number;
@@ -142,7 +148,12 @@ const optionsSchema = {
         properties: {
           metric: outcome,
           preExposure: { type: 'string', minLength: 1 },
-          ratio: { type: 'object', additionalProperties: false, required: ['numerator', 'denominator'], properties: { numerator: outcome, denominator: outcome } },
+          ratio: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['numerator', 'denominator'],
+            properties: { numerator: outcome, denominator: outcome },
+          },
           tau2: { type: 'number', exclusiveMinimum: 0, default: 1 },
           window: duration,
         },
@@ -159,7 +170,13 @@ const optionsSchema = {
       default: {},
       properties: {
         estimand: { type: 'string', enum: ['ate', 'att'], default: DEFAULT_WEIGHTING.estimand },
-        clip: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, default: [...DEFAULT_WEIGHTING.clip] },
+        clip: {
+          type: 'array',
+          minItems: 2,
+          maxItems: 2,
+          items: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+          default: [...DEFAULT_WEIGHTING.clip],
+        },
       },
     },
   },
@@ -186,7 +203,13 @@ function resolveMetrics(metrics: ExperimentOptions['metrics']): { metrics: Metri
       windowed.set(name, { name, outcome, window });
       return name;
     };
-    return { ...rest, name: variable(m.metric), window, tau2: m.tau2 ?? 1, ...(ratio ? { ratio: { numerator: variable(ratio.numerator), denominator: variable(ratio.denominator) } } : {}) };
+    return {
+      ...rest,
+      name: variable(m.metric),
+      window,
+      tau2: m.tau2 ?? 1,
+      ...(ratio ? { ratio: { numerator: variable(ratio.numerator), denominator: variable(ratio.denominator) } } : {}),
+    };
   });
   const names = resolved.map((m) => m.name);
   const twice = names.findIndex((n, i) => names.indexOf(n) !== i);
@@ -194,24 +217,42 @@ function resolveMetrics(metrics: ExperimentOptions['metrics']): { metrics: Metri
   return { metrics: resolved, windowed: [...windowed.values()] };
 }
 
-function resolveExperiment(x: NonNullable<ExperimentOptions['experiments']>[number], i: number, configured: readonly string[], variablesOf: (covariates: readonly string[]) => string[]): ExperimentSpec {
-  if (x.observationalArm !== undefined && x.observationalArm === x.control) invalid(`experiment '${x.id}': observationalArm '${x.observationalArm}' is the control arm`, `experiments.${i}.observationalArm`);
+function resolveExperiment(
+  x: NonNullable<ExperimentOptions['experiments']>[number],
+  i: number,
+  configured: readonly string[],
+  variablesOf: (covariates: readonly string[]) => string[],
+): ExperimentSpec {
+  if (x.observationalArm !== undefined && x.observationalArm === x.control)
+    invalid(`experiment '${x.id}': observationalArm '${x.observationalArm}' is the control arm`, `experiments.${i}.observationalArm`);
   const covariates = x.covariates ?? [...configured];
   const unknown = covariates.find((c) => !configured.includes(c));
-  if (unknown !== undefined) invalid(`experiment '${x.id}': covariate '${unknown}' is not configured under with.covariates (${configured.join(', ') || 'none'})`, `experiments.${i}.covariates`);
+  if (unknown !== undefined)
+    invalid(
+      `experiment '${x.id}': covariate '${unknown}' is not configured under with.covariates (${configured.join(', ') || 'none'})`,
+      `experiments.${i}.covariates`,
+    );
   const used = { covariates, variables: variablesOf(covariates) };
   if (!x.split) return { id: x.id, control: x.control ?? null, split: null, observationalArm: x.observationalArm ?? null, ...used };
   const arms = Object.keys(x.split);
   // With a declared split the arms are known, so the defaults apply to them once, here.
   const control = x.control ?? (arms.includes(DEFAULT_CONTROL) ? DEFAULT_CONTROL : arms[0]!);
-  if (!arms.includes(control)) invalid(`experiment '${x.id}': the control arm '${control}' has no split (arms: ${arms.join(', ')})`, `experiments.${i}.control`);
+  if (!arms.includes(control))
+    invalid(`experiment '${x.id}': the control arm '${control}' has no split (arms: ${arms.join(', ')})`, `experiments.${i}.control`);
   const observationalArm = x.observationalArm ?? arms.find((a) => a !== control)!;
-  if (!arms.includes(observationalArm)) invalid(`experiment '${x.id}': observationalArm '${observationalArm}' must be a non-control arm of the split (${arms.join(', ')})`, `experiments.${i}.observationalArm`);
+  if (!arms.includes(observationalArm))
+    invalid(
+      `experiment '${x.id}': observationalArm '${observationalArm}' must be a non-control arm of the split (${arms.join(', ')})`,
+      `experiments.${i}.observationalArm`,
+    );
   return { id: x.id, control, split: { ...x.split }, observationalArm, ...used };
 }
 
 export function resolveExperimentOptions(options: ExperimentOptions): ResolvedExperimentOptions {
-  const o = structuredClone(options) as Required<ExperimentOptions> & { weighting: WeightingConfig; covariates: Record<string, { center: number; scale: number }> };
+  const o = structuredClone(options) as Required<ExperimentOptions> & {
+    weighting: WeightingConfig;
+    covariates: Record<string, { center: number; scale: number }>;
+  };
   const problem = validateAgainst(optionsSchema, o);
   if (problem) invalid(problem.message, problem.path.join('.') || '(root)');
   const covariates = Object.keys(o.covariates);
@@ -223,11 +264,22 @@ export function resolveExperimentOptions(options: ExperimentOptions): ResolvedEx
     experiments.set(x.id, resolveExperiment(x, i, covariates, variablesOf));
   });
   // An experiment the options do not list: everything but the covariates comes from the exposures.
-  const undeclared = (id: string): ExperimentSpec => ({ id, control: null, split: null, observationalArm: null, covariates, variables: variablesOf(covariates) });
+  const undeclared = (id: string): ExperimentSpec => ({
+    id,
+    control: null,
+    split: null,
+    observationalArm: null,
+    covariates,
+    variables: variablesOf(covariates),
+  });
   const clash = covariates.find((c) => (USER_OUTCOMES as readonly string[]).includes(c) || c === USAGE);
   if (clash !== undefined) invalid(`covariate '${clash}' has the name of an outcome or of '${USAGE}'`, `covariates.${clash}`);
   o.metrics.forEach((m, i) => {
-    if (m.preExposure !== undefined && !covariates.includes(m.preExposure)) invalid(`metric '${m.metric}': preExposure '${m.preExposure}' is not a configured covariate (${covariates.join(', ') || 'none'})`, `metrics.${i}.preExposure`);
+    if (m.preExposure !== undefined && !covariates.includes(m.preExposure))
+      invalid(
+        `metric '${m.metric}': preExposure '${m.preExposure}' is not a configured covariate (${covariates.join(', ') || 'none'})`,
+        `metrics.${i}.preExposure`,
+      );
   });
   const [low, high] = o.weighting.clip;
   if (!(low! < high!)) invalid(`propensity clip [${low}, ${high}] must have low < high`, 'weighting.clip');

@@ -58,7 +58,10 @@ function cohortReport(cohort: number, moments: ArmMoments, arms: ExperimentArms,
   const treatments = arms.arms.filter((a) => a !== arms.control);
   const control = moments[arms.control];
   const effects = Object.fromEntries(
-    options.metrics.map((m) => [m.name, Object.fromEntries(treatments.map((arm) => [arm, control && moments[arm] ? differenceInMeans(control, moments[arm], m.name, options.alpha) : null]))]),
+    options.metrics.map((m) => [
+      m.name,
+      Object.fromEntries(treatments.map((arm) => [arm, control && moments[arm] ? differenceInMeans(control, moments[arm], m.name, options.alpha) : null])),
+    ]),
   );
   return { cohort, counts: Object.fromEntries(arms.arms.map((a) => [a, moments[a]?.count ?? 0])), effects };
 }
@@ -74,7 +77,10 @@ export function experimentReport(
 ): { report: ExperimentReport; looks: PreviousLooks } {
   const arms = experimentArms(spec, acc.discovered);
   const obs = acc.observational;
-  const observational = obs && arms.observationalArm !== null ? { arm: arms.observationalArm, control: obs.control, treated: obs.treated, covariates: spec.covariates, weighting: options.weighting } : undefined;
+  const observational =
+    obs && arms.observationalArm !== null
+      ? { arm: arms.observationalArm, control: obs.control, treated: obs.treated, covariates: spec.covariates, weighting: options.weighting }
+      : undefined;
   const perMetric = options.metrics.map((m) => metricReport(acc.arms, metricConfig(m, spec, arms, options), previous[m.name] ?? {}, observational));
   const metrics = adjustAcrossMetrics(perMetric, options.correction);
   const looks: PreviousLooks = {};
@@ -89,7 +95,12 @@ export function experimentReport(
       declaredSplit: spec.split,
       units: {
         randomized: Object.fromEntries(arms.arms.map((a) => [a, acc.arms[a]!.count])),
-        observational: { arm: arms.observationalArm, control: obs?.control.raw.count ?? 0, treated: obs?.treated.raw.count ?? 0, otherArms: acc.otherObservationalUnits },
+        observational: {
+          arm: arms.observationalArm,
+          control: obs?.control.raw.count ?? 0,
+          treated: obs?.treated.raw.count ?? 0,
+          otherArms: acc.otherObservationalUnits,
+        },
       },
       conflictingExposures: acc.conflicts,
       metrics,
@@ -98,4 +109,3 @@ export function experimentReport(
     looks,
   };
 }
-

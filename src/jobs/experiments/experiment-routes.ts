@@ -23,7 +23,12 @@ function summary(report: ExperimentReport): object {
     warnings: [...new Set(report.metrics.flatMap((m) => m.warnings.map((w) => w.code)))],
     effects: report.metrics.map((m) => ({
       metric: m.metric,
-      comparisons: m.comparisons.map((c) => ({ arm: c.arm, estimate: c.difference?.estimate ?? null, adjustedPValue: c.adjustedPValue, alwaysValidPValue: c.alwaysValid?.pValue ?? null })),
+      comparisons: m.comparisons.map((c) => ({
+        arm: c.arm,
+        estimate: c.difference?.estimate ?? null,
+        adjustedPValue: c.adjustedPValue,
+        alwaysValidPValue: c.alwaysValid?.pValue ?? null,
+      })),
     })),
   };
 }
@@ -77,16 +82,24 @@ export function experimentRoutes(options: ResolvedExperimentOptions): QueryRoute
       async (req, reply) => {
         const { id } = req.params;
         const report = read(id);
-        if (!report) return reply.code(404).send({ error: 'not found', message: `experiment '${id}' has no report (declared: ${ids.join(', ') || 'none'}): step '${stepId}' reports an experiment, declared or not, once the watermark passes the first emit time after its first exposure` });
+        if (!report)
+          return reply.code(404).send({
+            error: 'not found',
+            message: `experiment '${id}' has no report (declared: ${ids.join(', ') || 'none'}): step '${stepId}' reports an experiment, declared or not, once the watermark passes the first emit time after its first exposure`,
+          });
         const metric = req.query.metric;
         return metric === undefined ? report : { ...report, metrics: report.metrics.filter((m) => m.metric === metric) };
       },
     );
 
-    app.get<{ Params: { id: string } }>('/experiments/:id/history', { schema: { summary: "An experiment's estimates and intervals per report seen", params: idParams } }, async (req) => ({
-      experiment: req.params.id,
-      sampledEveryMs: SAMPLE_MS,
-      points: history.of(req.params.id),
-    }));
+    app.get<{ Params: { id: string } }>(
+      '/experiments/:id/history',
+      { schema: { summary: "An experiment's estimates and intervals per report seen", params: idParams } },
+      async (req) => ({
+        experiment: req.params.id,
+        sampledEveryMs: SAMPLE_MS,
+        points: history.of(req.params.id),
+      }),
+    );
   };
 }

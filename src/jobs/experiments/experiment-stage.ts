@@ -23,7 +23,14 @@ import { reportChange, type ExperimentReportChange } from './report-changes.js';
 
 export type ExperimentOutput = ExperimentReport | ExperimentReportChange;
 
-export const EXPERIMENT_STATE = { pending: 'pending', accumulators: 'accumulators', cohorts: 'cohorts', propensities: 'propensities', looks: 'looks', report: 'report' } as const;
+export const EXPERIMENT_STATE = {
+  pending: 'pending',
+  accumulators: 'accumulators',
+  cohorts: 'cohorts',
+  propensities: 'propensities',
+  looks: 'looks',
+  report: 'report',
+} as const;
 const REPORT = 'report';
 /** Cohort starts as map entry names: zero-padded so entry order is time order. */
 const cohortEntry = (cohort: number): string => cohort.toString().padStart(16, '0');
@@ -47,7 +54,7 @@ export function experimentEstimates(options: ResolvedExperimentOptions): KeyedPr
   /** Applies the pending changes due at `time`, in entry (time, user) order. */
   function applyDue(time: number, ctx: ProcessContext<ExperimentOutput>): ExperimentAccumulators {
     const spec = options.specOf(ctx.key);
-    const acc = ctx.state<ExperimentAccumulators>(EXPERIMENT_STATE.accumulators).get() ?? emptyAccumulators(spec, options);
+    const acc = ctx.state<ExperimentAccumulators>(EXPERIMENT_STATE.accumulators).get() ?? emptyAccumulators(spec);
     const pending = ctx.mapState<ExperimentChange>(EXPERIMENT_STATE.pending);
     const propensities = ctx.mapState<number>(EXPERIMENT_STATE.propensities);
     const cohorts = ctx.mapState<ArmMoments>(EXPERIMENT_STATE.cohorts);
@@ -69,7 +76,10 @@ export function experimentEstimates(options: ResolvedExperimentOptions): KeyedPr
   function onTimer(timer: FiredTimer, ctx: ProcessContext<ExperimentOutput>): void {
     const spec = options.specOf(ctx.key);
     const acc = applyDue(timer.time, ctx);
-    const cohorts = ctx.mapState<ArmMoments>(EXPERIMENT_STATE.cohorts).entries().map(([name, arms]): [number, ArmMoments] => [Number(name), arms]);
+    const cohorts = ctx
+      .mapState<ArmMoments>(EXPERIMENT_STATE.cohorts)
+      .entries()
+      .map(([name, arms]): [number, ArmMoments] => [Number(name), arms]);
     const looksState = ctx.state<PreviousLooks>(EXPERIMENT_STATE.looks);
     const { report, looks } = experimentReport(spec, acc, cohorts, looksState.get() ?? {}, timer.time, options);
     if (Object.values(looks).some((arms) => Object.keys(arms).length > 0)) fixControl(spec, acc.discovered);

@@ -26,4 +26,3 @@ export function experimentEstimates(options: ExperimentOptions): ExperimentProce
   const resolved = resolveExperimentOptions(options);
   return { ...estimatesProcessor(resolved), queryRoutes: experimentRoutes(resolved) };
 }
-

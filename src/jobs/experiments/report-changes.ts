@@ -25,16 +25,23 @@ const byName = <T extends object>(items: readonly T[] | undefined | null, name: 
 
 /** The report with its named lists as objects keyed by name (see above); plain JSON. */
 export function keyedReport(report: ExperimentReport): Record<string, unknown> {
-  return JSON.parse(JSON.stringify({
-    ...report,
-    metrics: Object.fromEntries(report.metrics.map((m) => [m.metric, {
-      ...m,
-      arms: byName(m.arms, 'arm'),
-      comparisons: byName(m.comparisons, 'arm'),
-      ...(m.observational ? { observational: { ...m.observational, balance: byName(m.observational.balance, 'covariate') } } : {}),
-    }])),
-    cohorts: byName(report.cohorts, 'cohort'),
-  })) as Record<string, unknown>;
+  return JSON.parse(
+    JSON.stringify({
+      ...report,
+      metrics: Object.fromEntries(
+        report.metrics.map((m) => [
+          m.metric,
+          {
+            ...m,
+            arms: byName(m.arms, 'arm'),
+            comparisons: byName(m.comparisons, 'arm'),
+            ...(m.observational ? { observational: { ...m.observational, balance: byName(m.observational.balance, 'covariate') } } : {}),
+          },
+        ]),
+      ),
+      cohorts: byName(report.cohorts, 'cohort'),
+    }),
+  ) as Record<string, unknown>;
 }
 
 /** The change from the previously emitted report (none before the first) to `current`; null when nothing changed. */

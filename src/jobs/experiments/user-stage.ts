@@ -65,7 +65,14 @@ export function userContributions(options: ResolvedExperimentOptions): KeyedProc
       if (exposure) {
         const known = exposures[exposure.experiment];
         if (!known) {
-          exposures[exposure.experiment] = { exposure, ts, cohort: Math.floor(ts / options.cohort) * options.cohort, outcomes: noOutcomes(), windows: noWindowedOutcomes(), sent: null };
+          exposures[exposure.experiment] = {
+            exposure,
+            ts,
+            cohort: Math.floor(ts / options.cohort) * options.cohort,
+            outcomes: noOutcomes(),
+            windows: noWindowedOutcomes(),
+            sent: null,
+          };
           touched.add(exposure.experiment);
         } else if (known.exposure.arm !== exposure.arm) {
           ctx.emit({ kind: 'conflict', experiment: exposure.experiment, userId: ctx.key, arm: exposure.arm, keptArm: known.exposure.arm }, timer.time);
@@ -83,7 +90,19 @@ export function userContributions(options: ResolvedExperimentOptions): KeyedProc
     for (const id of touched) {
       const x = exposures[id]!;
       const current = observationOf(x.outcomes, x.windows, x.exposure, options);
-      ctx.emit({ kind: 'contribution', experiment: id, userId: ctx.key, arm: x.exposure.arm, randomized: x.exposure.randomized, cohort: x.cohort, previous: x.sent, current }, timer.time);
+      ctx.emit(
+        {
+          kind: 'contribution',
+          experiment: id,
+          userId: ctx.key,
+          arm: x.exposure.arm,
+          randomized: x.exposure.randomized,
+          cohort: x.cohort,
+          previous: x.sent,
+          current,
+        },
+        timer.time,
+      );
       x.sent = current;
     }
     exposuresState.set(exposures);

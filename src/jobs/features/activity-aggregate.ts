@@ -32,8 +32,13 @@ export const activity: Aggregator<BehaviourEvent, ActivityCounts, Activity> = {
     return next;
   },
   merge: (a, b) => ({
-    view: a.view + b.view, click: a.click + b.click, cart: a.cart + b.cart, purchase: a.purchase + b.purchase,
-    exposure: a.exposure + b.exposure, gmv: a.gmv + b.gmv, lastSeen: Math.max(a.lastSeen, b.lastSeen),
+    view: a.view + b.view,
+    click: a.click + b.click,
+    cart: a.cart + b.cart,
+    purchase: a.purchase + b.purchase,
+    exposure: a.exposure + b.exposure,
+    gmv: a.gmv + b.gmv,
+    lastSeen: Math.max(a.lastSeen, b.lastSeen),
   }),
   result: (acc) => ({
     ...acc,

@@ -39,7 +39,11 @@ const rate = (sum: number, halfLife: number, age: number): number => {
 };
 
 /** Events per hour by the short and long sums of a key first seen `age` ms ago (> 0), and their ratio (null when the long rate is 0). */
-export function decayedRates(d: DecayedCounts, halfLives: { short: number; long: number }, age: number): { shortRate: number; longRate: number; trend: number | null } {
+export function decayedRates(
+  d: DecayedCounts,
+  halfLives: { short: number; long: number },
+  age: number,
+): { shortRate: number; longRate: number; trend: number | null } {
   const shortRate = rate(d.short, halfLives.short, age);
   const longRate = rate(d.long, halfLives.long, age);
   return { shortRate, longRate, trend: longRate > 0 ? shortRate / longRate : null };

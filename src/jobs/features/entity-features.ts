@@ -96,7 +96,12 @@ export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions
       priceState.set(digest);
     }
     recordFold(ctx, asOf);
-    const record: FeatureRecord = { entity: spec.entity, id: ctx.key, asOf, features: featuresAsOf(spec, options, { aggregate, sketches, prices: digest }, asOf) };
+    const record: FeatureRecord = {
+      entity: spec.entity,
+      id: ctx.key,
+      asOf,
+      features: featuresAsOf(spec, options, { aggregate, sketches, prices: digest }, asOf),
+    };
     ctx.state<FeatureRecord>(STATE.features).set(record);
     ctx.emit(record, asOf);
     const refresh = nextRefresh(aggregate);

@@ -68,7 +68,13 @@ const optionsSchema = {
       properties: { short: { ...durationSchema, default: '1h' }, long: { ...durationSchema, default: '24h' } },
       default: {},
     },
-    priceQuantiles: { type: 'array', minItems: 1, maxItems: 16, items: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, default: [0.5, 0.9, 0.99] },
+    priceQuantiles: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 16,
+      items: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+      default: [0.5, 0.9, 0.99],
+    },
     priceCompression: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.05 },
     maxBatch: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
   },
@@ -88,7 +94,13 @@ function duration(value: unknown, path: string): number {
 
 /** A name for a window given in ms: the largest unit that divides it. */
 function labelOf(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
 
@@ -101,9 +113,11 @@ export function resolveFeatureOptions(options: FeatureOptions = {}): ResolvedFea
     const size = duration(raw, `windows.${i}`);
     const bucket = size / o.bucketsPerWindow;
     if (!Number.isInteger(bucket)) invalid(`window ${String(raw)} is not a whole number of ms per bucket with ${o.bucketsPerWindow} buckets`, `windows.${i}`);
-    if (bucket % emitInterval !== 0) invalid(`the emit interval (${emitInterval} ms) must divide the bucket size of window ${String(raw)} (${bucket} ms)`, 'emitInterval');
+    if (bucket % emitInterval !== 0)
+      invalid(`the emit interval (${emitInterval} ms) must divide the bucket size of window ${String(raw)} (${bucket} ms)`, 'emitInterval');
     const refresh = size / o.refreshesPerWindow;
-    if (refresh % emitInterval !== 0) invalid(`the emit interval (${emitInterval} ms) must divide the refresh step of window ${String(raw)} (${refresh} ms)`, 'refreshesPerWindow');
+    if (refresh % emitInterval !== 0)
+      invalid(`the emit interval (${emitInterval} ms) must divide the refresh step of window ${String(raw)} (${refresh} ms)`, 'refreshesPerWindow');
     return { label: typeof raw === 'string' ? raw.trim() : labelOf(size), size, bucket, buckets: o.bucketsPerWindow, refresh };
   });
   const labels = windows.map((w) => w.label);

@@ -34,7 +34,8 @@ function select(values: FeatureValues, fields: ReadonlySet<string> | null): Feat
 
 function view(record: FeatureRecord, window: string | undefined, fields: ReadonlySet<string> | null): object {
   const { entity, id, asOf, features } = record;
-  if (window !== undefined) return { entity, id, asOf, window, features: { ...select(features.current, fields), ...select(features.windows[window] ?? {}, fields) } };
+  if (window !== undefined)
+    return { entity, id, asOf, window, features: { ...select(features.current, fields), ...select(features.windows[window] ?? {}, fields) } };
   const windows = Object.fromEntries(Object.entries(features.windows).map(([name, values]) => [name, select(values, fields)]));
   return { entity, id, asOf, features: { current: select(features.current, fields), windows } };
 }
@@ -82,7 +83,9 @@ export function featureRoutes(spec: EntitySpec, options: ResolvedFeatureOptions)
   return (app: FastifyInstance, step: { stepId: string; state: StateReader; answers?: ReadyAnswers; addReadyRoute?: (route: ReadyRoute) => void }) => {
     const { stepId, state } = step;
     const read = (id: string) => state.value<FeatureRecord>(stepId, id, STATE.features);
-    const whole: ReadyAnswer = (step.answers ?? renderedEachTime(state)).of<FeatureRecord>(stepId, STATE.features, (record) => JSON.stringify(view(record, undefined, null)));
+    const whole: ReadyAnswer = (step.answers ?? renderedEachTime(state)).of<FeatureRecord>(stepId, STATE.features, (record) =>
+      JSON.stringify(view(record, undefined, null)),
+    );
     step.addReadyRoute?.({ prefix: `/features/${plural}/`, route: `/features/${plural}/:id`, maxIdLength: MAX_ID_LENGTH, answer: whole });
 
     app.get<{ Params: { id: string }; Querystring: Query }>(
@@ -93,7 +96,10 @@ export function featureRoutes(spec: EntitySpec, options: ResolvedFeatureOptions)
         if (typeof fields === 'string') return reply.code(400).send({ error: 'bad request', message: fields });
         const record = read(req.params.id);
         if (record === undefined) {
-          return reply.code(404).send({ error: 'not found', message: `no features for ${spec.entity} '${req.params.id}': step '${stepId}' has not seen it, or not yet taken its first snapshot` });
+          return reply.code(404).send({
+            error: 'not found',
+            message: `no features for ${spec.entity} '${req.params.id}': step '${stepId}' has not seen it, or not yet taken its first snapshot`,
+          });
         }
         return view(record, req.query.window, fields);
       },
@@ -105,7 +111,12 @@ export function featureRoutes(spec: EntitySpec, options: ResolvedFeatureOptions)
       {
         schema: {
           querystring,
-          body: { type: 'object', additionalProperties: false, properties: { ids: { type: 'array', minItems: 1, maxItems: options.maxBatch, items: idSchema } }, required: ['ids'] },
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { ids: { type: 'array', minItems: 1, maxItems: options.maxBatch, items: idSchema } },
+            required: ['ids'],
+          },
         },
       },
       async (req, reply) => {

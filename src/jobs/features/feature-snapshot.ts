@@ -57,9 +57,17 @@ export function featuresAsOf(spec: EntitySpec, options: ResolvedFeatureOptions, 
   options.windows.forEach((w, i) => {
     const start = windowStart(w, asOf) / options.emitInterval;
     const tally = windowTally(s.aggregate.buckets[i]!, w, asOf, spec.types.length);
-    windows[w.label] = windowFeatures(spec, tally, s.sketches.map((sketch) => hllEstimate(sketch, p, start)));
+    windows[w.label] = windowFeatures(
+      spec,
+      tally,
+      s.sketches.map((sketch) => hllEstimate(sketch, p, start)),
+    );
   });
-  windows[LIFETIME] = windowFeatures(spec, s.aggregate.lifetime, s.sketches.map((sketch) => hllEstimate(sketch, p, null)));
+  windows[LIFETIME] = windowFeatures(
+    spec,
+    s.aggregate.lifetime,
+    s.sketches.map((sketch) => hllEstimate(sketch, p, null)),
+  );
   const age = asOf - (s.aggregate.firstSeen ?? asOf);
   const rates = decayedRates(advanceDecay(s.aggregate.decay, asOf, [], options.halfLives), options.halfLives, age);
   const current: FeatureValues = {

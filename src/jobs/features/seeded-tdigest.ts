@@ -33,7 +33,14 @@ class SeededDigest extends TDigest {
     const self = this as unknown as DigestInternals;
     if (self.compressing) return;
     const points = this.toArray();
-    const random = mulberry32((this.seed ^ Math.imul(points.reduce((n, c) => n + c.n, 0), 0x9e3779b1)) >>> 0);
+    const random = mulberry32(
+      (this.seed ^
+        Math.imul(
+          points.reduce((n, c) => n + c.n, 0),
+          0x9e3779b1,
+        )) >>>
+        0,
+    );
     this.reset();
     self.compressing = true;
     while (points.length > 0) this.push_centroid(points.splice(Math.floor(random() * points.length), 1)[0]!);

@@ -57,7 +57,8 @@ export function resolveIdentityOptions(options: unknown): ResolvedIdentityOption
   const resolved = checkedStepOptions<IdentityOptions>(schema, options, 'identity step', 'docs/identity.md');
   const rank = new Map(resolved.identifiers.map((s, i) => [s.type, i]));
   if (rank.size !== resolved.identifiers.length) invalid('with.identifiers names a type twice', 'list each identifier type once');
-  const known = (t: string, where: string) => rank.has(t) || invalid(`${where} names the type '${t}', which is not under identifiers`, `use one of: ${[...rank.keys()].join(', ')}`);
+  const known = (t: string, where: string) =>
+    rank.has(t) || invalid(`${where} names the type '${t}', which is not under identifiers`, `use one of: ${[...rank.keys()].join(', ')}`);
   resolved.links.forEach(([a, b], i) => {
     known(a, `with.links[${i}]`);
     known(b, `with.links[${i}]`);

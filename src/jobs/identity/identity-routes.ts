@@ -22,7 +22,8 @@ export function identityRoutes(options: ResolvedIdentityOptions): QueryRoutes {
       { schema: { params: { type: 'object', properties: { type: idSchema, id: idSchema }, required: ['type', 'id'] } } },
       async (req, reply) => {
         const { type, id } = req.params;
-        if (!options.rank.has(type)) return reply.code(400).send({ error: 'bad request', message: `unknown identifier type '${type}'; step '${stepId}' knows: ${types.join(', ')}` });
+        if (!options.rank.has(type))
+          return reply.code(400).send({ error: 'bad request', message: `unknown identifier type '${type}'; step '${stepId}' knows: ${types.join(', ')}` });
         const unified = state.mapEntry<string>(stepId, IDENTITY_KEY, IDENTITY_STATE.ids, `${type}:${id}`);
         if (unified === undefined) return reply.code(404).send({ error: 'not found', message: `step '${stepId}' has not seen ${type} '${id}'` });
         // A singleton component has no members entry: its one member is the identifier itself.

@@ -73,7 +73,12 @@ export function identityStep(options: ResolvedIdentityOptions): KeyedProcessor<R
       bindStore(store, ctx);
       const seen = graph.observe(graph.identifiersOf(event), ctx.timestamp);
       if (seen === null) {
-        throw new FlywheelError(ErrorCodes.BAD_RECORD, `the event carries no identifier: none of ${fields} is a non-empty string or a number`, {}, 'fix the producer, or route events without identifiers around the identity step');
+        throw new FlywheelError(
+          ErrorCodes.BAD_RECORD,
+          `the event carries no identifier: none of ${fields} is a non-empty string or a number`,
+          {},
+          'fix the producer, or route events without identifiers around the identity step',
+        );
       }
       recordStats(ctx, seen);
       for (const change of seen.changes) ctx.sideOutput(MERGES_PORT, { ...change, ts: ctx.timestamp } satisfies IdentityChangeEvent);

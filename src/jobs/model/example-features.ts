@@ -48,7 +48,11 @@ const EVERY_PROFILE_NUMBER: UserProfile = { asOf: 0, views: 1, ctr: 0.5, purchas
  */
 export const NUMERIC_FEATURE_NAMES: readonly string[] = [
   ...new Set(
-    [clickFeatures('', { itemId: '', category: null, price: 40 }, null, EVERY_PROFILE_NUMBER), churnFeatures(EVERY_PROFILE_NUMBER, null, true), profileFeatures(null)].flatMap((features) =>
+    [
+      clickFeatures('', { itemId: '', category: null, price: 40 }, null, EVERY_PROFILE_NUMBER),
+      churnFeatures(EVERY_PROFILE_NUMBER, null, true),
+      profileFeatures(null),
+    ].flatMap((features) =>
       Object.entries(features)
         .filter(([, value]) => typeof value === 'number' || typeof value === 'boolean')
         .map(([name]) => name),

@@ -41,7 +41,12 @@ function term(name: string, value: FeatureValue): HashedTerm | null {
   if (value === true) return { key: name, value: 1 };
   if (typeof value === 'string') return { key: `${name}=${value}`, value: 1 };
   if (!Number.isFinite(value)) {
-    throw new FlywheelError(ErrorCodes.BAD_RECORD, `feature '${name}' is ${String(value)}, not a finite number`, {}, 'drop or impute the feature before hashing');
+    throw new FlywheelError(
+      ErrorCodes.BAD_RECORD,
+      `feature '${name}' is ${String(value)}, not a finite number`,
+      {},
+      'drop or impute the feature before hashing',
+    );
   }
   return value === 0 ? null : { key: name, value };
 }
@@ -49,7 +54,12 @@ function term(name: string, value: FeatureValue): HashedTerm | null {
 /** Checks a hashing spec once, where it is configured. */
 export function checkHashingSpec(spec: HashingSpec): void {
   if (!Number.isInteger(spec.bits) || spec.bits < 1 || spec.bits > 30) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `hashing bits must be an integer from 1 to 30, got ${spec.bits}`, {}, 'use 18 to 22 bits for typical user x item models');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `hashing bits must be an integer from 1 to 30, got ${spec.bits}`,
+      {},
+      'use 18 to 22 bits for typical user x item models',
+    );
   }
   for (const cross of spec.crosses ?? []) {
     if (cross.length < 2) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `a feature cross needs at least two names, got [${cross.join(', ')}]`);

@@ -41,7 +41,12 @@ export function createFtrl(params: Partial<FtrlParams> = {}): FtrlModel {
   const full = { ...DEFAULT_FTRL_PARAMS, ...params };
   const bad = (Object.keys(full) as Array<keyof FtrlParams>).find((k) => !Number.isFinite(full[k]) || full[k] < 0 || (k === 'alpha' && full[k] === 0));
   if (bad) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `FTRL ${bad} must be a finite number ${bad === 'alpha' ? '> 0' : '>= 0'}, got ${full[bad]}`, {}, 'typical values: alpha 0.05-0.2, beta 1, lambda1 0-2, lambda2 0-2');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `FTRL ${bad} must be a finite number ${bad === 'alpha' ? '> 0' : '>= 0'}, got ${full[bad]}`,
+      {},
+      'typical values: alpha 0.05-0.2, beta 1, lambda1 0-2, lambda2 0-2',
+    );
   }
   return { params: full, coords: createCoordinateStore(), examples: 0 };
 }
@@ -72,7 +77,12 @@ export function predict(model: FtrlModel, features: SparseFeatures): number {
  */
 export function update(model: FtrlModel, features: SparseFeatures, label: number): number {
   if (!(label >= 0 && label <= 1)) {
-    throw new FlywheelError(ErrorCodes.BAD_RECORD, `label must be 0 or 1 (or a probability), got ${label}`, {}, 'derive labels as 1 for a click or purchase and 0 otherwise');
+    throw new FlywheelError(
+      ErrorCodes.BAD_RECORD,
+      `label must be 0 or 1 (or a probability), got ${label}`,
+      {},
+      'derive labels as 1 for a click or purchase and 0 otherwise',
+    );
   }
   const { indices, values } = features;
   const { params } = model;

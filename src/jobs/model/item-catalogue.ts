@@ -8,7 +8,7 @@ import type { ItemEntry } from './model-state.js';
 
 /** A decayed count as of `at`: `count` halved for every `halfLife` ms since `since`. */
 function decayed(count: number, since: number, at: number, halfLife: number): number {
-  return count * Math.pow(2, -(at - since) / halfLife);
+  return count * 2 ** (-(at - since) / halfLife);
 }
 
 /** Counts one view of `itemId` at `ts` and refreshes its category and price. */

@@ -68,7 +68,8 @@ export function labelJoin(options: LabelOptions): KeyedProcessor<BehaviourEvent 
       const purchases = ctx.state<number[]>(LABEL_STATE.purchases);
       purchases.set([...(purchases.get() ?? []), e.ts].sort((a, b) => a - b));
     }
-    if (e.ts + L < ctx.watermark) late(ctx, e, `${e.type} at ${e.ts} arrived more than ${L} ms behind the watermark ${ctx.watermark}: views it answers may already be labelled`);
+    if (e.ts + L < ctx.watermark)
+      late(ctx, e, `${e.type} at ${e.ts} arrived more than ${L} ms behind the watermark ${ctx.watermark}: views it answers may already be labelled`);
   }
 
   function observeActivity(e: BehaviourEvent, user: UserLabelState, ctx: Ctx): void {

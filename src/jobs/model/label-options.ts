@@ -41,7 +41,13 @@ const schema = {
 export function resolveLabelOptions(options: Partial<Record<keyof LabelOptions, string | number>> = {}): LabelOptions {
   const resolved = checkedStepOptions<LabelOptions>(schema, options, 'label step');
   for (const name of ['labelWindow', 'timerResolution'] as const) {
-    if (resolved[name] <= 0) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `label step options: with.${name} must be a positive duration, got ${resolved[name]} ms`, { path: `with.${name}` }, 'e.g. labelWindow: 1m, timerResolution: 1s');
+    if (resolved[name] <= 0)
+      throw new FlywheelError(
+        ErrorCodes.CONFIG_INVALID,
+        `label step options: with.${name} must be a positive duration, got ${resolved[name]} ms`,
+        { path: `with.${name}` },
+        'e.g. labelWindow: 1m, timerResolution: 1s',
+      );
   }
   return resolved;
 }

@@ -4,6 +4,6 @@
 const MAX_MARGIN = 35;
 
 export function sigmoid(margin: number): number {
-  const m = margin > MAX_MARGIN ? MAX_MARGIN : margin < -MAX_MARGIN ? -MAX_MARGIN : margin;
+  const m = Math.min(MAX_MARGIN, Math.max(-MAX_MARGIN, margin));
   return 1 / (1 + Math.exp(-m));
 }

@@ -131,7 +131,16 @@ function calibrationError(bins: MetricBins): number {
 
 export function summarize(bins: MetricBins): MetricSummary {
   if (bins.count === 0) {
-    return { count: 0, baseRate: null, meanPrediction: null, logLoss: null, auc: null, aucErrorBound: null, expectedCalibrationError: null, observedOverExpected: null };
+    return {
+      count: 0,
+      baseRate: null,
+      meanPrediction: null,
+      logLoss: null,
+      auc: null,
+      aucErrorBound: null,
+      expectedCalibrationError: null,
+      observedOverExpected: null,
+    };
   }
   return {
     count: bins.count,

@@ -101,7 +101,12 @@ export function resolveModelOptions(options: unknown = {}): ModelOptions {
   }
   createRollingMetrics(resolved.metrics);
   if (resolved.learnEvery <= 0) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `model step options: with.learnEvery must be a positive duration, got ${resolved.learnEvery} ms`, { path: 'with.learnEvery' }, 'e.g. learnEvery: 1s');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `model step options: with.learnEvery must be a positive duration, got ${resolved.learnEvery} ms`,
+      { path: 'with.learnEvery' },
+      'e.g. learnEvery: 1s',
+    );
   }
   return resolved;
 }

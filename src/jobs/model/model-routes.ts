@@ -39,7 +39,10 @@ export function modelReport(state: StateReader, stepId: string, model: string): 
     unpublishedExamples: progress ? progress.examples - progress.publishedExamples : 0,
     live: metrics ? rollingSummary(metrics) : null,
     published: state.value<VersionInfo>(stepId, model, MODEL_STATE.head) ?? null,
-    versions: state.mapEntries<VersionInfo>(stepId, model, MODEL_STATE.versions).map(([, v]) => v).reverse(),
+    versions: state
+      .mapEntries<VersionInfo>(stepId, model, MODEL_STATE.versions)
+      .map(([, v]) => v)
+      .reverse(),
   };
 }
 
@@ -83,10 +86,14 @@ export function modelRoutes(options: ModelOptions): QueryRoutes {
       async (req) => ({ models: (req.query.model ? [req.query.model] : models).map((m) => modelReport(state, stepId, m)) }),
     );
     const modelParams = { type: 'object', properties: { model: { type: 'string', enum: models } }, required: ['model'] } as const;
-    app.get<{ Params: { model: string } }>('/models/:model/calibration', { schema: { summary: "A model's calibration over the rolling window", params: modelParams } }, async (req) => ({
-      model: req.params.model,
-      bins: calibration(state, stepId, req.params.model),
-    }));
+    app.get<{ Params: { model: string } }>(
+      '/models/:model/calibration',
+      { schema: { summary: "A model's calibration over the rolling window", params: modelParams } },
+      async (req) => ({
+        model: req.params.model,
+        bins: calibration(state, stepId, req.params.model),
+      }),
+    );
     app.get<{ Params: { model: string }; Querystring: { top: number } }>(
       '/models/:model/weights',
       {

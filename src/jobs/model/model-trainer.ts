@@ -46,7 +46,13 @@ export function onlineModel(options: ModelOptions): OnlineModel {
 
   function specOf(ctx: Ctx): ModelSpec {
     const spec = options.models[ctx.key as ModelName];
-    if (!spec) throw new FlywheelError(ErrorCodes.BAD_RECORD, `unknown model '${ctx.key}'`, { key: ctx.key }, `examples must name one of: ${Object.keys(options.models).join(', ')}`);
+    if (!spec)
+      throw new FlywheelError(
+        ErrorCodes.BAD_RECORD,
+        `unknown model '${ctx.key}'`,
+        { key: ctx.key },
+        `examples must name one of: ${Object.keys(options.models).join(', ')}`,
+      );
     return spec;
   }
 
@@ -63,7 +69,15 @@ export function onlineModel(options: ModelOptions): OnlineModel {
     const version = progress.version + 1;
     const publishedAt = Date.now();
     const snapshot = snapshotOf(model, version);
-    const info: VersionInfo = { model: ctx.key, version, examples: model.examples, learnedThrough: progress.learnedThrough, publishedAt, nonzeroWeights: snapshot.coords.length, metrics: rollingSummary(metrics) };
+    const info: VersionInfo = {
+      model: ctx.key,
+      version,
+      examples: model.examples,
+      learnedThrough: progress.learnedThrough,
+      publishedAt,
+      nonzeroWeights: snapshot.coords.length,
+      metrics: rollingSummary(metrics),
+    };
     ctx.state<PublishedModel>(MODEL_STATE.published).set({ ...snapshot, model: ctx.key, hashing: spec.hashing, publishedAt });
     ctx.state<VersionInfo>(MODEL_STATE.head).set(info);
     const versions = ctx.mapState<VersionInfo>(MODEL_STATE.versions);

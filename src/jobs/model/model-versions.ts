@@ -57,7 +57,12 @@ export function deltaBetween(base: ModelSnapshot, next: ModelSnapshot, minChange
 
 function checkVersion(held: number, delta: ModelDelta): void {
   if (held !== delta.fromVersion) {
-    throw new FlywheelError(ErrorCodes.STATE, `model delta ${delta.fromVersion} -> ${delta.version} does not apply to version ${held}`, {}, 'load the latest full snapshot, then apply the deltas that follow it');
+    throw new FlywheelError(
+      ErrorCodes.STATE,
+      `model delta ${delta.fromVersion} -> ${delta.version} does not apply to version ${held}`,
+      {},
+      'load the latest full snapshot, then apply the deltas that follow it',
+    );
   }
 }
 

@@ -17,7 +17,12 @@ export interface RollingMetrics {
 export function createRollingMetrics(options: { segmentSize: number; segments: number }): RollingMetrics {
   const { segmentSize, segments } = options;
   if (!Number.isInteger(segmentSize) || segmentSize < 1 || !Number.isInteger(segments) || segments < 2) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `rolling metrics need an integer segmentSize >= 1 and segments >= 2, got ${segmentSize} and ${segments}`, {}, 'e.g. segments: 5, segmentSize: 10000 for a window of about 50000 examples');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `rolling metrics need an integer segmentSize >= 1 and segments >= 2, got ${segmentSize} and ${segments}`,
+      {},
+      'e.g. segments: 5, segmentSize: 10000 for a window of about 50000 examples',
+    );
   }
   return { segmentSize, segments: Array.from({ length: segments }, createMetricBins), current: 0 };
 }

@@ -59,8 +59,13 @@ export function compileExpectation(e: ExpectationSpec): CompiledExpectation {
   }
   if (e.notNull) return { name, level, describe: `${field} is present`, passes: (r) => read(r) != null };
   const { describe, ok } = valueCheck(e, field);
-  return { name, level, describe, passes: (r) => {
-    const v = read(r);
-    return v == null || ok(v);
-  } };
+  return {
+    name,
+    level,
+    describe,
+    passes: (r) => {
+      const v = read(r);
+      return v == null || ok(v);
+    },
+  };
 }

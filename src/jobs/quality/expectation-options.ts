@@ -102,12 +102,21 @@ export function resolveExpectationOptions(options: unknown): ExpectationOptions 
   const names = new Set<string>();
   resolved.expectations.forEach((e, i) => {
     const fail = (what: string, hint: string): never => {
-      throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `expectations step options: with.expectations[${i}] ('${e.name}') ${what}`, { path: `with.expectations[${i}]` }, hint);
+      throw new FlywheelError(
+        ErrorCodes.CONFIG_INVALID,
+        `expectations step options: with.expectations[${i}] ('${e.name}') ${what}`,
+        { path: `with.expectations[${i}]` },
+        hint,
+      );
     };
     if (names.has(e.name)) fail('reuses a name', 'name each expectation once: failures and dead letters are reported by name');
     names.add(e.name);
     const checks = CHECKS.filter((k) => k in e);
-    if (checks.length !== 1) fail(`has ${checks.length === 0 ? 'no check' : `${checks.length} checks (${checks.join(', ')})`}`, `give each expectation exactly one of ${CHECKS.join(', ')}`);
+    if (checks.length !== 1)
+      fail(
+        `has ${checks.length === 0 ? 'no check' : `${checks.length} checks (${checks.join(', ')})`}`,
+        `give each expectation exactly one of ${CHECKS.join(', ')}`,
+      );
     const whole = RECORD_CHECKS.has(checks[0]!);
     if (whole && e.field !== undefined) fail(`has a field, which ${checks[0]} does not read`, `remove field: ${checks[0]} looks at the whole record`);
     if (!whole && e.field === undefined) fail('has no field', `name the field ${checks[0]} checks (a dotted path)`);
@@ -115,7 +124,11 @@ export function resolveExpectationOptions(options: unknown): ExpectationOptions 
       const { edges, reference } = e.drift;
       if (e.level === 'mustPass') fail('is a drift check at level mustPass', 'drift describes a window, not a record: use level warn');
       if (edges.some((x, k) => k > 0 && x <= edges[k - 1]!)) fail('has drift edges that do not increase', 'list the bucket edges in increasing order');
-      if (reference.length !== edges.length + 1) fail(`has ${reference.length} reference shares for ${edges.length + 1} buckets`, 'give one share per bucket: below the first edge, between each pair, from the last edge on');
+      if (reference.length !== edges.length + 1)
+        fail(
+          `has ${reference.length} reference shares for ${edges.length + 1} buckets`,
+          'give one share per bucket: below the first edge, between each pair, from the last edge on',
+        );
       const total = reference.reduce((t, x) => t + x, 0);
       if (Math.abs(total - 1) > 1e-6) fail(`has reference shares adding up to ${total}`, 'the shares are a distribution: make them add up to 1');
     }

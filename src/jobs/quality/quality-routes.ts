@@ -35,7 +35,10 @@ function registerRoutes(app: FastifyInstance, views: QualityView[]): void {
   app.get('/quality', async () => ({ steps: views.map(summary) }));
   app.get<{ Params: { step: string } }>('/quality/:step', async (req, reply) => {
     const view = views.find((v) => v.stepId === req.params.step);
-    if (!view) return reply.code(404).send({ error: 'not found', message: `'${req.params.step}' is not an expectations step; those of this job: ${views.map((v) => v.stepId).join(', ')}` });
+    if (!view)
+      return reply
+        .code(404)
+        .send({ error: 'not found', message: `'${req.params.step}' is not an expectations step; those of this job: ${views.map((v) => v.stepId).join(', ')}` });
     return summary(view);
   });
 }
@@ -43,8 +46,19 @@ function registerRoutes(app: FastifyInstance, views: QualityView[]): void {
 function registerGauges(registry: Registry, views: QualityView[]): void {
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge, v: QualityView) => void) =>
     // Read from state: every endpoint process reads the same value, which is not a sum over them.
-    new Gauge({ name, help, labelNames, registers: [registry], aggregator: 'first', collect() { for (const v of views) collect(this, v); } });
-  gauge('flywheel_quality_records', 'Records checked by an expectations step since the start', ['step'], (g, v) => g.set({ step: v.stepId }, v.totals().records));
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      aggregator: 'first',
+      collect() {
+        for (const v of views) collect(this, v);
+      },
+    });
+  gauge('flywheel_quality_records', 'Records checked by an expectations step since the start', ['step'], (g, v) =>
+    g.set({ step: v.stepId }, v.totals().records),
+  );
   gauge('flywheel_quality_failures', 'Records that failed an expectation since the start', ['step', 'expectation', 'level'], (g, v) => {
     const t = v.totals();
     v.checks.forEach((c, i) => g.set({ step: v.stepId, expectation: c.name, level: c.level }, t.failed[i]!));

@@ -56,14 +56,24 @@ export function qualityStep(options: ExpectationOptions, key: string): { process
   const processor: KeyedProcessor<unknown, unknown> = {
     onRecord(record, ctx) {
       if (ctx.key !== key) {
-        throw new FlywheelError(ErrorCodes.GRAPH_INVALID, `the expectations step runs under key '${ctx.key}', not '${key}': its reports would be split over keys`, {}, `key the step with flywheel:jobs/quality/processors.js#qualityKey, or set with.key to the key of the single-key step before it`);
+        throw new FlywheelError(
+          ErrorCodes.GRAPH_INVALID,
+          `the expectations step runs under key '${ctx.key}', not '${key}': its reports would be split over keys`,
+          {},
+          `key the step with flywheel:jobs/quality/processors.js#qualityKey, or set with.key to the key of the single-key step before it`,
+        );
       }
       const failed: number[] = [];
       checks.forEach((c, i) => c.passes(record, ctx) || failed.push(i));
       count(ctx, record, failed);
       const stop = failed.find((i) => checks[i]!.level === 'mustPass');
       if (stop !== undefined) {
-        throw new FlywheelError(ErrorCodes.BAD_RECORD, `expectation '${checks[stop]!.name}' (mustPass) failed: ${checks[stop]!.describe}`, {}, 'fix the producer of this record; it is kept in the dead-letter sink');
+        throw new FlywheelError(
+          ErrorCodes.BAD_RECORD,
+          `expectation '${checks[stop]!.name}' (mustPass) failed: ${checks[stop]!.describe}`,
+          {},
+          'fix the producer of this record; it is kept in the dead-letter sink',
+        );
       }
       ctx.emit(record);
     },

@@ -21,7 +21,10 @@ function advanceFront(ctx: ProcessContext<unknown>, name: string): number | unde
   return latest;
 }
 
-export function uniquenessCheck(name: string, spec: { fields: string[]; within: number }): { describe: string; passes(record: unknown, ctx: ProcessContext<unknown>): boolean } {
+export function uniquenessCheck(
+  name: string,
+  spec: { fields: string[]; within: number },
+): { describe: string; passes(record: unknown, ctx: ProcessContext<unknown>): boolean } {
   const readers = spec.fields.map(pathReader);
   const stateName = `unique.${name}`;
   const frontName = `unique.${name}.front`;

@@ -9,7 +9,12 @@ import type { ScoringOptions } from './scoring-options.js';
 
 export type CandidateSource = 'covisit' | 'popular';
 
-export function candidatesFor(state: StateReader, options: ScoringOptions, recentItems: readonly string[], popular: ReadonlyArray<readonly [string, number]>): Map<string, CandidateSource> {
+export function candidatesFor(
+  state: StateReader,
+  options: ScoringOptions,
+  recentItems: readonly string[],
+  popular: ReadonlyArray<readonly [string, number]>,
+): Map<string, CandidateSource> {
   const recent = new Set(recentItems);
   const out = new Map<string, CandidateSource>();
   const add = (itemId: string, source: CandidateSource) => {

@@ -42,7 +42,12 @@ function checkedRequest<T>(schema: object, value: unknown, what: string): T {
 }
 
 /** One answer per request; rule evaluation errors on the request's context are the request's fault. */
-function answerStream<R extends StreamRequest, T>(options: ScoringOptions, schema: object, what: string, compute: (scorer: Scorer, request: R) => T): KeyedProcessor<unknown, StreamAnswer<T>> {
+function answerStream<R extends StreamRequest, T>(
+  options: ScoringOptions,
+  schema: object,
+  what: string,
+  compute: (scorer: Scorer, request: R) => T,
+): KeyedProcessor<unknown, StreamAnswer<T>> {
   let scorer: Scorer | null = null;
   return {
     onRecord(value: unknown, ctx: ProcessContext<StreamAnswer<T>>) {
@@ -53,7 +58,13 @@ function answerStream<R extends StreamRequest, T>(options: ScoringOptions, schem
       } catch (err) {
         if (!(err instanceof FlywheelError)) throw err;
         if (err.code === ErrorCodes.QUERY) ctx.emit({ requestId: request.requestId, userId: request.userId, status: 'unavailable', reason: err.message });
-        else if (err.code === ErrorCodes.EXPRESSION) throw new FlywheelError(ErrorCodes.BAD_RECORD, `${what} request ${request.requestId}: ${err.message}`, {}, 'give the context every input the rules declare');
+        else if (err.code === ErrorCodes.EXPRESSION)
+          throw new FlywheelError(
+            ErrorCodes.BAD_RECORD,
+            `${what} request ${request.requestId}: ${err.message}`,
+            {},
+            'give the context every input the rules declare',
+          );
         else throw err;
       }
     },
@@ -62,11 +73,19 @@ function answerStream<R extends StreamRequest, T>(options: ScoringOptions, schem
 
 export function recommendations(options: unknown = {}): KeyedProcessor<unknown, StreamAnswer<Recommendation>> {
   const resolved = resolveScoringOptions(options);
-  return answerStream<RecommendationRequest, Recommendation>(resolved, recommendationRequestSchema(resolved), 'recommendation', (scorer, r) => scorer.recommend(r.userId, r.k, r.device ?? null));
+  return answerStream<RecommendationRequest, Recommendation>(resolved, recommendationRequestSchema(resolved), 'recommendation', (scorer, r) =>
+    scorer.recommend(r.userId, r.k, r.device ?? null),
+  );
 }
 
 export function decisions(options: unknown = {}): KeyedProcessor<unknown, StreamAnswer<DecisionAnswer>> {
   const resolved = resolveScoringOptions(options);
-  if (resolved.rules === null) throw new FlywheelError(ErrorCodes.CONFIG_INVALID, 'decisions options: with.rules is required', { path: 'with.rules' }, 'name the decision rules file, e.g. rules: topologies/rules/marketing.yaml');
+  if (resolved.rules === null)
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      'decisions options: with.rules is required',
+      { path: 'with.rules' },
+      'name the decision rules file, e.g. rules: topologies/rules/marketing.yaml',
+    );
   return answerStream<DecisionRequest, DecisionAnswer>(resolved, decisionRequestSchema, 'decision', (scorer, r) => scorer.decide(r));
 }

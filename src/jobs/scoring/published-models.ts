@@ -28,7 +28,12 @@ export class PublishedModels {
   latest(model: string): LoadedModel {
     const head = this.state.value<VersionInfo>(this.modelStep, model, MODEL_STATE.head);
     if (head === undefined) {
-      throw new FlywheelError(ErrorCodes.QUERY, `model '${model}' has no published version yet`, { stepId: this.modelStep }, 'wait until the model step has learned its first examples (see GET /models)');
+      throw new FlywheelError(
+        ErrorCodes.QUERY,
+        `model '${model}' has no published version yet`,
+        { stepId: this.modelStep },
+        'wait until the model step has learned its first examples (see GET /models)',
+      );
     }
     const held = this.loaded.get(model);
     if (held && held.info.version === head.version) return held;

@@ -111,7 +111,11 @@ export class Scorer {
     const m = this.latest('click');
     const profile = this.inputs.profile(userId);
     const candidates = candidatesFor(this.state, this.options, this.inputs.recentItems(userId), this.inputs.popularItems());
-    const ranked = [...candidates].map(([itemId, source]) => ({ itemId, source, score: scoreOf(m, this.inputs.clickFeatures(userId, itemId, device, profile)) }));
+    const ranked = [...candidates].map(([itemId, source]) => ({
+      itemId,
+      source,
+      score: scoreOf(m, this.inputs.clickFeatures(userId, itemId, device, profile)),
+    }));
     ranked.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
     return { ...provenance(m, 'click', profile?.asOf ?? null), userId, candidates: candidates.size, items: ranked.slice(0, k) };
   }

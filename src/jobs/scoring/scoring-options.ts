@@ -36,7 +36,12 @@ const schema = {
     steps: {
       type: 'object',
       additionalProperties: false,
-      properties: { labels: { ...stepId, default: 'labels' }, userFeatures: { ...stepId, default: 'user-features' }, covisits: { ...stepId, default: 'covisits' }, model: { ...stepId, default: 'model' } },
+      properties: {
+        labels: { ...stepId, default: 'labels' },
+        userFeatures: { ...stepId, default: 'user-features' },
+        covisits: { ...stepId, default: 'covisits' },
+        model: { ...stepId, default: 'model' },
+      },
       default: {},
     },
     popularCandidates: { type: 'integer', minimum: 0, maximum: 10_000, default: 300 },

@@ -26,7 +26,8 @@ function answer<T extends Provenance>(reply: FastifyReply, compute: () => T): (T
   } catch (err) {
     if (!(err instanceof FlywheelError)) throw err;
     if (err.code === ErrorCodes.QUERY) return reply.code(503).send({ error: 'unavailable', code: err.code, message: err.message });
-    if (err.code === ErrorCodes.BAD_RECORD || err.code === ErrorCodes.EXPRESSION) return reply.code(400).send({ error: 'bad request', code: err.code, message: err.message });
+    if (err.code === ErrorCodes.BAD_RECORD || err.code === ErrorCodes.EXPRESSION)
+      return reply.code(400).send({ error: 'bad request', code: err.code, message: err.message });
     throw err;
   }
 }
@@ -35,7 +36,9 @@ export function scoringRoutes(options: ScoringOptions): QueryRoutes {
   return (app: FastifyInstance, { stepId, state }) => {
     const scorer = new Scorer(state, stepId, options);
 
-    app.post<{ Body: ScoreRequest }>('/score', { schema: { body: scoreBodySchema(options) } }, async (req, reply) => answer(reply, () => scorer.score(req.body)));
+    app.post<{ Body: ScoreRequest }>('/score', { schema: { body: scoreBodySchema(options) } }, async (req, reply) =>
+      answer(reply, () => scorer.score(req.body)),
+    );
 
     app.get<{ Params: { userId: string }; Querystring: { k: number; device?: string } }>(
       '/recommendations/:userId',

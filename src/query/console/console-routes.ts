@@ -20,7 +20,9 @@ export function consoleRoutes(app: FastifyInstance): void {
       route.schema = { ...route.schema, hide: true };
     });
     if (!existsSync(`${CONSOLE_ASSETS}index.html`)) {
-      scope.get('/', async (_req, reply) => reply.code(503).send({ error: 'console not built', message: `the console's files are not in ${CONSOLE_ASSETS}: run npm run build` }));
+      scope.get('/', async (_req, reply) =>
+        reply.code(503).send({ error: 'console not built', message: `the console's files are not in ${CONSOLE_ASSETS}: run npm run build` }),
+      );
       return;
     }
     await scope.register(fastifyStatic, { root: CONSOLE_ASSETS, prefix: '/console/', preCompressed: true, index: false, cacheControl: true, maxAge: 0 });

@@ -16,7 +16,11 @@ export function deadLetterRoutes(app: FastifyInstance, view: RuntimeView): void 
     {
       schema: {
         summary: 'The latest dead letters, newest first, without their records',
-        querystring: { type: 'object', additionalProperties: false, properties: { offset: { ...PAGE, default: 0 }, limit: { ...PAGE, minimum: 1, maximum: 200, default: 50 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { offset: { ...PAGE, default: 0 }, limit: { ...PAGE, minimum: 1, maximum: 200, default: 50 } },
+        },
       },
     },
     async (req) => (view.deadLetters ? view.deadLetters({ offset: req.query.offset, limit: req.query.limit }) : { total: 0, kept: 0, items: [] }),
@@ -33,7 +37,10 @@ export function deadLetterRoutes(app: FastifyInstance, view: RuntimeView): void 
     async (req, reply) => {
       const page = view.deadLetters ? await view.deadLetters({ offset: 0, limit: 1, id: req.params.id }) : null;
       const found = page?.items[0];
-      if (!found) return reply.code(404).send({ error: 'not found', message: `no dead letter '${req.params.id}' among the latest ${page?.kept ?? 0} kept (GET /dead-letters lists them)` });
+      if (!found)
+        return reply
+          .code(404)
+          .send({ error: 'not found', message: `no dead letter '${req.params.id}' among the latest ${page?.kept ?? 0} kept (GET /dead-letters lists them)` });
       return found;
     },
   );

@@ -130,12 +130,16 @@ export function jobStatus(
 ): JobStatus {
   const plan = (job.plan ?? {}) as PlanView;
   const seconds = earlier && latest.at > earlier.at ? (latest.at - earlier.at) / 1000 : null;
-  const rate = (step: string, field: keyof StepTotals[string]) => (seconds === null ? null : ((latest.totals[step]?.[field] ?? 0) - (earlier!.totals[step]?.[field] ?? 0)) / seconds);
+  const rate = (step: string, field: keyof StepTotals[string]) =>
+    seconds === null ? null : ((latest.totals[step]?.[field] ?? 0) - (earlier!.totals[step]?.[field] ?? 0)) / seconds;
   const stageOf = new Map<string, number>();
   for (const stage of plan.stages ?? []) for (const step of stage.steps) stageOf.set(step, stage.index);
   const ids = plan.steps?.map((s) => s.id) ?? Object.keys(latest.totals);
   const described = new Map((plan.steps ?? []).map((s) => [s.id, s]));
-  const cpu = seconds !== null && latest.endpointCpuSeconds !== null && earlier!.endpointCpuSeconds !== null ? (latest.endpointCpuSeconds - earlier!.endpointCpuSeconds) / seconds : null;
+  const cpu =
+    seconds !== null && latest.endpointCpuSeconds !== null && earlier!.endpointCpuSeconds !== null
+      ? (latest.endpointCpuSeconds - earlier!.endpointCpuSeconds) / seconds
+      : null;
   const failures: Record<string, number> = {};
   for (const { labels, value } of valuesOf(metrics, 'flywheel_sink_write_failures_total')) failures[String(labels.sink)] = value;
   return {
@@ -163,7 +167,11 @@ export function jobStatus(
     queues: {
       queued: single(metrics, 'flywheel_queued_records'),
       outboxPending: single(metrics, 'flywheel_outbox_pending_records'),
-      consumerLag: valuesOf(metrics, 'flywheel_consumer_lag_records').map(({ labels, value }) => ({ source: String(labels.source), partition: String(labels.partition), records: value })),
+      consumerLag: valuesOf(metrics, 'flywheel_consumer_lag_records').map(({ labels, value }) => ({
+        source: String(labels.source),
+        partition: String(labels.partition),
+        records: value,
+      })),
       sinkWriteFailures: failures,
     },
     executors: { slots: plan.slots ?? null, keyGroups: plan.keyGroups ?? null },

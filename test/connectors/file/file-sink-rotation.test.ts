@@ -28,7 +28,10 @@ test('maxBytes rotates the file; keep bounds the rotated files; together they ho
     let largestWrite = 0;
     for (let w = 0; w < 60; w++) {
       const batch = Array.from({ length: 1 + (w % 4) }, (_, j) => record(written.length + j));
-      largestWrite = Math.max(largestWrite, batch.reduce((n, r) => n + JSON.stringify({ id: r.id, key: r.key, timestamp: r.timestamp, value: r.value }).length + 1, 0));
+      largestWrite = Math.max(
+        largestWrite,
+        batch.reduce((n, r) => n + JSON.stringify({ id: r.id, key: r.key, timestamp: r.timestamp, value: r.value }).length + 1, 0),
+      );
       await sink.write(batch);
       written.push(...batch);
       // Reopened halfway: the size so far counts towards the cap.
@@ -49,8 +52,15 @@ test('maxBytes rotates the file; keep bounds the rotated files; together they ho
     const kept = [...lines(`${path}.2`), ...lines(`${path}.1`), ...lines(path)].map((l) => JSON.parse(l) as { id: string; value: { i: number } });
     const newest = written.slice(written.length - kept.length);
     assert.ok(kept.length < written.length, 'the oldest records were dropped');
-    assert.deepEqual(kept.map((r) => r.id), newest.map((r) => r.id), 'the newest records, in order, each once');
-    assert.deepEqual(kept.map((r) => r.value), newest.map((r) => r.value));
+    assert.deepEqual(
+      kept.map((r) => r.id),
+      newest.map((r) => r.id),
+      'the newest records, in order, each once',
+    );
+    assert.deepEqual(
+      kept.map((r) => r.value),
+      newest.map((r) => r.value),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

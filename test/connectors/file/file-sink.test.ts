@@ -15,8 +15,14 @@ test('a torn tail is cut off on open; complete lines are kept and new records ap
     await sink.open();
     await sink.write([{ id: 'c', key: null, value: 1, timestamp: 5 }]);
     await sink.close();
-    const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string });
-    assert.deepEqual(lines.map((l) => l.id), ['a', 'b', 'c']);
+    const lines = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { id: string });
+    assert.deepEqual(
+      lines.map((l) => l.id),
+      ['a', 'b', 'c'],
+    );
     writeFileSync(path, 'no newline at all');
     const again = fileSinkType.create({ path, fsync: false }, { jobName: 'j', baseDir: dir, stepId: 'out' });
     await again.open();

@@ -43,13 +43,20 @@ test('from any byte position, the file source reads on from the next whole line'
     const starts: number[] = [];
     for (let i = 0, at = 0; i < lines.length; at += Buffer.byteLength(lines[i]!) + 1, i++) starts.push(at);
     const all = await readFrom(path, undefined);
-    assert.deepEqual(all.map((r) => (r.value as { n: number }).n), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      all.map((r) => (r.value as { n: number }).n),
+      [0, 1, 2, 3, 4],
+    );
     for (let next = 1; next <= text.length + 1; next++) {
       // The line holding byte next - 1 was applied: the records after it are expected.
       const applied = Math.max(...starts.filter((s) => s <= next - 1));
       const expected = all.filter((r) => r.offset > applied);
       const got = await readFrom(path, next);
-      assert.deepEqual(got.map((r) => [r.offset, r.value, r.error]), expected.map((r) => [r.offset, r.value, undefined]), `resuming at ${next}`);
+      assert.deepEqual(
+        got.map((r) => [r.offset, r.value, r.error]),
+        expected.map((r) => [r.offset, r.value, undefined]),
+        `resuming at ${next}`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -137,14 +144,21 @@ test('kill -9 mid-file, restart: every line applied exactly once, nothing dead-l
   }
 });
 
-test('kill -9 mid-file, restart, a job without keyed steps (it resumes where its main thread left off): every line delivered, no fragment', { timeout: 300_000 }, async () => {
+test('kill -9 mid-file, restart, a job without keyed steps (it resumes where its main thread left off): every line delivered, no fragment', {
+  timeout: 300_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-file-kill-'));
   try {
     writeFileSync(join(dir, 'in.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
     writeFileSync(join(dir, 'topology.yaml'), topology(false));
     await killMidFile(join(dir, 'topology.yaml'), join(dir, 'state'), 16, startingOver(dir));
     assert.equal(lineCount(join(dir, 'dlq.jsonl')), 0, 'no dead letter from a fragment of a line');
-    const delivered = new Set(readFileSync(join(dir, 'out.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { value: { ts: number } }).value.ts));
+    const delivered = new Set(
+      readFileSync(join(dir, 'out.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { value: { ts: number } }).value.ts),
+    );
     assert.equal(delivered.size, events.length, 'every line delivered (at least once)');
   } finally {
     rmSync(dir, { recursive: true, force: true });

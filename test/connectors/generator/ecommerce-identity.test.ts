@@ -14,7 +14,16 @@ import { IdentityPlan } from '../../../src/connectors/generator/ecommerce-identi
 import { resolveEcommerceOptions, type EcommerceOptions } from '../../../src/connectors/generator/ecommerce-options.js';
 
 const base: Partial<EcommerceOptions> = { seed: 11, users: 600, items: 200, categories: 8, partitions: 3, count: 30_000, eventsPerSecondOfEventTime: 50 };
-const identity = { accountShare: 0.7, maxDevices: 3, loginShare: 0.25, phoneShare: 0.5, householdSize: 3, sharedDeviceShare: 0.3, sharedSessionShare: 0.15, cookieLifetime: 3_600_000 };
+const identity = {
+  accountShare: 0.7,
+  maxDevices: 3,
+  loginShare: 0.25,
+  phoneShare: 0.5,
+  householdSize: 3,
+  sharedDeviceShare: 0.3,
+  sharedSessionShare: 0.15,
+  cookieLifetime: 3_600_000,
+};
 const plain = [...ecommerceEvents(base)] as EcommerceEvent[];
 const withIds = [...ecommerceEvents({ ...base, identity })] as EcommerceEvent[];
 const plan = new IdentityPlan(resolveEcommerceOptions({ ...base, identity }).identity!, 11);
@@ -36,7 +45,11 @@ test('every identifier belongs to the person the truth names; shared devices to 
   const sharedUsers = new Map<string, Set<number>>();
   withIds.forEach((e, k) => {
     const person = personAt(k);
-    for (const [type, id] of [['account', e.accountId], ['cookie', e.cookieId], ['phone', e.phone]] as const) {
+    for (const [type, id] of [
+      ['account', e.accountId],
+      ['cookie', e.cookieId],
+      ['phone', e.phone],
+    ] as const) {
       if (id !== undefined) assert.equal(plan.personOf(type, id), person, `${type} ${id} of event ${k}`);
     }
     const device = plan.personOf('device', e.deviceId!);
@@ -83,7 +96,8 @@ test('phones: one number per person, written in three formats', () => {
 test('faults: the ledger counts what the records show, at the configured rates, the same after a restart', () => {
   const faults = { negativePrice: 0.02, unknownDevice: 0.01, missingSessionId: 0.015, sessionIdAsNumber: 0.005, duplicate: 0.01 };
   const options = { ...base, badFraction: 0.01, faults };
-  const isEvent = (r: unknown): r is EcommerceEvent => typeof (r as EcommerceEvent).type === 'string' && typeof (r as EcommerceEvent).ts === 'number' && typeof (r as EcommerceEvent).userId === 'string';
+  const isEvent = (r: unknown): r is EcommerceEvent =>
+    typeof (r as EcommerceEvent).type === 'string' && typeof (r as EcommerceEvent).ts === 'number' && typeof (r as EcommerceEvent).userId === 'string';
   const events = [...ecommerceEvents(options)].filter(isEvent);
   // A copy is a record equal to the one before it in its partition (two distinct events never are: ts or item differ).
   let copies = 0;

@@ -25,8 +25,17 @@ async function drain(source: SourceConnector, startOffsets: Map<number, number>)
 }
 
 const options = resolveEcommerceOptions({
-  seed: 3, users: 2000, items: 500, categories: 10, partitions: 3, count: 60_000, eventsPerSecondOfEventTime: 300,
-  outOfOrderness: 2000, lateFraction: 0.01, lateBy: 60_000, badFraction: 0.02,
+  seed: 3,
+  users: 2000,
+  items: 500,
+  categories: 10,
+  partitions: 3,
+  count: 60_000,
+  eventsPerSecondOfEventTime: 300,
+  outOfOrderness: 2000,
+  lateFraction: 0.01,
+  lateBy: 60_000,
+  badFraction: 0.02,
   experiments: [{ id: 'rct', variants: [{ name: 'control' }, { name: 'treatment', clickEffect: 0.4 }] }] as EcommerceOptions['experiments'],
 });
 
@@ -36,13 +45,21 @@ test('same options give the same records; a restart from offsets k gives exactly
   const full = await drain(generatorSourceType.create(options, ctx), new Map());
   assert.equal(full.length, 60_000);
   assert.deepEqual(await drain(generatorSourceType.create(options, ctx), new Map()), full);
-  const from = new Map([[0, 4000], [1, 123], [2, 19_999]]);
+  const from = new Map([
+    [0, 4000],
+    [1, 123],
+    [2, 19_999],
+  ]);
   const resumed = await drain(generatorSourceType.create(options, ctx), from);
   const tail = full.filter((r) => r.offset >= from.get(r.partition)!);
   assert.equal(resumed.length, tail.length);
   assert.deepEqual(new Map(resumed.map((r) => [key(r), r])), new Map(tail.map((r) => [key(r), r])));
   const plain = [...ecommerceShardEvents(options, 1, 123)].map((v) => (v instanceof Undecodable ? v.raw : v));
-  assert.deepEqual(plain, tail.filter((r) => r.partition === 1).map((r) => r.value ?? r.raw), 'the plain iterator yields the same shard sequence');
+  assert.deepEqual(
+    plain,
+    tail.filter((r) => r.partition === 1).map((r) => r.value ?? r.raw),
+    'the plain iterator yields the same shard sequence',
+  );
 });
 
 test('options: defaults filled in, unknown keys and impossible experiments refused', () => {
@@ -50,9 +67,18 @@ test('options: defaults filled in, unknown keys and impossible experiments refus
   assert.equal(validateAgainst(generatorSourceType.optionsSchema, withDefaults), null);
   assert.equal(withDefaults.users, 10_000);
   assert.match(validateAgainst(generatorSourceType.optionsSchema, { colour: 'red' })!.message, /unknown key 'colour'/);
-  assert.throws(() => resolveEcommerceOptions({ experiments: [{ id: 'obs', randomized: false, variants: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] }] as EcommerceOptions['experiments'] }), /exactly two variants/);
+  assert.throws(
+    () =>
+      resolveEcommerceOptions({
+        experiments: [{ id: 'obs', randomized: false, variants: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] }] as EcommerceOptions['experiments'],
+      }),
+    /exactly two variants/,
+  );
   assert.throws(() => resolveEcommerceOptions({ users: 2, partitions: 4 }), /cannot fill 4 partitions/);
-  assert.throws(() => resolveEcommerceOptions({ experiments: [{ id: 'x', variants: [{ name: 'a', weight: -1 }, { name: 'b' }] }] as EcommerceOptions['experiments'] }), /experiments\[0\]\.variants\[0\]\.weight/);
+  assert.throws(
+    () => resolveEcommerceOptions({ experiments: [{ id: 'x', variants: [{ name: 'a', weight: -1 }, { name: 'b' }] }] as EcommerceOptions['experiments'] }),
+    /experiments\[0\]\.variants\[0\]\.weight/,
+  );
 });
 
 test('malformed, late and disordered records in the configured shares and bounds; labels causal', async () => {
@@ -66,8 +92,21 @@ test('malformed, late and disordered records in the configured shares and bounds
   // Binomial(60,000, 0.02): sd = sqrt(60000 * .02 * .98) = 34; 5 sd.
   assert.ok(Math.abs(bad.length - 1200) < 170, `malformed ${bad.length}`);
   const undecodable = bad.filter((r) => r.error !== undefined);
-  assert.ok(undecodable.length > 0 && undecodable.every((r) => r.raw !== undefined && r.value === undefined), 'undecodable payloads come as error records with the raw text');
-  assert.ok(undecodable.every((r) => { try { JSON.parse(r.raw as string); return false; } catch { return true; } }), 'an undecodable payload is not JSON');
+  assert.ok(
+    undecodable.length > 0 && undecodable.every((r) => r.raw !== undefined && r.value === undefined),
+    'undecodable payloads come as error records with the raw text',
+  );
+  assert.ok(
+    undecodable.every((r) => {
+      try {
+        JSON.parse(r.raw as string);
+        return false;
+      } catch {
+        return true;
+      }
+    }),
+    'an undecodable payload is not JSON',
+  );
   const margin = lateMargin(options);
   let late = 0;
   let good = 0;
@@ -92,7 +131,12 @@ test('malformed, late and disordered records in the configured shares and bounds
 
 test('labels are causal: a click follows a view of its item in its session by 1-30 s, a cart its click, a purchase its cart', () => {
   // Without late delivery, so every event's cause is in the stream; the simulated events are the same.
-  const events = [...ecommerceEvents({ ...options, lateFraction: 0, badFraction: 0 })] as Array<{ type: string; ts: number; sessionId: string; itemId?: string }>;
+  const events = [...ecommerceEvents({ ...options, lateFraction: 0, badFraction: 0 })] as Array<{
+    type: string;
+    ts: number;
+    sessionId: string;
+    itemId?: string;
+  }>;
   const seen = new Map<string, number[]>();
   const counts: Record<string, number> = {};
   const cause = { click: ['view', 1000, 30_000], cart: ['click', 5000, 60_000], purchase: ['cart', 10_000, 120_000] } as const;
@@ -102,7 +146,10 @@ test('labels are causal: a click follows a view of its item in its session by 1-
     if (before) {
       const [type, min, max] = before;
       const times = seen.get(`${e.sessionId}/${e.itemId}/${type}`) ?? [];
-      assert.ok(times.some((t) => e.ts - t >= min && e.ts - t < max), `a ${e.type} at ${e.ts} in ${e.sessionId} follows a ${type} of ${e.itemId} by ${min}-${max} ms`);
+      assert.ok(
+        times.some((t) => e.ts - t >= min && e.ts - t < max),
+        `a ${e.type} at ${e.ts} in ${e.sessionId} follows a ${type} of ${e.itemId} by ${min}-${max} ms`,
+      );
     }
     const at = `${e.sessionId}/${e.itemId}/${e.type}`;
     seen.set(at, [...(seen.get(at) ?? []), e.ts]);

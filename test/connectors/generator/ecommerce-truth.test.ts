@@ -16,17 +16,44 @@ import type { ExposureEvent } from '../../../src/connectors/generator/ecommerce-
 import { viewOutcomes, type StreamEvent, type ViewOutcome } from './funnel-outcomes.js';
 
 const options: Partial<EcommerceOptions> = {
-  seed: 11, users: 4000, items: 400, categories: 8, partitions: 1, count: 700_000, eventsPerSecondOfEventTime: 200,
+  seed: 11,
+  users: 4000,
+  items: 400,
+  categories: 8,
+  partitions: 1,
+  count: 700_000,
+  eventsPerSecondOfEventTime: 200,
   experiments: [
-    { id: 'rct', randomized: true, compliance: 1, confounding: 1, variants: [
-      { name: 'control', weight: 1, clickEffect: 0, conversionEffect: 0, revenueEffect: 0 },
-      { name: 'treatment', weight: 1, clickEffect: 0.5, conversionEffect: 0.6, revenueEffect: 0.2 }] },
-    { id: 'partial', randomized: true, compliance: 0.6, confounding: 1, variants: [
-      { name: 'control', weight: 1, clickEffect: 0, conversionEffect: 0, revenueEffect: 0 },
-      { name: 'treatment', weight: 1, clickEffect: 0.6, conversionEffect: 0, revenueEffect: 0 }] },
-    { id: 'obs', randomized: false, compliance: 1, confounding: 1, variants: [
-      { name: 'control', weight: 2, clickEffect: 0, conversionEffect: 0, revenueEffect: 0 },
-      { name: 'treatment', weight: 1, clickEffect: 0.3, conversionEffect: 0, revenueEffect: 0 }] },
+    {
+      id: 'rct',
+      randomized: true,
+      compliance: 1,
+      confounding: 1,
+      variants: [
+        { name: 'control', weight: 1, clickEffect: 0, conversionEffect: 0, revenueEffect: 0 },
+        { name: 'treatment', weight: 1, clickEffect: 0.5, conversionEffect: 0.6, revenueEffect: 0.2 },
+      ],
+    },
+    {
+      id: 'partial',
+      randomized: true,
+      compliance: 0.6,
+      confounding: 1,
+      variants: [
+        { name: 'control', weight: 1, clickEffect: 0, conversionEffect: 0, revenueEffect: 0 },
+        { name: 'treatment', weight: 1, clickEffect: 0.6, conversionEffect: 0, revenueEffect: 0 },
+      ],
+    },
+    {
+      id: 'obs',
+      randomized: false,
+      compliance: 1,
+      confounding: 1,
+      variants: [
+        { name: 'control', weight: 2, clickEffect: 0, conversionEffect: 0, revenueEffect: 0 },
+        { name: 'treatment', weight: 1, clickEffect: 0.3, conversionEffect: 0, revenueEffect: 0 },
+      ],
+    },
   ],
 };
 
@@ -47,20 +74,38 @@ function checkCalibration(name: string, cases: Array<{ p: number; y: boolean }>,
     const sd = Math.sqrt(slice.reduce((t, c) => t + c.p * (1 - c.p), 0));
     const observed = slice.filter((c) => c.y).length;
     const z = (observed - expected) / sd;
-    assert.ok(Math.abs(z) < 4.5, `${name}, bucket ${b} (p ${slice[0]!.p.toFixed(3)}-${slice[slice.length - 1]!.p.toFixed(3)}): observed ${observed}, expected ${expected.toFixed(1)}, z ${z.toFixed(2)}`);
+    assert.ok(
+      Math.abs(z) < 4.5,
+      `${name}, bucket ${b} (p ${slice[0]!.p.toFixed(3)}-${slice[slice.length - 1]!.p.toFixed(3)}): observed ${observed}, expected ${expected.toFixed(1)}, z ${z.toFixed(2)}`,
+    );
   }
 }
 
 test('P(click | view), P(cart | click) and P(purchase | cart) match the true models per bucket of true probability', () => {
   assert.ok(views.length > 300_000, `views ${views.length}`);
-  checkCalibration('click', views.map((v) => ({ p: world.clickProbability(v.user, v.item), y: v.clicked })), 10);
+  checkCalibration(
+    'click',
+    views.map((v) => ({ p: world.clickProbability(v.user, v.item), y: v.clicked })),
+    10,
+  );
   const clicked = views.filter((v) => v.clicked);
-  checkCalibration('cart', clicked.map((v) => ({ p: world.cartProbability(v.user, v.item), y: v.carted })), 5);
+  checkCalibration(
+    'cart',
+    clicked.map((v) => ({ p: world.cartProbability(v.user, v.item), y: v.carted })),
+    5,
+  );
   const carted = views.filter((v) => v.carted);
-  checkCalibration('purchase', carted.map((v) => ({ p: world.purchaseProbability(v.user, v.item), y: v.purchased })), 4);
+  checkCalibration(
+    'purchase',
+    carted.map((v) => ({ p: world.purchaseProbability(v.user, v.item), y: v.purchased })),
+    4,
+  );
   for (const v of views.filter((x) => x.purchased)) {
     const units = v.revenue / world.pricePaid(v.user, v.item);
-    assert.ok([1, 2, 3].some((q) => Math.abs(units - q) < 1e-9), `a purchase pays the true price paid times 1-3 units (${units})`);
+    assert.ok(
+      [1, 2, 3].some((q) => Math.abs(units - q) < 1e-9),
+      `a purchase pays the true price paid times 1-3 units (${units})`,
+    );
   }
 });
 
@@ -102,7 +147,11 @@ function difference(o: Outcome, a: Map<string, Map<number, number>>): { effect: 
   return { effect: t.rate - c.rate, se: Math.hypot(t.se, c.se) };
 }
 
-const OUTCOMES = [['clicked', 'click'], ['purchased', 'purchase'], ['revenue', 'revenue']] as const;
+const OUTCOMES = [
+  ['clicked', 'click'],
+  ['purchased', 'purchase'],
+  ['revenue', 'revenue'],
+] as const;
 
 test('randomized experiment: split as configured, and the arms differ by the true effect on clicks, purchases and revenue', () => {
   const t = world.experiment('rct');
@@ -142,18 +191,24 @@ test('observational experiment: self-selection biases the naive difference upwar
   const naiveTruth = t.effects[0]!.naive.click;
   const ate = t.effects[0]!.ate.click;
   const naive = difference('clicked', arms('obs'));
-  assert.ok(Math.abs(t.variants[1]!.share - 1 / 3) < 5 * Math.sqrt((2 / 9) / 4000), `share choosing treatment ${t.variants[1]!.share}`);
+  assert.ok(Math.abs(t.variants[1]!.share - 1 / 3) < 5 * Math.sqrt(2 / 9 / 4000), `share choosing treatment ${t.variants[1]!.share}`);
   assert.ok(Math.abs(naive.effect - naiveTruth) < 5 * naive.se, `naive observed ${naive.effect}, naive truth ${naiveTruth}`);
   assert.ok(naive.effect - ate > 8 * naive.se, `naive ${naive.effect} is biased upwards from the true effect ${ate} (se ${naive.se})`);
   const propensity = (e: ExposureEvent): number => world.selectionPropensity(Number(e.userId.slice(1)), 'obs');
-  const weighted = difference('clicked', arms('obs', (e) => (e.experiment.variant === 'treatment' ? 1 / propensity(e) : 1 / (1 - propensity(e)))));
+  const weighted = difference(
+    'clicked',
+    arms('obs', (e) => (e.experiment.variant === 'treatment' ? 1 / propensity(e) : 1 / (1 - propensity(e)))),
+  );
   assert.ok(Math.abs(weighted.effect - ate) < 5 * weighted.se, `weighted ${weighted.effect}, true ${ate}, se ${weighted.se}`);
   const obs = exposures.filter((e) => e.experiment.id === 'obs');
   const share = (group: ExposureEvent[]): number => group.filter((e) => e.experiment.variant === 'treatment').length / group.length;
   const high = obs.filter((e) => e.covariates.highValue);
   const rest = obs.filter((e) => !e.covariates.highValue);
   // Two proportions: se of the difference at most sqrt(.25/n1 + .25/n2); 5 se.
-  assert.ok(share(high) - share(rest) > 5 * Math.sqrt(0.25 / high.length + 0.25 / rest.length), `high-value users choose the treatment more often (${share(high)} vs ${share(rest)})`);
+  assert.ok(
+    share(high) - share(rest) > 5 * Math.sqrt(0.25 / high.length + 0.25 / rest.length),
+    `high-value users choose the treatment more often (${share(high)} vs ${share(rest)})`,
+  );
 });
 
 test('exposures carry the true assignment, usage and covariates', () => {
@@ -163,6 +218,12 @@ test('exposures carry the true assignment, usage and covariates', () => {
     assert.equal(e.experiment.variant, a.variant);
     assert.equal(e.experiment.used, a.used);
     const user = world.user(u);
-    assert.deepEqual(e.covariates, { highValue: user.highValue, engagement: user.engagement, tenureDays: user.tenureDays, pastSpend: user.pastSpend, preClicks: user.preClicks });
+    assert.deepEqual(e.covariates, {
+      highValue: user.highValue,
+      engagement: user.engagement,
+      tenureDays: user.tenureDays,
+      pastSpend: user.pastSpend,
+      preClicks: user.preClicks,
+    });
   }
 });

@@ -49,7 +49,15 @@ export function viewOutcomes(events: readonly StreamEvent[]): ViewOutcome[] {
     let list = steps.get(key);
     if (!list) steps.set(key, (list = []));
     if (e.type === 'view') {
-      const view: ViewOutcome = { user: Number(e.userId.slice(1)), item: Number(e.itemId!.slice(1)), ts: e.ts, clicked: false, carted: false, purchased: false, revenue: 0 };
+      const view: ViewOutcome = {
+        user: Number(e.userId.slice(1)),
+        item: Number(e.itemId!.slice(1)),
+        ts: e.ts,
+        clicked: false,
+        carted: false,
+        purchased: false,
+        revenue: 0,
+      };
       views.push(view);
       list.push({ type: 'view', ts: e.ts, view });
       continue;

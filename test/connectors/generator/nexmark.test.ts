@@ -22,12 +22,24 @@ const tolerance = (p: number, n: number): number => 5 * Math.sqrt((p * (1 - p)) 
 
 test('mix 1:3:46, consecutive ids from 1000, event n at start + n * 100 us', () => {
   const kinds = events.map((e) => e.kind);
-  assert.deepEqual({ person: kinds.filter((k) => k === 'person').length, auction: kinds.filter((k) => k === 'auction').length, bid: kinds.filter((k) => k === 'bid').length }, { person: 2000, auction: 6000, bid: 92_000 });
-  assert.deepEqual(events.slice(0, 50).map((e) => e.kind), ['person', 'auction', 'auction', 'auction', ...Array<string>(46).fill('bid')]);
+  assert.deepEqual(
+    { person: kinds.filter((k) => k === 'person').length, auction: kinds.filter((k) => k === 'auction').length, bid: kinds.filter((k) => k === 'bid').length },
+    { person: 2000, auction: 6000, bid: 92_000 },
+  );
+  assert.deepEqual(
+    events.slice(0, 50).map((e) => e.kind),
+    ['person', 'auction', 'auction', 'auction', ...Array<string>(46).fill('bid')],
+  );
   const personIds = events.filter((e) => e.kind === 'person').map((e) => e.id);
-  assert.deepEqual(personIds, personIds.map((_, k) => 1000 + k));
+  assert.deepEqual(
+    personIds,
+    personIds.map((_, k) => 1000 + k),
+  );
   const auctionIds = events.filter((e) => e.kind === 'auction').map((e) => e.id);
-  assert.deepEqual(auctionIds, auctionIds.map((_, k) => 1000 + k));
+  assert.deepEqual(
+    auctionIds,
+    auctionIds.map((_, k) => 1000 + k),
+  );
   events.forEach((e, n) => assert.equal(e.dateTime, START + Math.floor(n / 10)));
 });
 
@@ -91,7 +103,7 @@ test('auction expiry, prices and padding follow the reference', () => {
   }
   // Uniform on [1, 2h]: mean h + 1/2, sd about 2h / sqrt(12) per auction.
   const h = horizonSum / auctions.length;
-  assert.ok(Math.abs(lengthSum / auctions.length - (h + 0.5)) < 5 * ((2 * h) / Math.sqrt(12)) / Math.sqrt(auctions.length));
+  assert.ok(Math.abs(lengthSum / auctions.length - (h + 0.5)) < (5 * ((2 * h) / Math.sqrt(12))) / Math.sqrt(auctions.length));
   const bids = events.filter((e) => e.kind === 'bid');
   const exponents = bids.map((b) => Math.log10((b.price as number) / 100));
   assert.ok(exponents.every((x) => x >= -0.01 && x <= 6.01));
@@ -134,6 +146,9 @@ test('source: partition p holds positions p, p + P, ...; a restart from offset k
   assert.equal(sharded.length, 4003);
   for (const r of sharded) assert.deepEqual(r.value, inOrder[r.offset * 4 + r.partition]);
   const resumed = await drain(nexmarkSourceType.create(options as never, ctx), new Map([[2, 500]]));
-  assert.deepEqual(resumed.filter((r) => r.partition === 2).map((r) => r.value), inOrder.filter((_, m) => m % 4 === 2).slice(500));
+  assert.deepEqual(
+    resumed.filter((r) => r.partition === 2).map((r) => r.value),
+    inOrder.filter((_, m) => m % 4 === 2).slice(500),
+  );
   assert.match(validateAgainst(nexmarkSourceType.optionsSchema, { rate: -1 })!.message, />= 0/);
 });

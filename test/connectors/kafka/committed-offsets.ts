@@ -10,7 +10,11 @@ export async function committedOffsets(brokers: string, groupId: string, topic: 
   await new Promise<void>((resolve, reject) => consumer.connect({ topic }, (err) => (err ? reject(err) : resolve())));
   try {
     const offsets = await new Promise<Kafka.TopicPartitionOffset[]>((resolve, reject) =>
-      consumer.committed(partitions.map((partition) => ({ topic, partition })), 5_000, (err, list) => (err ? reject(err) : resolve(list))),
+      consumer.committed(
+        partitions.map((partition) => ({ topic, partition })),
+        5_000,
+        (err, list) => (err ? reject(err) : resolve(list)),
+      ),
     );
     // librdkafka reports a partition without a commit as a negative offset (OFFSET_INVALID).
     return new Map(offsets.filter((o) => o.offset >= 0).map((o) => [o.partition, o.offset]));

@@ -41,17 +41,30 @@ after(async () => {
 test('a slow job pauses its consumer: it never holds more than maxQueued records, and applies every record once', { timeout: 60_000 }, async (t) => {
   const events = makeEvents({ seed: 60, count: 40 * MAX_QUEUED, users: 300, partitions: 1, skewed: true, disorder: 0 })[0]!.map((r) => r.value as TestEvent);
   const placed = await produceEvents(broker.bootstrap, 'events', events);
-  const runner = new JobRunner({ job: moduleJobRef(fixture, 'counting'), graph: counting, stateDir: dir, workers: 1, slots: 4, maxQueued: MAX_QUEUED, batch: { maxRecords: 128, maxDelay: 5 }, frontierInterval: 50 });
+  const runner = new JobRunner({
+    job: moduleJobRef(fixture, 'counting'),
+    graph: counting,
+    stateDir: dir,
+    workers: 1,
+    slots: 4,
+    maxQueued: MAX_QUEUED,
+    batch: { maxRecords: 128, maxDelay: 5 },
+    frontierInterval: 50,
+  });
   const running = runner.run();
   const seen: number[] = [];
   const sampler = setInterval(() => seen.push(runner.status(1, 0).queued), 10);
   try {
     const ends = new Map<number, number>();
     for (const p of placed) ends.set(p.partition, Math.max(ends.get(p.partition) ?? -1, p.offset));
-    await waitFor('every offset applied', () => {
-      const applied = appliedOffsets(dir);
-      return applied.size === ends.size && [...applied].every(([pid, list]) => list.every((o) => o === ends.get(Number(pid.split(':')[1]))));
-    }, 50_000);
+    await waitFor(
+      'every offset applied',
+      () => {
+        const applied = appliedOffsets(dir);
+        return applied.size === ends.size && [...applied].every(([pid, list]) => list.every((o) => o === ends.get(Number(pid.split(':')[1]))));
+      },
+      50_000,
+    );
     const status = runner.status(1, 0);
     t.diagnostic(`peak queued ${status.peakQueued} of ${MAX_QUEUED}, ${status.pauses} pauses, ${placed.length} records, highest sample ${Math.max(...seen)}`);
     assert.ok(status.pauses >= 5, `the consumer was paused repeatedly (${status.pauses} times)`);

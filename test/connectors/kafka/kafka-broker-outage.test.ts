@@ -77,7 +77,9 @@ function reference(placed: Iterable<Placed<TestEvent>>): Map<string, Totals> {
 
 const total = (m: Map<string, Totals>) => [...m.values()].reduce((n, t) => n + t.count, 0);
 
-test('started while the broker is unreachable: not ready with the reason, state untouched, retries, ready when a broker appears', { timeout: 60_000 }, async () => {
+test('started while the broker is unreachable: not ready with the reason, state untouched, retries, ready when a broker appears', {
+  timeout: 60_000,
+}, async () => {
   address.pointAt(null);
   const dir = stateDir();
   const lines: string[] = [];
@@ -97,6 +99,7 @@ test('started while the broker is unreachable: not ready with the reason, state 
     baseDir: process.cwd(),
     http: { port: 0, host: '127.0.0.1' },
     log: (line) => lines.push(line),
+    logFormat: 'json',
     onListening: (info) => (url = info.url!),
     onStarted: (info) => (runner = info.runner),
   });
@@ -107,7 +110,25 @@ test('started while the broker is unreachable: not ready with the reason, state 
   });
   assert.equal(waiting.status, 503);
   assert.match(waiting.reasons.join('\n'), /^source events: cannot reach Kafka at 127\.0\.0\.1:\d+: .*; attempt 2 failed, retrying in 1 s$/m);
-  assert.ok(lines.some((l) => l.includes('NOT READY: source events: cannot reach Kafka')), 'the status line says why the job is not ready');
+  const logged = lines.map((l) => JSON.parse(l) as { event?: string; step?: string; code?: string; attempt?: number; msg: string; notReady?: string[] });
+  assert.ok(
+    logged.some(
+      (e) =>
+        e.event === 'status' &&
+        e.msg.includes('NOT READY: source events: cannot reach Kafka') &&
+        e.notReady!.some((r) => r.startsWith('source events: cannot reach Kafka')),
+    ),
+    'the status says why the job is not ready',
+  );
+  const retries = logged.filter((e) => e.event === 'retry');
+  assert.deepEqual(
+    retries.slice(0, 2).map((e) => [e.step, e.code, e.attempt]),
+    [
+      ['events', 'FW_ERR_BROKER_UNAVAILABLE', 1],
+      ['events', 'FW_ERR_BROKER_UNAVAILABLE', 2],
+    ],
+    'each retry is logged with its step and code',
+  );
   assert.equal(runningTotals(dir, 'running').size, 0, 'no keyed state written');
   assert.equal(appliedOffsets(dir).size, 0, 'no source offset recorded');
 
@@ -122,12 +143,22 @@ test('started while the broker is unreachable: not ready with the reason, state 
   broker.process.kill('SIGKILL');
 });
 
-test('broker killed mid-run: 503 with the reason, state holds exactly what was applied; an empty broker coming back stops the job with FW_ERR_SOURCE', { timeout: 60_000 }, async () => {
+test('broker killed mid-run: 503 with the reason, state holds exactly what was applied; an empty broker coming back stops the job with FW_ERR_SOURCE', {
+  timeout: 60_000,
+}, async () => {
   const broker = await startBroker();
   address.pointAt(broker.bootstrap);
   const placed = await produceEvents(broker.bootstrap, TOPIC, events(42, 30_000));
   const dir = stateDir();
-  const runner = new JobRunner({ job: moduleJobRef(fixture, 'counting'), graph: counting, stateDir: dir, workers: 1, slots: 4, maxQueued: 1_000, frontierInterval: 50 });
+  const runner = new JobRunner({
+    job: moduleJobRef(fixture, 'counting'),
+    graph: counting,
+    stateDir: dir,
+    workers: 1,
+    slots: 4,
+    maxQueued: 1_000,
+    frontierInterval: 50,
+  });
   const view = jobView(runner, dir);
   const server = await startQueryServer(buildQueryApp(view), 0);
   const running = runner.run();
@@ -164,7 +195,10 @@ test('broker killed mid-run: 503 with the reason, state holds exactly what was a
       assert.equal(topic, TOPIC);
       assert.equal(stepId, 'events');
       assert.equal(offset, frontier.get(partition!)! + 1, 'names the stored offset of that partition');
-      assert.match(err.message, new RegExp(`stored offset ${offset} of topic ${TOPIC} partition ${partition} is out of range .* the log holds offsets 0 to -1`));
+      assert.match(
+        err.message,
+        new RegExp(`stored offset ${offset} of topic ${TOPIC} partition ${partition} is out of range .* the log holds offsets 0 to -1`),
+      );
       assert.match(err.message, /hint: restore the topic's data .* new state directory/);
       return true;
     });

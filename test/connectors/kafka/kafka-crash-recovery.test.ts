@@ -49,10 +49,16 @@ test('kill -9 a Kafka-in Kafka-out job at random moments: same state, output ids
 
   const clean = mkdtempSync(join(tmpdir(), 'fw-kclean-'));
   const crashed = mkdtempSync(join(tmpdir(), 'fw-kcrash-'));
-  const runJob = (dir: string, out: string) => (ms: number | null) => runJobProcess(entry, [join(dir, 'state')], { FW_KAFKA_IN: `events-${run}`, FW_KAFKA_OUT: out }, ms);
+  const runJob = (dir: string, out: string) => (ms: number | null) =>
+    runJobProcess(entry, [join(dir, 'state')], { FW_KAFKA_IN: `events-${run}`, FW_KAFKA_OUT: out }, ms);
   try {
     const cleanMs = await timedRun(runJob(clean, `clean-${run}`));
-    const kills = await killWhileRunning(runJob(crashed, `crashed-${run}`), async () => (await readTopic(broker.bootstrap, `crashed-${run}`)).length, 32, cleanMs);
+    const kills = await killWhileRunning(
+      runJob(crashed, `crashed-${run}`),
+      async () => (await readTopic(broker.bootstrap, `crashed-${run}`)).length,
+      32,
+      cleanMs,
+    );
     assert.ok(kills >= 5, `killed ${kills} times while making progress; the test needs at least 5`);
     assert.deepEqual(readStateDir(join(crashed, 'state')), readStateDir(join(clean, 'state')), 'final state equals the uninterrupted run');
     const expected = await readTopic(broker.bootstrap, `clean-${run}`);
@@ -61,10 +67,20 @@ test('kill -9 a Kafka-in Kafka-out job at random moments: same state, output ids
     const gotIds = new Set(got.map((m) => m.id));
     assert.ok(!expectedIds.has(null) && !gotIds.has(null), 'every message carries its id header');
     assert.equal(expectedIds.size, expected.length, 'the uninterrupted run writes each id once');
-    assert.deepEqual([...expectedIds].filter((id) => !gotIds.has(id)), [], 'no output id is missing');
-    assert.deepEqual([...gotIds].filter((id) => !expectedIds.has(id)), [], 'no id the uninterrupted run lacks');
+    assert.deepEqual(
+      [...expectedIds].filter((id) => !gotIds.has(id)),
+      [],
+      'no output id is missing',
+    );
+    assert.deepEqual(
+      [...gotIds].filter((id) => !expectedIds.has(id)),
+      [],
+      'no id the uninterrupted run lacks',
+    );
     const { duplicatedIds } = assertSamePayloads(expected.map(delivery), got.map(delivery), 'Kafka crash test');
-    t.diagnostic(`${kills} kills, ${expected.length} outputs, ${got.length - gotIds.size} duplicate deliveries of ${duplicatedIds} ids (at-least-once), every payload equal to the uninterrupted run's`);
+    t.diagnostic(
+      `${kills} kills, ${expected.length} outputs, ${got.length - gotIds.size} duplicate deliveries of ${duplicatedIds} ids (at-least-once), every payload equal to the uninterrupted run's`,
+    );
   } finally {
     rmSync(clean, { recursive: true, force: true });
     rmSync(crashed, { recursive: true, force: true });

@@ -70,7 +70,12 @@ test('Kafka in, Kafka out: a windowed job over a topic equals the reference; bad
   await run('readTotals', 1);
   await run('readDeadLetters', 1);
 
-  const got = new Map(memoryOutput('totals').map((r) => { const w = r.value as WindowResult<Totals>; return [`${w.key}|${w.start}`, w.value]; }));
+  const got = new Map(
+    memoryOutput('totals').map((r) => {
+      const w = r.value as WindowResult<Totals>;
+      return [`${w.key}|${w.start}`, w.value];
+    }),
+  );
   assert.deepEqual(got, referenceWindowedTotals(input));
   const dead = memoryOutput('dead-letters').map((r) => r.value as { reason: string; source: string; partition: number; offset: number });
   assert.equal(dead.length, bad.length, 'every undecodable message is in the dead-letter topic, once');

@@ -54,7 +54,15 @@ const outputs = (dir: string) => (existsSync(join(dir, 'out.jsonl')) ? readFileS
 
 async function runUntil(file: string, done: (runner: JobRunner) => Promise<boolean>): Promise<JobRunner> {
   const { graph, runtime } = await loadTopology(file);
-  const runner = new JobRunner({ job: { kind: 'topology', file }, graph, stateDir: runtime.stateDir, workers: 1, slots: 4, stopTimeout: 5_000, baseDir: dirname(file) });
+  const runner = new JobRunner({
+    job: { kind: 'topology', file },
+    graph,
+    stateDir: runtime.stateDir,
+    workers: 1,
+    slots: 4,
+    stopTimeout: 5_000,
+    baseDir: dirname(file),
+  });
   const running = runner.run();
   let failed: unknown = null;
   running.catch((err: unknown) => (failed = err));
@@ -64,7 +72,8 @@ async function runUntil(file: string, done: (runner: JobRunner) => Promise<boole
   return runner;
 }
 
-const deadLettered = async (runner: JobRunner) => Number(/flywheel_dead_lettered_total\{step="events",job="kafka-hostile"\} (\d+)/.exec(await runner.metrics.text())?.[1] ?? 0);
+const deadLettered = async (runner: JobRunner) =>
+  Number(/flywheel_dead_lettered_total\{step="events",job="kafka-hostile"\} (\d+)/.exec(await runner.metrics.text())?.[1] ?? 0);
 
 test('hostile Kafka records: one dead letter each in the dead-letter topic, the job keeps running, a restart adds no copy', { timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-kafka-hostile-'));
@@ -74,7 +83,10 @@ test('hostile Kafka records: one dead letter each in the dead-letter topic, the 
     const hostile = [
       { bytes: Buffer.from(`{"user":"a","ts":${now},"deep":${'['.repeat(3000)}${']'.repeat(3000)}}`), reason: /^record limit maxDepth/ },
       { bytes: Buffer.from(`{"user":"b","ts":${now},"deep":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`), reason: /^record limit maxDepth/ },
-      { bytes: Buffer.from(JSON.stringify({ user: 'c', ts: Date.parse('3000-01-01T00:00:00Z') })), reason: /^event time 3000-01-01T00:00:00.000Z is more than eventTime.maxAhead \(3600000 ms\) ahead of the clock/ },
+      {
+        bytes: Buffer.from(JSON.stringify({ user: 'c', ts: Date.parse('3000-01-01T00:00:00Z') })),
+        reason: /^event time 3000-01-01T00:00:00.000Z is more than eventTime.maxAhead \(3600000 ms\) ahead of the clock/,
+      },
       { bytes: Buffer.from([0xc3, 0x28, 0x7b]), reason: /^not JSON/ },
     ];
     await produce([...ordinary.slice(0, 20), ...hostile.map((h) => h.bytes), ...ordinary.slice(20)]);
@@ -82,7 +94,10 @@ test('hostile Kafka records: one dead letter each in the dead-letter topic, the 
     writeFileSync(file, topology(dir));
 
     await runUntil(file, async (r) => outputs(dir) === ordinary.length && (await deadLettered(r)) === hostile.length);
-    const dead = (await readTopic(broker.bootstrap, dlqTopic)).map((m) => ({ id: m.id, value: JSON.parse(m.value) as { reason: string; record: unknown; recordEncoding?: string } }));
+    const dead = (await readTopic(broker.bootstrap, dlqTopic)).map((m) => ({
+      id: m.id,
+      value: JSON.parse(m.value) as { reason: string; record: unknown; recordEncoding?: string },
+    }));
     // Undecodable records keep their raw bytes; a decoded one out of event-time bounds keeps its value.
     const kept = (v: { record: unknown; recordEncoding?: string }) =>
       typeof v.record === 'string' ? Buffer.from(v.record, v.recordEncoding === 'base64' ? 'base64' : 'utf8') : Buffer.from(JSON.stringify(v.record));

@@ -62,7 +62,11 @@ function runUntilDrained(stateDir: string, topic: string, expect: number): Promi
       if (match && watermark === null) watermark = Number(match[1]);
     });
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => (watermark === null || code !== 0 || !stdout.includes('FINISHED') ? reject(new Error(`the job ended (${code}) without draining its topic: ${stderr}`)) : resolve(watermark)));
+    child.on('exit', (code) =>
+      watermark === null || code !== 0 || !stdout.includes('FINISHED')
+        ? reject(new Error(`the job ended (${code}) without draining its topic: ${stderr}`))
+        : resolve(watermark),
+    );
   });
 }
 
@@ -84,7 +88,8 @@ test('a key fed by four partitions: kill -9 and restarts give the bit-identical 
 
   const clean = mkdtempSync(join(tmpdir(), 'fw-oclean-'));
   const crashed = mkdtempSync(join(tmpdir(), 'fw-ocrash-'));
-  const runJob = (dir: string, out: string) => (ms: number | null) => runJobProcess(entry, [join(dir, 'state')], { FW_KAFKA_IN: `events-${run}`, FW_KAFKA_OUT: out }, ms);
+  const runJob = (dir: string, out: string) => (ms: number | null) =>
+    runJobProcess(entry, [join(dir, 'state')], { FW_KAFKA_IN: `events-${run}`, FW_KAFKA_OUT: out }, ms);
   try {
     const cleanMs = await timedRun(runJob(clean, `clean-${run}`));
     // A run that reaches the end before it was killed often enough starts over on empty state and a new topic.
@@ -94,7 +99,13 @@ test('a key fed by four partitions: kill -9 and restarts give the bit-identical 
       rmSync(join(crashed, 'state'), { recursive: true, force: true });
       attempt++;
     };
-    const kills = await killWhileRunning((ms) => runJob(crashed, crashedTopic())(ms), async () => (await readTopic(broker.bootstrap, crashedTopic())).length, 57, cleanMs, startOver);
+    const kills = await killWhileRunning(
+      (ms) => runJob(crashed, crashedTopic())(ms),
+      async () => (await readTopic(broker.bootstrap, crashedTopic())).length,
+      57,
+      cleanMs,
+      startOver,
+    );
     assert.ok(kills >= 5, `killed ${kills} times while making progress; the test needs at least 5`);
     assert.deepEqual(readStateDir(join(crashed, 'state')), readStateDir(join(clean, 'state')), 'final state equals the uninterrupted run, to the bit');
     const expected = await readTopic(broker.bootstrap, `clean-${run}`);
@@ -104,10 +115,18 @@ test('a key fed by four partitions: kill -9 and restarts give the bit-identical 
     const want = payloadsById(expected);
     assert.equal(want.size, expected.length, 'the uninterrupted run writes each id once');
     const have = payloadsById(got);
-    assert.deepEqual([...want.keys()].filter((id) => !have.has(id)), [], 'no output id is missing');
-    assert.deepEqual([...have.keys()].filter((id) => !want.has(id)), [], 'no id the uninterrupted run lacks');
+    assert.deepEqual(
+      [...want.keys()].filter((id) => !have.has(id)),
+      [],
+      'no output id is missing',
+    );
+    assert.deepEqual(
+      [...have.keys()].filter((id) => !want.has(id)),
+      [],
+      'no id the uninterrupted run lacks',
+    );
     const differing = [...want].filter(([id, value]) => have.get(id) !== value);
-    assert.deepEqual(differing, [], 'every payload equals the uninterrupted run\'s for the same id');
+    assert.deepEqual(differing, [], "every payload equals the uninterrupted run's for the same id");
     t.diagnostic(`${kills} kills, ${expected.length} outputs, ${got.length - have.size} duplicate deliveries`);
   } finally {
     rmSync(clean, { recursive: true, force: true });

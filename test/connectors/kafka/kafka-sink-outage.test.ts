@@ -78,9 +78,17 @@ test('outputs made while the output broker is down wait in the outbox and are al
     const seqs = new Set([...delivered, ...after].map((m) => (JSON.parse(m.value) as { seq: number }).seq));
     assert.ok(!ids.has(null), 'every message carries its id');
     assert.equal(ids.size, first.length + second.length, 'one distinct output id per input record');
-    assert.deepEqual([...seqs].sort((a, b) => a - b), [...first, ...second].map((p) => p.value.seq), 'no output is missing');
+    assert.deepEqual(
+      [...seqs].sort((a, b) => a - b),
+      [...first, ...second].map((p) => p.value.seq),
+      'no output is missing',
+    );
     const afterSeqs = new Set(after.map((m) => (JSON.parse(m.value) as { seq: number }).seq));
-    assert.deepEqual(second.map((p) => p.value.seq).filter((seq) => !afterSeqs.has(seq)), [], 'the outputs made during the outage reached the broker that came back');
+    assert.deepEqual(
+      second.map((p) => p.value.seq).filter((seq) => !afterSeqs.has(seq)),
+      [],
+      'the outputs made during the outage reached the broker that came back',
+    );
   } finally {
     runner.stop();
     await running;

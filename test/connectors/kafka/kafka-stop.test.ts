@@ -51,7 +51,8 @@ const CONNECT_TIMEOUT_MS = 1_000;
  */
 const REST_OF_STOP_MS = 3_000;
 
-const relayJob = (dir: string) => new JobRunner({ job: moduleJobRef(fixture, 'relay'), graph: brokers.relay, stateDir: dir, workers: 1, slots: 4, stopTimeout: STOP_TIMEOUT_MS });
+const relayJob = (dir: string) =>
+  new JobRunner({ job: moduleJobRef(fixture, 'relay'), graph: brokers.relay, stateDir: dir, workers: 1, slots: 4, stopTimeout: STOP_TIMEOUT_MS });
 
 /** Asks the job to stop; resolves with how long it took to end, or with null if it had not ended after `boundMs`. */
 async function timedStop(runner: JobRunner, running: ReturnType<JobRunner['run']>, boundMs: number): Promise<number | null> {
@@ -63,7 +64,9 @@ async function timedStop(runner: JobRunner, running: ReturnType<JobRunner['run']
   return ended ? Date.now() - asked : null;
 }
 
-test('a job stopped while its sink is unreachable stops after its stopTimeout, keeps the undelivered outputs and delivers them after a restart', { timeout: 60_000 }, async (t) => {
+test('a job stopped while its sink is unreachable stops after its stopTimeout, keeps the undelivered outputs and delivers them after a restart', {
+  timeout: 60_000,
+}, async (t) => {
   const { input, address } = brokers;
   const dir = stateDir();
   const relayRunner = () => relayJob(dir);
@@ -81,7 +84,10 @@ test('a job stopped while its sink is unreachable stops after its stopTimeout, k
     brokers.output.process.kill('SIGKILL');
     address.pointAt(null);
     second = await produceEvents(input.bootstrap, 'events', sequenced(2_000, 2_000));
-    await waitFor('the outputs made while the sink is unreachable held in the outbox and counted pending', () => (outboxSize(dir) === second.length && runner.status(1, 0).outboxPending === second.length) || undefined);
+    await waitFor(
+      'the outputs made while the sink is unreachable held in the outbox and counted pending',
+      () => (outboxSize(dir) === second.length && runner.status(1, 0).outboxPending === second.length) || undefined,
+    );
   } catch (err) {
     runner.stop();
     await running.catch(() => undefined);
@@ -109,7 +115,11 @@ test('a job stopped while its sink is unreachable stops after its stopTimeout, k
 
   const read = [...delivered, ...(await readTopic(brokers.output.bootstrap, 'relayed'))];
   const seqs = new Set(read.map((m) => (JSON.parse(m.value) as { seq: number }).seq));
-  assert.deepEqual([...seqs].sort((a, b) => a - b), [...first, ...second].map((p) => p.value.seq), 'every input has its output, none missing');
+  assert.deepEqual(
+    [...seqs].sort((a, b) => a - b),
+    [...first, ...second].map((p) => p.value.seq),
+    'every input has its output, none missing',
+  );
   assert.equal(new Set(read.map((m) => m.id)).size, first.length + second.length, 'one distinct output id per input record');
 });
 
@@ -129,7 +139,10 @@ test('a job stopped while its source broker is unreachable stops without waiting
     });
     brokers.input.process.kill('SIGKILL');
     // The consumer's own connections failing (librdkafka's event), as in a real outage: it keeps asking for its coordinator.
-    await waitFor('the source reported its broker connections down', () => runner.status(1, 0).notReady.some((r) => /^source events: cannot reach Kafka .*all broker connections are down/.test(r)) || undefined);
+    await waitFor(
+      'the source reported its broker connections down',
+      () => runner.status(1, 0).notReady.some((r) => /^source events: cannot reach Kafka .*all broker connections are down/.test(r)) || undefined,
+    );
   } catch (err) {
     runner.stop();
     await running.catch(() => undefined);

@@ -10,8 +10,19 @@ export interface Placed<T> {
   offset: number;
 }
 
-export async function produceEvents<T extends object>(brokers: string, topic: string, events: T[], keyOf: (event: T) => string = (e) => (e as { user: string }).user): Promise<Placed<T>[]> {
-  const producer = new Kafka.Producer({ 'bootstrap.servers': brokers, dr_cb: true, 'enable.idempotence': true, 'linger.ms': 5, 'queue.buffering.max.messages': 1_000_000 });
+export async function produceEvents<T extends object>(
+  brokers: string,
+  topic: string,
+  events: T[],
+  keyOf: (event: T) => string = (e) => (e as { user: string }).user,
+): Promise<Placed<T>[]> {
+  const producer = new Kafka.Producer({
+    'bootstrap.servers': brokers,
+    dr_cb: true,
+    'enable.idempotence': true,
+    'linger.ms': 5,
+    'queue.buffering.max.messages': 1_000_000,
+  });
   const placed: Placed<T>[] = new Array(events.length);
   let remaining = events.length;
   let failure: Error | null = null;

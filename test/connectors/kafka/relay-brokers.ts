@@ -22,7 +22,12 @@ export async function startRelayBrokers(): Promise<RelayBrokers> {
   const output = await spawnDevBroker({ topics: ['relayed'] });
   const address = await new StableAddress().listen();
   address.pointAt(output.bootstrap);
-  Object.assign(process.env, { FW_OUTAGE_SOURCE_BROKERS: input.bootstrap, FW_OUTAGE_IN: 'events', FW_OUTAGE_SINK_BROKERS: address.bootstrap, FW_OUTAGE_OUT: 'relayed' });
+  Object.assign(process.env, {
+    FW_OUTAGE_SOURCE_BROKERS: input.bootstrap,
+    FW_OUTAGE_IN: 'events',
+    FW_OUTAGE_SINK_BROKERS: address.bootstrap,
+    FW_OUTAGE_OUT: 'relayed',
+  });
   const { relay } = (await import('./fixtures/outage-jobs.js')) as { relay: JobGraph };
   const brokers: RelayBrokers = {
     input,
@@ -39,4 +44,7 @@ export async function startRelayBrokers(): Promise<RelayBrokers> {
 }
 
 export const sequenced = (from: number, count: number): SequencedEvent[] =>
-  makeEvents({ seed: 50 + from, count, users: 100, partitions: 1, skewed: false, disorder: 0 })[0]!.map((r, i) => ({ ...(r.value as SequencedEvent), seq: from + i }));
+  makeEvents({ seed: 50 + from, count, users: 100, partitions: 1, skewed: false, disorder: 0 })[0]!.map((r, i) => ({
+    ...(r.value as SequencedEvent),
+    seq: from + i,
+  }));

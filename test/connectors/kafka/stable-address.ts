@@ -39,7 +39,10 @@ export class StableAddress {
       return;
     }
     const upstream = createConnection(this.target);
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       this.open.add(a);
       a.on('error', () => b.destroy());
       a.on('close', () => {

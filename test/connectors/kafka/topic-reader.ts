@@ -24,10 +24,14 @@ export async function readTopic(brokers: string, topic: string, deadlineMs = 30_
   const ends = new Map<number, number>();
   for (let p = 0; p < 4; p++) {
     // A topic nothing was written to yet has no partitions: it reads as empty.
-    const range = await new Promise<{ lowOffset: number; highOffset: number }>((resolve) => consumer.queryWatermarkOffsets(topic, p, 5_000, (err, o) => resolve(err ? { lowOffset: 0, highOffset: 0 } : o)));
+    const range = await new Promise<{ lowOffset: number; highOffset: number }>((resolve) =>
+      consumer.queryWatermarkOffsets(topic, p, 5_000, (err, o) => resolve(err ? { lowOffset: 0, highOffset: 0 } : o)),
+    );
     if (range.lowOffset > 0) {
       await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-      throw new Error(`reading ${topic} from ${brokers}: partition ${p} no longer holds offsets below ${range.lowOffset} of ${range.highOffset} (the dev broker keeps at most 5 MB per partition): write less`);
+      throw new Error(
+        `reading ${topic} from ${brokers}: partition ${p} no longer holds offsets below ${range.lowOffset} of ${range.highOffset} (the dev broker keeps at most 5 MB per partition): write less`,
+      );
     }
     ends.set(p, range.highOffset);
   }
@@ -46,7 +50,13 @@ export async function readTopic(brokers: string, topic: string, deadlineMs = 30_
       next.set(m.partition, m.offset + 1);
       const header = m.headers?.find((h) => 'flywheel-id' in h);
       const bytes = m.value ?? Buffer.alloc(0);
-      out.push({ id: header ? String(header['flywheel-id']) : null, key: m.key === undefined || m.key === null ? null : m.key.toString(), timestamp: m.timestamp ?? null, value: bytes.toString(), bytes });
+      out.push({
+        id: header ? String(header['flywheel-id']) : null,
+        key: m.key === undefined || m.key === null ? null : m.key.toString(),
+        timestamp: m.timestamp ?? null,
+        value: bytes.toString(),
+        bytes,
+      });
     }
   }
   await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));

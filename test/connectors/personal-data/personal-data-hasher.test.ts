@@ -16,7 +16,12 @@ import { PersonalDataSource } from '../../../src/connectors/personal-data/hashed
 import type { SourceConnector, SourceRecord } from '../../../src/connectors/connector.js';
 
 const KEY = 'k'.repeat(32);
-const options = { fields: [{ field: 'phone', kind: 'phone' }, { field: 'email', kind: 'email' }] };
+const options = {
+  fields: [
+    { field: 'phone', kind: 'phone' },
+    { field: 'email', kind: 'email' },
+  ],
+};
 const hasher = (key = KEY) => personalDataHasher(resolvePersonalData(options, 'events', { FLYWHEEL_PII_KEY: key }));
 const hmac = (text: string, key = KEY) => createHmac('sha256', key).update(text).digest('hex');
 
@@ -40,11 +45,25 @@ test('other fields stay, values of other types are removed, non-objects pass, no
 });
 
 test('a missing or short key is refused naming the variable, not the value', () => {
-  for (const [env, what] of [[{}, /FLYWHEEL_PII_KEY is not set/], [{ FLYWHEEL_PII_KEY: 'short-secret' }, /FLYWHEEL_PII_KEY is shorter than 16 bytes/]] as const) {
-    assert.throws(() => resolvePersonalData(options, 'events', env), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.CONFIG_INVALID && e.place.stepId === 'events' && what.test(e.message) && !e.message.includes('short-secret'));
+  for (const [env, what] of [
+    [{}, /FLYWHEEL_PII_KEY is not set/],
+    [{ FLYWHEEL_PII_KEY: 'short-secret' }, /FLYWHEEL_PII_KEY is shorter than 16 bytes/],
+  ] as const) {
+    assert.throws(
+      () => resolvePersonalData(options, 'events', env),
+      (e: unknown) =>
+        e instanceof FlywheelError &&
+        e.code === ErrorCodes.CONFIG_INVALID &&
+        e.place.stepId === 'events' &&
+        what.test(e.message) &&
+        !e.message.includes('short-secret'),
+    );
   }
   assert.throws(() => resolvePersonalData({ ...options, keyEnv: 'MY_KEY' }, 'events', {}), /MY_KEY is not set/);
-  assert.throws(() => resolvePersonalData({ fields: [{ field: 'phone', kind: 'fax' }] }, 'events', { FLYWHEEL_PII_KEY: KEY }), /personalData\.fields\[0\]\.kind/);
+  assert.throws(
+    () => resolvePersonalData({ fields: [{ field: 'phone', kind: 'fax' }] }, 'events', { FLYWHEEL_PII_KEY: KEY }),
+    /personalData\.fields\[0\]\.kind/,
+  );
 });
 
 test('the source wrapper hashes polled values, withholds undecodable payloads, keeps optional members as they are', async () => {
@@ -54,7 +73,13 @@ test('the source wrapper hashes polled values, withholds undecodable payloads, k
   ];
   // A stand-in source over a fixed list: the wrapper's logic is what is under test.
   const inner: SourceConnector = {
-    id: 's', origin: 'list', open: async () => {}, partitions: () => [0], poll: async () => records.map((r) => ({ ...r })), finished: () => true, close: async () => {},
+    id: 's',
+    origin: 'list',
+    open: async () => {},
+    partitions: () => [0],
+    poll: async () => records.map((r) => ({ ...r })),
+    finished: () => true,
+    close: async () => {},
     pause: () => {},
   };
   const source = new PersonalDataSource(inner, hasher());
@@ -63,5 +88,6 @@ test('the source wrapper hashes polled values, withholds undecodable payloads, k
   assert.equal(bad!.raw, '[27 bytes withheld: the source declares personal fields]');
   assert.equal(bad!.error, 'not JSON');
   assert.equal(typeof source.pause, 'function');
-  for (const member of ['resume', 'commit', 'health', 'lag', 'claim', 'openPartition', 'followsClock', 'waitsForRecords'] as const) assert.equal(source[member], undefined, member);
+  for (const member of ['resume', 'commit', 'health', 'lag', 'claim', 'openPartition', 'followsClock', 'waitsForRecords'] as const)
+    assert.equal(source[member], undefined, member);
 });

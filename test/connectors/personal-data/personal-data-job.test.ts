@@ -19,14 +19,33 @@ import { deadLetterSink, fileSink, generatorAndParse, header, identitySteps } fr
 
 const KEY = 'a-test-key-of-32-bytes-for-hmac!';
 const generator = {
-  seed: 5, users: 500, items: 100, categories: 5, partitions: 2, count: 20_000, eventsPerSecondOfEventTime: 20, badFraction: 0.03,
-  identity: { accountShare: 0.8, maxDevices: 3, loginShare: 0.6, phoneShare: 0.9, householdSize: 3, sharedDeviceShare: 0.2, sharedSessionShare: 0.1, cookieLifetime: 604_800_000 },
+  seed: 5,
+  users: 500,
+  items: 100,
+  categories: 5,
+  partitions: 2,
+  count: 20_000,
+  eventsPerSecondOfEventTime: 20,
+  badFraction: 0.03,
+  identity: {
+    accountShare: 0.8,
+    maxDevices: 3,
+    loginShare: 0.6,
+    phoneShare: 0.9,
+    householdSize: 3,
+    sharedDeviceShare: 0.2,
+    sharedSessionShare: 0.1,
+    cookieLifetime: 604_800_000,
+  },
 };
 
-const topology = header('pii-test', ', stateDir: ./state, intake: workers')
-  + generatorAndParse(generator, '{ field: ts }', '    personalData: { fields: [{ field: phone, kind: phone }] }\n')
-  + identitySteps('      maxPerType: { account: 1, phone: 1 }\n')
-  + fileSink('unified', null) + fileSink('merges', 'identity.merges') + deadLetterSink;
+const topology =
+  header('pii-test', ', stateDir: ./state, intake: workers') +
+  generatorAndParse(generator, '{ field: ts }', '    personalData: { fields: [{ field: phone, kind: phone }] }\n') +
+  identitySteps('      maxPerType: { account: 1, phone: 1 }\n') +
+  fileSink('unified', null) +
+  fileSink('merges', 'identity.merges') +
+  deadLetterSink;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -58,7 +77,10 @@ test('no raw phone number reaches state, outputs, dead letters or logs; their ha
     writeFileSync(join(dir, 'run.log'), run.stdout + run.stderr);
 
     const files = filesUnder(dir).filter((f) => !f.endsWith('topology.yaml'));
-    assert.ok(files.some((f) => f.endsWith('data.mdb')) && files.some((f) => f.endsWith('dlq.jsonl')) && files.some((f) => f.endsWith('run.log')), files.join(', '));
+    assert.ok(
+      files.some((f) => f.endsWith('data.mdb')) && files.some((f) => f.endsWith('dlq.jsonl')) && files.some((f) => f.endsWith('run.log')),
+      files.join(', '),
+    );
     const contents = files.map((f) => [f, readFileSync(f)] as const);
     const found = [...needles].flatMap((n) => contents.filter(([, bytes]) => bytes.includes(n)).map(([f]) => `${n} in ${f}`));
     assert.deepEqual(found, [], 'raw phone numbers left');
@@ -70,9 +92,14 @@ test('no raw phone number reaches state, outputs, dead letters or logs; their ha
     assert.match(dead, /bytes withheld: the source declares personal fields/, 'undecodable payloads are withheld');
     // The control: the hash of one person's phone is in the outputs and in LMDB, where the search above looked.
     const someone = [...raw][0]!;
-    const hash = createHmac('sha256', KEY).update(`phone:+1${someone.replace(/\D/g, '').slice(-10)}`).digest('hex');
+    const hash = createHmac('sha256', KEY)
+      .update(`phone:+1${someone.replace(/\D/g, '').slice(-10)}`)
+      .digest('hex');
     for (const name of ['unified.jsonl', join('state', 'data.mdb')]) {
-      assert.ok(contents.some(([f, bytes]) => f.endsWith(name) && bytes.includes(hash)), `the hash of ${someone} is in ${name}`);
+      assert.ok(
+        contents.some(([f, bytes]) => f.endsWith(name) && bytes.includes(hash)),
+        `the hash of ${someone} is in ${name}`,
+      );
     }
     // One hashed phone per person: never more phone identifiers than persons with phones.
     const phonesPerUnified = new Map<string, Set<string>>();

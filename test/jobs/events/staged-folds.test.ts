@@ -27,12 +27,24 @@ test('a fold takes the events staged for its time in arrival order; later ones w
   h.processElement('u', { name: 'b' }, 2_100);
   h.processElement('u', { name: 'c' }, 1_200);
   h.processWatermark(2_000);
-  assert.deepEqual(h.outputs.map((o) => o.value), [['a', 'c']]);
+  assert.deepEqual(
+    h.outputs.map((o) => o.value),
+    [['a', 'c']],
+  );
   // Behind the last fold (2,000): staged for the step after it, with b.
   h.processElement('u', { name: 'd' }, 1_900);
   h.processWatermark(3_000);
-  assert.deepEqual(h.outputs.map((o) => o.value), [['a', 'c'], ['b', 'd']]);
-  assert.deepEqual(h.snapshot().state.map(([id, e]) => [id, e.value]), [[['u', 'staging', 'v'].join(SEP), [3_000, []]]]);
+  assert.deepEqual(
+    h.outputs.map((o) => o.value),
+    [
+      ['a', 'c'],
+      ['b', 'd'],
+    ],
+  );
+  assert.deepEqual(
+    h.snapshot().state.map(([id, e]) => [id, e.value]),
+    [[['u', 'staging', 'v'].join(SEP), [3_000, []]]],
+  );
 });
 
 test('a key staged with a map entry per event is moved into the value: nothing lost, arrival order kept', () => {
@@ -49,9 +61,24 @@ test('a key staged with a map entry per event is moved into the value: nothing l
   h.processElement('u', { name: 'new' }, 1_500);
   assert.deepEqual(
     h.snapshot().state.map(([id, e]) => [id, e.value]),
-    [[['u', 'staging', 'v'].join(SEP), [1_000, [[2_000, 'old-1'], [3_000, 'old-2'], [2_000, 'new']]]]],
+    [
+      [
+        ['u', 'staging', 'v'].join(SEP),
+        [
+          1_000,
+          [
+            [2_000, 'old-1'],
+            [3_000, 'old-2'],
+            [2_000, 'new'],
+          ],
+        ],
+      ],
+    ],
     'the entries moved into the value, the last fold kept, no map entry left',
   );
   h.processWatermark(2_000);
-  assert.deepEqual(h.outputs.map((o) => o.value), [['old-1', 'new']]);
+  assert.deepEqual(
+    h.outputs.map((o) => o.value),
+    [['old-1', 'new']],
+  );
 });

@@ -19,8 +19,12 @@ function outcomesOf(after: readonly BehaviourEvent[]): Record<string, number> {
   const count = (type: string) => after.filter((e) => e.type === type).length;
   const purchases = after.filter((e) => e.type === 'purchase');
   return {
-    views: count('view'), clicks: count('click'), carts: count('cart'), purchases: purchases.length,
-    converted: purchases.length > 0 ? 1 : 0, revenue: purchases.reduce((t, e) => t + (e.price ?? 0) * (e.qty ?? 1), 0),
+    views: count('view'),
+    clicks: count('click'),
+    carts: count('cart'),
+    purchases: purchases.length,
+    converted: purchases.length > 0 ? 1 : 0,
+    revenue: purchases.reduce((t, e) => t + (e.price ?? 0) * (e.qty ?? 1), 0),
   };
 }
 
@@ -63,7 +67,10 @@ export function covariance(xs: readonly number[], ys: readonly number[]): number
 
 /** Welch's difference (treatment - control) and its standard error from raw values. */
 export function welch(control: readonly number[], treatment: readonly number[]): { estimate: number; standardError: number } {
-  return { estimate: mean(treatment) - mean(control), standardError: Math.sqrt(covariance(control, control) / control.length + covariance(treatment, treatment) / treatment.length) };
+  return {
+    estimate: mean(treatment) - mean(control),
+    standardError: Math.sqrt(covariance(control, control) / control.length + covariance(treatment, treatment) / treatment.length),
+  };
 }
 
 /** CUPED theta pooled within arms: sum of within-arm co-moments of (y, x) over those of (x, x). */

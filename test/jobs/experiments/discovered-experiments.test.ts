@@ -22,7 +22,16 @@ const options: ExperimentOptions = {
 };
 
 const obs = (revenue: number, treated: 0 | 1 = 0): Observation => ({ views: 0, clicks: 0, carts: 0, purchases: 0, converted: 0, revenue, treated });
-const change = (experiment: string, userId: string, arm: string, current: Observation): ContributionChange => ({ kind: 'contribution', experiment, userId, arm, randomized: true, cohort: 0, previous: null, current });
+const change = (experiment: string, userId: string, arm: string, current: Observation): ContributionChange => ({
+  kind: 'contribution',
+  experiment,
+  userId,
+  arm,
+  randomized: true,
+  cohort: 0,
+  previous: null,
+  current,
+});
 
 function stage2(): OperatorHarness {
   return OperatorHarness.of('process', {}, { processor: experimentEstimates(options) });
@@ -35,16 +44,26 @@ test('stage 1 takes exposures of experiments the options do not list, any varian
   h.processElement('u', { type: 'exposure', userId: 'u', ts: 20, experiment: { id: 'declared-split', variant: 't', randomized: true } }, 20);
   h.processWatermark(1000);
   const changes = h.outputs.map((o) => o.value as ExperimentChange);
-  assert.deepEqual(changes.map((c) => [c.experiment, c.arm]), [['found', 'blue'], ['declared-split', 't']]);
+  assert.deepEqual(
+    changes.map((c) => [c.experiment, c.arm]),
+    [
+      ['found', 'blue'],
+      ['declared-split', 't'],
+    ],
+  );
   // A declared split still fixes the arms.
-  assert.throws(() => h.processElement('u', { type: 'exposure', userId: 'u', ts: 30, experiment: { id: 'declared-split', variant: 'blue', randomized: true } }, 30), /arm 'blue' of experiment 'declared-split', which has no such arm/);
+  assert.throws(
+    () => h.processElement('u', { type: 'exposure', userId: 'u', ts: 30, experiment: { id: 'declared-split', variant: 'blue', randomized: true } }, 30),
+    /arm 'blue' of experiment 'declared-split', which has no such arm/,
+  );
 });
 
 test('an undeclared experiment: arms as seen, the variant named control is control, the split inferred, no sample-ratio check', () => {
   const h = stage2();
   const counts = { a: 50, control: 100, b: 30 };
   let u = 0;
-  for (const [arm, n] of Object.entries(counts)) for (let i = 0; i < n; i++) h.processElement('found', change('found', `u${String(u++).padStart(4, '0')}`, arm, obs(i % 7)), 100);
+  for (const [arm, n] of Object.entries(counts))
+    for (let i = 0; i < n; i++) h.processElement('found', change('found', `u${String(u++).padStart(4, '0')}`, arm, obs(i % 7)), 100);
   h.processWatermark(1000);
   const [report] = reportsOf(h, 'found');
   assert.equal(report!.control, 'control');
@@ -53,7 +72,10 @@ test('an undeclared experiment: arms as seen, the variant named control is contr
   const m = report!.metrics[0]!;
   assert.equal(m.sampleRatio, null);
   assert.deepEqual(m.observedSplit, { a: 50 / 180, control: 100 / 180, b: 30 / 180 });
-  assert.deepEqual(m.comparisons.map((c) => c.arm), ['a', 'b']);
+  assert.deepEqual(
+    m.comparisons.map((c) => c.arm),
+    ['a', 'b'],
+  );
   assert.ok(!m.warnings.some((w) => w.code === 'SAMPLE_RATIO_MISMATCH'));
 });
 
@@ -72,7 +94,8 @@ test('without a variant named control, the first variant seen (in time and user 
 test('a declared split alone: control by default, sample-ratio check against the split', () => {
   const h = stage2();
   // 3:1 declared; 200 vs 200 observed is a clear mismatch (chi-square 133 on 1 df).
-  for (let i = 0; i < 400; i++) h.processElement('declared-split', change('declared-split', `u${String(i).padStart(4, '0')}`, i % 2 ? 't' : 'control', obs(i % 5)), 100);
+  for (let i = 0; i < 400; i++)
+    h.processElement('declared-split', change('declared-split', `u${String(i).padStart(4, '0')}`, i % 2 ? 't' : 'control', obs(i % 5)), 100);
   h.processWatermark(1000);
   const [report] = reportsOf(h, 'declared-split');
   const m = report!.metrics[0]!;
@@ -90,7 +113,11 @@ test('the default control is provisional until the first always-valid look, then
   early.processWatermark(1000);
   early.processElement('x', change('x', 'u2', 'control', obs(1)), 1100);
   early.processWatermark(2000);
-  assert.deepEqual(reportsOf(early, 'x').map((r) => r.control), ['a', 'control'], 'no look yet: the variant named control takes over');
+  assert.deepEqual(
+    reportsOf(early, 'x').map((r) => r.control),
+    ['a', 'control'],
+    'no look yet: the variant named control takes over',
+  );
 
   const late = stage2();
   for (let i = 0; i < 80; i++) late.processElement('x', change('x', `u${String(i).padStart(3, '0')}`, i % 2 ? 'b' : 'a', obs(random.normal())), 100);
@@ -99,8 +126,15 @@ test('the default control is provisional until the first always-valid look, then
   late.processWatermark(2000);
   const reports = reportsOf(late, 'x');
   assert.ok(reports[0]!.metrics[0]!.comparisons[0]!.alwaysValid, 'the first report took an always-valid look');
-  assert.deepEqual(reports.map((r) => r.control), ['a', 'a'], 'after a look the control stays');
-  assert.deepEqual(reports[1]!.metrics[0]!.comparisons.map((c) => c.arm), ['b', 'control']);
+  assert.deepEqual(
+    reports.map((r) => r.control),
+    ['a', 'a'],
+    'after a look the control stays',
+  );
+  assert.deepEqual(
+    reports[1]!.metrics[0]!.comparisons.map((c) => c.arm),
+    ['b', 'control'],
+  );
 });
 
 test('a control chosen as the first variant seen counts as unused in the complier analysis', () => {
@@ -118,5 +152,8 @@ test('a control chosen as the first variant seen counts as unused in the complie
   const [report] = reportsOf(h, 'x');
   const b = report!.metrics[0]!.comparisons[0]!;
   assert.equal(report!.control, 'a');
-  assert.ok(Math.abs(b.nonCompliance!.firstStage.estimate - usedInB / 100) < 1e-12, `first stage ${b.nonCompliance!.firstStage.estimate} is the share of b's users who used it, ${usedInB / 100}`);
+  assert.ok(
+    Math.abs(b.nonCompliance!.firstStage.estimate - usedInB / 100) < 1e-12,
+    `first stage ${b.nonCompliance!.firstStage.estimate} is the share of b's users who used it, ${usedInB / 100}`,
+  );
 });

@@ -50,8 +50,14 @@ interface Experiment {
 }
 
 const experiments: Experiment[] = [
-  ...Array.from({ length: NULL_EXPERIMENTS }, (_, k): Experiment => ({ id: `null-${k}`, arms: k % 2 ? ['control', 'treatment'] : ['blue', 'green'], effect: 0 })),
-  ...Array.from({ length: EFFECT_EXPERIMENTS }, (_, k): Experiment => ({ id: `effect-${k}`, arms: ['control', 'treatment'], effect: (EFFECT * (1 + (k % 4))) / 4 })),
+  ...Array.from(
+    { length: NULL_EXPERIMENTS },
+    (_, k): Experiment => ({ id: `null-${k}`, arms: k % 2 ? ['control', 'treatment'] : ['blue', 'green'], effect: 0 }),
+  ),
+  ...Array.from(
+    { length: EFFECT_EXPERIMENTS },
+    (_, k): Experiment => ({ id: `effect-${k}`, arms: ['control', 'treatment'], effect: (EFFECT * (1 + (k % 4))) / 4 }),
+  ),
 ];
 
 test(`${NULL_EXPERIMENTS} undeclared null experiments watched at every report: always-valid false positives <= 5%, intervals consistent with p-values`, (t) => {
@@ -80,12 +86,16 @@ test(`${NULL_EXPERIMENTS} undeclared null experiments watched at every report: a
         // Half the users, at random, buy again in the next interval: their contribution is retracted and replaced
         // there. (At random: a fixed half per arm would balance the arms by design, and Welch's variance, which
         // assumes independent units, would overstate the difference's, making both intervals look better than they are.)
-        if (random.uniform() < 0.5) users.processElement(userId, { type: 'purchase', userId, itemId: 'i', ts: ts + INTERVAL, price: price(), qty: 1 }, ts + INTERVAL);
+        if (random.uniform() < 0.5)
+          users.processElement(userId, { type: 'purchase', userId, itemId: 'i', ts: ts + INTERVAL, price: price(), qty: 1 }, ts + INTERVAL);
       }
       forward(start + INTERVAL);
     }
     forward(Infinity);
-    byExperiment.set(x.id, estimates.outputs.map((o) => o.value as ExperimentReport));
+    byExperiment.set(
+      x.id,
+      estimates.outputs.map((o) => o.value as ExperimentReport),
+    );
   }
 
   let [alwaysValidHits, naiveHits, effectDetected, looksChecked, belowAlpha, ownIntervalContainsZero] = [0, 0, 0, 0, 0, 0];
@@ -117,7 +127,9 @@ test(`${NULL_EXPERIMENTS} undeclared null experiments watched at every report: a
   }
   const rate = alwaysValidHits / NULL_EXPERIMENTS;
   const naiveRate = naiveHits / NULL_EXPERIMENTS;
-  t.diagnostic(`null: always-valid false-positive rate ${rate} (${alwaysValidHits}/${NULL_EXPERIMENTS}), naive Welch watched the same way ${naiveRate}; effect ${EFFECT}: detected ${effectDetected}/${EFFECT_EXPERIMENTS}`);
+  t.diagnostic(
+    `null: always-valid false-positive rate ${rate} (${alwaysValidHits}/${NULL_EXPERIMENTS}), naive Welch watched the same way ${naiveRate}; effect ${EFFECT}: detected ${effectDetected}/${EFFECT_EXPERIMENTS}`,
+  );
   t.diagnostic(`looks checked ${looksChecked}; with p < alpha ${belowAlpha}, of which the look's own interval contained 0 in ${ownIntervalContainsZero}`);
   assert.ok(rate <= 0.05, `always-valid false-positive rate ${rate}`);
   assert.ok(naiveRate >= 2 * Math.max(rate, 0.05), `naive rate ${naiveRate} should be far above alpha`);

@@ -14,15 +14,25 @@ import { OperatorHarness } from '../../harness/operator-harness.js';
 import { seededRandom } from './stats/simulation.js';
 
 const options: ExperimentOptions = {
-  experiments: [{ id: 'lean', covariates: ['spend'] }, { id: 'bare', covariates: [] }],
+  experiments: [
+    { id: 'lean', covariates: ['spend'] },
+    { id: 'bare', covariates: [] },
+  ],
   covariates: { spend: { center: 100, scale: 50 }, vip: {} },
-  metrics: [{ metric: 'revenue', preExposure: 'spend', tau2: 100 }, { metric: 'clicks', preExposure: 'vip', tau2: 1 }],
+  metrics: [
+    { metric: 'revenue', preExposure: 'spend', tau2: 100 },
+    { metric: 'clicks', preExposure: 'vip', tau2: 1 },
+  ],
   emitInterval: 1000,
   emit: 'reports',
 };
 
 const exposure = (userId: string, ts: number, id: string, variant: string, covariates: Record<string, unknown>) => ({
-  type: 'exposure', userId, ts, experiment: { id, variant, randomized: true }, covariates,
+  type: 'exposure',
+  userId,
+  ts,
+  experiment: { id, variant, randomized: true },
+  covariates,
 });
 
 test('exposures carry only the covariates their experiment uses; the observation holds those only', () => {
@@ -31,11 +41,20 @@ test('exposures carry only the covariates their experiment uses; the observation
   h.processElement('u', exposure('u', 20, 'bare', 'control', {}), 20);
   h.processWatermark(1000);
   const [lean, bare] = h.outputs.map((o) => o.value as ContributionChange);
-  assert.deepEqual(Object.keys(lean!.current).filter((k) => k === 'spend' || k === 'vip'), ['spend']);
+  assert.deepEqual(
+    Object.keys(lean!.current).filter((k) => k === 'spend' || k === 'vip'),
+    ['spend'],
+  );
   assert.equal(lean!.current.spend, 80);
-  assert.deepEqual(Object.keys(bare!.current).filter((k) => k === 'spend' || k === 'vip'), []);
+  assert.deepEqual(
+    Object.keys(bare!.current).filter((k) => k === 'spend' || k === 'vip'),
+    [],
+  );
   // An experiment found in the stream uses every configured covariate.
-  assert.throws(() => h.processElement('u', exposure('u', 30, 'found', 'control', { spend: 1 }), 30), /exposure to experiment 'found' lacks covariate 'vip'.*carry its covariates spend, vip/s);
+  assert.throws(
+    () => h.processElement('u', exposure('u', 30, 'found', 'control', { spend: 1 }), 30),
+    /exposure to experiment 'found' lacks covariate 'vip'.*carry its covariates spend, vip/s,
+  );
   assert.throws(() => h.processElement('u', exposure('u', 30, 'lean', 'control', {}), 30), /exposure to experiment 'lean' lacks covariate 'spend'/);
 });
 
@@ -62,5 +81,8 @@ test('stage 2 reports CUPED only on covariates the experiment uses, and weights 
 });
 
 test('a listed covariate that is not configured stops start-up, naming the option', () => {
-  assert.throws(() => experimentEstimates({ ...options, experiments: [{ id: 'lean', covariates: ['age'] }] }), /FW_ERR_CONFIG_INVALID .*experiment 'lean': covariate 'age' is not configured.*with\.experiments\.0\.covariates/s);
+  assert.throws(
+    () => experimentEstimates({ ...options, experiments: [{ id: 'lean', covariates: ['age'] }] }),
+    /FW_ERR_CONFIG_INVALID .*experiment 'lean': covariate 'age' is not configured.*with\.experiments\.0\.covariates/s,
+  );
 });

@@ -19,7 +19,15 @@ function appWith(reports: ReadonlyArray<ReturnType<typeof report>>) {
   for (const r of reports) state.setValue(STEP, r.experiment, EXPERIMENT_STATE.report, r);
   // Another state of the step under a key with no report: not an experiment to list.
   state.setValue(STEP, 'pending-only', 'pending', [1]);
-  const view: RuntimeView = { jobName: 'x', live: () => true, readiness: () => ({ ready: true, reasons: [] }), topology: () => ({}), metrics: async () => '', contentType: 'text/plain', state };
+  const view: RuntimeView = {
+    jobName: 'x',
+    live: () => true,
+    readiness: () => ({ ready: true, reasons: [] }),
+    topology: () => ({}),
+    metrics: async () => '',
+    contentType: 'text/plain',
+    state,
+  };
   const options = resolveExperimentOptions({ experiments: [{ id: 'declared-b' }, { id: 'declared-a' }], metrics: [{ metric: 'converted' }] });
   return buildQueryApp(view, [{ stepId: STEP, routes: experimentRoutes(options) }]);
 }

@@ -56,10 +56,16 @@ test('replaced contributions leave only the final observations, in the arms and 
     assert.equal(last.units.randomized[arm], values.length);
     assert.ok(Math.abs(revenue.arms.find((a) => a.arm === arm)!.mean! - mean(values)) < 1e-9);
   }
-  assert.deepEqual(last.cohorts.map((c) => [c.cohort, c.counts]), [[0, { c: 60, t: 60 }], [10_000, { c: 40, t: 40 }]]);
+  assert.deepEqual(
+    last.cohorts.map((c) => [c.cohort, c.counts]),
+    [
+      [0, { c: 60, t: 60 }],
+      [10_000, { c: 40, t: 40 }],
+    ],
+  );
   const early = final.filter((f) => f.cohort === 0);
   const want = mean(early.filter((f) => f.arm === 't').map((f) => f.value)) - mean(early.filter((f) => f.arm === 'c').map((f) => f.value));
-  assert.ok(Math.abs(last.cohorts[0]!.effects['revenue']!['t']!.estimate - want) < 1e-9, 'cohort effect');
+  assert.ok(Math.abs(last.cohorts[0]!.effects.revenue!.t!.estimate - want) < 1e-9, 'cohort effect');
 });
 
 test('reports at each emit interval after a change; the always-valid p-value is a running minimum', () => {
@@ -75,7 +81,10 @@ test('reports at each emit interval after a change; the always-valid p-value is 
     h.processWatermark(step * 1000 + 1000);
   }
   const all = reports(h);
-  assert.deepEqual(all.map((r) => r.asOf), [1000, 2000, 3000, 4000, 5000, 6000]);
+  assert.deepEqual(
+    all.map((r) => r.asOf),
+    [1000, 2000, 3000, 4000, 5000, 6000],
+  );
   const p = all.map((r) => r.metrics[0]!.comparisons[0]!.alwaysValid?.pValue ?? 1);
   for (let i = 1; i < p.length; i++) assert.ok(p[i]! <= p[i - 1]!, `running minimum: ${p.join(', ')}`);
   assert.ok(p.at(-1)! < 1e-6);
@@ -105,7 +114,7 @@ test('observational units beside randomized ones: a weighting estimate, fused wi
   assert.ok(m.observational!.naive!.estimate > 1.5, `naive is confounded: ${m.observational!.naive!.estimate}`);
   assert.ok(weighted.lower < 0.5 && 0.5 < weighted.upper, `weighted ${weighted.estimate} [${weighted.lower}, ${weighted.upper}]`);
   const w = m.fusion!.inverseVariance;
-  const expected = (1 / randomized.standardError ** 2) / (1 / randomized.standardError ** 2 + 1 / weighted.standardError ** 2);
+  const expected = 1 / randomized.standardError ** 2 / (1 / randomized.standardError ** 2 + 1 / weighted.standardError ** 2);
   assert.ok(Math.abs(w.randomizedWeight - expected) < 1e-12, 'the randomized weight is its share of the precision');
   assert.ok(Math.abs(w.estimate - (expected * randomized.estimate + (1 - expected) * weighted.estimate)) < 1e-12);
   assert.ok(w.standardError < Math.min(randomized.standardError, weighted.standardError));
@@ -130,17 +139,31 @@ test('the same changes in another arrival order give the same reports, observati
   };
   const inOrder = run(changes);
   // Within each time, users arrive in reverse: what a different interleaving of stage 1's slots would do.
-  const reversed = run([...changes].sort((a, b) => a[1] - b[1]).reverse().sort((a, b) => a[1] - b[1]));
+  const reversed = run(
+    [...changes]
+      .sort((a, b) => a[1] - b[1])
+      .reverse()
+      .sort((a, b) => a[1] - b[1]),
+  );
   assert.ok(inOrder.at(-1)!.metrics[0]!.observational !== undefined, 'the report has an observational estimate');
   assert.deepEqual(reversed, inOrder);
 });
 
 test('bad options stop start-up, naming the option', () => {
   const bad = (patch: Partial<ExperimentOptions>) => () => experimentEstimates({ ...options, ...patch });
-  assert.throws(bad({ experiments: [{ id: 'x', control: 'nobody', split: { c: 1, t: 1 } }] }), /FW_ERR_CONFIG_INVALID .*control arm 'nobody' has no split.*with\.experiments\.0\.control/s);
-  assert.throws(bad({ metrics: [{ metric: 'revenue', preExposure: 'age' }] }), /preExposure 'age' is not a configured covariate \(z\).*with\.metrics\.0\.preExposure/s);
+  assert.throws(
+    bad({ experiments: [{ id: 'x', control: 'nobody', split: { c: 1, t: 1 } }] }),
+    /FW_ERR_CONFIG_INVALID .*control arm 'nobody' has no split.*with\.experiments\.0\.control/s,
+  );
+  assert.throws(
+    bad({ metrics: [{ metric: 'revenue', preExposure: 'age' }] }),
+    /preExposure 'age' is not a configured covariate \(z\).*with\.metrics\.0\.preExposure/s,
+  );
   assert.throws(bad({ emitInterval: 'soon' }), /"soon" is not a positive duration.*with\.emitInterval/s);
-  assert.throws(bad({ metrics: [{ metric: 'profit' as 'revenue' }] }), /must be one of: views, clicks, carts, purchases, converted, revenue.*with\.metrics\.0\.metric/s);
+  assert.throws(
+    bad({ metrics: [{ metric: 'profit' as 'revenue' }] }),
+    /must be one of: views, clicks, carts, purchases, converted, revenue.*with\.metrics\.0\.metric/s,
+  );
   assert.throws(bad({ experiments: [options.experiments![0]!, options.experiments![0]!] }), /experiment id 'x' is configured twice/);
 });
 
@@ -151,13 +174,21 @@ test('an observational comparison alone: imbalance before weighting is flagged, 
     // z drives the choice (SMD of z between the arms about 0.8 before weighting) and the outcome.
     const z = random.normal();
     const arm = random.uniform() < 1 / (1 + Math.exp(-z)) ? 't' : 'c';
-    h.processElement('x', change(`o${String(u).padStart(4, '0')}`, arm, null, obs(z + (arm === 't' ? 0.5 : 0) + random.normal(), z, arm === 't' ? 1 : 0), 0, false), 100);
+    h.processElement(
+      'x',
+      change(`o${String(u).padStart(4, '0')}`, arm, null, obs(z + (arm === 't' ? 0.5 : 0) + random.normal(), z, arm === 't' ? 1 : 0), 0, false),
+      100,
+    );
   }
   h.processWatermark(Infinity);
   const m = reports(h).at(-1)!.metrics[0]!;
   const before = m.observational!.balance.find((b) => b.covariate === 'z')!.before!;
   assert.ok(before > 0.1, `SMD before weighting ${before}`);
   assert.deepEqual(m.warnings.filter((w) => w.code === 'IMBALANCE_BEFORE_WEIGHTING').length, 1);
-  assert.deepEqual(m.warnings.filter((w) => w.code === 'INSUFFICIENT_DATA'), [], 'no randomized units: no randomized side to lack data');
+  assert.deepEqual(
+    m.warnings.filter((w) => w.code === 'INSUFFICIENT_DATA'),
+    [],
+    'no randomized units: no randomized side to lack data',
+  );
   assert.equal(m.comparisons[0]!.difference, null);
 });

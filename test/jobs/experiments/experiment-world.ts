@@ -12,13 +12,30 @@ import type { ExperimentOptions } from '../../../src/jobs/experiments/experiment
 export const WINDOWS = { '20m': 20 * 60_000, '10m': 10 * 60_000 };
 
 const variant = (name: string, effects: { clickEffect?: number; conversionEffect?: number; revenueEffect?: number } = {}, weight = 1) => ({
-  name, weight, clickEffect: effects.clickEffect ?? 0, conversionEffect: effects.conversionEffect ?? 0, revenueEffect: effects.revenueEffect ?? 0,
+  name,
+  weight,
+  clickEffect: effects.clickEffect ?? 0,
+  conversionEffect: effects.conversionEffect ?? 0,
+  revenueEffect: effects.revenueEffect ?? 0,
 });
 
 export const generatorOptions: Partial<EcommerceOptions> = {
-  seed: 7, users: 3000, items: 300, categories: 8, partitions: 2, count: 120_000, eventsPerSecondOfEventTime: 20, outOfOrderness: 2_000,
+  seed: 7,
+  users: 3000,
+  items: 300,
+  categories: 8,
+  partitions: 2,
+  count: 120_000,
+  eventsPerSecondOfEventTime: 20,
+  outOfOrderness: 2_000,
   experiments: [
-    { id: 'ranker', randomized: true, compliance: 1, confounding: 1, variants: [variant('control'), variant('a', { clickEffect: 0.3 }), variant('b', { conversionEffect: 0.4, revenueEffect: 0.1 })] },
+    {
+      id: 'ranker',
+      randomized: true,
+      compliance: 1,
+      confounding: 1,
+      variants: [variant('control'), variant('a', { clickEffect: 0.3 }), variant('b', { conversionEffect: 0.4, revenueEffect: 0.1 })],
+    },
     { id: 'coupon', randomized: true, compliance: 0.6, confounding: 1, variants: [variant('control'), variant('coupon', { conversionEffect: 0.6 })] },
     { id: 'wishlist', randomized: false, compliance: 1, confounding: 1, variants: [variant('control', {}, 2), variant('wishlist', { clickEffect: 0.4 })] },
   ],

@@ -72,7 +72,10 @@ test('experiments on the runtime: streaming reports equal the batch computation,
   generated.forEach((e) => byPartition[Number(e.userId.slice(1)) % 2]!.push(e));
   byPartition[0]!.splice(1000, 0, ...malformed);
   clearMemoryChannels();
-  setMemoryInput('events', byPartition.map((list) => list.map((value) => ({ key: null, value }))));
+  setMemoryInput(
+    'events',
+    byPartition.map((list) => list.map((value) => ({ key: null, value }))),
+  );
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-experiments-'));
   try {
     const runner = new JobRunner({ job: moduleJobRef(modulePath, 'experimentsJob'), graph: experimentsJob, stateDir, workers: 2, slots: 4 });
@@ -80,9 +83,18 @@ test('experiments on the runtime: streaming reports equal the batch computation,
 
     const dead = memoryOutput('dlq').map((r) => (r.value as { reason: string }).reason);
     assert.equal(dead.length, 3);
-    assert.ok(dead.some((r) => /exposure to experiment 'nope' lacks covariate 'highValue'/.test(r)), dead.join('\n'));
-    assert.ok(dead.some((r) => /arm 'z' of experiment 'ranker', which has no such arm/.test(r)), dead.join('\n'));
-    assert.ok(dead.some((r) => /a view event needs an itemId/.test(r)), dead.join('\n'));
+    assert.ok(
+      dead.some((r) => /exposure to experiment 'nope' lacks covariate 'highValue'/.test(r)),
+      dead.join('\n'),
+    );
+    assert.ok(
+      dead.some((r) => /arm 'z' of experiment 'ranker', which has no such arm/.test(r)),
+      dead.join('\n'),
+    );
+    assert.ok(
+      dead.some((r) => /a view event needs an itemId/.test(r)),
+      dead.join('\n'),
+    );
 
     const reports = memoryOutput('results').map((r) => r.value as ExperimentReport);
     const last = new Map<string, ExperimentReport>();
@@ -119,10 +131,17 @@ test('experiments on the runtime: streaming reports equal the batch computation,
       }
       const cohorts = new Map<number, number>();
       for (const u of units) cohorts.set(Math.floor(u.exposedAt / HOUR) * HOUR, (cohorts.get(Math.floor(u.exposedAt / HOUR) * HOUR) ?? 0) + 1);
-      assert.deepEqual(report.cohorts.map((c) => [c.cohort, Object.values(c.counts).reduce((a, b) => a + b, 0)]), [...cohorts].sort((a, b) => a[0] - b[0]), `${id} cohort sizes`);
+      assert.deepEqual(
+        report.cohorts.map((c) => [c.cohort, Object.values(c.counts).reduce((a, b) => a + b, 0)]),
+        [...cohorts].sort((a, b) => a[0] - b[0]),
+        `${id} cohort sizes`,
+      );
     }
     // Conversion windows: the windowed metrics above matched the batch rows' counts within the window; the window bites.
-    for (const [windowed, plain] of [['converted@20m', 'converted'], ['clicks@10m', 'clicks']] as const) {
+    for (const [windowed, plain] of [
+      ['converted@20m', 'converted'],
+      ['clicks@10m', 'clicks'],
+    ] as const) {
       const all = rows.get('ranker')!;
       assert.ok(mean(all.map((u) => u.values[windowed]!)) < 0.9 * mean(all.map((u) => u.values[plain]!)), `${windowed} counts less than ${plain}`);
     }
@@ -132,21 +151,39 @@ test('experiments on the runtime: streaming reports equal the batch computation,
     }
     const couponUsage = last.get('coupon')!.metrics.find((m) => m.metric === 'converted')!.comparisons[0]!.nonCompliance;
     assert.ok(couponUsage, 'the coupon test has a complier analysis');
-    const used = new Map(generated.filter((e) => e.type === 'exposure' && e.experiment!.id === 'coupon').map((e) => [e.userId, e.experiment!.used !== false ? 1 : 0]));
-    close(couponUsage.firstStage.estimate, mean(rows.get('coupon')!.filter((u) => u.arm === 'coupon').map((u) => used.get(u.user)!)), 'coupon first stage: the share of assigned users who use it');
+    const used = new Map(
+      generated.filter((e) => e.type === 'exposure' && e.experiment!.id === 'coupon').map((e) => [e.userId, e.experiment!.used !== false ? 1 : 0]),
+    );
+    close(
+      couponUsage.firstStage.estimate,
+      mean(
+        rows
+          .get('coupon')!
+          .filter((u) => u.arm === 'coupon')
+          .map((u) => used.get(u.user)!),
+      ),
+      'coupon first stage: the share of assigned users who use it',
+    );
     const ranker = rows.get('ranker')!;
     const coupon = rows.get('coupon')!;
     assert.ok(mean(coupon.map((u) => u.values.views!)) < 0.95 * mean(ranker.map((u) => u.values.views!)), 'the later coupon exposure leaves out earlier views');
 
     const wishlist = last.get('wishlist')!;
     const obsUnits = rows.get('wishlist')!;
-    assert.deepEqual(wishlist.units.observational, { arm: 'wishlist', control: values(obsUnits, 'control', 'clicks').length, treated: values(obsUnits, 'wishlist', 'clicks').length, otherArms: 0 });
+    assert.deepEqual(wishlist.units.observational, {
+      arm: 'wishlist',
+      control: values(obsUnits, 'control', 'clicks').length,
+      treated: values(obsUnits, 'wishlist', 'clicks').length,
+      otherArms: 0,
+    });
     const clicks = wishlist.metrics.find((m) => m.metric === 'clicks')!;
     const naive = welch(values(obsUnits, 'control', 'clicks'), values(obsUnits, 'wishlist', 'clicks'));
     close(clicks.observational?.naive?.estimate, naive.estimate, 'wishlist naive difference');
     const effect = trueClickEffect(generatorOptions, 'wishlist', obsUnits, generated);
     const weighted = clicks.observational!.effect;
-    t.diagnostic(`wishlist clicks per user: true effect ${effect.toFixed(4)}; naive ${naive.estimate.toFixed(4)} (se ${naive.standardError.toFixed(4)}); weighted ${weighted.estimate.toFixed(4)} [${weighted.lower.toFixed(4)}, ${weighted.upper.toFixed(4)}]`);
+    t.diagnostic(
+      `wishlist clicks per user: true effect ${effect.toFixed(4)}; naive ${naive.estimate.toFixed(4)} (se ${naive.standardError.toFixed(4)}); weighted ${weighted.estimate.toFixed(4)} [${weighted.lower.toFixed(4)}, ${weighted.upper.toFixed(4)}]`,
+    );
     assert.ok(weighted.lower <= effect && effect <= weighted.upper, 'the weighted interval covers the true effect');
     assert.ok(Math.abs(naive.estimate - effect) > 1.96 * naive.standardError, 'the naive difference is off by more than its own interval');
 
@@ -168,11 +205,13 @@ test('experiments on the runtime: streaming reports equal the batch computation,
     assert.equal(missing.statusCode, 404);
     assert.match(missing.json().message, /experiment 'nope' has no report \(declared: ranker, wishlist\)/);
     const oneMetric = (await app.inject('/experiments/ranker?metric=revenue')).json() as ExperimentReport;
-    assert.deepEqual(oneMetric.metrics.map((m) => m.metric), ['revenue']);
+    assert.deepEqual(
+      oneMetric.metrics.map((m) => m.metric),
+      ['revenue'],
+    );
     assert.equal((await app.inject('/experiments/ranker?metric=nothing')).statusCode, 400);
     await app.close();
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
   }
 });
-

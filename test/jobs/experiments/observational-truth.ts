@@ -10,7 +10,12 @@ import { truth } from '../../../src/connectors/generator/ecommerce-truth.js';
 import type { UnitRow } from './batch-reference.js';
 import type { BehaviourEvent } from '../../../src/jobs/events/parse-event.js';
 
-export function trueClickEffect(options: Partial<EcommerceOptions>, experimentId: string, units: readonly UnitRow[], events: readonly BehaviourEvent[]): number {
+export function trueClickEffect(
+  options: Partial<EcommerceOptions>,
+  experimentId: string,
+  units: readonly UnitRow[],
+  events: readonly BehaviourEvent[],
+): number {
   const world = truth(options);
   const e = options.experiments!.findIndex((x) => x.id === experimentId);
   const assignment = world.plan.assignments[e]!;

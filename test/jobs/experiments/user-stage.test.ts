@@ -11,14 +11,21 @@ import type { ExperimentOptions } from '../../../src/jobs/experiments/experiment
 import { OperatorHarness } from '../../harness/operator-harness.js';
 
 const options: ExperimentOptions = {
-  experiments: [{ id: 'x', control: 'c', split: { c: 1, t: 1 } }, { id: 'y', control: 'c', split: { c: 1, t: 1 } }],
+  experiments: [
+    { id: 'x', control: 'c', split: { c: 1, t: 1 } },
+    { id: 'y', control: 'c', split: { c: 1, t: 1 } },
+  ],
   covariates: { spend: {}, vip: {} },
   metrics: [{ metric: 'revenue', preExposure: 'spend' }],
   emitInterval: 1000,
 };
 
 const exposure = (ts: number, id: string, variant: string, extra: Record<string, unknown> = {}) => ({
-  type: 'exposure', userId: 'u', ts, experiment: { id, variant, randomized: true, ...extra }, covariates: { spend: 12.5, vip: true },
+  type: 'exposure',
+  userId: 'u',
+  ts,
+  experiment: { id, variant, randomized: true, ...extra },
+  covariates: { spend: 12.5, vip: true },
 });
 const purchase = (ts: number, price: number, qty = 1) => ({ type: 'purchase', userId: 'u', itemId: 'i', ts, price, qty });
 
@@ -39,7 +46,13 @@ test('outcomes count from the exposure on; each fold sends the previous and the 
   h.processWatermark(1000);
   const [first] = changes(h) as ContributionChange[];
   assert.deepEqual(first, {
-    kind: 'contribution', experiment: 'x', userId: 'u', arm: 't', randomized: true, cohort: 0, previous: null,
+    kind: 'contribution',
+    experiment: 'x',
+    userId: 'u',
+    arm: 't',
+    randomized: true,
+    cohort: 0,
+    previous: null,
     current: { views: 1, clicks: 0, carts: 0, purchases: 1, converted: 1, revenue: 6, spend: 12.5, vip: 1, treated: 1 },
   });
   assert.equal(h.outputs[0]!.timestamp, 1000);
@@ -73,7 +86,10 @@ test('a second arm of the same experiment is a conflict; the first arm stays', (
   h.processElement('u', purchase(1300, 3), 1300);
   h.processWatermark(2000);
   const out = changes(h);
-  assert.deepEqual(out.filter((c) => c.kind === 'conflict'), [{ kind: 'conflict', experiment: 'x', userId: 'u', arm: 'c', keptArm: 't' }]);
+  assert.deepEqual(
+    out.filter((c) => c.kind === 'conflict'),
+    [{ kind: 'conflict', experiment: 'x', userId: 'u', arm: 'c', keptArm: 't' }],
+  );
   const last = out.filter((c): c is ContributionChange => c.kind === 'contribution').at(-1)!;
   assert.equal(last.arm, 't');
   assert.equal(last.current.revenue, 3);
@@ -90,11 +106,26 @@ test('exposures that do not fit the options are refused, naming what is wrong', 
   const h = harness();
   assert.doesNotThrow(() => h.processElement('u', exposure(1, 'z', 'q'), 1), 'an experiment the options do not list takes any variant');
   assert.throws(() => h.processElement('u', exposure(1, 'x', 'q'), 1), /arm 'q' of experiment 'x', which has no such arm/);
-  assert.throws(() => h.processElement('u', { ...exposure(1, 'x', 't'), covariates: { spend: 'lots', vip: true } }, 1), /lacks covariate 'spend' \(got "lots"\)/);
+  assert.throws(
+    () => h.processElement('u', { ...exposure(1, 'x', 't'), covariates: { spend: 'lots', vip: true } }, 1),
+    /lacks covariate 'spend' \(got "lots"\)/,
+  );
 });
 
-test('a conversion window counts the events with ts before the first exposure\'s ts plus the window', () => {
-  const h = OperatorHarness.of('process', {}, { processor: experimentUsers({ ...options, metrics: [{ metric: 'revenue', window: 500 }, { metric: 'converted', window: '1s' }] }) });
+test("a conversion window counts the events with ts before the first exposure's ts plus the window", () => {
+  const h = OperatorHarness.of(
+    'process',
+    {},
+    {
+      processor: experimentUsers({
+        ...options,
+        metrics: [
+          { metric: 'revenue', window: 500 },
+          { metric: 'converted', window: '1s' },
+        ],
+      }),
+    },
+  );
   h.processElement('u', exposure(200, 'x', 't'), 200);
   h.processElement('u', purchase(699, 2), 699); // inside 500 ms
   h.processElement('u', purchase(700, 3), 700); // at exposure + 500: outside
@@ -103,6 +134,9 @@ test('a conversion window counts the events with ts before the first exposure\'s
   h.processElement('u', purchase(1200, 7), 1200); // at exposure + 1 s: outside both
   h.processWatermark(2000);
   const last = (changes(h) as ContributionChange[]).at(-1)!.current;
-  assert.deepEqual({ revenue: last.revenue, inHalfSecond: last['revenue@500ms'], converted: last.converted, convertedInSecond: last['converted@1s'] }, { revenue: 17, inHalfSecond: 2, converted: 1, convertedInSecond: 1 });
+  assert.deepEqual(
+    { revenue: last.revenue, inHalfSecond: last['revenue@500ms'], converted: last.converted, convertedInSecond: last['converted@1s'] },
+    { revenue: 17, inHalfSecond: 2, converted: 1, convertedInSecond: 1 },
+  );
   assert.equal(last['purchases@500ms'], undefined, 'only the windowed outcomes a metric reads are variables');
 });

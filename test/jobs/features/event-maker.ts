@@ -19,7 +19,12 @@ export interface EventMakerOptions {
   jitter: number;
 }
 
-const TYPES: Array<[EventType, number]> = [['view', 0.6], ['click', 0.22], ['cart', 0.1], ['purchase', 0.08]];
+const TYPES: Array<[EventType, number]> = [
+  ['view', 0.6],
+  ['click', 0.22],
+  ['cart', 0.1],
+  ['purchase', 0.08],
+];
 
 export function makeEvents(o: EventMakerOptions): BehaviourEvent[] {
   const r = mulberry32(o.seed);
@@ -44,7 +49,15 @@ export function makeEvents(o: EventMakerOptions): BehaviourEvent[] {
     const item = Math.floor(r() ** 2 * o.items);
     const price = Math.round((1 + (item % 50) * 3.7 + r() * 5) * 100) / 100;
     const type = pickType();
-    events.push({ type, userId, itemId: `i${item}`, category: item % o.categories, ts, price, ...(type === 'purchase' ? { qty: 1 + Math.floor(r() * 3) } : {}) });
+    events.push({
+      type,
+      userId,
+      itemId: `i${item}`,
+      category: item % o.categories,
+      ts,
+      price,
+      ...(type === 'purchase' ? { qty: 1 + Math.floor(r() * 3) } : {}),
+    });
   }
   return events;
 }

@@ -21,7 +21,10 @@ test('defaults: 1h, 24h and 7d of 60 buckets, snapshots every minute', () => {
 
 test('windows given in ms are named by their largest whole unit; string names are kept as written', () => {
   const o = resolveFeatureOptions({ windows: [30 * MINUTE, '2h', 86_400_000], emitInterval: '30s', trendHalfLives: { short: '10m' } });
-  assert.deepEqual(o.windows.map((w) => w.label), ['30m', '2h', '1d']);
+  assert.deepEqual(
+    o.windows.map((w) => w.label),
+    ['30m', '2h', '1d'],
+  );
   assert.deepEqual(o.halfLives, { short: 10 * MINUTE, long: 1440 * MINUTE });
 });
 
@@ -37,10 +40,13 @@ const rejects: Array<[string, object, RegExp]> = [
 
 for (const [what, options, message] of rejects) {
   test(`rejects ${what}`, () => {
-    assert.throws(() => resolveFeatureOptions(options as never), (err: Error & { code?: string }) => {
-      assert.equal(err.code, ErrorCodes.CONFIG_INVALID);
-      assert.match(err.message, message);
-      return true;
-    });
+    assert.throws(
+      () => resolveFeatureOptions(options as never),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, ErrorCodes.CONFIG_INVALID);
+        assert.match(err.message, message);
+        return true;
+      },
+    );
   });
 }

@@ -70,7 +70,11 @@ test('a user is served as last emitted; a window flattens it; fields select', as
   assert.deepEqual(day.features, { ...u0.features.current, ...u0.features.windows['24h'] });
 
   const some = (await a.inject('/features/users/u0?window=lifetime&fields=ctr,lastSeen,distinctItems')).json();
-  assert.deepEqual(some.features, { lastSeen: u0.features.current.lastSeen, ctr: u0.features.windows.lifetime!.ctr, distinctItems: u0.features.windows.lifetime!.distinctItems });
+  assert.deepEqual(some.features, {
+    lastSeen: u0.features.current.lastSeen,
+    ctr: u0.features.windows.lifetime!.ctr,
+    distinctItems: u0.features.windows.lifetime!.distinctItems,
+  });
 
   const everyWindow = (await a.inject('/features/users/u0?fields=gmv')).json();
   assert.deepEqual(everyWindow.features.current, {});
@@ -127,7 +131,14 @@ test('a batch lookup answers each id, found or not, with the same selection', as
   assert.equal(res.statusCode, 200);
   const pick = (id: string) => {
     const r = userRun.last.get(id)!;
-    return { found: true, entity: 'user', id, asOf: r.asOf, window: '1h', features: { view: r.features.windows['1h']!.view, click: r.features.windows['1h']!.click } };
+    return {
+      found: true,
+      entity: 'user',
+      id,
+      asOf: r.asOf,
+      window: '1h',
+      features: { view: r.features.windows['1h']!.view, click: r.features.windows['1h']!.click },
+    };
   };
   assert.deepEqual(res.json(), { entity: 'user', window: '1h', results: [pick('u1'), { id: 'nobody', found: false }, pick('u2')] });
   await a.close();
@@ -138,7 +149,14 @@ test('a batch without a selection answers each whole record as the single lookup
   const res = await a.inject({ method: 'POST', url: '/features/users:batch', payload: { ids: ['u1', 'nobody', 'u2'] } });
   assert.equal(res.statusCode, 200);
   assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
-  const expected = { entity: 'user', results: [{ found: true, ...userRun.last.get('u1')! }, { id: 'nobody', found: false }, { found: true, ...userRun.last.get('u2')! }] };
+  const expected = {
+    entity: 'user',
+    results: [
+      { found: true, ...userRun.last.get('u1')! },
+      { id: 'nobody', found: false },
+      { found: true, ...userRun.last.get('u2')! },
+    ],
+  };
   assert.deepEqual(res.json(), expected);
   // The same text the per-request rendering produced: key order and number formatting included.
   assert.equal(res.body, JSON.stringify(expected));

@@ -48,13 +48,20 @@ test('features on the runtime: dead letters with reasons, reference lifetime val
     });
 
     const app = buildQueryApp(jobView(runner, stateDir), routeContributions(featuresJob));
-    for (const [channel, plural, keyOf] of [['user-changes', 'users', (e: (typeof events)[number]) => e.userId], ['item-changes', 'items', (e: (typeof events)[number]) => e.itemId]] as const) {
+    for (const [channel, plural, keyOf] of [
+      ['user-changes', 'users', (e: (typeof events)[number]) => e.userId],
+      ['item-changes', 'items', (e: (typeof events)[number]) => e.itemId],
+    ] as const) {
       const last = new Map<string, FeatureRecord>();
       for (const r of memoryOutput(channel)) last.set(r.key!, r.value as FeatureRecord);
       const ids = new Set(events.map(keyOf).filter((id): id is string => id !== undefined));
       assert.deepEqual([...last.keys()].sort(), [...ids].sort(), `${channel}: every ${plural.slice(0, -1)} has features`);
       for (const [id, record] of last) {
-        const want = referenceTally(events.filter((e) => keyOf(e) === id), Infinity, null);
+        const want = referenceTally(
+          events.filter((e) => keyOf(e) === id),
+          Infinity,
+          null,
+        );
         const lifetime = record.features.windows.lifetime!;
         for (const type of ['view', 'click', 'cart', 'purchase']) assert.equal(lifetime[type], want.counts[type], `${id} ${type}`);
         assert.equal(lifetime.gmv, want.gmv, `${id} gmv`);

@@ -54,10 +54,21 @@ test('every feature change reaches its topic keyed by entity id; the last per ke
     const runner = new JobRunner({ job: { kind: 'topology', file: topology }, graph, stateDir, workers: 2, slots: 8 });
     await runner.run();
     const view = jobView(runner, stateDir);
-    const sent = new Map((await runner.metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'flywheel_records_in_total')!.values.map((v) => [v.labels.step, Number(v.value)]));
-    for (const [topic, step, plural, keyOf] of [['user-features', 'user-features', 'users', (e: (typeof events)[number]) => e.userId], ['item-features', 'item-features', 'items', (e: (typeof events)[number]) => e.itemId]] as const) {
+    const sent = new Map(
+      (await runner.metrics.registry.getMetricsAsJSON())
+        .find((m) => m.name === 'flywheel_records_in_total')!
+        .values.map((v) => [v.labels.step, Number(v.value)]),
+    );
+    for (const [topic, step, plural, keyOf] of [
+      ['user-features', 'user-features', 'users', (e: (typeof events)[number]) => e.userId],
+      ['item-features', 'item-features', 'items', (e: (typeof events)[number]) => e.itemId],
+    ] as const) {
       const messages = await readTopic(broker.bootstrap, topic);
-      assert.equal(messages.length, sent.get(topic === 'user-features' ? 'user-changes' : 'item-changes'), `${topic}: one message per change the sink was given`);
+      assert.equal(
+        messages.length,
+        sent.get(topic === 'user-features' ? 'user-changes' : 'item-changes'),
+        `${topic}: one message per change the sink was given`,
+      );
       const last = new Map<string, FeatureRecord>();
       for (const m of messages) {
         const record = JSON.parse(m.value) as FeatureRecord;
@@ -67,7 +78,11 @@ test('every feature change reaches its topic keyed by entity id; the last per ke
       const ids = new Set(events.map(keyOf).filter((id): id is string => id !== undefined));
       assert.deepEqual([...last.keys()].sort(), [...ids].sort(), `${topic}: every one of the ${plural} has features`);
       for (const [id, record] of last) {
-        const want = referenceTally(events.filter((e) => keyOf(e) === id), Infinity, null);
+        const want = referenceTally(
+          events.filter((e) => keyOf(e) === id),
+          Infinity,
+          null,
+        );
         const lifetime = record.features.windows.lifetime!;
         for (const type of ['view', 'click', 'cart', 'purchase']) assert.equal(lifetime[type], want.counts[type], `${id} ${type}`);
         assert.equal(lifetime.gmv, want.gmv, `${id} gmv`);

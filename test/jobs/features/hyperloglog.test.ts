@@ -85,7 +85,10 @@ test('a register written with a later horizon keeps no pair before it; the lifet
   }
   for (const register of touchedLater) {
     const times = sketch.registers[register]!.slice(1).filter((_, j) => j % 2 === 0);
-    assert.ok(times.every((t) => t >= 40), `register ${register} keeps ${times.join(',')}`);
+    assert.ok(
+      times.every((t) => t >= 40),
+      `register ${register} keeps ${times.join(',')}`,
+    );
   }
   const se = hllStandardError(8);
   assert.ok(Math.abs(hllEstimate(sketch, 8, null) / 2000 - 1) <= 4 * se);

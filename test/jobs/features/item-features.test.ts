@@ -37,9 +37,17 @@ test('item counts, GMV and distinct users match the reference; price quantiles a
     if (want.distinctUsers > 64) registerMode++;
     const tolerance = want.distinctUsers > 64 ? 4 * hllStandardError(8) * want.distinctUsers : 0;
     assert.ok(Math.abs(got.distinctUsers! - want.distinctUsers) <= tolerance, `${r.id}: ${got.distinctUsers} users vs ${want.distinctUsers}`);
-    const prices = mine.filter((e) => e.price !== undefined).map((e) => e.price!).sort((a, b) => a - b);
+    const prices = mine
+      .filter((e) => e.price !== undefined)
+      .map((e) => e.price!)
+      .sort((a, b) => a - b);
     assert.equal(r.features.current.pricedEvents, prices.length);
-    for (const [q, field] of [[0.1, 'priceP10'], [0.5, 'priceP50'], [0.9, 'priceP90'], [0.99, 'priceP99']] as const) {
+    for (const [q, field] of [
+      [0.1, 'priceP10'],
+      [0.5, 'priceP50'],
+      [0.9, 'priceP90'],
+      [0.99, 'priceP99'],
+    ] as const) {
       // A centroid at quantile q holds at most 4 n delta q (1 - q) values, so the estimate's rank is off by at most
       // that fraction, plus one value's worth for the discrete empirical rank.
       const bound = 4 * DELTA * q * (1 - q) + 1 / prices.length;

@@ -51,7 +51,10 @@ function assertMatchesReference(r: FeatureRecord, events: readonly BehaviourEven
     assert.equal(got.cartRate, want.counts.view ? want.counts.cart! / want.counts.view : null, `${where}: cartRate`);
     assert.equal(got.purchaseRate, want.counts.view ? want.counts.purchase! / want.counts.view : null, `${where}: purchaseRate`);
     assert.equal(got.averageOrderValue, want.counts.purchase ? want.gmv / want.counts.purchase : null, `${where}: averageOrderValue`);
-    for (const [name, exact, lifetime] of [['distinctItems', want.distinctItems, everItems], ['distinctCategories', want.distinctCategories, everCategories]] as const) {
+    for (const [name, exact, lifetime] of [
+      ['distinctItems', want.distinctItems, everItems],
+      ['distinctCategories', want.distinctCategories, everCategories],
+    ] as const) {
       assert.ok(Math.abs(got[name]! - exact) <= distinctTolerance(exact, lifetime), `${where}: ${name} ${got[name]} vs ${exact}`);
     }
   }
@@ -59,7 +62,10 @@ function assertMatchesReference(r: FeatureRecord, events: readonly BehaviourEven
   assert.equal(r.features.current.firstSeen, Math.min(...before.map((e) => e.ts)));
   assert.equal(r.features.current.lastSeen, Math.max(...before.map((e) => e.ts)));
   // The decayed rates are sums of exponentials added in another order: equal up to rounding.
-  for (const [field, halfLife] of [['activityRate', HOUR], ['activityRateLong', DAY]] as const) {
+  for (const [field, halfLife] of [
+    ['activityRate', HOUR],
+    ['activityRateLong', DAY],
+  ] as const) {
     const want = referenceDecayedRate(mine, r.asOf, halfLife);
     assert.ok(Math.abs(r.features.current[field]! - want) <= 1e-9 * want, `${r.id} ${field} as of ${r.asOf}`);
   }
@@ -107,13 +113,17 @@ test('custom windows whose buckets the emit interval divides: snapshots still eq
   const h = featureHarness(userFeatures({ windows: ['5m', '45m'], bucketsPerWindow: 10, emitInterval: '30s' }));
   const lastTs = drive(h, events, { keyOf: byUser, jitter: 9_000, watermarkEvery: 7 });
   h.processWatermark(lastTs + HOUR);
-  const windows: Array<[string, ReferenceWindow | null]> = [['5m', { bucket: 30_000, buckets: 10 }], ['45m', { bucket: 270_000, buckets: 10 }], ['lifetime', null]];
+  const windows: Array<[string, ReferenceWindow | null]> = [
+    ['5m', { bucket: 30_000, buckets: 10 }],
+    ['45m', { bucket: 270_000, buckets: 10 }],
+    ['lifetime', null],
+  ];
   const out = records(h);
   assert.ok(out.length > 200);
   for (const r of out) assertMatchesReference(r, events, windows);
 });
 
-test('an event that arrives after its key\'s last snapshot is counted in the next one', () => {
+test("an event that arrives after its key's last snapshot is counted in the next one", () => {
   const h = featureHarness(userFeatures());
   const t = START - (START % MINUTE);
   const view = (ts: number): BehaviourEvent => ({ type: 'view', userId: 'u1', itemId: 'i1', category: 1, ts });
@@ -124,7 +134,13 @@ test('an event that arrives after its key\'s last snapshot is counted in the nex
   const out = records(h);
   // The first snapshot was at t + 1m, so the late event is staged for t + 2m; that timer is already due and fires
   // when the watermark next moves.
-  assert.deepEqual(out.map((r) => [r.asOf, r.features.windows['1h']!.view, r.features.current.firstSeen]), [[t + MINUTE, 1, t + 1_000], [t + 2 * MINUTE, 2, t + 1_000]]);
+  assert.deepEqual(
+    out.map((r) => [r.asOf, r.features.windows['1h']!.view, r.features.current.firstSeen]),
+    [
+      [t + MINUTE, 1, t + 1_000],
+      [t + 2 * MINUTE, 2, t + 1_000],
+    ],
+  );
 });
 
 test('after the end of the input (watermark +infinity) no window refreshes are scheduled', () => {

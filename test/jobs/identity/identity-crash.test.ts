@@ -16,13 +16,31 @@ import { deadLetterSink, fileSink, generatorAndParse, header, identitySteps } fr
 
 const entry = fileURLToPath(new URL('./fixtures/run-topology.js', import.meta.url));
 const generator = {
-  seed: 13, users: 3000, items: 300, categories: 10, partitions: 2, count: 80_000, eventsPerSecondOfEventTime: 20,
-  identity: { accountShare: 0.75, maxDevices: 3, loginShare: 0.3, phoneShare: 0.5, householdSize: 3, sharedDeviceShare: 0.3, sharedSessionShare: 0.15, cookieLifetime: 600_000 },
+  seed: 13,
+  users: 3000,
+  items: 300,
+  categories: 10,
+  partitions: 2,
+  count: 80_000,
+  eventsPerSecondOfEventTime: 20,
+  identity: {
+    accountShare: 0.75,
+    maxDevices: 3,
+    loginShare: 0.3,
+    phoneShare: 0.5,
+    householdSize: 3,
+    sharedDeviceShare: 0.3,
+    sharedSessionShare: 0.15,
+    cookieLifetime: 600_000,
+  },
 };
-const crashTopology = (limits: string) => header('identity-crash')
-  + generatorAndParse(generator, '{ field: ts }')
-  + identitySteps(`      maxComponentSize: 60\n      maxPerType: { account: 1 }\n${limits}`)
-  + fileSink('unified', null) + fileSink('merges', 'identity.merges') + deadLetterSink;
+const crashTopology = (limits: string) =>
+  header('identity-crash') +
+  generatorAndParse(generator, '{ field: ts }') +
+  identitySteps(`      maxComponentSize: 60\n      maxPerType: { account: 1 }\n${limits}`) +
+  fileSink('unified', null) +
+  fileSink('merges', 'identity.merges') +
+  deadLetterSink;
 
 function prepare(topology: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'fw-identity-crash-'));
@@ -42,7 +60,13 @@ async function killedRunMatchesCleanRun(t: TestContext, topology: string, expiri
     const startOver = () => {
       for (const f of ['state', 'unified.jsonl', 'merges.jsonl', 'dlq.jsonl']) rmSync(join(crashed, f), { recursive: true, force: true });
     };
-    const kills = await killWhileRunning((ms) => run(crashed, ms), () => deliveries(crashed, 'unified').length, 23, cleanMs, startOver);
+    const kills = await killWhileRunning(
+      (ms) => run(crashed, ms),
+      () => deliveries(crashed, 'unified').length,
+      23,
+      cleanMs,
+      startOver,
+    );
     assert.ok(kills >= 5, `the job was killed ${kills} times mid-run; the test needs at least 5`);
     assert.deepEqual(readStateDir(join(crashed, 'state')), readStateDir(join(clean, 'state')), 'final state equals the uninterrupted run');
     for (const sink of ['unified', 'merges']) {
@@ -54,13 +78,19 @@ async function killedRunMatchesCleanRun(t: TestContext, topology: string, expiri
     }
     const expiries = deliveries(clean, 'merges').filter((d) => JSON.stringify(d.payload).includes('"type":"expire"')).length;
     if (expiring) assert.ok(expiries > 0, 'the clean run forgot identifiers');
-    t.diagnostic(`${kills} kills; ${deliveries(clean, 'unified').length} events and ${deliveries(clean, 'merges').length} merges (${expiries} of them expiries), each with the uninterrupted run's unified id`);
+    t.diagnostic(
+      `${kills} kills; ${deliveries(clean, 'unified').length} events and ${deliveries(clean, 'merges').length} merges (${expiries} of them expiries), each with the uninterrupted run's unified id`,
+    );
   } finally {
     rmSync(clean, { recursive: true, force: true });
     rmSync(crashed, { recursive: true, force: true });
   }
 }
 
-test('kill -9 and restart: every event keeps its unified id, merges and state equal an uninterrupted run', { timeout: 600_000 }, (t) => killedRunMatchesCleanRun(t, crashTopology('')));
+test('kill -9 and restart: every event keeps its unified id, merges and state equal an uninterrupted run', { timeout: 600_000 }, (t) =>
+  killedRunMatchesCleanRun(t, crashTopology('')),
+);
 
-test('kill -9 and restart with expireAfter: the same ids, merges, expiries and state as an uninterrupted run', { timeout: 600_000 }, (t) => killedRunMatchesCleanRun(t, crashTopology('      expireAfter: 5m\n'), true));
+test('kill -9 and restart with expireAfter: the same ids, merges, expiries and state as an uninterrupted run', { timeout: 600_000 }, (t) =>
+  killedRunMatchesCleanRun(t, crashTopology('      expireAfter: 5m\n'), true),
+);

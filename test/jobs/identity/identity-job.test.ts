@@ -18,16 +18,37 @@ import { pairScores } from './pair-scores.js';
 
 const CAP = 60;
 const generator = {
-  seed: 7, users: 1500, items: 300, categories: 10, partitions: 2, count: 40_000, eventsPerSecondOfEventTime: 20,
-  identity: { accountShare: 0.75, maxDevices: 3, loginShare: 0.3, phoneShare: 0.6, householdSize: 3, sharedDeviceShare: 0.3, sharedSessionShare: 0.15, cookieLifetime: 600_000 },
+  seed: 7,
+  users: 1500,
+  items: 300,
+  categories: 10,
+  partitions: 2,
+  count: 40_000,
+  eventsPerSecondOfEventTime: 20,
+  identity: {
+    accountShare: 0.75,
+    maxDevices: 3,
+    loginShare: 0.3,
+    phoneShare: 0.6,
+    householdSize: 3,
+    sharedDeviceShare: 0.3,
+    sharedSessionShare: 0.15,
+    cookieLifetime: 600_000,
+  },
 };
 
-const topology = header('identity-test')
-  + generatorAndParse(generator, '{ field: ts, maxOutOfOrderness: 5s }')
-  + identitySteps(`      maxComponentSize: ${CAP}\n      maxPerType: { account: 1 }\n`)
-  + fileSink('unified', null) + fileSink('merges', 'identity.merges') + deadLetterSink;
+const topology =
+  header('identity-test') +
+  generatorAndParse(generator, '{ field: ts, maxOutOfOrderness: 5s }') +
+  identitySteps(`      maxComponentSize: ${CAP}\n      maxPerType: { account: 1 }\n`) +
+  fileSink('unified', null) +
+  fileSink('merges', 'identity.merges') +
+  deadLetterSink;
 
-interface Output { id: string; value: Record<string, string> & { unifiedId: string } }
+interface Output {
+  id: string;
+  value: Record<string, string> & { unifiedId: string };
+}
 
 interface IdentityRun {
   run: FinishedRun;
@@ -57,7 +78,9 @@ async function runOnce(): Promise<IdentityRun> {
   return { run, outputs, members, stats, lookup };
 }
 
-test('identity on the runtime: precision and recall of same person >= 0.99, cap and account limit hold, replay gives the same ids', { timeout: 600_000 }, async () => {
+test('identity on the runtime: precision and recall of same person >= 0.99, cap and account limit hold, replay gives the same ids', {
+  timeout: 600_000,
+}, async () => {
   const truth = new EcommerceTruth(resolveEcommerceOptions(generator)).identity!;
   const first = await runOnce();
   const second = await runOnce();
@@ -73,7 +96,11 @@ test('identity on the runtime: precision and recall of same person >= 0.99, cap 
       assert.deepEqual(served.identifiers.map((m) => `${m.type}:${m.id}`).sort(), [...ids].sort(), `GET /identity lists the members of ${component}`);
     }
     const { identifiers: seen, components: count, merges } = first.stats;
-    assert.deepEqual({ seen, count, merges }, { seen: first.members.size, count: components.size, merges: first.members.size - components.size }, 'GET /identity counts what the outputs show');
+    assert.deepEqual(
+      { seen, count, merges },
+      { seen: first.members.size, count: components.size, merges: first.members.size - components.size },
+      'GET /identity counts what the outputs show',
+    );
 
     const labelled: Array<[string, number]> = [];
     let shared = 0;
@@ -85,7 +112,9 @@ test('identity on the runtime: precision and recall of same person >= 0.99, cap 
       else labelled.push([first.members.get(id)!, person!]);
     }
     const scores = pairScores(labelled);
-    console.log(`identifiers ${first.members.size} (shared devices ${shared}), components ${components.size}, merges ${first.stats.merges}, refused by type ${first.stats.refusedByType}, by size ${first.stats.refusedBySize}; pairs: true ${scores.truePairs}, predicted ${scores.predictedPairs}, both ${scores.bothPairs}; precision ${scores.precision.toFixed(5)}, recall ${scores.recall.toFixed(5)}`);
+    console.log(
+      `identifiers ${first.members.size} (shared devices ${shared}), components ${components.size}, merges ${first.stats.merges}, refused by type ${first.stats.refusedByType}, by size ${first.stats.refusedBySize}; pairs: true ${scores.truePairs}, predicted ${scores.predictedPairs}, both ${scores.bothPairs}; precision ${scores.precision.toFixed(5)}, recall ${scores.recall.toFixed(5)}`,
+    );
     assert.ok(shared >= 20, `shared devices in the stream: ${shared}`);
     assert.ok(first.stats.refusedByType > 0, 'the account limit refused links over shared devices');
     assert.ok(scores.precision >= 0.99, `precision ${scores.precision}`);
@@ -100,13 +129,18 @@ test('identity on the runtime: precision and recall of same person >= 0.99, cap 
   }
 });
 
-test('identity with expireAfter on the runtime: stale identifiers are forgotten, and a second run forgets the same ones at the same events', { timeout: 600_000 }, async () => {
+test('identity with expireAfter on the runtime: stale identifiers are forgotten, and a second run forgets the same ones at the same events', {
+  timeout: 600_000,
+}, async () => {
   // Cookies are renewed every 10 minutes of event time, and the stream spans about 33 minutes: with a 5-minute
   // expiry, renewed cookies and devices left unused go stale while their persons go on.
-  const expiring = header('identity-expiry-test')
-    + generatorAndParse(generator, '{ field: ts, maxOutOfOrderness: 5s }')
-    + identitySteps(`      maxComponentSize: ${CAP}\n      maxPerType: { account: 1 }\n      expireAfter: 5m\n`)
-    + fileSink('unified', null) + fileSink('merges', 'identity.merges') + deadLetterSink;
+  const expiring =
+    header('identity-expiry-test') +
+    generatorAndParse(generator, '{ field: ts, maxOutOfOrderness: 5s }') +
+    identitySteps(`      maxComponentSize: ${CAP}\n      maxPerType: { account: 1 }\n      expireAfter: 5m\n`) +
+    fileSink('unified', null) +
+    fileSink('merges', 'identity.merges') +
+    deadLetterSink;
   const runs = [await runTopologyText(expiring, 'fw-identity-expiry-'), await runTopologyText(expiring, 'fw-identity-expiry-')];
   try {
     const [first, second] = runs.map((run) => ({

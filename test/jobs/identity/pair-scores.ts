@@ -25,5 +25,11 @@ export function pairScores(labelled: ReadonlyArray<readonly [string, number]>): 
   const predictedPairs = sum(tally(labelled.map(([c]) => c)));
   const truePairs = sum(tally(labelled.map(([, p]) => p)));
   const bothPairs = sum(tally(labelled.map(([c, p]) => `${c}\u0000${p}`)));
-  return { truePairs, predictedPairs, bothPairs, precision: predictedPairs === 0 ? 1 : bothPairs / predictedPairs, recall: truePairs === 0 ? 1 : bothPairs / truePairs };
+  return {
+    truePairs,
+    predictedPairs,
+    bothPairs,
+    precision: predictedPairs === 0 ? 1 : bothPairs / predictedPairs,
+    recall: truePairs === 0 ? 1 : bothPairs / truePairs,
+  };
 }

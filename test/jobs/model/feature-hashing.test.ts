@@ -11,7 +11,10 @@ const bucket = (key: string) => murmur3(key, seed) % 2 ** bits;
 const asMap = (f: { indices: number[]; values: number[] }) => new Map(f.indices.map((i, j) => [i, f.values[j]!]));
 
 test('numeric, categorical, boolean and missing features, plus the intercept', () => {
-  const hashed = hashFeatures({ 'user.ctr': 0.25, 'item.category': 'shoes', 'user.vip': true, 'user.churned': false, 'item.brand': null, 'user.gmv': 0 }, { bits, seed });
+  const hashed = hashFeatures(
+    { 'user.ctr': 0.25, 'item.category': 'shoes', 'user.vip': true, 'user.churned': false, 'item.brand': null, 'user.gmv': 0 },
+    { bits, seed },
+  );
   const expected = new Map([
     [bucket(BIAS_FEATURE), 1],
     [bucket('user.ctr'), 0.25],
@@ -19,7 +22,11 @@ test('numeric, categorical, boolean and missing features, plus the intercept', (
     [bucket('user.vip'), 1],
   ]);
   assert.deepEqual(asMap(hashed), expected);
-  assert.deepEqual(hashed.indices, [...hashed.indices].sort((a, b) => a - b), 'indices ascend');
+  assert.deepEqual(
+    hashed.indices,
+    [...hashed.indices].sort((a, b) => a - b),
+    'indices ascend',
+  );
 });
 
 test('without the intercept only the named features remain', () => {
@@ -41,7 +48,10 @@ test('colliding features in one example are summed into one coordinate', () => {
   const hashed = hashFeatures(named, { bits: 1, seed });
   assert.ok(hashed.indices.length <= 2 && new Set(hashed.indices).size === hashed.indices.length);
   assert.ok(hashed.indices.every((i) => i === 0 || i === 1));
-  assert.equal(hashed.values.reduce((a, b) => a + b, 0), 1 + 55);
+  assert.equal(
+    hashed.values.reduce((a, b) => a + b, 0),
+    1 + 55,
+  );
 });
 
 test('the same features always hash the same way; another seed moves them', () => {
@@ -51,8 +61,15 @@ test('the same features always hash the same way; another seed moves them', () =
 });
 
 test('a non-finite numeric feature is a bad record; a bad spec is a config error', () => {
-  assert.throws(() => hashFeatures({ price: Number.NaN }, { bits }), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.BAD_RECORD && /price/.test(e.message));
-  for (const b of [0, 31, 2.5]) assert.throws(() => checkHashingSpec({ bits: b }), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.CONFIG_INVALID);
+  assert.throws(
+    () => hashFeatures({ price: Number.NaN }, { bits }),
+    (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.BAD_RECORD && /price/.test(e.message),
+  );
+  for (const b of [0, 31, 2.5])
+    assert.throws(
+      () => checkHashingSpec({ bits: b }),
+      (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.CONFIG_INVALID,
+    );
   assert.throws(() => checkHashingSpec({ bits, crosses: [['solo']] }), /at least two/);
   assert.doesNotThrow(() => checkHashingSpec({ bits, crosses: [['a', 'b']] }));
 });

@@ -70,7 +70,10 @@ test('thousands of coordinates grow the table without losing or mixing state', (
   assert.ok(model.coords.keys.length >= 2 * coords.length);
   // Each coordinate saw one positive example from z = n = 0: the hand-worked first step, w = 0.025.
   const published = weights(model);
-  assert.deepEqual(published.coords, [...coords].sort((a, b) => a - b));
+  assert.deepEqual(
+    published.coords,
+    [...coords].sort((a, b) => a - b),
+  );
   assert.ok(published.weights.every((w) => Math.abs(w - 0.025) < 1e-15));
 });
 

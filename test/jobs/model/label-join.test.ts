@@ -48,7 +48,11 @@ test('views are labelled by responses inside the window, in any arrival order, a
   assert.equal(byItem.get('a')!.label, 1, 'click at the last ms of the window');
   assert.equal(byItem.get('b')!.label, 1, 'click that arrived before its view');
   assert.equal(byItem.get('c')!.label, 0, 'click after the window');
-  assert.deepEqual(examples(h).map((e) => e.itemId), ['a', 'b', 'c'], 'labelled in view-time order');
+  assert.deepEqual(
+    examples(h).map((e) => e.itemId),
+    ['a', 'b', 'c'],
+    'labelled in view-time order',
+  );
   assert.equal(byItem.get('a')!.id, 'u1#0');
   assert.equal(h.outputs.find((o) => (o.value as TrainingExample).itemId === 'a')!.timestamp, T0 + W + L, 'emitted at its label time');
 });
@@ -61,7 +65,10 @@ test('a late view goes to `late` unlabelled; a late response still labels pendin
   h.processWatermark(T0 + 200_000);
   push(h, event('view', 'z', T0 + 100_000)); // its label time T0 + 170 s has passed
   h.processWatermark(T0 + 400_000);
-  assert.deepEqual(examples(h).map((e) => [e.itemId, e.label]), [['a', 1]]);
+  assert.deepEqual(
+    examples(h).map((e) => [e.itemId, e.label]),
+    [['a', 1]],
+  );
   const late = h.sideOutput('late').map((o) => o.value as { reason: string; event: BehaviourEvent });
   assert.equal(late.length, 2);
   assert.match(late[0]!.reason, /click at \d+ arrived more than 10000 ms behind the watermark/);
@@ -79,7 +86,13 @@ test('pending labels and their timers survive a snapshot and restore', () => {
   restored.restore(saved);
   push(restored, event('click', 'b', T0 + 40_000));
   restored.processWatermark(T0 + 200_000);
-  assert.deepEqual(examples(restored).map((e) => [e.itemId, e.label]), [['a', 0], ['b', 1]]);
+  assert.deepEqual(
+    examples(restored).map((e) => [e.itemId, e.label]),
+    [
+      ['a', 0],
+      ['b', 1],
+    ],
+  );
 });
 
 test('churn: an observation is positive when no purchase follows within the horizon', () => {
@@ -89,13 +102,24 @@ test('churn: an observation is positive when no purchase follows within the hori
   h.processWatermark(T0 + 86_400_000);
   push(h, event('view', 'b', T0 + 86_400_000 + 5)); // the next observation, a day later
   h.processWatermark(T0 + 2 * 86_400_000);
-  assert.deepEqual(examples(h, 'churn').map((e) => [e.ts, e.label]), [[T0, 0], [T0 + 86_400_000 + 5, 1]]);
+  assert.deepEqual(
+    examples(h, 'churn').map((e) => [e.ts, e.label]),
+    [
+      [T0, 0],
+      [T0 + 86_400_000 + 5, 1],
+    ],
+  );
   assert.equal(examples(h, 'churn')[1]!.features.boughtRecently, false, 'the purchase was more than H before');
 });
 
 test('features are point in time: the user snapshot as of the view, never a later one', () => {
   const h = harness();
-  const snapshot = (asOf: number, views: number): FeatureRecord => ({ entity: 'user', id: 'u1', asOf, features: { current: { activityRate: null, trend: null }, windows: { lifetime: { view: views, ctr: 0.5, purchase: 0 } } } });
+  const snapshot = (asOf: number, views: number): FeatureRecord => ({
+    entity: 'user',
+    id: 'u1',
+    asOf,
+    features: { current: { activityRate: null, trend: null }, windows: { lifetime: { view: views, ctr: 0.5, purchase: 0 } } },
+  });
   push(h, snapshot(T0 - 60_000, 4));
   push(h, event('view', 'a', T0));
   push(h, snapshot(T0 + 60_000, 9)); // after the view: must not be used for it

@@ -43,7 +43,9 @@ test('online click model: progressive AUC within 0.02 of the true model, calibra
     assert.equal(report!.unpublishedExamples, 0, 'the end of input publishes the last examples');
     assert.equal(report!.published!.examples, report!.examples);
 
-    const predictions = memoryOutput('predictions').map((r) => r.value as ProgressivePrediction).filter((p) => p.model === 'click');
+    const predictions = memoryOutput('predictions')
+      .map((r) => r.value as ProgressivePrediction)
+      .filter((p) => p.model === 'click');
     assert.equal(predictions.length, report!.examples, 'one progressive prediction per example learned');
     const window = predictions.slice(-live.count);
     const world = truth(generatorOptions);
@@ -55,7 +57,10 @@ test('online click model: progressive AUC within 0.02 of the true model, calibra
     }
     const m = summarize(learned);
     const t = summarize(trueModel);
-    assert.ok(Math.abs(m.auc! - live.auc!) < 1e-12 && Math.abs(m.logLoss! - live.logLoss!) < 1e-12, 'GET /models reports the metrics of the emitted predictions');
+    assert.ok(
+      Math.abs(m.auc! - live.auc!) < 1e-12 && Math.abs(m.logLoss! - live.logLoss!) < 1e-12,
+      'GET /models reports the metrics of the emitted predictions',
+    );
     // Both AUCs are binned; the gap is widened by both reported bounds so the claim holds for the exact AUCs.
     const gap = t.auc! - m.auc! + m.aucErrorBound! + t.aucErrorBound!;
     assert.ok(gap <= 0.02, `true AUC ${t.auc} learned ${m.auc} (bounds ${m.aucErrorBound}, ${t.aucErrorBound})`);
@@ -75,18 +80,33 @@ test('online click model: progressive AUC within 0.02 of the true model, calibra
       b.n++;
       b.positives += p.label;
     }
-    assert.deepEqual(bins.map((b) => b.examples), expected.map((b) => b.n));
-    bins.forEach((b, i) => assert.ok(b.observedRate === null ? expected[i]!.n === 0 : Math.abs(b.observedRate - expected[i]!.positives / expected[i]!.n) < 1e-12, `bin ${i}`));
-    const weights = (await app.inject('/models/click/weights?top=200')).json() as { version: number; nonzero: number; terms: Array<{ weight: number; name: string | null }> };
+    assert.deepEqual(
+      bins.map((b) => b.examples),
+      expected.map((b) => b.n),
+    );
+    bins.forEach((b, i) =>
+      assert.ok(b.observedRate === null ? expected[i]!.n === 0 : Math.abs(b.observedRate - expected[i]!.positives / expected[i]!.n) < 1e-12, `bin ${i}`),
+    );
+    const weights = (await app.inject('/models/click/weights?top=200')).json() as {
+      version: number;
+      nonzero: number;
+      terms: Array<{ weight: number; name: string | null }>;
+    };
     assert.equal(weights.version, report!.published!.version);
     assert.equal(weights.nonzero, report!.published!.nonzeroWeights);
-    assert.ok(weights.terms.every((t, i) => i === 0 || Math.abs(t.weight) <= Math.abs(weights.terms[i - 1]!.weight)), 'largest first');
-    assert.ok(weights.terms.some((t) => t.name === '(bias)'), 'the intercept is among the largest 200 weights, named');
+    assert.ok(
+      weights.terms.every((t, i) => i === 0 || Math.abs(t.weight) <= Math.abs(weights.terms[i - 1]!.weight)),
+      'largest first',
+    );
+    assert.ok(
+      weights.terms.some((t) => t.name === '(bias)'),
+      'the intercept is among the largest 200 weights, named',
+    );
 
     const churn = (await app.inject('/models?model=churn')).json() as { models: ModelReport[] };
     assert.ok(churn.models[0]!.examples > 0, 'the churn model learned from timer-labelled examples');
     const metrics = (await app.inject('/metrics')).body;
-    const gauge = new RegExp(`flywheel_model_auc\\{step="model",model="click"[^}]*\\} (\\S+)`).exec(metrics);
+    const gauge = /flywheel_model_auc\{step="model",model="click"[^}]*\} (\S+)/.exec(metrics);
     assert.ok(gauge, 'the AUC gauge is exposed');
     assert.ok(Math.abs(Number(gauge[1]) - live.auc!) < 1e-9);
     assert.equal((await app.inject('/models?model=nope')).statusCode, 400);

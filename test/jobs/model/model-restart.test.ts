@@ -23,7 +23,12 @@ import { assertSamePayloads, fileSinkDeliveries, type Delivery } from '../../har
 
 const entry = fileURLToPath(new URL('./fixtures/run-model-job.js', import.meta.url));
 const predictionsOf = (dir: string) => join(dir, 'predictions.jsonl');
-const envOf = (dir: string) => ({ FW_MODEL_TEST_COUNT: '40000', FW_MODEL_TEST_SEED: '9', FW_MODEL_TEST_PUBLISH_EVERY: '1000', FW_MODEL_TEST_PREDICTIONS: predictionsOf(dir) });
+const envOf = (dir: string) => ({
+  FW_MODEL_TEST_COUNT: '40000',
+  FW_MODEL_TEST_SEED: '9',
+  FW_MODEL_TEST_PUBLISH_EVERY: '1000',
+  FW_MODEL_TEST_PREDICTIONS: predictionsOf(dir),
+});
 const runJob = (dir: string, killAfterMs: number | null) => runJobProcess(entry, [join(dir, 'state'), 'any'], envOf(dir), killAfterMs);
 
 /**
@@ -62,7 +67,7 @@ function modelState(dir: string): Map<string, unknown> {
 /** Click examples the model learned, read from a job's state directory after the job ended. */
 const learned = (dir: string): number => {
   const progress = [...readStateDir(join(dir, 'state'))].find(([k]) => k.startsWith('state:["model",') && k.endsWith('"click","v","progress"]'));
-  return progress ? ((progress[1] as [{ examples: number }])[0].examples) : 0;
+  return progress ? (progress[1] as [{ examples: number }])[0].examples : 0;
 };
 
 /**
@@ -75,7 +80,11 @@ function assertSameOutputs(clean: readonly Delivery[], got: readonly Delivery[],
   assert.equal(expected.size, clean.length, 'an uninterrupted run writes each output id once');
   const missing = [...expected].filter((id) => !delivered.has(id));
   const extra = [...delivered].filter((id) => !expected.has(id));
-  assert.equal(missing.length, 0, `${what}: ${missing.length} of ${expected.size} output ids of the uninterrupted run are missing, e.g. ${missing.slice(0, 3).join(', ')}`);
+  assert.equal(
+    missing.length,
+    0,
+    `${what}: ${missing.length} of ${expected.size} output ids of the uninterrupted run are missing, e.g. ${missing.slice(0, 3).join(', ')}`,
+  );
   assert.equal(extra.length, 0, `${what}: ${extra.length} output ids the uninterrupted run lacks, e.g. ${extra.slice(0, 3).join(', ')}`);
   const { duplicatedIds } = assertSamePayloads(clean, got, what);
   return { duplicates: got.length - delivered.size, duplicatedIds };
@@ -83,9 +92,12 @@ function assertSameOutputs(clean: readonly Delivery[], got: readonly Delivery[],
 
 const clean = mkdtempSync(join(tmpdir(), 'fw-model-clean-'));
 let cleanMs = 0;
-before(async () => {
-  cleanMs = await timedRun((ms) => runJob(clean, ms));
-}, { timeout: 120_000 });
+before(
+  async () => {
+    cleanMs = await timedRun((ms) => runJob(clean, ms));
+  },
+  { timeout: 120_000 },
+);
 after(() => rmSync(clean, { recursive: true, force: true }));
 
 test('two uninterrupted runs of the same input emit the same output ids, each with the same payload', { timeout: 120_000 }, async (t) => {
@@ -128,7 +140,9 @@ test('kill -9 mid-stream, restart: the same model weights, versions, labels and 
     assert.equal(examples.size, cleanOutputs.length, 'the uninterrupted run predicts each example once');
     assert.ok(cleanOutputs.length >= total, `a prediction per example learned (${cleanOutputs.length} for ${total} click examples)`);
     const { duplicates, duplicatedIds } = assertSameOutputs(cleanOutputs, fileSinkDeliveries(predictionsOf(crashed)), 'restarted run');
-    t.diagnostic(`${kills} kills; ${weights.length} coordinates, ${total} click examples, ${cleanOutputs.length} predictions under the uninterrupted run's ids (${duplicates} duplicate deliveries of ${duplicatedIds} ids); clean run ${cleanMs} ms`);
+    t.diagnostic(
+      `${kills} kills; ${weights.length} coordinates, ${total} click examples, ${cleanOutputs.length} predictions under the uninterrupted run's ids (${duplicates} duplicate deliveries of ${duplicatedIds} ids); clean run ${cleanMs} ms`,
+    );
   } finally {
     rmSync(crashed, { recursive: true, force: true });
   }

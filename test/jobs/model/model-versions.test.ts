@@ -14,11 +14,23 @@ import {
 import { ErrorCodes, FlywheelError } from '../../../src/core/errors.js';
 import { logisticWorld } from './logistic-world.js';
 
-const snap = (version: number, entries: Array<[number, number]>): ModelSnapshot => ({ version, coords: entries.map((e) => e[0]), weights: entries.map((e) => e[1]) });
+const snap = (version: number, entries: Array<[number, number]>): ModelSnapshot => ({
+  version,
+  coords: entries.map((e) => e[0]),
+  weights: entries.map((e) => e[1]),
+});
 
 test('a delta lists changed, new and dropped coordinates, and applying it gives the next snapshot', () => {
-  const base = snap(1, [[1, 0.5], [3, 0.2], [7, -1]]);
-  const next = snap(2, [[3, 0.2], [5, 0.4], [7, -0.9]]);
+  const base = snap(1, [
+    [1, 0.5],
+    [3, 0.2],
+    [7, -1],
+  ]);
+  const next = snap(2, [
+    [3, 0.2],
+    [5, 0.4],
+    [7, -0.9],
+  ]);
   const delta = deltaBetween(base, next);
   assert.deepEqual(delta, { fromVersion: 1, version: 2, coords: [1, 5, 7], weights: [0, 0.4, -0.9] });
   assert.deepEqual(applyDelta(base, delta), next);

@@ -26,7 +26,10 @@ test('inserting keeps the list in stable order of the order key, out-of-order ar
       insertInOrder(pending, e);
     }
     const sorted = [...arrived].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    assert.deepEqual(pending.map((e) => e[7]), sorted.map((e) => e[7]));
+    assert.deepEqual(
+      pending.map((e) => e[7]),
+      sorted.map((e) => e[7]),
+    );
   }
 });
 
@@ -34,7 +37,15 @@ test('the due prefix holds exactly the examples emitted at or before the tick', 
   const pending: PendingExample[] = [];
   // Ids that sort before and after the digits and the separator, at, just before and just after the tick.
   const tick = 1_767_225_660_000;
-  for (const [time, id] of [[tick - 1, 'z'], [tick, '0'], [tick, '~'], [tick, 'A'], [tick + 1, '!'], [tick + 1000, 'a']] as const) insertInOrder(pending, example(time, id, time));
+  for (const [time, id] of [
+    [tick - 1, 'z'],
+    [tick, '0'],
+    [tick, '~'],
+    [tick, 'A'],
+    [tick + 1, '!'],
+    [tick + 1000, 'a'],
+  ] as const)
+    insertInOrder(pending, example(time, id, time));
   const due = dueCount(pending, tick);
   assert.equal(due, 4);
   assert.ok(pending.slice(0, due).every((e) => e[3] <= tick));

@@ -29,6 +29,9 @@ test('windows of two partitions merge into one summary', () => {
 });
 
 test('bad window settings are config errors', () => {
-  assert.throws(() => createRollingMetrics({ segmentSize: 0, segments: 3 }), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.CONFIG_INVALID);
+  assert.throws(
+    () => createRollingMetrics({ segmentSize: 0, segments: 3 }),
+    (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.CONFIG_INVALID,
+  );
   assert.throws(() => createRollingMetrics({ segmentSize: 10, segments: 1 }), /segments >= 2/);
 });

@@ -18,7 +18,11 @@ test('model step options: wrong types, unknown keys and bad FTRL parameters name
   fails(() => model({ publishEvery: 'often' }), ErrorCodes.CONFIG_INVALID, /with\.publishEvery must be integer/);
   fails(() => model({ models: { ctr: {} } }), ErrorCodes.CONFIG_INVALID, /with\.models unknown key 'ctr'/);
   fails(() => model({ learnEvery: '0s' }), ErrorCodes.CONFIG_INVALID, /with\.learnEvery must be a positive duration/);
-  fails(() => model({ models: { click: { hashing: { crosses: [['user']] } } } }), ErrorCodes.CONFIG_INVALID, /with\.models\.click\.hashing\.crosses\[0\] must NOT have fewer than 2 items/);
+  fails(
+    () => model({ models: { click: { hashing: { crosses: [['user']] } } } }),
+    ErrorCodes.CONFIG_INVALID,
+    /with\.models\.click\.hashing\.crosses\[0\] must NOT have fewer than 2 items/,
+  );
 });
 
 test('label step options: durations are checked', () => {

@@ -35,7 +35,12 @@ function firstReport(h: OperatorHarness): QualityReport {
 }
 
 test('absent and null fail notNull only', () => {
-  const specs: Array<Omit<ExpectationSpec, 'name' | 'level'>> = [{ field: 'a', type: 'string' }, { field: 'a', range: { min: 0 } }, { field: 'a', pattern: '^x$' }, { field: 'a', allowed: ['x'] }];
+  const specs: Array<Omit<ExpectationSpec, 'name' | 'level'>> = [
+    { field: 'a', type: 'string' },
+    { field: 'a', range: { min: 0 } },
+    { field: 'a', pattern: '^x$' },
+    { field: 'a', allowed: ['x'] },
+  ];
   for (const spec of specs) {
     assert.ok(check(spec).passes({}), JSON.stringify(spec));
     assert.ok(check(spec).passes({ a: null }), JSON.stringify(spec));
@@ -46,11 +51,26 @@ test('absent and null fail notNull only', () => {
 });
 
 test('type, range, pattern and allowed values', () => {
-  assert.deepEqual([[1], { b: 1 }, 's', 2].map((a) => check({ field: 'a', type: 'array' }).passes({ a })), [true, false, false, false]);
-  assert.deepEqual([[1], { b: 1 }].map((a) => check({ field: 'a', type: 'object' }).passes({ a })), [false, true]);
-  assert.deepEqual([0, 10, -0.01, 10.01, '5', NaN].map((a) => check({ field: 'a', range: { min: 0, max: 10 } }).passes({ a })), [true, true, false, false, false, false]);
-  assert.deepEqual(['s1-2', 'S1-2', 12].map((a) => check({ field: 'a', pattern: '^s\\d+-\\d+$' }).passes({ a })), [true, false, false]);
-  assert.deepEqual(['web', 'toaster', 1, true].map((a) => check({ field: 'a', allowed: ['web', 1] }).passes({ a })), [true, false, true, false]);
+  assert.deepEqual(
+    [[1], { b: 1 }, 's', 2].map((a) => check({ field: 'a', type: 'array' }).passes({ a })),
+    [true, false, false, false],
+  );
+  assert.deepEqual(
+    [[1], { b: 1 }].map((a) => check({ field: 'a', type: 'object' }).passes({ a })),
+    [false, true],
+  );
+  assert.deepEqual(
+    [0, 10, -0.01, 10.01, '5', NaN].map((a) => check({ field: 'a', range: { min: 0, max: 10 } }).passes({ a })),
+    [true, true, false, false, false, false],
+  );
+  assert.deepEqual(
+    ['s1-2', 'S1-2', 12].map((a) => check({ field: 'a', pattern: '^s\\d+-\\d+$' }).passes({ a })),
+    [true, false, false],
+  );
+  assert.deepEqual(
+    ['web', 'toaster', 1, true].map((a) => check({ field: 'a', allowed: ['web', 1] }).passes({ a })),
+    [true, false, true, false],
+  );
   assert.equal(check({ field: 'x.y', range: { max: 3 } }).passes({ x: { y: 4 } }), false);
 });
 
@@ -74,7 +94,7 @@ test('freshness: a record more than max behind the latest event time fails', () 
   assert.equal(firstReport(h).expectations[0]!.failed, 2, '149 (51 behind 200) and 249 (51 behind 300)');
 });
 
-test('drift: the report\'s PSI equals a hand computation, with an empty bucket at 1e-4', () => {
+test("drift: the report's PSI equals a hand computation, with an empty bucket at 1e-4", () => {
   const reference = [0.25, 0.5, 0.25];
   const h = harness([{ name: 'price-drift', field: 'p', drift: { edges: [10, 20], reference, max: 0.2 } }]);
   const prices = [1, 2, 3, 4, 5, 6, 15, 15, 'x', null]; // six below 10, two in [10, 20), none from 20 on
@@ -90,8 +110,19 @@ test('drift: the report\'s PSI equals a hand computation, with an empty bucket a
 
 test('options: one check per expectation, unique names, valid patterns', () => {
   const bad: Array<[unknown, RegExp]> = [
-    [{ expectations: [{ name: 'a', field: 'f', type: 'string', notNull: true }] }, /\('a'\) has 2 checks \(notNull, type\)|must NOT have more than 4 properties/],
-    [{ expectations: [{ name: 'a', field: 'f', notNull: true }, { name: 'a', field: 'g', notNull: true }] }, /expectations\[1\] \('a'\) reuses a name/],
+    [
+      { expectations: [{ name: 'a', field: 'f', type: 'string', notNull: true }] },
+      /\('a'\) has 2 checks \(notNull, type\)|must NOT have more than 4 properties/,
+    ],
+    [
+      {
+        expectations: [
+          { name: 'a', field: 'f', notNull: true },
+          { name: 'a', field: 'g', notNull: true },
+        ],
+      },
+      /expectations\[1\] \('a'\) reuses a name/,
+    ],
     [{ expectations: [{ name: 'a', field: 'f', pattern: '(' }] }, /expectations\[0\] \('a'\) has a pattern that is not a regular expression/],
     [{ expectations: [{ name: 'a', field: 'f', level: 'fatal', notNull: true }] }, /with\.expectations\[0\]\.level/],
     [{ expectations: [{ name: 'a', unique: { fields: ['f'], within: '1m' }, field: 'f' }] }, /has a field, which unique does not read/],
@@ -102,14 +133,20 @@ test('options: one check per expectation, unique names, valid patterns', () => {
     [{ expectations: [{ name: 'a', field: 'f', drift: { edges: [1], reference: [0.2, 0.3], max: 0.1 } }] }, /adding up to 0\.5/],
   ];
   for (const [options, message] of bad) {
-    assert.throws(() => resolveExpectationOptions(options), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.CONFIG_INVALID && message.test(e.message), JSON.stringify(options));
+    assert.throws(
+      () => resolveExpectationOptions(options),
+      (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.CONFIG_INVALID && message.test(e.message),
+      JSON.stringify(options),
+    );
   }
   assert.equal(resolveExpectationOptions({ window: '10m', expectations: [{ name: 'a', field: 'f', notNull: true }] }).window, 600_000);
 });
 
 test('readiness: an expectation under the pass rate, or a drift when asked, is a reason; a window without values is none', () => {
   const report: QualityReport = {
-    type: 'quality', window: { start: 0, end: 60_000 }, records: 200,
+    type: 'quality',
+    window: { start: 0, end: 60_000 },
+    records: 200,
     expectations: [
       { name: 'a', level: 'warn', check: '', failed: 3, passRate: 0.985 },
       { name: 'b', level: 'warn', check: '', failed: 0, passRate: 1 },
@@ -122,5 +159,12 @@ test('readiness: an expectation under the pass rate, or a drift when asked, is a
     qualityReadinessReason('q', report, { minPassRate: 0.99, drift: true }),
     "data quality of step 'q' in the window [1970-01-01T00:00:00.000Z, 1970-01-01T00:01:00.000Z) of 200 records: 'a' passed 98.50%, 'd' drifted (PSI 0.310); at least 99.00% must pass and no drift",
   );
-  assert.equal(qualityReadinessReason('q', { ...report, records: 0, expectations: [{ name: 'a', level: 'warn', check: '', failed: 0, passRate: null }] }, { minPassRate: 1, drift: false }), null);
+  assert.equal(
+    qualityReadinessReason(
+      'q',
+      { ...report, records: 0, expectations: [{ name: 'a', level: 'warn', check: '', failed: 0, passRate: null }] },
+      { minPassRate: 1, drift: false },
+    ),
+    null,
+  );
 });

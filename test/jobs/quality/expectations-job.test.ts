@@ -17,8 +17,16 @@ import { deadLetterSink, fileSink, generatorAndParse, header } from '../topology
 const WINDOW = 300_000;
 const LATE_BY = 120_000;
 const generator = {
-  seed: 21, users: 800, items: 200, categories: 8, partitions: 2, count: 30_000, eventsPerSecondOfEventTime: 20, badFraction: 0.01,
-  lateFraction: 0.004, lateBy: LATE_BY,
+  seed: 21,
+  users: 800,
+  items: 200,
+  categories: 8,
+  partitions: 2,
+  count: 30_000,
+  eventsPerSecondOfEventTime: 20,
+  badFraction: 0.01,
+  lateFraction: 0.004,
+  lateBy: LATE_BY,
   faults: { negativePrice: 0.01, unknownDevice: 0.008, missingSessionId: 0.006, sessionIdAsNumber: 0.004, duplicate: 0.005 },
 };
 const PRICE_EDGES = [10, 25, 50];
@@ -26,7 +34,10 @@ const PRICE_REFERENCE = [0.3, 0.3, 0.2, 0.2];
 /** Expectation names in the order the topology lists them. */
 const NAMES = ['price-not-negative', 'device-known', 'session-present', 'session-is-string', 'session-format', 'event-once', 'fresh', 'price-drift'];
 
-const topology = header('quality-test') + generatorAndParse(generator, '{ field: ts }') + `  - id: by-quality
+const topology =
+  header('quality-test') +
+  generatorAndParse(generator, '{ field: ts }') +
+  `  - id: by-quality
     op: keyBy
     fn: flywheel:jobs/quality/processors.js#qualityKey
   - id: quality
@@ -53,7 +64,10 @@ const topology = header('quality-test') + generatorAndParse(generator, '{ field:
       readiness: { minPassRate: 0.5, drift: true }
       expectations:
         - { name: price-not-negative-after, field: price, range: { min: 0 } }
-` + fileSink('checked', null) + fileSink('reports', 'quality.reports') + deadLetterSink;
+` +
+  fileSink('checked', null) +
+  fileSink('reports', 'quality.reports') +
+  deadLetterSink;
 
 /**
  * Per partition, in its own order: whether each record is a copy of the record before it (a duplicate) and whether
@@ -78,7 +92,11 @@ function deliveryTruth(): { copy: Set<string>; late: Set<string> } {
   return { copy, late };
 }
 
-interface PlainWindow { records: number; failed: number[]; prices: number[] }
+interface PlainWindow {
+  records: number;
+  failed: number[];
+  prices: number[];
+}
 
 /** The plain count: per window of ts, records that parse, those failing each expectation, the prices; by hand. */
 function plainReports(): Map<number, PlainWindow> {
@@ -133,23 +151,52 @@ test('expectations: failures equal the injected faults, mustPass dead-letters by
     const plain = plainReports();
     // Late records that parse (a malformed copy of a late event is late too, but never reaches the step).
     const lateEvents = [...plain.values()].reduce((t, w) => t + w.failed[NAMES.indexOf('fresh')]!, 0);
-    const expected = [faults.negativePrice, faults.unknownDevice, faults.missingSessionId, faults.sessionIdAsNumber, faults.sessionIdAsNumber, faults.duplicate, lateEvents, 0];
-    assert.ok(expected.slice(0, -1).every((n) => n > 0), `every fault occurs: ${expected.join(', ')}`);
+    const expected = [
+      faults.negativePrice,
+      faults.unknownDevice,
+      faults.missingSessionId,
+      faults.sessionIdAsNumber,
+      faults.sessionIdAsNumber,
+      faults.duplicate,
+      lateEvents,
+      0,
+    ];
+    assert.ok(
+      expected.slice(0, -1).every((n) => n > 0),
+      `every fault occurs: ${expected.join(', ')}`,
+    );
 
     const { app } = run;
     console.log(`faults ${JSON.stringify(faults)}, late events ${lateEvents}`);
-    const all = (await app.inject({ method: 'GET', url: '/quality' })).json() as { steps: Array<{ step: string; records: number; expectations: Array<{ failed: number }> }> };
-    const quality = (await app.inject({ method: 'GET', url: '/quality/quality' })).json() as { records: number; expectations: Array<{ name: string; failed: number }>; reports: QualityReport[] };
-    assert.deepEqual(quality.expectations.map((x) => x.failed), expected, 'failures per expectation = faults injected');
+    const all = (await app.inject({ method: 'GET', url: '/quality' })).json() as {
+      steps: Array<{ step: string; records: number; expectations: Array<{ failed: number }> }>;
+    };
+    const quality = (await app.inject({ method: 'GET', url: '/quality/quality' })).json() as {
+      records: number;
+      expectations: Array<{ name: string; failed: number }>;
+      reports: QualityReport[];
+    };
+    assert.deepEqual(
+      quality.expectations.map((x) => x.failed),
+      expected,
+      'failures per expectation = faults injected',
+    );
 
     const dead = run.written('dlq.jsonl').filter((d) => d.headers?.['flywheel-step'] === 'quality');
     assert.equal(dead.length, faults.negativePrice, 'the mustPass expectation dead-letters each faulty record');
-    assert.ok(dead.every((d) => /expectation 'price-not-negative' \(mustPass\) failed/.test(d.headers!['flywheel-reason']!)), 'dead letters name the expectation');
+    assert.ok(
+      dead.every((d) => /expectation 'price-not-negative' \(mustPass\) failed/.test(d.headers!['flywheel-reason']!)),
+      'dead letters name the expectation',
+    );
     assert.equal(run.written('checked.jsonl').length, quality.records - faults.negativePrice, 'every other checked record passes on');
-    assert.deepEqual(all.steps.map((x) => [x.step, x.records, x.expectations.map((e) => e.failed)]), [
-      ['quality', quality.records, expected],
-      ['passed-quality', quality.records - faults.negativePrice, [0]],
-    ], 'GET /quality lists both expectations steps; the second sees only what the first let through');
+    assert.deepEqual(
+      all.steps.map((x) => [x.step, x.records, x.expectations.map((e) => e.failed)]),
+      [
+        ['quality', quality.records, expected],
+        ['passed-quality', quality.records - faults.negativePrice, [0]],
+      ],
+      'GET /quality lists both expectations steps; the second sees only what the first let through',
+    );
 
     const emitted = run.written('reports.jsonl').map((r) => r.value as QualityReport);
     assert.equal(emitted.length, plain.size, 'one report per window');
@@ -158,7 +205,11 @@ test('expectations: failures equal the injected faults, mustPass dead-letters by
       assert.ok(want, `a window at ${report.window.start}`);
       assert.equal(report.window.end, report.window.start + WINDOW);
       assert.equal(report.records, want.records, `records of window ${report.window.start}`);
-      assert.deepEqual(report.expectations.map((x) => x.failed), want.failed, `failures of window ${report.window.start}`);
+      assert.deepEqual(
+        report.expectations.map((x) => x.failed),
+        want.failed,
+        `failures of window ${report.window.start}`,
+      );
       report.expectations.forEach((x, i) => assert.equal(x.passRate, (want.records - want.failed[i]!) / want.records));
       const drift = report.expectations.at(-1)!;
       // The same sum in another order: equal to within rounding.
@@ -169,7 +220,9 @@ test('expectations: failures equal the injected faults, mustPass dead-letters by
 
     // Readiness: the latest report of 'quality' has expectations under 99.5%; 'passed-quality' is far above 50%.
     const latest = emitted.at(-1)!;
-    const under = latest.expectations.filter((x) => x.passRate !== null && x.passRate < 0.995).map((x) => `'${x.name}' passed ${(100 * x.passRate!).toFixed(2)}%`);
+    const under = latest.expectations
+      .filter((x) => x.passRate !== null && x.passRate < 0.995)
+      .map((x) => `'${x.name}' passed ${(100 * x.passRate!).toFixed(2)}%`);
     assert.ok(under.length > 0, 'some expectation of the last window is under 99.5%');
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
     assert.equal(ready.statusCode, 503);
@@ -181,7 +234,10 @@ test('expectations: failures equal the injected faults, mustPass dead-letters by
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     assert.match(metrics, new RegExp(`flywheel_quality_records\\{step="quality",job="quality-test"\\} ${quality.records}\\n`));
     for (const [i, name] of NAMES.entries()) {
-      assert.match(metrics, new RegExp(`flywheel_quality_failures\\{step="quality",expectation="${name}",level="(warn|mustPass)",job="quality-test"\\} ${expected[i]}\\n`));
+      assert.match(
+        metrics,
+        new RegExp(`flywheel_quality_failures\\{step="quality",expectation="${name}",level="(warn|mustPass)",job="quality-test"\\} ${expected[i]}\\n`),
+      );
     }
     const lastPsi = quality.reports.at(-1)!.expectations.at(-1)!.psi;
     assert.match(metrics, new RegExp(`flywheel_quality_psi\\{step="quality",expectation="price-drift",job="quality-test"\\} ${lastPsi}\\n`));

@@ -17,13 +17,25 @@ const options = resolveScoringOptions({ covisitsPerItem: 2, popularCandidates: 4
 const state = new MemoryStateReader()
   .setValue(options.steps.covisits, 'i1', COVISIT_STATE.neighbours, { i2: 9, i7: 5, i8: 5, i9: 1 })
   .setValue(options.steps.covisits, 'i2', COVISIT_STATE.neighbours, { i1: 7, i7: 3 });
-const popular = [['i1', 0.9], ['i3', 0.8], ['i2', 0.7], ['i7', 0.6], ['i4', 0.5]] as const;
+const popular = [
+  ['i1', 0.9],
+  ['i3', 0.8],
+  ['i2', 0.7],
+  ['i7', 0.6],
+  ['i4', 0.5],
+] as const;
 
-test('co-visits first, then popular items; the user\'s recent items are never candidates', () => {
+test("co-visits first, then popular items; the user's recent items are never candidates", () => {
   const candidates = candidatesFor(state, options, ['i1', 'i2'], popular);
   // i1's top two co-visits are i2 (recent: left out) and i7 (5, ahead of i8 by id); i2's are i1 (recent) and i7
   // (already in). The first four popular items are i1 and i2 (recent), i3, and i7 (already in); i4 is fifth.
-  assert.deepEqual([...candidates], [['i7', 'covisit'], ['i3', 'popular']]);
+  assert.deepEqual(
+    [...candidates],
+    [
+      ['i7', 'covisit'],
+      ['i3', 'popular'],
+    ],
+  );
 });
 
 test('at most maxCandidates, in the order they were found', () => {

@@ -84,24 +84,37 @@ test('score, recommend and decide over the published model', { timeout: 120_000 
       const all = (await app.inject(`/recommendations/${userId}?k=100`)).json() as Ranked;
       const recent = view.state.value<UserLabelState>('labels', userId, LABEL_STATE.user)?.recentItems ?? [];
       assert.ok(recent.length > 0, `${userId} has recent items`);
-      assert.deepEqual(all.items.filter((x) => recent.includes(x.itemId)), [], `${userId}'s recent items are not recommended`);
+      assert.deepEqual(
+        all.items.filter((x) => recent.includes(x.itemId)),
+        [],
+        `${userId}'s recent items are not recommended`,
+      );
       const u = Number(userId.slice(1));
       const p = (itemId: string) => world.clickProbability(u, Number(itemId.slice(1)));
       topTruth += ranked.items.reduce((s, x) => s + p(x.itemId), 0) / ranked.items.length;
       candidateTruth += all.items.reduce((s, x) => s + p(x.itemId), 0) / all.items.length;
     }
     t.diagnostic(`mean true click probability: top 10 ${(topTruth / users.length).toFixed(4)}, top 100 ${(candidateTruth / users.length).toFixed(4)}`);
-    assert.ok(topTruth / users.length > candidateTruth / users.length + 0.02, `true CTR of the top 10 ${topTruth / users.length} vs of the top 100 ${candidateTruth / users.length}`);
+    assert.ok(
+      topTruth / users.length > candidateTruth / users.length + 0.02,
+      `true CTR of the top 10 ${topTruth / users.length} vs of the top 100 ${candidateTruth / users.length}`,
+    );
 
     // Decisions: the churn model proposes, the rules constrain; the record says which rules fired.
     const now = Date.UTC(2026, 0, 2);
     const user = { lastContactedAt: now - 86_400_000, contactsToday: 0, gmv90d: 900, channels: ['app'], daysSincePurchase: 40 };
     const rejected = (await post('/decide', { userId: 'u7', context: { user, now } })).json();
     assert.equal(rejected.decision.score, churn.score, 'the decision records the model score');
-    assert.deepEqual(rejected.decision.firedRules.map((r: { id: string }) => r.id), ['contacted_in_last_7d']);
+    assert.deepEqual(
+      rejected.decision.firedRules.map((r: { id: string }) => r.id),
+      ['contacted_in_last_7d'],
+    );
     assert.equal(rejected.decision.action, null);
     const adjusted = (await post('/decide', { userId: 'u7', context: { user: { ...user, lastContactedAt: null }, now } })).json();
-    assert.deepEqual(adjusted.decision.firedRules.map((r: { id: string }) => r.id), ['high_value_coupon', 'app_users_by_push', 'lapsing_boost']);
+    assert.deepEqual(
+      adjusted.decision.firedRules.map((r: { id: string }) => r.id),
+      ['high_value_coupon', 'app_users_by_push', 'lapsing_boost'],
+    );
     assert.equal(adjusted.decision.offer.coupon, 7.5);
 
     // Bad input: 400 with what is wrong.

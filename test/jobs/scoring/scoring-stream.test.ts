@@ -54,19 +54,43 @@ interface Answer {
 }
 
 const now = Date.UTC(2026, 0, 2);
-const context = (i: number) => ({ user: { lastContactedAt: i % 3 === 0 ? now - 86_400_000 : null, contactsToday: i % 4, gmv90d: 100 * (i % 9), channels: i % 2 ? ['app'] : ['web'], daysSincePurchase: i % 50 }, now });
+const context = (i: number) => ({
+  user: {
+    lastContactedAt: i % 3 === 0 ? now - 86_400_000 : null,
+    contactsToday: i % 4,
+    gmv90d: 100 * (i % 9),
+    channels: i % 2 ? ['app'] : ['web'],
+    daysSincePurchase: i % 50,
+  },
+  now,
+});
 
 function recommendationRequests(wave: string, n: number) {
-  return Array.from({ length: n }, (_, i) => ({ requestId: `${wave}-r${i}`, userId: `u${(i * 7) % 300}`, k: 1 + (i % 20), ts: i, ...(i % 5 === 0 ? { device: 'mobile' } : {}) }));
+  return Array.from({ length: n }, (_, i) => ({
+    requestId: `${wave}-r${i}`,
+    userId: `u${(i * 7) % 300}`,
+    k: 1 + (i % 20),
+    ts: i,
+    ...(i % 5 === 0 ? { device: 'mobile' } : {}),
+  }));
 }
 
 function decisionRequests(wave: string, n: number) {
-  return Array.from({ length: n }, (_, i) => ({ requestId: `${wave}-d${i}`, userId: `u${(i * 11) % 300}`, context: context(i), ts: i, ...(i % 4 === 1 ? { model: 'click', itemId: `i${i % 200}` } : {}) }));
+  return Array.from({ length: n }, (_, i) => ({
+    requestId: `${wave}-d${i}`,
+    userId: `u${(i * 11) % 300}`,
+    context: context(i),
+    ts: i,
+    ...(i % 4 === 1 ? { model: 'click', itemId: `i${i % 200}` } : {}),
+  }));
 }
 
-const answersOf = async (topic: string): Promise<Answer[]> => (await readTopic(broker.bootstrap, fixture.streamTopic(topic))).map((m) => JSON.parse(m.value) as Answer);
+const answersOf = async (topic: string): Promise<Answer[]> =>
+  (await readTopic(broker.bootstrap, fixture.streamTopic(topic))).map((m) => JSON.parse(m.value) as Answer);
 
-test('recommendations and decisions as streams: one answer per request, equal to the HTTP answer, bad requests dead-lettered', { timeout: 240_000 }, async (t) => {
+test('recommendations and decisions as streams: one answer per request, equal to the HTTP answer, bad requests dead-lettered', {
+  timeout: 240_000,
+}, async (t) => {
   clearMemoryChannels();
   const { scoringStreamJob, streamTopic } = fixture;
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-scoring-stream-'));
@@ -89,14 +113,22 @@ test('recommendations and decisions as streams: one answer per request, equal to
 
     const first = { recommendations: await answersOf('recommendations'), decisions: await answersOf('decisions') };
     for (const kind of ['recommendations', 'decisions'] as const) {
-      assert.deepEqual(first[kind].map((a) => a.requestId).sort(), wave1[kind].map((r) => r.requestId).sort(), `every ${kind} request of wave 1 is answered once`);
+      assert.deepEqual(
+        first[kind].map((a) => a.requestId).sort(),
+        wave1[kind].map((r) => r.requestId).sort(),
+        `every ${kind} request of wave 1 is answered once`,
+      );
       for (const a of first[kind]) {
         assert.ok(a.status === 'unavailable' ? typeof a.reason === 'string' : Number.isInteger(a.version) && a.version! >= 1, JSON.stringify(a));
       }
     }
     const firstAll = [...first.recommendations, ...first.decisions];
-    t.diagnostic(`wave 1: ${firstAll.filter((a) => a.status === 'unavailable').length} unavailable, versions ${[...new Set(firstAll.map((a) => a.version).filter((v) => v !== undefined))].sort((a, b) => a! - b!).join(',')}`);
-    const dead = memoryOutput('dlq').map((r) => r.value as { reason: string; step: string; source: string; partition: number; offset: number; record: { requestId: string } });
+    t.diagnostic(
+      `wave 1: ${firstAll.filter((a) => a.status === 'unavailable').length} unavailable, versions ${[...new Set(firstAll.map((a) => a.version).filter((v) => v !== undefined))].sort((a, b) => a! - b!).join(',')}`,
+    );
+    const dead = memoryOutput('dlq').map(
+      (r) => r.value as { reason: string; step: string; source: string; partition: number; offset: number; record: { requestId: string } },
+    );
     const deadRequests = dead.filter((d) => d.step === 'recommendations');
     assert.deepEqual(deadRequests.map((d) => d.record.requestId).sort(), ['bad-field', 'bad-k']);
     assert.match(deadRequests.find((d) => d.record.requestId === 'bad-k')!.reason, /recommendation request: k must be >= 1/);
@@ -122,14 +154,17 @@ test('recommendations and decisions as streams: one answer per request, equal to
       assert.equal(new Set(ids).size, ids.length, `no ${kind} request is answered twice across the restart`);
       assert.equal(ids.length, wave1[kind].length + wave2[kind].length);
     }
-    t.diagnostic(`wave 2: version ${latest.version}; first answer ${JSON.stringify(all.recommendations.find((a) => a.requestId.startsWith('w2-')))?.slice(0, 300)}`);
+    t.diagnostic(
+      `wave 2: version ${latest.version}; first answer ${JSON.stringify(all.recommendations.find((a) => a.requestId.startsWith('w2-')))?.slice(0, 300)}`,
+    );
     const second = new Map([...all.recommendations, ...all.decisions].filter((a) => a.requestId.startsWith('w2-')).map((a) => [a.requestId, a]));
     for (const r of wave2.recommendations) {
       const answer = second.get(r.requestId)!;
       const http = (await app.inject(`/recommendations/${r.userId}?k=${r.k}${r.device ? `&device=${r.device}` : ''}`)).json();
       assert.equal(answer.status, 'ok');
       assert.equal(answer.version, latest.version, 'the stream used the newest version');
-      for (const field of ['userId', 'version', 'examples', 'publishedAt', 'featuresAsOf', 'candidates', 'items']) assert.deepEqual(answer[field], http[field], `${r.requestId}: ${field}`);
+      for (const field of ['userId', 'version', 'examples', 'publishedAt', 'featuresAsOf', 'candidates', 'items'])
+        assert.deepEqual(answer[field], http[field], `${r.requestId}: ${field}`);
       // The serve options of the fixture leave the candidate limits at their documented defaults.
       const candidates = expectedCandidates(view.state, r.userId, { covisitsPerItem: 20, popularCandidates: 300, maxCandidates: 500 });
       const items = answer.items as Array<{ itemId: string; source: string; score: number }>;
@@ -139,7 +174,8 @@ test('recommendations and decisions as streams: one answer per request, equal to
         assert.equal(item.source, candidates.get(item.itemId), `${r.requestId}: ${item.itemId} is a candidate from that source (never a recent item)`);
         assert.ok(item.score > 0 && item.score < 1, `${r.requestId}: a probability`);
         const next = items[i + 1];
-        if (next) assert.ok(item.score > next.score || (item.score === next.score && item.itemId < next.itemId), `${r.requestId}: ranked by score, ties by item id`);
+        if (next)
+          assert.ok(item.score > next.score || (item.score === next.score && item.itemId < next.itemId), `${r.requestId}: ranked by score, ties by item id`);
       }
     }
     for (const r of wave2.decisions) {
@@ -148,15 +184,30 @@ test('recommendations and decisions as streams: one answer per request, equal to
       const http = (await app.inject({ method: 'POST', url: '/decide', payload: body })).json();
       assert.equal(answer.status, 'ok');
       for (const field of ['userId', 'model', 'version', 'featuresAsOf', 'decision']) assert.deepEqual(answer[field], http[field], `${r.requestId}: ${field}`);
-      const decision = answer.decision as { action: string | null; offer: object; score: number; adjustedScore: number; rejected: boolean; reason?: string; firedRules: Array<{ id: string }> };
+      const decision = answer.decision as {
+        action: string | null;
+        offer: object;
+        score: number;
+        adjustedScore: number;
+        rejected: boolean;
+        reason?: string;
+        firedRules: Array<{ id: string }>;
+      };
       const expected = expectedDecision(r.context, decision.score);
       assert.deepEqual(
-        { action: decision.action, offer: decision.offer, adjustedScore: decision.adjustedScore, rejected: decision.rejected, reason: decision.reason, fired: decision.firedRules.map((f) => f.id) },
+        {
+          action: decision.action,
+          offer: decision.offer,
+          adjustedScore: decision.adjustedScore,
+          rejected: decision.rejected,
+          reason: decision.reason,
+          fired: decision.firedRules.map((f) => f.id),
+        },
         { reason: undefined, ...expected },
         `${r.requestId}: the rules as the rules file says`,
       );
     }
-    const decided = wave2.decisions.map((r) => (second.get(r.requestId)!.decision as { action: string | null; rejected: boolean }));
+    const decided = wave2.decisions.map((r) => second.get(r.requestId)!.decision as { action: string | null; rejected: boolean });
     t.diagnostic(`wave 2 decisions: ${decided.filter((d) => d.rejected).length} rejected, ${decided.filter((d) => d.action !== null).length} send_coupon`);
     await app.close();
   } finally {

@@ -27,7 +27,10 @@ const plan = {
 test('totals, rates over the seconds between two samples, watermarks, queues and the endpoint CPU share', async () => {
   const metrics = new JobMetrics('job');
   const cpu = new Counter({ name: 'flywheel_query_endpoint_cpu_seconds_total', help: 'cpu', registers: [metrics.registry] });
-  metrics.addCounts({ events: { in: 100, out: 99, errors: 1, skipped: 0, deadLettered: 1, late: 0 }, counts: { in: 50, out: 10, errors: 0, skipped: 0, deadLettered: 0, late: 2 } });
+  metrics.addCounts({
+    events: { in: 100, out: 99, errors: 1, skipped: 0, deadLettered: 1, late: 0 },
+    counts: { in: 50, out: 10, errors: 0, skipped: 0, deadLettered: 0, late: 2 },
+  });
   metrics.watermark.set({ stage: '0' }, 0);
   metrics.watermark.set({ stage: '1' }, 1_000_000);
   metrics.queued.set(7);
@@ -35,7 +38,10 @@ test('totals, rates over the seconds between two samples, watermarks, queues and
   cpu.inc(1);
   const first = sampleOf(await metrics.registry.getMetricsAsJSON(), 10_000);
 
-  metrics.addCounts({ events: { in: 400, out: 400, errors: 0, skipped: 0, deadLettered: 0, late: 0 }, counts: { in: 200, out: 0, errors: 0, skipped: 0, deadLettered: 0, late: 6 } });
+  metrics.addCounts({
+    events: { in: 400, out: 400, errors: 0, skipped: 0, deadLettered: 0, late: 0 },
+    counts: { in: 200, out: 0, errors: 0, skipped: 0, deadLettered: 0, late: 6 },
+  });
   cpu.inc(0.02);
   const values = await metrics.registry.getMetricsAsJSON();
   const second = sampleOf(values, 14_000);

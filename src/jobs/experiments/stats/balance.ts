@@ -47,7 +47,11 @@ export interface OverlapDiagnostics {
 }
 
 /** SMD of each covariate before and after weighting, with a warning for each one imbalanced before, and after. */
-export function covariateBalance(control: ObservationalArm, treated: ObservationalArm, covariates: readonly string[]): { balance: CovariateBalance[]; warnings: StatsWarning[] } {
+export function covariateBalance(
+  control: ObservationalArm,
+  treated: ObservationalArm,
+  covariates: readonly string[],
+): { balance: CovariateBalance[]; warnings: StatsWarning[] } {
   const warnings: StatsWarning[] = [];
   const balance = covariates.map((covariate) => {
     const sd = Math.sqrt((varianceOf(control.raw, covariate) + varianceOf(treated.raw, covariate)) / 2);
@@ -55,10 +59,16 @@ export function covariateBalance(control: ObservationalArm, treated: Observation
     const before = smd(meanOf(treated.raw, covariate), meanOf(control.raw, covariate));
     const after = smd(meanOf(treated.weighted, covariate), meanOf(control.weighted, covariate));
     if (before !== null && Math.abs(before) > SMD_THRESHOLD) {
-      warnings.push({ code: StatsWarningCodes.IMBALANCE_BEFORE_WEIGHTING, message: `covariate "${covariate}" differs between the arms before weighting (standardized mean difference ${before.toFixed(3)}, above ${SMD_THRESHOLD}): the units chose their arm, so the naive difference is confounded; read the weighted estimate and the balance after weighting` });
+      warnings.push({
+        code: StatsWarningCodes.IMBALANCE_BEFORE_WEIGHTING,
+        message: `covariate "${covariate}" differs between the arms before weighting (standardized mean difference ${before.toFixed(3)}, above ${SMD_THRESHOLD}): the units chose their arm, so the naive difference is confounded; read the weighted estimate and the balance after weighting`,
+      });
     }
     if (after !== null && Math.abs(after) > SMD_THRESHOLD) {
-      warnings.push({ code: StatsWarningCodes.COVARIATE_IMBALANCE, message: `covariate "${covariate}" is imbalanced after weighting (standardized mean difference ${after.toFixed(3)}, above ${SMD_THRESHOLD}); the propensity model misses something about it` });
+      warnings.push({
+        code: StatsWarningCodes.COVARIATE_IMBALANCE,
+        message: `covariate "${covariate}" is imbalanced after weighting (standardized mean difference ${after.toFixed(3)}, above ${SMD_THRESHOLD}); the propensity model misses something about it`,
+      });
     }
     return { covariate, before, after };
   });
@@ -77,7 +87,11 @@ const LOW_BINS = Math.round(GOOD_OVERLAP[0] * PROPENSITY_BINS);
 const HIGH_BINS_FROM = Math.round(GOOD_OVERLAP[1] * PROPENSITY_BINS);
 
 /** Overlap of the arms' propensities and the spread of their weights; which arm's support matters follows the estimand. */
-export function overlapDiagnostics(control: ObservationalArm, treated: ObservationalArm, estimand: Estimand): { overlap: OverlapDiagnostics; warnings: StatsWarning[] } {
+export function overlapDiagnostics(
+  control: ObservationalArm,
+  treated: ObservationalArm,
+  estimand: Estimand,
+): { overlap: OverlapDiagnostics; warnings: StatsWarning[] } {
   const arm = (own: ObservationalArm, other: ObservationalArm): ArmOverlap => ({
     count: own.raw.count,
     outsideCommonSupport: shareWhere(own.propensityHistogram, (bin) => other.propensityHistogram[bin] === 0),
@@ -86,26 +100,45 @@ export function overlapDiagnostics(control: ObservationalArm, treated: Observati
     effectiveSampleSize: effectiveCount(own.weighted),
   });
   const total = control.raw.count + treated.raw.count;
-  const overlap = { control: arm(control, treated), treated: arm(treated, control), clippedShare: total === 0 ? 0 : (control.clipped + treated.clipped) / total };
+  const overlap = {
+    control: arm(control, treated),
+    treated: arm(treated, control),
+    clippedShare: total === 0 ? 0 : (control.clipped + treated.clipped) / total,
+  };
   const warnings: StatsWarning[] = [];
   const supportArms = estimand === 'att' ? (['treated'] as const) : (['treated', 'control'] as const);
   for (const name of supportArms) {
     const a = overlap[name];
     if (a.outsideCommonSupport > OUTSIDE_SUPPORT_THRESHOLD) {
-      warnings.push({ code: StatsWarningCodes.POOR_OVERLAP, arm: name, message: `${(a.outsideCommonSupport * 100).toFixed(1)}% of ${name} units have propensities the other arm never reaches; the weighted estimate extrapolates there` });
+      warnings.push({
+        code: StatsWarningCodes.POOR_OVERLAP,
+        arm: name,
+        message: `${(a.outsideCommonSupport * 100).toFixed(1)}% of ${name} units have propensities the other arm never reaches; the weighted estimate extrapolates there`,
+      });
     }
     const tails = estimand === 'att' ? a.highTail : a.lowTail + a.highTail;
     if (tails > OUTSIDE_GOOD_OVERLAP_THRESHOLD) {
-      warnings.push({ code: StatsWarningCodes.POOR_OVERLAP, arm: name, message: `${(tails * 100).toFixed(1)}% of ${name} units have propensities ${estimand === 'att' ? 'above 0.9' : 'outside [0.1, 0.9]'}, where few comparable units of the other arm exist` });
+      warnings.push({
+        code: StatsWarningCodes.POOR_OVERLAP,
+        arm: name,
+        message: `${(tails * 100).toFixed(1)}% of ${name} units have propensities ${estimand === 'att' ? 'above 0.9' : 'outside [0.1, 0.9]'}, where few comparable units of the other arm exist`,
+      });
     }
   }
   if (overlap.clippedShare > CLIPPED_THRESHOLD) {
-    warnings.push({ code: StatsWarningCodes.POOR_OVERLAP, message: `${(overlap.clippedShare * 100).toFixed(1)}% of units had their propensity clipped; the arms barely overlap` });
+    warnings.push({
+      code: StatsWarningCodes.POOR_OVERLAP,
+      message: `${(overlap.clippedShare * 100).toFixed(1)}% of units had their propensity clipped; the arms barely overlap`,
+    });
   }
   for (const name of ['treated', 'control'] as const) {
     const a = overlap[name];
     if (a.count > 0 && a.effectiveSampleSize < EFFECTIVE_SHARE_THRESHOLD * a.count) {
-      warnings.push({ code: StatsWarningCodes.EXTREME_WEIGHTS, arm: name, message: `the ${name} weights leave an effective sample of ${a.effectiveSampleSize.toFixed(1)} of ${a.count} units; a few units carry the estimate` });
+      warnings.push({
+        code: StatsWarningCodes.EXTREME_WEIGHTS,
+        arm: name,
+        message: `the ${name} weights leave an effective sample of ${a.effectiveSampleSize.toFixed(1)} of ${a.count} units; a few units carry the estimate`,
+      });
     }
   }
   return { overlap, warnings };

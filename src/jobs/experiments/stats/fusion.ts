@@ -49,7 +49,11 @@ export function fuseEstimates(randomized: SourceEstimate, observational: SourceE
     });
   }
   return {
-    inverseVariance: { ...normalEstimate(fused, Math.sqrt(1 / precision), options.alpha), randomizedWeight: precisionR / precision, observationalWeight: precisionO / precision },
+    inverseVariance: {
+      ...normalEstimate(fused, Math.sqrt(1 / precision), options.alpha),
+      randomizedWeight: precisionR / precision,
+      observationalWeight: precisionO / precision,
+    },
     bayesian: { ...bayesian, observationalBiasVariance: biasVariance },
     disagreement: { difference, standardError: differenceSe, pValue: twoSidedNormalP(difference / differenceSe) },
     warnings,

@@ -30,7 +30,14 @@ function hajekVariance(m: Moments, outcome: string): number {
 }
 
 /** The weighting estimate of treated minus control; null below two units per arm or without outcome variance. */
-export function weightingEstimate(control: ObservationalArm, treated: ObservationalArm, outcome: string, covariates: readonly string[], config: WeightingConfig, alpha: number): WeightingEstimate | null {
+export function weightingEstimate(
+  control: ObservationalArm,
+  treated: ObservationalArm,
+  outcome: string,
+  covariates: readonly string[],
+  config: WeightingConfig,
+  alpha: number,
+): WeightingEstimate | null {
   if (control.raw.count < 2 || treated.raw.count < 2) return null;
   const variance = hajekVariance(control.weighted, outcome) + hajekVariance(treated.weighted, outcome);
   if (!(variance > 0)) return null;

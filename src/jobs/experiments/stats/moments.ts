@@ -51,7 +51,12 @@ function triangleIndex(k: number, i: number, j: number): number {
 
 export function createMoments(names: readonly string[]): Moments {
   if (names.length === 0 || new Set(names).size !== names.length) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `moments need distinct variable names, got [${names.join(', ')}]`, {}, 'name each variable once, e.g. ["revenue", "preRevenue"]');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `moments need distinct variable names, got [${names.join(', ')}]`,
+      {},
+      'name each variable once, e.g. ["revenue", "preRevenue"]',
+    );
   }
   const k = names.length;
   return {
@@ -71,7 +76,12 @@ export function createMoments(names: readonly string[]): Moments {
 export function variableIndex(m: Moments, name: string): number {
   const i = m.names.indexOf(name);
   if (i < 0) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `variable "${name}" is not among the accumulated ones [${m.names.join(', ')}]`, {}, 'create the moments with every variable an estimator reads');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `variable "${name}" is not among the accumulated ones [${m.names.join(', ')}]`,
+      {},
+      'create the moments with every variable an estimator reads',
+    );
   }
   return i;
 }
@@ -80,7 +90,12 @@ function valuesOf(m: Moments, obs: Observation): number[] {
   return m.names.map((name) => {
     const v = obs[name];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new FlywheelError(ErrorCodes.BAD_RECORD, `observation variable "${name}" must be a finite number, got ${String(v)}`, {}, `every observation carries all of [${m.names.join(', ')}]`);
+      throw new FlywheelError(
+        ErrorCodes.BAD_RECORD,
+        `observation variable "${name}" must be a finite number, got ${String(v)}`,
+        {},
+        `every observation carries all of [${m.names.join(', ')}]`,
+      );
     }
     return v;
   });
@@ -108,7 +123,12 @@ function accumulate(m: Moments, values: number[], w: number, sign: 1 | -1): void
 
 function checkWeight(w: number): void {
   if (!Number.isFinite(w) || w <= 0) {
-    throw new FlywheelError(ErrorCodes.BAD_RECORD, `observation weight must be a finite number > 0, got ${w}`, {}, 'weights are 1 for plain estimators and inverse propensities for weighting ones');
+    throw new FlywheelError(
+      ErrorCodes.BAD_RECORD,
+      `observation weight must be a finite number > 0, got ${w}`,
+      {},
+      'weights are 1 for plain estimators and inverse propensities for weighting ones',
+    );
   }
 }
 
@@ -128,7 +148,12 @@ export function addObservation(m: Moments, obs: Observation, w = 1): Moments {
 export function removeObservation(m: Moments, obs: Observation, w = 1): Moments {
   checkWeight(w);
   if (m.count <= 0) {
-    throw new FlywheelError(ErrorCodes.STATE, 'cannot retract an observation from empty moments', {}, 'retract only a contribution that was added and not yet retracted');
+    throw new FlywheelError(
+      ErrorCodes.STATE,
+      'cannot retract an observation from empty moments',
+      {},
+      'retract only a contribution that was added and not yet retracted',
+    );
   }
   accumulate(m, valuesOf(m, obs), w, -1);
   if (m.count === 0) resetSums(m);
@@ -157,7 +182,8 @@ function reshifted(m: Moments, shift: number[]): Moments {
     for (let j = i; j < k; j++) {
       const t = triangleIndex(k, i, j);
       out.cross[t] = m.cross[t]! + delta[j]! * m.sum[i]! + delta[i]! * m.sum[j]! + m.weight * delta[i]! * delta[j]!;
-      out.crossSquaredWeight[t] = m.crossSquaredWeight[t]! + delta[j]! * m.sumSquaredWeight[i]! + delta[i]! * m.sumSquaredWeight[j]! + m.weightSquared * delta[i]! * delta[j]!;
+      out.crossSquaredWeight[t] =
+        m.crossSquaredWeight[t]! + delta[j]! * m.sumSquaredWeight[i]! + delta[i]! * m.sumSquaredWeight[j]! + m.weightSquared * delta[i]! * delta[j]!;
     }
   }
   return out;
@@ -166,7 +192,12 @@ function reshifted(m: Moments, shift: number[]): Moments {
 /** A new accumulator holding the observations of both (which must hold the same variables in the same order). */
 export function mergeMoments(a: Moments, b: Moments): Moments {
   if (a.names.length !== b.names.length || a.names.some((n, i) => n !== b.names[i])) {
-    throw new FlywheelError(ErrorCodes.STATE, `cannot merge moments of [${a.names.join(', ')}] with moments of [${b.names.join(', ')}]`, {}, 'merge only accumulators created with the same variable list');
+    throw new FlywheelError(
+      ErrorCodes.STATE,
+      `cannot merge moments of [${a.names.join(', ')}] with moments of [${b.names.join(', ')}]`,
+      {},
+      'merge only accumulators created with the same variable list',
+    );
   }
   if (b.count === 0) return structuredClone(a);
   if (a.count === 0) return structuredClone(b);

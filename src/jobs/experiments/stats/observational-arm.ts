@@ -48,10 +48,20 @@ export function createObservationalArm(variables: readonly string[]): Observatio
 export function inverseProbabilityWeight(propensity: number, treated: boolean, config: WeightingConfig): { weight: number; clipped: boolean } {
   const [low, high] = config.clip;
   if (!(propensity >= 0 && propensity <= 1)) {
-    throw new FlywheelError(ErrorCodes.BAD_RECORD, `propensity must lie in [0, 1], got ${propensity}`, {}, 'pass the propensity model\'s probability of treatment for the unit');
+    throw new FlywheelError(
+      ErrorCodes.BAD_RECORD,
+      `propensity must lie in [0, 1], got ${propensity}`,
+      {},
+      "pass the propensity model's probability of treatment for the unit",
+    );
   }
   if (!(low > 0 && low < high && high < 1)) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `propensity clip must satisfy 0 < low < high < 1, got [${low}, ${high}]`, {}, 'the usual choice is [0.01, 0.99]');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `propensity clip must satisfy 0 < low < high < 1, got [${low}, ${high}]`,
+      {},
+      'the usual choice is [0.01, 0.99]',
+    );
   }
   if (treated) {
     if (config.estimand === 'att') return { weight: 1, clipped: false };
@@ -84,7 +94,13 @@ export function addObservationalUnit(arm: ObservationalArm, obs: Observation, pr
 }
 
 /** Retracts a unit added earlier with the same values, propensity and arm (in place). */
-export function removeObservationalUnit(arm: ObservationalArm, obs: Observation, propensity: number, treated: boolean, config: WeightingConfig): ObservationalArm {
+export function removeObservationalUnit(
+  arm: ObservationalArm,
+  obs: Observation,
+  propensity: number,
+  treated: boolean,
+  config: WeightingConfig,
+): ObservationalArm {
   return apply(arm, obs, propensity, treated, config, -1);
 }
 

@@ -43,17 +43,34 @@ export interface PropensityOptions {
 export function createPropensityModel(covariates: readonly string[], options: PropensityOptions = {}): PropensityModel {
   const priorPrecision = options.priorPrecision ?? DEFAULT_PRIOR_PRECISION;
   if (!(priorPrecision > 0) || !Number.isFinite(priorPrecision)) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `propensity prior precision must be a finite number > 0, got ${priorPrecision}`, {}, `the default ${DEFAULT_PRIOR_PRECISION} is a weak ridge penalty`);
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `propensity prior precision must be a finite number > 0, got ${priorPrecision}`,
+      {},
+      `the default ${DEFAULT_PRIOR_PRECISION} is a weak ridge penalty`,
+    );
   }
   const given = covariates.map((name) => options.standardization?.[name] ?? { center: 0, scale: 1 });
   const bad = given.findIndex((g) => !Number.isFinite(g.center) || !(g.scale > 0) || !Number.isFinite(g.scale));
   if (bad >= 0) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `standardization of propensity covariate "${covariates[bad]}" needs a finite center and a finite scale > 0`, {}, 'use the covariate\'s mean and standard deviation, e.g. { center: 35, scale: 10 }');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `standardization of propensity covariate "${covariates[bad]}" needs a finite center and a finite scale > 0`,
+      {},
+      "use the covariate's mean and standard deviation, e.g. { center: 35, scale: 10 }",
+    );
   }
   const d = covariates.length + 1;
   const inverseHessian = new Array<number>(d * d).fill(0);
   for (let i = 0; i < d; i++) inverseHessian[i * d + i] = 1 / priorPrecision;
-  return { covariates: [...covariates], center: given.map((g) => g.center), scale: given.map((g) => g.scale), coefficients: new Array<number>(d).fill(0), inverseHessian, count: 0 };
+  return {
+    covariates: [...covariates],
+    center: given.map((g) => g.center),
+    scale: given.map((g) => g.scale),
+    coefficients: new Array<number>(d).fill(0),
+    inverseHessian,
+    count: 0,
+  };
 }
 
 function designRow(model: PropensityModel, covariates: Readonly<Record<string, unknown>>): number[] {
@@ -62,7 +79,12 @@ function designRow(model: PropensityModel, covariates: Readonly<Record<string, u
     ...model.covariates.map((name, i) => {
       const v = covariates[name];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new FlywheelError(ErrorCodes.BAD_RECORD, `propensity covariate "${name}" must be a finite number, got ${String(v)}`, {}, `every observational exposure carries covariates [${model.covariates.join(', ')}]`);
+        throw new FlywheelError(
+          ErrorCodes.BAD_RECORD,
+          `propensity covariate "${name}" must be a finite number, got ${String(v)}`,
+          {},
+          `every observational exposure carries covariates [${model.covariates.join(', ')}]`,
+        );
       }
       return (v - model.center[i]!) / model.scale[i]!;
     }),

@@ -105,18 +105,35 @@ function armFigures(arm: string, m: Moments, config: MetricReportConfig): ArmFig
   return figures;
 }
 
-function compare(arm: string, control: Moments, treatment: Moments, config: MetricReportConfig, previousAlwaysValid: AlwaysValidResult | undefined, warnings: StatsWarning[], hasRandomizedUnits: boolean): ArmComparison {
+function compare(
+  arm: string,
+  control: Moments,
+  treatment: Moments,
+  config: MetricReportConfig,
+  previousAlwaysValid: AlwaysValidResult | undefined,
+  warnings: StatsWarning[],
+  hasRandomizedUnits: boolean,
+): ArmComparison {
   const { metric, alpha, tau2 } = config;
   const difference = differenceInMeans(control, treatment, metric, alpha);
   const lift = relativeLift(control, treatment, metric, alpha);
   // An experiment with observational units only has no randomized side to lack data.
-  if (!difference && hasRandomizedUnits) warnings.push({ code: StatsWarningCodes.INSUFFICIENT_DATA, arm, message: `${arm} vs ${config.controlArm}: fewer than two units in an arm, or no variation in "${metric}" yet` });
-  else if (!lift && meanOf(control, metric) === 0) warnings.push({ code: StatsWarningCodes.ZERO_CONTROL_MEAN, arm, message: `${arm}: the control mean of "${metric}" is 0, so there is no relative lift` });
+  if (!difference && hasRandomizedUnits)
+    warnings.push({
+      code: StatsWarningCodes.INSUFFICIENT_DATA,
+      arm,
+      message: `${arm} vs ${config.controlArm}: fewer than two units in an arm, or no variation in "${metric}" yet`,
+    });
+  else if (!lift && meanOf(control, metric) === 0)
+    warnings.push({ code: StatsWarningCodes.ZERO_CONTROL_MEAN, arm, message: `${arm}: the control mean of "${metric}" is 0, so there is no relative lift` });
   const comparison: ArmComparison = {
     arm,
     difference,
     relativeLift: lift,
-    alwaysValid: difference && Math.min(control.count, treatment.count) >= MIN_UNITS_PER_ARM ? alwaysValid(difference.estimate, difference.standardError ** 2, tau2, alpha, previousAlwaysValid) : null,
+    alwaysValid:
+      difference && Math.min(control.count, treatment.count) >= MIN_UNITS_PER_ARM
+        ? alwaysValid(difference.estimate, difference.standardError ** 2, tau2, alpha, previousAlwaysValid)
+        : null,
     bayesian: difference ? posteriorEffect({ mean: 0, variance: tau2 }, difference.estimate, difference.standardError, alpha) : null,
     adjustedPValue: null,
     adjustedAlwaysValidPValue: null,
@@ -124,14 +141,24 @@ function compare(arm: string, control: Moments, treatment: Moments, config: Metr
   if (config.preExposure) {
     comparison.cuped = cupedDifference(control, treatment, metric, config.preExposure, alpha);
     comparison.differenceInDifferences = differenceInDifferences(control, treatment, metric, config.preExposure, alpha);
-    if (comparison.cuped && !comparison.cuped.applied) warnings.push({ code: StatsWarningCodes.CUPED_NOT_APPLIED, arm, message: `${arm}: "${config.preExposure}" would not reduce the variance of "${metric}", so CUPED reports the plain difference` });
+    if (comparison.cuped && !comparison.cuped.applied)
+      warnings.push({
+        code: StatsWarningCodes.CUPED_NOT_APPLIED,
+        arm,
+        message: `${arm}: "${config.preExposure}" would not reduce the variance of "${metric}", so CUPED reports the plain difference`,
+      });
   }
   if (config.ratio) comparison.ratioDifference = ratioDifference(control, treatment, config.ratio.numerator, config.ratio.denominator, alpha);
   if (config.usage) {
     // Control units cannot use the treatment, whatever usage flag stage 1 gave them (contribution.ts).
     const analysis = complierAnalysis(withVariableAtZero(control, config.usage), treatment, metric, config.usage, alpha);
     comparison.nonCompliance = analysis;
-    if (analysis?.weakInstrument) warnings.push({ code: StatsWarningCodes.WEAK_INSTRUMENT, arm, message: `${arm}: assignment barely changes usage (first-stage F ${analysis.firstStageF.toFixed(1)} < 10); the complier effect is unreliable` });
+    if (analysis?.weakInstrument)
+      warnings.push({
+        code: StatsWarningCodes.WEAK_INSTRUMENT,
+        arm,
+        message: `${arm}: assignment barely changes usage (first-stage F ${analysis.firstStageF.toFixed(1)} < 10); the complier effect is unreliable`,
+      });
   }
   return comparison;
 }
@@ -140,10 +167,19 @@ function compare(arm: string, control: Moments, treatment: Moments, config: Metr
 function adjustComparisons(comparisons: ArmComparison[], correction: Correction): void {
   const fill = (read: (c: ArmComparison) => number | undefined, write: (c: ArmComparison, p: number) => void): void => {
     const tested = comparisons.filter((c) => read(c) !== undefined);
-    adjustPValues(tested.map((c) => read(c)!), correction).forEach((p, i) => write(tested[i]!, p));
+    adjustPValues(
+      tested.map((c) => read(c)!),
+      correction,
+    ).forEach((p, i) => write(tested[i]!, p));
   };
-  fill((c) => c.difference?.pValue, (c, p) => (c.adjustedPValue = p));
-  fill((c) => c.alwaysValid?.pValue, (c, p) => (c.adjustedAlwaysValidPValue = p));
+  fill(
+    (c) => c.difference?.pValue,
+    (c, p) => (c.adjustedPValue = p),
+  );
+  fill(
+    (c) => c.alwaysValid?.pValue,
+    (c, p) => (c.adjustedAlwaysValidPValue = p),
+  );
 }
 
 /**
@@ -151,20 +187,42 @@ function adjustComparisons(comparisons: ArmComparison[], correction: Correction)
  * p-value from the previous report (a running intersection and a running minimum); store the new ones from
  * `comparisons[].alwaysValid`.
  */
-export function metricReport(arms: Readonly<Record<string, Moments>>, config: MetricReportConfig, previousAlwaysValid: Readonly<Record<string, AlwaysValidResult>> = {}, observational?: ObservationalInput): MetricReport {
+export function metricReport(
+  arms: Readonly<Record<string, Moments>>,
+  config: MetricReportConfig,
+  previousAlwaysValid: Readonly<Record<string, AlwaysValidResult>> = {},
+  observational?: ObservationalInput,
+): MetricReport {
   const names = config.arms;
   const split = config.expectedSplit;
   const missing = [config.controlArm, ...names].find((name) => !arms[name] || !names.includes(name) || (split !== null && !(name in split)));
   if (missing !== undefined) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `experiment arm "${missing}" has no moments or no configured split (arms: [${Object.keys(arms).join(', ')}], split: [${Object.keys(split ?? {}).join(', ')}])`, {}, 'configure a split for every arm, the control arm included');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `experiment arm "${missing}" has no moments or no configured split (arms: [${Object.keys(arms).join(', ')}], split: [${Object.keys(split ?? {}).join(', ')}])`,
+      {},
+      'configure a split for every arm, the control arm included',
+    );
   }
   const control = arms[config.controlArm]!;
   const warnings: StatsWarning[] = [];
   const total = names.reduce((t, n) => t + arms[n]!.count, 0);
   const observedSplit = Object.fromEntries(names.map((n) => [n, total === 0 ? 0 : arms[n]!.count / total]));
-  const sampleRatio = split ? sampleRatioCheck(names.map((n) => arms[n]!.count), names.map((n) => split[n]!), config.sampleRatioThreshold ?? SAMPLE_RATIO_THRESHOLD) : null;
-  if (sampleRatio?.mismatch) warnings.push({ code: StatsWarningCodes.SAMPLE_RATIO_MISMATCH, message: `units per arm [${names.map((n) => `${n}: ${arms[n]!.count}`).join(', ')}] do not match the declared split (chi-square p = ${sampleRatio.pValue.toExponential(2)}); assignment or logging is broken, so do not trust the effects` });
-  const comparisons = names.filter((n) => n !== config.controlArm).map((n) => compare(n, control, arms[n]!, config, previousAlwaysValid[n], warnings, total > 0));
+  const sampleRatio = split
+    ? sampleRatioCheck(
+        names.map((n) => arms[n]!.count),
+        names.map((n) => split[n]!),
+        config.sampleRatioThreshold ?? SAMPLE_RATIO_THRESHOLD,
+      )
+    : null;
+  if (sampleRatio?.mismatch)
+    warnings.push({
+      code: StatsWarningCodes.SAMPLE_RATIO_MISMATCH,
+      message: `units per arm [${names.map((n) => `${n}: ${arms[n]!.count}`).join(', ')}] do not match the declared split (chi-square p = ${sampleRatio.pValue.toExponential(2)}); assignment or logging is broken, so do not trust the effects`,
+    });
+  const comparisons = names
+    .filter((n) => n !== config.controlArm)
+    .map((n) => compare(n, control, arms[n]!, config, previousAlwaysValid[n], warnings, total > 0));
   adjustComparisons(comparisons, config.correction);
   const report: MetricReport = {
     metric: config.metric,
@@ -193,6 +251,9 @@ function addObservational(report: MetricReport, input: ObservationalInput, confi
 /** Reports whose adjusted p-values are corrected over every arm of every metric together (new objects). */
 export function adjustAcrossMetrics(reports: readonly MetricReport[], correction: Correction): MetricReport[] {
   const copies = reports.map((r) => ({ ...r, correction, comparisons: r.comparisons.map((c) => ({ ...c })) }));
-  adjustComparisons(copies.flatMap((r) => r.comparisons), correction);
+  adjustComparisons(
+    copies.flatMap((r) => r.comparisons),
+    correction,
+  );
   return copies;
 }

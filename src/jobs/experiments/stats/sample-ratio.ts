@@ -20,7 +20,12 @@ export interface SampleRatioCheck {
 /** Tests observed counts against split weights (any positive scale: [1, 1, 1] and [50, 50] both work). */
 export function sampleRatioCheck(observed: readonly number[], split: readonly number[], threshold = SAMPLE_RATIO_THRESHOLD): SampleRatioCheck {
   if (observed.length !== split.length || observed.length < 2 || split.some((w) => !(w > 0))) {
-    throw new FlywheelError(ErrorCodes.CONFIG_INVALID, `sample-ratio check needs one positive split weight per arm (at least two arms); got ${observed.length} counts and split [${split.join(', ')}]`, {}, 'configure the expected split of every arm, e.g. { control: 50, treatment: 50 }');
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `sample-ratio check needs one positive split weight per arm (at least two arms); got ${observed.length} counts and split [${split.join(', ')}]`,
+      {},
+      'configure the expected split of every arm, e.g. { control: 50, treatment: 50 }',
+    );
   }
   const total = observed.reduce((a, b) => a + b, 0);
   const weightTotal = split.reduce((a, b) => a + b, 0);

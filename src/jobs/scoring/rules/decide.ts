@@ -46,7 +46,12 @@ function evaluate(rules: RuleSet, rule: CompiledRule, located: LocatedExpression
 
 function failure(rules: RuleSet, rule: CompiledRule, located: LocatedExpression, message: string): FlywheelError {
   const place = { file: rules.file, path: located.path, ...(located.line !== undefined ? { line: located.line } : {}) };
-  return new FlywheelError(ErrorCodes.EXPRESSION, `rule '${rule.id}': ${message} in \`${located.expression.source}\``, place, 'guard the expression for missing or mistyped inputs (e.g. x != null && ...)');
+  return new FlywheelError(
+    ErrorCodes.EXPRESSION,
+    `rule '${rule.id}': ${message} in \`${located.expression.source}\``,
+    place,
+    'guard the expression for missing or mistyped inputs (e.g. x != null && ...)',
+  );
 }
 
 /** The values of one decision by slot, in the order of scope-layout.ts: built-ins, inputs, constants. */
@@ -58,13 +63,23 @@ function scopeFor(rules: RuleSet, context: Readonly<Record<string, unknown>>, mo
   for (const name of rules.inputs) {
     const own = Object.getOwnPropertyDescriptor(context, name);
     if (!own) {
-      throw new FlywheelError(ErrorCodes.EXPRESSION, `the decision context has no input '${name}'`, { file: rules.file, path: 'inputs' }, `pass every input the rules declare: ${rules.inputs.join(', ')} (null when unknown)`);
+      throw new FlywheelError(
+        ErrorCodes.EXPRESSION,
+        `the decision context has no input '${name}'`,
+        { file: rules.file, path: 'inputs' },
+        `pass every input the rules declare: ${rules.inputs.join(', ')} (null when unknown)`,
+      );
     }
     try {
       if (!('value' in own)) throw new ExpressionTypeError(`input '${name}' is an accessor, not data`);
       scope.push(checkedValue(own.value, `input '${name}'`));
     } catch (err) {
-      throw new FlywheelError(ErrorCodes.EXPRESSION, (err as Error).message, { file: rules.file, path: 'inputs' }, 'decision inputs must be plain data (JSON-like values)');
+      throw new FlywheelError(
+        ErrorCodes.EXPRESSION,
+        (err as Error).message,
+        { file: rules.file, path: 'inputs' },
+        'decision inputs must be plain data (JSON-like values)',
+      );
     }
   }
   for (const value of Object.values(rules.constants)) scope.push(value);
@@ -77,7 +92,8 @@ function adjust(rules: RuleSet, rule: CompiledRule, scope: unknown[]): FiredRule
   let score: number | undefined;
   if (rule.score) {
     const value = evaluate(rules, rule, rule.score, scope);
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw failure(rules, rule, rule.score, `the score must be a finite number, got ${describeValue(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw failure(rules, rule, rule.score, `the score must be a finite number, got ${describeValue(value)}`);
     score = value;
   }
   const offer = scope[OFFER_SLOT] as Record<string, Scalar>;
@@ -105,16 +121,26 @@ function adjust(rules: RuleSet, rule: CompiledRule, scope: unknown[]): FiredRule
 
 /** Decides on the model's proposal for one context (an object holding every input the rules declare). */
 export function decide(rules: RuleSet, context: Readonly<Record<string, unknown>>, modelScore: number): Decision {
-  if (!Number.isFinite(modelScore)) throw new FlywheelError(ErrorCodes.BAD_RECORD, `the model score must be a finite number, got ${modelScore}`, { file: rules.file });
+  if (!Number.isFinite(modelScore))
+    throw new FlywheelError(ErrorCodes.BAD_RECORD, `the model score must be a finite number, got ${modelScore}`, { file: rules.file });
   const scope = scopeFor(rules, context, modelScore);
   const firedRules: FiredRule[] = [];
   for (const rule of rules.rules) {
     const holds = evaluate(rules, rule, rule.when, scope);
-    if (holds !== true && holds !== false && holds !== null) throw failure(rules, rule, rule.when, `the condition must give true or false, got ${describeValue(holds)}`);
+    if (holds !== true && holds !== false && holds !== null)
+      throw failure(rules, rule, rule.when, `the condition must give true or false, got ${describeValue(holds)}`);
     if (holds !== true) continue;
     if (rule.kind === 'reject') {
       firedRules.push({ id: rule.id, kind: 'reject', reason: rule.reason! });
-      return { action: null, offer: scope[OFFER_SLOT] as Record<string, Scalar>, score: modelScore, adjustedScore: scope[SCORE_SLOT] as number, rejected: true, reason: rule.reason!, firedRules };
+      return {
+        action: null,
+        offer: scope[OFFER_SLOT] as Record<string, Scalar>,
+        score: modelScore,
+        adjustedScore: scope[SCORE_SLOT] as number,
+        rejected: true,
+        reason: rule.reason!,
+        firedRules,
+      };
     }
     firedRules.push(adjust(rules, rule, scope));
   }

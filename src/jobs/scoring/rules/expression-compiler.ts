@@ -136,10 +136,14 @@ class Compiler {
     const name = node.callee.type === 'Identifier' ? (node.callee as jsep.Identifier).name : undefined;
     const fn = name === undefined ? undefined : expressionFunction(name);
     if (!fn) {
-      throw new ExpressionCompileError(`${name === undefined ? 'only named functions' : `'${name}' is not a function that`} can be called; available: ${FUNCTION_NAMES.join(', ')}`);
+      throw new ExpressionCompileError(
+        `${name === undefined ? 'only named functions' : `'${name}' is not a function that`} can be called; available: ${FUNCTION_NAMES.join(', ')}`,
+      );
     }
     if (node.arguments.length < fn.minArgs || node.arguments.length > fn.maxArgs) {
-      throw new ExpressionCompileError(`${name}() takes ${fn.minArgs === fn.maxArgs ? fn.minArgs : `${fn.minArgs} to ${fn.maxArgs}`} arguments, got ${node.arguments.length}: ${fn.usage}`);
+      throw new ExpressionCompileError(
+        `${name}() takes ${fn.minArgs === fn.maxArgs ? fn.minArgs : `${fn.minArgs} to ${fn.maxArgs}`} arguments, got ${node.arguments.length}: ${fn.usage}`,
+      );
     }
     const args = node.arguments.map((a) => this.compile(a, depth + 1));
     return (s) => fn.apply(args.map((a) => a(s)));

@@ -60,7 +60,8 @@ interface RawRules {
   rules: RawRule[];
 }
 
-const FORMAT_HINT = 'a rules file has inputs: [names], constants: {name: value}, decision: {action, threshold, offer: {field: value}} and rules: [{id, description, when, reject: reason | adjust: {score, offer: {field: expression}}}]';
+const FORMAT_HINT =
+  'a rules file has inputs: [names], constants: {name: value}, decision: {action, threshold, offer: {field: value}} and rules: [{id, description, when, reject: reason | adjust: {score, offer: {field: expression}}}]';
 
 class RulesLoader {
   private readonly lines = new LineCounter();
@@ -75,13 +76,23 @@ class RulesLoader {
     const err = this.doc.errors[0];
     if (err) {
       const line = this.lines.linePos(err.pos[0]).line;
-      throw new FlywheelError(ErrorCodes.RULES_INVALID, `YAML syntax: ${err.message.split('\n')[0]}`, { file, line }, 'fix the YAML syntax (indentation, quotes, colons)');
+      throw new FlywheelError(
+        ErrorCodes.RULES_INVALID,
+        `YAML syntax: ${err.message.split('\n')[0]}`,
+        { file, line },
+        'fix the YAML syntax (indentation, quotes, colons)',
+      );
     }
   }
 
   private fail(path: YamlPath, message: string, hint: string): never {
     const line = lineOf(this.doc, this.lines, path);
-    throw new FlywheelError(ErrorCodes.RULES_INVALID, message, { file: this.file, path: printPath(path) || '(top level)', ...(line !== undefined ? { line } : {}) }, hint);
+    throw new FlywheelError(
+      ErrorCodes.RULES_INVALID,
+      message,
+      { file: this.file, path: printPath(path) || '(top level)', ...(line !== undefined ? { line } : {}) },
+      hint,
+    );
   }
 
   load(): RuleSet {
@@ -99,7 +110,11 @@ class RulesLoader {
     const firstAdjust = compiled.findIndex((r) => r.kind === 'adjust');
     const lateReject = compiled.findIndex((r, i) => r.kind === 'reject' && firstAdjust >= 0 && i > firstAdjust);
     if (lateReject >= 0) {
-      this.fail(['rules', lateReject], `reject rule '${compiled[lateReject]!.id}' comes after adjust rule '${compiled[firstAdjust]!.id}'`, 'hard rejects come first: move every reject rule above the first adjust rule');
+      this.fail(
+        ['rules', lateReject],
+        `reject rule '${compiled[lateReject]!.id}' comes after adjust rule '${compiled[firstAdjust]!.id}'`,
+        'hard rejects come first: move every reject rule above the first adjust rule',
+      );
     }
     return { file: this.file, inputs: data.inputs, constants: data.constants, decision: data.decision, rules: compiled };
   }
@@ -123,22 +138,42 @@ class RulesLoader {
       return { expression: compileExpression(String(source), this.slots), path: printPath(path), ...(line !== undefined ? { line } : {}) };
     } catch (err) {
       if (!(err instanceof ExpressionCompileError)) throw err;
-      this.fail(path, `${printPath(path)}: ${err.message} in \`${String(source)}\``, 'expressions use inputs, constants, score, modelScore, offer, arithmetic, comparisons, && || ! ?: and the functions ' + FUNCTION_NAMES.join(', '));
+      this.fail(
+        path,
+        `${printPath(path)}: ${err.message} in \`${String(source)}\``,
+        'expressions use inputs, constants, score, modelScore, offer, arithmetic, comparisons, && || ! ?: and the functions ' + FUNCTION_NAMES.join(', '),
+      );
     }
   }
 
   private rule(raw: RawRule, i: number, data: RawRules): CompiledRule {
     const at: YamlPath = ['rules', i];
     const duplicate = data.rules.findIndex((r) => r.id === raw.id);
-    if (duplicate < i) this.fail([...at, 'id'], `rule id '${raw.id}' is already used by rules[${duplicate}]`, 'give every rule a unique id: decisions record the ids of the rules that fired');
-    if ((raw.reject === undefined) === (raw.adjust === undefined)) this.fail(at, `rule '${raw.id}' needs exactly one of 'reject' or 'adjust'`, "reject: <reason> stops the decision; adjust: {score, offer} changes it");
-    const rule: CompiledRule = { id: raw.id, kind: raw.reject !== undefined ? 'reject' : 'adjust', when: this.expression(raw.when, [...at, 'when']), offer: [] };
+    if (duplicate < i)
+      this.fail(
+        [...at, 'id'],
+        `rule id '${raw.id}' is already used by rules[${duplicate}]`,
+        'give every rule a unique id: decisions record the ids of the rules that fired',
+      );
+    if ((raw.reject === undefined) === (raw.adjust === undefined))
+      this.fail(at, `rule '${raw.id}' needs exactly one of 'reject' or 'adjust'`, 'reject: <reason> stops the decision; adjust: {score, offer} changes it');
+    const rule: CompiledRule = {
+      id: raw.id,
+      kind: raw.reject !== undefined ? 'reject' : 'adjust',
+      when: this.expression(raw.when, [...at, 'when']),
+      offer: [],
+    };
     if (raw.description !== undefined) rule.description = raw.description;
     if (raw.reject !== undefined) rule.reason = raw.reject;
     if (raw.adjust?.score !== undefined) rule.score = this.expression(raw.adjust.score, [...at, 'adjust', 'score']);
     for (const [field, source] of Object.entries(raw.adjust?.offer ?? {})) {
       const path: YamlPath = [...at, 'adjust', 'offer', field];
-      if (!Object.hasOwn(data.decision.offer, field)) this.fail(path, `offer field '${field}' is not in decision.offer`, `declare it with its default value under decision.offer; declared: ${Object.keys(data.decision.offer).join(', ') || 'none'}`);
+      if (!Object.hasOwn(data.decision.offer, field))
+        this.fail(
+          path,
+          `offer field '${field}' is not in decision.offer`,
+          `declare it with its default value under decision.offer; declared: ${Object.keys(data.decision.offer).join(', ') || 'none'}`,
+        );
       rule.offer.push({ field, value: this.expression(source, path) });
     }
     return rule;

@@ -8,14 +8,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { alwaysValid, confidenceSequenceHalfWidth, MIN_UNITS_PER_ARM, mixtureLikelihoodRatioPValue, type AlwaysValidResult } from '../../../../src/jobs/experiments/stats/always-valid.js';
+import {
+  alwaysValid,
+  confidenceSequenceHalfWidth,
+  MIN_UNITS_PER_ARM,
+  mixtureLikelihoodRatioPValue,
+  type AlwaysValidResult,
+} from '../../../../src/jobs/experiments/stats/always-valid.js';
 import { addObservation, createMoments } from '../../../../src/jobs/experiments/stats/moments.js';
 import { differenceInMeans } from '../../../../src/jobs/experiments/stats/welch.js';
 import { assertClose, QUADRATURE_TOLERANCE, reference } from './reference-values.js';
 import { seededRandom } from './simulation.js';
 
 test('the sequence bound is where 1 / Lambda = alpha, and is wider than the fixed-horizon interval', () => {
-  for (const [v, tau2, alpha] of [[0.01, 0.04, 0.05], [2e-4, 1e-3, 0.01], [1, 0.5, 0.1]] as const) {
+  for (const [v, tau2, alpha] of [
+    [0.01, 0.04, 0.05],
+    [2e-4, 1e-3, 0.01],
+    [1, 0.5, 0.1],
+  ] as const) {
     const half = confidenceSequenceHalfWidth(v, tau2, alpha);
     assert.ok(Math.abs(mixtureLikelihoodRatioPValue(half, v, tau2) - alpha) < 1e-12 * alpha);
     assert.ok(mixtureLikelihoodRatioPValue(1.01 * half, v, tau2) < alpha);
@@ -42,7 +52,7 @@ test('half-width, interval and p-value against the mixture likelihood ratio inte
   }
 });
 
-test('property: the interval excludes 0 exactly when the look\'s p-value is below alpha, over random inputs', () => {
+test("property: the interval excludes 0 exactly when the look's p-value is below alpha, over random inputs", () => {
   // Variance, tau^2 and alpha are fast-check doubles, spread over their orders of magnitude. The estimate is a multiple
   // k of the half-width drawn uniformly in [-3, 3]: fast-check's doubles crowd near 0 and would seldom land just
   // outside the boundary, where an interval at alpha / 2 and a p-value at alpha disagree (a band 1% to 40% of the
@@ -117,7 +127,7 @@ test('under a true null watched after every one of 1000 updates: always-valid <=
   assert.ok(rates.naive >= 0.3, `naive false-positive rate ${rates.naive}`);
 });
 
-test('with a wide mixing distribution (tau^2 1) the guarantee holds from the report\'s minimum units per arm', (t) => {
+test("with a wide mixing distribution (tau^2 1) the guarantee holds from the report's minimum units per arm", (t) => {
   const runs = 400;
   const rates = peeking(42, runs, 600, 1, MIN_UNITS_PER_ARM);
   t.diagnostic(`400 experiments, tau^2 1, watched from ${MIN_UNITS_PER_ARM} units per arm: always-valid ${rates.alwaysValid}, naive ${rates.naive}`);
@@ -183,7 +193,9 @@ test('false positives under continuous peeking: at most alpha, at the rate numpy
   const runs = 10_000;
   const rate = nullFalsePositiveRate(runs, looks, tau2, 0.05, 25);
   const allowance = 0.05 + 3 * binomialSe(0.05, runs);
-  t.diagnostic(`${runs} null experiments watched over ${looks} looks, tau^2 ${tau2}: always-valid false-positive rate ${rate}, numpy ${rateAtAlpha['0.05']}, allowance ${allowance.toFixed(4)}`);
+  t.diagnostic(
+    `${runs} null experiments watched over ${looks} looks, tau^2 ${tau2}: always-valid false-positive rate ${rate}, numpy ${rateAtAlpha['0.05']}, allowance ${allowance.toFixed(4)}`,
+  );
   assert.ok(rate <= allowance, `false-positive rate ${rate} above alpha + 3 SE = ${allowance}`);
   const expected = rateAtAlpha['0.05']!;
   const band = 3 * (binomialSe(expected, runs) + binomialSe(expected, referenceRuns));

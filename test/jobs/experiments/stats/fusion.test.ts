@@ -32,7 +32,11 @@ test('inverse-variance fusion and the disagreement p-value against generalized l
 });
 
 test('a bias variance moves the synthesis toward the randomized estimate', () => {
-  const f = fuseEstimates({ estimate: 0.0522, standardError: 0.0085 }, { estimate: 0.0489, standardError: 0.0092 }, { alpha: 0.05, observationalBiasVariance: 0.01 ** 2 });
+  const f = fuseEstimates(
+    { estimate: 0.0522, standardError: 0.0085 },
+    { estimate: 0.0489, standardError: 0.0092 },
+    { alpha: 0.05, observationalBiasVariance: 0.01 ** 2 },
+  );
   // Observational variance 0.0092^2 + 0.01^2 = 1.8464e-4; prior weight = (1/7.225e-5) / (1/7.225e-5 + 1/1.8464e-4) = 0.71875.
   assert.ok(Math.abs(f.bayesian.priorWeight - 0.71875) < 5e-5);
   assert.ok(f.bayesian.mean > f.inverseVariance.estimate && f.bayesian.mean < 0.0522);
@@ -41,7 +45,10 @@ test('a bias variance moves the synthesis toward the randomized estimate', () =>
 test('estimates that disagree beyond their combined error are flagged', () => {
   // 1.794 vs -15.205 with se 0.671 and 0.9: z = 17 / 1.12 = 15.
   const f = fuseEstimates({ estimate: 1.794, standardError: 0.671 }, { estimate: -15.205, standardError: 0.9 }, { alpha: 0.05 });
-  assert.deepEqual(f.warnings.map((w) => w.code), [StatsWarningCodes.ESTIMATES_DISAGREE]);
+  assert.deepEqual(
+    f.warnings.map((w) => w.code),
+    [StatsWarningCodes.ESTIMATES_DISAGREE],
+  );
   assert.ok(f.disagreement.pValue < 1e-40);
   // Just inside: difference 1.9 combined se. Just outside: 2.0.
   const se = Math.sqrt(2);

@@ -71,7 +71,7 @@ test('retraction and merge: an arm equals one built from the units that remain',
   const full = createObservationalArm(['y', 'x1']);
   const kept = createObservationalArm(['y', 'x1']);
   units.forEach((u, i) => {
-    const e = 0.05 + 0.9 * ((i * 37) % 100) / 100;
+    const e = 0.05 + (0.9 * ((i * 37) % 100)) / 100;
     addObservationalUnit(full, u, e, true, ATE);
     if (i % 3 === 0) removeObservationalUnit(full, u, e, true, ATE);
     else addObservationalUnit(kept, u, e, true, ATE);
@@ -116,11 +116,23 @@ test('confounded world, 20000 units: naive difference far off; weighted ATE and 
     assert.ok(w.naive!.estimate > 2, `naive ${w.naive!.estimate}`);
     // The effect's standard error is about 0.02 here; three of them.
     assert.ok(Math.abs(w.effect.estimate - 0.5) < 3 * w.effect.standardError, `${config.estimand} ${w.effect.estimate} +- ${w.effect.standardError}`);
-    assert.ok(w.balance.every((b) => Math.abs(b.before!) > 0.3 && Math.abs(b.after!) < 0.1), JSON.stringify(w.balance));
+    assert.ok(
+      w.balance.every((b) => Math.abs(b.before!) > 0.3 && Math.abs(b.after!) < 0.1),
+      JSON.stringify(w.balance),
+    );
     // Both covariates drive the choice, so both differ before weighting (and only then).
-    assert.deepEqual(w.warnings.map((x) => [x.code, /"(\w+)"/.exec(x.message)![1]]), [[StatsWarningCodes.IMBALANCE_BEFORE_WEIGHTING, 'x1'], [StatsWarningCodes.IMBALANCE_BEFORE_WEIGHTING, 'x2']]);
+    assert.deepEqual(
+      w.warnings.map((x) => [x.code, /"(\w+)"/.exec(x.message)![1]]),
+      [
+        [StatsWarningCodes.IMBALANCE_BEFORE_WEIGHTING, 'x1'],
+        [StatsWarningCodes.IMBALANCE_BEFORE_WEIGHTING, 'x2'],
+      ],
+    );
     // Stabilized weights average about 1 when the propensity model is right (their sampling error here is ~0.02).
-    assert.ok(Math.abs(w.meanStabilizedWeight.control - 1) < 0.05 && Math.abs(w.meanStabilizedWeight.treated - 1) < 0.05, JSON.stringify(w.meanStabilizedWeight));
+    assert.ok(
+      Math.abs(w.meanStabilizedWeight.control - 1) < 0.05 && Math.abs(w.meanStabilizedWeight.treated - 1) < 0.05,
+      JSON.stringify(w.meanStabilizedWeight),
+    );
   }
 });
 
@@ -149,12 +161,16 @@ test('1000 confounded experiments weighted by the true propensities: 93-97% cove
   // make it conservative), so coverage is checked on both sides and the reported error against the estimates' spread.
   // Half the selection strength of the world above keeps the weights under about 7: with weights up to 30, 1000
   // units are too few for the linearization (seen: coverage 0.935, error 5% below the spread).
-  const found = simulateEstimates(1000, (run) => {
-    const control = createObservationalArm(['y']);
-    const treated = createObservationalArm(['y']);
-    for (const u of confoundedWorld(5000 + run, 1000, 0.5)) addObservationalUnit(u.treated ? treated : control, u, u.propensity, u.treated, ATE);
-    return weightingEstimate(control, treated, 'y', [], ATE, 0.05)?.effect;
-  }, 0.5);
+  const found = simulateEstimates(
+    1000,
+    (run) => {
+      const control = createObservationalArm(['y']);
+      const treated = createObservationalArm(['y']);
+      for (const u of confoundedWorld(5000 + run, 1000, 0.5)) addObservationalUnit(u.treated ? treated : control, u, u.propensity, u.treated, ATE);
+      return weightingEstimate(control, treated, 'y', [], ATE, 0.05)?.effect;
+    },
+    0.5,
+  );
   assertCalibrated(t, found, 'weighted (Hajek) effect');
 });
 
@@ -164,7 +180,10 @@ test('arms that barely overlap are flagged: propensities near 0 and 1', () => {
   const w = weightingEstimate(control, treated, 'y', ['x1', 'x2'], ATE, 0.05)!;
   assert.ok(w.overlap.treated.highTail > 0.1 && w.overlap.control.lowTail > 0.1, JSON.stringify(w.overlap));
   // One warning per arm for the tails.
-  assert.deepEqual(w.warnings.filter((x) => x.code === StatsWarningCodes.POOR_OVERLAP).map((x) => x.arm), ['treated', 'control']);
+  assert.deepEqual(
+    w.warnings.filter((x) => x.code === StatsWarningCodes.POOR_OVERLAP).map((x) => x.arm),
+    ['treated', 'control'],
+  );
   assert.equal(weightingEstimate(createObservationalArm(['y']), treated, 'y', [], ATE, 0.05), null);
 });
 
@@ -177,7 +196,10 @@ test('more than 5% of units with a clipped propensity is flagged', () => {
   for (let i = 0; i < 12; i++) addObservationalUnit(treated, { y: i % 3 }, 0.005, true, ATE);
   const w = weightingEstimate(control, treated, 'y', [], ATE, 0.05)!;
   assert.equal(w.overlap.clippedShare, 0.06);
-  assert.ok(w.warnings.some((x) => x.code === StatsWarningCodes.POOR_OVERLAP && x.arm === undefined && /clipped/.test(x.message)), JSON.stringify(w.warnings));
+  assert.ok(
+    w.warnings.some((x) => x.code === StatsWarningCodes.POOR_OVERLAP && x.arm === undefined && /clipped/.test(x.message)),
+    JSON.stringify(w.warnings),
+  );
 });
 
 test('treated units with no control anywhere near, and a few units carrying the weights, are flagged', () => {
@@ -190,10 +212,13 @@ test('treated units with no control anywhere near, and a few units carrying the 
   for (let i = 0; i < 100; i++) addObservationalUnit(control, { y: i % 5 }, 0.2, false, ATE);
   const w = weightingEstimate(control, treated, 'y', [], ATE, 0.05)!;
   assert.ok(Math.abs(w.overlap.treated.effectiveSampleSize - 4.8) < 0.05, `${w.overlap.treated.effectiveSampleSize}`);
-  assert.deepEqual(w.warnings.map((x) => [x.code, x.arm]), [
-    [StatsWarningCodes.POOR_OVERLAP, 'treated'],
-    [StatsWarningCodes.POOR_OVERLAP, 'treated'],
-    [StatsWarningCodes.POOR_OVERLAP, 'control'],
-    [StatsWarningCodes.EXTREME_WEIGHTS, 'treated'],
-  ]);
+  assert.deepEqual(
+    w.warnings.map((x) => [x.code, x.arm]),
+    [
+      [StatsWarningCodes.POOR_OVERLAP, 'treated'],
+      [StatsWarningCodes.POOR_OVERLAP, 'treated'],
+      [StatsWarningCodes.POOR_OVERLAP, 'control'],
+      [StatsWarningCodes.EXTREME_WEIGHTS, 'treated'],
+    ],
+  );
 });

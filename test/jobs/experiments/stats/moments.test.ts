@@ -102,7 +102,10 @@ test('retracting everything leaves exact zeros, and the next observation starts 
   assert.ok([m.weight, m.weightSquared, ...m.sum, ...m.cross, ...m.crossSquaredWeight, ...m.sumSquaredWeight].every((v) => v === 0));
   addObservation(m, { y: 5, x: 1 });
   assert.equal(meanOf(m, 'y'), 5);
-  assert.throws(() => removeObservation(createMoments(['y']), { y: 1 }), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.STATE);
+  assert.throws(
+    () => removeObservation(createMoments(['y']), { y: 1 }),
+    (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.STATE,
+  );
 });
 
 test('merge equals one accumulator over both parts, whatever the shifts and the order', () => {
@@ -142,7 +145,10 @@ test('plain data: survives JSON and msgpack and keeps accumulating', () => {
 });
 
 test('bad input is refused with the variable named', () => {
-  assert.throws(() => createMoments(['y', 'y']), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.CONFIG_INVALID);
+  assert.throws(
+    () => createMoments(['y', 'y']),
+    (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.CONFIG_INVALID,
+  );
   const m = createMoments(['y', 'x']);
   assert.throws(() => addObservation(m, { y: 1 }), /"x" must be a finite number/);
   assert.throws(() => addObservation(m, { y: Number.NaN, x: 1 }), /"y" must be a finite number/);

@@ -48,7 +48,10 @@ test('ITT, first stage, F and the complier effect with its delta-method error ag
   // (Var(ITT_Y), -2 beta Cov and beta^2 Var(ITT_D) are about 0.087, -0.044 and 0.018 of a total of 0.061), so a
   // term left out or of the wrong sign moves the standard error by far more than the tolerance.
   const total = Object.values(varianceTerms).reduce((a, b) => a + b, 0);
-  assert.ok(Object.values(varianceTerms).every((term) => Math.abs(term) > 0.1 * total), JSON.stringify(varianceTerms));
+  assert.ok(
+    Object.values(varianceTerms).every((term) => Math.abs(term) > 0.1 * total),
+    JSON.stringify(varianceTerms),
+  );
   const a = complierAnalysis(momentsOfColumns(control), momentsOfColumns(treatment), 'y', 'd', reference.alpha)!;
   assertEstimate(a.intentToTreat, intentToTreat, STUDENT_T_TOLERANCE, 'ITT');
   assertEstimate(a.firstStage, firstStage, STUDENT_T_TOLERANCE, 'first stage');
@@ -58,10 +61,14 @@ test('ITT, first stage, F and the complier effect with its delta-method error ag
 
 test('95% intervals cover the true complier effect in 93-97% of 1000 experiments, with the right error', (t) => {
   const random = seededRandom(32);
-  const found = simulateEstimates(1000, () => {
-    const { control, treatment } = experiment(random, 800, 0.5, 0.4);
-    return complierAnalysis(control, treatment, 'y', 'd', 0.05)?.complierEffect;
-  }, 0.4);
+  const found = simulateEstimates(
+    1000,
+    () => {
+      const { control, treatment } = experiment(random, 800, 0.5, 0.4);
+      return complierAnalysis(control, treatment, 'y', 'd', 0.05)?.complierEffect;
+    },
+    0.4,
+  );
   assertCalibrated(t, found, 'complier effect');
 });
 
@@ -72,9 +79,19 @@ test('a weak first stage is flagged, and a zero one gives no complier effect', (
   const none = createMoments(['y', 'd']);
   const some = createMoments(['y', 'd']);
   for (const y of [1, 2, 3]) addObservation(none, { y, d: 0 });
-  for (const [y, d] of [[1, 0], [2, 1], [4, 1], [3, 0]]) addObservation(some, { y: y!, d: d! });
+  for (const [y, d] of [
+    [1, 0],
+    [2, 1],
+    [4, 1],
+    [3, 0],
+  ])
+    addObservation(some, { y: y!, d: d! });
   const half = createMoments(['y', 'd']);
-  for (const [y, d] of [[1, 1], [5, 0]]) addObservation(half, { y: y!, d: d! });
+  for (const [y, d] of [
+    [1, 1],
+    [5, 0],
+  ])
+    addObservation(half, { y: y!, d: d! });
   assert.equal(complierAnalysis(half, some, 'y', 'd', 0.05)!.complierEffect, null, 'usage is 1/2 in both arms');
   assert.equal(complierAnalysis(none, some, 'y', 'd', 0.05)!.complierEffect!.estimate, (2.5 - 2) / 0.5);
 });

@@ -77,6 +77,14 @@ test('95% intervals of CUPED and of difference-in-differences cover the truth in
   };
   const experiments = Array.from({ length: 1000 }, () => [sampleMoments(['y', 'x'], 60, draw(0)), sampleMoments(['y', 'x'], 60, draw(0.3))] as const);
   // Theta is estimated on the same data, which Welch's t ignores; at 120 units that costs well under a point of coverage.
-  assertCalibrated(t, simulateEstimates(1000, (run) => cupedDifference(...experiments[run]!, 'y', 'x', 0.05)?.effect, 0.3), 'CUPED');
-  assertCalibrated(t, simulateEstimates(1000, (run) => differenceInDifferences(...experiments[run]!, 'y', 'x', 0.05), 0.3), 'difference-in-differences');
+  assertCalibrated(
+    t,
+    simulateEstimates(1000, (run) => cupedDifference(...experiments[run]!, 'y', 'x', 0.05)?.effect, 0.3),
+    'CUPED',
+  );
+  assertCalibrated(
+    t,
+    simulateEstimates(1000, (run) => differenceInDifferences(...experiments[run]!, 'y', 'x', 0.05), 0.3),
+    'difference-in-differences',
+  );
 });

@@ -24,10 +24,11 @@ function world(seed: number, units: number): Row[] {
 /** Solves the 3 x 3 system A x = b by Gaussian elimination (A is positive definite here). */
 function solve3(A: number[][], b: number[]): number[] {
   const m = A.map((row, i) => [...row, b[i]!]);
-  for (let i = 0; i < 3; i++) for (let k = i + 1; k < 3; k++) {
-    const f = m[k]![i]! / m[i]![i]!;
-    for (let j = i; j < 4; j++) m[k]![j]! -= f * m[i]![j]!;
-  }
+  for (let i = 0; i < 3; i++)
+    for (let k = i + 1; k < 3; k++) {
+      const f = m[k]![i]! / m[i]![i]!;
+      for (let j = i; j < 4; j++) m[k]![j]! -= f * m[i]![j]!;
+    }
   const x = [0, 0, 0];
   for (let i = 2; i >= 0; i--) x[i] = (m[i]![3]! - [1, 2].filter((j) => j > i).reduce((s, j) => s + m[i]![j]! * x[j]!, 0)) / m[i]![i]!;
   return x;
@@ -38,7 +39,11 @@ function batchFit(rows: Row[]): { coefficients: number[]; standardErrors: number
   let theta = [0, 0, 0];
   let H: number[][] = [];
   for (let iteration = 0; iteration < 25; iteration++) {
-    H = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+    H = [
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+    ];
     const g = [0, 0, 0];
     for (const r of rows) {
       const z = [1, r.age, r.income];
@@ -51,7 +56,14 @@ function batchFit(rows: Row[]): { coefficients: number[]; standardErrors: number
     const step = solve3(H, g);
     theta = theta.map((v, i) => v + step[i]!);
   }
-  const standardErrors = [0, 1, 2].map((i) => Math.sqrt(solve3(H, [0, 1, 2].map((j) => (j === i ? 1 : 0)))[i]!));
+  const standardErrors = [0, 1, 2].map((i) =>
+    Math.sqrt(
+      solve3(
+        H,
+        [0, 1, 2].map((j) => (j === i ? 1 : 0)),
+      )[i]!,
+    ),
+  );
   return { coefficients: theta, standardErrors };
 }
 

@@ -12,7 +12,12 @@ import { assertCalibrated, sampleMoments, seededRandom, simulateEstimates } from
 
 test('worked by hand: three users with (revenue, sessions) (2, 1), (6, 2), (4, 3)', () => {
   const m = createMoments(['revenue', 'sessions']);
-  for (const [revenue, sessions] of [[2, 1], [6, 2], [4, 3]]) addObservation(m, { revenue: revenue!, sessions: sessions! });
+  for (const [revenue, sessions] of [
+    [2, 1],
+    [6, 2],
+    [4, 3],
+  ])
+    addObservation(m, { revenue: revenue!, sessions: sessions! });
   // R = 4 / 2 = 2. Var(rev) = 4, Var(ses) = 1, Cov = ((-2)(-1) + (2)(0) + (0)(1)) / 2 = 1.
   // Var(R) = (4 - 2*2*1 + 4*1) / (3 * 2^2) = 4 / 12.
   const r = ratioOf(m, 'revenue', 'sessions')!;
@@ -23,7 +28,10 @@ test('worked by hand: three users with (revenue, sessions) (2, 1), (6, 2), (4, 3
 test('per-arm ratios and variances, and their difference, against the generic delta method (reference fixture)', () => {
   const { control, treatment, controlArm, treatmentArm, difference } = reference.ratio;
   const [c, t] = [momentsOfColumns(control), momentsOfColumns(treatment)];
-  for (const [m, expected, name] of [[c, controlArm, 'control'], [t, treatmentArm, 'treatment']] as const) {
+  for (const [m, expected, name] of [
+    [c, controlArm, 'control'],
+    [t, treatmentArm, 'treatment'],
+  ] as const) {
     const r = ratioOf(m, 'numerator', 'denominator')!;
     assertClose(r.ratio, expected.ratio, NORMAL_TOLERANCE, `${name} ratio`);
     assertClose(r.variance, expected.variance, NORMAL_TOLERANCE, `${name} ratio variance`);
@@ -42,9 +50,17 @@ test('95% intervals cover the true difference of revenue per session in 93-97% o
     return { sessions, revenue: perSession * sessions * (0.5 + random.uniform()) };
   };
   const truth = 1.1 - 1.0;
-  const found = simulateEstimates(1000, () => ratioDifference(
-    sampleMoments(['revenue', 'sessions'], 400, user(1.0)),
-    sampleMoments(['revenue', 'sessions'], 400, user(1.1)),
-    'revenue', 'sessions', 0.05), truth);
+  const found = simulateEstimates(
+    1000,
+    () =>
+      ratioDifference(
+        sampleMoments(['revenue', 'sessions'], 400, user(1.0)),
+        sampleMoments(['revenue', 'sessions'], 400, user(1.1)),
+        'revenue',
+        'sessions',
+        0.05,
+      ),
+    truth,
+  );
   assertCalibrated(t, found, 'ratio difference');
 });

@@ -89,7 +89,8 @@ export function assertEstimate(actual: Estimate | null | undefined, expected: Re
   assertClose(actual.lower, expected.lower, referenceTolerance, `${what} lower`);
   assertClose(actual.upper, expected.upper, referenceTolerance, `${what} upper`);
   assert.equal(actual.degreesOfFreedom === undefined, expected.degreesOfFreedom === undefined, `${what}: reference distribution`);
-  if (expected.degreesOfFreedom !== undefined) assertClose(actual.degreesOfFreedom!, expected.degreesOfFreedom, referenceTolerance, `${what} degrees of freedom`);
+  if (expected.degreesOfFreedom !== undefined)
+    assertClose(actual.degreesOfFreedom!, expected.degreesOfFreedom, referenceTolerance, `${what} degrees of freedom`);
 }
 
 /** Moments of equally long columns, one observation per index: { y: [...], x: [...] }. */

@@ -26,7 +26,12 @@ test('worked by hand: control [1, 2, 3], treatment [2, 4, 6, 8]', () => {
 
 test('estimate, standard error, p-value and interval against the generic delta method (reference fixture)', () => {
   const { control, treatment, relativeLift: expected } = reference.twoArms;
-  assertEstimate(relativeLift(momentsOfColumns({ y: control }), momentsOfColumns({ y: treatment }), 'y', reference.alpha), expected, NORMAL_TOLERANCE, 'relative lift');
+  assertEstimate(
+    relativeLift(momentsOfColumns({ y: control }), momentsOfColumns({ y: treatment }), 'y', reference.alpha),
+    expected,
+    NORMAL_TOLERANCE,
+    'relative lift',
+  );
 });
 
 test('no lift over a zero control mean', () => {
@@ -35,9 +40,16 @@ test('no lift over a zero control mean', () => {
 
 test('95% intervals cover the true lift (10% on a 20% conversion rate) in 93-97% of 1000 experiments, with the right error', (t) => {
   const random = seededRandom(12);
-  const found = simulateEstimates(1000, () => relativeLift(
-    sampleMoments(['y'], 3000, () => ({ y: random.bernoulli(0.2) })),
-    sampleMoments(['y'], 3000, () => ({ y: random.bernoulli(0.22) })),
-    'y', 0.05), 0.1);
+  const found = simulateEstimates(
+    1000,
+    () =>
+      relativeLift(
+        sampleMoments(['y'], 3000, () => ({ y: random.bernoulli(0.2) })),
+        sampleMoments(['y'], 3000, () => ({ y: random.bernoulli(0.22) })),
+        'y',
+        0.05,
+      ),
+    0.1,
+  );
   assertCalibrated(t, found, 'relative lift');
 });

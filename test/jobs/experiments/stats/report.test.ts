@@ -46,8 +46,18 @@ const ARMS = { control: arm(71, 2000, 0, 0), small: arm(72, 2000, 0.2, 0.5), lar
 
 test('three arms: every comparison filled, consistent with its estimator, Holm across arms', () => {
   const report = metricReport(ARMS, CONFIG);
-  assert.deepEqual(report.arms.map((a) => [a.arm, a.count]), [['control', 2000], ['small', 2000], ['large', 2000]]);
-  assert.deepEqual(report.comparisons.map((c) => c.arm), ['small', 'large']);
+  assert.deepEqual(
+    report.arms.map((a) => [a.arm, a.count]),
+    [
+      ['control', 2000],
+      ['small', 2000],
+      ['large', 2000],
+    ],
+  );
+  assert.deepEqual(
+    report.comparisons.map((c) => c.arm),
+    ['small', 'large'],
+  );
   for (const c of report.comparisons) {
     assert.deepEqual(c.difference, differenceInMeans(ARMS.control, ARMS[c.arm as 'small' | 'large'], 'revenue', 0.05));
     assert.ok(c.cuped!.applied && c.cuped!.varianceReduction > 0.5, 'pre-period revenue explains most of the variance');
@@ -56,7 +66,10 @@ test('three arms: every comparison filled, consistent with its estimator, Holm a
     assert.ok(c.ratioDifference && c.relativeLift && c.bayesian && c.alwaysValid);
   }
   const raw = report.comparisons.map((c) => c.difference!.pValue);
-  assert.deepEqual(report.comparisons.map((c) => c.adjustedPValue), adjustPValues(raw, 'holm'));
+  assert.deepEqual(
+    report.comparisons.map((c) => c.adjustedPValue),
+    adjustPValues(raw, 'holm'),
+  );
   const large = report.comparisons[1]!;
   const analysis = large.nonCompliance!;
   assert.deepEqual(analysis.intentToTreat, large.difference);
@@ -75,7 +88,10 @@ test('the always-valid p-value carries over from the previous report, and starts
   assert.equal(small.pValue, 1e-6);
   assert.equal(large.pValue, first.comparisons[1]!.alwaysValid!.pValue);
   // The interval is the intersection with the previous one: here the previous small one is the narrower.
-  assert.deepEqual([small.lower, small.upper], [Math.max(0.25, first.comparisons[0]!.alwaysValid!.lower), Math.min(0.3, first.comparisons[0]!.alwaysValid!.upper)]);
+  assert.deepEqual(
+    [small.lower, small.upper],
+    [Math.max(0.25, first.comparisons[0]!.alwaysValid!.lower), Math.min(0.3, first.comparisons[0]!.alwaysValid!.upper)],
+  );
   assert.deepEqual([large.lower, large.upper], [first.comparisons[1]!.alwaysValid!.lower, first.comparisons[1]!.alwaysValid!.upper]);
   const few = { control: arm(74, MIN_UNITS_PER_ARM - 1, 0, 0), small: arm(75, 40, 0, 0), large: arm(76, 40, 0, 0) };
   assert.ok(metricReport(few, CONFIG).comparisons.every((c) => c.difference !== null && c.alwaysValid === null));
@@ -95,8 +111,23 @@ test('warnings: sample-ratio mismatch, an empty arm, a weak instrument, a zero c
   const random = seededRandom(79);
   // Control outcomes all 0, and a pre-exposure variable that never varies (so it cannot reduce any variance).
   const zeros = (units: number) => sampleMoments(['y', 'x'], units, () => ({ y: 0, x: 3 }));
-  const flat = metricReport({ control: zeros(50), treatment: sampleMoments(['y', 'x'], 50, () => ({ y: random.normal(), x: 3 })) }, { metric: 'y', controlArm: 'control', arms: ['control', 'treatment'], expectedSplit: { control: 1, treatment: 1 }, alpha: 0.05, tau2: 1, correction: 'benjamini-hochberg', preExposure: 'x' });
-  assert.deepEqual(flat.warnings.map((w) => w.code), [StatsWarningCodes.ZERO_CONTROL_MEAN, StatsWarningCodes.CUPED_NOT_APPLIED]);
+  const flat = metricReport(
+    { control: zeros(50), treatment: sampleMoments(['y', 'x'], 50, () => ({ y: random.normal(), x: 3 })) },
+    {
+      metric: 'y',
+      controlArm: 'control',
+      arms: ['control', 'treatment'],
+      expectedSplit: { control: 1, treatment: 1 },
+      alpha: 0.05,
+      tau2: 1,
+      correction: 'benjamini-hochberg',
+      preExposure: 'x',
+    },
+  );
+  assert.deepEqual(
+    flat.warnings.map((w) => w.code),
+    [StatsWarningCodes.ZERO_CONTROL_MEAN, StatsWarningCodes.CUPED_NOT_APPLIED],
+  );
 });
 
 test('corrections across metrics adjust every comparison of every report together', () => {
@@ -104,9 +135,16 @@ test('corrections across metrics adjust every comparison of every report togethe
   const sessions = metricReport(ARMS, { ...CONFIG, metric: 'sessions' });
   const adjusted = adjustAcrossMetrics([revenue, sessions], 'benjamini-hochberg');
   const raw = [...revenue.comparisons, ...sessions.comparisons].map((c) => c.difference!.pValue);
-  assert.deepEqual(adjusted.flatMap((r) => r.comparisons.map((c) => c.adjustedPValue)), adjustPValues(raw, 'benjamini-hochberg'));
+  assert.deepEqual(
+    adjusted.flatMap((r) => r.comparisons.map((c) => c.adjustedPValue)),
+    adjustPValues(raw, 'benjamini-hochberg'),
+  );
   assert.equal(adjusted[0]!.correction, 'benjamini-hochberg');
-  assert.deepEqual(revenue.comparisons.map((c) => c.adjustedPValue), adjustPValues(raw.slice(0, 2), 'holm'), 'the inputs are left as they were');
+  assert.deepEqual(
+    revenue.comparisons.map((c) => c.adjustedPValue),
+    adjustPValues(raw.slice(0, 2), 'holm'),
+    'the inputs are left as they were',
+  );
 });
 
 test('an observational comparison is reported with its diagnostics and fused with the randomized estimate', () => {
@@ -118,7 +156,13 @@ test('an observational comparison is reported with its diagnostics and fused wit
     const preRevenue = 10 + 3 * random.normal();
     const e = 1 / (1 + Math.exp(-(preRevenue - 10) / 3));
     const chose = random.uniform() < e;
-    addObservationalUnit(chose ? treated : control, { preRevenue, revenue: 0.8 * preRevenue + (chose ? 1 : 0) + 2 * random.normal() }, e, chose, DEFAULT_WEIGHTING);
+    addObservationalUnit(
+      chose ? treated : control,
+      { preRevenue, revenue: 0.8 * preRevenue + (chose ? 1 : 0) + 2 * random.normal() },
+      e,
+      chose,
+      DEFAULT_WEIGHTING,
+    );
   }
   const report = metricReport(ARMS, CONFIG, {}, { arm: 'large', control, treated, covariates: ['preRevenue'], weighting: DEFAULT_WEIGHTING });
   const observational = report.observational!;
@@ -133,6 +177,9 @@ test('an observational comparison is reported with its diagnostics and fused wit
 });
 
 test('configuration errors name the arm', () => {
-  assert.throws(() => metricReport(ARMS, { ...CONFIG, controlArm: 'baseline' }), (e: unknown) => e instanceof FlywheelError && /arm "baseline"/.test(e.message));
+  assert.throws(
+    () => metricReport(ARMS, { ...CONFIG, controlArm: 'baseline' }),
+    (e: unknown) => e instanceof FlywheelError && /arm "baseline"/.test(e.message),
+  );
   assert.throws(() => metricReport({ control: ARMS.control }, CONFIG), /arm "small" has no moments/);
 });

@@ -69,7 +69,9 @@ export function simulateEstimates(runs: number, estimateOf: (run: number) => Est
  */
 export function assertCalibrated(t: TestContext, found: SimulatedEstimates, what: string): void {
   const ratio = found.rmsStandardError / found.estimateSd;
-  t.diagnostic(`${what}: coverage ${found.coverage}, reported standard error ${found.rmsStandardError.toPrecision(4)}, spread of the estimates ${found.estimateSd.toPrecision(4)} (ratio ${ratio.toFixed(3)})`);
+  t.diagnostic(
+    `${what}: coverage ${found.coverage}, reported standard error ${found.rmsStandardError.toPrecision(4)}, spread of the estimates ${found.estimateSd.toPrecision(4)} (ratio ${ratio.toFixed(3)})`,
+  );
   assert.ok(found.coverage >= 0.93 && found.coverage <= 0.97, `${what}: coverage ${found.coverage}`);
   assert.ok(Math.abs(ratio - 1) <= 0.07, `${what}: reported standard error ${found.rmsStandardError} against a spread of ${found.estimateSd}`);
 }

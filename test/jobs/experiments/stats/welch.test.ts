@@ -33,7 +33,12 @@ test('worked sample against scipy 1.17.1 ttest_ind(treatment, control, equal_var
 
 test('a second sample against scipy ttest_ind(equal_var=False) (reference fixture): every figure', () => {
   const { control, treatment, welch } = reference.twoArms;
-  assertEstimate(differenceInMeans(momentsOfColumns({ y: control }), momentsOfColumns({ y: treatment }), 'y', reference.alpha), welch, STUDENT_T_TOLERANCE, 'Welch');
+  assertEstimate(
+    differenceInMeans(momentsOfColumns({ y: control }), momentsOfColumns({ y: treatment }), 'y', reference.alpha),
+    welch,
+    STUDENT_T_TOLERANCE,
+    'Welch',
+  );
 });
 
 test('undefined below two units per arm or with no variation at all', () => {
@@ -44,9 +49,16 @@ test('undefined below two units per arm or with no variation at all', () => {
 test('95% intervals cover the true difference in 93-97% of 1000 simulated experiments, with the right error', (t) => {
   const random = seededRandom(11);
   // Control N(10, 1) with 30 units, treatment N(10.5, 3^2) with 120 units: variances and sizes both unequal.
-  const found = simulateEstimates(1000, () => differenceInMeans(
-    sampleMoments(['y'], 30, () => ({ y: 10 + random.normal() })),
-    sampleMoments(['y'], 120, () => ({ y: 10.5 + 3 * random.normal() })),
-    'y', 0.05), 0.5);
+  const found = simulateEstimates(
+    1000,
+    () =>
+      differenceInMeans(
+        sampleMoments(['y'], 30, () => ({ y: 10 + random.normal() })),
+        sampleMoments(['y'], 120, () => ({ y: 10.5 + 3 * random.normal() })),
+        'y',
+        0.05,
+      ),
+    0.5,
+  );
   assertCalibrated(t, found, 'Welch');
 });

@@ -41,7 +41,10 @@ test('the first reject that holds ends the decision; later rules are not evaluat
 
   // Contacted 8 days ago: the weekly rule holds back, the daily cap fires.
   const capped = decide(rules, context({ lastContactedAt: now - 8 * DAY, contactsToday: 2 }), 0.95);
-  assert.deepEqual(capped.firedRules.map((r) => r.id), ['daily_contact_cap']);
+  assert.deepEqual(
+    capped.firedRules.map((r) => r.id),
+    ['daily_contact_cap'],
+  );
 
   const guarded = parseRules(
     `inputs: [user]
@@ -59,7 +62,12 @@ rules:
   assert.equal(decide(guarded, { user: { blocked: true, zero: 0 } }, 0.5).rejected, true, 'the division by zero after the reject never ran');
   assert.throws(
     () => decide(guarded, { user: { blocked: false, zero: 0 } }, 0.5),
-    (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.EXPRESSION && e.place.path === 'rules[1].when' && e.place.line === 8 && /rule 'explodes'.*division by zero/.test(e.message),
+    (e: unknown) =>
+      e instanceof FlywheelError &&
+      e.code === ErrorCodes.EXPRESSION &&
+      e.place.path === 'rules[1].when' &&
+      e.place.line === 8 &&
+      /rule 'explodes'.*division by zero/.test(e.message),
   );
 });
 
@@ -70,7 +78,10 @@ test('adjustments apply in order and are all recorded with their effects', () =>
   assert.deepEqual(d.offer, { coupon: 7.5, channel: 'push' });
   assert.equal(d.score, 0.65);
   assert.ok(Math.abs(d.adjustedScore - 0.75) < 1e-12);
-  assert.deepEqual(d.firedRules.map((r) => r.id), ['high_value_coupon', 'app_users_by_push', 'lapsing_boost']);
+  assert.deepEqual(
+    d.firedRules.map((r) => r.id),
+    ['high_value_coupon', 'app_users_by_push', 'lapsing_boost'],
+  );
   assert.deepEqual(d.firedRules[0], { id: 'high_value_coupon', kind: 'adjust', offer: { coupon: { from: 5, to: 7.5 } } });
   assert.deepEqual(d.firedRules[1], { id: 'app_users_by_push', kind: 'adjust', offer: { channel: { from: 'email', to: 'push' } } });
   assert.equal(d.firedRules[2]!.score!.from, 0.65);
@@ -79,18 +90,27 @@ test('adjustments apply in order and are all recorded with their effects', () =>
   const low = decide(rules, context({ daysSincePurchase: 45 }), 0.55);
   assert.equal(low.action, null);
   assert.equal(low.rejected, false);
-  assert.deepEqual(low.firedRules.map((r) => r.id), ['lapsing_boost']);
+  assert.deepEqual(
+    low.firedRules.map((r) => r.id),
+    ['lapsing_boost'],
+  );
 });
 
 test('order matters: each adjustment sees the ones before it, and a rule sees the state before itself', () => {
   const make = (first: string, second: string) =>
-    parseRules(`inputs: []\ndecision: { action: a, offer: { coupon: 0 } }\nrules:\n  - id: one\n    adjust: { score: "${first}" }\n  - id: two\n    adjust: { score: "${second}" }\n`, 'order.yaml');
+    parseRules(
+      `inputs: []\ndecision: { action: a, offer: { coupon: 0 } }\nrules:\n  - id: one\n    adjust: { score: "${first}" }\n  - id: two\n    adjust: { score: "${second}" }\n`,
+      'order.yaml',
+    );
   // (0.3 * 2) + 0.1 = 0.7 against (0.3 + 0.1) * 2 = 0.8.
   assert.ok(Math.abs(decide(make('score * 2', 'score + 0.1'), {}, 0.3).adjustedScore - 0.7) < 1e-12);
   assert.ok(Math.abs(decide(make('score + 0.1', 'score * 2'), {}, 0.3).adjustedScore - 0.8) < 1e-12);
-  const together = parseRules('inputs: []\ndecision: { action: a, offer: { coupon: 0 } }\nrules:\n  - id: both\n    adjust:\n      score: score * 2\n      offer: { coupon: score * 10 }\n', 'together.yaml');
+  const together = parseRules(
+    'inputs: []\ndecision: { action: a, offer: { coupon: 0 } }\nrules:\n  - id: both\n    adjust:\n      score: score * 2\n      offer: { coupon: score * 10 }\n',
+    'together.yaml',
+  );
   const d = decide(together, {}, 0.3);
-  assert.ok(Math.abs(d.offer.coupon as number - 3) < 1e-12, 'the coupon used the score before this rule doubled it');
+  assert.ok(Math.abs((d.offer.coupon as number) - 3) < 1e-12, 'the coupon used the score before this rule doubled it');
   assert.equal(d.adjustedScore, 0.6);
   assert.equal(decide(together, {}, 0.3).firedRules.length, 1);
 });
@@ -109,16 +129,33 @@ test('bad contexts, scores and results are errors naming the rule, path and line
   const expressionError = (pattern: RegExp) => (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.EXPRESSION && pattern.test(e.message);
   assert.throws(() => decide(rules, { user: quietUser }, 0.5), expressionError(/no input 'now'/));
   assert.throws(() => decide(rules, { user: quietUser, now: () => 1 }, 0.5), expressionError(/input 'now' holds a function/));
-  assert.throws(() => decide(rules, context({ contactsToday: 'many' }), 0.5), expressionError(/rule 'daily_contact_cap': '>=' compares two numbers or two strings/));
-  assert.throws(() => decide(rules, context({}), Number.NaN), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.BAD_RECORD);
+  assert.throws(
+    () => decide(rules, context({ contactsToday: 'many' }), 0.5),
+    expressionError(/rule 'daily_contact_cap': '>=' compares two numbers or two strings/),
+  );
+  assert.throws(
+    () => decide(rules, context({}), Number.NaN),
+    (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.BAD_RECORD,
+  );
   const numeric = parseRules('inputs: [n]\ndecision: { action: a }\nrules:\n  - id: r\n    when: n + 1\n    reject: no\n', 'numeric.yaml');
   assert.throws(
     () => decide(numeric, { n: 1 }, 0.5),
-    (e: unknown) => e instanceof FlywheelError && e.place.file === 'numeric.yaml' && e.place.path === 'rules[0].when' && e.place.line === 5 && /must give true or false, got number 2/.test(e.message),
+    (e: unknown) =>
+      e instanceof FlywheelError &&
+      e.place.file === 'numeric.yaml' &&
+      e.place.path === 'rules[0].when' &&
+      e.place.line === 5 &&
+      /must give true or false, got number 2/.test(e.message),
   );
   let getterRan = false;
   const withGetter = { user: quietUser };
-  Object.defineProperty(withGetter, 'now', { get: () => ((getterRan = true), now), enumerable: true });
+  Object.defineProperty(withGetter, 'now', {
+    get: () => {
+      getterRan = true;
+      return now;
+    },
+    enumerable: true,
+  });
   assert.throws(() => decide(rules, withGetter, 0.5), expressionError(/input 'now' is an accessor/));
   assert.equal(getterRan, false);
   const inherited = Object.create({ user: quietUser, now });

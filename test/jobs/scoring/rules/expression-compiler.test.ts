@@ -4,7 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileExpression, ExpressionCompileError, MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH, type Scope } from '../../../../src/jobs/scoring/rules/expression-compiler.js';
+import {
+  compileExpression,
+  ExpressionCompileError,
+  MAX_EXPRESSION_DEPTH,
+  MAX_EXPRESSION_LENGTH,
+  type Scope,
+} from '../../../../src/jobs/scoring/rules/expression-compiler.js';
 import { ExpressionTypeError } from '../../../../src/jobs/scoring/rules/expression-functions.js';
 
 const slotNames = ['user', 'item', 'now', 'tags', 'n'];
@@ -66,9 +72,14 @@ test('the whitelisted functions', () => {
 });
 
 test('type errors and non-finite arithmetic are errors at evaluation, not silent NaN', () => {
-  const typeError = (source: string, pattern: RegExp) => assert.throws(() => run(source), (e: unknown) => e instanceof ExpressionTypeError && pattern.test(e.message), source);
-  typeError("user.segment * 2", /'\*' needs numbers, got the string "gold"/);
-  typeError("user.segment + 2", /'\+' needs numbers, got the string "gold"/);
+  const typeError = (source: string, pattern: RegExp) =>
+    assert.throws(
+      () => run(source),
+      (e: unknown) => e instanceof ExpressionTypeError && pattern.test(e.message),
+      source,
+    );
+  typeError('user.segment * 2', /'\*' needs numbers, got the string "gold"/);
+  typeError('user.segment + 2', /'\+' needs numbers, got the string "gold"/);
   typeError('n / 0', /division by zero/);
   typeError('user.lastContact < 5', /compares two numbers or two strings/);
   typeError('n ? 1 : 2', /needs true or false/);
@@ -82,13 +93,22 @@ test('type errors and non-finite arithmetic are errors at evaluation, not silent
 test('only own data properties of plain objects and lists are read', () => {
   let getterRan = false;
   const withGetter = {};
-  Object.defineProperty(withGetter, 'secret', { get: () => ((getterRan = true), 1), enumerable: true });
+  const ranGetter =
+    <T>(value: T) =>
+    () => {
+      getterRan = true;
+      return value;
+    };
+  Object.defineProperty(withGetter, 'secret', { get: ranGetter(1), enumerable: true });
   class Customer {
     gmv = 5;
   }
-  const proxy = new Proxy({}, { get: () => ((getterRan = true), 1), getPrototypeOf: () => ((getterRan = true), Object.prototype) });
+  const proxy = new Proxy({}, { get: ranGetter(1), getPrototypeOf: ranGetter(Object.prototype) });
   const bad = (user: unknown, pattern: RegExp) =>
-    assert.throws(() => run('user.secret', scope({ user })), (e: unknown) => e instanceof ExpressionTypeError && pattern.test(e.message));
+    assert.throws(
+      () => run('user.secret', scope({ user })),
+      (e: unknown) => e instanceof ExpressionTypeError && pattern.test(e.message),
+    );
   bad(withGetter, /accessor, not data/);
   bad({ secret: () => 1 }, /holds a function/);
   bad({ secret: new Customer() }, /not plain data/);
@@ -132,7 +152,11 @@ test('compile-time rejections: code-reaching forms, unknown names, limits', () =
     ['n +', /syntax error/],
   ];
   for (const [source, pattern] of rejected) {
-    assert.throws(() => compileExpression(source, names), (e: unknown) => e instanceof ExpressionCompileError && pattern.test(e.message), source);
+    assert.throws(
+      () => compileExpression(source, names),
+      (e: unknown) => e instanceof ExpressionCompileError && pattern.test(e.message),
+      source,
+    );
   }
   assert.throws(() => compileExpression('1+'.repeat(MAX_EXPRESSION_LENGTH) + '1', names), /longer than/);
   assert.throws(() => compileExpression('-'.repeat(MAX_EXPRESSION_DEPTH + 2) + 'n', names), /nests deeper/);

@@ -55,25 +55,45 @@ test('a valid file loads with defaults filled in', () => {
   assert.deepEqual(rules.inputs, ['user']);
   assert.deepEqual(rules.constants, {});
   assert.deepEqual(rules.decision, { action: 'send_coupon', threshold: 0, offer: { coupon: 5 } });
-  assert.deepEqual(rules.rules.map((r) => [r.id, r.kind, r.when.path, r.when.line]), [
-    ['cap', 'reject', 'rules[0].when', lineOf(valid, 'contactsToday')],
-    ['vip', 'adjust', 'rules[1].when', lineOf(valid, 'user.vip')],
-  ]);
+  assert.deepEqual(
+    rules.rules.map((r) => [r.id, r.kind, r.when.path, r.when.line]),
+    [
+      ['cap', 'reject', 'rules[0].when', lineOf(valid, 'contactsToday')],
+      ['vip', 'adjust', 'rules[1].when', lineOf(valid, 'user.vip')],
+    ],
+  );
   const noCondition = parseRules(valid.replace('    when: user.vip\n', ''), FILE);
   assert.equal(noCondition.rules[1]!.when.expression.source, 'true', "'when' defaults to true");
 });
 
 test('a rules file loads from disk', () => {
   const rules = loadRulesFile(join(fixtures, 'marketing-rules.yaml'));
-  assert.deepEqual(rules.rules.map((r) => r.kind), ['reject', 'reject', 'adjust', 'adjust', 'adjust']);
-  assert.throws(() => loadRulesFile(join(fixtures, 'missing.yaml')), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.RULES_INVALID && /cannot read/.test(e.message));
+  assert.deepEqual(
+    rules.rules.map((r) => r.kind),
+    ['reject', 'reject', 'adjust', 'adjust', 'adjust'],
+  );
+  assert.throws(
+    () => loadRulesFile(join(fixtures, 'missing.yaml')),
+    (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.RULES_INVALID && /cannot read/.test(e.message),
+  );
 });
 
 test('bad YAML gives the line', () => {
   const text = valid.replace('    reject: daily cap', '    reject: "daily cap');
-  assert.throws(() => parseRules(text, FILE), (e: unknown) => e instanceof FlywheelError && e.code === ErrorCodes.RULES_INVALID && e.place.file === FILE && typeof e.place.line === 'number' && /YAML syntax/.test(e.message));
+  assert.throws(
+    () => parseRules(text, FILE),
+    (e: unknown) =>
+      e instanceof FlywheelError &&
+      e.code === ErrorCodes.RULES_INVALID &&
+      e.place.file === FILE &&
+      typeof e.place.line === 'number' &&
+      /YAML syntax/.test(e.message),
+  );
   const tabs = valid.replace('  action: send_coupon', '\taction: send_coupon');
-  assert.throws(() => parseRules(tabs, FILE), (e: unknown) => e instanceof FlywheelError && e.place.line === lineOf(tabs, '\taction'));
+  assert.throws(
+    () => parseRules(tabs, FILE),
+    (e: unknown) => e instanceof FlywheelError && e.place.line === lineOf(tabs, '\taction'),
+  );
 });
 
 test('schema problems name the path and line', () => {
@@ -82,7 +102,12 @@ test('schema problems name the path and line', () => {
   expectInvalid(valid.replace('  action: send_coupon', '  action: send_coupon\n  threshold: high'), 'decision.threshold', 'threshold: high', /must be number/);
   expectInvalid(valid.replace('  - id: vip', '  - id: "v i p"'), 'rules[1].id', 'v i p', /must match pattern/);
   expectInvalid(valid.replace('inputs: [user]\n', ''), '(top level)', 'decision:', /missing required key 'inputs'/);
-  expectInvalid(valid.replace('    reject: daily cap', '    reject: daily cap\n    adjust: { score: score }'), 'rules[0]', '- id: cap', /exactly one of 'reject' or 'adjust'/);
+  expectInvalid(
+    valid.replace('    reject: daily cap', '    reject: daily cap\n    adjust: { score: score }'),
+    'rules[0]',
+    '- id: cap',
+    /exactly one of 'reject' or 'adjust'/,
+  );
   expectInvalid(valid.replace('  - id: vip', '  - id: cap # again'), 'rules[1].id', 'again', /rule id 'cap' is already used by rules\[0\]/);
 });
 
@@ -90,7 +115,12 @@ test('expression problems name the path of the expression and its line', () => {
   expectInvalid(valid.replace('user.contactsToday >= 2', 'user.contactsToday >= '), 'rules[0].when', 'contactsToday', /rules\[0\]\.when: syntax error/);
   expectInvalid(valid.replace('offer.coupon * 2', 'sqrt(offer.coupon)'), 'rules[1].adjust.offer.coupon', 'sqrt', /'sqrt' is not a function that can be called/);
   expectInvalid(valid.replace('user.vip', 'customer.vip'), 'rules[1].when', 'customer.vip', /unknown name 'customer'/);
-  expectInvalid(valid.replace('{ coupon: offer.coupon * 2 }', '{ discount: 3 }'), 'rules[1].adjust.offer.discount', 'discount', /offer field 'discount' is not in decision.offer/);
+  expectInvalid(
+    valid.replace('{ coupon: offer.coupon * 2 }', '{ discount: 3 }'),
+    'rules[1].adjust.offer.discount',
+    'discount',
+    /offer field 'discount' is not in decision.offer/,
+  );
   expectInvalid(valid.replace('inputs: [user]', 'inputs: [user, score]'), 'inputs[1]', 'inputs', /'score' is a reserved name/);
   expectInvalid(valid.replace('decision:', 'constants: { user: 1 }\ndecision:'), 'constants.user', 'constants', /'user' is declared twice/);
 });
