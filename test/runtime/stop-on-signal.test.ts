@@ -36,17 +36,23 @@ test('SIGINT: the job says what it waits for and stops within stopTimeout; a res
   const state = join(dir, 'state');
   try {
     const events: RunningEvent[] = Array.from({ length: RECORDS }, (_, i) => ({ user: `u${i % 50}`, ts: 1_000 + i, amount: i % 7 }));
-    const file = writeRunningTotalJob(dir, events, state, { processor: slowProcessor, runtime: `statusInterval: 200ms, stopTimeout: ${STOP_TIMEOUT_MS}ms` });
+    const file = writeRunningTotalJob(dir, events, state, {
+      processor: slowProcessor,
+      runtime: `statusInterval: 200ms, stopTimeout: ${STOP_TIMEOUT_MS}ms, workerNiceness: 0`,
+    });
     const child = spawn(process.execPath, [cli, 'run', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    // Signalled once a status line shows the whole file read and records still queued.
+    // Signalled once a status line shows the whole file read, records applied and records still queued: the worker
+    // has started. Its first batch includes building the job in the worker thread, and a stop waits for the batches
+    // in flight to commit before its stopTimeout starts. The worker runs at niceness 0: at the default 10, on a
+    // machine loaded by other work (load average 10 on 2 cores), a batch of 512 records took 5 s instead of 0.3.
     let signalledAt = 0;
     child.stdout.on('data', (d) => {
       stdout += d;
-      if (signalledAt === 0 && /read [^|]*\(20\.0k\) \|.*queued [1-9]/.test(stdout)) {
+      if (signalledAt === 0 && /read [^|]*\(20\.0k\) \| applied [^|]*\([1-9][^)]*\) \|.*queued [1-9]/.test(stdout)) {
         signalledAt = Date.now();
         child.kill('SIGINT');
       }
