@@ -65,6 +65,9 @@ export class SinkDelivery {
   private acknowledged: OutboxKey[] = [];
   private removeTimer: NodeJS.Timeout | null = null;
   lastError: string | null = null;
+  /** Settles once delivery has failed for good (hooks.fail was called): drain() waits for nothing more then. */
+  private markFailed: () => void = () => undefined;
+  private readonly failed = new Promise<void>((resolve) => (this.markFailed = resolve));
 
   constructor(
     private readonly sinks: ReadonlyMap<string, SinkConnector>,
@@ -139,10 +142,18 @@ export class SinkDelivery {
     b.resolve();
   }
 
-  /** Resolves when everything handed over so far has been acknowledged and removed from the outbox. */
+  /**
+   * Resolves when everything handed over so far has been acknowledged and removed from the outbox, or when delivery
+   * failed for good: what is unacknowledged then never will be in this run, and the job stops with the failure.
+   */
   async drain(): Promise<void> {
-    await Promise.all([...this.lines.values()].map((line) => line.last));
+    await Promise.race([Promise.all([...this.lines.values()].map((line) => line.last)), this.failed]);
     this.removeAcknowledged();
+  }
+
+  private failWith(fail: (err: unknown) => void, err: unknown): void {
+    fail(err);
+    this.markFailed();
   }
 
   private scheduleRemoval(keys: readonly OutboxKey[]): void {
@@ -162,7 +173,7 @@ export class SinkDelivery {
     } catch (err) {
       // Runs from a timer: thrown on, it would be uncaught. The entries stay in the outbox and are sent again.
       if (!this.hooks.fail) throw err;
-      this.hooks.fail(err);
+      this.failWith(this.hooks.fail, err);
     }
   }
 
@@ -222,7 +233,7 @@ export class SinkDelivery {
         this.lastError = `sink ${sink.id} (${sink.destination}): ${(err as Error).message} (failed attempts: ${attempt + 1}, next in ${backoff} ms)`;
         this.hooks.writeFailed?.(sink.id);
         if (err instanceof FlywheelError && err.code === ErrorCodes.UNDELIVERABLE && this.hooks.fail) {
-          this.hooks.fail(err);
+          this.failWith(this.hooks.fail, err);
           return new Promise<never>(() => undefined);
         }
         await new Promise((r) => setTimeout(r, backoff));
