@@ -54,7 +54,7 @@ test('refused outputs go to the dead-letter sink with the answer as reason; the 
     );
     for (const { payload } of letters) {
       const value = (payload as { value: { reason: string; step: string; record: { n: number } } }).value;
-      assert.equal(value.step, 'notify');
+      assert.equal(value.step, 'out');
       assert.match(value.reason, /^POST http:\/\/127\.0\.0\.1:\d+\/hook answered 400: amount rejected \(1 call sent\)$/);
       assert.equal(value.record.n % 50, 0, 'the refused output itself is kept');
     }
@@ -71,7 +71,7 @@ test('without a dead-letter sink a refusal stops the job with FW_ERR_UNDELIVERAB
     assert.notEqual(run.code, 0);
     assert.match(
       run.stderr,
-      /FW_ERR_UNDELIVERABLE sink notify \(webhook:POST http:\/\/127\.0\.0\.1:\d+\/hook\) refused (record|\d+ records, the first) \S+: POST .* answered 400/,
+      /FW_ERR_UNDELIVERABLE sink out \(webhook:POST http:\/\/127\.0\.0\.1:\d+\/hook\) refused (record|\d+ records, the first) \S+: POST .* answered 400/,
     );
     assert.match(run.stderr, /declare a deadLetter sink/);
     assert.equal(run.stderr.includes(TOKEN), false);
