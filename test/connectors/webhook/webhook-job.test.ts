@@ -1,7 +1,8 @@
 /**
  * The webhook sink in a job run by the CLI against a real HTTP service: every output arrives under its id with the
  * bearer token, which is printed nowhere (nor by describe); outputs the receiver refuses with a 4xx go to the job's
- * dead-letter sink with the answer as their reason, and the others are delivered; without a dead-letter sink a
+ * dead-letter sink with the answer as their reason (counted as the sink step's dead letters), and the others are
+ * delivered; without a dead-letter sink a
  * refusal stops the job with FW_ERR_UNDELIVERABLE naming the sink and the output.
  */
 import { test } from 'node:test';
@@ -58,6 +59,12 @@ test('refused outputs go to the dead-letter sink with the answer as reason; the 
       assert.match(value.reason, /^POST http:\/\/127\.0\.0\.1:\d+\/hook answered 400: amount rejected \(1 call sent\)$/);
       assert.equal(value.record.n % 50, 0, 'the refused output itself is kept');
     }
+    // Refusals count as the sink step's dead letters: the log's last summary says how many in all.
+    const summaries = run.stdout
+      .split('\n')
+      .filter((line) => line.includes('"event":"dead-letters"'))
+      .map((line) => JSON.parse(line) as { step: string; total: number });
+    assert.equal(summaries.filter((e) => e.step === 'out').at(-1)?.total, 6);
     assert.equal(`${run.stdout}${run.stderr}`.includes(TOKEN), false, 'the token is printed nowhere');
     const describe = await runCli(['describe', join(dir, 'topology.yaml')], env);
     assert.equal(describe.code, 0, describe.stderr);
