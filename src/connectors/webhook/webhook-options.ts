@@ -19,7 +19,7 @@ export interface WebhookSinkOptions {
   concurrency: number;
 }
 
-export const WEBHOOK_DEFAULTS = { method: ASYNC_DEFAULTS.method, concurrency: 10 } as const;
+const WEBHOOK_DEFAULTS = { method: ASYNC_DEFAULTS.method, concurrency: 10 } as const;
 
 const shared = asyncConfigSchema.properties;
 

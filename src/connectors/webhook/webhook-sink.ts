@@ -20,6 +20,8 @@ import { webhookOptionsSchema, webhookUrl, type WebhookSinkOptions } from './web
 class WebhookSink implements SinkConnector {
   readonly destination: string;
   private readonly url: URL;
+  /** Method, origin and path, as reasons name the receiver (never the query string or a header). */
+  private readonly where: string;
   private readonly sender: HttpSender = httpSender();
   private readonly stopping = new AbortController();
   private readonly policy: CallPolicy;
@@ -36,7 +38,8 @@ class WebhookSink implements SinkConnector {
     private readonly o: WebhookSinkOptions,
   ) {
     this.url = webhookUrl(o, id);
-    this.destination = `webhook:${o.method} ${describeUrl(o.url)}`;
+    this.where = `${o.method} ${describeUrl(o.url)}`;
+    this.destination = `webhook:${this.where}`;
     // One token at a time, refilled every 1/rate s: a burst of outputs leaves evenly spaced, never faster than rate.
     const turn = o.rate === undefined ? undefined : pThrottle({ limit: 1, interval: 1000 / o.rate, signal: this.stopping.signal })(async () => {});
     this.policy = callPolicy(o, turn);
@@ -85,15 +88,14 @@ class WebhookSink implements SinkConnector {
   /** One attempt: a CallFailure says whether it is worth retrying (async-policy.ts). */
   private async send(record: SinkRecord, body: string, signal: AbortSignal): Promise<void> {
     const headers = { ...this.o.headers, 'content-type': 'application/json', 'idempotency-key': record.id };
-    const where = `${this.o.method} ${describeUrl(this.o.url)}`;
     let answer: HttpAnswer;
     try {
       answer = await this.sender.send(this.url, this.o.method, headers, body, signal);
     } catch (err) {
       if (signal.aborted) throw err;
-      throw new CallFailure(`${where} failed: ${networkReason(err)}`, 'retry');
+      throw new CallFailure(`${this.where} failed: ${networkReason(err)}`, 'retry');
     }
-    const failure = answerFailure(where, answer);
+    const failure = answerFailure(this.where, answer);
     if (failure) throw failure;
   }
 
