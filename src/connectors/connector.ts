@@ -105,6 +105,12 @@ export function sinkRecord(id: string, key: string | null, value: unknown, times
   return headers ? { id, key, value, timestamp, headers } : { id, key, value, timestamp };
 }
 
+/** A record its destination refused for good, and the destination's reason. */
+export interface SinkRefusal {
+  record: SinkRecord;
+  reason: string;
+}
+
 export interface SinkConnector {
   readonly id: string;
   readonly destination: string;
@@ -114,8 +120,13 @@ export interface SinkConnector {
    * hands over each batch at once instead of waiting for the previous one's acknowledgement.
    */
   readonly pipelined?: boolean;
-  /** Delivers the records; resolves only when every one is acknowledged by the destination. */
-  write(records: readonly SinkRecord[]): Promise<void>;
+  /**
+   * Delivers the records; resolves only when every one is acknowledged by the destination, or refused by it for
+   * good: those it returns, each with the destination's reason (a webhook's 400), and the runtime sends them to the
+   * job's dead-letter sink (without one, the job stops).
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a sink that never refuses resolves with nothing (an async write)
+  write(records: readonly SinkRecord[]): Promise<void | readonly SinkRefusal[]>;
   health?(): { ready: boolean; reason?: string };
   close(): Promise<void>;
 }

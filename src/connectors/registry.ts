@@ -9,6 +9,7 @@ import { kafkaSinkType } from './kafka/kafka-sink.js';
 import { kafkaSourceType } from './kafka/kafka-source.js';
 import { memorySinkType } from './memory/memory-sink.js';
 import { memorySourceType } from './memory/memory-source.js';
+import { webhookSinkType } from './webhook/webhook-sink.js';
 
 type AnySourceType = SourceType<never>;
 type AnySinkType = SinkType<never>;
@@ -16,7 +17,9 @@ type AnySinkType = SinkType<never>;
 const sources = new Map<string, AnySourceType>(
   ([fileSourceType, memorySourceType, generatorSourceType, nexmarkSourceType, kafkaSourceType] as AnySourceType[]).map((t) => [t.type, t]),
 );
-const sinks = new Map<string, AnySinkType>(([fileSinkType, memorySinkType, discardSinkType, kafkaSinkType] as AnySinkType[]).map((t) => [t.type, t]));
+const sinks = new Map<string, AnySinkType>(
+  ([fileSinkType, memorySinkType, discardSinkType, kafkaSinkType, webhookSinkType] as AnySinkType[]).map((t) => [t.type, t]),
+);
 
 /** Adds a connector type of the application's own (a custom source); its name must not shadow a built-in one. */
 export function registerSourceType(type: SourceType<never>): void {

@@ -15,8 +15,9 @@ export const ErrorCodes = {
   LATE_RECORD: 'FW_ERR_LATE_RECORD',
   STATE: 'FW_ERR_STATE',
   SOURCE: 'FW_ERR_SOURCE',
+  /** A sink's write failed for now (a webhook's receiver after the last retry): written again with backoff. */
   SINK: 'FW_ERR_SINK',
-  /** A record its sink can never accept (it cannot be encoded): retrying it would jam the sink for good. */
+  /** A record its sink can never accept (it cannot be encoded, or the destination refused it): retrying would jam the sink. */
   UNDELIVERABLE: 'FW_ERR_UNDELIVERABLE',
   /** The state directory's disk or LMDB map is full, or its storage failed (ENOSPC, EIO, MDB_MAP_FULL). */
   STORAGE_FULL: 'FW_ERR_STORAGE_FULL',
@@ -88,12 +89,14 @@ export const ErrorCodeReference: { readonly [C in ErrorCode]: ErrorCodeEntry } =
   },
   FW_ERR_SINK: {
     meaning:
-      'Reserved: no part of this version raises it (failed sink writes are retried and shown in /readyz; records a sink can never take are FW_ERR_UNDELIVERABLE).',
-    action: 'None.',
+      "A sink's write failed for now: a webhook's receiver did not answer 2xx after the last retry (408, 429, 5xx, a timeout, a connection error). The job goes on: the outputs stay in the outbox and are written again with backoff, counted in flywheel_sink_write_failures_total, and /readyz says why.",
+    action: 'Check the destination the message names (the webhook url, its receiver); delivery resumes by itself once it answers.',
   },
   FW_ERR_UNDELIVERABLE: {
-    meaning: 'A record its sink can never accept (it cannot be encoded); retrying it would jam the sink, so the job stops.',
-    action: 'Make the step that feeds the sink emit plain data (no cycles, no deep nesting, nothing its format cannot encode).',
+    meaning:
+      'A record its sink can never accept: it cannot be encoded, or the destination refused it for good (a webhook answered a 4xx other than 408 and 429) and the job has no dead-letter sink. Retrying it would jam the sink, so the job stops; the output stays in the outbox.',
+    action:
+      'Make the step that feeds the sink emit plain data (no cycles, no deep nesting, nothing its format cannot encode); declare a `deadLetter` sink to keep refused outputs with their reason, or fix what the receiver refuses and restart.',
   },
   FW_ERR_STORAGE_FULL: {
     meaning:

@@ -1,8 +1,9 @@
 /**
  * How an async step calls: each attempt bounded by a timeout, failed attempts retried with exponential backoff and
  * full jitter, and a circuit breaker shared by the step's calls on a worker thread (closed -> open after N
- * consecutive failed attempts -> half-open after `openFor`: one trial call, which closes it again or re-opens it).
- * Built on cockatiel's policies. A failure's reason names what failed (never a header or a query string).
+ * consecutive failed attempts -> half-open after `openFor`: one trial call, which closes it again or re-opens it),
+ * and, when the caller gives one, a wait for its turn before each attempt (a sink's rate limit). Built on cockatiel's
+ * policies. A failure's reason names what failed (never a header or a query string).
  */
 import {
   BrokenCircuitError,
@@ -47,7 +48,13 @@ export interface CallPolicy {
   readonly breaker: CircuitBreakerPolicy;
 }
 
-export function callPolicy(settings: Pick<AsyncStepSettings, 'timeout' | 'retries' | 'backoff' | 'circuitBreaker'>): CallPolicy {
+/**
+ * Waits until the caller may send its next attempt (a rate limit), before that attempt's timeout starts: a request
+ * waiting for its turn has not been sent, so it cannot time out.
+ */
+export type AttemptTurn = () => Promise<void>;
+
+export function callPolicy(settings: Pick<AsyncStepSettings, 'timeout' | 'retries' | 'backoff' | 'circuitBreaker'>, turn?: AttemptTurn): CallPolicy {
   const breaker = circuitBreaker(
     handleWhen((err) => kindOf(err) !== 'refused'),
     { halfOpenAfter: settings.circuitBreaker.openFor, breaker: new ConsecutiveBreaker(settings.circuitBreaker.failures) },
@@ -60,16 +67,20 @@ export function callPolicy(settings: Pick<AsyncStepSettings, 'timeout' | 'retrie
     },
   );
   // A finished call needs no abort: aborting it made a DOMException per call (5% of the worker's CPU at 1 ms).
-  const policy = wrap(retries, breaker, timeout(settings.timeout, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }));
+  const attemptPolicy = wrap(breaker, timeout(settings.timeout, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }));
   return {
     breaker,
     async run(attempt, stop) {
       // Calls actually sent: an attempt the open breaker refused sends none.
       let sent = 0;
+      const send = (signal: AbortSignal, n: number) => {
+        sent++;
+        return attempt({ signal, attempt: n });
+      };
       try {
-        return await policy.execute(({ signal, attempt: n }) => {
-          sent++;
-          return attempt({ signal, attempt: n });
+        return await retries.execute(({ signal, attempt: n }) => {
+          const run = () => attemptPolicy.execute(({ signal: bounded }) => send(bounded, n), signal);
+          return turn ? turn().then(run) : run();
         }, stop);
       } catch (err) {
         throw new CallFailure(

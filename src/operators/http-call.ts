@@ -33,9 +33,9 @@ export function httpClient(options: Required<Omit<HttpCallOptions, 'body'>> & Pi
       if (call.signal.aborted) throw err;
       throw new CallFailure(`${where} failed: ${networkReason(err)}`, 'retry');
     }
+    const failure = answerFailure(where, answer);
+    if (failure) throw failure;
     const { status, text } = answer;
-    if (status >= 500 || RETRIED_STATUSES.has(status)) throw new CallFailure(`${where} answered ${status}`, 'retry');
-    if (status < 200 || status >= 300) throw new CallFailure(`${where} answered ${status}: ${text.slice(0, QUOTED)}`, 'refused');
     if (text.trim() === '') return null;
     try {
       return JSON.parse(text) as unknown;
@@ -43,6 +43,13 @@ export function httpClient(options: Required<Omit<HttpCallOptions, 'body'>> & Pi
       throw new CallFailure(`${where} answered ${status} with a body that is not JSON: ${JSON.stringify(text.slice(0, QUOTED))}`, 'final');
     }
   };
+}
+
+/** How a status that is not 2xx counts: 408, 429 and 5xx are worth a retry, any other is a refusal. Null for 2xx. */
+export function answerFailure(where: string, { status, text }: HttpAnswer): CallFailure | null {
+  if (status >= 500 || RETRIED_STATUSES.has(status)) return new CallFailure(`${where} answered ${status}`, 'retry');
+  if (status < 200 || status >= 300) return new CallFailure(`${where} answered ${status}: ${text.slice(0, QUOTED)}`, 'refused');
+  return null;
 }
 
 /** `https://x/users/{userId}`: each `{path}` replaced by the record's value there, URL-encoded. */
@@ -72,7 +79,8 @@ export function fieldPicker(fields: Record<string, string>): (source: unknown) =
   };
 }
 
-function describeUrl(url: string): string {
+/** A url as reasons show it: origin and path, never the query string (it may hold a token). */
+export function describeUrl(url: string): string {
   try {
     const u = new URL(url);
     return `${u.origin}${u.pathname}`;
@@ -82,7 +90,7 @@ function describeUrl(url: string): string {
 }
 
 /** The system's code (ECONNREFUSED, ECONNRESET, ...) where there is one. */
-function networkReason(err: unknown): string {
+export function networkReason(err: unknown): string {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
 }

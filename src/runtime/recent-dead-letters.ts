@@ -71,10 +71,12 @@ export class RecentDeadLetters {
 
   /** The dead-letter sink, recording what it acknowledges. */
   tap(sink: SinkConnector): SinkConnector {
-    const write = async (records: readonly SinkRecord[]): Promise<void> => {
-      await sink.write(records);
+    const write: SinkConnector['write'] = async (records) => {
+      const refused = await sink.write(records);
       const now = Date.now();
-      for (const record of records) this.add(entryOf(record, now));
+      const kept = refused?.length ? records.filter((r) => !refused.some((x) => x.record === r)) : records;
+      for (const record of kept) this.add(entryOf(record, now));
+      return refused;
     };
     return {
       id: sink.id,

@@ -180,6 +180,8 @@ export class JobRunner {
     this.delivery = new SinkDelivery(this.sinks, this.dbs, {
       writeFailed: (sink) => this.metrics.sinkWriteFailures.inc({ sink }),
       fail: (err) => this.fail(err),
+      deadLetterSink: graph.settings.deadLetter,
+      deadLettered: (sink, n) => this.metrics.addCounts({ [sink]: { in: 0, out: 0, errors: n, skipped: 0, deadLettered: n, late: 0 } }),
     });
     this.stage0Outputs = new Stage0Outputs({
       deadLetterSink: graph.settings.deadLetter,

@@ -6,10 +6,12 @@
  * waiting in memory behind an instant acknowledgement. A failed write (destination down) is retried with capped
  * exponential backoff for as long as the job runs, and an output taken from the outbox is deleted from it only
  * after its sink acknowledged it. Once stopped, nothing is retried or failed: what is unacknowledged then stays so
- * (in the outbox, or unread at the source) until the next start. Outputs of stage 0 (no keyed state) are not in
+ * (in the outbox, or unread at the source) until the next start. Records a sink refuses for good (a webhook's 400)
+ * go to the job's dead-letter sink before the batch counts as acknowledged. Outputs of stage 0 (no keyed state) are not in
  * the outbox: the caller learns of their acknowledgement through the returned promise.
  */
-import { sinkRecord, type SinkConnector, type SinkRecord } from '../connectors/connector.js';
+import { sinkRecord, type SinkConnector, type SinkRecord, type SinkRefusal } from '../connectors/connector.js';
+import { deadLetterValue } from './dead-letter-payload.js';
 import type { OutboxKey, StoredOutputs } from '../state/outbox-chunks.js';
 import type { StateDatabases } from '../state/backend.js';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
@@ -21,6 +23,10 @@ export interface DeliveryHooks {
   writeFailed?(sinkId: string): void;
   /** A write failed in a way no retry can mend, or the outbox could not be updated: the job stops with this error. */
   fail?(err: unknown): void;
+  /** The job's dead-letter sink: records a sink refused for good are delivered there, with the sink's reason. */
+  deadLetterSink?: string;
+  /** Records a sink refused were handed to the dead-letter sink (counted as the sink step's dead letters). */
+  deadLettered?(sinkId: string, count: number): void;
 }
 /** Acknowledged outbox entries are deleted together at most this often: each delete waits for LMDB's writer lock. */
 const REMOVE_EVERY_MS = 50;
@@ -59,6 +65,9 @@ export class SinkDelivery {
   private acknowledged: OutboxKey[] = [];
   private removeTimer: NodeJS.Timeout | null = null;
   lastError: string | null = null;
+  /** Settles once delivery has failed for good (hooks.fail was called): drain() waits for nothing more then. */
+  private markFailed: () => void = () => undefined;
+  private readonly failed = new Promise<void>((resolve) => (this.markFailed = resolve));
 
   constructor(
     private readonly sinks: ReadonlyMap<string, SinkConnector>,
@@ -133,10 +142,18 @@ export class SinkDelivery {
     b.resolve();
   }
 
-  /** Resolves when everything handed over so far has been acknowledged and removed from the outbox. */
+  /**
+   * Resolves when everything handed over so far has been acknowledged and removed from the outbox, or when delivery
+   * failed for good: what is unacknowledged then never will be in this run, and the job stops with the failure.
+   */
   async drain(): Promise<void> {
-    await Promise.all([...this.lines.values()].map((line) => line.last));
+    await Promise.race([Promise.all([...this.lines.values()].map((line) => line.last)), this.failed]);
     this.removeAcknowledged();
+  }
+
+  private failWith(fail: (err: unknown) => void, err: unknown): void {
+    fail(err);
+    this.markFailed();
   }
 
   private scheduleRemoval(keys: readonly OutboxKey[]): void {
@@ -156,7 +173,7 @@ export class SinkDelivery {
     } catch (err) {
       // Runs from a timer: thrown on, it would be uncaught. The entries stay in the outbox and are sent again.
       if (!this.hooks.fail) throw err;
-      this.hooks.fail(err);
+      this.failWith(this.hooks.fail, err);
     }
   }
 
@@ -167,6 +184,34 @@ export class SinkDelivery {
   }
 
   /**
+   * The dead letters of records a sink refused for good, each with the sink's reason. Without a dead-letter sink
+   * (or when it is the one refusing) they cannot go anywhere: FW_ERR_UNDELIVERABLE, and they stay in the outbox.
+   */
+  private deadLettersOf(sink: SinkConnector, refused: readonly SinkRefusal[]): SinkRecord[] {
+    const dlq = this.hooks.deadLetterSink;
+    if (dlq === undefined || dlq === sink.id || !this.sinks.has(dlq)) {
+      const first = refused[0]!;
+      throw new FlywheelError(
+        ErrorCodes.UNDELIVERABLE,
+        `sink ${sink.id} (${sink.destination}) refused ${refused.length === 1 ? 'record' : `${refused.length} records, the first`} ${first.record.id}: ${first.reason}`,
+        { stepId: sink.id },
+        dlq === sink.id
+          ? 'the dead-letter sink cannot take its own refusals: fix the destination or make another sink the deadLetter one'
+          : 'declare a deadLetter sink so refused outputs are kept with their reason, or fix what the destination refuses',
+      );
+    }
+    return refused.map(({ record, reason }) =>
+      sinkRecord(
+        `${record.id}/dead-letter`,
+        record.key,
+        deadLetterValue({ reason, step: sink.id, source: null, partition: null, offset: null }, undefined, record.value),
+        record.timestamp,
+        null,
+      ),
+    );
+  }
+
+  /**
    * Writes until the sink acknowledges, counting each failed attempt and saying why in `lastError` (readiness);
    * once delivery has stopped, a failed write is abandoned and never settles. A record the sink can never accept
    * (FW_ERR_UNDELIVERABLE) is not retried: the job stops, naming it.
@@ -174,15 +219,21 @@ export class SinkDelivery {
   private async writeWithRetry(sink: SinkConnector, records: SinkRecord[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await sink.write(records);
+        const refused = await sink.write(records);
+        const letters = refused?.length ? this.deadLettersOf(sink, refused) : null;
         this.lastError = null;
+        // Acknowledged only once the dead-letter sink has them: a crash before re-sends and re-refuses them (same ids).
+        if (letters) {
+          this.hooks.deadLettered?.(sink.id, letters.length);
+          await this.deliver(this.hooks.deadLetterSink!, letters, null);
+        }
         return;
       } catch (err) {
         const backoff = Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt);
         this.lastError = `sink ${sink.id} (${sink.destination}): ${(err as Error).message} (failed attempts: ${attempt + 1}, next in ${backoff} ms)`;
         this.hooks.writeFailed?.(sink.id);
         if (err instanceof FlywheelError && err.code === ErrorCodes.UNDELIVERABLE && this.hooks.fail) {
-          this.hooks.fail(err);
+          this.failWith(this.hooks.fail, err);
           return new Promise<never>(() => undefined);
         }
         await new Promise((r) => setTimeout(r, backoff));

@@ -1,6 +1,7 @@
 /**
  * The YAML topology most record tests run: a source `events` keyed by `user` (unless `keyed` is false) into a file
- * sink `out.jsonl` beside the topology, with a dead-letter sink `dlq` (a file `dlq.jsonl` unless given). Steps may be
+ * sink `out.jsonl` beside the topology (unless `out` names another connector), with a dead-letter sink `dlq` (a file
+ * `dlq.jsonl` unless given), unless `deadLetter` is false (then the job has none). Steps may be
  * put between the keyBy and `out` (`middle`) and after `out` (`after`), as YAML list items.
  */
 export interface KeyedTopology {
@@ -13,6 +14,9 @@ export interface KeyedTopology {
   middle?: string;
   after?: string;
   dlq?: string;
+  /** The `out` sink's connector, as a YAML flow mapping. */
+  out?: string;
+  deadLetter?: boolean;
   /** More runtime settings, as YAML flow mapping entries. */
   runtime?: string;
 }
@@ -20,8 +24,7 @@ export interface KeyedTopology {
 export function keyedTopology(t: KeyedTopology): string {
   const keyBy = t.keyed === false ? '' : '  - id: by-user\n    op: keyBy\n    field: user\n';
   return `name: ${t.name}
-deadLetter: dlq
-runtime: { workers: 1, stateDir: ${t.stateDir ?? './state'}${t.runtime ? `, ${t.runtime}` : ''} }
+${t.deadLetter === false ? '' : 'deadLetter: dlq\n'}runtime: { workers: 1, stateDir: ${t.stateDir ?? './state'}${t.runtime ? `, ${t.runtime}` : ''} }
 steps:
   - id: events
     op: source
@@ -29,10 +32,14 @@ steps:
     eventTime: ${t.eventTime ?? '{ field: ts }'}
 ${keyBy}${t.middle ?? ''}  - id: out
     op: sink
-    connector: { type: file, path: ./out.jsonl }
-${t.after ?? ''}  - id: dlq
+    connector: ${t.out ?? '{ type: file, path: ./out.jsonl }'}
+${t.after ?? ''}${
+  t.deadLetter === false
+    ? ''
+    : `  - id: dlq
     op: sink
     from: []
     connector: ${t.dlq ?? '{ type: file, path: ./dlq.jsonl }'}
-`;
+`
+}`;
 }

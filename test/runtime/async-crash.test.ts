@@ -8,11 +8,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, runCli } from '../harness/cli-run.js';
+import { runCli, runCliKilledWhen } from '../harness/cli-run.js';
 import { CallServer, type CallRequest } from '../harness/call-server.js';
 import { assertSamePayloads, fileSinkDeliveries } from '../harness/output-payloads.js';
 import { mulberry32 } from '../../src/core/seeded-random.js';
@@ -61,21 +60,7 @@ const answer = (req: CallRequest) => ({ doubled: (req.body as { amount: number }
 
 /** Runs the job by the CLI; `killWhen` (if given) resolves when it is to be killed. Its stdout and stderr. */
 function runJob(dir: string, server: CallServer, killWhen: Promise<void> | null): Promise<{ outcome: 'finished' | 'killed'; printed: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'run', join(dir, 'topology.yaml')], {
-      env: { ...process.env, CALL_URL: server.url, API_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let printed = '';
-    child.stdout.on('data', (d) => (printed += d));
-    child.stderr.on('data', (d) => (printed += d));
-    void killWhen?.then(() => child.kill('SIGKILL'));
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve({ outcome: 'killed', printed });
-      else if (code === 0) resolve({ outcome: 'finished', printed });
-      else reject(new Error(`job exited with ${code}: ${printed}`));
-    });
-  });
+  return runCliKilledWhen(['run', join(dir, 'topology.yaml')], { CALL_URL: server.url, API_TOKEN: TOKEN }, killWhen);
 }
 
 for (const [seed, placement] of [

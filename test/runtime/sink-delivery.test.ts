@@ -1,15 +1,17 @@
 /**
  * Delivery to sinks (src/runtime/sink-delivery.ts), with sinks held in memory and the outbox in real LMDB: order per
  * sink, one write at a time taking every batch handed over meanwhile, a pipelined sink handed each batch at once
- * with acknowledgements in order, retries of a failed write (counted, with the reason), outbox entries deleted once acknowledged, and outputs
- * not piling up behind an instantly acknowledging sink while the caller keeps handing batches over.
+ * with acknowledgements in order, retries of a failed write (counted, with the reason), outbox entries deleted once acknowledged, outputs
+ * not piling up behind an instantly acknowledging sink while the caller keeps handing batches over, and records a
+ * sink refuses sent to the dead-letter sink (or failing delivery without one).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SinkConnector, SinkRecord } from '../../src/connectors/connector.js';
+import type { SinkConnector, SinkRecord, SinkRefusal } from '../../src/connectors/connector.js';
+import { ErrorCodes, type FlywheelError } from '../../src/core/errors.js';
 import { closeState, openState, type StateDatabases } from '../../src/state/backend.js';
 import { SinkDelivery } from '../../src/runtime/sink-delivery.js';
 import { writeOutboxChunk } from '../../src/state/outbox-chunks.js';
@@ -26,7 +28,7 @@ class MemorySink implements SinkConnector {
   ) {}
   async open(): Promise<void> {}
   async close(): Promise<void> {}
-  write(records: readonly SinkRecord[]): Promise<void> {
+  write(records: readonly SinkRecord[]): ReturnType<SinkConnector['write']> {
     this.writes.push(records.map((r) => r.id));
     return this.acknowledge(this.writes.length - 1);
   }
@@ -163,6 +165,69 @@ test('a failed write is retried with backoff, each failure counted and the reaso
     assert.equal(delivery.lastError, null, 'the reason clears once a write succeeds');
     assert.match(reasons[0]!, /^sink out \(memory\): destination down \(failed attempts: 1, next in 50 ms\)$/);
     assert.match(reasons[1]!, /^sink out \(memory\): destination down \(failed attempts: 2, next in 100 ms\)$/);
+  } finally {
+    await closeState(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A sink that refuses, for good, the records whose value is odd, and acknowledges the rest. */
+class RefusingSink extends MemorySink {
+  override async write(records: readonly SinkRecord[]): Promise<readonly SinkRefusal[]> {
+    await super.write(records);
+    return records.filter((r) => (r.value as number) % 2 === 1).map((record) => ({ record, reason: `odd value ${record.value as number}` }));
+  }
+}
+
+test('records a sink refuses go to the dead-letter sink with the reason; the batch is acknowledged only after the dead letters are', async () => {
+  const sink = new RefusingSink('out', false);
+  let release = () => {};
+  let written = () => {};
+  const dlqWritten = new Promise<void>((resolve) => (written = resolve));
+  const dlq = new MemorySink('dlq', false, () => {
+    written();
+    return new Promise((resolve) => (release = resolve));
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'fw-sink-delivery-'));
+  try {
+    const counted: Array<[string, number]> = [];
+    const delivery = new SinkDelivery(
+      new Map<string, SinkConnector>([
+        ['out', sink],
+        ['dlq', dlq],
+      ]),
+      openState(dir),
+      { deadLetterSink: 'dlq', deadLettered: (id, n) => counted.push([id, n]) },
+    );
+    let acknowledged = false;
+    const done = delivery.deliver('out', batch(0, 4), null).then(() => (acknowledged = true));
+    await dlqWritten;
+    assert.deepEqual(dlq.writes, [['r1/dead-letter', 'r3/dead-letter']]);
+    assert.equal(acknowledged, false, 'not acknowledged while the dead letters are not');
+    assert.deepEqual(counted, [['out', 2]]);
+    release();
+    await done;
+    await delivery.drain();
+    assert.equal(delivery.pending, 0);
+  } finally {
+    await closeState(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('without a dead-letter sink a refusal fails delivery with FW_ERR_UNDELIVERABLE, and drain() stops waiting', async () => {
+  const sink = new RefusingSink('out', false);
+  const dir = mkdtempSync(join(tmpdir(), 'fw-sink-delivery-'));
+  try {
+    const failures: unknown[] = [];
+    const delivery = new SinkDelivery(new Map([[sink.id, sink]]), openState(dir), { fail: (err) => failures.push(err) });
+    void delivery.deliver('out', batch(0, 2), null);
+    await delivery.drain();
+    assert.equal(failures.length, 1);
+    const err = failures[0] as FlywheelError;
+    assert.equal(err.code, ErrorCodes.UNDELIVERABLE);
+    assert.match(err.message, /sink out \(memory\) refused record r1: odd value 1/);
+    assert.equal(delivery.pending, 2, 'the batch stays unacknowledged');
   } finally {
     await closeState(dir);
     rmSync(dir, { recursive: true, force: true });
