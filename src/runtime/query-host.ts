@@ -25,7 +25,14 @@ class StartedEndpoint {
   private nextCollect = 0;
 
   constructor(readonly channel: EndpointChannel) {
-    this.exit = new Promise<void>((resolve) => channel.once('exit', () => resolve(void (this.exited = true))));
+    this.exit = new Promise<void>((resolve) =>
+      channel.once('exit', () => {
+        this.exited = true;
+        // Collections it will never answer get an empty set, so no /metrics waits for an endpoint that is gone.
+        for (const id of [...this.collecting.keys()]) this.collected(id, []);
+        resolve();
+      }),
+    );
   }
 
   send(message: ToQueryEndpoint): void {
@@ -43,7 +50,6 @@ class StartedEndpoint {
     const id = this.nextCollect++;
     return new Promise((resolve) => {
       this.collecting.set(id, resolve);
-      void this.exit.then(() => this.collected(id, []));
       this.send({ kind: 'collect', id });
     });
   }
