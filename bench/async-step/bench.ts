@@ -12,9 +12,9 @@ import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_WORKER_NICENESS } from '../../src/graph/topology-schema.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { launchJob } from '../../src/runtime/launch.js';
+import { benchRunSettings } from '../bench-run-settings.js';
 import { measure, type Measurement } from '../measure.js';
 import { BENCH_ENV, buildBenchJob, type AsyncBenchJob } from './job.js';
 import { startLatencyService } from '../../test/harness/latency-service.js';
@@ -37,15 +37,7 @@ async function runJob(b: AsyncBenchJob, workers: number): Promise<void> {
       job: moduleJobRef(jobModule, 'benchJob'),
       graph: buildBenchJob(b),
       stateDir,
-      workers,
-      slots: 16,
-      placement: 'any',
-      workerNiceness: DEFAULT_WORKER_NICENESS,
-      batch: { maxRecords: 8192, maxDelay: 5 },
-      statusInterval: 3_600_000,
-      stopTimeout: 10_000,
-      baseDir: tmpdir(),
-      log: () => {},
+      ...benchRunSettings(workers),
     });
   } finally {
     delete process.env[BENCH_ENV];

@@ -5,7 +5,6 @@
  * memory, and the volume of what each emits (the baseline's reports whole, the job's report changes); then a paced run of the job (event time = wall time) whose reports are polled over HTTP every 50 ms, to
  * measure how long after an event the estimate that includes it is readable at GET /experiments/:id.
  */
-import { DEFAULT_WORKER_NICENESS } from '../../src/graph/topology-schema.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import type { ExperimentReport } from '../../src/jobs/experiments/experiment-rep
 import { EXPERIMENT_STATE } from '../../src/jobs/experiments/experiment-stage.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { launchJob } from '../../src/runtime/launch.js';
+import { benchRunSettings } from '../bench-run-settings.js';
 import { openStateReadOnly } from '../../src/state/backend.js';
 import { LmdbStateReader } from '../../src/state/lmdb-reader.js';
 import { measure, median } from '../measure.js';
@@ -50,16 +50,8 @@ async function runJob(
       job: moduleJobRef(jobModule, 'benchJob'),
       graph,
       stateDir,
-      workers,
-      slots: 16,
-      placement: 'any',
-      workerNiceness: DEFAULT_WORKER_NICENESS,
-      batch: { maxRecords: 8192, maxDelay: 5 },
-      statusInterval: 3_600_000,
-      stopTimeout: 10_000,
-      baseDir: tmpdir(),
+      ...benchRunSettings(workers),
       http: { port: 0, host: '127.0.0.1' },
-      log: () => {},
       onStarted: ({ url }) => {
         watching = during?.(url!);
       },

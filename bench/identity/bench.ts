@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_WORKER_NICENESS } from '../../src/graph/topology-schema.js';
 import { IDENTITY_KEY, IDENTITY_STATE, type IdentityStats } from '../../src/jobs/identity/identity-step.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { launchJob } from '../../src/runtime/launch.js';
+import { benchRunSettings } from '../bench-run-settings.js';
 import type { SlotPlacement } from '../../src/runtime/worker-pool.js';
 import { openStateReadOnly } from '../../src/state/backend.js';
 import { LmdbStateReader } from '../../src/state/lmdb-reader.js';
@@ -42,15 +42,7 @@ async function runJob(w: IdentityWorld, step: BenchStep, workers: number, placem
       job: moduleJobRef(jobModule, 'benchJob'),
       graph,
       stateDir,
-      workers,
-      slots: 16,
-      placement,
-      workerNiceness: DEFAULT_WORKER_NICENESS,
-      batch: { maxRecords: 8192, maxDelay: 5 },
-      statusInterval: 3_600_000,
-      stopTimeout: 10_000,
-      baseDir: tmpdir(),
-      log: () => {},
+      ...benchRunSettings(workers, placement),
     });
     const handle = openStateReadOnly(stateDir);
     const stats = new LmdbStateReader(handle, graph.settings.keyGroups, () => Infinity).value<IdentityStats>('identity', IDENTITY_KEY, IDENTITY_STATE.stats);

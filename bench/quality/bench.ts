@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_WORKER_NICENESS } from '../../src/graph/topology-schema.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { launchJob } from '../../src/runtime/launch.js';
+import { benchRunSettings } from '../bench-run-settings.js';
 import { measure, median } from '../measure.js';
 import { BENCH_ENV, buildBenchJob, type QualityBenchJob } from './job.js';
 
@@ -24,15 +24,7 @@ async function runJob(b: QualityBenchJob): Promise<void> {
       job: moduleJobRef(jobModule, 'benchJob'),
       graph: buildBenchJob(b),
       stateDir,
-      workers: 1,
-      slots: 16,
-      placement: 'any',
-      workerNiceness: DEFAULT_WORKER_NICENESS,
-      batch: { maxRecords: 8192, maxDelay: 5 },
-      statusInterval: 3_600_000,
-      stopTimeout: 10_000,
-      baseDir: tmpdir(),
-      log: () => {},
+      ...benchRunSettings(1),
     });
   } finally {
     delete process.env[BENCH_ENV];
