@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import type { JobRunner } from '../src/runtime/runner.js';
 
 /** Records a step received (by default the sink step `out`, so its outputs), from the job's own metrics. */
-export async function outputsOf(runner: JobRunner, step = 'out'): Promise<number> {
+export async function outputsOf(runner: Pick<JobRunner, 'metrics'>, step = 'out'): Promise<number> {
   const metric = (await runner.metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'flywheel_records_in_total');
   return Number(metric?.values.find((v) => v.labels.step === step)?.value ?? 0);
 }

@@ -11,6 +11,7 @@ import { nexmarkEvents } from '../../src/connectors/generator/nexmark-source.js'
 import { registerSinkType } from '../../src/connectors/registry.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { JobRunner } from '../../src/runtime/runner.js';
+import { ExecutorJob } from '../../src/runtime/executor-job.js';
 import type { IntakePlacement } from '../../src/graph/runtime-settings.js';
 import type { SlotPlacement } from '../../src/runtime/worker-pool.js';
 import type { JobGraph } from '../../src/graph/model.js';
@@ -33,6 +34,8 @@ export interface QueryRun {
   placement?: SlotPlacement;
   /** Where the source is read (runtime.intake); `main` when absent. */
   intake?: IntakePlacement;
+  /** The executor runtime (executor-job.ts) instead of the slot runtime: `workers` executors. */
+  executors?: boolean;
   /** runtime.commitInterval (ms); the runtime's default when absent. */
   commitInterval?: number;
   events: number;
@@ -95,7 +98,7 @@ const m = await measure(async () => {
   const graph = ((await import(`./queries.js?paced=${paced}`)) as unknown as Record<string, JobGraph>)[o.query]!;
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-nexmark-'));
   try {
-    const runner = new JobRunner({
+    const runner = new (o.executors ? ExecutorJob : JobRunner)({
       job: moduleJobRef(queriesModule, o.query),
       graph,
       stateDir,

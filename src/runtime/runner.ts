@@ -19,6 +19,7 @@ import type { RetryHooks } from './connect-retry.js';
 import { openSinks, openSources } from './open-connectors.js';
 import { RecentDeadLetters } from './recent-dead-letters.js';
 import { SinkDelivery } from './sink-delivery.js';
+import { LoopWaker } from './loop-waker.js';
 import { Stage0Outputs } from './stage0-outputs.js';
 import { checkStateLayout, resumePoints, startOffsets, unappliedForwards } from './recovery.js';
 import { storedOutputs } from '../state/outbox-chunks.js';
@@ -50,7 +51,7 @@ export class JobRunner {
   private readonly current = { pidIndex: -1, offset: -1, watermark: -Infinity, now: 0, sourceId: '' };
   private stage0Outputs!: Stage0Outputs;
   private failure: FlywheelError | null = null;
-  private wake: (() => void) | null = null;
+  private readonly waker = new LoopWaker();
   private stopping = false;
   private markStopped!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
@@ -93,7 +94,7 @@ export class JobRunner {
   stop(): void {
     this.stopping = true;
     this.markStopped();
-    this.wake?.();
+    this.waker.wake();
   }
 
   async run(): Promise<RunSummary> {
@@ -243,7 +244,7 @@ export class JobRunner {
       commitInterval: this.commitInterval,
       deliver: (outputs) => void this.delivery.deliverStored(outputs),
       fail: (err) => this.fail(err),
-      wake: () => this.wake?.(),
+      wake: () => this.waker.wake(),
     });
     this.workerIntake = new WorkerIntake(
       sources.filter((s) => s.inWorkers),
@@ -258,7 +259,7 @@ export class JobRunner {
         metrics: this.metrics,
         routed: () => this.commitStage0Progress(),
         fail: (err) => this.fail(err),
-        wake: () => this.wake?.(),
+        wake: () => this.waker.wake(),
       },
     );
     this.restoreAfterCrash();
@@ -336,7 +337,7 @@ export class JobRunner {
         : this.scheduler.dispatch(this.intake.finished, (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
       if (this.stopping && this.scheduler.drained) break;
       if (this.intake.finished && this.scheduler.allIdle() && !this.intake.order?.length) break;
-      if ((polled === 0 && !polledAndWaited) || this.stopping) await this.sleep(waitMs);
+      if ((polled === 0 && !polledAndWaited) || this.stopping) await this.waker.sleep(waitMs);
     }
     await this.workerIntake.stop();
     if (this.failure) return;
@@ -378,25 +379,12 @@ export class JobRunner {
         storageFailure(err, this.options.stateDir) ??
         (err instanceof FlywheelError ? err : new FlywheelError(ErrorCodes.INTERNAL, (err as Error)?.message ?? String(err), {}, undefined, err));
     }
-    this.wake?.();
+    this.waker.wake();
   }
 
   /** Liveness (/healthz): false once the job has failed and is stopping, so a supervisor restarts it. */
   get live(): boolean {
     return this.failure === null;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done(): void {
-        clearTimeout(timer);
-        self.wake = null;
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 
   private async close(): Promise<void> {
