@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTopology } from '../../../src/graph/yaml-loader.js';
 import { JobRunner } from '../../../src/runtime/runner.js';
+import { buildQueryApp } from '../../../src/query/app.js';
+import { jobView } from '../../../src/runtime/job-view.js';
+import { routeContributions } from '../../../src/runtime/route-contributions.js';
 import { ErrorCodes, FlywheelError } from '../../../src/core/errors.js';
 import { seededActions, writeContactJob, type Action } from '../../harness/contact-job.js';
 import { referenceVerdicts } from './reference-contact.js';
@@ -20,9 +23,18 @@ function lines<T>(file: string): T[] {
   return text === '' ? [] : text.split('\n').map((l) => JSON.parse(l) as T);
 }
 
-async function run(topology: string, dir: string): Promise<void> {
+/** Runs the job to its end; resolves to its /metrics text. */
+async function run(topology: string, dir: string): Promise<string> {
   const { graph } = await loadTopology(topology);
-  await new JobRunner({ job: { kind: 'topology', file: topology }, graph, stateDir: join(dir, 'state'), baseDir: dir, workers: 2, slots: 4 }).run();
+  const stateDir = join(dir, 'state');
+  const runner = new JobRunner({ job: { kind: 'topology', file: topology }, graph, stateDir, baseDir: dir, workers: 2, slots: 4 });
+  await runner.run();
+  const app = buildQueryApp(jobView(runner, stateDir), routeContributions(graph));
+  try {
+    return (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  } finally {
+    await app.close();
+  }
 }
 
 test('a YAML job sends or suppresses each action as the reference does, with the rule and reason', { timeout: 300_000 }, async () => {
@@ -30,7 +42,7 @@ test('a YAML job sends or suppresses each action as the reference does, with the
   try {
     const actions = seededActions(11, 2_000, 40, 10 * 60_000);
     const badZone = { ...actions[5]!, actionId: 'bad-zone', timeZone: 'Mars/Olympus' };
-    await run(writeContactJob(dir, { actions: [...actions, badZone] }), dir);
+    const metrics = await run(writeContactJob(dir, { actions: [...actions, badZone] }), dir);
 
     const expected = referenceVerdicts(actions);
     const sent = lines<{ value: Action }>(join(dir, 'sent.jsonl')).map((o) => o.value);
@@ -61,6 +73,13 @@ test('a YAML job sends or suppresses each action as the reference does, with the
       suppressed.some((s) => s.rule === 'one-a-day' && /after it/.test(s.reason)),
       'an out-of-order action is judged against a later send',
     );
+
+    assert.match(
+      metrics,
+      new RegExp(`flywheel_records_in_total\\{step="suppressed",job="contact-job"\\} ${suppressed.length}\\n`),
+      'suppressed actions are counted',
+    );
+    assert.match(metrics, new RegExp(`flywheel_records_in_total\\{step="sent",job="contact-job"\\} ${sent.length}\\n`));
 
     const dead = lines<{ value: { reason: string; step: string } }>(join(dir, 'dlq.jsonl'));
     assert.equal(dead.length, 1);
