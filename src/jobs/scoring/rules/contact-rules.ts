@@ -67,11 +67,15 @@ function clock(minute: number): string {
 function fullestWindow(sends: readonly number[], at: number, window: number): number {
   const all = [...sends, at].sort((a, b) => a - b);
   let fullest = 0;
-  // The fullest window holding `at` may start at a send (or at `at`) in (at - window, at]; count [start, start + window).
-  for (const start of all) {
-    if (start <= at - window || start > at) continue;
-    const inside = all.filter((s) => s >= start && s < start + window).length;
-    fullest = Math.max(fullest, inside);
+  // The fullest window holding `at` starts at a send (or at `at`) in (at - window, at]; it holds [start, start + window).
+  // Starts and ends both move forward through the sorted times, so one pass counts every such window.
+  let end = 0;
+  for (let start = 0; start < all.length; start++) {
+    if (all[start]! <= at - window) continue;
+    if (all[start]! > at) break;
+    end = Math.max(end, start);
+    while (end < all.length && all[end]! < all[start]! + window) end++;
+    fullest = Math.max(fullest, end - start);
   }
   return fullest;
 }
@@ -81,9 +85,8 @@ function judge(rule: ContactRule, history: ContactHistory, attempt: ContactAttem
     case 'minGap': {
       const near = countedSends(rule, history).find((s) => Math.abs(attempt.at - s) < rule.gap);
       if (near === undefined) return null;
-      const distance = attempt.at - near;
-      const when = distance >= 0 ? `${formatDuration(distance)} before` : `${formatDuration(-distance)} after`;
-      return `a message was sent ${when} it, within the minimum gap of ${formatDuration(rule.gap)}`;
+      const side = near <= attempt.at ? 'before' : 'after';
+      return `a message was sent at ${new Date(near).toISOString()}, less than the minimum gap of ${formatDuration(rule.gap)} ${side} it`;
     }
     case 'maxPerWindow': {
       const fullest = fullestWindow(countedSends(rule, history), attempt.at, rule.window);

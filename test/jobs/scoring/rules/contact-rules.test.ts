@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EMPTY_HISTORY, withSend, type ContactHistory } from '../../../../src/jobs/scoring/rules/contact-history.js';
 import { checkContact, HISTORY_RULE_ID, type ContactRule, type ContactRules } from '../../../../src/jobs/scoring/rules/contact-rules.js';
+import { mulberry32 } from '../../../../src/core/seeded-random.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -34,7 +35,7 @@ test('minGap: a second message within the gap is suppressed, one exactly the gap
   assert.deepEqual(verdictAt(gap, h, T0 + 3 * DAY - 1), {
     allowed: false,
     rule: 'gap',
-    reason: 'a message was sent 259199999ms before it, within the minimum gap of 3d',
+    reason: 'a message was sent at 2026-01-05T12:00:00.000Z, less than the minimum gap of 3d before it',
   });
   assert.deepEqual(verdictAt(gap, h, T0 + 3 * DAY), { allowed: true });
   assert.deepEqual(verdictAt(gap, EMPTY_HISTORY, T0), { allowed: true }, 'a user never contacted');
@@ -44,7 +45,7 @@ test('minGap looks both ways: an action arriving after a later send is judged ag
   const h = history(gap, [[T0, 'sms']]);
   const early = verdictAt(gap, h, T0 - 2 * DAY);
   assert.equal(early.allowed, false);
-  assert.match((early as { reason: string }).reason, /sent 2d after it/);
+  assert.match((early as { reason: string }).reason, /sent at 2026-01-05T12:00:00.000Z, less than the minimum gap of 3d after it/);
   assert.deepEqual(verdictAt(gap, h, T0 - 3 * DAY), { allowed: true });
 });
 
@@ -76,6 +77,41 @@ test('maxPerWindow: an out-of-order action is refused when it would overfill any
   ]);
   // [T0, T0+7d) and [T0+4d, T0+11d) each hold 2 of the 3 sends: the cap of 2 holds in every window.
   assert.deepEqual(verdictAt(cap, spread, T0 + 4 * DAY), { allowed: true });
+});
+
+test('maxPerWindow on random out-of-order attempts: refused exactly when some count + 1 consecutive sends would lie within one window', () => {
+  // The independent statement of the cap: sorted, every run of count + 1 sends spans at least the window.
+  const capped = (times: number[], count: number, window: number) => {
+    const t = [...times].sort((a, b) => a - b);
+    return t.every((x, i) => i < count || x - t[i - count]! >= window);
+  };
+  const rand = mulberry32(8);
+  let refused = 0;
+  for (let trial = 0; trial < 300; trial++) {
+    const count = 1 + Math.floor(rand() * 4);
+    const contact = rules([{ id: 'cap', channels: null, kind: 'maxPerWindow', count, window: 7 * DAY }]);
+    let h = EMPTY_HISTORY;
+    const sent: number[] = [];
+    for (let n = 0; n < 12; n++) {
+      // Whole hours over 3 weeks, in any order, so attempts fall on exact window edges too.
+      const at = T0 + Math.floor(rand() * 21 * 24) * HOUR;
+      const verdict = verdictAt(contact, h, at);
+      if (!verdict.allowed && verdict.rule === HISTORY_RULE_ID) {
+        assert.ok(h.prunedUpTo !== null && at - 7 * DAY < h.prunedUpTo, 'refused as too old only when its window reaches pruned sends');
+        continue;
+      }
+      assert.equal(
+        verdict.allowed,
+        capped([...sent, at], count, 7 * DAY),
+        `count ${count}, sends ${sent.map((s) => (s - T0) / HOUR)}, attempt ${(at - T0) / HOUR}`,
+      );
+      if (verdict.allowed) {
+        h = withSend(h, at, 'sms', contact.horizon);
+        sent.push(at);
+      } else refused++;
+    }
+  }
+  assert.ok(refused > 300, `the trials refuse often enough to test both sides (${refused} of 3600)`);
 });
 
 const nights = rules([{ id: 'nights', channels: null, kind: 'quietHours', from: 22 * 60, to: 7 * 60 }]);
