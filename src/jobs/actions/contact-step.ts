@@ -11,10 +11,10 @@ import { EMPTY_HISTORY, withSend, type ContactHistory } from '../scoring/rules/c
 import { checkContact, type ContactAttempt, type ContactRules } from '../scoring/rules/contact-rules.js';
 import { isKnownTimeZone } from '../scoring/rules/local-time.js';
 
-export const SUPPRESSED_OUTPUT = 'suppressed';
+const SUPPRESSED_OUTPUT = 'suppressed';
 const HISTORY_STATE = 'contact-history';
 
-export interface SuppressedAction {
+interface SuppressedAction {
   action: Record<string, unknown>;
   rule: string;
   reason: string;
