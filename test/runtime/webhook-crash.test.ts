@@ -7,29 +7,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { runCliKilledWhen } from '../harness/cli-run.js';
-import { CallServer, type CallRequest } from '../harness/call-server.js';
+import { webhookCrashRuns } from '../harness/webhook-crash-runs.js';
 import { writeWebhookJob } from '../harness/webhook-job.js';
 import { mulberry32 } from '../../src/core/seeded-random.js';
 
 const RECORDS = 3_000;
 const TOKEN = 'hook-tkn-5e0d2a';
-
-/** A receiver that answers 2xx after 5 ms (so requests are in flight when the job is killed), keeping every body per key. */
-async function receiver(): Promise<{ server: CallServer; bodies: Map<string, unknown[]> }> {
-  const bodies = new Map<string, unknown[]>();
-  const behaviour = (req: CallRequest) => {
-    const list = bodies.get(req.key);
-    if (list) list.push(req.body);
-    else bodies.set(req.key, [req.body]);
-    return { delayMs: 5 };
-  };
-  return { server: await new CallServer(behaviour, () => ({})).start(), bodies };
-}
 
 function prepare(): string {
   const dir = mkdtempSync(join(tmpdir(), 'fw-webhook-crash-'));
@@ -40,47 +27,28 @@ function prepare(): string {
 test('kill -9 while webhook requests are in flight, restart: the receiver sees every id of an uninterrupted run, repeats only with equal bodies', {
   timeout: 600_000,
 }, async (t) => {
-  const rand = mulberry32(31);
-  const clean = prepare();
-  const crashed = prepare();
-  const reference = await receiver();
-  const target = await receiver();
-  const run = (dir: string, r: CallServer, killWhen: Promise<void> | null) =>
-    runCliKilledWhen(['run', join(dir, 'topology.yaml')], { HOOK_URL: r.url, HOOK_TOKEN: TOKEN }, killWhen);
-  try {
-    assert.equal((await run(clean, reference.server, null)).outcome, 'finished');
-    let kills = 0;
-    for (; kills < 3; kills++) {
-      // Kill once this start has sent between 200 and 700 requests, at a moment one of them is unanswered.
-      const after = target.server.calls + 200 + Math.floor(rand() * 500);
-      const outcome = await run(
-        crashed,
-        target.server,
-        target.server.until(() => target.server.calls >= after && target.server.inFlight > 0),
-      );
-      if (outcome.outcome === 'finished') break;
-    }
-    const last = await run(crashed, target.server, null);
-    assert.equal(last.outcome, 'finished');
-    assert.equal(kills, 3, 'the job was killed three times before it could finish');
-    assert.equal(last.printed.includes(TOKEN), false, 'the token is printed nowhere');
+  // Killed once a start has sent between 200 and 700 requests, at a moment one of them is unanswered.
+  const schedule = { kills: 3, min: 200, spread: 500, rand: mulberry32(31) };
+  await webhookCrashRuns(
+    prepare,
+    (url) => ({ HOOK_URL: url, HOOK_TOKEN: TOKEN }),
+    schedule,
+    ({ reference, target, kills, printed }) => {
+      assert.equal(kills, 3, 'the job was killed three times before it could finish');
+      assert.equal(printed.includes(TOKEN), false, 'the token is printed nowhere');
 
-    assert.equal(reference.bodies.size, RECORDS, 'the uninterrupted run: one id per output');
-    assert.deepEqual(
-      [...reference.bodies.values()].filter((b) => b.length !== 1),
-      [],
-      'the uninterrupted run sends each id once',
-    );
-    assert.deepEqual(new Set(target.bodies.keys()), new Set(reference.bodies.keys()), 'every id of the uninterrupted run, and no other');
-    const differing = [...target.bodies].filter(([key, bodies]) => bodies.some((b) => !isDeepStrictEqual(b, reference.bodies.get(key)![0])));
-    assert.deepEqual(differing.slice(0, 3), [], 'every request of an id carries the body the uninterrupted run sent');
-    const repeated = [...target.bodies.values()].filter((b) => b.length > 1).length;
-    assert.ok(target.server.calls > RECORDS, `requests unanswered at a kill were sent again (${target.server.calls} requests for ${RECORDS} ids)`);
-    t.diagnostic(`${kills} kills, ${target.server.calls} requests for ${RECORDS} ids, ${repeated} ids sent more than once (same key, same body)`);
-  } finally {
-    await reference.server.kill();
-    await target.server.kill();
-    rmSync(clean, { recursive: true, force: true });
-    rmSync(crashed, { recursive: true, force: true });
-  }
+      assert.equal(reference.bodies.size, RECORDS, 'the uninterrupted run: one id per output');
+      assert.deepEqual(
+        [...reference.bodies.values()].filter((b) => b.length !== 1),
+        [],
+        'the uninterrupted run sends each id once',
+      );
+      assert.deepEqual(new Set(target.bodies.keys()), new Set(reference.bodies.keys()), 'every id of the uninterrupted run, and no other');
+      const differing = [...target.bodies].filter(([key, bodies]) => bodies.some((b) => !isDeepStrictEqual(b, reference.bodies.get(key)![0])));
+      assert.deepEqual(differing.slice(0, 3), [], 'every request of an id carries the body the uninterrupted run sent');
+      const repeated = [...target.bodies.values()].filter((b) => b.length > 1).length;
+      assert.ok(target.server.calls > RECORDS, `requests unanswered at a kill were sent again (${target.server.calls} requests for ${RECORDS} ids)`);
+      t.diagnostic(`${kills} kills, ${target.server.calls} requests for ${RECORDS} ids, ${repeated} ids sent more than once (same key, same body)`);
+    },
+  );
 });

@@ -1,7 +1,8 @@
 /**
  * The Kafka sink (type `kafka`): a node-rdkafka Producer with delivery reports and idempotence. Every message
  * carries the record's deterministic id in the `flywheel-id` header (consumers deduplicate with it) plus the record's
- * own headers; the key is the record's key. write() resolves only when every message has its delivery report, and
+ * own headers; the key is the record's key. The topic may be a template naming fields of the record
+ * (`actions.{channel}`: a topic per channel, topic-template.ts); a record it gives no topic for is refused. write() resolves only when every message has its delivery report, and
  * rejects on a failed report, so the runtime keeps the outbox entry and retries. While the broker is unreachable,
  * librdkafka holds produced messages and retries them (up to `message.timeout.ms`, 5 minutes by default); health()
  * says why (a metadata request every `healthInterval`), and outputs stay in the outbox until acknowledged.
@@ -15,10 +16,11 @@ import { loadRdkafka } from './rdkafka.js';
 import { checkKafkaSettings } from './kafka-config-check.js';
 import { MAX_TIMER_MS } from '../../core/durations.js';
 import { ErrorCodes, FlywheelError } from '../../core/errors.js';
-import type { SinkConnector, SinkRecord, SinkType } from '../connector.js';
+import type { SinkConnector, SinkRecord, SinkRefusal, SinkType } from '../connector.js';
 import { BrokerProbe } from './broker-probe.js';
 import { commonProperties, type KafkaCommonOptions } from './kafka-options.js';
 import { encodeRecord } from '../record-decode.js';
+import { compileTopicTemplate, type TopicTemplate } from './topic-template.js';
 
 export interface KafkaSinkOptions extends KafkaCommonOptions {
   connectTimeout: number;
@@ -41,12 +43,14 @@ class KafkaSink implements SinkConnector {
   private nextBatch = 0;
   private problem: string | null = null;
   private probe: BrokerProbe | null = null;
+  private readonly topics: TopicTemplate;
 
   constructor(
     readonly id: string,
     private readonly o: KafkaSinkOptions,
   ) {
     this.destination = `kafka:${o.topic}`;
+    this.topics = checkedTopicTemplate(o.topic, id);
   }
 
   private queueFullCode = 0;
@@ -132,8 +136,9 @@ class KafkaSink implements SinkConnector {
     this.fatal = null;
   }
 
-  async write(records: readonly SinkRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async write(all: readonly SinkRecord[]): Promise<readonly SinkRefusal[]> {
+    const { records, topics, refused } = this.route(all);
+    if (records.length === 0) return refused;
     if (this.fatal !== null && !this.replacing) {
       this.replacing = true;
       this.producing = this.producing.then(() => this.replaceProducer()).finally(() => (this.replacing = false));
@@ -167,7 +172,7 @@ class KafkaSink implements SinkConnector {
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
         const headers: Kafka.MessageHeader[] = [{ 'flywheel-id': r.id }, ...Object.entries(r.headers ?? {}).map(([k, v]) => ({ [k]: v }))];
-        await this.produce(producer, r, values[i]!, headers, batchId);
+        await this.produce(producer, topics[i]!, r, values[i]!, headers, batchId);
       }
     });
     this.producing = produced.catch(() => undefined);
@@ -177,7 +182,26 @@ class KafkaSink implements SinkConnector {
       this.pending.delete(batchId);
       throw err;
     }
-    return delivered;
+    await delivered;
+    return refused;
+  }
+
+  /** The records to produce with their topics, and those the topic template refuses. */
+  private route(all: readonly SinkRecord[]): { records: readonly SinkRecord[]; topics: string[]; refused: SinkRefusal[] } {
+    const fixed = this.topics.fixed;
+    if (fixed !== null) return { records: all, topics: all.map(() => fixed), refused: [] };
+    const records: SinkRecord[] = [];
+    const topics: string[] = [];
+    const refused: SinkRefusal[] = [];
+    for (const record of all) {
+      const choice = this.topics.topicOf(record.value);
+      if ('refusal' in choice) refused.push({ record, reason: choice.refusal });
+      else {
+        records.push(record);
+        topics.push(choice.topic);
+      }
+    }
+    return { records, topics, refused };
   }
 
   /** A value that cannot be encoded will never be: FW_ERR_UNDELIVERABLE, which delivery does not retry. */
@@ -196,10 +220,10 @@ class KafkaSink implements SinkConnector {
   }
 
   /** Produces one message, waiting while librdkafka's local queue is full. */
-  private async produce(producer: Kafka.Producer, r: SinkRecord, value: Buffer, headers: Kafka.MessageHeader[], batchId: number): Promise<void> {
+  private async produce(producer: Kafka.Producer, topic: string, r: SinkRecord, value: Buffer, headers: Kafka.MessageHeader[], batchId: number): Promise<void> {
     for (;;) {
       try {
-        producer.produce(this.o.topic, null, value, r.key ?? null, Math.floor(r.timestamp), batchId, headers);
+        producer.produce(topic, null, value, r.key ?? null, Math.floor(r.timestamp), batchId, headers);
         return;
       } catch (err) {
         if ((err as { code?: number }).code !== this.queueFullCode) throw err;
@@ -236,12 +260,29 @@ function disconnectWithoutFlush(producer: Kafka.Producer): Promise<void> {
   return new Promise<void>((resolve) => producer.disconnect(0, () => resolve()));
 }
 
+function checkedTopicTemplate(topic: string, stepId: string): TopicTemplate {
+  const template = compileTopicTemplate(topic);
+  if (typeof template === 'string')
+    throw new FlywheelError(
+      ErrorCodes.CONFIG_INVALID,
+      `Kafka sink '${stepId}': ${template}`,
+      { stepId, path: 'connector.topic' },
+      'write a topic name, or a template such as actions.{channel} (docs/kafka.md, "A topic per record")',
+    );
+  return template;
+}
+
 export const kafkaSinkType: SinkType<KafkaSinkOptions> = {
   type: 'kafka',
   optionsSchema: {
     type: 'object',
     properties: {
       ...commonProperties,
+      topic: {
+        type: 'string',
+        pattern: '^([A-Za-z0-9._-]|\\{[A-Za-z_][A-Za-z0-9_.]*\\})+$',
+        description: 'a topic name, or a template naming record fields in braces: actions.{channel}',
+      },
       connectTimeout: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS, default: 10_000 },
       healthInterval: { type: 'integer', minimum: 50, maximum: MAX_TIMER_MS, default: 1_000 },
     },
@@ -249,5 +290,8 @@ export const kafkaSinkType: SinkType<KafkaSinkOptions> = {
     additionalProperties: false,
   },
   create: (options, ctx) => new KafkaSink(ctx.stepId, options),
-  checkOptions: (options, ctx) => checkKafkaSettings('sink', options, ctx.stepId),
+  checkOptions: async (options, ctx) => {
+    checkedTopicTemplate(options.topic, ctx.stepId);
+    await checkKafkaSettings('sink', options, ctx.stepId);
+  },
 };

@@ -8,6 +8,8 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { validateAgainst } from '../../../graph/schema-validator.js';
 import { lineOf, printPath, type YamlPath } from '../../../graph/yaml-positions.js';
 import { ErrorCodes, FlywheelError } from '../../../core/errors.js';
+import { compileContact, type RawContact } from './contact-rules-compile.js';
+import type { ContactRules } from './contact-rules.js';
 import { compileExpression, ExpressionCompileError, type CompiledExpression } from './expression-compiler.js';
 import { FUNCTION_NAMES } from './expression-functions.js';
 import { FORBIDDEN_NAMES } from './plain-data-access.js';
@@ -43,6 +45,8 @@ export interface RuleSet {
   decision: { action: string; threshold: number; offer: Record<string, Scalar> };
   /** In file order; every reject rule comes before the first adjust rule. */
   rules: CompiledRule[];
+  /** The contact rules the send path checks (the file's `contact:` section), or null without one. */
+  contact: ContactRules | null;
 }
 
 interface RawRule {
@@ -58,10 +62,11 @@ interface RawRules {
   constants: Record<string, Scalar>;
   decision: RuleSet['decision'];
   rules: RawRule[];
+  contact?: RawContact;
 }
 
 const FORMAT_HINT =
-  'a rules file has inputs: [names], constants: {name: value}, decision: {action, threshold, offer: {field: value}} and rules: [{id, description, when, reject: reason | adjust: {score, offer: {field: expression}}}]';
+  'a rules file has inputs: [names], constants: {name: value}, decision: {action, threshold, offer: {field: value}}, rules: [{id, description, when, reject: reason | adjust: {score, offer: {field: expression}}}] and optionally contact: {timeZoneField, defaultTimeZone, rules: [{id, channels, minGap | maxPerWindow: {count, window} | quietHours: {from, to}}]}';
 
 class RulesLoader {
   private readonly lines = new LineCounter();
@@ -116,7 +121,15 @@ class RulesLoader {
         'hard rejects come first: move every reject rule above the first adjust rule',
       );
     }
-    return { file: this.file, inputs: data.inputs, constants: data.constants, decision: data.decision, rules: compiled };
+    const contact =
+      data.contact === undefined
+        ? null
+        : compileContact(
+            data.contact,
+            data.rules.map((r) => r.id),
+            (path, message, hint) => this.fail(path, message, hint),
+          );
+    return { file: this.file, inputs: data.inputs, constants: data.constants, decision: data.decision, rules: compiled, contact };
   }
 
   private checkNames(data: RawRules): void {
