@@ -171,11 +171,13 @@ test('rollouts on the runtime: advance on evidence, roll back on harm, operator 
       // A tick at the next multiple of E: the report of this round. A second one, an interval later: the rollouts' look at it.
       lines.push(JSON.stringify({ type: 'view', userId: 'tick', itemId: 'i1', ts: start + E }));
       appendFileSync(events, `${lines.join('\n')}\n`);
-      await until(
-        `the report of round ${round}`,
-        () => call(port, 'GET', '/experiments/good', VIEWER),
-        (r) => r.status === 200 && r.body.asOf! >= start + E,
-      );
+      // Every rollout's report of the round is committed before the tick that fires the looks at it.
+      for (const id of Object.keys(state))
+        await until(
+          `the report of ${id} in round ${round}`,
+          () => call(port, 'GET', `/experiments/${id}`, VIEWER),
+          (r) => r.status === 200 && r.body.asOf! >= start + E,
+        );
       appendFileSync(events, `${JSON.stringify({ type: 'view', userId: 'tick', itemId: 'i1', ts: start + 2 * E })}\n`);
       // A rolled-back rollout looks no more.
       for (const [id, s] of Object.entries(state))
