@@ -2,20 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildQueryApp } from '../../src/query/app.js';
-import type { RuntimeView } from '../../src/query/runtime-view.js';
-import { MemoryStateReader } from './memory-state-reader.js';
+import { MemoryStateReader, viewOfState } from './memory-state-reader.js';
 
-const view: RuntimeView = {
-  jobName: 'j',
-  live: () => true,
-  readiness: () => ({ ready: true, reasons: [] }),
-  topology: () => ({}),
-  metrics: async () => '',
-  contentType: 'text/plain',
-  state: new MemoryStateReader(),
-};
-
-const app = buildQueryApp(view, [
+const app = buildQueryApp(viewOfState(new MemoryStateReader()), [
   {
     stepId: 'top',
     routes: (a) => {

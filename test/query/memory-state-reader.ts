@@ -1,4 +1,8 @@
-/** A StateReader over a plain map of value states (no map states), for query tests that build a RuntimeView by hand. */
+/**
+ * A StateReader over a plain map of value states (no map states), for query tests that build a RuntimeView by hand,
+ * and such a view over it.
+ */
+import type { RuntimeView } from '../../src/query/runtime-view.js';
 import type { StateReader } from '../../src/state/reader.js';
 
 const SEP = '\u0000';
@@ -30,4 +34,17 @@ export class MemoryStateReader implements StateReader {
       .map(([, key]) => key!);
     return keys.sort().slice(0, limit);
   }
+}
+
+/** A RuntimeView of a live, ready job with no metrics that serves `state`: for tests of a step's routes. */
+export function viewOfState(state: StateReader): RuntimeView {
+  return {
+    jobName: 'x',
+    live: () => true,
+    readiness: () => ({ ready: true, reasons: [] }),
+    topology: () => ({}),
+    metrics: async () => '',
+    contentType: 'text/plain',
+    state,
+  };
 }

@@ -5,6 +5,9 @@
  * restart (after a finished run or a kill -9) never reads a fragment of a line and never reads a line twice. A line
  * that is not valid JSON or breaks a record limit (`maxRecordBytes`, `maxDepth`, `maxKeys`) becomes an error record
  * (dead letter), never a crash and never a silent drop; an over-long line is never held in memory whole.
+ * With `follow: true` the file is a log that others append to (as `tail -f` reads it): the source is never finished,
+ * creates the file if it is missing, and hands over a line only once its newline has been written, so a line caught
+ * half-written is read whole at a later poll.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -17,6 +20,7 @@ interface FileSourceOptions extends Partial<RecordLimits> {
   path: string;
   format: 'json' | 'text';
   maxRecordBytes?: number;
+  follow?: boolean;
 }
 
 const CHUNK = 1 << 20;
@@ -49,13 +53,15 @@ class FileSource implements SourceConnector {
     private readonly format: 'json' | 'text',
     private readonly limits: RecordLimits,
     private readonly maxRecordBytes: number,
+    private readonly follow: boolean,
   ) {
     this.origin = path;
   }
 
   async open(options: SourceOpenOptions): Promise<void> {
     try {
-      this.handle = await open(this.path, 'r');
+      // 'a+' creates a followed log that nobody has written to yet; reads still go to the positions asked for.
+      this.handle = await open(this.path, this.follow ? 'a+' : 'r');
     } catch (err) {
       throw new FlywheelError(
         ErrorCodes.SOURCE,
@@ -77,12 +83,15 @@ class FileSource implements SourceConnector {
   }
 
   async poll(max: number): Promise<SourceRecord[]> {
-    while (this.pending.length < max && !this.eof) await this.readChunk();
+    while (this.pending.length < max && !this.eof) {
+      if (this.follow && (await this.handle!.stat()).size <= this.position) break;
+      await this.readChunk();
+    }
     return this.pending.splice(0, max);
   }
 
   finished(): boolean {
-    return this.eof && this.pending.length === 0;
+    return !this.follow && this.eof && this.pending.length === 0;
   }
 
   async close(): Promise<void> {
@@ -95,7 +104,7 @@ class FileSource implements SourceConnector {
     const chunkStart = this.position;
     const { bytesRead } = await this.handle!.read(buffer, 0, CHUNK, this.position);
     this.position += bytesRead;
-    if (bytesRead === 0) return this.endOfFile();
+    if (bytesRead === 0) return this.follow ? undefined : this.endOfFile();
     let fresh = buffer.subarray(0, bytesRead);
     if (this.skipping) {
       const nl = fresh.indexOf(NEWLINE);
@@ -187,6 +196,7 @@ export const fileSourceType: SourceType<FileSourceOptions> = {
     properties: {
       path: { type: 'string', minLength: 1 },
       format: { enum: ['json', 'text'], default: 'json' },
+      follow: { type: 'boolean', default: false },
       maxRecordBytes: { type: 'integer', minimum: 1, maximum: 1 << 30, default: DEFAULT_MAX_RECORD_BYTES },
       ...recordLimitProperties,
     },
@@ -200,5 +210,6 @@ export const fileSourceType: SourceType<FileSourceOptions> = {
       options.format ?? 'json',
       recordLimitsOf(options),
       options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+      options.follow ?? false,
     ),
 };

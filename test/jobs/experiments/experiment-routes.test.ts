@@ -5,11 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildQueryApp } from '../../../src/query/app.js';
-import type { RuntimeView } from '../../../src/query/runtime-view.js';
 import { resolveExperimentOptions } from '../../../src/jobs/experiments/experiment-options.js';
 import { experimentRoutes } from '../../../src/jobs/experiments/experiment-routes.js';
 import { EXPERIMENT_STATE } from '../../../src/jobs/experiments/experiment-stage.js';
-import { MemoryStateReader } from '../../query/memory-state-reader.js';
+import { MemoryStateReader, viewOfState } from '../../query/memory-state-reader.js';
 
 const STEP = 'experiments';
 const report = (experiment: string, units: number) => ({ experiment, asOf: 60_000, units, metrics: [] });
@@ -19,17 +18,8 @@ function appWith(reports: ReadonlyArray<ReturnType<typeof report>>) {
   for (const r of reports) state.setValue(STEP, r.experiment, EXPERIMENT_STATE.report, r);
   // Another state of the step under a key with no report: not an experiment to list.
   state.setValue(STEP, 'pending-only', 'pending', [1]);
-  const view: RuntimeView = {
-    jobName: 'x',
-    live: () => true,
-    readiness: () => ({ ready: true, reasons: [] }),
-    topology: () => ({}),
-    metrics: async () => '',
-    contentType: 'text/plain',
-    state,
-  };
   const options = resolveExperimentOptions({ experiments: [{ id: 'declared-b' }, { id: 'declared-a' }], metrics: [{ metric: 'converted' }] });
-  return buildQueryApp(view, [{ stepId: STEP, routes: experimentRoutes(options) }]);
+  return buildQueryApp(viewOfState(state), [{ stepId: STEP, routes: experimentRoutes(options) }]);
 }
 
 test('declared experiments come first in their configured order, then the ones found in the stream, in id order', async () => {

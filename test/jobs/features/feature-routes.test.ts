@@ -10,9 +10,8 @@ import type { BehaviourEvent } from '../../../src/jobs/events/parse-event.js';
 import type { FeatureRecord } from '../../../src/jobs/features/entity-state.js';
 import { itemFeatures, userFeatures, type FeatureProcessor } from '../../../src/jobs/features/processors.js';
 import { buildQueryApp } from '../../../src/query/app.js';
-import type { RuntimeView } from '../../../src/query/runtime-view.js';
 import type { OperatorHarness } from '../../harness/operator-harness.js';
-import { MemoryStateReader } from '../../query/memory-state-reader.js';
+import { MemoryStateReader, viewOfState } from '../../query/memory-state-reader.js';
 import { drive, featureHarness, records } from './drive.js';
 import { makeEvents } from './event-maker.js';
 
@@ -42,16 +41,7 @@ function app(): FastifyInstance {
   const state = new MemoryStateReader();
   loadState(state, 'user-features', userRun.h);
   loadState(state, 'item-features', itemRun.h);
-  const view: RuntimeView = {
-    jobName: 'features',
-    live: () => true,
-    readiness: () => ({ ready: true, reasons: [] }),
-    topology: () => ({}),
-    metrics: async () => '',
-    contentType: 'text/plain',
-    state,
-  };
-  return buildQueryApp(view, [
+  return buildQueryApp(viewOfState(state), [
     { stepId: 'user-features', routes: users.queryRoutes },
     { stepId: 'item-features', routes: items.queryRoutes },
   ]);
