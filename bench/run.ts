@@ -1,11 +1,11 @@
 /**
  * `npm run bench -- <name> [options]`: runs a benchmark, prints one JSON line per figure, and appends them (with the
  * command, the machine and the time) to bench/results.jsonl.
- *   nexmark [--events N] [--queries q0,q1,q2,q3,q5,q7,q8,q11] [--runs R] [--workers 1,2] [--placements any,pinned] [--intakes main,workers] [--commit-intervals 0,100] [--in-thread] [--latency-seconds S]
+ *   nexmark [--events N] [--queries q0,q1,q2,q3,q5,q7,q8,q11] [--runs R] [--workers 1,2] [--placements any,pinned] [--intakes main,workers] [--commit-intervals 0,100] [--in-thread] [--executors 1,2] [--latency-seconds S]
  *   nexmark-kafka [--events N] [--queries ...] [--workers 1,2]
  *   scaling [--keys 10000,100000,1000000,10000000] [--min-events N] [--workers W] [--rates 10000,...] [--rate-seconds S]
  *   ceiling [--events N] [--keys K] [--workers 1,2] [--intakes main,workers] [--runs R]
- *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2]
+ *   features-throughput [--users U] [--events N] [--kafka-events K] [--runs R] [--workers 1,2] [--executors 1,2]
  *   features-serving [--users U] [--events N] [--rates 10000,20000] [--seconds S] [--connections C] [--servers thread,process,main,floor] [--client autocannon|wrk] [--query '?fields=..']
  *   lookup-vs-redis [--users U] [--job-rate 2000] [--rates 2000,5000,10000,15000,20000] [--seconds S] [--connections C] [--saturation-connections 64] [--isolation thread|process] [--processes 1,2]
  *   kafka [--events N] [--users U] [--runs R] [--workers W] [--latency-seconds S]
@@ -76,6 +76,7 @@ switch (name) {
         intakes: option(args, 'intakes', 'main').split(',') as IntakePlacement[],
         ...(args.includes('--commit-intervals') ? { commitIntervals: nums('commit-intervals', '') } : {}),
         inThread: args.includes('--in-thread'),
+        executors: args.includes('--executors') ? nums('executors', '') : [],
         latencySeconds: num('latency-seconds', 10),
       },
       report,
@@ -133,6 +134,7 @@ switch (name) {
         kafkaEvents: num('kafka-events', 60_000),
         runs: num('runs', 3),
         workers: nums('workers', '1,2'),
+        executors: args.includes('--executors') ? nums('executors', '') : [],
       },
       report,
     );

@@ -17,6 +17,7 @@ import { resolveEcommerceOptions } from '../../src/connectors/generator/ecommerc
 import { ecommerceEvents } from '../../src/connectors/generator/generator-source.js';
 import { moduleJobRef } from '../../src/runtime/job-loader.js';
 import { JobRunner } from '../../src/runtime/runner.js';
+import { ExecutorJob } from '../../src/runtime/executor-job.js';
 import { measure, median } from '../measure.js';
 import { benchGenerator } from './bench-settings.js';
 import { plainFeaturesFromKafka, produceEvents } from './kafka-events.js';
@@ -28,16 +29,19 @@ export interface FeatureThroughputOptions {
   kafkaEvents: number;
   runs: number;
   workers: number[];
+  /** Executor counts to run the executor runtime with (`executors-N` rows), on the generator. */
+  executors: number[];
 }
 
 const jobModule = fileURLToPath(new URL('./feature-jobs.js', import.meta.url));
 
-async function flywheelRun(exportName: 'storeJob' | 'kafkaStoreJob', workers: number): Promise<number> {
+async function flywheelRun(exportName: 'storeJob' | 'kafkaStoreJob', workers: number, executors = false): Promise<number> {
   // A fresh evaluation: the jobs read their sizes and the topic from the environment as it is now (so do the workers).
   const jobs = (await import(`./feature-jobs.js?${Date.now()}`)) as typeof import('./feature-jobs.js');
   const stateDir = mkdtempSync(join(tmpdir(), 'fw-features-throughput-'));
   try {
-    const runner = new JobRunner({ job: moduleJobRef(jobModule, exportName), graph: jobs[exportName], stateDir, workers, slots: 16 });
+    const options = { job: moduleJobRef(jobModule, exportName), graph: jobs[exportName], stateDir, workers, slots: 16 };
+    const runner = executors ? new ExecutorJob(options) : new JobRunner(options);
     await runner.run();
     const recordsIn = (await runner.metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'flywheel_records_in_total')!;
     return recordsIn.values.filter((v) => v.labels.step === 'user-changes' || v.labels.step === 'item-changes').reduce((n, v) => n + Number(v.value), 0);
@@ -91,6 +95,8 @@ export async function featureThroughputBench(o: FeatureThroughputOptions, report
   );
   for (const w of o.workers)
     await measureImpl({ name: `flywheel-${w}`, source: 'generator', events: o.events, run: () => flywheelRun('storeJob', w) }, o.runs, report, plain);
+  for (const e of o.executors)
+    await measureImpl({ name: `executors-${e}`, source: 'generator', events: o.events, run: () => flywheelRun('storeJob', e, true) }, o.runs, report, plain);
   if (o.kafkaEvents <= 0) return;
 
   const broker = await spawnDevBroker();

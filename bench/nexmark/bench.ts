@@ -32,6 +32,8 @@ export interface NexmarkBenchOptions {
   commitIntervals?: number[];
   /** Adds the in-thread row: the floor under any placement of the query on threads. */
   inThread?: boolean;
+  /** Executor counts to run the executor runtime with (`executors-N` rows). */
+  executors?: number[];
   latencySeconds: number;
 }
 
@@ -55,17 +57,21 @@ type LatencyField = 'pacedRate' | 'pacedEventsPerSecond' | 'latencySamples' | 'r
 interface Impl {
   workers: number;
   inThread?: boolean;
+  /** The executor runtime with `workers` executors. */
+  executors?: boolean;
   placement: SlotPlacement;
   intake: IntakePlacement;
   commitInterval?: number;
 }
 
-const implName = ({ workers, inThread, placement, intake, commitInterval }: Impl): string =>
+const implName = ({ workers, inThread, executors, placement, intake, commitInterval }: Impl): string =>
   inThread
     ? 'in-thread'
-    : workers === 0
-      ? 'baseline'
-      : `flywheel-${workers}${placement === 'any' ? '' : `-${placement}`}${intake === 'main' ? '' : '-worker-intake'}${commitInterval === undefined ? '' : `-commit-${commitInterval}ms`}`;
+    : executors
+      ? `executors-${workers}`
+      : workers === 0
+        ? 'baseline'
+        : `flywheel-${workers}${placement === 'any' ? '' : `-${placement}`}${intake === 'main' ? '' : '-worker-intake'}${commitInterval === undefined ? '' : `-commit-${commitInterval}ms`}`;
 
 async function throughput(query: string, impl: Impl, o: NexmarkBenchOptions): Promise<Omit<Figure, LatencyField>> {
   const runs: QueryRunResult[] = [];
@@ -99,6 +105,7 @@ export async function nexmarkBench(o: NexmarkBenchOptions, report: (f: Figure) =
           ),
         ),
       ),
+      ...(o.executors ?? []).map((workers) => ({ workers, executors: true, placement: 'pinned' as const, intake: 'workers' as const })),
     ];
     const rows = [];
     for (const impl of impls) rows.push(await throughput(query, impl, o));

@@ -43,7 +43,11 @@ export class ExecutorSlots {
   /** Records applied. */
   applied = 0;
 
-  constructor(plan: Plan, dbs: StateDatabases, owns: (slot: number) => boolean) {
+  constructor(
+    plan: Plan,
+    private readonly dbs: StateDatabases,
+    owns: (slot: number) => boolean,
+  ) {
     this.byStage = plan.stages.map((stagePlan, stage) => {
       const slots: Array<OwnedSlot | undefined> = [];
       if (stage === 0) return slots;
@@ -125,29 +129,37 @@ export class ExecutorSlots {
   }
 
   /**
-   * Commits every owned slot that changed, each in its own transaction (`frontier` for the slots of source-fed
-   * stages), and starts the next interval.
+   * Commits every owned slot that changed, all in one transaction (`frontier` for the slots of source-fed stages),
+   * and starts the next interval.
    */
   commit(frontier: (stage: number) => readonly FrontierEntry[] | null): CommitResult {
     const result: CommitResult = { outputs: [], forwards: [], watermarks: [], any: false };
+    const committing: OwnedSlot[] = [];
     for (const stage of this.byStage) {
       for (const s of stage) {
         if (!s) continue;
         const entries = frontier(s.stage);
-        if (s.changed || entries) {
-          if (entries) s.batch.setFrontier(entries);
-          s.batch.commit();
-          if (s.batch.committedOutputs) result.outputs.push(s.batch.committedOutputs);
-          result.forwards.push(...s.batch.pendingForwardChunks);
-          s.batch.release();
-          s.batch.begin();
-          s.changed = false;
-          s.committedWatermark = s.executor.watermark;
-          result.any = true;
-        }
-        result.watermarks.push([s.stage, s.slot, s.committedWatermark]);
+        if (!s.changed && !entries) continue;
+        if (entries) s.batch.setFrontier(entries);
+        committing.push(s);
       }
     }
+    if (committing.length > 0) {
+      this.dbs.env.transactionSync(() => {
+        for (const s of committing) s.batch.writeChanges();
+      });
+      result.any = true;
+    }
+    for (const s of committing) {
+      s.batch.committed();
+      if (s.batch.committedOutputs) result.outputs.push(s.batch.committedOutputs);
+      result.forwards.push(...s.batch.pendingForwardChunks);
+      s.batch.release();
+      s.batch.begin();
+      s.changed = false;
+      s.committedWatermark = s.executor.watermark;
+    }
+    for (const stage of this.byStage) for (const s of stage) if (s) result.watermarks.push([s.stage, s.slot, s.committedWatermark]);
     return result;
   }
 }

@@ -18,7 +18,7 @@ import type { FrontierEntry } from './messages.js';
 import { packColumns, unpackColumns, type RecordColumns, type UnpackedColumns } from './record-columns.js';
 import { sourceIdPrefix } from './record-id.js';
 import { unappliedForwards } from './recovery.js';
-import { SourceOrder, type HeldRecord } from './source-order.js';
+import { RunOrder, type HeldColumns } from './run-order.js';
 import { addCounts, type StepCounts } from './step-metrics.js';
 import { checkedPlan } from './worker-plans.js';
 import { ErrorCodes, toPlainError } from '../core/errors.js';
@@ -43,7 +43,9 @@ class Executor {
   private readonly slots: ExecutorSlots;
   private readonly intake: ExecutorIntake;
   /** Per source-fed stage, its records held until the job's watermark passes their stamps. */
-  private readonly orders: SourceOrder[];
+  private readonly orders: RunOrder[];
+  /** Per stage, what applies a record its order hands on. */
+  private readonly appliers: Array<(columns: HeldColumns, i: number) => void>;
   private readonly sourceFed: boolean[];
   private readonly partitionIds: string[];
   private readonly idPrefixes: string[];
@@ -76,7 +78,8 @@ class Executor {
     this.slots = new ExecutorSlots(plan, dbs, (slot) => slot % count === index);
     this.intake = new ExecutorIntake(plan, task.partitions, (pid) => pid % count === index, task.baseDir, count);
     this.sourceFed = sourceFedStages(plan);
-    this.orders = plan.stages.map(() => new SourceOrder());
+    this.orders = plan.stages.map(() => new RunOrder());
+    this.appliers = plan.stages.map((_, stage) => (columns: HeldColumns, i: number) => this.applyHeld(stage, columns, i));
     this.partitionIds = task.partitions.map((p) => `${p.source}:${p.partition}`);
     this.idPrefixes = task.partitions.map((p) => sourceIdPrefix(p.source, p.partition));
     this.partitionWatermark = task.partitions.map((p) => p.watermark);
@@ -205,25 +208,7 @@ class Executor {
     for (const [pid, watermark] of round.watermarks) if (watermark > this.partitionWatermark[pid]!) this.partitionWatermark[pid] = watermark;
     for (const [pid, from, length] of round.ranges!) if (from + length - 1 > this.readTo[pid]!) this.readTo[pid] = from + length - 1;
     this.sourcesMoved = true;
-    for (const runs of round.runs) {
-      for (const [stage, r] of runs) {
-        const order = this.orders[stage]!;
-        for (let i = 0; i < r.length; i++) {
-          order.hold({
-            stage,
-            now: 0,
-            pidIndex: r.pidIndex[i]!,
-            offset: r.offset[i]!,
-            timestamp: r.timestamp[i]!,
-            stamp: r.watermark[i]!,
-            key: r.key[i]!,
-            kg: r.keyGroup[i]!,
-            id: r.id[i]!,
-            value: r.value[i],
-          });
-        }
-      }
-    }
+    for (const runs of round.runs) for (const [stage, r] of runs) this.orders[stage]!.hold(r);
     let watermark = Infinity;
     for (const w of this.partitionWatermark) if (w < watermark) watermark = w;
     this.release(watermark, false);
@@ -231,17 +216,20 @@ class Executor {
 
   /** Applies every held record stamped below `watermark`, then moves the stages' watermarks. */
   private release(watermark: number, everything: boolean): void {
-    for (const order of this.orders) order.release(watermark, everything, this.applyHeld);
+    this.orders.forEach((order, stage) => order.release(watermark, everything, this.appliers[stage]!));
     if (everything) watermark = Infinity;
     if (watermark > this.sourceWatermark) this.sourceWatermark = watermark;
     this.advanceStages();
   }
 
-  private readonly applyHeld = (r: HeldRecord): void => {
-    const s = this.slots.slot(r.stage, slotOfKeyGroup(r.kg, this.plan.keyGroups, this.plan.slots));
-    const id = r.id ?? this.idPrefixes[r.pidIndex]! + r.offset;
-    this.slots.applySource(s, this.partitionIds[r.pidIndex]!, r.offset, r.stamp, r.value, r.timestamp, id, r.key, r.kg);
-  };
+  private applyHeld(stage: number, r: HeldColumns, i: number): void {
+    const kg = r.keyGroup[i]!;
+    const pid = r.pidIndex[i]!;
+    const offset = r.offset[i]!;
+    const s = this.slots.slot(stage, slotOfKeyGroup(kg, this.plan.keyGroups, this.plan.slots));
+    const id = r.id[i] ?? this.idPrefixes[pid]! + offset;
+    this.slots.applySource(s, this.partitionIds[pid]!, offset, r.watermark[i]!, r.value[i], r.timestamp[i]!, id, r.key[i]!, kg);
+  }
 
   /** Each keyed stage's input watermark: the sources' for what they feed, the committed one of upstream stages. */
   private advanceStages(): void {
@@ -261,7 +249,7 @@ class Executor {
     if (!this.sourceFed[stage] || !this.sourcesMoved) return null;
     const entries: FrontierEntry[] = [];
     this.partitionIds.forEach((pid, i) => {
-      let held: HeldRecord | undefined;
+      let held: { offset: number; stamp: number } | null = null;
       for (const order of this.orders) {
         const first = order.firstHeld(i);
         if (first && (!held || first.offset < held.offset)) held = first;

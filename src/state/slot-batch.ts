@@ -311,42 +311,54 @@ export class SlotBatch {
 
   /** Writes every change since the last commit, the outputs, the forwards and the frontier in one transaction. */
   commit(): void {
-    const { env, state, progress, outbox, forward } = this.dbs;
-    env.transactionSync(() => {
-      for (const v of this.dirtyValues) {
-        if (v.stored !== undefined) state.putSync(v.key, v.stored);
-        else if (v.inStore) state.removeSync(v.key);
-        v.inStore = v.stored !== undefined;
-        v.dirty = false;
-        if (this.keepCache) v.bytes = this.resized(v.bytes, valueBytes(v.key[2] as string, v.stored));
-      }
-      for (const [m, entryName, e] of this.dirtyEntries) {
-        if (e.stored !== undefined) state.putSync(mapEntryKey(m.stepId, m.kg, m.key, m.name, entryName), e.stored);
-        else if (e.inStore) state.removeSync(mapEntryKey(m.stepId, m.kg, m.key, m.name, entryName));
-        e.inStore = e.stored !== undefined;
-        e.dirty = false;
-        m.dirty--;
-        // In a complete map an absent entry needs no marker.
-        if (e.stored === undefined && m.complete && m.entries.delete(entryName)) m.bytes = this.resized(m.bytes, m.bytes - e.bytes);
-        else if (this.keepCache) m.bytes = this.resized(m.bytes, m.bytes - e.bytes + (e.bytes = entryBytes(entryName, e.stored)));
-      }
-      this.timers.write();
-      for (const [pid, offset, watermark] of this.frontier) {
-        if (offset <= this.appliedOffset(pid)) continue;
-        progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
-        if (watermark > -Infinity) progress.putSync(clockKey(this.stage, this.slot, pid), watermark);
-      }
-      this.outputChunk = writeOutboxChunk(
-        outbox,
-        this.stage,
-        this.slot,
-        this.outputs.map((o) => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null]),
-      );
-      // Inside the transaction: a chunk's sequence number comes from what is stored now, not from a read snapshot.
-      this.forwardChunks = chunkForwards(this.forwards, forward, this.stage, this.slot);
-      for (const c of this.forwardChunks) forward.putSync([c.stage, ...c.chunkId], [c.length, c.records] satisfies StoredForwardChunk);
-      this.consumed.write(forward);
-    });
+    this.dbs.env.transactionSync(() => this.writeChanges());
+    this.committed();
+  }
+
+  /**
+   * Writes every change since the last commit, the outputs, the forwards and the frontier: inside a transaction the
+   * caller opened, which may hold other slots' changes too (an executor commits all its slots in one); `committed()`
+   * once it has.
+   */
+  writeChanges(): void {
+    const { state, progress, outbox, forward } = this.dbs;
+    for (const v of this.dirtyValues) {
+      if (v.stored !== undefined) state.putSync(v.key, v.stored);
+      else if (v.inStore) state.removeSync(v.key);
+      v.inStore = v.stored !== undefined;
+      v.dirty = false;
+      if (this.keepCache) v.bytes = this.resized(v.bytes, valueBytes(v.key[2] as string, v.stored));
+    }
+    for (const [m, entryName, e] of this.dirtyEntries) {
+      if (e.stored !== undefined) state.putSync(mapEntryKey(m.stepId, m.kg, m.key, m.name, entryName), e.stored);
+      else if (e.inStore) state.removeSync(mapEntryKey(m.stepId, m.kg, m.key, m.name, entryName));
+      e.inStore = e.stored !== undefined;
+      e.dirty = false;
+      m.dirty--;
+      // In a complete map an absent entry needs no marker.
+      if (e.stored === undefined && m.complete && m.entries.delete(entryName)) m.bytes = this.resized(m.bytes, m.bytes - e.bytes);
+      else if (this.keepCache) m.bytes = this.resized(m.bytes, m.bytes - e.bytes + (e.bytes = entryBytes(entryName, e.stored)));
+    }
+    this.timers.write();
+    for (const [pid, offset, watermark] of this.frontier) {
+      if (offset <= this.appliedOffset(pid)) continue;
+      progress.putSync(appliedKey(this.stage, this.slot, pid), offset);
+      if (watermark > -Infinity) progress.putSync(clockKey(this.stage, this.slot, pid), watermark);
+    }
+    this.outputChunk = writeOutboxChunk(
+      outbox,
+      this.stage,
+      this.slot,
+      this.outputs.map((o) => [o.sink, o.id, o.key, o.value, o.timestamp, o.headers ?? null]),
+    );
+    // Inside the transaction: a chunk's sequence number comes from what is stored now, not from a read snapshot.
+    this.forwardChunks = chunkForwards(this.forwards, forward, this.stage, this.slot);
+    for (const c of this.forwardChunks) forward.putSync([c.stage, ...c.chunkId], [c.length, c.records] satisfies StoredForwardChunk);
+    this.consumed.write(forward);
+  }
+
+  /** After the transaction holding `writeChanges()` committed: the next interval starts empty. */
+  committed(): void {
     this.timers.committed();
     this.open = false;
     this.dirtyValues = [];

@@ -4,9 +4,11 @@
  * ids with the same payloads, and the same dead letters.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readStateDir, runJobProcess } from './crash-harness.js';
+import { killWhileRunning, readStateDir, runJobProcess, timedRun } from './crash-harness.js';
 import { assertSamePayloads, fileSinkDeliveries } from './output-payloads.js';
 
 const entry = fileURLToPath(new URL('../runtime/fixtures/run-generator-job.js', import.meta.url));
@@ -45,4 +47,36 @@ export function assertSameRun(reference: string, dir: string, label: string): { 
   );
   assertSamePayloads(withoutTime(dlq(reference)), withoutTime(dlq(dir)), `${label} dead letters`);
   return { outputs: expected.size, duplicated: outputs.duplicatedIds };
+}
+
+/**
+ * Runs the job on the slot runtime once, then on executors killed with SIGKILL at random moments (at least 5 kills
+ * that land after it made progress), restarted each time with the next of `executorCounts`, and asserts it ends as the
+ * uninterrupted run did. Returns what to report.
+ */
+export async function killedExecutorsEndAsTheSlotRuntime(seed: number, count: number, executorCounts: readonly number[]): Promise<string> {
+  const reference = mkdtempSync(join(tmpdir(), 'fw-executors-ref-'));
+  const crashed = mkdtempSync(join(tmpdir(), 'fw-executors-crash-'));
+  const startOver = () => {
+    for (const f of ['state', 'out.jsonl', 'out.jsonl.dlq']) rmSync(join(crashed, f), { recursive: true, force: true });
+  };
+  try {
+    await runGeneratorJob(reference, ['main'], count, null);
+    const cleanMs = await timedRun((ms) => runGeneratorJob(crashed, ['executors', String(executorCounts[0])], count, ms));
+    startOver();
+    let starts = 0;
+    const kills = await killWhileRunning(
+      (ms) => runGeneratorJob(crashed, ['executors', String(executorCounts[starts++ % executorCounts.length])], count, ms),
+      () => outputIds(crashed).length,
+      seed,
+      cleanMs,
+      startOver,
+    );
+    assert.ok(kills >= 5, `the job was killed ${kills} times mid-run; the test needs at least 5`);
+    const { outputs, duplicated } = assertSameRun(reference, crashed, 'after the kills');
+    return `seed ${seed}: ${kills} kills, ${starts} starts, ${outputs} outputs, ${duplicated} delivered more than once with the same payloads`;
+  } finally {
+    rmSync(reference, { recursive: true, force: true });
+    rmSync(crashed, { recursive: true, force: true });
+  }
 }

@@ -7,19 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SourceOrder, type HeldRecord } from '../../src/runtime/source-order.js';
 import { mulberry32 } from './fixtures/events.js';
+import { heldRecord } from './fixtures/held-record.js';
 
-const record = (pidIndex: number, offset: number, stamp: number): HeldRecord => ({
-  stage: 1,
-  now: 0,
-  pidIndex,
-  offset,
-  timestamp: stamp,
-  stamp,
-  key: 'k',
-  kg: 0,
-  id: null,
-  value: null,
-});
+const record = heldRecord;
 const label = (r: HeldRecord) => `${r.pidIndex}@${r.offset}`;
 
 test('hands on by stamp, then partition index, then offset, and only stamps below the watermark', () => {
