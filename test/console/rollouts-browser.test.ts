@@ -10,6 +10,7 @@
  *   - the rules page shows the decision rules as written and each contact rule with what it means;
  *   - an operator pauses rollout manual from the page (a reason, a confirmation), sees the 202, then the pause as a
  *     new step with its reason and the status paused; pausing again shows the 409;
+ *   - stopped and started again on the same state, the job serves the rollout still paused, with its one pause step;
  *   - no page shows a token or a token's hash, and no script error happens.
  * Screenshots go to CONSOLE_SCREENSHOTS (default out/console-screenshots).
  */
@@ -41,11 +42,9 @@ test('the rollout and rules pages in a real browser: evidence and steps, command
   const commands = join(out, 'commands.jsonl');
   writeFileSync(events, '');
   writeFileSync(join(out, 'actions.jsonl'), '');
-  const job = await runJob([fixture('rollout-job.yaml')], {
-    CONSOLE_TEST_OUT: out,
-    CONSOLE_TEST_TOKENS: tokensFile,
-    CONSOLE_TEST_RULES: fixture('console-rules.yaml'),
-  });
+  const start = () =>
+    runJob([fixture('rollout-job.yaml')], { CONSOLE_TEST_OUT: out, CONSOLE_TEST_TOKENS: tokensFile, CONSOLE_TEST_RULES: fixture('console-rules.yaml') });
+  let job = await start();
   const browser = await launchChromium();
   t.after(async () => {
     await browser.close();
@@ -178,6 +177,23 @@ test('the rollout and rules pages in a real browser: evidence and steps, command
     await page.waitForFunction(`document.querySelector('[data-testid="command-answer"]')?.dataset.status === '409'`);
     assert.match((await answer.textContent())!, /pause applies to a rollout that is running; this one is paused/);
     await noSecrets('the rollout page as operator');
+  });
+
+  await t.test('the rollout paused from the page stays paused across a restart of the job', async () => {
+    const before = await rollout('manual');
+    await job.stop();
+    job = await start();
+    // A new port is a new origin: the tab's token is not there, so the page asks again.
+    await page.goto(`${job.url}#/rollouts/manual`);
+    await giveToken(page, TOKENS.viewer);
+    await page.waitForFunction(`document.querySelector('[data-testid="rollout-state"] [data-field="status"]')?.textContent === 'paused'`);
+    assert.equal(await page.locator('[data-testid="rollout-steps"] tbody tr').count(), 1, 'the pause once, not applied again');
+    assert.equal(
+      await page.locator('[data-testid="rollout-steps"] tr[data-seq="1"] [data-field="reason"]').textContent(),
+      'operator: holding for the campaign review',
+    );
+    assert.deepEqual(await rollout('manual'), before, 'the same state after the restart');
+    await shoot(page, 'rollout-paused-after-restart');
   });
 
   assert.deepEqual(pageErrors, [], 'no script error on any page');
