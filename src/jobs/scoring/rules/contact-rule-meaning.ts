@@ -1,8 +1,7 @@
 /**
  * A compiled contact rule's setting as written (`3d`, `2 in 7d`, `21:00-08:00`) and what it means, in one English
- * sentence: the console's rules page and GET /rules show it
- * beside the rule as written, so that an operator reads what the send path enforces (docs/actions.md, "What the
- * rules mean, exactly") without working it out from the YAML.
+ * sentence: GET /rules and the console's rules page show both beside the rule, so that an operator reads what the
+ * send path enforces (docs/actions.md, "What the rules mean, exactly") without working it out from the YAML.
  */
 import { formatDuration } from '../../../core/durations.js';
 import { clock, type ContactRule, type ContactRules } from './contact-rules.js';

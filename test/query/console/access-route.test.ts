@@ -4,9 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AccessPolicy, tokenHash, type AccessRole } from '../../src/query/access-policy.js';
-import { buildQueryApp } from '../../src/query/app.js';
-import { MemoryStateReader, viewOfState } from './memory-state-reader.js';
+import { AccessPolicy, tokenHash, type AccessRole } from '../../../src/query/access-policy.js';
+import { buildQueryApp } from '../../../src/query/app.js';
+import { MemoryStateReader, viewOfState } from '../memory-state-reader.js';
 
 const view = viewOfState(new MemoryStateReader());
 
