@@ -21,13 +21,28 @@ export class HttpError extends Error {
   }
 }
 
+const authorization = (): Record<string, string> => {
+  const bearer = token.get();
+  return bearer ? { authorization: `Bearer ${bearer}` } : {};
+};
+
 /** GETs a JSON route of the endpoint; a 4xx or 5xx becomes an HttpError with the endpoint's message. */
 export async function getJson<T>(path: string): Promise<T> {
-  const bearer = token.get();
-  const res = await fetch(path, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+  const res = await fetch(path, { headers: authorization() });
   const body = (await res.json().catch(() => ({}))) as { message?: string };
   if (!res.ok) throw new HttpError(res.status, body.message ?? `${res.status} ${res.statusText}`);
   return body as T;
+}
+
+export interface PostAnswer {
+  status: number;
+  body: { message?: string } & Record<string, unknown>;
+}
+
+/** POSTs a JSON body; whatever the status, the answer is returned as it came, for the page to show. */
+export async function postJson(path: string, body: unknown): Promise<PostAnswer> {
+  const res = await fetch(path, { method: 'POST', headers: { ...authorization(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json().catch(() => ({}))) as PostAnswer['body'] };
 }
 
 /** Listeners told when a request was refused for want of a (valid) token, so the shell can ask for one. */

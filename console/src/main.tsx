@@ -11,6 +11,8 @@ import { ApiPage } from './pages/api-docs.js';
 import { ExperimentList, ExperimentPage } from './pages/experiments.js';
 import { JobPage } from './pages/job.js';
 import { ModelsPage } from './pages/models.js';
+import { RolloutList, RolloutPage } from './pages/rollouts.js';
+import { RulesPage } from './pages/rules.js';
 
 const useHash = (): string => {
   const [hash, setHash] = useState(location.hash);
@@ -42,15 +44,12 @@ function TokenForm({ onDone }: { onDone: () => void }) {
   );
 }
 
-function RulesAndRollouts() {
-  return <p class="note">Rules and rollouts: the endpoint has no routes for them yet, so the console cannot show or change them.</p>;
-}
-
 function Page({ hash }: { hash: string }) {
   const [, section, id] = hash.replace(/^#\/?/, '/').split('/');
   if (section === 'experiments') return id ? <ExperimentPage id={decodeURIComponent(id)} /> : <ExperimentList />;
   if (section === 'models') return <ModelsPage />;
-  if (section === 'rules') return <RulesAndRollouts />;
+  if (section === 'rollouts') return id ? <RolloutPage id={decodeURIComponent(id)} /> : <RolloutList />;
+  if (section === 'rules') return <RulesPage />;
   if (section === 'api') return <ApiPage />;
   return <JobPage />;
 }
@@ -75,7 +74,8 @@ function Console() {
           {link('job', 'Job')}
           {link('experiments', 'Experiments')}
           {link('models', 'Models')}
-          {link('rules', 'Rules and rollouts')}
+          {link('rollouts', 'Rollouts')}
+          {link('rules', 'Rules')}
           {link('api', 'API')}
         </nav>
         {token.get() && (

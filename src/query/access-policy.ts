@@ -29,6 +29,7 @@ declare module 'fastify' {
 
 const RANK: Record<AccessRole, number> = { viewer: 1, operator: 2, admin: 3 };
 const REALM = 'Bearer realm="flywheel"';
+const BEARER = /^Bearer +(\S+) *$/i;
 
 export type AccessDecision = { allowed: true } | { allowed: false; status: 401 | 403; message: string; challenge?: string };
 
@@ -57,7 +58,7 @@ export class AccessPolicy {
    */
   decide(authorization: string | undefined, needed: RouteAccess, what: string): AccessDecision {
     if (needed === 'open' || !this.enforced) return { allowed: true };
-    const bearer = /^Bearer +(\S+) *$/i.exec(authorization ?? '');
+    const bearer = BEARER.exec(authorization ?? '');
     if (!bearer) {
       const message = `${what} needs a token: send the header 'Authorization: Bearer <token>' with a token of role ${needed} or above`;
       return { allowed: false, status: 401, message, challenge: REALM };
@@ -72,6 +73,16 @@ export class AccessPolicy {
       };
     if (RANK[token.role] >= RANK[needed]) return { allowed: true };
     return { allowed: false, status: 403, message: `${what} needs role ${needed} or above; token '${token.name}' has role ${token.role}` };
+  }
+
+  /**
+   * Who a request with this Authorization header is: its token's name and role; null when tokens are not checked
+   * (every route is open, as to an admin) or the header names no known token.
+   */
+  identify(authorization: string | undefined): Pick<AccessToken, 'name' | 'role'> | null {
+    const bearer = BEARER.exec(authorization ?? '');
+    const token = bearer ? this.byHash.get(tokenHash(bearer[1]!)) : undefined;
+    return token ? { name: token.name, role: token.role } : null;
   }
 
   /** A fastify onRequest hook answering 401 or 403 for a request its route does not allow. */

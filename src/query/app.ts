@@ -8,8 +8,8 @@
  * they are refused, not silently removed; body values are not converted to the types wanted: request-validation.ts).
  * A step's route may keep its answers ready to send (ready-answers.ts); plain GETs of such a route are answered
  * before fastify (ready-routes.ts). Every request's time is in the per-route histogram (request-metrics.ts).
- * The web console is served at / (console/console-routes.ts) with its JSON routes /console/status and
- * /dead-letters (console/); OpenAPI for every route at /docs (console/openapi.ts).
+ * The web console is served at / (console/console-routes.ts) with its JSON routes /console/status,
+ * /console/access and /dead-letters (console/); OpenAPI for every route at /docs (console/openapi.ts).
  * With access tokens, every route but /healthz and /readyz (and the console's files) (and /metrics, when configured open) needs a token of
  * the role the route names (access-policy.ts); the ready path answers only requests with a viewer token, and leaves
  * the others to fastify, which answers 401 or 403. With TLS files the server speaks HTTPS. Given a logger, fastify
@@ -24,6 +24,7 @@ import { renderedEachTime } from './ready-answers.js';
 import { ReadyRoutes, type ReadyRoute } from './ready-routes.js';
 import { RequestMetrics } from './request-metrics.js';
 import { AccessPolicy } from './access-policy.js';
+import { accessRoute } from './console/access-route.js';
 import { consoleRoutes } from './console/console-routes.js';
 import { deadLetterRoutes } from './console/dead-letter-routes.js';
 import { openApiGenerator, openApiRoute } from './console/openapi.js';
@@ -103,6 +104,7 @@ export function buildQueryApp(view: RuntimeView, contributions: readonly RouteCo
     scope.get('/topology', async () => view.topology());
     consoleRoutes(scope);
     statusRoute(scope, view, async () => (await readiness()).reasons);
+    accessRoute(scope, access);
     deadLetterRoutes(scope, view);
     openApiRoute(scope);
     const addReadinessCheck = (check: ReadinessCheck) => void checks.push(check);

@@ -3,26 +3,25 @@
  * reached through a reverse proxy that serves it under /flywheel/. The page asks for a token, then shows the job;
  * its rates move as the job reads; an experiment's page draws its intervals over time; a viewer sees dead letters
  * without their records (the record route refuses it) while an admin sees one, and no token or token hash is ever
- * on a page. Rules and rollouts have no routes yet, so there is nothing a viewer could try to apply. Screenshots go
- * to CONSOLE_SCREENSHOTS (default out/console-screenshots). The first load's bytes over the wire and its time to
+ * on a page (the rollout and rules pages are tested on a job with those steps: rollouts-browser.test.ts). Screenshots
+ * go to CONSOLE_SCREENSHOTS (default out/console-screenshots). The first load's bytes over the wire and its time to
  * the first rendered status are reported as diagnostics.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
 import { tokenHash } from '../../src/query/access-policy.js';
 import { launchChromium } from './chromium.js';
+import { giveToken, go, shoot, until } from './console-page.js';
 import { runJob } from './running-job.js';
 import { firstLoad } from './first-load.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/console/fixtures/console-job.yaml', import.meta.url));
-const SCREENSHOTS = resolve(process.env.CONSOLE_SCREENSHOTS ?? fileURLToPath(new URL('../../../out/console-screenshots/', import.meta.url)));
 const TOKENS = { viewer: 'console-view-5e1d', admin: 'console-admin-9c2a' };
 const PREFIX = '/flywheel/';
 
@@ -42,34 +41,7 @@ async function prefixProxy(target: string): Promise<Server> {
   return server;
 }
 
-/** Asks `check` until it gives a value (the awaited state has come) or `timeoutMs` passes. */
-async function until<T>(what: string, check: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Moves the page to another of the console's views (a hash change: the page is not reloaded). */
-async function go(page: Page, hash: string): Promise<void> {
-  await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
-}
-
-async function giveToken(page: Page, token: string): Promise<void> {
-  await page.getByTestId('token-form').waitFor();
-  await page.fill('input[name=token]', token);
-  await page.click('form.token button[type=submit]');
-}
-
 test('the console in a real browser: a running job behind a path prefix, with tokens', async (t) => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
   const out = mkdtempSync(join(tmpdir(), 'flywheel-console-'));
   const tokensFile = join(out, 'tokens.yaml');
   writeFileSync(tokensFile, JSON.stringify(Object.entries(TOKENS).map(([role, token]) => ({ name: `${role}-token`, sha256: tokenHash(token), role }))));

@@ -35,6 +35,8 @@ const EXPECTED: Record<string, RouteAccess> = {
   'GET /': 'open',
   'GET /console/*': 'open',
   'GET /console/status': 'viewer',
+  // The caller's token name and role, never the token or its hash.
+  'GET /console/access': 'viewer',
   'GET /dead-letters': 'viewer',
   // One dead letter with its record: the input as it came, personal data and all.
   'GET /dead-letters/:id': 'admin',
@@ -54,6 +56,7 @@ const EXPECTED: Record<string, RouteAccess> = {
   'POST /score': 'viewer',
   'GET /recommendations/:userId': 'viewer',
   'POST /decide': 'viewer',
+  'GET /rules': 'viewer',
   'GET /experiments': 'viewer',
   'GET /experiments/:id': 'viewer',
   'GET /experiments/:id/history': 'viewer',
@@ -139,7 +142,11 @@ test('every route the endpoint registers answers each caller as its role allows:
           assert.notEqual(res.statusCode, 403, label);
           // The status says when it was taken.
           if (route === 'GET /console/status') assert.deepEqual({ ...res.json<object>(), at: 0 }, { ...unguarded.json<object>(), at: 0 }, label);
-          else if (route !== 'GET /metrics') assert.equal(res.body, unguarded.body, label);
+          // Who the caller is differs with tokens: their name and role (unguarded, everything is open, as to an admin).
+          else if (route === 'GET /console/access') {
+            assert.deepEqual(unguarded.json(), { tokens: false, name: null, role: 'admin' }, label);
+            assert.deepEqual(res.json(), { tokens: true, name: `${caller}-token`, role: caller }, label);
+          } else if (route !== 'GET /metrics') assert.equal(res.body, unguarded.body, label);
         } else if (caller === 'none' || caller === 'unknown') {
           assert.equal(res.statusCode, 401, `${label}: ${res.body}`);
           assert.match(res.headers['www-authenticate'] as string, /^Bearer realm="flywheel"/, label);

@@ -10,6 +10,16 @@ export interface ChartSeries {
   bandTo?: number;
 }
 
+/**
+ * The x range: the data's, but a minute either side of a single x value (one look, a step's share before and after),
+ * which uPlot would stretch over 1,000 days on a time axis.
+ */
+function oneMinuteAroundOneValue(u: uPlot, min: number, max: number): uPlot.Range.MinMax {
+  const xs = u.data[0];
+  const first = xs[0];
+  return first !== undefined && first === xs[xs.length - 1] ? [first - 60, first + 60] : [min, max];
+}
+
 interface ChartProps {
   title: string;
   /** x values (seconds since the epoch for time, or plain numbers with `time: false`), then one array per series. */
@@ -32,7 +42,7 @@ export function Chart({ title, data, series, time = true, height = 220, points =
       title,
       width: box.current!.clientWidth || 600,
       height,
-      scales: { x: { time } },
+      scales: { x: { time, range: oneMinuteAroundOneValue } },
       bands,
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, ...(s.dash ? { dash: s.dash } : {}), points: { show: points }, spanGaps: true }))],
     };

@@ -7,7 +7,8 @@
  *                    decision, version, ... }
  * A malformed request fails the step with BAD_RECORD and a message naming the field (with `onError: deadLetter` it
  * goes to the dead-letter destination with that reason); while the model has no published version the answer is
- * `{ requestId, userId, status: 'unavailable', reason }`, so a requester is never left without an answer.
+ * `{ requestId, userId, status: 'unavailable', reason }`, so a requester is never left without an answer. The
+ * decisions step serves its rules file at GET /rules (read-only).
  */
 import type { KeyedProcessor, ProcessContext } from '../../api/types.js';
 import { validateAgainst } from '../../graph/schema-validator.js';
@@ -15,6 +16,8 @@ import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { decisionRequestSchema, recommendationRequestSchema } from './request-schemas.js';
 import { Scorer, type DecideRequest, type DecisionAnswer, type Recommendation } from './scorer.js';
 import { resolveScoringOptions, type ScoringOptions } from './scoring-options.js';
+import { rulesRoute } from './rules-route.js';
+import type { QueryRoutes } from '../../query/runtime-view.js';
 
 interface StreamRequest {
   requestId: string;
@@ -78,7 +81,7 @@ export function recommendations(options: unknown = {}): KeyedProcessor<unknown, 
   );
 }
 
-export function decisions(options: unknown = {}): KeyedProcessor<unknown, StreamAnswer<DecisionAnswer>> {
+export function decisions(options: unknown = {}): KeyedProcessor<unknown, StreamAnswer<DecisionAnswer>> & { queryRoutes: QueryRoutes } {
   const resolved = resolveScoringOptions(options);
   if (resolved.rules === null)
     throw new FlywheelError(
@@ -87,5 +90,8 @@ export function decisions(options: unknown = {}): KeyedProcessor<unknown, Stream
       { path: 'with.rules' },
       'name the decision rules file, e.g. rules: topologies/rules/marketing.yaml',
     );
-  return answerStream<DecisionRequest, DecisionAnswer>(resolved, decisionRequestSchema, 'decision', (scorer, r) => scorer.decide(r));
+  return {
+    ...answerStream<DecisionRequest, DecisionAnswer>(resolved, decisionRequestSchema, 'decision', (scorer, r) => scorer.decide(r)),
+    queryRoutes: rulesRoute(resolved.rules, 'decisions'),
+  };
 }

@@ -8,6 +8,7 @@
  *                                   items) ranked by the click model
  *   POST /decide                    { userId, context, model?: 'churn'|'click', itemId? }: the model proposes (its
  *                                   score), the rules constrain; the decision lists the rules that fired
+ *   GET  /rules                     the rules file in force, read-only (rules-route.ts)
  * A model with no published version yet answers 503; a request that names no input of the model, 400. Every answer
  * names the model version and the feature snapshot time it used (scorer.ts); ageMs is the version's wall-clock age.
  */
@@ -17,6 +18,7 @@ import { ErrorCodes, FlywheelError } from '../../core/errors.js';
 import { decideBodySchema, idSchema, recommendationQuerySchema, scoreBodySchema } from './request-schemas.js';
 import { Scorer, type DecideRequest, type Provenance, type ScoreRequest } from './scorer.js';
 import type { ScoringOptions } from './scoring-options.js';
+import { rulesRoute } from './rules-route.js';
 
 /** An answer with the age of its model version; scorer errors as 400 (bad request) or 503 (no model yet). */
 function answer<T extends Provenance>(reply: FastifyReply, compute: () => T): (T & { ageMs: number }) | FastifyReply {
@@ -33,7 +35,8 @@ function answer<T extends Provenance>(reply: FastifyReply, compute: () => T): (T
 }
 
 export function scoringRoutes(options: ScoringOptions): QueryRoutes {
-  return (app: FastifyInstance, { stepId, state }) => {
+  return (app: FastifyInstance, step) => {
+    const { stepId, state } = step;
     const scorer = new Scorer(state, stepId, options);
 
     app.post<{ Body: ScoreRequest }>('/score', { schema: { body: scoreBodySchema(options) } }, async (req, reply) =>
@@ -48,5 +51,6 @@ export function scoringRoutes(options: ScoringOptions): QueryRoutes {
 
     if (options.rules === null) return;
     app.post<{ Body: DecideRequest }>('/decide', { schema: { body: decideBodySchema } }, async (req, reply) => answer(reply, () => scorer.decide(req.body)));
+    rulesRoute(options.rules, 'decisions')(app, step);
   };
 }

@@ -59,7 +59,8 @@ function countedSends(rule: ContactRule, history: ContactHistory): number[] {
   return history.sends.filter(([, channel]) => applies(rule, channel)).map(([at]) => at);
 }
 
-function clock(minute: number): string {
+/** Minutes since midnight as hh:mm. */
+export function clock(minute: number): string {
   return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 }
 
