@@ -28,6 +28,8 @@ type Runs = Array<[stage: number, records: RecordColumns | UnpackedColumns]>;
 
 interface Round {
   ranges: RoundRange[] | null;
+  /** What this executor tells the coordinator once the round is applied (its stage 0's part of it). */
+  done: ExecutorReport | null;
   /** Records for this executor's slots, from itself and each other executor, and how many parts are in. */
   runs: Runs[];
   parts: number;
@@ -139,7 +141,7 @@ class Executor {
 
   private round(n: number): Round {
     let round = this.rounds.get(n);
-    if (!round) this.rounds.set(n, (round = { ranges: null, runs: [], parts: 0, watermarks: [] }));
+    if (!round) this.rounds.set(n, (round = { ranges: null, done: null, runs: [], parts: 0, watermarks: [] }));
     return round;
   }
 
@@ -166,7 +168,8 @@ class Executor {
     round.parts++;
     this.counts.push(this.intake.counts);
     this.intake.counts = {};
-    this.report({ kind: 'round-done', round: n, outputs: packList(out.outputs), unreadable: out.unreadable, watermarks, counts: {} });
+    // Reported once applied: the coordinator's rounds in flight then bound what is read ahead and held.
+    round.done = { kind: 'round-done', round: n, outputs: packList(out.outputs), unreadable: out.unreadable, watermarks, counts: {} };
     this.applyRounds();
   }
 
@@ -192,6 +195,7 @@ class Executor {
       if (!round || round.ranges === null || round.parts < this.task.count) break;
       this.rounds.delete(this.nextRound++);
       this.applyRound(round);
+      this.report(round.done!);
     }
     if (this.drained) {
       this.release(Infinity, true);

@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { mulberry32 } from '../runtime/fixtures/events.js';
 
-export function runJobProcess(entry: string, args: string[], env: NodeJS.ProcessEnv, killAfterMs: number | null): Promise<'finished' | 'killed'> {
+/**
+ * Runs a job entry in a child process; SIGKILLs it after `killAfterMs`, or, with `killWhen`, once that predicate
+ * (polled every 10 ms) holds.
+ */
+export function runJobProcess(
+  entry: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  killAfterMs: number | null,
+  killWhen?: () => boolean,
+): Promise<'finished' | 'killed'> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -15,8 +25,10 @@ export function runJobProcess(entry: string, args: string[], env: NodeJS.Process
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const poll = killWhen ? setInterval(() => killWhen() && child.kill('SIGKILL'), 10) : null;
     child.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (poll) clearInterval(poll);
       if (signal === 'SIGKILL') resolve('killed');
       else if (code === 0 && stdout.includes('FINISHED')) resolve('finished');
       else reject(new Error(`job exited with ${code}: ${stderr}`));

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import { killedExecutorsEndAsTheSlotRuntime } from '../harness/executor-runs.js';
 
-test('executors: kill -9 at random moments, restarted with 4, 1, 2 executors in turn: same state, ids and payloads (seed 32)', {
+test('executors: kill -9 mid-run, restarted with 4, 1, 2 executors in turn: same state, ids and payloads (seed 32)', {
   timeout: 560_000,
 }, async (t) => {
   t.diagnostic(await killedExecutorsEndAsTheSlotRuntime(32, 200_000, [4, 1, 2]));
