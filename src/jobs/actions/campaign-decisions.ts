@@ -65,26 +65,33 @@ export function campaignDecisions(options: unknown): KeyedProcessor<BehaviourEve
       { file: rules.file, path: 'inputs' },
       'declare inputs: [user, now] (docs/actions.md, "Campaign decisions")',
     );
-  // A user silent twice as long as it takes to decide has nothing left to decide on.
-  const ttl = { ttl: 2 * o.inactiveFor };
   return {
     onRecord(event, ctx) {
-      const state = ctx.state<Activity>(ACTIVITY_STATE, ttl);
+      const state = ctx.state<Activity>(ACTIVITY_STATE);
       const seen = state.get() ?? { first: event.ts, last: event.ts, events: 0, revenue: 0, policy: null };
-      if (event.type === 'exposure' && event.experiment?.id === o.rollout) seen.policy = event.experiment.variant;
+      // An exposure is an assignment, not activity: it names the policy and neither counts nor moves the silence.
+      if (event.type === 'exposure') {
+        if (event.experiment?.id === o.rollout) state.set({ ...seen, policy: event.experiment.variant });
+        return;
+      }
       if (event.type === 'purchase') seen.revenue += (event.price ?? 0) * (event.qty ?? 1);
       if (seen.events === 0 || event.ts > seen.last) {
         if (seen.events > 0) ctx.timers.delete(seen.last + o.inactiveFor, SILENCE_TIMER);
         seen.last = event.ts;
         ctx.timers.register(seen.last + o.inactiveFor, SILENCE_TIMER);
       }
-      seen.first = Math.min(seen.first, event.ts);
+      seen.first = seen.events === 0 ? event.ts : Math.min(seen.first, event.ts);
       seen.events++;
       state.set(seen);
     },
     onTimer(timer: FiredTimer, ctx: ProcessContext<unknown>) {
-      const seen = ctx.state<Activity>(ACTIVITY_STATE, ttl).get();
-      if (!seen || seen.events < o.minEvents || seen.last <= seen.first) return;
+      const state = ctx.state<Activity>(ACTIVITY_STATE);
+      const seen = state.get();
+      if (!seen) return;
+      // The silence ends the user's episode: a user who comes back is paced afresh. Only the arm is kept, so state
+      // is one small value per user (no TTL: a watermark jumping past a TTL would expire it before its timer fired).
+      state.set({ first: 0, last: 0, events: 0, revenue: 0, policy: seen.policy });
+      if (seen.events < o.minEvents || seen.last <= seen.first) return;
       const meanGap = (seen.last - seen.first) / (seen.events - 1);
       const score = 1 - Math.exp(-o.inactiveFor / meanGap);
       const segment = seen.revenue > 0 ? 'buyer' : 'browser';
