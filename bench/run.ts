@@ -18,12 +18,14 @@
  *   identity [--users N] [--events N] [--runs R] [--workers 1,2] [--placements any,pinned] [--floor]
  *   expectations [--events N] [--runs R]
  *   async-step [--latencies 1,50] [--capacity 100] [--events 1:20000,50:10000] [--workers 1]
+ *   campaign [--decisions 1000] [--users 20000] [--warmup-seconds 20] [--seconds 40]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asyncStepBench } from './async-step/bench.js';
+import { campaignBench } from './campaign/bench.js';
 import { experimentsBench } from './experiments/bench.js';
 import { identityBench } from './identity/bench.js';
 import { expectationsBench } from './quality/bench.js';
@@ -192,6 +194,12 @@ switch (name) {
     break;
   case 'expectations':
     await expectationsBench({ events: num('events', 300_000), runs: num('runs', 3) }, report);
+    break;
+  case 'campaign':
+    await campaignBench(
+      { decisionsPerSecond: num('decisions', 1000), users: num('users', 20_000), warmupSeconds: num('warmup-seconds', 20), seconds: num('seconds', 40) },
+      report,
+    );
     break;
   case 'async-step':
     await asyncStepBench(

@@ -134,6 +134,31 @@ export interface HttpCallOptions {
   body?: Record<string, string>;
 }
 
+/** The chat client of an async step: an OpenAI-compatible chat-completions endpoint, its answer text the result. */
+export interface ChatCallOptions {
+  /** The API's base URL; the client posts to {baseUrl}/chat/completions. */
+  baseUrl: string;
+  model: string;
+  /** The one user message, with record fields in braces: `Offer {offer.coupon}% to a {segment} customer`. */
+  prompt: string;
+  /** Sent as `Authorization: Bearer <apiKey>` when not empty; give it as ${VAR} so it comes from the environment. */
+  apiKey?: string;
+  /** Longest answer text accepted, in characters (default 500); a longer one is garbage. */
+  maxLength?: number;
+}
+
+/**
+ * What an async step emits for a record whose call failed for good, instead of applying its onError policy: the
+ * output field (`output.into`) filled from a template, the cause marked in `markField`, and a `fallbacks` side
+ * output record `{ recordId, step, cause, reason }`.
+ */
+export interface AsyncFallbackOptions {
+  /** Text with record fields in braces: `{offer.coupon}% off your next order`. */
+  template: string;
+  /** The field that names the cause (timeout, breaker, garbage, refused, failed); default `<output.into>Fallback`. */
+  markField?: string;
+}
+
 /** How an async step puts its result into the record it emits. */
 export interface AsyncOutputOptions {
   /** The whole result under this field of a copy of the record (default `result`). */
@@ -144,8 +169,9 @@ export interface AsyncOutputOptions {
 
 /** An async step: a call per record with bounded concurrency, timeout, retries and a circuit breaker. */
 export interface AsyncStepOptions<In, Result> {
-  /** The built-in HTTP client; or give `client`. */
+  /** The built-in HTTP client; or give `chat` or `client`. */
   http?: HttpCallOptions;
+  chat?: ChatCallOptions;
   client?: AsyncClient<In, Result>;
   /** Calls in flight at once per worker thread (default 100). */
   capacity?: number;
@@ -160,4 +186,6 @@ export interface AsyncStepOptions<In, Result> {
   /** Opens after `failures` consecutive failed attempts; refuses calls for `openFor` ms, then lets one through to try. */
   circuitBreaker?: { failures?: number; openFor?: Millis };
   output?: AsyncOutputOptions;
+  /** With it, a failed call fills the output from a template instead of failing the record (needs `output.into`). */
+  fallback?: AsyncFallbackOptions;
 }

@@ -31,9 +31,25 @@ export class CallFailure extends Error {
   constructor(
     message: string,
     readonly kind: 'retry' | 'final' | 'refused',
+    /** What made a record's call fail for good, as a fallback names it (set by the policy on its final failure). */
+    readonly failedBy: FailureCause = kind === 'final' ? 'garbage' : kind === 'refused' ? 'refused' : 'failed',
   ) {
     super(message);
   }
+}
+
+/**
+ * Why a call failed for good: `timeout` (the last attempt timed out), `breaker` (the circuit breaker refused it),
+ * `garbage` (the service answered something unusable), `refused` (a 4xx), `failed` (5xx, connection errors, or a
+ * user client's error).
+ */
+export type FailureCause = 'timeout' | 'breaker' | 'garbage' | 'refused' | 'failed';
+
+function causeOf(err: unknown): FailureCause {
+  if (err instanceof BrokenCircuitError) return 'breaker';
+  if (err instanceof TaskCancelledError) return 'timeout';
+  if (err instanceof CallFailure) return err.failedBy;
+  return kindOf(err) === 'refused' ? 'refused' : 'failed';
 }
 
 /** How a user client's error counts: retried unless it says `retryable: false`. */
@@ -86,6 +102,7 @@ export function callPolicy(settings: Pick<AsyncStepSettings, 'timeout' | 'retrie
         throw new CallFailure(
           `${reasonOf(err, settings.timeout, settings.circuitBreaker.failures)} (${sent === 1 ? '1 call' : `${sent} calls`} sent)`,
           kindOf(err),
+          causeOf(err),
         );
       }
     },

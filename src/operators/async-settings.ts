@@ -3,6 +3,7 @@
  * TypeScript, so both run with one set of values. Durations are ms (YAML also takes `5s`-style strings).
  */
 import type { AsyncStepOptions, HttpCallOptions } from '../api/types.js';
+import type { ChatSettings } from './chat-completion.js';
 import { MAX_TIMER_MS } from '../core/durations.js';
 import type { StepSpec } from '../graph/model.js';
 import type { ConfigProblem } from './operator.js';
@@ -16,6 +17,9 @@ export interface AsyncStepSettings {
   ordered: boolean;
   circuitBreaker: { failures: number; openFor: number };
   output: { into: string } | { fields: Record<string, string> };
+  chat: ChatSettings | undefined;
+  /** The template and mark field of a failed call's output; undefined: a failed call takes the step's onError. */
+  fallback: { template: string; markField: string } | undefined;
 }
 
 export const ASYNC_DEFAULTS = {
@@ -27,6 +31,7 @@ export const ASYNC_DEFAULTS = {
   circuitBreaker: { failures: 5, openFor: 10_000 },
   into: 'result',
   method: 'POST',
+  chatMaxLength: 500,
 } as const;
 
 const fieldMap = { type: 'object', additionalProperties: { type: 'string', minLength: 1 } } as const;
@@ -44,6 +49,29 @@ export const asyncConfigSchema = {
         body: { ...fieldMap, description: 'JSON body fields, each a path in the record; default: the whole record' },
       },
       required: ['url'],
+      additionalProperties: false,
+    },
+    chat: {
+      type: 'object',
+      description: 'an OpenAI-compatible chat-completions endpoint: the answer text is the result; give it, `http` or `client`',
+      properties: {
+        baseUrl: { type: 'string', minLength: 1, description: 'the API base, e.g. https://api.openai.com/v1; calls POST {baseUrl}/chat/completions' },
+        model: { type: 'string', minLength: 1 },
+        prompt: { type: 'string', minLength: 1, description: 'the user message, with record fields in braces: {segment}, {offer.coupon}' },
+        apiKey: { type: 'string', description: 'sent as a Bearer token when not empty; write it as ${VAR} so it comes from the environment' },
+        maxLength: { type: 'integer', minimum: 1, maximum: 1_000_000, default: ASYNC_DEFAULTS.chatMaxLength, description: 'longest answer text accepted' },
+      },
+      required: ['baseUrl', 'model', 'prompt'],
+      additionalProperties: false,
+    },
+    fallback: {
+      type: 'object',
+      description: 'a failed call fills output.into from this template (record fields in braces) and marks the cause, instead of taking onError',
+      properties: {
+        template: { type: 'string', minLength: 1 },
+        markField: { type: 'string', minLength: 1, description: 'the field naming the cause; default <output.into>Fallback' },
+      },
+      required: ['template'],
       additionalProperties: false,
     },
     client: { type: 'string', description: "'./file.js#export': an async function (record, { idempotencyKey, signal, attempt }) returning the result" },
@@ -99,20 +127,43 @@ export function asyncSettings(config: Readonly<Record<string, unknown>>): AsyncS
       openFor: c.circuitBreaker?.openFor ?? ASYNC_DEFAULTS.circuitBreaker.openFor,
     },
     output: c.output?.fields ? { fields: c.output.fields } : { into: c.output?.into ?? ASYNC_DEFAULTS.into },
+    chat: c.chat ? { ...c.chat, maxLength: c.chat.maxLength ?? ASYNC_DEFAULTS.chatMaxLength } : undefined,
+    fallback: c.fallback ? { template: c.fallback.template, markField: c.fallback.markField ?? `${c.output?.into ?? ASYNC_DEFAULTS.into}Fallback` } : undefined,
   };
 }
 
-/** What the schema cannot say: exactly one client, one form of output, whole numbers where the TypeScript API takes any. */
+/**
+ * What the schema cannot say: exactly one client, one form of output (`into` when there is a fallback), a chat base
+ * URL that is an http(s) URL, whole numbers where the TypeScript API takes any.
+ */
 export function checkAsyncStep(step: StepSpec): ConfigProblem | null {
-  const hasClient = step.code.client !== undefined;
-  if ((step.config.http !== undefined) === hasClient) {
+  const given = { http: step.config.http, chat: step.config.chat, client: step.code.client };
+  const clients = Object.entries(given)
+    .filter(([, value]) => value !== undefined)
+    .map(([name]) => name);
+  if (clients.length !== 1) {
     return {
-      path: hasClient ? '.http' : '',
-      message: `async step '${step.id}' needs exactly one of 'http' and 'client'`,
-      hint: 'call a URL with http: { url: ... }, or your own function with client: ./file.js#export',
+      path: clients.length > 1 ? `.${clients[1]}` : '',
+      message: `async step '${step.id}' needs exactly one of 'http', 'chat' and 'client'`,
+      hint: 'call a URL with http: { url: ... }, a chat-completions endpoint with chat: { baseUrl, model, prompt }, or your own function with client: ./file.js#export',
+    };
+  }
+  const chat = step.config.chat as AsyncStepOptions<unknown, unknown>['chat'];
+  if (chat && !/^https?:\/\/[^/]/.test(chat.baseUrl)) {
+    return {
+      path: '.chat.baseUrl',
+      message: `async step '${step.id}': chat.baseUrl must be an http(s) URL, got '${chat.baseUrl}'`,
+      hint: 'give the API base, e.g. baseUrl: https://api.openai.com/v1 or http://127.0.0.1:8000/v1',
     };
   }
   const output = step.config.output as AsyncStepOptions<unknown, unknown>['output'];
+  if (step.config.fallback !== undefined && output?.fields !== undefined) {
+    return {
+      path: '.fallback',
+      message: `async step '${step.id}': a fallback fills one field, so output needs 'into', not 'fields'`,
+      hint: 'write output: { into: copy } to put the answer (or the fallback text) in one field',
+    };
+  }
   if (output && (output.into === undefined) === (output.fields === undefined)) {
     return {
       path: '.output',

@@ -4,14 +4,18 @@
  * and jitter, a circuit breaker, results in input order or as they complete. The record's id is the call's
  * idempotency key. Records are held while their batch runs and called in `settle`, before the batch commits: a
  * crash before the commit reads the records again and repeats the calls with the same keys. A record whose call
- * fails for good goes through the step's onError policy (deadLetter keeps it with the reason).
+ * fails for good goes through the step's onError policy (deadLetter keeps it with the reason), or, with a
+ * `fallback`, is emitted with the fallback's text and cause and counted on the `fallbacks` side output. The client is
+ * the built-in HTTP one, the chat-completions one (chat-completion.ts), or the user's.
  */
 import type { AsyncClient } from '../api/types.js';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import type { StepSpec } from '../graph/model.js';
 import { runBounded } from './async-calls.js';
 import { callPolicy, type CallPolicy } from './async-policy.js';
+import { FALLBACK_PORT, fallbackOf, type Fallback } from './async-fallback.js';
 import { asyncConfigSchema, asyncSettings, checkAsyncStep, type AsyncStepSettings } from './async-settings.js';
+import { chatClient } from './chat-completion.js';
 import { fieldPicker, httpClient } from './http-call.js';
 import type { HeldRecord, Operator, OperatorType } from './operator.js';
 import { userFunction } from './user-code.js';
@@ -32,17 +36,23 @@ const shared = new WeakMap<StepSpec, StepCalls>();
 function stepCalls(step: StepSpec, settings: AsyncStepSettings): StepCalls {
   let calls = shared.get(step);
   if (!calls) {
-    calls = { client: settings.http ? httpClient(settings.http) : userFunction<AsyncClient>(step, 'client'), policy: callPolicy(settings) };
+    calls = { client: clientOf(step, settings), policy: callPolicy(settings) };
     shared.set(step, calls);
   }
   return calls;
+}
+
+function clientOf(step: StepSpec, settings: AsyncStepSettings): AsyncClient {
+  if (settings.http) return httpClient(settings.http);
+  if (settings.chat) return chatClient(settings.chat);
+  return userFunction<AsyncClient>(step, 'client');
 }
 
 export const asyncOperator: OperatorType = {
   kind: 'async',
   configSchema: asyncConfigSchema,
   keyed: true,
-  sidePorts: [],
+  sidePorts: [FALLBACK_PORT],
   codeRefs: ['client'],
   settles: true,
   checkStep: checkAsyncStep,
@@ -55,11 +65,13 @@ class AsyncStep implements Operator {
   private readonly client: AsyncClient;
   private readonly policy: CallPolicy;
   private readonly output: (record: unknown, result: unknown) => unknown;
+  private readonly fallback: Fallback | undefined;
 
   constructor(private readonly step: StepSpec) {
     this.settings = asyncSettings(step.config);
     ({ client: this.client, policy: this.policy } = stepCalls(step, this.settings));
     this.output = outputOf(step.id, this.settings.output);
+    this.fallback = this.settings.fallback && fallbackOf(step.id, this.settings.fallback);
   }
 
   onRecord(value: unknown, ctx: Parameters<Operator['onRecord']>[1]): void {
@@ -90,6 +102,10 @@ class AsyncStep implements Operator {
   }
 
   private handOn(record: HeldRecord, outcome: Outcome): void {
+    if (!outcome.ok && this.fallback) {
+      this.fallBack(record, outcome.error, this.fallback);
+      return;
+    }
     if (!outcome.ok) {
       const reason = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
       record.fail(
@@ -110,6 +126,20 @@ class AsyncStep implements Operator {
       return;
     }
     record.emit(out);
+  }
+
+  /** The record with the fallback's text in the output field and the cause marked, and the fallback counted. */
+  private fallBack(record: HeldRecord, error: unknown, fallback: Fallback): void {
+    const counted = fallback.record(record.id, error);
+    let out: unknown;
+    try {
+      out = { ...(this.output(record.value, fallback.text(record.value)) as object), [fallback.markField]: counted.cause };
+    } catch (err) {
+      record.fail(err);
+      return;
+    }
+    record.emit(out);
+    record.sideOutput(FALLBACK_PORT, counted);
   }
 }
 

@@ -6,43 +6,59 @@
  * other statuses are refusals. Reasons name the method, origin and path, never a header or the query string.
  */
 import { pathReader } from '../api/aggregators.js';
-import type { AsyncClient, HttpCallOptions } from '../api/types.js';
+import type { AsyncCall, AsyncClient, HttpCallOptions } from '../api/types.js';
 import { CallFailure } from './async-policy.js';
-import { httpSender, type HttpAnswer } from './http-send.js';
+import { fieldTemplate } from './field-template.js';
+import { httpSender, type HttpAnswer, type HttpSender } from './http-send.js';
 
 const RETRIED_STATUSES = new Set([408, 429]);
 /** How much of a body that is not JSON a reason quotes. */
 const QUOTED = 80;
 
 export function httpClient(options: Required<Omit<HttpCallOptions, 'body'>> & Pick<HttpCallOptions, 'body'>): AsyncClient {
-  const urlOf = urlTemplate(options.url);
+  const urlOf = fieldTemplate(options.url, encodeURIComponent, (path) => {
+    throw new CallFailure(`the url names field '${path}', which the record has no text or number at`, 'refused');
+  });
   const bodyOf = options.body ? fieldPicker(options.body) : (record: unknown) => record;
   const sendsBody = options.method !== 'GET' && options.method !== 'DELETE';
   const sender = httpSender();
-  return async (record, call) => {
-    const target = urlOf(record);
-    const where = `${options.method} ${describeUrl(target)}`;
-    const url = URL.canParse(target) ? new URL(target) : null;
-    if (!url || !/^https?:$/.test(url.protocol)) throw new CallFailure(`${where}: the url is not a valid http(s) url`, 'refused');
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers, 'idempotency-key': call.idempotencyKey };
-    if (sendsBody) headers['content-type'] = 'application/json';
-    let answer: HttpAnswer;
-    try {
-      answer = await sender.send(url, options.method, headers, sendsBody ? JSON.stringify(bodyOf(record)) : undefined, call.signal);
-    } catch (err) {
-      if (call.signal.aborted) throw err;
-      throw new CallFailure(`${where} failed: ${networkReason(err)}`, 'retry');
-    }
-    const failure = answerFailure(where, answer);
-    if (failure) throw failure;
-    const { status, text } = answer;
-    if (text.trim() === '') return null;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw new CallFailure(`${where} answered ${status} with a body that is not JSON: ${JSON.stringify(text.slice(0, QUOTED))}`, 'final');
-    }
-  };
+  return async (record, call) =>
+    callForJson(sender, urlOf(record), options.method, options.headers, sendsBody ? JSON.stringify(bodyOf(record)) : undefined, call);
+}
+
+/**
+ * One attempt: the request with `Idempotency-Key` (and the JSON content header when there is a body), the answer
+ * judged by its status, and its body parsed as JSON (an empty body is null).
+ */
+export async function callForJson(
+  sender: HttpSender,
+  target: string,
+  method: string,
+  configured: Record<string, string>,
+  body: string | undefined,
+  call: AsyncCall,
+): Promise<unknown> {
+  const where = `${method} ${describeUrl(target)}`;
+  const url = URL.canParse(target) ? new URL(target) : null;
+  if (!url || !/^https?:$/.test(url.protocol)) throw new CallFailure(`${where}: the url is not a valid http(s) url`, 'refused');
+  const headers: Record<string, string> = { accept: 'application/json', ...configured, 'idempotency-key': call.idempotencyKey };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let answer: HttpAnswer;
+  try {
+    answer = await sender.send(url, method, headers, body, call.signal);
+  } catch (err) {
+    if (call.signal.aborted) throw err;
+    throw new CallFailure(`${where} failed: ${networkReason(err)}`, 'retry');
+  }
+  const failure = answerFailure(where, answer);
+  if (failure) throw failure;
+  const { status, text } = answer;
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CallFailure(`${where} answered ${status} with a body that is not JSON: ${JSON.stringify(text.slice(0, QUOTED))}`, 'final');
+  }
 }
 
 /** How a status that is not 2xx counts: 408, 429 and 5xx are worth a retry, any other is a refusal. Null for 2xx. */
@@ -50,23 +66,6 @@ export function answerFailure(where: string, { status, text }: HttpAnswer): Call
   if (status >= 500 || RETRIED_STATUSES.has(status)) return new CallFailure(`${where} answered ${status}`, 'retry');
   if (status < 200 || status >= 300) return new CallFailure(`${where} answered ${status}: ${text.slice(0, QUOTED)}`, 'refused');
   return null;
-}
-
-/** `https://x/users/{userId}`: each `{path}` replaced by the record's value there, URL-encoded. */
-function urlTemplate(template: string): (record: unknown) => string {
-  const parts = template.split(/\{([^{}]+)\}/);
-  if (parts.length === 1) return () => template;
-  const readers = parts.map((p, i) => (i % 2 === 1 ? pathReader(p) : null));
-  return (record) =>
-    parts
-      .map((p, i) => {
-        if (i % 2 === 0) return p;
-        const value = readers[i]!(record);
-        if (value === undefined || value === null || typeof value === 'object')
-          throw new CallFailure(`the url names field '${p}', which the record has no text or number at`, 'refused');
-        return encodeURIComponent(String(value));
-      })
-      .join('');
 }
 
 /** A JSON object of chosen record fields: output name -> path in the record. */

@@ -14,6 +14,8 @@ export interface HeldRecord {
   readonly value: unknown;
   /** Passes the result on, under an id derived from the record's (as ctx.emit does). */
   emit(result: unknown): void;
+  /** Sends a record to a named side output of the step, under an id derived from the record's (as ctx.sideOutput does). */
+  sideOutput(tag: string, value: unknown): void;
   /** Applies the step's on-error policy (fail, skip, deadLetter) to the record. */
   fail(err: unknown): void;
 }

@@ -153,6 +153,10 @@ export class StageExecutor implements EmitTarget {
         restore();
         node.ctx.emit(result);
       },
+      sideOutput: (tag, result) => {
+        restore();
+        node.ctx.sideOutput(tag, result);
+      },
       fail: (err) => {
         restore();
         // The operator's error names the step; the record's key and source position are known here. A dead letter's

@@ -105,6 +105,11 @@ export class OperatorHarness {
       clear: () => this.state.delete(id),
     });
     const harness = this;
+    const sideOutput = (tag: string, value: unknown, ts?: number): void => {
+      const list = this.sideOutputs.get(tag) ?? [];
+      list.push({ key, value, timestamp: ts ?? timestamp });
+      this.sideOutputs.set(tag, list);
+    };
     return {
       key,
       timestamp,
@@ -136,15 +141,12 @@ export class OperatorHarness {
         id: `${key}@${timestamp}`,
         value,
         emit: (result) => this.outputs.push({ key, value: result, timestamp }),
+        sideOutput: (tag, result) => sideOutput(tag, result),
         fail: (err) => {
           throw err;
         },
       }),
-      sideOutput: (tag, value, ts) => {
-        const list = this.sideOutputs.get(tag) ?? [];
-        list.push({ key, value, timestamp: ts ?? timestamp });
-        this.sideOutputs.set(tag, list);
-      },
+      sideOutput,
     };
   }
 }

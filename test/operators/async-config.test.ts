@@ -60,16 +60,18 @@ test('YAML and TypeScript give an async step the same settings; durations in YAM
       ordered: true,
       circuitBreaker: { failures: 5, openFor: 10_000 },
       output: { into: 'result' },
+      chat: undefined,
+      fallback: undefined,
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('an async step needs exactly one of http and client', async () => {
+test('an async step needs exactly one of http, chat and client', async () => {
   const none = await loadError('  - id: call\n    op: async\n    capacity: 4\n');
   assert.equal(none.code, 'FW_ERR_GRAPH_INVALID');
-  assert.match(none.message, /async step 'call' needs exactly one of 'http' and 'client'/);
+  assert.match(none.message, /async step 'call' needs exactly one of 'http', 'chat' and 'client'/);
   assert.equal(none.place.path, 'steps[2]');
   assert.equal(none.place.line, 12);
   assert.throws(
@@ -82,7 +84,7 @@ test('an async step needs exactly one of http and client', async () => {
             .keyBy('k', 'user')
             .async('call', { http: { url: 'http://x' }, client: async () => 1 }),
       ),
-    /async step 'call' needs exactly one of 'http' and 'client'/,
+    /async step 'call' needs exactly one of 'http', 'chat' and 'client'/,
   );
   const unknown = await loadError('  - id: call\n    op: async\n    http: { url: "http://x", verb: GET }\n');
   assert.equal(unknown.code, 'FW_ERR_TOPOLOGY_INVALID');

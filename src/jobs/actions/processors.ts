@@ -1,5 +1,6 @@
 /**
- * The action steps a topology names: `flywheel:jobs/actions/processors.js#contactRules`, a keyed step (after a
+ * The action steps a topology names: `#campaignDecisions` (campaign-decisions.ts: users gone silent scored and
+ * decided by a rules file, as action records), and `flywheel:jobs/actions/processors.js#contactRules`, a keyed step (after a
  * keyBy on the user) that lets an action through or suppresses it by the contact rules of a rules file
  * (`with: { rules: topologies/rules/marketing.yaml }`, relative to the working directory). The file is loaded and
  * compiled when the step is created, so bad rules stop the job before any data is touched. The step serves the file
@@ -33,3 +34,5 @@ export function contactRules(options: unknown): KeyedProcessor<unknown, unknown>
     );
   return { ...contactStep(ruleSet.contact), queryRoutes: rulesRoute(ruleSet, 'contact') };
 }
+
+export { campaignDecisions } from './campaign-decisions.js';
