@@ -5,7 +5,7 @@
  * counted in `flywheel_records_in_total` of the sink it is routed to.
  */
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
-import { CallFailure, type FailureCause } from './async-policy.js';
+import { CallFailure, type FailureCause } from './call-failure.js';
 import { fieldTemplate, type FieldTemplate } from './field-template.js';
 
 export const FALLBACK_PORT = 'fallbacks';

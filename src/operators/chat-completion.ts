@@ -7,7 +7,7 @@
  * not retried (the service did answer) and counts against the breaker.
  */
 import type { AsyncClient, ChatCallOptions } from '../api/types.js';
-import { CallFailure } from './async-policy.js';
+import { CallFailure } from './call-failure.js';
 import { fieldTemplate } from './field-template.js';
 import { callForJson } from './http-call.js';
 import { httpSender } from './http-send.js';

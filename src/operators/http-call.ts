@@ -7,7 +7,7 @@
  */
 import { pathReader } from '../api/aggregators.js';
 import type { AsyncCall, AsyncClient, HttpCallOptions } from '../api/types.js';
-import { CallFailure } from './async-policy.js';
+import { CallFailure } from './call-failure.js';
 import { fieldTemplate } from './field-template.js';
 import { httpSender, type HttpAnswer, type HttpSender } from './http-send.js';
 

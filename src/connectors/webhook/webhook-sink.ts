@@ -11,7 +11,8 @@
  */
 import pThrottle from 'p-throttle';
 import { ErrorCodes, FlywheelError } from '../../core/errors.js';
-import { callPolicy, CallFailure, type CallPolicy } from '../../operators/async-policy.js';
+import { callPolicy, type CallPolicy } from '../../operators/async-policy.js';
+import { CallFailure } from '../../operators/call-failure.js';
 import { answerFailure, describeUrl, networkReason } from '../../operators/http-call.js';
 import { httpSender, type HttpAnswer, type HttpSender } from '../../operators/http-send.js';
 import type { SinkConnector, SinkRecord, SinkRefusal, SinkType } from '../connector.js';
