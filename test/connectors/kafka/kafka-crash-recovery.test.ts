@@ -54,16 +54,23 @@ test('kill -9 a Kafka-in Kafka-out job at random moments: same state, output ids
     runJobProcess(entry, [join(dir, 'state')], { FW_KAFKA_IN: `events-${run}`, FW_KAFKA_OUT: out }, ms);
   try {
     const cleanMs = await timedRun(runJob(clean, `clean-${run}`));
+    // A run that ends before enough kills landed starts over on an empty state directory and a topic of its own.
+    let attempt = 0;
+    const crashedTopic = () => `crashed-${run}-${attempt}`;
     const kills = await killWhileRunning(
-      runJob(crashed, `crashed-${run}`),
-      async () => (await readTopic(broker.bootstrap, `crashed-${run}`)).length,
+      (ms) => runJob(crashed, crashedTopic())(ms),
+      async () => (await readTopic(broker.bootstrap, crashedTopic())).length,
       32,
       cleanMs,
+      () => {
+        rmSync(join(crashed, 'state'), { recursive: true, force: true });
+        attempt++;
+      },
     );
     assert.ok(kills >= 5, `killed ${kills} times while making progress; the test needs at least 5`);
     assert.deepEqual(readStateDir(join(crashed, 'state')), readStateDir(join(clean, 'state')), 'final state equals the uninterrupted run');
     const expected = await readTopic(broker.bootstrap, `clean-${run}`);
-    const got = await readTopic(broker.bootstrap, `crashed-${run}`);
+    const got = await readTopic(broker.bootstrap, crashedTopic());
     const expectedIds = new Set(expected.map((m) => m.id));
     const gotIds = new Set(got.map((m) => m.id));
     assert.ok(!expectedIds.has(null) && !gotIds.has(null), 'every message carries its id header');
