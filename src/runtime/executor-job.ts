@@ -21,7 +21,7 @@ import { storageFailure } from '../state/storage-errors.js';
 import { ErrorCodes, FlywheelError } from '../core/errors.js';
 import { unpackList } from './batch-codec.js';
 import type { RetryHooks } from './connect-retry.js';
-import type { CoordinatorMessage, ExecutorPartition, ExecutorReport, ExecutorSummary, ExecutorTask, RoundRange } from './executor-messages.js';
+import type { CoordinatorMessage, ExecutorPartition, ExecutorReport, ExecutorTask, RoundRange } from './executor-messages.js';
 import type { FrontierEntry, OutputTuple, WarmUpTask } from './messages.js';
 import { JobMetrics } from './metrics.js';
 import { openSinks, openSources } from './open-connectors.js';
@@ -58,7 +58,7 @@ export class ExecutorJob {
   private partitions: ExecutorPartition[] = [];
   private readonly pools: Piscina[] = [];
   private readonly ports: MessagePort[] = [];
-  private running: Array<Promise<ExecutorSummary>> = [];
+  private running: Array<Promise<void>> = [];
   /** Executors whose last report has arrived; `allFinished` resolves when every one's has. */
   private finishedExecutors = 0;
   private markAllFinished!: () => void;
@@ -69,7 +69,6 @@ export class ExecutorJob {
   private roundsDone = 0;
   /** Stage 0's frontier: per partition, the last offset of a round every executor has applied, and its watermark. */
   private readonly stage0Frontier = new Map<string, [number, number]>();
-  private readonly applied: number[] = [];
   private recordsRead = 0;
   private failure: FlywheelError | null = null;
   private stopping = false;
@@ -111,11 +110,6 @@ export class ExecutorJob {
     }
     if (this.failure) throw this.failure;
     return { recordsRead: this.recordsRead, batches: this.roundsDone, watermark: Infinity, undelivered: this.undelivered };
-  }
-
-  /** Records the executors' slots applied so far. */
-  get recordsApplied(): number {
-    return this.applied.reduce((a, b) => a + b, 0);
   }
 
   private async open(): Promise<void> {
@@ -187,8 +181,7 @@ export class ExecutorJob {
     this.running = this.pools.map((pool, index) => {
       const { port1, port2 } = new MessageChannel();
       this.ports.push(port1);
-      this.applied.push(0);
-      port1.on('message', (m: ExecutorReport) => this.onReport(index, m));
+      port1.on('message', (m: ExecutorReport) => this.onReport(m));
       const task: ExecutorTask = {
         executor: true,
         job: this.options.job,
@@ -204,26 +197,24 @@ export class ExecutorJob {
         peers: peers[index]!,
       };
       const transferList = [port2, ...peers[index]!.filter((p): p is MessagePort => p !== null)];
-      const running = pool.run(task, { transferList }) as Promise<ExecutorSummary>;
+      const running = pool.run(task, { transferList }) as Promise<void>;
       running.catch((err: unknown) => this.fail(err));
       return running;
     });
   }
 
-  private onReport(index: number, m: ExecutorReport): void {
+  private onReport(m: ExecutorReport): void {
     try {
       if (m.kind === 'failed') {
         this.fail(FlywheelError.fromPlain(m.error));
         return;
       }
       if (m.kind === 'finished') {
-        this.applied[index] = m.applied;
         if (++this.finishedExecutors === this.executors) this.markAllFinished();
         return;
       }
       if (m.kind === 'outputs') {
         this.metrics.addCounts(m.counts);
-        this.applied[index] = m.applied;
         for (const chunk of m.chunks) void this.delivery.deliverStored({ keys: [chunk.key], outputs: unpackList<OutputTuple>(chunk.outputs) });
         return;
       }

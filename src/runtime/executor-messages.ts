@@ -66,10 +66,10 @@ export type ExecutorReport =
       counts: StepCounts;
     }
   /** A commit's outputs, in the outbox until their sinks acknowledge them. */
-  | { kind: 'outputs'; chunks: OutboxChunk[]; counts: StepCounts; applied: number }
+  | { kind: 'outputs'; chunks: OutboxChunk[]; counts: StepCounts }
   | { kind: 'failed'; error: PlainError }
   /** The executor's last message: everything it reported before has arrived. */
-  | { kind: 'finished'; applied: number };
+  | { kind: 'finished' };
 
 /** Executor to executor. */
 export type PeerMessage =
@@ -88,8 +88,3 @@ export type PeerMessage =
       chunks: Array<{ stage: number; slot: number; chunkId: ChunkId; length: number; records: Uint8Array }>;
       watermarks: Array<[number, number, number]>;
     };
-
-export interface ExecutorSummary {
-  /** Records the executor's slots applied (source records and forwarded ones). */
-  applied: number;
-}

@@ -40,9 +40,6 @@ export interface CommitResult {
 export class ExecutorSlots {
   /** By stage, then by slot number (undefined where another executor owns it). */
   readonly byStage: Array<Array<OwnedSlot | undefined>>;
-  /** Records applied. */
-  applied = 0;
-
   constructor(
     plan: Plan,
     private readonly dbs: StateDatabases,
@@ -91,7 +88,6 @@ export class ExecutorSlots {
     origin.offset = offset;
     s.executor.processRecord(s.entry, value, timestamp, id, key, kg);
     s.changed = true;
-    this.applied++;
   }
 
   /** Applies a forward chunk a commit of an earlier stage stored; this slot's next commit deletes it. */
@@ -105,7 +101,6 @@ export class ExecutorSlots {
     }
     if (records.chunk !== null) s.batch.consumeForwards(s.stage, records.chunk);
     s.changed = true;
-    this.applied += records.length;
   }
 
   /** Moves every owned slot of a stage to `watermark`, firing what falls due. */

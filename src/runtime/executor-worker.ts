@@ -12,7 +12,7 @@ import { slotOfKeyGroup, sourceFedStages, type Plan } from '../graph/planner.js'
 import { openState } from '../state/backend.js';
 import { packList } from './batch-codec.js';
 import { ExecutorIntake } from './executor-intake.js';
-import type { CoordinatorMessage, ExecutorReport, ExecutorSummary, ExecutorTask, PeerMessage, RoundRange } from './executor-messages.js';
+import type { CoordinatorMessage, ExecutorReport, ExecutorTask, PeerMessage, RoundRange } from './executor-messages.js';
 import { ExecutorSlots } from './executor-slots.js';
 import type { FrontierEntry } from './messages.js';
 import { packColumns, unpackColumns, type RecordColumns, type UnpackedColumns } from './record-columns.js';
@@ -36,7 +36,7 @@ interface Round {
   watermarks: Array<[number, number]>;
 }
 
-export async function runExecutor(task: ExecutorTask): Promise<ExecutorSummary> {
+export async function runExecutor(task: ExecutorTask): Promise<void> {
   const plan = await checkedPlan(task.job, task.slots, task.graphHash);
   return new Executor(plan, task).run();
 }
@@ -69,7 +69,7 @@ class Executor {
   private applyScheduled = false;
   private finished = false;
   private readonly counts: StepCounts[] = [];
-  private resolve!: (summary: ExecutorSummary) => void;
+  private resolve!: () => void;
 
   constructor(
     private readonly plan: Plan,
@@ -91,8 +91,8 @@ class Executor {
     for (const c of unappliedForwards(dbs)) if (c.slot % count === index) this.slots.applyChunk(this.slots.slot(c.stage, c.slot), c.records);
   }
 
-  run(): Promise<ExecutorSummary> {
-    const done = new Promise<ExecutorSummary>((resolve) => (this.resolve = resolve));
+  run(): Promise<void> {
+    const done = new Promise<void>((resolve) => (this.resolve = resolve));
     this.task.coordinator.on('message', (m: CoordinatorMessage) => this.guard(() => this.onCoordinator(m)));
     this.task.peers.forEach((port) => port?.on('message', (m: PeerMessage) => this.guard(() => this.onPeer(m))));
     // A slot with nothing new to read still commits what it applied, fired or was forwarded within the interval.
@@ -274,7 +274,7 @@ class Executor {
     const slotCounts: StepCounts = {};
     this.slots.takeCounts(slotCounts);
     counts.push(slotCounts);
-    this.report({ kind: 'outputs', chunks: result.outputs, counts: mergeCounts(counts), applied: this.slots.applied });
+    this.report({ kind: 'outputs', chunks: result.outputs, counts: mergeCounts(counts) });
     if (!result.any) return false;
     const { index, count } = this.task;
     const own = result.forwards.filter((c) => c.slot % count === index);
@@ -320,8 +320,8 @@ class Executor {
     for (const port of this.task.peers) port?.removeAllListeners('message');
     // An error crosses to the coordinator as a plain object: thrown across threads it would lose its code.
     if (err) this.report({ kind: 'failed', error: toPlainError(err, ErrorCodes.INTERNAL) });
-    this.report({ kind: 'finished', applied: this.slots.applied });
-    this.resolve({ applied: this.slots.applied });
+    this.report({ kind: 'finished' });
+    this.resolve();
   }
 }
 

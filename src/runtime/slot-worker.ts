@@ -17,7 +17,7 @@ import { sourceIdPrefixOf } from './record-id.js';
 import { ErrorCodes, toPlainError } from '../core/errors.js';
 import { runIntakeTask } from './intake-worker.js';
 import { runExecutor } from './executor-worker.js';
-import type { ExecutorSummary, ExecutorTask } from './executor-messages.js';
+import type { ExecutorTask } from './executor-messages.js';
 import { operatorType } from '../operators/registry.js';
 import type { IntakeResult, IntakeTask, SlotResult, SlotTask, WarmUpTask } from './messages.js';
 import { checkedPlan } from './worker-plans.js';
@@ -65,13 +65,17 @@ function runnerFor(plan: Plan, task: SlotTask): SlotRunner {
  * A warm-up task only starts the thread (the pool starts its threads one at a time) and sets its niceness, which on
  * Linux applies to the calling thread alone, and its state cache budget; a real task runs a batch.
  */
-export default async function runTask(task: SlotTask | IntakeTask | WarmUpTask | ExecutorTask): Promise<SlotResult | IntakeResult | ExecutorSummary | null> {
+export default async function runTask(task: SlotTask | IntakeTask | WarmUpTask | ExecutorTask): Promise<SlotResult | IntakeResult | null> {
   if ('warmUp' in task) {
     if (task.niceness > 0) setPriority(0, task.niceness);
     setStateCacheBudget(task.stateCacheBytes);
     return null;
   }
-  if ('executor' in task) return runExecutor(task);
+  if ('executor' in task) {
+    // An executor's task lasts as long as the job; what it has to say goes through its ports.
+    await runExecutor(task);
+    return null;
+  }
   return 'intake' in task ? runIntakeTask(task) : runSlotTask(task);
 }
 
