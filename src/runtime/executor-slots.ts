@@ -1,9 +1,11 @@
 /**
  * The slots one executor owns, of every keyed stage: each a write-back state cache over LMDB (a pinned slot batch),
  * in-memory timers and the stage's fused steps. Records are applied as they are handed over; a commit writes each
- * slot's changes, timers, outputs, forwarded records and source frontier in one LMDB transaction, and says what
- * leaves with it: the outputs for the sinks, the forward chunks for the slots of later stages and each slot's
- * watermark as committed (a later stage never fires a window before the records that belong in it are stored).
+ * slot's changes, timers, outputs, records forwarded to other executors' slots and source frontier in one LMDB
+ * transaction, and says what leaves with it: the outputs for the sinks, the forward chunks for the slots of later
+ * stages that other executors own and each slot's watermark as committed (a later stage never fires a window before
+ * the records that belong in it are stored). A record for a later stage's slot this executor owns is applied there at
+ * once: that slot commits in the same transaction as the record's cause.
  */
 import { keyGroupsOfSlot, slotOfKeyGroup, type Plan } from '../graph/planner.js';
 import type { StateDatabases } from '../state/backend.js';
@@ -59,8 +61,11 @@ export class ExecutorSlots {
           stage,
           {
             sink: (sink, id, key, value, timestamp, headers) => batch.addOutput({ sink, id, key, value, timestamp, ...(headers ? { headers } : {}) }),
-            exit: (next, id, key, kg, value, timestamp) =>
-              batch.addForward({ stage: next, slot: slotOfKeyGroup(kg, plan.keyGroups, plan.slots), id, key, kg, value, timestamp }),
+            exit: (next, id, key, kg, value, timestamp) => {
+              const target = slotOfKeyGroup(kg, plan.keyGroups, plan.slots);
+              if (owns(target)) this.applyForwarded(this.slot(next, target), id, key, kg, value, timestamp);
+              else batch.addForward({ stage: next, slot: target, id, key, kg, value, timestamp });
+            },
           },
           batch,
           lookup,
@@ -86,6 +91,19 @@ export class ExecutorSlots {
     const origin = s.executor.origin;
     origin.partitionId = partitionId;
     origin.offset = offset;
+    s.executor.processRecord(s.entry, value, timestamp, id, key, kg);
+    s.changed = true;
+  }
+
+  /**
+   * Applies at once a record forwarded to a slot this executor owns: both slots commit in the same transaction, so
+   * the record needs no forward chunk (a crash before that commit drops its cause and it together). The later
+   * stage's watermark still moves only with what its upstream slots committed.
+   */
+  private applyForwarded(s: OwnedSlot, id: string, key: string, kg: number, value: unknown, timestamp: number): void {
+    const origin = s.executor.origin;
+    origin.partitionId = null;
+    origin.offset = -1;
     s.executor.processRecord(s.entry, value, timestamp, id, key, kg);
     s.changed = true;
   }

@@ -6,7 +6,7 @@
  * watermark of each partition it read; once every executor's part of the round is in, it applies, in (stamp,
  * partition, offset) order, every record the job's watermark allows (source-order.ts), then moves its slots' watermark.
  * Every `commitInterval` it commits its slots (executor-slots.ts); the forward chunks a commit stored go to the
- * executors owning their slots, with the watermark each slot committed, and outputs go to the coordinator.
+ * other executors owning their slots, with the watermark each slot committed, and outputs go to the coordinator.
  */
 import { slotOfKeyGroup, sourceFedStages, type Plan } from '../graph/planner.js';
 import { openState } from '../state/backend.js';
@@ -276,8 +276,7 @@ class Executor {
     counts.push(slotCounts);
     this.report({ kind: 'outputs', chunks: result.outputs, counts: mergeCounts(counts) });
     if (!result.any) return false;
-    const { index, count } = this.task;
-    const own = result.forwards.filter((c) => c.slot % count === index);
+    const { count } = this.task;
     this.task.peers.forEach((port, peer) => {
       if (!port) return;
       const chunks = result.forwards
@@ -285,7 +284,6 @@ class Executor {
         .map(({ stage, slot, chunkId, length, records }) => ({ stage, slot, chunkId, length, records }));
       port.postMessage({ kind: 'committed', chunks, watermarks: result.watermarks } satisfies PeerMessage);
     });
-    for (const c of own) this.slots.applyChunk(this.slots.slot(c.stage, c.slot), c.records);
     this.observeCommitted(result.watermarks);
     return true;
   }
