@@ -198,7 +198,11 @@ class Executor {
       this.report(round.done!);
     }
     if (this.drained) {
-      this.release(Infinity, true);
+      // The sources' last finite watermark (the greatest of their partitions', as every executor knows them once
+      // every round is applied) comes before +Infinity, for every stage (watermarks.ts says why).
+      let last = -Infinity;
+      for (const w of this.partitionWatermark) if (w > last) last = w;
+      this.release(last, true);
       this.settleEnd();
     } else this.commitIfDue();
   }
@@ -218,10 +222,9 @@ class Executor {
     this.release(watermark, false);
   }
 
-  /** Applies every held record stamped below `watermark`, then moves the stages' watermarks. */
+  /** Applies every held record stamped below `watermark` (every one with `everything`), then moves the stages' watermarks. */
   private release(watermark: number, everything: boolean): void {
     this.orders.forEach((order, stage) => order.release(watermark, everything, this.appliers[stage]!));
-    if (everything) watermark = Infinity;
     if (watermark > this.sourceWatermark) this.sourceWatermark = watermark;
     this.advanceStages();
   }
@@ -295,15 +298,27 @@ class Executor {
 
   /**
    * After the end of input: commits what changed until nothing does (a commit can move a later stage of this
-   * executor), and finishes once every slot of the job has committed +Infinity.
+   * executor). Once every slot of the job has committed the sources' last watermark, the end is released (+Infinity);
+   * finishes once every slot has committed +Infinity.
    */
   private settleEnd(): void {
     while (this.commit()) {}
-    for (const stage of this.plan.stages) {
-      if (stage.entry === null) continue;
-      for (const w of this.committed[stage.index]!) if (w !== Infinity) return;
+    if (!this.everySlotAt(this.sourceWatermark)) return;
+    if (this.sourceWatermark !== Infinity) {
+      this.release(Infinity, true);
+      while (this.commit()) {}
+      if (!this.everySlotAt(Infinity)) return;
     }
     this.finish(null);
+  }
+
+  /** Whether every slot of every keyed stage, this executor's and the others', has committed `watermark`. */
+  private everySlotAt(watermark: number): boolean {
+    for (const stage of this.plan.stages) {
+      if (stage.entry === null) continue;
+      for (const w of this.committed[stage.index]!) if (w < watermark) return false;
+    }
+    return true;
   }
 
   private report(m: ExecutorReport): void {

@@ -336,7 +336,12 @@ export class JobRunner {
         ? this.scheduler.commitApplied()
         : this.scheduler.dispatch(this.intake.finished, (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
       if (this.stopping && this.scheduler.drained) break;
-      if (this.intake.finished && this.scheduler.allIdle() && !this.intake.order?.length) break;
+      if (this.intake.finished && this.scheduler.allIdle() && !this.intake.order?.length) {
+        if (this.intake.endReleased) break;
+        // Every stage is at the sources' last finite watermark: now +Infinity fires what remains (watermarks.ts).
+        this.intake.releaseEnd();
+        continue;
+      }
       if ((polled === 0 && !polledAndWaited) || this.stopping) await this.waker.sleep(waitMs);
     }
     await this.workerIntake.stop();

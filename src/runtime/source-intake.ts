@@ -166,6 +166,16 @@ export class SourceIntake {
     return this.sources.every((s) => s.done);
   }
 
+  /** Whether the sources' watermark went past their last finite one to +Infinity (watermarks.ts). */
+  get endReleased(): boolean {
+    return this.sources.every((s) => s.watermarks.isEndReleased);
+  }
+
+  /** Once every source is finished and every stage has reached their last watermark: +Infinity. */
+  releaseEnd(): void {
+    for (const s of this.sources) s.watermarks.releaseEnd();
+  }
+
   /** True when every source waits for records inside poll(), so an empty poll already took its time. */
   get pollsWait(): boolean {
     return !this.finished && this.sources.every((s) => s.done || (!s.inWorkers && s.connector.waitsForRecords === true));

@@ -5,7 +5,13 @@
  * Flink's StatusWatermarkValve does once every input channel is idle), and it no longer holds back the job's
  * (source-intake.ts), as Flink marks an idle source subtask. Going to the greatest rather than staying put makes the
  * watermark of a job whose input has all been read the same whichever partition happened to go quiet last. A finished
- * bounded source ends with +Infinity, which fires every remaining timer (as Flink's MAX_WATERMARK does).
+ * bounded source ends in two steps: first its watermark goes to the greatest of its partitions' (as if all were idle)
+ * and it no longer holds back the job's; once every source has finished and every stage has reached that watermark,
+ * the job releases the end (`releaseEnd`) and it goes to +Infinity, which fires every remaining timer (Flink's
+ * MAX_WATERMARK). Every stage thus sees the sources' last finite watermark before +Infinity, as Flink's operators do
+ * (its watermarks travel in order through the channels), and what a timer firing before the end does (a step that
+ * registers no further timers once the watermark is +Infinity, say) does not depend on when a stage's upstream
+ * commits happened to come.
  */
 import type { Millis } from '../api/types.js';
 
@@ -20,6 +26,7 @@ export class SourceWatermarks {
   private readonly clocks: PartitionClock[] = [];
   private current = -Infinity;
   private ended = false;
+  private endReleased = false;
   /** Whether every partition was idle at the last watermark() call (and the source has partitions). */
   idle = false;
 
@@ -56,7 +63,7 @@ export class SourceWatermarks {
 
   /** The watermark now; never goes backwards. */
   watermark(now: number = this.now()): Millis {
-    if (this.ended) {
+    if (this.endReleased) {
       this.idle = false;
       return Infinity;
     }
@@ -66,10 +73,11 @@ export class SourceWatermarks {
       const clock = this.clocks[i]!;
       const w = clock.maxTimestamp - this.maxOutOfOrderness;
       if (w > max) max = w;
-      if (now - clock.lastSeen >= this.idleTimeout) continue;
+      if (this.ended || now - clock.lastSeen >= this.idleTimeout) continue;
       if (w < min) min = w;
     }
-    this.idle = min === Infinity && this.clocks.length > 0;
+    // A finished source counts as idle, with or without partitions: it holds nothing back.
+    this.idle = (min === Infinity && this.clocks.length > 0) || this.ended;
     const next = this.idle ? max : min;
     if (next !== Infinity && next > this.current) this.current = next;
     return this.current;
@@ -82,12 +90,18 @@ export class SourceWatermarks {
     return clock;
   }
 
+  /** The source has been read to its end: its watermark goes to the greatest of its partitions'. */
   end(): void {
     this.ended = true;
   }
 
-  get isEnded(): boolean {
-    return this.ended;
+  /** Every source has ended and every stage has reached their watermark: +Infinity from now on. */
+  releaseEnd(): void {
+    this.endReleased = true;
+  }
+
+  get isEndReleased(): boolean {
+    return this.endReleased;
   }
 }
 

@@ -37,11 +37,29 @@ test('an idle partition stops holding the watermark back, and holds it again onc
   assert.equal(w.watermark(now), 6_500);
 });
 
-test('a finished source ends with +Infinity', () => {
-  const w = new SourceWatermarks(0, 1_000);
-  w.observe(0, 10, Date.now());
+test('a finished source goes to the greatest of its partitions, then, once the end is released, to +Infinity', () => {
+  const now = 0;
+  const w = new SourceWatermarks(0, 1_000, () => now);
+  w.observe(0, 10, now);
+  w.observe(1, 40, now);
+  assert.equal(w.watermark(), 10);
   w.end();
+  assert.equal(w.watermark(), 40, 'read to its end: the greatest partition watermark, still finite');
+  assert.equal(w.idle, true, 'a finished source holds nothing back');
+  w.releaseEnd();
   assert.equal(w.watermark(), Infinity);
+});
+
+test('a finished source does not hold back a source still being read', () => {
+  const now = 0;
+  const done = new SourceWatermarks(0, 1_000, () => now);
+  const live = new SourceWatermarks(0, 1_000, () => now);
+  const job = new CombinedWatermark([done, live]);
+  done.observe(0, 100, now);
+  live.observe(0, 500, now);
+  assert.equal(job.watermark(now), 100);
+  done.end();
+  assert.equal(job.watermark(now), 500, 'the live source alone holds the job watermark');
 });
 
 test('a source whose partitions are all idle stops holding back the job watermark; all idle, it stays put', () => {
@@ -68,10 +86,13 @@ test('a source whose partitions are all idle stops holding back the job watermar
   assert.equal(job.watermark(now), 11_000, 'the resumed source holds the watermark again');
   events.end();
   requests.end();
-  assert.equal(job.watermark(now), Infinity, 'every source finished');
+  assert.equal(job.watermark(now), 12_000, 'every source finished: the greatest watermark any reached');
+  events.releaseEnd();
+  requests.releaseEnd();
+  assert.equal(job.watermark(now), Infinity, 'the end released');
 });
 
-test('a source that finishes while idle still ends the job watermark at +Infinity', () => {
+test('a source that finishes while idle still ends the job watermark at +Infinity once the end is released', () => {
   let now = 0;
   const a = new SourceWatermarks(0, 1_000, () => now);
   const b = new SourceWatermarks(0, 1_000, () => now);
@@ -83,6 +104,9 @@ test('a source that finishes while idle still ends the job watermark at +Infinit
   assert.equal(job.watermark(now), 100);
   a.end();
   b.end();
+  assert.equal(job.watermark(now), 100);
+  a.releaseEnd();
+  b.releaseEnd();
   assert.equal(job.watermark(now), Infinity, 'finished sources release every timer');
 });
 
