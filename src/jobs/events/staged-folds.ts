@@ -66,6 +66,11 @@ export function recordFold(ctx: ProcessContext<unknown>, asOf: number): void {
   ctx.state<Staging<Staged>>(STAGING).set([asOf, staged]);
 }
 
+/** Forgets the key's staged entries and last fold; timers already set still fire, and find nothing due. */
+export function clearStaging(ctx: ProcessContext<unknown>): void {
+  ctx.state(STAGING).clear();
+}
+
 /** takeDue, then recordFold. */
 export function takeDueForFold<S extends Staged>(ctx: ProcessContext<unknown>, asOf: number): S[] {
   const due = takeDue<S>(ctx, asOf);

@@ -7,20 +7,31 @@
  *   distinct  value  one sliding HyperLogLog per distinct dimension
  *   prices    value  t-digest centroids (items)
  *   features  value  FeatureRecord: the latest snapshot, as emitted
+ *   retired   value  the number of the identity change that last retired this id (user ids that follow merges)
  */
 import type { Buckets, Tally } from './activity-windows.js';
 import type { DecayedCounts } from './decayed-rate.js';
 import type { EntityKind } from './entity-spec.js';
+import type { FeatureContent } from './feature-content.js';
 
 export const STATE = {
   aggregate: 'aggregate',
   distinct: 'distinct',
   prices: 'prices',
   features: 'features',
+  retired: 'retired',
 } as const;
 
 /** [snapshot time, type index, ts, amount in cents, price or null, hash per distinct dimension or null]. */
 export type StagedEvent = [number, number, number, number, number | null, ...Array<number | null>];
+
+/** The type index that marks a staged transfer. */
+export const TRANSFER_ENTRY = -1;
+
+/** [snapshot time, TRANSFER_ENTRY, the identity change's number, the content to add] (merge-following.ts). */
+export type StagedTransfer = [number, typeof TRANSFER_ENTRY, number, FeatureContent];
+
+export type StagedEntry = StagedEvent | StagedTransfer;
 
 export interface EntityAggregate {
   lifetime: Tally;
