@@ -66,9 +66,15 @@ export function recordFold(ctx: ProcessContext<unknown>, asOf: number): void {
   ctx.state<Staging<Staged>>(STAGING).set([asOf, staged]);
 }
 
-/** Forgets the key's staged entries and last fold; timers already set still fire, and find nothing due. */
-export function clearStaging(ctx: ProcessContext<unknown>): void {
-  ctx.state(STAGING).clear();
+/** The key's staged entries, in arrival order. */
+export function stagedEntries<S extends Staged>(ctx: ProcessContext<unknown>): S[] {
+  return readStaging<S>(ctx)[1];
+}
+
+/** Keeps the staged entries that `keep` accepts (given each entry and its place in arrival order); timers stay set. */
+export function keepStaged<S extends Staged>(ctx: ProcessContext<unknown>, keep: (entry: S, position: number) => boolean): void {
+  const [last, staged] = readStaging<S>(ctx);
+  ctx.state<Staging<S>>(STAGING).set([last, staged.filter(keep)]);
 }
 
 /** takeDue, then recordFold. */

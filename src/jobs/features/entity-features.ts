@@ -23,7 +23,7 @@ import type { ResolvedFeatureOptions } from './feature-options.js';
 import { featuresAsOf } from './feature-snapshot.js';
 import type { SlidingHll } from './hyperloglog.js';
 import { isRetirement, isTransfer, type FeatureTransfer, type Retirement } from './merge-records.js';
-import { retire, splitDue, stageTransfer } from './merge-following.js';
+import { applyDueRetirements, splitDue, stageRetirement, stageTransfer } from './merge-following.js';
 import { addToDigest } from './seeded-tdigest.js';
 
 const EMIT = 'emit';
@@ -49,6 +49,7 @@ export function entityFeatures(
   }
 
   function snapshot(asOf: number, ctx: ProcessContext<FeatureRecord>): void {
+    applyDueRetirements(ctx, asOf);
     const due = takeDue<StagedEntry>(ctx, asOf);
     const { events, transfers } = splitDue(due);
     const aggregateState = ctx.state<EntityAggregate>(STATE.aggregate);
@@ -85,7 +86,7 @@ export function entityFeatures(
   return {
     onRecord(record, ctx) {
       if (isTransfer(record)) stageTransfer(record, ctx, E, EMIT);
-      else if (isRetirement(record)) retire(record, ctx);
+      else if (isRetirement(record)) stageRetirement(record, ctx, E, EMIT);
       else stage(record, ctx);
     },
     onTimer: (timer: FiredTimer, ctx: ProcessContext<FeatureRecord>) => snapshot(timer.time, ctx),

@@ -12,7 +12,7 @@
 import type { Buckets, Tally } from './activity-windows.js';
 import type { DecayedCounts } from './decayed-rate.js';
 import type { EntityKind } from './entity-spec.js';
-import type { FeatureContent } from './feature-content.js';
+import type { SlidingHll } from './hyperloglog.js';
 
 export const STATE = {
   aggregate: 'aggregate',
@@ -25,13 +25,17 @@ export const STATE = {
 /** [snapshot time, type index, ts, amount in cents, price or null, hash per distinct dimension or null]. */
 export type StagedEvent = [number, number, number, number, number | null, ...Array<number | null>];
 
-/** The type index that marks a staged transfer. */
+/** The type indexes that mark a staged transfer and a staged retirement. */
 export const TRANSFER_ENTRY = -1;
+export const RETIREMENT_ENTRY = -2;
 
 /** [snapshot time, TRANSFER_ENTRY, the identity change's number, the content to add] (merge-following.ts). */
 export type StagedTransfer = [number, typeof TRANSFER_ENTRY, number, FeatureContent];
 
-export type StagedEntry = StagedEvent | StagedTransfer;
+/** [snapshot time, RETIREMENT_ENTRY, the identity change's number] (merge-following.ts). */
+export type StagedRetirement = [number, typeof RETIREMENT_ENTRY, number];
+
+export type StagedEntry = StagedEvent | StagedTransfer | StagedRetirement;
 
 export interface EntityAggregate {
   lifetime: Tally;
@@ -40,6 +44,12 @@ export interface EntityAggregate {
   /** One bucket list per configured window, in option order. */
   buckets: Buckets[];
   decay: DecayedCounts;
+}
+
+/** What one user's features are made of, as moved from a retired id to the id it merged into (feature-content.ts). */
+export interface FeatureContent {
+  aggregate: EntityAggregate;
+  sketches: SlidingHll[];
 }
 
 export type FeatureValues = Record<string, number | null>;

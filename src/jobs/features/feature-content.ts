@@ -11,15 +11,9 @@ import type { BehaviourEvent } from '../events/parse-event.js';
 import { addBuckets, addToBuckets, addToTally, emptyTally, windowStart } from './activity-windows.js';
 import { advanceDecay, emptyDecay, type DecayedCounts } from './decayed-rate.js';
 import type { EntitySpec } from './entity-spec.js';
-import type { EntityAggregate, StagedEvent } from './entity-state.js';
+import type { FeatureContent, StagedEvent } from './entity-state.js';
 import type { ResolvedFeatureOptions } from './feature-options.js';
-import { emptyHll, hllAdd, hllMerge, type SlidingHll } from './hyperloglog.js';
-
-/** What one user's features are made of, as moved from a retired id to the id it merged into. */
-export interface FeatureContent {
-  aggregate: EntityAggregate;
-  sketches: SlidingHll[];
-}
+import { emptyHll, hllAdd, hllMerge } from './hyperloglog.js';
 
 /** Amount of a purchase line in integer cents: price x qty (qty defaults to 1, a missing price to 0). */
 function lineCents(e: BehaviourEvent): number {

@@ -7,7 +7,7 @@
  * retired id's features. Both go on to the feature step keyed by where they act (featureKey); events pass through.
  */
 import type { IdentityChangeEvent } from '../identity/identity-step.js';
-import type { FeatureContent } from './feature-content.js';
+import type { FeatureContent } from './entity-state.js';
 
 /** An identifier a merge or rename moved to `into` (null: it was forgotten by expiry and moves nowhere). */
 export interface MovedMember {
@@ -74,3 +74,6 @@ export function featureKey(record: Routed): string {
 
 export const isTransfer = (record: unknown): record is FeatureTransfer => (record as Routed).kind === 'transfer';
 export const isRetirement = (record: unknown): record is Retirement => (record as Routed).kind === 'retired';
+
+/** True for a record the transfer step passed through: an event, not a transfer or retirement (a filter `fn`). */
+export const isPassedEvent = (record: unknown): boolean => (record as Routed).kind === undefined;

@@ -16,7 +16,8 @@ import type { BehaviourEvent } from '../events/parse-event.js';
 import { pruneBuckets } from './activity-windows.js';
 import { advanceDecay } from './decayed-rate.js';
 import type { EntitySpec } from './entity-spec.js';
-import { emptyContent, foldEvents, stagedEvent, type FeatureContent } from './feature-content.js';
+import type { FeatureContent } from './entity-state.js';
+import { emptyContent, foldEvents, stagedEvent } from './feature-content.js';
 import type { ResolvedFeatureOptions } from './feature-options.js';
 import type { FeatureTransfer, MovedMember, Retirement } from './merge-records.js';
 

@@ -16,7 +16,7 @@ import { featureRoutes } from './feature-routes.js';
 import type { FeatureTransfer, MovedMember, Retirement } from './merge-records.js';
 import { featureTransfers } from './merge-transfers.js';
 
-export { featureKey, memberKey, mergeMembers } from './merge-records.js';
+export { featureKey, isPassedEvent, memberKey, mergeMembers } from './merge-records.js';
 
 export interface FeatureProcessor extends KeyedProcessor<BehaviourEvent | FeatureTransfer | Retirement, FeatureRecord> {
   queryRoutes: QueryRoutes;
