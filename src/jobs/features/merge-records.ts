@@ -58,7 +58,7 @@ export function mergeMembers(change: IdentityChangeEvent): MovedMember[] {
   return [moved(change, change.id, null, false, true)];
 }
 
-type Routed = { kind?: string; userId?: string; member?: string; into?: string; id?: string };
+type Routed = { kind?: string; userId?: string; member?: string; into?: string | null; id?: string };
 
 /** Key for the transfer step: an event by its user id, a moved record by the identifier it moved. */
 export function memberKey(record: Routed): string {
