@@ -16,6 +16,7 @@
  *   memory [--topologies topologies/flywheel.yaml,...] [--events N] [--nice 10] [--node-args '--flag ...']
  *   experiments [--users N] [--events N] [--experiments K] [--runs R] [--workers 1,2] [--latency-seconds S] [--latency-rate R]
  *   identity [--users N] [--events N] [--runs R] [--workers 1,2] [--placements any,pinned] [--floor]
+ *   merge-following [--events N] [--runs R] [--workers W] [--logged-out]
  *   expectations [--events N] [--runs R]
  *   async-step [--latencies 1,50] [--capacity 100] [--events 1:20000,50:10000] [--workers 1]
  *   campaign [--decisions 1000] [--users 20000] [--warmup-seconds 20] [--seconds 40]
@@ -28,6 +29,7 @@ import { asyncStepBench } from './async-step/bench.js';
 import { campaignBench } from './campaign/bench.js';
 import { experimentsBench } from './experiments/bench.js';
 import { identityBench } from './identity/bench.js';
+import { mergeFollowingBench } from './identity/merge-following.js';
 import { expectationsBench } from './quality/bench.js';
 import { featureServingBench } from './features/serving.js';
 import { lookupVsRedisBench } from './features/lookup-vs-redis.js';
@@ -226,6 +228,12 @@ switch (name) {
         placements: option(args, 'placements', 'any').split(',') as SlotPlacement[],
         floor: args.includes('--floor'),
       },
+      report,
+    );
+    break;
+  case 'merge-following':
+    await mergeFollowingBench(
+      { events: num('events', 300_000), runs: num('runs', 3), workers: num('workers', 2), loggedOut: args.includes('--logged-out') },
       report,
     );
     break;

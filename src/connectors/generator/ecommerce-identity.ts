@@ -4,7 +4,9 @@
  *   others have one device and never log in;
  * - a device carries a cookie that is replaced every `cookieLifetime` ms of event time (`c<u>x<j>x<epoch>`);
  * - the first session on each of a person's devices is logged in (the account id rides on its events), later ones
- *   with probability `loginShare`; logins are what link a person's devices;
+ *   with probability `loginShare`; logins are what link a person's devices. With `firstSessionLogin: false` the
+ *   first session is logged in with that probability too, so a person browses logged out under a device id until a
+ *   login merges it (a device may then never be seen logged in);
  * - a share `phoneShare` of account holders have a phone number, carried on the cart and purchase events of their
  *   logged-in sessions, written in one of three formats;
  * - persons form households of `householdSize` consecutive users; a share `sharedDeviceShare` of households own a
@@ -24,6 +26,8 @@ export interface IdentityOptions {
   sharedDeviceShare: number;
   sharedSessionShare: number;
   cookieLifetime: number;
+  /** The first session on each device is logged in (default true). */
+  firstSessionLogin?: boolean;
 }
 
 const fraction = (value: number) => ({ type: 'number', minimum: 0, maximum: 1, default: value });
@@ -39,6 +43,7 @@ export const identityOptionsSchema = {
     sharedDeviceShare: fraction(0.2),
     sharedSessionShare: fraction(0.1),
     cookieLifetime: { type: 'integer', minimum: 1, default: 7 * 86_400_000 },
+    firstSessionLogin: { type: 'boolean', default: true },
   },
   additionalProperties: false,
 } as const;
@@ -112,7 +117,8 @@ export class IdentityPlan {
       return { slot: SHARED_DEVICE, login: true };
     }
     const slot = Math.floor(uniform(this.seed, Stream.DeviceChoice, shard, session) * this.devices(u));
-    const login = account && (firstOnDevice(slot) || uniform(this.seed, Stream.Login, shard, session) < this.options.loginShare);
+    const firstLogin = this.options.firstSessionLogin !== false && firstOnDevice(slot);
+    const login = account && (firstLogin || uniform(this.seed, Stream.Login, shard, session) < this.options.loginShare);
     return { slot, login };
   }
 

@@ -66,6 +66,17 @@ export function recordFold(ctx: ProcessContext<unknown>, asOf: number): void {
   ctx.state<Staging<Staged>>(STAGING).set([asOf, staged]);
 }
 
+/** The key's staged entries, in arrival order. */
+export function stagedEntries<S extends Staged>(ctx: ProcessContext<unknown>): S[] {
+  return readStaging<S>(ctx)[1];
+}
+
+/** Keeps the staged entries that `keep` accepts (given each entry and its place in arrival order); timers stay set. */
+export function keepStaged<S extends Staged>(ctx: ProcessContext<unknown>, keep: (entry: S, position: number) => boolean): void {
+  const [last, staged] = readStaging<S>(ctx);
+  ctx.state<Staging<S>>(STAGING).set([last, staged.filter(keep)]);
+}
+
 /** takeDue, then recordFold. */
 export function takeDueForFold<S extends Staged>(ctx: ProcessContext<unknown>, asOf: number): S[] {
   const due = takeDue<S>(ctx, asOf);

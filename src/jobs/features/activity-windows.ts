@@ -28,16 +28,31 @@ export function windowStart(w: WindowSpec, asOf: number): number {
   return (Math.ceil(asOf / w.bucket) - w.buckets) * w.bucket;
 }
 
+/** Bucket k of the list, inserted empty in its place when missing. */
+function bucketAt(buckets: Buckets, k: number, types: number): number[] {
+  let i = buckets.length - 1;
+  while (i >= 0 && buckets[i]![0]! > k) i--;
+  if (i < 0 || buckets[i]![0] !== k) buckets.splice(++i, 0, [k, ...emptyTally(types)]);
+  return buckets[i]!;
+}
+
 /** Adds an event to its bucket unless that bucket is already out of the window as of `asOf`. */
 export function addToBuckets(buckets: Buckets, w: WindowSpec, asOf: number, ts: number, typeIndex: number, cents: number, types: number): void {
   const k = Math.floor(ts / w.bucket);
   if (k * w.bucket < windowStart(w, asOf)) return;
-  let i = buckets.length - 1;
-  while (i >= 0 && buckets[i]![0]! > k) i--;
-  if (i < 0 || buckets[i]![0] !== k) buckets.splice(++i, 0, [k, ...emptyTally(types)]);
-  const bucket = buckets[i]!;
+  const bucket = bucketAt(buckets, k, types);
   bucket[1 + typeIndex]! += 1;
   bucket[bucket.length - 1]! += cents;
+}
+
+/** Adds another list's buckets (same window) into `buckets`, but those already out of the window as of `asOf`. */
+export function addBuckets(buckets: Buckets, other: Buckets, w: WindowSpec, asOf: number, types: number): void {
+  const start = windowStart(w, asOf);
+  for (const [k, ...tally] of other) {
+    if (k! * w.bucket < start) continue;
+    const bucket = bucketAt(buckets, k!, types);
+    for (let j = 0; j < tally.length; j++) bucket[j + 1]! += tally[j]!;
+  }
 }
 
 /** Removes the buckets that are out of the window as of `asOf`; returns how many were removed. */

@@ -14,52 +14,29 @@ import type { FiredTimer, KeyedProcessor, ProcessContext } from '../../api/types
 import type { BehaviourEvent } from '../events/parse-event.js';
 import { murmur3 } from '../../core/murmur3.js';
 import { recordFold, stageForFold, takeDue } from '../events/staged-folds.js';
-import { addToBuckets, addToTally, emptyTally, nextExpiry, pruneBuckets, windowStart } from './activity-windows.js';
-import { advanceDecay, emptyDecay } from './decayed-rate.js';
+import { nextExpiry, pruneBuckets } from './activity-windows.js';
+import { advanceDecay } from './decayed-rate.js';
 import type { EntitySpec } from './entity-spec.js';
-import { STATE, type EntityAggregate, type FeatureRecord, type StagedEvent } from './entity-state.js';
+import { STATE, type EntityAggregate, type FeatureRecord, type StagedEntry } from './entity-state.js';
+import { addContent, emptyContent, foldEvents, stagedEvent } from './feature-content.js';
 import type { ResolvedFeatureOptions } from './feature-options.js';
 import { featuresAsOf } from './feature-snapshot.js';
-import { emptyHll, hllAdd, type SlidingHll } from './hyperloglog.js';
+import type { SlidingHll } from './hyperloglog.js';
+import { isRetirement, isTransfer, type FeatureTransfer, type Retirement } from './merge-records.js';
+import { applyDueRetirements, splitDue, stageRetirement, stageTransfer } from './merge-following.js';
 import { addToDigest } from './seeded-tdigest.js';
 
 const EMIT = 'emit';
 
-/** Amount of a purchase line in integer cents: price x qty (qty defaults to 1, a missing price to 0). */
-function lineCents(e: BehaviourEvent): number {
-  return e.type === 'purchase' ? Math.round((e.price ?? 0) * (e.qty ?? 1) * 100) : 0;
-}
-
-export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions): KeyedProcessor<BehaviourEvent, FeatureRecord> {
+export function entityFeatures(
+  spec: EntitySpec,
+  options: ResolvedFeatureOptions,
+): KeyedProcessor<BehaviourEvent | FeatureTransfer | Retirement, FeatureRecord> {
   const E = options.emitInterval;
-  const longest = options.windows.reduce((a, w) => (w.size > a.size ? w : a));
 
   function stage(e: BehaviourEvent, ctx: ProcessContext<FeatureRecord>): void {
-    const typeIndex = spec.types.indexOf(e.type);
-    if (typeIndex < 0) return;
-    const price = spec.prices && e.price !== undefined ? e.price : null;
-    const hashes = spec.distinct.map((d) => {
-      const v = d.valueOf(e);
-      return v === undefined ? null : murmur3(v);
-    });
-    stageForFold<StagedEvent>(ctx, e.ts, E, (due) => [due, typeIndex, e.ts, lineCents(e), price, ...hashes], EMIT);
-  }
-
-  /** Folds events into the aggregate and sketches as of `asOf`; returns their prices and activity times. */
-  function fold(events: readonly StagedEvent[], aggregate: EntityAggregate, sketches: SlidingHll[], asOf: number): { prices: number[]; activity: number[] } {
-    const horizon = windowStart(longest, asOf) / E;
-    const prices: number[] = [];
-    const activity: number[] = [];
-    for (const [, typeIndex, ts, cents, price, ...hashes] of events) {
-      addToTally(aggregate.lifetime, typeIndex, cents);
-      aggregate.firstSeen = aggregate.firstSeen === null ? ts : Math.min(aggregate.firstSeen, ts);
-      aggregate.lastSeen = aggregate.lastSeen === null ? ts : Math.max(aggregate.lastSeen, ts);
-      options.windows.forEach((w, i) => addToBuckets(aggregate.buckets[i]!, w, asOf, ts, typeIndex, cents, spec.types.length));
-      hashes.forEach((h, i) => h !== null && hllAdd(sketches[i]!, options.distinctPrecision, h, Math.floor(ts / E), horizon));
-      if (price !== null) prices.push(price);
-      if (spec.types[typeIndex] !== 'exposure') activity.push(ts);
-    }
-    return { prices, activity };
+    if (spec.types.indexOf(e.type) < 0) return;
+    stageForFold<StagedEntry>(ctx, e.ts, E, (due) => stagedEvent(spec, e, due)!, EMIT);
   }
 
   /** The next refresh: the refresh step at or after the time the oldest bucket of some window leaves it. */
@@ -72,21 +49,19 @@ export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions
   }
 
   function snapshot(asOf: number, ctx: ProcessContext<FeatureRecord>): void {
-    const due = takeDue<StagedEvent>(ctx, asOf);
+    applyDueRetirements(ctx, asOf);
+    const due = takeDue<StagedEntry>(ctx, asOf);
+    const { events, transfers } = splitDue(due);
     const aggregateState = ctx.state<EntityAggregate>(STATE.aggregate);
-    const aggregate = aggregateState.get() ?? {
-      lifetime: emptyTally(spec.types.length),
-      firstSeen: null,
-      lastSeen: null,
-      buckets: options.windows.map(() => []),
-      decay: emptyDecay(asOf),
-    };
     const distinctState = ctx.state<SlidingHll[]>(STATE.distinct);
-    const sketches = distinctState.get() ?? spec.distinct.map(emptyHll);
-    const { prices, activity } = fold(due, aggregate, sketches, asOf);
+    const empty = emptyContent(spec, options, asOf);
+    const content = { aggregate: aggregateState.get() ?? empty.aggregate, sketches: distinctState.get() ?? empty.sketches };
+    const { aggregate, sketches } = content;
+    const { prices, activity } = foldEvents(spec, options, events, content, asOf);
     const expired = options.windows.reduce((n, w, i) => n + pruneBuckets(aggregate.buckets[i]!, w, asOf), 0);
     if (due.length === 0 && expired === 0) return;
     aggregate.decay = advanceDecay(aggregate.decay, asOf, activity, options.halfLives);
+    for (const [, , , other] of transfers) addContent(spec, options, content, other, asOf);
     aggregateState.set(aggregate);
     if (due.length > 0) distinctState.set(sketches);
     const priceState = ctx.state<number[]>(STATE.prices);
@@ -109,7 +84,11 @@ export function entityFeatures(spec: EntitySpec, options: ResolvedFeatureOptions
   }
 
   return {
-    onRecord: stage,
+    onRecord(record, ctx) {
+      if (isTransfer(record)) stageTransfer(record, ctx, E, EMIT);
+      else if (isRetirement(record)) stageRetirement(record, ctx, E, EMIT);
+      else stage(record, ctx);
+    },
     onTimer: (timer: FiredTimer, ctx: ProcessContext<FeatureRecord>) => snapshot(timer.time, ctx),
   };
 }

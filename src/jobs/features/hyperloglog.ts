@@ -58,7 +58,34 @@ export function hllAdd(sketch: SlidingHll, precision: number, hash: number, t: n
 
 function addToRegister(registers: SlidingHll['registers'], precision: number, hash: number, t: number, horizon: number): void {
   const { register, rho } = hllCell(hash, precision);
-  const name = String(register);
+  addToCell(registers, String(register), rho, t, horizon);
+}
+
+/**
+ * Adds the sketch `other` into `sketch`, as if every value added to `other` had been added to `sketch`: the union of
+ * exact sets (each hash with the later of its two times), else register by register the larger lifetime maximum and
+ * the (time, rho) pairs neither side dominates. The estimates of the result equal those of one sketch fed both
+ * streams, for every window starting at or after `horizon`.
+ */
+export function hllMerge(sketch: SlidingHll, other: SlidingHll, precision: number, horizon: number): void {
+  if (other.exact !== null) {
+    for (let i = 0; i < other.exact.length; i += 2) hllAdd(sketch, precision, other.exact[i]!, other.exact[i + 1]!, horizon);
+    return;
+  }
+  if (sketch.exact !== null) {
+    const exact = sketch.exact;
+    sketch.exact = null;
+    for (let i = 0; i < exact.length; i += 2) addToRegister(sketch.registers, precision, exact[i]!, exact[i + 1]!, horizon);
+  }
+  for (const [name, cell] of Object.entries(other.registers)) {
+    for (let i = 1; i < cell.length; i += 2) addToCell(sketch.registers, name, cell[i + 1]!, cell[i]!, horizon);
+    const target = sketch.registers[name];
+    if (target === undefined) sketch.registers[name] = [cell[0]!];
+    else if (cell[0]! > target[0]!) target[0] = cell[0]!;
+  }
+}
+
+function addToCell(registers: SlidingHll['registers'], name: string, rho: number, t: number, horizon: number): void {
   const cell = registers[name];
   if (cell === undefined) {
     registers[name] = t >= horizon ? [rho, t, rho] : [rho];

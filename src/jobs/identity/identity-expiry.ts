@@ -68,7 +68,8 @@ export class IdentityExpiry {
     }
     for (const id of leaving) {
       out.expired++;
-      out.changes.push({ type: 'expire', id, from: component.canonical, into: canonical });
+      const renamedBy = id === component.canonical && canonical !== component.canonical;
+      out.changes.push({ type: 'expire', id, from: component.canonical, into: canonical, ...(renamedBy ? { moved: members } : {}) });
     }
     return { canonical, members, stored: members.length > 1 };
   }

@@ -42,12 +42,17 @@ export interface Merge {
   moved: string[];
 }
 
-/** An identifier left component `from`; `into` is the component's canonical id after (renamed when `id` named it). */
+/**
+ * An identifier left component `from`; `into` is the component's canonical id after (renamed when `id` named it).
+ * On a rename, the record of the leaver that named the component carries `moved`: the members that stay, now named
+ * `into` (so a consumer can follow the rename as a merge of `from` into `into`).
+ */
 export interface Expiry {
   type: 'expire';
   id: string;
   from: string;
   into: string;
+  moved?: string[];
 }
 
 export type IdentityChange = Merge | Expiry;

@@ -29,9 +29,13 @@ export interface IdentityStats {
   expired: number;
 }
 
-/** What the `merges` side output carries: merges and expiries, with the event time of the event that caused them. */
-export type MergeEvent = Merge & { ts: number };
-export type ExpiryEvent = Expiry & { ts: number };
+/**
+ * What the `merges` side output carries: merges and expiries, with the event time of the event that caused them and
+ * `seq`, the change's number in the order the step made them (1, 2, ...: merges and expiries counted together), which
+ * a consumer uses to tell an earlier change from a later one when their records reach it by different paths.
+ */
+export type MergeEvent = Merge & { ts: number; seq: number };
+export type ExpiryEvent = Expiry & { ts: number; seq: number };
 export type IdentityChangeEvent = MergeEvent | ExpiryEvent;
 
 export const NO_STATS: IdentityStats = { identifiers: 0, components: 0, merges: 0, refusedBySize: 0, refusedByType: 0, expired: 0 };
@@ -48,10 +52,12 @@ function bindStore(store: IdentityStore, ctx: ProcessContext<unknown>): void {
   store.seen = ctx.mapState<number>(IDENTITY_STATE.seen);
 }
 
-function recordStats(ctx: ProcessContext<unknown>, seen: Observation): void {
-  if (seen.created === 0 && seen.changes.length === 0 && seen.refusals.length === 0) return;
+/** Updates the counts; returns how many merges and expiries the step had made before this event. */
+function recordStats(ctx: ProcessContext<unknown>, seen: Observation): number {
+  if (seen.created === 0 && seen.changes.length === 0 && seen.refusals.length === 0) return 0;
   const state = ctx.state<IdentityStats>(IDENTITY_STATE.stats);
   const s = state.get() ?? { ...NO_STATS };
+  const changesBefore = s.merges + (s.expired ?? 0);
   s.identifiers += seen.created - seen.expired;
   s.components += seen.created - seen.merges;
   s.merges += seen.merges;
@@ -62,6 +68,7 @@ function recordStats(ctx: ProcessContext<unknown>, seen: Observation): void {
     else s.refusedByType++;
   }
   state.set(s);
+  return changesBefore;
 }
 
 export function identityStep(options: ResolvedIdentityOptions): KeyedProcessor<Record<string, unknown>, Record<string, unknown>> {
@@ -80,8 +87,10 @@ export function identityStep(options: ResolvedIdentityOptions): KeyedProcessor<R
           'fix the producer, or route events without identifiers around the identity step',
         );
       }
-      recordStats(ctx, seen);
-      for (const change of seen.changes) ctx.sideOutput(MERGES_PORT, { ...change, ts: ctx.timestamp } satisfies IdentityChangeEvent);
+      const changesBefore = recordStats(ctx, seen);
+      seen.changes.forEach((change, i) =>
+        ctx.sideOutput(MERGES_PORT, { ...change, ts: ctx.timestamp, seq: changesBefore + i + 1 } satisfies IdentityChangeEvent),
+      );
       ctx.emit({ ...event, [options.output]: seen.unified });
     },
   };

@@ -1,11 +1,11 @@
 /**
  * The sliding HyperLogLog: exact while small, the paper's standard error once in registers (checked over many
  * independent sets), window queries against exact distinct counts, and order independence (a replay that meets the
- * same values in another order builds the same sketch).
+ * same values in another order builds the same sketch), and merging (two sketches merged equal one fed both streams).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyHll, hllAdd, hllCell, hllEstimate, hllStandardError } from '../../../src/jobs/features/hyperloglog.js';
+import { emptyHll, hllAdd, hllCell, hllEstimate, hllMerge, hllStandardError } from '../../../src/jobs/features/hyperloglog.js';
 import { murmur3 } from '../../../src/core/murmur3.js';
 import { mulberry32 } from '../../../src/core/seeded-random.js';
 
@@ -103,4 +103,26 @@ test('the same values and times in another order build the same sketch', () => {
   for (const [h, t] of adds) hllAdd(a, 8, h, t, 0);
   for (const [h, t] of shuffled) hllAdd(b, 8, h, t, 0);
   assert.deepEqual(b, a);
+});
+
+test('a merged sketch equals one sketch fed both streams: exact sets, registers, and one of each', () => {
+  const r = mulberry32(5);
+  const stream = (n: number, values: number) => Array.from({ length: n }, () => [hashOf(4, Math.floor(r() * values)), Math.floor(r() * 200)] as const);
+  // Sizes around m/4 = 64 distinct values: both exact, one exact and one in registers, both in registers.
+  for (const [n1, n2] of [
+    [20, 30],
+    [40, 3000],
+    [3000, 40],
+    [3000, 2000],
+  ] as const) {
+    const [s1, s2] = [stream(n1, n1), stream(n2, n2)];
+    const [a, b, both] = [emptyHll(), emptyHll(), emptyHll()];
+    for (const [h, t] of s1) hllAdd(a, 8, h, t, 0);
+    for (const [h, t] of s2) hllAdd(b, 8, h, t, 0);
+    for (const [h, t] of [...s1, ...s2]) hllAdd(both, 8, h, t, 0);
+    hllMerge(a, b, 8, 0);
+    for (const start of [null, 0, 50, 150, 199]) {
+      assert.equal(hllEstimate(a, 8, start), hllEstimate(both, 8, start), `${n1} + ${n2} values, window from ${start}`);
+    }
+  }
 });

@@ -7,12 +7,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BehaviourEvent } from '../../../src/jobs/events/parse-event.js';
-import type { FeatureRecord } from '../../../src/jobs/features/entity-state.js';
-import { hllStandardError } from '../../../src/jobs/features/hyperloglog.js';
 import { userFeatures } from '../../../src/jobs/features/processors.js';
 import { drive, featureHarness, records } from './drive.js';
 import { makeEvents } from './event-maker.js';
-import { referenceDecayedRate, referenceTally, type ReferenceWindow } from './reference-features.js';
+import { assertMatchesReference } from './reference-check.js';
+import type { ReferenceWindow } from './reference-features.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -26,51 +25,6 @@ const DEFAULT_WINDOWS: Array<[string, ReferenceWindow]> = [
   ['24h', { bucket: 24 * MINUTE, buckets: 60 }],
   ['7d', { bucket: 168 * MINUTE, buckets: 60 }],
 ];
-// Distinct counts: a set of at most m/4 = 64 values is kept exactly (equal up to 32-bit hash collisions, about
-// n^2 / 2^33 of them: none here). Past that, an estimate is within 4 standard deviations plus one: the standard
-// deviation is 1.04/sqrt(m) relative for large n and about n/sqrt(2m) absolute in the linear-counting range of small
-// windows, and the extra one covers the discreteness there (two values sharing a register cost a whole count, with
-// probability about n^2/2m; two such pairs are four times rarer than the normal tail allowed for).
-const M = 256;
-function distinctTolerance(n: number, lifetime: number): number {
-  if (lifetime <= M / 4) return 0;
-  return 4 * Math.max(hllStandardError(8) * n, n / Math.sqrt(2 * M)) + 1;
-}
-
-function assertMatchesReference(r: FeatureRecord, events: readonly BehaviourEvent[], windows: Array<[string, ReferenceWindow | null]>): void {
-  const mine = events.filter((e) => e.userId === r.id);
-  const lifetimeTally = referenceTally(mine, r.asOf, null);
-  const [everItems, everCategories] = [lifetimeTally.distinctItems, lifetimeTally.distinctCategories];
-  for (const [label, w] of windows) {
-    const got = r.features.windows[label]!;
-    const want = referenceTally(mine, r.asOf, w);
-    const where = `${r.id} ${label} as of ${r.asOf}`;
-    for (const type of ['view', 'click', 'cart', 'purchase', 'exposure']) assert.equal(got[type], want.counts[type], `${where}: ${type}`);
-    assert.equal(got.gmv, want.gmv, `${where}: gmv`);
-    assert.equal(got.ctr, want.counts.view ? want.counts.click! / want.counts.view : null, `${where}: ctr`);
-    assert.equal(got.cartRate, want.counts.view ? want.counts.cart! / want.counts.view : null, `${where}: cartRate`);
-    assert.equal(got.purchaseRate, want.counts.view ? want.counts.purchase! / want.counts.view : null, `${where}: purchaseRate`);
-    assert.equal(got.averageOrderValue, want.counts.purchase ? want.gmv / want.counts.purchase : null, `${where}: averageOrderValue`);
-    for (const [name, exact, lifetime] of [
-      ['distinctItems', want.distinctItems, everItems],
-      ['distinctCategories', want.distinctCategories, everCategories],
-    ] as const) {
-      assert.ok(Math.abs(got[name]! - exact) <= distinctTolerance(exact, lifetime), `${where}: ${name} ${got[name]} vs ${exact}`);
-    }
-  }
-  const before = mine.filter((e) => e.ts < r.asOf);
-  assert.equal(r.features.current.firstSeen, Math.min(...before.map((e) => e.ts)));
-  assert.equal(r.features.current.lastSeen, Math.max(...before.map((e) => e.ts)));
-  // The decayed rates are sums of exponentials added in another order: equal up to rounding.
-  for (const [field, halfLife] of [
-    ['activityRate', HOUR],
-    ['activityRateLong', DAY],
-  ] as const) {
-    const want = referenceDecayedRate(mine, r.asOf, halfLife);
-    assert.ok(Math.abs(r.features.current[field]! - want) <= 1e-9 * want, `${r.id} ${field} as of ${r.asOf}`);
-  }
-}
-
 describe('user features against the reference', () => {
   const events = makeEvents({ seed: 7, count: 3000, users: 30, items: 80, categories: 9, start: START, meanGap: 25_000, jitter: 40_000 });
   const h = featureHarness(userFeatures());
@@ -81,7 +35,12 @@ describe('user features against the reference', () => {
 
   test('every snapshot equals the reference for every window and lifetime', () => {
     assert.ok(whileRunning.length > 500, `enough snapshots to mean something (${whileRunning.length})`);
-    for (const r of all) assertMatchesReference(r, events, [...DEFAULT_WINDOWS, ['lifetime', null]]);
+    for (const r of all)
+      assertMatchesReference(
+        r,
+        events.filter((e) => e.userId === r.id),
+        [...DEFAULT_WINDOWS, ['lifetime', null]],
+      );
   });
 
   test('one snapshot per key and time, each at a time an event of the key was due or a window refresh step', () => {
@@ -120,7 +79,12 @@ test('custom windows whose buckets the emit interval divides: snapshots still eq
   ];
   const out = records(h);
   assert.ok(out.length > 200);
-  for (const r of out) assertMatchesReference(r, events, windows);
+  for (const r of out)
+    assertMatchesReference(
+      r,
+      events.filter((e) => e.userId === r.id),
+      windows,
+    );
 });
 
 test("an event that arrives after its key's last snapshot is counted in the next one", () => {

@@ -6,15 +6,9 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { killWhileRunning, readStateDir, runJobProcess, timedRun } from '../../harness/crash-harness.js';
-import { assertSamePayloads, fileSinkDeliveries } from '../../harness/output-payloads.js';
+import { killedRunMatchesCleanRun } from '../killed-topology-run.js';
 import { deadLetterSink, fileSink, generatorAndParse, header, identitySteps } from '../topology-steps.js';
 
-const entry = fileURLToPath(new URL('./fixtures/run-topology.js', import.meta.url));
 const generator = {
   seed: 13,
   users: 3000,
@@ -42,55 +36,20 @@ const crashTopology = (limits: string) =>
   fileSink('merges', 'identity.merges') +
   deadLetterSink;
 
-function prepare(topology: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fw-identity-crash-'));
-  writeFileSync(join(dir, 'topology.yaml'), topology);
-  return dir;
-}
-
-const run = (dir: string, killAfterMs: number | null) => runJobProcess(entry, [join(dir, 'topology.yaml')], {}, killAfterMs);
-const deliveries = (dir: string, sink: string) => (existsSync(join(dir, `${sink}.jsonl`)) ? fileSinkDeliveries(join(dir, `${sink}.jsonl`)) : []);
-
 /** With `expiring`, the clean run must also have forgotten identifiers, so the comparison covers expiries. */
-async function killedRunMatchesCleanRun(t: TestContext, topology: string, expiring = false): Promise<void> {
-  const clean = prepare(topology);
-  const crashed = prepare(topology);
-  try {
-    const cleanMs = await timedRun((ms) => run(clean, ms));
-    const startOver = () => {
-      for (const f of ['state', 'unified.jsonl', 'merges.jsonl', 'dlq.jsonl']) rmSync(join(crashed, f), { recursive: true, force: true });
-    };
-    const kills = await killWhileRunning(
-      (ms) => run(crashed, ms),
-      () => deliveries(crashed, 'unified').length,
-      23,
-      cleanMs,
-      startOver,
-    );
-    assert.ok(kills >= 5, `the job was killed ${kills} times mid-run; the test needs at least 5`);
-    assert.deepEqual(readStateDir(join(crashed, 'state')), readStateDir(join(clean, 'state')), 'final state equals the uninterrupted run');
-    for (const sink of ['unified', 'merges']) {
-      const want = deliveries(clean, sink);
-      const got = deliveries(crashed, sink);
-      assert.ok(want.length > 0, `${sink}: the clean run wrote records`);
-      assert.deepEqual(new Set(got.map((d) => d.id)), new Set(want.map((d) => d.id)), `${sink}: the same ids`);
-      assertSamePayloads(want, got, sink);
-    }
-    const expiries = deliveries(clean, 'merges').filter((d) => JSON.stringify(d.payload).includes('"type":"expire"')).length;
-    if (expiring) assert.ok(expiries > 0, 'the clean run forgot identifiers');
-    t.diagnostic(
-      `${kills} kills; ${deliveries(clean, 'unified').length} events and ${deliveries(clean, 'merges').length} merges (${expiries} of them expiries), each with the uninterrupted run's unified id`,
-    );
-  } finally {
-    rmSync(clean, { recursive: true, force: true });
-    rmSync(crashed, { recursive: true, force: true });
-  }
+async function killedIdentityRun(t: TestContext, topology: string, expiring = false): Promise<void> {
+  const { kills, clean } = await killedRunMatchesCleanRun(topology, { sinks: ['unified', 'merges'], seed: 23, prefix: 'fw-identity-crash-' });
+  const expiries = clean.get('merges')!.filter((d) => JSON.stringify(d.payload).includes('"type":"expire"')).length;
+  if (expiring) assert.ok(expiries > 0, 'the clean run forgot identifiers');
+  t.diagnostic(
+    `${kills} kills; ${clean.get('unified')!.length} events and ${clean.get('merges')!.length} merges (${expiries} of them expiries), each with the uninterrupted run's unified id`,
+  );
 }
 
 test('kill -9 and restart: every event keeps its unified id, merges and state equal an uninterrupted run', { timeout: 600_000 }, (t) =>
-  killedRunMatchesCleanRun(t, crashTopology('')),
+  killedIdentityRun(t, crashTopology('')),
 );
 
 test('kill -9 and restart with expireAfter: the same ids, merges, expiries and state as an uninterrupted run', { timeout: 600_000 }, (t) =>
-  killedRunMatchesCleanRun(t, crashTopology('      expireAfter: 5m\n'), true),
+  killedIdentityRun(t, crashTopology('      expireAfter: 5m\n'), true),
 );

@@ -162,8 +162,8 @@ test('expireAfter: a stale identifier on an event starts afresh; stale members a
     ['account:a1', 'account:a1', 'account:a2', 'account:a2'],
   );
   assert.deepEqual(changesOf(h).slice(2), [
-    { type: 'expire', ts: 5000, id: 'device:d1', from: 'account:a1', into: 'account:a1' },
-    { type: 'merge', ts: 5000, into: 'account:a2', from: 'device:d1', moved: ['device:d1'] },
+    { type: 'expire', ts: 5000, seq: 3, id: 'device:d1', from: 'account:a1', into: 'account:a1' },
+    { type: 'merge', ts: 5000, seq: 4, into: 'account:a2', from: 'device:d1', moved: ['device:d1'] },
   ]);
   // A late event (event time 100) does not move d1's last event time back: at 5900 d1 is fresh, stays with a2, and
   // the account limit keeps a9 apart.
@@ -188,9 +188,10 @@ test('expireAfter: a stale identifier on an event starts afresh; stale members a
   ]);
   assert.deepEqual(ids, ['account:a3', 'account:a3', 'account:a3', 'device:d3', 'account:a3', 'cookie:c3', 'device:d3']);
   assert.deepEqual(changesOf(h).slice(6), [
-    { type: 'expire', ts: 7500, id: 'account:a3', from: 'account:a3', into: 'device:d3' },
-    { type: 'expire', ts: 7500, id: 'cookie:c3', from: 'account:a3', into: 'device:d3' },
-    { type: 'merge', ts: 7500, into: 'device:d3', from: 'cookie:c5', moved: ['cookie:c5'] },
+    // The record of a3, which named the component, lists the members that stay, now under d3.
+    { type: 'expire', ts: 7500, seq: 7, id: 'account:a3', from: 'account:a3', into: 'device:d3', moved: ['device:d3'] },
+    { type: 'expire', ts: 7500, seq: 8, id: 'cookie:c3', from: 'account:a3', into: 'device:d3' },
+    { type: 'merge', ts: 7500, seq: 9, into: 'device:d3', from: 'cookie:c5', moved: ['cookie:c5'] },
   ]);
 });
 
