@@ -136,3 +136,25 @@ test('a map read whole weighs its entries: one past the budget is read from LMDB
   assert.equal(await entryReadAfterOutsideChange(300, 16 * 1024), 'new', 'a map of 300 entries: evicted');
   assert.equal(await entryReadAfterOutsideChange(25, 16 * 1024), 'old', 'a map of 25 entries: still cached');
 });
+
+test('the default budget, 256 MiB a thread (docs/topology.md, runtime.stateCacheMiB), keeps megabytes of state cached', () =>
+  withPinnedSlots(DEFAULT_STATE_CACHE_BYTES, (pinned, dbs) => {
+    assert.equal(DEFAULT_STATE_CACHE_BYTES, 256 * 1024 * 1024);
+    const slot = pinned(0);
+    const table = slot.valueTable('s', 'n');
+    const keys = Array.from({ length: 4000 }, (_, k) => `k${k}`);
+    const payload = 'x'.repeat(1000);
+    slot.begin();
+    for (const key of keys) slot.valueSet(slot.value(table, 0, key), { key, payload });
+    slot.commit();
+    // About 4 MB estimated, far within the default: every value is still cached, so what LMDB holds now is not read.
+    assert.ok(cachedStateBytes() > 4000 * 1000, `${cachedStateBytes()} bytes cached`);
+    for (const key of keys) dbs.state.putSync(valueKey('s', 0, key, 'n'), ['changed behind the slot']);
+    slot.begin();
+    const read = keys.map((key) => slot.valueGet(slot.value(table, 0, key)) as { key: string });
+    slot.commit();
+    assert.deepEqual(
+      read.map((v) => v.key),
+      keys,
+    );
+  }));
