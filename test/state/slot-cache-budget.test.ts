@@ -149,6 +149,7 @@ test('the default budget, 256 MiB a thread (docs/topology.md, runtime.stateCache
     slot.commit();
     // About 4 MB estimated, far within the default: every value is still cached, so what LMDB holds now is not read.
     assert.ok(cachedStateBytes() > 4000 * 1000, `${cachedStateBytes()} bytes cached`);
+    assert.equal(slot.cacheFull, false, 'within the budget a slot need not commit to free its cache');
     for (const key of keys) dbs.state.putSync(valueKey('s', 0, key, 'n'), ['changed behind the slot']);
     slot.begin();
     const read = keys.map((key) => slot.valueGet(slot.value(table, 0, key)) as { key: string });
