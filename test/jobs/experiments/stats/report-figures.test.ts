@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlywheelError } from '../../../../src/core/errors.js';
+import { MIN_UNITS_PER_ARM } from '../../../../src/jobs/experiments/stats/always-valid.js';
 import { addObservation, createMoments, type Moments } from '../../../../src/jobs/experiments/stats/moments.js';
 import { adjustPValues } from '../../../../src/jobs/experiments/stats/multiple-testing.js';
 import { addObservationalUnit, createObservationalArm, DEFAULT_WEIGHTING } from '../../../../src/jobs/experiments/stats/observational-arm.js';
@@ -166,6 +167,9 @@ test('always-valid p-values are adjusted across arms and across metrics too', ()
       ),
     );
   }
+  // The first look comes at MIN_UNITS_PER_ARM units in each arm, not one unit later.
+  const atMinimum = { a: arm(0), b: sampleMoments(['y', 's'], MIN_UNITS_PER_ARM, () => ({ y: random.normal(), s: 0 })) };
+  assert.ok(metricReport(atMinimum, { ...config, arms: ['a', 'b'] }).comparisons[0]!.alwaysValid);
   const across = adjustAcrossMetrics([first, second], 'benjamini-hochberg');
   const raw = [first, second].flatMap((r) => r.comparisons.map((c) => c.alwaysValid!.pValue));
   assert.deepEqual(
