@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { overlapDiagnostics } from '../../../../src/jobs/experiments/stats/balance.js';
+import { covariateBalance, overlapDiagnostics } from '../../../../src/jobs/experiments/stats/balance.js';
 import {
   addObservationalUnit,
   createObservationalArm,
@@ -172,4 +172,40 @@ test('each threshold flags above it and not at or below it', () => {
   };
   assert.deepEqual(clipped(5), [0.05, []]);
   assert.deepEqual(clipped(6), [0.06, ['6.0% of units had their propensity clipped; the arms barely overlap']]);
+});
+
+test('the tails begin below 0.1 and at 0.9: a propensity of 0.1 or 0.12 is in the region of good overlap', () => {
+  const inside = arms(
+    ATE,
+    [[0.5, 10]],
+    [
+      [0.1, 10],
+      [0.12, 10],
+      [0.5, 10],
+    ],
+  );
+  assert.equal(overlapDiagnostics(inside.control, inside.treated, 'ate').overlap.treated.lowTail, 0);
+});
+
+test('empty arms have shares of 0, not NaN, and no warnings', () => {
+  const { control, treated } = arms(ATE, [], []);
+  const { overlap, warnings } = overlapDiagnostics(control, treated, 'ate');
+  assert.deepEqual(overlap, {
+    control: { count: 0, outsideCommonSupport: 0, lowTail: 0, highTail: 0, effectiveSampleSize: 0 },
+    treated: { count: 0, outsideCommonSupport: 0, lowTail: 0, highTail: 0, effectiveSampleSize: 0 },
+    clippedShare: 0,
+  });
+  assert.deepEqual(warnings, []);
+});
+
+test('a standardized difference of exactly 0.1 is not an imbalance', () => {
+  // Control x = -10, 0, 10 and treated x = -9, 1, 11: both variances 100, so the pooled sd is 10 and the difference
+  // of means 1 gives exactly 1 / 10, before weighting and after (every unit at propensity 0.5).
+  const control = createObservationalArm(['x']);
+  const treated = createObservationalArm(['x']);
+  for (const x of [-10, 0, 10]) addObservationalUnit(control, { x }, 0.5, false, ATE);
+  for (const x of [-9, 1, 11]) addObservationalUnit(treated, { x }, 0.5, true, ATE);
+  const { balance, warnings } = covariateBalance(control, treated, ['x']);
+  assert.deepEqual(balance, [{ covariate: 'x', before: 0.1, after: 0.1 }]);
+  assert.deepEqual(warnings, []);
 });
