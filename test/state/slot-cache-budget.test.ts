@@ -159,3 +159,14 @@ test('the default budget, 256 MiB a thread (docs/topology.md, runtime.stateCache
       keys,
     );
   }));
+
+test('a cache holding exactly its budget is not past it; one byte more is', () =>
+  withPinnedSlots(Number.MAX_SAFE_INTEGER, (pinned) => {
+    const slot = pinned(0);
+    weightOfOneValue(slot);
+    const held = cachedStateBytes();
+    setStateCacheBudget(held);
+    assert.equal(slot.cacheFull, false);
+    setStateCacheBudget(held - 1);
+    assert.equal(slot.cacheFull, true);
+  }));
