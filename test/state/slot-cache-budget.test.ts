@@ -170,3 +170,22 @@ test('a cache holding exactly its budget is not past it; one byte more is', () =
     setStateCacheBudget(held - 1);
     assert.equal(slot.cacheFull, true);
   }));
+
+test('a cache within its budget evicts nothing when a batch begins, not even down to the low-water mark', () =>
+  withPinnedSlots(Number.MAX_SAFE_INTEGER, (pinned, dbs) => {
+    const slot = pinned(0);
+    const table = slot.valueTable('s', 'n');
+    const keys = ['aaaa', 'bbbb', 'cccc', 'dddd', 'eeee'];
+    for (const key of keys) dbs.state.putSync(valueKey('s', 0, key, 'n'), ['old']);
+    const read = () => {
+      slot.begin();
+      const values = keys.map((key) => slot.valueGet(slot.value(table, 0, key)));
+      slot.commit();
+      return values;
+    };
+    read();
+    // The cache holds 90% of its budget: past the low-water mark (80%), within the budget.
+    setStateCacheBudget(cachedStateBytes() / 0.9);
+    for (const key of keys) dbs.state.putSync(valueKey('s', 0, key, 'n'), ['new']);
+    assert.deepEqual(read(), ['old', 'old', 'old', 'old', 'old']);
+  }));

@@ -22,6 +22,8 @@ test('Cookie Cats 44700 / 45489 on a 50/50 split: p = 0.008607987810836262, whic
   assert.deepEqual(check.expected, [45094.5, 45094.5]);
   assert.equal(check.mismatch, false);
   assert.equal(sampleRatioCheck([44700, 45489], [50, 50], 0.01).mismatch, true, 'a looser threshold flags it');
+  // Flagged below the threshold, not at it.
+  assert.equal(sampleRatioCheck([44700, 45489], [50, 50], check.pValue).mismatch, false, 'a p-value equal to the threshold');
 });
 
 test('an unequal configured split is respected and a broken one is flagged', () => {
