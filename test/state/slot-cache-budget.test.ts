@@ -189,3 +189,16 @@ test('a cache within its budget evicts nothing when a batch begins, not even dow
     for (const key of keys) dbs.state.putSync(valueKey('s', 0, key, 'n'), ['new']);
     assert.deepEqual(read(), ['old', 'old', 'old', 'old', 'old']);
   }));
+
+test("a slot that drops its cache gives its bytes back to the thread's budget, and reads LMDB again", () =>
+  withPinnedSlots(Number.MAX_SAFE_INTEGER, (pinned, dbs) => {
+    const [kept, dropped] = [pinned(0), pinned(1)];
+    const keptBytes = weightOfOneValue(kept);
+    weightOfOneValue(dropped);
+    dropped.dropCache();
+    assert.equal(cachedStateBytes(), keptBytes);
+    dbs.state.putSync(valueKey('s', 0, 'w000', 'n'), ['changed']);
+    dropped.begin();
+    assert.equal(dropped.valueGet(dropped.value(dropped.valueTable('s', 'n'), 0, 'w000')), 'changed');
+    dropped.commit();
+  }));
