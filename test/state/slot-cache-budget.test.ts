@@ -202,3 +202,22 @@ test("a slot that drops its cache gives its bytes back to the thread's budget, a
     assert.equal(dropped.valueGet(dropped.value(dropped.valueTable('s', 'n'), 0, 'w000')), 'changed');
     dropped.commit();
   }));
+
+test('an eviction frees enough clean states to reach the low-water mark, whatever changed states it cannot evict', () =>
+  withPinnedSlots(Number.MAX_SAFE_INTEGER, (pinned) => {
+    const [writer, reader] = [pinned(0), pinned(1)];
+    weightOfOneValue(reader);
+    // The writer's changes stay uncommitted (dirty) while the reader caches two values a batch for ten batches.
+    writer.begin();
+    for (const key of ['aaaa', 'bbbb', 'cccc']) writer.valueSet(writer.value(writer.valueTable('s', 'n'), 0, key), 'changed');
+    for (let batch = 0; batch < 10; batch++) {
+      reader.begin();
+      for (const k of [0, 1]) reader.valueGet(reader.value(reader.valueTable('s', 'n'), 1, `r${batch}${k}`));
+      reader.commit();
+    }
+    const total = cachedStateBytes();
+    setStateCacheBudget(total / 2);
+    reader.begin();
+    assert.ok(cachedStateBytes() <= 0.8 * (total / 2), `${cachedStateBytes()} bytes left of ${total}, budget ${total / 2}`);
+    reader.commit();
+  }));

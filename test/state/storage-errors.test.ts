@@ -70,6 +70,11 @@ test('the job error names the directory, the first line of the failure and what 
   // A Flywheel error that carried the text across a thread loses its code prefix in the new message.
   const relayed = new FlywheelError(ErrorCodes.INTERNAL, 'slot 2 commit failed: MDB_MAP_FULL');
   assert.equal(storageFailure(relayed, DIR)!.detail, `the state directory ${DIR} cannot be written: slot 2 commit failed: MDB_MAP_FULL`);
+  // Only a leading code is the relayed error's own: one named further on is part of the text.
+  assert.equal(
+    storageFailure(new Error('retry after FW_ERR_STATE gave up: EIO'), DIR)!.detail,
+    `the state directory ${DIR} cannot be written: retry after FW_ERR_STATE gave up: EIO`,
+  );
   // Another Flywheel error, of another code, is not kept as it is.
   assert.equal(storageFailure(new FlywheelError(ErrorCodes.INTERNAL, 'bad'), DIR), null);
 });
