@@ -137,6 +137,12 @@ function checkReader(dir: string, model: Model, watermark: number) {
           assert.deepEqual(reader.mapEntry(step, key, name, entry), live(model.entries.get(id)?.get(entry), watermark), `reader entry ${id}/${entry}`);
       }
     }
+    // The keys holding a live value of a name, in key order, of this step only, at most `limit` of them.
+    for (const name of NAMES) {
+      const holding = KEYS.filter((key) => live(model.values.get(idOf(step, key, name)), watermark) !== undefined).sort();
+      assert.deepEqual(reader.valueKeys(step, name, 1000), holding, `value keys of ${step}/${name}`);
+      assert.deepEqual(reader.valueKeys(step, name, 2), holding.slice(0, 2), `the first two value keys of ${step}/${name}`);
+    }
   }
 }
 
