@@ -36,6 +36,7 @@ test('estimate, standard error, p-value and interval against the generic delta m
 
 test('no lift over a zero control mean, below two units in an arm, or without any variance', () => {
   assert.equal(relativeLift(arm([0, 0, 0]), arm([1, 2]), 'y', 0.05), null);
+  assert.equal(relativeLift(arm([-1, 1]), arm([1, 2]), 'y', 0.05), null, 'a zero control mean that varies');
   assert.equal(relativeLift(arm([1]), arm([1, 2]), 'y', 0.05), null);
   assert.equal(relativeLift(arm([1, 2]), arm([4]), 'y', 0.05), null);
   assert.equal(relativeLift(arm([2, 2]), arm([3, 3, 3]), 'y', 0.05), null, 'no variance: no standard error');

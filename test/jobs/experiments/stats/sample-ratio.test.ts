@@ -36,4 +36,8 @@ test('an unequal configured split is respected and a broken one is flagged', () 
   assert.equal(sampleRatioCheck([0, 0], [1, 1]).pValue, 1, 'no units yet is no evidence');
   assert.throws(() => sampleRatioCheck([1, 2], [1]), FlywheelError);
   assert.throws(() => sampleRatioCheck([1, 2], [1, 0]), /one positive split weight per arm/);
+  assert.throws(
+    () => sampleRatioCheck([5], [1]),
+    /sample-ratio check needs one positive split weight per arm \(at least two arms\); got 1 counts and split \[1\]\n {2}hint: configure the expected split of every arm, e\.g\. \{ control: 50, treatment: 50 \}/,
+  );
 });
