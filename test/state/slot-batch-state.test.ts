@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeState, openState, openStateReadOnly } from '../../src/state/backend.js';
 import { SlotBatch } from '../../src/state/slot-batch.js';
-import { storedOutputs } from '../../src/state/outbox-chunks.js';
+import { storedOutputs, writeOutboxChunk } from '../../src/state/outbox-chunks.js';
+import type { OutputTuple } from '../../src/state/outbox-chunk.js';
 import { unpackList } from '../../src/runtime/batch-codec.js';
 import { LmdbStateReader } from '../../src/state/lmdb-reader.js';
 import { valueKey } from '../../src/state/keys.js';
@@ -135,6 +136,12 @@ function checkReader(dir: string, model: Model, watermark: number) {
         for (const entry of ENTRIES)
           assert.deepEqual(reader.mapEntry(step, key, name, entry), live(model.entries.get(id)?.get(entry), watermark), `reader entry ${id}/${entry}`);
       }
+    }
+    // The keys holding a live value of a name, in key order, of this step only, at most `limit` of them.
+    for (const name of NAMES) {
+      const holding = KEYS.filter((key) => live(model.values.get(idOf(step, key, name)), watermark) !== undefined).sort();
+      assert.deepEqual(reader.valueKeys(step, name, 1000), holding, `value keys of ${step}/${name}`);
+      assert.deepEqual(reader.valueKeys(step, name, 2), holding.slice(0, 2), `the first two value keys of ${step}/${name}`);
     }
   }
 }
@@ -308,6 +315,41 @@ test(
     slot.commit();
     assert.equal(slot.committedOutputs, null, 'a commit without outputs stores no chunk');
     assert.equal(dbs.outbox.getKeysCount(), 2);
+  }),
+);
+
+test(
+  "a slot's next chunk follows its own newest chunk, whatever other slots, stages and entries of the earlier layout hold",
+  withDir(async (dir) => {
+    const { env, outbox } = openState(dir);
+    const output = (id: string): OutputTuple => ['out', id, null, id, 1, null];
+    const write = (stage: number, slot: number) => env.transactionSync(() => writeOutboxChunk(outbox, stage, slot, [output(`${stage}.${slot}`)])!.key);
+    env.transactionSync(() => outbox.putSync(['out', 'legacy'], [null, 1, 10, null]));
+    // Stage 1: slot 1 numbers its chunks 0, 1, 2 while slot 0 has none yet; slot 0 then starts at 0 and slot 2 too.
+    assert.deepEqual(
+      [write(1, 1), write(1, 1), write(1, 1)],
+      [
+        [1, 1, 0],
+        [1, 1, 1],
+        [1, 1, 2],
+      ],
+    );
+    assert.deepEqual(write(1, 0), [1, 0, 0]);
+    assert.deepEqual(write(2, 0), [2, 0, 0]);
+    assert.deepEqual(
+      [write(1, 0), write(1, 2), write(1, 1)],
+      [
+        [1, 0, 1],
+        [1, 2, 0],
+        [1, 1, 3],
+      ],
+    );
+    assert.equal(
+      env.transactionSync(() => writeOutboxChunk(outbox, 1, 0, [])),
+      null,
+      'no outputs, no chunk',
+    );
+    assert.deepEqual(write(1, 0), [1, 0, 2]);
   }),
 );
 

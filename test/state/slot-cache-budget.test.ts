@@ -136,3 +136,88 @@ test('a map read whole weighs its entries: one past the budget is read from LMDB
   assert.equal(await entryReadAfterOutsideChange(300, 16 * 1024), 'new', 'a map of 300 entries: evicted');
   assert.equal(await entryReadAfterOutsideChange(25, 16 * 1024), 'old', 'a map of 25 entries: still cached');
 });
+
+test('the default budget, 256 MiB a thread (docs/topology.md, runtime.stateCacheMiB), keeps megabytes of state cached', () =>
+  withPinnedSlots(DEFAULT_STATE_CACHE_BYTES, (pinned, dbs) => {
+    assert.equal(DEFAULT_STATE_CACHE_BYTES, 256 * 1024 * 1024);
+    const slot = pinned(0);
+    const table = slot.valueTable('s', 'n');
+    const keys = Array.from({ length: 4000 }, (_, k) => `k${k}`);
+    const payload = 'x'.repeat(1000);
+    slot.begin();
+    for (const key of keys) slot.valueSet(slot.value(table, 0, key), { key, payload });
+    slot.commit();
+    // About 4 MB estimated, far within the default: every value is still cached, so what LMDB holds now is not read.
+    assert.ok(cachedStateBytes() > 4000 * 1000, `${cachedStateBytes()} bytes cached`);
+    assert.equal(slot.cacheFull, false, 'within the budget a slot need not commit to free its cache');
+    for (const key of keys) dbs.state.putSync(valueKey('s', 0, key, 'n'), ['changed behind the slot']);
+    slot.begin();
+    const read = keys.map((key) => slot.valueGet(slot.value(table, 0, key)) as { key: string });
+    slot.commit();
+    assert.deepEqual(
+      read.map((v) => v.key),
+      keys,
+    );
+  }));
+
+test('a cache holding exactly its budget is not past it; one byte more is', () =>
+  withPinnedSlots(Number.MAX_SAFE_INTEGER, (pinned) => {
+    const slot = pinned(0);
+    weightOfOneValue(slot);
+    const held = cachedStateBytes();
+    setStateCacheBudget(held);
+    assert.equal(slot.cacheFull, false);
+    setStateCacheBudget(held - 1);
+    assert.equal(slot.cacheFull, true);
+  }));
+
+test('a cache within its budget evicts nothing when a batch begins, not even down to the low-water mark', () =>
+  withPinnedSlots(Number.MAX_SAFE_INTEGER, (pinned, dbs) => {
+    const slot = pinned(0);
+    const table = slot.valueTable('s', 'n');
+    const keys = ['aaaa', 'bbbb', 'cccc', 'dddd', 'eeee'];
+    for (const key of keys) dbs.state.putSync(valueKey('s', 0, key, 'n'), ['old']);
+    const read = () => {
+      slot.begin();
+      const values = keys.map((key) => slot.valueGet(slot.value(table, 0, key)));
+      slot.commit();
+      return values;
+    };
+    read();
+    // The cache holds 90% of its budget: past the low-water mark (80%), within the budget.
+    setStateCacheBudget(cachedStateBytes() / 0.9);
+    for (const key of keys) dbs.state.putSync(valueKey('s', 0, key, 'n'), ['new']);
+    assert.deepEqual(read(), ['old', 'old', 'old', 'old', 'old']);
+  }));
+
+test("a slot that drops its cache gives its bytes back to the thread's budget, and reads LMDB again", () =>
+  withPinnedSlots(Number.MAX_SAFE_INTEGER, (pinned, dbs) => {
+    const [kept, dropped] = [pinned(0), pinned(1)];
+    const keptBytes = weightOfOneValue(kept);
+    weightOfOneValue(dropped);
+    dropped.dropCache();
+    assert.equal(cachedStateBytes(), keptBytes);
+    dbs.state.putSync(valueKey('s', 0, 'w000', 'n'), ['changed']);
+    dropped.begin();
+    assert.equal(dropped.valueGet(dropped.value(dropped.valueTable('s', 'n'), 0, 'w000')), 'changed');
+    dropped.commit();
+  }));
+
+test('an eviction frees enough clean states to reach the low-water mark, whatever changed states it cannot evict', () =>
+  withPinnedSlots(Number.MAX_SAFE_INTEGER, (pinned) => {
+    const [writer, reader] = [pinned(0), pinned(1)];
+    weightOfOneValue(reader);
+    // The writer's changes stay uncommitted (dirty) while the reader caches two values a batch for ten batches.
+    writer.begin();
+    for (const key of ['aaaa', 'bbbb', 'cccc']) writer.valueSet(writer.value(writer.valueTable('s', 'n'), 0, key), 'changed');
+    for (let batch = 0; batch < 10; batch++) {
+      reader.begin();
+      for (const k of [0, 1]) reader.valueGet(reader.value(reader.valueTable('s', 'n'), 1, `r${batch}${k}`));
+      reader.commit();
+    }
+    const total = cachedStateBytes();
+    setStateCacheBudget(total / 2);
+    reader.begin();
+    assert.ok(cachedStateBytes() <= 0.8 * (total / 2), `${cachedStateBytes()} bytes left of ${total}, budget ${total / 2}`);
+    reader.commit();
+  }));

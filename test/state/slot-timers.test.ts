@@ -135,3 +135,45 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     }
   });
 }
+
+/** Runs `body` on a fresh slot of each kind (kept in memory, read from LMDB), each on a state directory of its own. */
+async function eachSlotKind(keyGroups: number[], body: (slot: SlotBatch, dir: string, kind: string) => void): Promise<void> {
+  for (const inMemory of [true, false]) {
+    const dir = mkdtempSync(join(tmpdir(), 'fw-slot-timers-'));
+    try {
+      body(new SlotBatch(openState(dir), 1, 0, keyGroups, STEPS, inMemory), dir, inMemory ? 'in memory' : 'from LMDB');
+    } finally {
+      await closeState(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+test('timers whose fields would run together when written one after another are distinct timers', () =>
+  eachSlotKind([1, 12], (slot, _dir, kind) => {
+    // Key group 1 at time 23 and key group 12 at time 3 (both "w", "1", "2", "3" in a row); key "ab" in namespace
+    // "c" and key "a" in namespace "bc".
+    slot.begin();
+    slot.timers.register('w', 1, 'a', 23, 'ns', 'r1');
+    slot.timers.register('w', 12, 'a', 3, 'ns', 'r2');
+    slot.timers.register('w', 1, 'ab', 5, 'c', 'r3');
+    slot.timers.register('w', 1, 'a', 5, 'bc', 'r4');
+    slot.commit();
+    slot.begin();
+    const fired = slot.timers.takeDue('w', 30).map((t) => `${t.time}/${t.kg}/${t.key}/${t.namespace}<-${t.registeredBy}`);
+    slot.commit();
+    assert.deepEqual(fired, ['3/12/a/ns<-r2', '5/1/a/bc<-r4', '5/1/ab/c<-r3', '23/1/a/ns<-r1'], kind);
+  }));
+
+test('a timer stored before timers kept their registrant (1 in LMDB) fires with an unknown registrant', () =>
+  eachSlotKind(KEY_GROUPS, (slot, dir, kind) => {
+    openState(dir).timers.putSync(['w', 2, 7, 'a', 'ns'], 1);
+    slot.begin();
+    const fired = slot.timers.takeDue('w', 10);
+    slot.commit();
+    assert.deepEqual(
+      fired.map((t) => [t.time, t.kg, t.key, t.namespace, t.registeredBy]),
+      [[7, 2, 'a', 'ns', '']],
+      kind,
+    );
+  }));

@@ -52,3 +52,26 @@ for (const [shape, make] of Object.entries(SHAPES)) {
     assert.ok(Math.abs(estimate - heap) <= 0.3 * heap, `${shape}: estimated ${estimate} bytes, heap grew by ${heap}`);
   });
 }
+
+test('small values are estimated by the layout value-size.ts describes, worked by hand', () => {
+  // 64-bit fields of 8 bytes. An object: a header of 3 fields (map, properties, elements) plus a field per property;
+  // an array: a JSArray of 4 fields plus its backing store's header of 2, plus a field per element; a string: a
+  // header of 3 fields plus a byte per character; a number that is not a small integer (below 2^30 in size): a
+  // 16-byte box; a byte array: 12 fields of view and buffer plus its bytes. The heap comparisons above cannot tell
+  // these apart on large values, where the contents dominate; a cache of many small states counts mostly headers.
+  assert.equal(estimateBytes({}), 24);
+  assert.equal(estimateBytes({ count: 3, sum: 7 }), 24 + 2 * 8);
+  assert.equal(estimateBytes([]), 48);
+  assert.equal(estimateBytes([1, 2]), 48 + 2 * 8);
+  assert.equal(estimateBytes([[1, 2], { n: 1 }]), 48 + 2 * 8 + (48 + 2 * 8) + (24 + 8));
+  assert.equal(estimateBytes('abc'), 24 + 3);
+  assert.equal(estimateBytes(2 ** 30 - 1), 0);
+  assert.equal(estimateBytes(-(2 ** 30) + 1), 0);
+  assert.equal(estimateBytes(2 ** 30), 16);
+  assert.equal(estimateBytes(-(2 ** 30)), 16);
+  assert.equal(estimateBytes(0.5), 16);
+  assert.equal(estimateBytes(new Uint8Array(10)), 96 + 10);
+  assert.equal(estimateBytes(null), 0);
+  assert.equal(estimateBytes(true), 0);
+  assert.equal(estimateBytes({ payload: new Uint8Array(4), tags: ['ab'], score: 1.5, seen: null }), 24 + 4 * 8 + (96 + 4) + (48 + 8 + 24 + 2) + 16);
+});

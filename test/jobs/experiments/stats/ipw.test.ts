@@ -97,6 +97,25 @@ test('standardized mean differences worked by hand', () => {
   // control weights 2 and 2 keep mean 1; over the same sd sqrt 2.
   assert.ok(Math.abs(balance[0]!.before! - Math.SQRT2) < 1e-12);
   assert.ok(Math.abs(balance[0]!.after! - (9 / 3.25 - 1) / Math.SQRT2) < 1e-12);
+  // Both are past 0.1: one warning each, with the covariate and the figure; y never varies, so it has none.
+  const { balance: both, warnings } = covariateBalance(control, treated, ['x', 'y']);
+  assert.deepEqual(both[1], { covariate: 'y', before: null, after: null });
+  assert.deepEqual(warnings, [
+    {
+      code: StatsWarningCodes.IMBALANCE_BEFORE_WEIGHTING,
+      message:
+        'covariate "x" differs between the arms before weighting (standardized mean difference 1.414, above 0.1): the units chose their arm, so the naive difference is confounded; read the weighted estimate and the balance after weighting',
+    },
+    {
+      code: StatsWarningCodes.COVARIATE_IMBALANCE,
+      message: 'covariate "x" is imbalanced after weighting (standardized mean difference 1.251, above 0.1); the propensity model misses something about it',
+    },
+  ]);
+  // A negative difference is an imbalance too: the arms swapped.
+  assert.deepEqual(
+    covariateBalance(treated, control, ['x']).warnings.map((w) => /difference (-?[\d.]+),/.exec(w.message)![1]),
+    ['-1.414', '-1.251'],
+  );
 });
 
 test('the Hajek difference and its standard error against the weighted least squares HC0 sandwich (reference fixture)', () => {

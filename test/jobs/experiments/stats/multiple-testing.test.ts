@@ -28,3 +28,11 @@ test('caps at 1, keeps the order of the raw p-values, and handles one test and t
   }
   assert.throws(() => adjustPValues([0.1, Number.NaN], 'holm'), /must lie in \[0, 1\]/);
 });
+
+test('p-values of exactly 0 and 1 are valid (a z of 40 has a two-sided p-value that rounds to 0); outside [0, 1] they are not', () => {
+  assert.deepEqual(adjustPValues([0, 0.5, 1], 'holm'), [0, 1, 1]);
+  assert.deepEqual(adjustPValues([0, 0.5, 1], 'benjamini-hochberg'), [0, 0.75, 1]);
+  for (const bad of [-0.01, 1.01, Number.POSITIVE_INFINITY]) {
+    assert.throws(() => adjustPValues([0.1, bad], 'benjamini-hochberg'), new RegExp(`p-values to adjust must lie in \\[0, 1\\], got \\[0.1, ${bad}\\]`));
+  }
+});

@@ -25,6 +25,46 @@ test('worked by hand: three users with (revenue, sessions) (2, 1), (6, 2), (4, 3
   assert.ok(Math.abs(r.variance - 4 / 12) < 1e-15);
 });
 
+test('two users are enough; one, a zero mean denominator, or ratios without variance give none', () => {
+  const arm = (users: ReadonlyArray<readonly [number, number]>) => {
+    const m = createMoments(['revenue', 'sessions']);
+    for (const [revenue, sessions] of users) addObservation(m, { revenue, sessions });
+    return m;
+  };
+  // (1, 1) and (3, 1): R = 2 / 1 = 2, Var(rev) = 2, Var(ses) = 0, so Var(R) = 2 / (2 * 1^2) = 1.
+  assert.deepEqual(
+    ratioOf(
+      arm([
+        [1, 1],
+        [3, 1],
+      ]),
+      'revenue',
+      'sessions',
+    ),
+    { ratio: 2, variance: 1 },
+  );
+  assert.equal(ratioOf(arm([[1, 1]]), 'revenue', 'sessions'), null);
+  assert.equal(
+    ratioOf(
+      arm([
+        [1, 0],
+        [3, 0],
+      ]),
+      'revenue',
+      'sessions',
+    ),
+    null,
+  );
+  // Every user at revenue = 2 sessions in both arms: the ratios are exactly 2 with variance 0, no difference to test.
+  const exact = arm([
+    [2, 1],
+    [4, 2],
+    [6, 3],
+  ]);
+  assert.deepEqual(ratioOf(exact, 'revenue', 'sessions'), { ratio: 2, variance: 0 });
+  assert.equal(ratioDifference(exact, exact, 'revenue', 'sessions', 0.05), null);
+});
+
 test('per-arm ratios and variances, and their difference, against the generic delta method (reference fixture)', () => {
   const { control, treatment, controlArm, treatmentArm, difference } = reference.ratio;
   const [c, t] = [momentsOfColumns(control), momentsOfColumns(treatment)];

@@ -34,8 +34,17 @@ test('estimate, standard error, p-value and interval against the generic delta m
   );
 });
 
-test('no lift over a zero control mean', () => {
+test('no lift over a zero control mean, below two units in an arm, or without any variance', () => {
   assert.equal(relativeLift(arm([0, 0, 0]), arm([1, 2]), 'y', 0.05), null);
+  assert.equal(relativeLift(arm([-1, 1]), arm([1, 2]), 'y', 0.05), null, 'a zero control mean that varies');
+  assert.equal(relativeLift(arm([1]), arm([1, 2]), 'y', 0.05), null);
+  assert.equal(relativeLift(arm([1, 2]), arm([4]), 'y', 0.05), null);
+  assert.equal(relativeLift(arm([2, 2]), arm([3, 3, 3]), 'y', 0.05), null, 'no variance: no standard error');
+  // Two units per arm are enough. Control [1, 3]: mean 2, variance 2; treatment [2, 6]: mean 4, variance 8. Lift
+  // 4/2 - 1 = 1; Var = (8/2) / 4 + (2/2) * 16 / 16 = 2.
+  const lift = relativeLift(arm([1, 3]), arm([2, 6]), 'y', 0.05)!;
+  assert.equal(lift.estimate, 1);
+  assert.ok(Math.abs(lift.standardError - Math.SQRT2) < 1e-15);
 });
 
 test('95% intervals cover the true lift (10% on a 20% conversion rate) in 93-97% of 1000 experiments, with the right error', (t) => {

@@ -22,6 +22,8 @@ test('Cookie Cats 44700 / 45489 on a 50/50 split: p = 0.008607987810836262, whic
   assert.deepEqual(check.expected, [45094.5, 45094.5]);
   assert.equal(check.mismatch, false);
   assert.equal(sampleRatioCheck([44700, 45489], [50, 50], 0.01).mismatch, true, 'a looser threshold flags it');
+  // Flagged below the threshold, not at it.
+  assert.equal(sampleRatioCheck([44700, 45489], [50, 50], check.pValue).mismatch, false, 'a p-value equal to the threshold');
 });
 
 test('an unequal configured split is respected and a broken one is flagged', () => {
@@ -34,4 +36,8 @@ test('an unequal configured split is respected and a broken one is flagged', () 
   assert.equal(sampleRatioCheck([0, 0], [1, 1]).pValue, 1, 'no units yet is no evidence');
   assert.throws(() => sampleRatioCheck([1, 2], [1]), FlywheelError);
   assert.throws(() => sampleRatioCheck([1, 2], [1, 0]), /one positive split weight per arm/);
+  assert.throws(
+    () => sampleRatioCheck([5], [1]),
+    /sample-ratio check needs one positive split weight per arm \(at least two arms\); got 1 counts and split \[1\]\n {2}hint: configure the expected split of every arm, e\.g\. \{ control: 50, treatment: 50 \}/,
+  );
 });
