@@ -166,14 +166,17 @@ export class SourceIntake {
     return this.sources.every((s) => s.done);
   }
 
-  /** Whether the sources' watermark went past their last finite one to +Infinity (watermarks.ts). */
-  get endReleased(): boolean {
-    return this.sources.every((s) => s.watermarks.isEndReleased);
+  /**
+   * Whether a finished source holds its last finite watermark and nothing else holds the job's: every other source
+   * is finished too or idle. Once every stage has reached that watermark the end is released (watermarks.ts).
+   */
+  get endPending(): boolean {
+    return this.sources.some((s) => s.done && !s.watermarks.isEndReleased) && this.sources.every((s) => s.done || s.watermarks.idle);
   }
 
-  /** Once every source is finished and every stage has reached their last watermark: +Infinity. */
+  /** Every finished source goes to +Infinity. */
   releaseEnd(): void {
-    for (const s of this.sources) s.watermarks.releaseEnd();
+    for (const s of this.sources) if (s.done) s.watermarks.releaseEnd();
   }
 
   /** True when every source waits for records inside poll(), so an empty poll already took its time. */

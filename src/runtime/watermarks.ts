@@ -6,12 +6,12 @@
  * (source-intake.ts), as Flink marks an idle source subtask. Going to the greatest rather than staying put makes the
  * watermark of a job whose input has all been read the same whichever partition happened to go quiet last. A finished
  * bounded source ends in two steps: first its watermark goes to the greatest of its partitions' (as if all were idle)
- * and it no longer holds back the job's; once every source has finished and every stage has reached that watermark,
- * the job releases the end (`releaseEnd`) and it goes to +Infinity, which fires every remaining timer (Flink's
- * MAX_WATERMARK). Every stage thus sees the sources' last finite watermark before +Infinity, as Flink's operators do
- * (its watermarks travel in order through the channels), and what a timer firing before the end does (a step that
- * registers no further timers once the watermark is +Infinity, say) does not depend on when a stage's upstream
- * commits happened to come.
+ * and it no longer holds back the job's; once nothing else holds the job's watermark (every other source finished or
+ * idle) and every stage has reached it, the job releases the end (`releaseEnd`) and it goes to +Infinity, which
+ * fires every remaining timer (Flink's MAX_WATERMARK). Every stage thus sees the sources' last finite watermark
+ * before +Infinity, as Flink's operators do (its watermarks travel in order through the channels), and what a timer
+ * firing before the end does (a step that registers no further timers once the watermark is +Infinity, say) does not
+ * depend on when a stage's upstream commits happened to come.
  */
 import type { Millis } from '../api/types.js';
 

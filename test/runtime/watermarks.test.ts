@@ -135,3 +135,21 @@ test('a partition restored to where reading resumes starts from that watermark, 
   w.restore(0, 1_000, Date.now());
   assert.equal(w.partitionWatermark(0), 4_000, 'a smaller restored watermark changes nothing');
 });
+
+test('a finished source beside an idle one that never ends (a followed command log): its last watermark, then +Infinity once released', () => {
+  let now = 0;
+  const events = new SourceWatermarks(0, 1_000, () => now);
+  const commands = new SourceWatermarks(0, 1_000, () => now);
+  const job = new CombinedWatermark([events, commands]);
+  events.observe(0, 5_000, now);
+  events.observe(1, 4_000, now);
+  commands.observe(0, 100, now);
+  assert.equal(job.watermark(now), 100);
+  now = 2_000; // the command log has been quiet for longer than its idle timeout
+  events.observe(0, 6_000, now);
+  events.observe(1, 4_500, now);
+  events.end();
+  assert.equal(job.watermark(now), 6_000, 'the finished source at its greatest, the idle one holding nothing back');
+  events.releaseEnd();
+  assert.equal(job.watermark(now), Infinity, 'released, the finished source no longer holds the job below +Infinity');
+});
