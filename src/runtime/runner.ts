@@ -336,14 +336,14 @@ export class JobRunner {
         ? this.scheduler.commitApplied()
         : this.scheduler.dispatch(this.intake.finished, (this.intake.order?.length ?? 0) + this.workerIntake.inFlightRecords);
       if (this.stopping && this.scheduler.drained) break;
-      if ((this.intake.finished || this.intake.endPending) && this.scheduler.allIdle() && !this.intake.order?.length) {
+      if (!this.intake.order?.length) {
         // Every stage is at the finished sources' last finite watermark: now +Infinity fires what remains
         // (watermarks.ts); the job ends once every source is finished and nothing is left to fire.
-        if (this.intake.endPending) {
+        if (this.intake.endPending && this.scheduler.caughtUp()) {
           this.intake.releaseEnd();
           continue;
         }
-        if (this.intake.finished) break;
+        if (this.intake.finished && this.scheduler.allIdle()) break;
       }
       if ((polled === 0 && !polledAndWaited) || this.stopping) await this.waker.sleep(waitMs);
     }

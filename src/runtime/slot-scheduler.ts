@@ -294,12 +294,25 @@ export class SlotScheduler {
 
   /** Nothing queued, running or uncommitted, no timer due, every source-fed slot's frontier committed. */
   allIdle(): boolean {
+    return this.idle(false);
+  }
+
+  /**
+   * As allIdle, but a slot whose own watermark is already its input's counts as caught up even with a timer due: a
+   * timer registered behind the watermark fires only when the watermark next moves (the end of input releases it).
+   */
+  caughtUp(): boolean {
+    return this.idle(true);
+  }
+
+  private idle(timersMayWait: boolean): boolean {
     const now = Date.now();
     for (const stage of this.deps.plan.stages) {
       if (stage.entry === null) continue;
       const input = this.inputWatermark(stage.index, now);
       for (const box of this.mailboxes[stage.index]!) {
-        if (!box.idleAt(input)) return false;
+        const waiting = timersMayWait && box.length === 0 && !box.inFlight && !box.commitPending && box.watermark >= input;
+        if (!waiting && !box.idleAt(input)) return false;
         if (this.sourceFed[stage.index] && (this.frontierVersion.get(box) ?? -1) < this.routedVersion) return false;
       }
     }
